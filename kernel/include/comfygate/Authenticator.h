@@ -1,0 +1,34 @@
+#pragma once
+
+#include "comfygate/Principal.h"
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/IPAddress.h>
+
+#include <optional>
+
+namespace comfygate {
+
+/// What an authenticator knows about a request besides its headers.
+struct ClientInfo
+{
+    Poco::Net::IPAddress address; ///< the real client (socket peer, or from a trusted proxy)
+    bool secure = false;          ///< arrived over TLS
+    bool loopback = false;        ///< the *socket peer* is a loopback address
+};
+
+/// Turns a request's credential into a principal. The auth module registers one; without
+/// it every request is anonymous and only public routes work.
+class Authenticator
+{
+public:
+    virtual ~Authenticator() = default;
+
+    /// @return the principal, or std::nullopt when the request carries no credential.
+    /// Throws HttpError(401) for a credential that is present but invalid, expired or revoked.
+    /// Need not fill Principal::permissions: the kernel resolves them from role and groups.
+    virtual std::optional<Principal> authenticate(Poco::Net::HTTPServerRequest& request,
+                                                  const ClientInfo& client) = 0;
+};
+
+} // namespace comfygate

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <Poco/Data/Session.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace comfygate {
+
+/// One numbered migration of a module, from its sql/NNN_name.sql file.
+struct Migration
+{
+    int number;
+    std::string name;
+    std::string sql; ///< may use the portable tokens documented in Database::translate()
+};
+
+/// The kernel's database: a pool of Poco::Data sessions on SQLite (WAL) or PostgreSQL.
+/// Modules write portable SQL with `?` placeholders; dialect differences stay in here.
+class Database
+{
+public:
+    enum class Backend
+    {
+        SQLite,
+        PostgreSQL
+    };
+
+    virtual ~Database() = default;
+
+    virtual Backend backend() const = 0;
+
+    /// A session from the pool; it returns to the pool when the last copy goes.
+    virtual Poco::Data::Session session() = 0;
+
+    /// Runs `work` inside a write transaction (SQLite: BEGIN IMMEDIATE, so it never fails
+    /// with SQLITE_BUSY halfway; PostgreSQL: BEGIN). Commits when `work` returns, rolls back
+    /// and rethrows when it throws.
+    virtual void write(const std::function<void(Poco::Data::Session&)>& work) = 0;
+
+    /// Applies the owner's migrations that are not yet recorded, each in its own
+    /// transaction, in number order. Throws naming the owner and the migration on failure.
+    virtual void migrate(const std::string& owner, const std::vector<Migration>& migrations) = 0;
+
+    /// Replaces portable tokens with this backend's SQL:
+    ///   {{id}}     an auto-increment integer primary key column type
+    ///   {{blob}}   binary column type
+    ///   {{bigint}} 64-bit integer column type
+    ///   {{now}}    current Unix time in seconds (integer expression)
+    virtual std::string translate(const std::string& sql) const = 0;
+};
+
+} // namespace comfygate

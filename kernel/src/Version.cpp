@@ -1,0 +1,3 @@
+namespace comfygate {
+const char* kernelVersion() { return COMFYGATE_VERSION; }
+}
