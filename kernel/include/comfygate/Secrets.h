@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace comfygate {
@@ -19,6 +20,10 @@ public:
     /// Decrypts; throws std::runtime_error when the data was tampered with, sealed with
     /// another key or bound to other associated data.
     virtual std::string open(const std::string& sealed, const std::string& associatedData) = 0;
+
+    /// A key derived from the server key for one purpose (HKDF-SHA-256), e.g. the session
+    /// JWT signing key ("jwt-hs256"). Stable across restarts while the server key is.
+    virtual std::string deriveKey(const std::string& purpose, std::size_t length) = 0;
 };
 
 } // namespace comfygate
