@@ -1,0 +1,223 @@
+#include "HttpPipeline.h"
+
+#include "ErrorResponse.h"
+#include "MetricsRegistry.h"
+#include "PermissionTable.h"
+#include "comfygate/HttpError.h"
+#include "comfygate/HttpExchange.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/String.h>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+namespace comfygate {
+
+struct HttpPipeline::Outcome
+{
+    std::string route = "(unmatched)";
+    std::string user;
+    std::string client;
+};
+
+namespace {
+
+class PipelineHandler : public Poco::Net::HTTPRequestHandler
+{
+public:
+    explicit PipelineHandler(HttpPipeline& pipeline) : _pipeline(pipeline) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override
+    {
+        _pipeline.handle(request, response);
+    }
+
+private:
+    HttpPipeline& _pipeline;
+};
+
+class PipelineFactory : public Poco::Net::HTTPRequestHandlerFactory
+{
+public:
+    explicit PipelineFactory(HttpPipeline& pipeline) : _pipeline(pipeline) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override
+    {
+        return new PipelineHandler(_pipeline);
+    }
+
+private:
+    HttpPipeline& _pipeline;
+};
+
+bool wantsHtml(const Poco::Net::HTTPServerRequest& request)
+{
+    return request.get("Accept", "").find("text/html") != std::string::npos;
+}
+
+} // namespace
+
+HttpPipeline::HttpPipeline(Settings settings, const Router& router, const PermissionTable& permissions,
+                           MetricsRegistry& metrics, AccessLog& accessLog)
+    : _settings(std::move(settings)), _clients(_settings.trustedProxies), _router(router),
+      _permissions(permissions), _metrics(metrics), _accessLog(accessLog)
+{
+}
+
+void HttpPipeline::setAuthenticator(std::shared_ptr<Authenticator> authenticator)
+{
+    _authenticator = std::move(authenticator);
+}
+
+Poco::Net::HTTPRequestHandlerFactory::Ptr HttpPipeline::factory() { return new PipelineFactory(*this); }
+
+std::string HttpPipeline::newRequestId()
+{
+    // Request ids correlate log lines; they are not secrets, so a fast PRNG is enough.
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(random()));
+    return text;
+}
+
+void HttpPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response)
+{
+    const auto started = std::chrono::steady_clock::now();
+    const std::string requestId = newRequestId();
+    response.set("X-Request-Id", requestId);
+    response.set("X-Content-Type-Options", "nosniff");
+    if (_settings.tls)
+        response.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    if (_draining)
+        response.setKeepAlive(false);
+    request.set("X-Request-Id", requestId);
+
+    Outcome outcome;
+    try {
+        run(request, response, outcome);
+    } catch (const std::exception& e) {
+        Poco::Logger::get("http").error("request %s %s failed: %s", requestId, request.getURI(), std::string(e.what()));
+        if (!response.sent())
+            ErrorResponse::send(response, ErrorStyle::Plain, 500, "internal error (request id " + requestId + ")");
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const int status = static_cast<int>(response.getStatus());
+    _metrics.observeRequest(outcome.route, request.getMethod(), status, seconds);
+    _accessLog.write({requestId, outcome.client, request.getMethod(), request.getURI(), outcome.route, status,
+                      seconds, outcome.user});
+}
+
+void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                       Outcome& outcome)
+{
+    const Poco::Net::IPAddress peer = IpRange::normalize(request.clientAddress().host());
+    const auto client = _clients.resolve(peer, request);
+    outcome.client = client.address.toString();
+
+    if (IpRange::anyContains(_settings.deny, client.address) ||
+        (!_settings.allow.empty() && !IpRange::anyContains(_settings.allow, client.address))) {
+        ErrorResponse::send(response, ErrorStyle::Plain, 403, "access from this address is not allowed");
+        return;
+    }
+    if (request.has("Transfer-Encoding") && request.has("Content-Length")) {
+        // Conflicting framing is how requests get smuggled past proxies.
+        response.setKeepAlive(false);
+        ErrorResponse::send(response, ErrorStyle::Plain, 400, "a request may not carry both Transfer-Encoding and Content-Length");
+        return;
+    }
+
+    std::string path = request.getURI();
+    const auto question = path.find('?');
+    if (question != std::string::npos)
+        path.resize(question);
+    auto resolution = _router.resolve(request.getMethod(), path);
+    switch (resolution.outcome) {
+    case Router::Outcome::BadPath:
+        ErrorResponse::send(response, ErrorStyle::Plain, 400, "the request path is not allowed (dot segments, backslashes or bad encoding)");
+        return;
+    case Router::Outcome::NotFound:
+        ErrorResponse::send(response, ErrorStyle::Plain, 404, "no route for " + path);
+        return;
+    case Router::Outcome::MethodNotAllowed: {
+        std::string allow;
+        for (const auto& method : resolution.allowed)
+            allow += (allow.empty() ? "" : ", ") + method;
+        response.set("Allow", allow);
+        ErrorResponse::send(response, ErrorStyle::Plain, 405,
+                            request.getMethod() + " is not allowed on " + path + " (allowed: " + allow + ")");
+        return;
+    }
+    case Router::Outcome::Found:
+        break;
+    }
+
+    const RegisteredRoute& route = *resolution.route;
+    const RouteSpec& spec = *route.spec;
+    outcome.route = route.pattern.text();
+
+    ClientInfo info{client.address, _settings.tls || client.forwardedSecure, peer.isLoopback()};
+    Principal principal;
+    std::optional<HttpError> authError;
+    if (_authenticator) {
+        try {
+            if (auto found = _authenticator->authenticate(request, info))
+                principal = std::move(*found);
+        } catch (const HttpError& e) {
+            authError = e;
+        }
+    }
+    if (principal.authenticated) {
+        principal.permissions = _permissions.effective(principal.username, principal.role, principal.groups);
+        outcome.user = principal.username;
+    }
+
+    if (spec.access != Access::Public) {
+        if (!principal.authenticated) {
+            if (spec.htmlLoginRedirect && wantsHtml(request)) {
+                response.set("Location", "/login");
+                response.setStatus(Poco::Net::HTTPResponse::HTTP_FOUND);
+                response.setContentLength(0);
+                response.send();
+                return;
+            }
+            if (authError) {
+                ErrorResponse::send(response, spec.errorStyle, authError->status(), authError->what(),
+                                    authError->code(), authError->extra());
+                return;
+            }
+            if (!_authenticator) {
+                ErrorResponse::send(response, spec.errorStyle, 401,
+                                    "authentication required, but no authentication module is loaded");
+                return;
+            }
+            ErrorResponse::send(response, spec.errorStyle, 401, "authentication required: send a token (Authorization: Bearer ...)");
+            return;
+        }
+        if (spec.access == Access::Permission && !principal.has(spec.permission)) {
+            ErrorResponse::send(response, spec.errorStyle, 403, "permission " + spec.permission + " required");
+            return;
+        }
+    }
+
+    if (request.hasContentLength() && static_cast<std::size_t>(request.getContentLength64()) > spec.bodyLimit) {
+        response.setKeepAlive(false);
+        ErrorResponse::send(response, spec.errorStyle, 413,
+                            "request body exceeds the limit of " + std::to_string(spec.bodyLimit) + " bytes");
+        return;
+    }
+
+    try {
+        HttpExchange exchange(request, response, spec, std::move(resolution.params), std::move(principal),
+                              client.address, request.get("X-Request-Id"), info.secure);
+        spec.handler(exchange);
+        if (!response.sent())
+            throw std::logic_error("handler of " + route.pattern.text() + " sent no response");
+    } catch (const HttpError& e) {
+        if (!response.sent())
+            ErrorResponse::send(response, spec.errorStyle, e.status(), e.what(), e.code(), e.extra());
+    }
+}
+
+} // namespace comfygate

@@ -1,0 +1,65 @@
+#pragma once
+
+#include "AccessLog.h"
+#include "ClientAddressResolver.h"
+#include "IpRange.h"
+#include "Router.h"
+#include "comfygate/Authenticator.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace comfygate {
+
+class MetricsRegistry;
+class PermissionTable;
+
+/// The path every request takes: request id -> client address (trusted proxies only) ->
+/// IP rules -> route (400/404/405) -> authenticate -> authorize -> body limit -> handler ->
+/// access log + metrics. Handlers never see a request that failed a step before them.
+class HttpPipeline
+{
+public:
+    struct Settings
+    {
+        std::vector<IpRange> trustedProxies;
+        std::vector<IpRange> allow; ///< empty: everyone
+        std::vector<IpRange> deny;
+        bool tls = false;
+    };
+
+    HttpPipeline(Settings settings, const Router& router, const PermissionTable& permissions,
+                 MetricsRegistry& metrics, AccessLog& accessLog);
+
+    void setAuthenticator(std::shared_ptr<Authenticator> authenticator);
+    /// While draining, every response closes its connection.
+    void setDraining(bool draining) { _draining = draining; }
+    bool draining() const { return _draining; }
+
+    void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
+    /// Factory for Poco's HTTPServer: every request goes through handle().
+    Poco::Net::HTTPRequestHandlerFactory::Ptr factory();
+
+    static std::string newRequestId();
+
+private:
+    struct Outcome;
+    void run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, Outcome& outcome);
+
+    Settings _settings;
+    ClientAddressResolver _clients;
+    const Router& _router;
+    const PermissionTable& _permissions;
+    MetricsRegistry& _metrics;
+    AccessLog& _accessLog;
+    std::shared_ptr<Authenticator> _authenticator;
+    std::atomic<bool> _draining{false};
+};
+
+} // namespace comfygate

@@ -1,0 +1,92 @@
+#include "HttpServer.h"
+
+#include "AtomicFile.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Thread.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+namespace comfygate {
+
+HttpServer::HttpServer(Settings settings, HttpPipeline& pipeline)
+    : _settings(std::move(settings)), _pipeline(pipeline),
+      _threads("http", 2, std::max(2, _settings.threads))
+{
+}
+
+HttpServer::~HttpServer()
+{
+    try {
+        stop(0);
+    } catch (...) {
+    }
+}
+
+void HttpServer::start()
+{
+    const Poco::Net::SocketAddress address(_settings.host, static_cast<Poco::UInt16>(_settings.port));
+    std::unique_ptr<Poco::Net::ServerSocket> socket;
+    try {
+        if (tls()) {
+            Poco::Net::Context::Ptr context = new Poco::Net::Context(
+                Poco::Net::Context::TLS_SERVER_USE, _settings.tlsKey, _settings.tlsCert, "",
+                Poco::Net::Context::VERIFY_NONE);
+            context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                                      Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+            socket = std::make_unique<Poco::Net::SecureServerSocket>(address, 128, context);
+        } else {
+            socket = std::make_unique<Poco::Net::ServerSocket>(address, 128);
+        }
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("cannot listen on " + address.toString() + ": " + e.displayText() +
+                                 " (check http.host, http.port and the TLS files)");
+    }
+    _port = socket->address().port();
+
+    auto params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(_settings.threads);
+    params->setMaxQueued(_settings.queue);
+    params->setKeepAlive(_settings.keepAliveSeconds > 0);
+    params->setKeepAliveTimeout(Poco::Timespan(_settings.keepAliveSeconds, 0));
+    params->setTimeout(Poco::Timespan(_settings.receiveTimeoutSeconds, 0));
+    params->setMaxKeepAliveRequests(1000);
+    params->setServerName("comfygate");
+    params->setSoftwareVersion("comfygate");
+    _server = std::make_unique<Poco::Net::HTTPServer>(_pipeline.factory(), _threads, *socket, params);
+    _server->start();
+    Poco::Logger::get("http").information("listening on %s:%u%s", _settings.host, _port,
+                                          std::string(tls() ? " (TLS)" : ""));
+    writePortFile();
+}
+
+void HttpServer::writePortFile() const
+{
+    if (!_settings.portFile.empty())
+        AtomicFile::write(_settings.portFile, std::to_string(_port) + "\n", 0644);
+}
+
+void HttpServer::stop(int drainSeconds)
+{
+    if (!_server)
+        return;
+    _pipeline.setDraining(true);
+    _server->stop(); // no new connections
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(drainSeconds);
+    while (_server->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (_server->currentConnections() > 0)
+        Poco::Logger::get("http").warning("drain time over: closing %d connection(s)", _server->currentConnections());
+    _server->stopAll(true);
+    _server.reset();
+    _threads.joinAll();
+}
+
+} // namespace comfygate

@@ -1,0 +1,227 @@
+#include "Kernel.h"
+
+#include "CliCommands.h"
+#include "Configuration.h"
+#include "CurlHttpClient.h"
+#include "DatabaseAudit.h"
+#include "EmbeddedFiles.h"
+#include "HttpPipeline.h"
+#include "HttpServer.h"
+#include "InProcessEventBus.h"
+#include "KernelRoutes.h"
+#include "KernelSchema.h"
+#include "KernelServices.h"
+#include "MetricsRegistry.h"
+#include "ModuleLoader.h"
+#include "PermissionTable.h"
+#include "PolicyEngine.h"
+#include "PooledDatabase.h"
+#include "Router.h"
+#include "SealedSecrets.h"
+#include "ServiceTable.h"
+#include "WorkerScheduler.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/File.h>
+#include <Poco/FileStream.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Logger.h>
+#include <Poco/PatternFormatter.h>
+#include <Poco/StreamCopier.h>
+
+#include <sys/stat.h>
+
+namespace comfygate {
+namespace {
+
+std::string readFile(const std::string& path)
+{
+    Poco::FileInputStream in(path);
+    std::string text;
+    Poco::StreamCopier::copyToString(in, text);
+    return text;
+}
+
+std::string postgresConnection(const Configuration& config)
+{
+    std::string text = "host=" + config.getString("db.postgres.host", "localhost") +
+                       " port=" + config.getString("db.postgres.port", "5432") +
+                       " dbname=" + config.getString("db.postgres.database", "comfygate") +
+                       " user=" + config.getString("db.postgres.user", "comfygate");
+    const std::string password = config.getString("db.postgres.password", "");
+    if (!password.empty())
+        text += " password=" + password;
+    return text;
+}
+
+} // namespace
+
+Kernel::Kernel(std::unique_ptr<Configuration> config) : _config(std::move(config)) {}
+
+Kernel::~Kernel() { stop(); }
+
+void Kernel::configureLogging()
+{
+    Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %q %s: %t"));
+    Poco::AutoPtr<Poco::ConsoleChannel> console(new Poco::ConsoleChannel);
+    Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, console));
+    Poco::Logger::root().setChannel(channel);
+    Poco::Logger::setLevel("", Poco::Logger::parseLevel(_settings.logLevel));
+}
+
+void Kernel::startCore()
+{
+    _settings = KernelSettings::read(*_config);
+    configureLogging();
+    for (const auto& unknown : _config->unknownKeys())
+        Poco::Logger::get("config").warning("unknown configuration key %s (typo?)", unknown);
+
+    Poco::File(_settings.dataDir).createDirectories();
+    ::chmod(_settings.dataDir.c_str(), 0700);
+
+    DatabaseSettings db;
+    db.backend = _config->getString("db.backend", "sqlite") == "postgresql" ? Database::Backend::PostgreSQL
+                                                                            : Database::Backend::SQLite;
+    const std::string sqlitePath = _config->getString("db.sqlite.path", "comfygate.db");
+    db.sqlitePath = !sqlitePath.empty() && sqlitePath[0] == '/' ? sqlitePath : _settings.dataDir + "/" + sqlitePath;
+    db.postgresConnection = postgresConnection(*_config);
+    db.minSessions = static_cast<int>(_config->getInt("db.pool.min", 1));
+    db.maxSessions = static_cast<int>(_config->getInt("db.pool.max", 16));
+    db.busyTimeoutMs = static_cast<int>(_config->getInt("db.sqlite.busy_timeout_ms", 5000));
+    _database = std::make_unique<PooledDatabase>(db);
+    _database->open();
+    _database->migrate("kernel", kernelMigrations());
+    _audit = std::make_unique<DatabaseAudit>(*_database);
+
+    _secrets = std::make_unique<SealedSecrets>(_config->getString("secret.key", ""), _settings.dataDir + "/secret.key");
+    _events = std::make_unique<InProcessEventBus>();
+    _scheduler = std::make_unique<WorkerScheduler>(static_cast<std::size_t>(_settings.schedulerWorkers),
+                                                   static_cast<std::size_t>(_settings.schedulerQueue));
+    _scheduler->start();
+    _httpClient = std::make_unique<CurlHttpClient>();
+    _metrics = std::make_unique<MetricsRegistry>();
+    _router = std::make_unique<Router>();
+    _services = std::make_unique<ServiceTable>();
+    _cli = std::make_unique<CliCommands>();
+
+    _permissions = std::make_unique<PermissionTable>();
+    if (_settings.groupsFile.empty())
+        _permissions->loadGroups(embeddedGroupsJson(), "built-in etc/groups.json");
+    else
+        _permissions->loadGroups(readFile(_settings.groupsFile), _settings.groupsFile);
+    declareKernelPermissions();
+
+    PolicyLimits limits;
+    limits.instructionsPerCall = static_cast<std::uint64_t>(_config->getInt("policy.max_instructions", 5000000));
+    limits.deadlinePerCall = std::chrono::milliseconds(_config->getInt("policy.max_millis", 100));
+    limits.memoryPerState = static_cast<std::size_t>(_config->getInt("policy.max_memory_bytes", 33554432));
+    _policy = std::make_unique<PolicyEngine>(_settings.policyDir, limits, _config->withPrefix("policy.settings."));
+    _policy->declareHook({"groups", "adjusts a user's effective permissions", FailMode::Open});
+    _permissions->setPolicy(_policy.get());
+
+    _kernelServices = std::make_unique<KernelServices>(KernelServices{
+        *_router, *_permissions, *_policy, *_database, *_events, *_httpClient, *_secrets, *_scheduler, *_audit,
+        *_metrics, *_cli, *_services, *_config, _settings.dataDir,
+        [this](std::shared_ptr<Authenticator> authenticator, const std::string& owner) {
+            installAuthenticator(std::move(authenticator), owner);
+        }});
+    _modules = std::make_unique<ModuleLoader>(*_kernelServices);
+    _coreStarted = true;
+}
+
+void Kernel::declareKernelPermissions()
+{
+    _permissions->declare({"can_view_metrics", "read GET /metrics from a non-loopback address", "kernel",
+                           {"admin"}});
+    _permissions->declare({"can_reload_policies", "reload the Lua policies", "kernel", {"admin"}});
+}
+
+void Kernel::installAuthenticator(std::shared_ptr<Authenticator> authenticator, const std::string& owner)
+{
+    if (_authenticator)
+        throw std::logic_error("module '" + owner + "' installs an authenticator, but module '" + _authenticatorOwner +
+                               "' already did");
+    _authenticator = std::move(authenticator);
+    _authenticatorOwner = owner;
+}
+
+void Kernel::startModules()
+{
+    _modules->discover(_settings.modulesDir, _settings.modulesEnabled, _settings.modulesDisabled);
+    _modules->startAll();
+    for (const auto& unknown : _permissions->unknownIds())
+        Poco::Logger::get("permissions")
+            .warning("groups file sets %s, which no loaded module declares; it is ignored", unknown);
+}
+
+void Kernel::startPolicy()
+{
+    _policy->load();
+    if (_settings.policyWatchSeconds > 0) {
+        _policyWatchTimer = _scheduler->every(std::chrono::seconds(_settings.policyWatchSeconds), [this] {
+            if (_policy->reloadIfChanged())
+                _audit->record({"system", "policy.reload", _settings.policyDir, "", "{\"trigger\":\"file change\"}"});
+        });
+    }
+}
+
+std::vector<std::string> Kernel::reloadPolicies(const std::string& actor, const std::string& client)
+{
+    auto errors = _policy->reload();
+    _audit->record({actor, errors.empty() ? "policy.reload" : "policy.reload_failed", _settings.policyDir, client, ""});
+    return errors;
+}
+
+void Kernel::startHttp()
+{
+    KernelRoutes(*this).registerAll();
+    _router->freeze();
+    _accessLog = std::make_unique<AccessLog>(_settings.accessLog);
+    _pipeline = std::make_unique<HttpPipeline>(_settings.pipeline, *_router, *_permissions, *_metrics, *_accessLog);
+    _pipeline->setAuthenticator(_authenticator);
+    _httpServer = std::make_unique<HttpServer>(_settings.http, *_pipeline);
+    _httpServer->start();
+    _ready = true;
+}
+
+void Kernel::stop() noexcept
+{
+    _ready = false;
+    try {
+        if (_httpServer) {
+            _httpServer->stop(_settings.drainSeconds);
+            _httpServer.reset();
+        }
+        if (_scheduler)
+            _scheduler->stop();
+        if (_modules)
+            _modules->stopAll();
+        // Everything below may hold code or objects of the modules; it must be gone before
+        // the module libraries are closed.
+        _pipeline.reset();
+        _authenticator.reset();
+        _router.reset();
+        _services.reset();
+        _cli.reset();
+        _metrics.reset();
+        if (_modules)
+            _modules->closeLibraries();
+        _modules.reset();
+        _kernelServices.reset();
+        _policy.reset();
+        _permissions.reset();
+        _httpClient.reset();
+        _scheduler.reset();
+        _events.reset();
+        _secrets.reset();
+        _audit.reset();
+        if (_database)
+            _database->close();
+        _database.reset();
+    } catch (const std::exception& e) {
+        Poco::Logger::get("kernel").error("error while stopping: %s", std::string(e.what()));
+    }
+}
+
+} // namespace comfygate

@@ -1,0 +1,99 @@
+#pragma once
+
+#include "KernelSettings.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace comfygate {
+
+class AccessLog;
+class CliCommands;
+class Configuration;
+class CurlHttpClient;
+class DatabaseAudit;
+class HttpPipeline;
+class HttpServer;
+class InProcessEventBus;
+class MetricsRegistry;
+class ModuleLoader;
+class PermissionTable;
+class PolicyEngine;
+class PooledDatabase;
+class Router;
+class SealedSecrets;
+class ServiceTable;
+class WorkerScheduler;
+class Authenticator;
+struct KernelServices;
+
+/// The comfygate kernel: subsystems started in order — configuration, database, modules,
+/// policy, HTTP — and stopped in reverse. The CLI starts only what a command needs.
+class Kernel
+{
+public:
+    explicit Kernel(std::unique_ptr<Configuration> config);
+    ~Kernel();
+
+    /// Configuration checks, logging, data directory, database and kernel migrations,
+    /// secrets, events, scheduler, HTTP client, audit, permissions.
+    void startCore();
+    /// Loads and starts the modules (which apply their migrations).
+    void startModules();
+    /// Loads the Lua policies.
+    void startPolicy();
+    /// Registers the kernel's routes and starts serving.
+    void startHttp();
+    /// Stops whatever was started, in reverse order. Idempotent.
+    void stop() noexcept;
+
+    /// Reloads the policies; returns the errors (empty on success).
+    std::vector<std::string> reloadPolicies(const std::string& actor, const std::string& client);
+
+    const KernelSettings& settings() const { return _settings; }
+    const Configuration& config() const { return *_config; }
+    Configuration& mutableConfig() { return *_config; }
+    Router& router() { return *_router; }
+    PermissionTable& permissions() { return *_permissions; }
+    PolicyEngine& policy() { return *_policy; }
+    PooledDatabase& database() { return *_database; }
+    CliCommands& cli() { return *_cli; }
+    ModuleLoader& modules() { return *_modules; }
+    MetricsRegistry& metrics() { return *_metrics; }
+    HttpServer* httpServer() { return _httpServer.get(); }
+    bool ready() const { return _ready; }
+
+private:
+    void configureLogging();
+    void installAuthenticator(std::shared_ptr<Authenticator> authenticator, const std::string& owner);
+    void declareKernelPermissions();
+
+    std::unique_ptr<Configuration> _config;
+    KernelSettings _settings;
+    std::unique_ptr<PooledDatabase> _database;
+    std::unique_ptr<DatabaseAudit> _audit;
+    std::unique_ptr<SealedSecrets> _secrets;
+    std::unique_ptr<InProcessEventBus> _events;
+    std::unique_ptr<WorkerScheduler> _scheduler;
+    std::unique_ptr<CurlHttpClient> _httpClient;
+    std::unique_ptr<MetricsRegistry> _metrics;
+    std::unique_ptr<PermissionTable> _permissions;
+    std::unique_ptr<PolicyEngine> _policy;
+    std::unique_ptr<Router> _router;
+    std::unique_ptr<ServiceTable> _services;
+    std::unique_ptr<CliCommands> _cli;
+    std::unique_ptr<KernelServices> _kernelServices;
+    std::unique_ptr<ModuleLoader> _modules;
+    std::unique_ptr<AccessLog> _accessLog;
+    std::unique_ptr<HttpPipeline> _pipeline;
+    std::unique_ptr<HttpServer> _httpServer;
+    std::shared_ptr<Authenticator> _authenticator;
+    std::string _authenticatorOwner;
+    std::uint64_t _policyWatchTimer = 0;
+    std::atomic<bool> _ready{false};
+    bool _coreStarted = false;
+};
+
+} // namespace comfygate

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "KernelServices.h"
+#include "ModuleHost.h"
+#include "comfygate/Module.h"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace comfygate {
+
+/// Why a module could not be loaded or started; the message names the module and the cause.
+class ModuleError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Finds module shared objects, checks their descriptors (ABI version, descriptor size,
+/// build signature), orders them by dependency, starts them in order and stops them in
+/// reverse. Any failure stops startup with a ModuleError; modules already started are
+/// stopped again first.
+class ModuleLoader
+{
+public:
+    struct LoadedModule
+    {
+        std::string path;
+        std::string name;
+        std::string version;
+        std::vector<std::string> dependencies;
+        void* handle = nullptr;
+        const ModuleDescriptor* descriptor = nullptr;
+        Module* instance = nullptr;
+        std::unique_ptr<ModuleHost> host;
+        bool started = false;
+    };
+
+    explicit ModuleLoader(KernelServices& kernel);
+    ~ModuleLoader();
+
+    /// Opens the `.so` files of `directory` (all, or only `enabled` when non-empty; never
+    /// `disabled`) and checks their descriptors. Throws ModuleError.
+    void discover(const std::string& directory, const std::vector<std::string>& enabled,
+                  const std::vector<std::string>& disabled);
+    /// Opens one module file; used by discover() and by tests.
+    void open(const std::string& path);
+
+    /// Sorts by dependencies and starts every module. Throws ModuleError.
+    void startAll();
+    /// Stops started modules in reverse order and destroys them.
+    void stopAll() noexcept;
+    /// Unloads the libraries. Call only after everything holding module code (route
+    /// handlers, published services, gauges, the authenticator, CLI commands) is gone.
+    void closeLibraries() noexcept;
+
+    const std::vector<std::unique_ptr<LoadedModule>>& modules() const { return _modules; }
+
+private:
+    void sortByDependencies();
+
+    KernelServices& _kernel;
+    std::vector<std::unique_ptr<LoadedModule>> _modules;
+};
+
+} // namespace comfygate

@@ -1,0 +1,106 @@
+#include "Router.h"
+
+#include <stdexcept>
+
+namespace comfygate {
+namespace {
+
+const std::set<std::string> knownMethods{"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+
+bool betterThan(const RegisteredRoute& candidate, const RegisteredRoute& current)
+{
+    // Compare shapes left to right: at the first difference a literal beats a parameter.
+    const std::string& a = candidate.pattern.shape();
+    const std::string& b = current.pattern.shape();
+    const auto n = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        if (a[i] != b[i])
+            return b[i] == '{';
+    }
+    return candidate.pattern.literalCount() > current.pattern.literalCount();
+}
+
+} // namespace
+
+void Router::add(RouteSpec spec, const std::string& owner)
+{
+    if (_frozen)
+        throw std::logic_error("module '" + owner + "' registered route " + spec.pattern +
+                               " outside start()");
+    if (!knownMethods.count(spec.method))
+        throw std::invalid_argument("route " + spec.pattern + ": unknown method '" + spec.method + "'");
+    if (!spec.handler)
+        throw std::invalid_argument("route " + spec.method + " " + spec.pattern + " has no handler");
+    if (spec.access == Access::Permission && spec.permission.empty())
+        throw std::invalid_argument("route " + spec.method + " " + spec.pattern +
+                                    " needs a permission id");
+
+    std::vector<std::string> patterns{spec.pattern};
+    if (spec.apiTwin)
+        patterns.push_back("/api" + spec.pattern);
+    patterns.insert(patterns.end(), spec.aliases.begin(), spec.aliases.end());
+
+    std::vector<RoutePattern> compiled;
+    for (const auto& text : patterns) {
+        compiled.emplace_back(text);
+        const std::string key = spec.method + " " + compiled.back().shape();
+        const auto existing = _byShape.find(key);
+        if (existing != _byShape.end())
+            throw std::logic_error("route " + spec.method + " " + text + " is already registered by module '" +
+                                   existing->second->owner + "' (" + existing->second->pattern.text() + ")");
+    }
+    auto shared = std::make_shared<const RouteSpec>(std::move(spec));
+    for (auto& pattern : compiled) {
+        auto route = std::make_unique<RegisteredRoute>(
+            RegisteredRoute{shared->method, std::move(pattern), shared, owner});
+        _byShape[route->method + " " + route->pattern.shape()] = route.get();
+        _routes.push_back(std::move(route));
+    }
+}
+
+Router::Resolution Router::resolve(const std::string& method, const std::string& rawPath) const
+{
+    Resolution result;
+    const auto segments = RoutePattern::splitPath(rawPath);
+    if (!segments) {
+        result.outcome = Outcome::BadPath;
+        return result;
+    }
+    const std::string wanted = method == "HEAD" ? "GET" : method;
+    const RegisteredRoute* best = nullptr;
+    std::map<std::string, std::string> bestParams;
+    for (const auto& route : _routes) {
+        auto params = route->pattern.match(*segments);
+        if (!params)
+            continue;
+        if (route->method != wanted) {
+            result.allowed.insert(route->method);
+            if (route->method == "GET")
+                result.allowed.insert("HEAD");
+            continue;
+        }
+        if (!best || betterThan(*route, *best)) {
+            best = route.get();
+            bestParams = std::move(*params);
+        }
+    }
+    if (best) {
+        result.outcome = Outcome::Found;
+        result.route = best;
+        result.params = std::move(bestParams);
+        result.allowed.clear();
+    } else if (!result.allowed.empty()) {
+        result.outcome = Outcome::MethodNotAllowed;
+    }
+    return result;
+}
+
+void ModuleRoutes::add(RouteSpec route)
+{
+    if (!_open)
+        throw std::logic_error("module '" + _owner + "' registered route " + route.pattern +
+                               " outside start()");
+    _router.add(std::move(route), _owner);
+}
+
+} // namespace comfygate

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "RoutePattern.h"
+#include "comfygate/Route.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace comfygate {
+
+/// A route as registered: the pattern it answers (the spec's own, its `/api` twin or an
+/// alias), the spec shared by all of them, and the module that owns it.
+struct RegisteredRoute
+{
+    std::string method;
+    RoutePattern pattern;
+    std::shared_ptr<const RouteSpec> spec;
+    std::string owner;
+};
+
+/// Maps `method + path` to a registered route. Literal segments win over parameters, left
+/// to right, so `/jobs/stats` beats `/jobs/{id}`. GET routes answer HEAD too.
+class Router
+{
+public:
+    enum class Outcome
+    {
+        Found,
+        NotFound,
+        MethodNotAllowed,
+        BadPath
+    };
+
+    struct Resolution
+    {
+        Outcome outcome = Outcome::NotFound;
+        const RegisteredRoute* route = nullptr;
+        std::map<std::string, std::string> params;
+        std::set<std::string> allowed; ///< with MethodNotAllowed: the methods the path has
+    };
+
+    /// Registers the spec under its pattern, its twin and its aliases. Throws
+    /// std::invalid_argument (bad method, pattern or missing handler/permission) or
+    /// std::logic_error (already registered; names the owner of the existing route).
+    void add(RouteSpec spec, const std::string& owner);
+
+    /// After freeze() nothing can be added and resolve() takes no lock.
+    void freeze() { _frozen = true; }
+
+    Resolution resolve(const std::string& method, const std::string& rawPath) const;
+
+    /// Every registered route, in registration order.
+    const std::vector<std::unique_ptr<RegisteredRoute>>& routes() const { return _routes; }
+
+private:
+    std::vector<std::unique_ptr<RegisteredRoute>> _routes;
+    std::map<std::string, const RegisteredRoute*> _byShape; ///< "METHOD shape" -> route
+    bool _frozen = false;
+};
+
+/// The RouteRegistry a module sees: adds to the router with the module as owner.
+class ModuleRoutes : public RouteRegistry
+{
+public:
+    ModuleRoutes(Router& router, std::string owner, const bool& open)
+        : _router(router), _owner(std::move(owner)), _open(open)
+    {
+    }
+    void add(RouteSpec route) override;
+
+private:
+    Router& _router;
+    std::string _owner;
+    const bool& _open;
+};
+
+} // namespace comfygate

@@ -1,0 +1,190 @@
+#include "ServerProcess.h"
+
+#include <Poco/File.h>
+#include <Poco/FileStream.h>
+#include <Poco/StreamCopier.h>
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace comfygate::test {
+namespace {
+
+std::string slurp(const std::string& path)
+{
+    if (!Poco::File(path).exists())
+        return {};
+    Poco::FileInputStream in(path);
+    std::string text;
+    Poco::StreamCopier::copyToString(in, text);
+    return text;
+}
+
+} // namespace
+
+ServerProcess::ServerProcess(std::map<std::string, std::string> overrides,
+                             std::map<std::string, std::string> environment)
+    : _dataDir(_temp.file("data")), _overrides(std::move(overrides)), _environment(std::move(environment))
+{
+    _overrides.emplace("data.dir", _dataDir);
+    _overrides.emplace("http.host", "127.0.0.1");
+    _overrides.emplace("http.port", "0");
+    _overrides.emplace("http.port_file", _temp.file("port"));
+    _overrides.emplace("http.drain_seconds", "2");
+    _overrides.emplace("policy.watch_seconds", "0");
+    _overrides.emplace("log.level", "information");
+}
+
+ServerProcess::~ServerProcess()
+{
+    if (_pid > 0) {
+        ::kill(_pid, SIGTERM);
+        if (wait(10) < -1) {
+            ::kill(_pid, SIGKILL);
+            wait(10);
+        }
+    }
+}
+
+std::vector<std::string> ServerProcess::baseArguments() const
+{
+    std::vector<std::string> args{COMFYGATE_BINARY};
+    for (const auto& [key, value] : _overrides) {
+        args.push_back("--set");
+        args.push_back(key + "=" + value);
+    }
+    return args;
+}
+
+pid_t ServerProcess::spawn(const std::vector<std::string>& args, const std::string& in, const std::string& out,
+                           const std::string& err) const
+{
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+    std::vector<std::string> envText{"PATH=/usr/bin:/bin", "HOME=" + _temp.path(), "TMPDIR=" + _temp.path()};
+    for (const auto& [name, value] : _environment)
+        envText.push_back(name + "=" + value);
+    std::vector<char*> argv;
+    for (const auto& arg : args)
+        argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (const auto& entry : envText)
+        envp.push_back(const_cast<char*>(entry.c_str()));
+    envp.push_back(nullptr);
+
+    // The test process may have signals blocked; the child must start with a clean mask.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t empty;
+    sigemptyset(&empty);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (rc != 0)
+        throw std::runtime_error(std::string("cannot start ") + argv[0]);
+    return pid;
+}
+
+void ServerProcess::start()
+{
+    const std::string portFile = _temp.file("port");
+    ::unlink(portFile.c_str());
+    auto args = baseArguments();
+    args.push_back("serve");
+    _temp.write("stdin", "");
+    _pid = spawn(args, _temp.file("stdin"), _temp.file("stdout"), _temp.file("stderr"));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const std::string text = slurp(portFile);
+        if (!text.empty() && text.back() == '\n') {
+            _port = static_cast<unsigned>(std::stoul(text));
+            return;
+        }
+        int status = 0;
+        if (::waitpid(_pid, &status, WNOHANG) == _pid) {
+            _pid = -1;
+            throw std::runtime_error("comfygate exited during startup: " + stderrText());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("comfygate did not start listening within 30 s: " + stderrText());
+}
+
+int ServerProcess::wait(int timeoutSeconds)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
+    while (_pid > 0) {
+        int status = 0;
+        const pid_t done = ::waitpid(_pid, &status, WNOHANG);
+        if (done == _pid) {
+            _pid = -1;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        }
+        if (std::chrono::steady_clock::now() > deadline)
+            return -2;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+}
+
+int ServerProcess::stop()
+{
+    if (_pid <= 0)
+        return -1;
+    ::kill(_pid, SIGTERM);
+    const int status = wait(20);
+    if (status == -2) {
+        ::kill(_pid, SIGKILL);
+        wait(10);
+        throw std::runtime_error("comfygate did not stop within 20 s of SIGTERM");
+    }
+    return status;
+}
+
+void ServerProcess::kill9()
+{
+    if (_pid <= 0)
+        return;
+    ::kill(_pid, SIGKILL);
+    wait(10);
+}
+
+void ServerProcess::signal(int number)
+{
+    if (_pid > 0)
+        ::kill(_pid, number);
+}
+
+std::string ServerProcess::stdoutText() const { return slurp(_temp.file("stdout")); }
+std::string ServerProcess::stderrText() const { return slurp(_temp.file("stderr")); }
+
+int ServerProcess::runCommand(const std::vector<std::string>& words, std::string& out, std::string& err,
+                              const std::string& input) const
+{
+    auto args = baseArguments();
+    args.insert(args.end(), words.begin(), words.end());
+    const std::string inFile = _temp.write("command.in", input);
+    const pid_t pid = spawn(args, inFile, _temp.file("command.out"), _temp.file("command.err"));
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    out = slurp(_temp.file("command.out"));
+    err = slurp(_temp.file("command.err"));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+} // namespace comfygate::test
