@@ -31,8 +31,7 @@ thread_local std::vector<const void*> deliveringOnThisThread;
 
 InProcessEventBus::InProcessEventBus()
     : _subscribers(std::make_shared<const SubscriberList>()), _logger(Poco::Logger::get("events"))
-{
-}
+{}
 
 InProcessEventBus::~InProcessEventBus() = default;
 
@@ -108,8 +107,8 @@ void InProcessEventBus::unsubscribe(SubscriptionId id)
         previous = std::exchange(_subscribers, std::move(next));
     }
 
-    const auto ownCalls = std::count(deliveringOnThisThread.begin(),
-                                     deliveringOnThisThread.end(), removed.get());
+    const auto ownCalls =
+        std::count(deliveringOnThisThread.begin(), deliveringOnThisThread.end(), removed.get());
     Subscriber released;
     {
         std::unique_lock<std::mutex> lock(removed->mutex);

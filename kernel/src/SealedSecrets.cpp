@@ -93,13 +93,13 @@ void hkdfSha256(const unsigned char* key, std::size_t keyLength, const std::stri
 
     OSSL_PARAM params[5];
     OSSL_PARAM* param = params;
-    *param++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-                                                const_cast<char*>("SHA256"), 0);
+    *param++ =
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>("SHA256"), 0);
     *param++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
                                                  const_cast<unsigned char*>(key), keyLength);
     if (!salt.empty())
-        *param++ = OSSL_PARAM_construct_octet_string(
-            OSSL_KDF_PARAM_SALT, const_cast<char*>(salt.data()), salt.size());
+        *param++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                     const_cast<char*>(salt.data()), salt.size());
     *param++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
                                                  const_cast<char*>(info.data()), info.size());
     *param = OSSL_PARAM_construct_end();
@@ -134,7 +134,10 @@ std::optional<std::string> decodeCanonicalBase64Url(const std::string& text)
     }
 }
 
-unsigned char* bytesOf(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+unsigned char* bytesOf(std::string& s)
+{
+    return reinterpret_cast<unsigned char*>(s.data());
+}
 
 const unsigned char* bytesOf(const std::string& s)
 {
@@ -143,8 +146,8 @@ const unsigned char* bytesOf(const std::string& s)
 
 // EVP_*Update take an int length; feeding large inputs in slices keeps any size correct.
 template <typename Update>
-bool updateInChunks(Update update, EVP_CIPHER_CTX* ctx, unsigned char* out,
-                    const unsigned char* in, std::size_t length)
+bool updateInChunks(Update update, EVP_CIPHER_CTX* ctx, unsigned char* out, const unsigned char* in,
+                    std::size_t length)
 {
     std::size_t done = 0;
     while (done < length) {
@@ -159,7 +162,10 @@ bool updateInChunks(Update update, EVP_CIPHER_CTX* ctx, unsigned char* out,
     return true;
 }
 
-[[noreturn]] void failToOpen() { throw std::runtime_error(openFailure); }
+[[noreturn]] void failToOpen()
+{
+    throw std::runtime_error(openFailure);
+}
 
 } // namespace
 
@@ -209,7 +215,7 @@ void SealedSecrets::loadOrCreateKeyFile(const std::string& path)
 
 void SealedSecrets::readKeyFile(int fd, const std::string& path)
 {
-    struct stat status{};
+    struct stat status = {};
     if (::fstat(fd, &status) != 0)
         throw std::runtime_error(systemError("cannot inspect the key file", path, errno));
     if (!S_ISREG(status.st_mode))
@@ -218,8 +224,9 @@ void SealedSecrets::readKeyFile(int fd, const std::string& path)
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
         throw std::runtime_error("the key file " + path + " has mode " + mode +
-                                 ": group and others must have no access; refusing to start "
-                                 "(fix it with `chmod 600 " + path + "`)");
+                                 ": group and others must have no access; refusing to start. "
+                                 "Fix it with: chmod 600 " +
+                                 path);
     }
 
     char buffer[keyFileHexLength + 2];
@@ -244,8 +251,8 @@ void SealedSecrets::readKeyFile(int fd, const std::string& path)
     std::size_t decoded = 0;
     if (wellFormed) {
         buffer[length] = '\0';
-        wellFormed = OPENSSL_hexstr2buf_ex(_masterKey.data(), _masterKey.size(), &decoded,
-                                           buffer, '\0') == 1 &&
+        wellFormed = OPENSSL_hexstr2buf_ex(_masterKey.data(), _masterKey.size(), &decoded, buffer,
+                                           '\0') == 1 &&
                      decoded == _masterKey.size();
     }
     OPENSSL_cleanse(buffer, sizeof buffer);
@@ -273,8 +280,8 @@ void SealedSecrets::createKeyFile(const std::string& path)
     OPENSSL_buf2hexstr_ex(suffixHex, sizeof suffixHex, nullptr, suffix, sizeof suffix, '\0');
     const std::string temporary = path + ".tmp-" + std::to_string(::getpid()) + "-" + suffixHex;
 
-    FileDescriptor fd(::open(temporary.c_str(),
-                             O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    FileDescriptor fd(
+        ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (fd.get() < 0) {
         OPENSSL_cleanse(hex, sizeof hex);
         throw std::runtime_error(systemError("cannot create the key file", temporary, errno));
@@ -300,10 +307,10 @@ void SealedSecrets::createKeyFile(const std::string& path)
 
     // No-clobber publish: when another process created the key file first, use that one,
     // so two instances starting together never end up with different keys.
-    int publishError = ::renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, path.c_str(),
-                                   RENAME_NOREPLACE) == 0
-                           ? 0
-                           : errno;
+    int publishError =
+        ::renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0
+            ? 0
+            : errno;
     if (publishError == EINVAL || publishError == ENOSYS)
         publishError = ::link(temporary.c_str(), path.c_str()) == 0 ? 0 : errno;
     ::unlink(temporary.c_str());
@@ -319,8 +326,8 @@ void SealedSecrets::createKeyFile(const std::string& path)
         throw std::runtime_error(systemError("cannot create the key file", path, publishError));
 
     const std::string directory = Poco::Path(path).parent().toString();
-    FileDescriptor dir(::open(directory.empty() ? "." : directory.c_str(),
-                              O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    FileDescriptor dir(
+        ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() < 0 || ::fsync(dir.get()) != 0)
         throw std::runtime_error(systemError("cannot sync the directory of", path, errno));
 
@@ -342,7 +349,8 @@ std::string SealedSecrets::seal(const std::string& plaintext, const std::string&
     int finalLength = 0;
     const bool ok =
         ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonceLength), nullptr) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonceLength),
+                            nullptr) == 1 &&
         EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, _sealingKey.data(), nonce) == 1 &&
         updateInChunks(EVP_EncryptUpdate, ctx.get(), nullptr, bytesOf(associatedData),
                        associatedData.size()) &&
@@ -373,13 +381,15 @@ std::string SealedSecrets::open(const std::string& sealed, const std::string& as
     int finalLength = 0;
     const bool ok =
         ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonceLength), nullptr) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonceLength),
+                            nullptr) == 1 &&
         EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, _sealingKey.data(), nonce) == 1 &&
         updateInChunks(EVP_DecryptUpdate, ctx.get(), nullptr, bytesOf(associatedData),
                        associatedData.size()) &&
         updateInChunks(EVP_DecryptUpdate, ctx.get(), bytesOf(plaintext), ciphertext,
                        ciphertextLength) &&
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tagLength), tag.data()) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tagLength),
+                            tag.data()) == 1 &&
         EVP_DecryptFinal_ex(ctx.get(), bytesOf(plaintext) + ciphertextLength, &finalLength) == 1;
     if (!ok) {
         OPENSSL_cleanse(plaintext.data(), plaintext.size());

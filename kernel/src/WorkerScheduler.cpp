@@ -26,7 +26,10 @@ WorkerScheduler::WorkerScheduler(std::size_t workerCount, std::size_t queueCapac
         throw std::invalid_argument("the scheduler queue capacity must be at least 1");
 }
 
-WorkerScheduler::~WorkerScheduler() { stop(); }
+WorkerScheduler::~WorkerScheduler()
+{
+    stop();
+}
 
 void WorkerScheduler::start()
 {

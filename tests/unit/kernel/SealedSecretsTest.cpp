@@ -56,7 +56,10 @@ std::string blobOf(const std::string& sealed)
     return unBase64Url(sealed.substr(3));
 }
 
-std::string sealedFrom(const std::string& blob) { return "v1." + base64Url(blob); }
+std::string sealedFrom(const std::string& blob)
+{
+    return "v1." + base64Url(blob);
+}
 
 void assertOpenFails(SealedSecrets& secrets, const std::string& sealed,
                      const std::string& associatedData)
@@ -93,7 +96,7 @@ std::string readFile(const std::string& path)
 
 unsigned modeOf(const std::string& path)
 {
-    struct stat status{};
+    struct stat status = {};
     CPPUNIT_ASSERT_EQUAL(0, ::stat(path.c_str(), &status));
     return status.st_mode & 07777;
 }
@@ -165,8 +168,8 @@ public:
         const std::string sealed = _secrets->seal("secret", context);
         CPPUNIT_ASSERT_EQUAL(std::string("v1."), sealed.substr(0, 3));
         for (char c : sealed.substr(3)) {
-            const bool urlSafe = std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-                                 c == '_' || c == '=';
+            const bool urlSafe =
+                std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '=';
             CPPUNIT_ASSERT_MESSAGE(std::string("unexpected character ") + c, urlSafe);
         }
         CPPUNIT_ASSERT_EQUAL(std::size_t(12 + 6 + 16), blobOf(sealed).size());
@@ -310,9 +313,8 @@ public:
         std::vector<std::unique_ptr<SealedSecrets>> instances(6);
         std::vector<std::thread> threads;
         for (auto& instance : instances)
-            threads.emplace_back([&instance, &path] {
-                instance = std::make_unique<SealedSecrets>("", path);
-            });
+            threads.emplace_back(
+                [&instance, &path] { instance = std::make_unique<SealedSecrets>("", path); });
         for (auto& thread : threads)
             thread.join();
         const std::string sealed = instances.front()->seal("shared", context);
@@ -390,8 +392,8 @@ public:
 
     void testDeriveKeyDiffersBetweenPurposes()
     {
-        const std::vector<std::string> purposes = {"jwt-hs256", "jwt-hs256 ", "csrf",
-                                                   "ws-ticket", "JWT-HS256"};
+        const std::vector<std::string> purposes = {"jwt-hs256", "jwt-hs256 ", "csrf", "ws-ticket",
+                                                   "JWT-HS256"};
         std::vector<std::string> keys;
         for (const auto& purpose : purposes)
             keys.push_back(_secrets->deriveKey(purpose, 32));
@@ -406,8 +408,8 @@ public:
         hex.pop_back();
         unsigned char master[32];
         std::size_t length = 0;
-        CPPUNIT_ASSERT_EQUAL(1, OPENSSL_hexstr2buf_ex(master, sizeof master, &length,
-                                                      hex.c_str(), '\0'));
+        CPPUNIT_ASSERT_EQUAL(
+            1, OPENSSL_hexstr2buf_ex(master, sizeof master, &length, hex.c_str(), '\0'));
         CPPUNIT_ASSERT_EQUAL(sizeof master, length);
         const std::string masterKey(reinterpret_cast<const char*>(master), sizeof master);
         for (const std::string purpose : {"jwt-hs256", "master-key", "aes-256-gcm"}) {

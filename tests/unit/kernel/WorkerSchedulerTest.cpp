@@ -381,8 +381,7 @@ public:
         CPPUNIT_ASSERT(stopped.wait_for(patience) == std::future_status::ready);
         stopped.get();
 
-        CPPUNIT_ASSERT_MESSAGE("stop() returned before the running task finished",
-                               !returnedEarly);
+        CPPUNIT_ASSERT_MESSAGE("stop() returned before the running task finished", !returnedEarly);
         CPPUNIT_ASSERT(finished);
         CPPUNIT_ASSERT_EQUAL(0, queuedRuns.value());
         CPPUNIT_ASSERT_EQUAL(0, timerRuns.value());
