@@ -9,7 +9,8 @@ bool Audience::includes(const Principal& principal) const
     case Kind::User:
         return principal.authenticated && !value.empty() && principal.userId == value;
     case Kind::Role:
-        return !value.empty() && principal.role == value;
+        // Anonymous principals carry role "guest" by default; role events are for accounts.
+        return principal.authenticated && !value.empty() && principal.role == value;
     case Kind::Everyone:
         return true;
     }

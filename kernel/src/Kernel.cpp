@@ -101,6 +101,10 @@ void Kernel::startCore()
     _scheduler->start();
     _httpClient = std::make_unique<CurlHttpClient>();
     _metrics = std::make_unique<MetricsRegistry>();
+    _metrics->gauge("events_published", "events published on the event bus since start",
+                    [events = _events.get()] { return static_cast<double>(events->publishedCount()); });
+    _metrics->gauge("scheduler_queued", "background tasks waiting for a worker",
+                    [scheduler = _scheduler.get()] { return static_cast<double>(scheduler->queuedCount()); });
     _router = std::make_unique<Router>();
     _services = std::make_unique<ServiceTable>();
     _cli = std::make_unique<CliCommands>();
