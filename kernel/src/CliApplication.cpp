@@ -244,7 +244,7 @@ int CliApplication::policy(const std::vector<std::string>& words)
         return 2;
     }
     bootKernel(_line, true);
-    const auto errors = _kernel->policy().check();
+    const auto errors = _kernel->policy().check().errors;
     for (const auto& error : errors)
         _out << error << "\n";
     _out << (errors.empty() ? "policies OK\n" : "policies have errors\n");

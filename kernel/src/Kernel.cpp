@@ -91,7 +91,7 @@ void Kernel::startCore()
     db.busyTimeoutMs = static_cast<int>(_config->getInt("db.sqlite.busy_timeout_ms", 5000));
     _database = std::make_unique<PooledDatabase>(db);
     _database->open();
-    _database->migrate("kernel", kernelMigrations());
+    _database->migrate("kernel", kernelSchema());
     _audit = std::make_unique<DatabaseAudit>(*_database);
 
     _secrets = std::make_unique<SealedSecrets>(_config->getString("secret.key", ""), _settings.dataDir + "/secret.key");
@@ -164,7 +164,8 @@ void Kernel::startPolicy()
     _policy->load();
     if (_settings.policyWatchSeconds > 0) {
         _policyWatchTimer = _scheduler->every(std::chrono::seconds(_settings.policyWatchSeconds), [this] {
-            if (_policy->reloadIfChanged())
+            const auto report = _policy->reloadIfChanged();
+            if (report.swapped)
                 _audit->record({"system", "policy.reload", _settings.policyDir, "", "{\"trigger\":\"file change\"}"});
         });
     }
@@ -172,9 +173,10 @@ void Kernel::startPolicy()
 
 std::vector<std::string> Kernel::reloadPolicies(const std::string& actor, const std::string& client)
 {
-    auto errors = _policy->reload();
-    _audit->record({actor, errors.empty() ? "policy.reload" : "policy.reload_failed", _settings.policyDir, client, ""});
-    return errors;
+    const auto report = _policy->reload();
+    _audit->record({actor, report.ok() ? "policy.reload" : "policy.reload_failed", _settings.policyDir, client,
+                    "{\"generation\":" + std::to_string(report.generation) + "}"});
+    return report.errors;
 }
 
 void Kernel::startHttp()
