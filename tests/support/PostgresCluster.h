@@ -1,0 +1,41 @@
+#pragma once
+
+#include "TempDir.h"
+
+#include <string>
+#include <vector>
+
+namespace comfygate::test {
+
+/// A throwaway PostgreSQL cluster for one test: initdb in a temp dir, a server listening only
+/// on a Unix socket in that dir (no TCP), fsync off; stopped (immediate) and removed on
+/// destruction. Runs the server as the `postgres` user when the tests run as root.
+class PostgresCluster
+{
+public:
+    /// The directory holding initdb, pg_ctl and postgres: $COMFYGATE_PG_BINDIR, else the
+    /// newest /usr/lib/postgresql/<version>/bin, else the PATH; "" when not installed.
+    static std::string binDir();
+
+    /// Starts the cluster; throws std::runtime_error with the tool's output on failure.
+    PostgresCluster();
+    ~PostgresCluster();
+    PostgresCluster(const PostgresCluster&) = delete;
+    PostgresCluster& operator=(const PostgresCluster&) = delete;
+
+    /// A libpq key=value connection string for the superuser `comfygate` on `database`.
+    std::string connectionString(const std::string& database = "postgres") const;
+
+    /// Creates a database, for tests that want a fresh one.
+    void createDatabase(const std::string& name) const;
+
+private:
+    void run(const std::string& tool, const std::vector<std::string>& args) const;
+
+    std::string _binDir;
+    TempDir _dir;
+    int _port = 54329;
+    bool _started = false;
+};
+
+} // namespace comfygate::test
