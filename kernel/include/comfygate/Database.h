@@ -17,7 +17,9 @@ struct Migration
 };
 
 /// The kernel's database: a pool of Poco::Data sessions on SQLite (WAL) or PostgreSQL.
-/// Modules write portable SQL with `?` placeholders; dialect differences stay in here.
+/// Modules write portable SQL with `?` placeholders and pass every statement through
+/// translate() (PostgreSQL's connector wants `$1, $2, ...`); dialect differences stay in here.
+/// Inside write(), session() on the same thread returns the transaction's session.
 class Database
 {
 public:
@@ -48,6 +50,7 @@ public:
     ///   {{blob}}   binary column type
     ///   {{bigint}} 64-bit integer column type
     ///   {{now}}    current Unix time in seconds (integer expression)
+    /// and, on PostgreSQL, renumbers `?` placeholders to `$n`.
     virtual std::string translate(const std::string& sql) const = 0;
 };
 

@@ -11,10 +11,11 @@ long long GreetingStore::greet(const std::string& username)
     long long count = 0;
     _database.write([&](Poco::Data::Session& session) {
         std::string name = username;
-        session << "INSERT INTO example_greetings (username, count) VALUES (?, 1) "
-                   "ON CONFLICT (username) DO UPDATE SET count = example_greetings.count + 1",
+        session << _database.translate("INSERT INTO example_greetings (username, count) VALUES (?, 1) "
+                                       "ON CONFLICT (username) DO UPDATE SET count = example_greetings.count + 1"),
             use(name), now;
-        session << "SELECT count FROM example_greetings WHERE username = ?", use(name), into(count), now;
+        session << _database.translate("SELECT count FROM example_greetings WHERE username = ?"), use(name),
+            into(count), now;
     });
     return count;
 }
