@@ -1,0 +1,130 @@
+#pragma once
+
+#include "PolicyGeneration.h"
+#include "PolicyLimits.h"
+
+#include "comfygate/Policy.h"
+
+#include <Poco/Logger.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace comfygate {
+
+/// The Lua policy engine (the kernel's implementation of Policy).
+///
+/// Scripts are `<scriptsDir>/*.lua`, loaded in sorted name order; `require(name)` reaches
+/// `<scriptsDir>/lib/<name>.lua` only. Loading compiles every script into a *generation*
+/// (an immutable snapshot of the source texts) in a throwaway lua_State and keeps it only
+/// when every script compiled and registered cleanly; otherwise the previous generation stays
+/// active and the errors ("file:line: message") are reported. See LuaSandbox for what
+/// scripts can reach and how limits apply.
+///
+/// Calls never share a lua_State between threads and take no lock on the hot path: each
+/// calling thread lazily builds its own state from the active generation (and rebuilds it
+/// when a newer generation becomes active or when a call exhausted its memory). A thread's
+/// states are destroyed when the thread exits; a state of a generation that is no longer
+/// active (or of a destroyed engine) is released the next time that thread has to build a
+/// state. Handlers may keep values in upvalues, but only per thread and only until the next
+/// rebuild: scripts must not rely on state between calls.
+///
+/// Hooks are declared (declareHook) before load(); `policy.on` with an undeclared name is a
+/// load error. A hook declared after a load is callable at once (with no handlers: allow)
+/// and scripts can register for it from the next reload on.
+///
+/// No thread is started here: the kernel calls reload() on SIGHUP and from the admin route,
+/// and reloadIfChanged() from a timer.
+class PolicyEngine : public Policy
+{
+public:
+    /// What load(), reload(), check() and reloadIfChanged() did.
+    struct Report
+    {
+        bool changed = true;             ///< false: reloadIfChanged() found nothing new
+        bool swapped = false;            ///< a new generation became active
+        std::uint64_t generation = 0;    ///< the generation active afterwards
+        std::vector<std::string> errors; ///< "file:line: message"; empty when all compiled
+        std::map<std::string, std::size_t> handlers; ///< per hook, in the compiled scripts
+
+        bool ok() const { return errors.empty(); }
+    };
+
+    /// `settings` become the read-only table `policy.settings` (config keys
+    /// `policy.settings.*` without the prefix). Nothing is read before load().
+    PolicyEngine(std::string scriptsDir, PolicyLimits limits = {},
+                 std::map<std::string, std::string> settings = {});
+    ~PolicyEngine() override = default;
+    PolicyEngine(const PolicyEngine&) = delete;
+    PolicyEngine& operator=(const PolicyEngine&) = delete;
+
+    /// Declares a hook. Redeclaring with the same fail mode is a no-op; throws
+    /// std::invalid_argument for an invalid name (not [a-z0-9_.-]{1,64}) or a different mode.
+    void declareHook(const HookSpec& spec) override;
+
+    /// Runs the hook's handlers on this thread's state. Script errors and exceeded limits
+    /// set Verdict::failed and apply the hook's fail mode (Closed: Deny with reason "policy
+    /// error"; Open: Allow). Throws std::logic_error for an undeclared hook and
+    /// std::invalid_argument when `subject` or `request` holds a type Lua cannot receive.
+    Verdict call(const std::string& hook, const Poco::Dynamic::Var& subject,
+                 const Poco::Dynamic::Var& request) override;
+
+    /// The first load: like reload(), but throws Poco::RuntimeException listing every error
+    /// (one "file:line: message" per line) when a script fails.
+    void load();
+
+    /// Compiles a new generation from the files; swaps it in when it is clean, else keeps
+    /// the active one. Logs the outcome to the "policy" logger.
+    Report reload();
+
+    /// Compiles the files into a throwaway generation and reports, without swapping
+    /// (`comfygate policy check`).
+    Report check() const;
+
+    /// reload() when the files' names, sizes or modification times differ from those last
+    /// seen (and the contents differ from the active generation); else changed = false.
+    /// A broken edit is reported once, not on every tick.
+    Report reloadIfChanged();
+
+    /// The active generation; 0 before the first successful load.
+    std::uint64_t generation() const { return _generationId.load(std::memory_order_acquire); }
+
+    std::vector<HookSpec> hooks() const;
+    const std::string& scriptsDirectory() const { return _scriptsDir; }
+    const PolicyLimits& limits() const { return _limits; }
+
+private:
+    struct ThreadState;
+    using ThreadStates = std::unordered_map<std::uint64_t, std::unique_ptr<ThreadState>>;
+
+    static ThreadStates& threadStates();
+    ThreadState& threadState();
+    void refresh(ThreadState& state);
+    void applyFailMode(Verdict& verdict, FailMode mode, const std::string& hook);
+    std::shared_ptr<const PolicyGeneration> compile(std::uint64_t id, Report& report) const;
+    Report reloadLocked();
+
+    const std::uint64_t _id;
+    const std::string _scriptsDir;
+    const PolicyLimits _limits;
+    const std::map<std::string, std::string> _settings;
+    Poco::Logger& _logger;
+
+    mutable std::mutex _stateMutex; // guards _generation and _hooks (short sections only)
+    std::shared_ptr<const PolicyGeneration> _generation;
+    std::map<std::string, HookSpec> _hooks;
+    std::atomic<std::uint64_t> _generationId{0};
+    std::atomic<std::uint64_t> _hooksVersion{0};
+
+    std::mutex _reloadMutex; // one reload at a time; guards _lastSeenStamps
+    PolicyGeneration::Stamps _lastSeenStamps;
+};
+
+} // namespace comfygate
