@@ -10,6 +10,7 @@
 #include "PooledDatabase.h"
 #include "Router.h"
 
+#include <Poco/Exception.h>
 #include <Poco/Logger.h>
 
 #include <csignal>
@@ -114,6 +115,9 @@ int CliApplication::run(const std::vector<std::string>& args)
         if (command == "policy")
             return policy(_line.words);
         return moduleCommand(command, _line.words);
+    } catch (const Poco::Exception& e) {
+        _err << "comfygate: " << e.displayText() << "\n";
+        return 1;
     } catch (const std::exception& e) {
         _err << "comfygate: " << e.what() << "\n";
         return 1;
@@ -190,7 +194,7 @@ int CliApplication::serve()
 int CliApplication::migrate()
 {
     bootKernel(_line, true);
-    for (const std::string owner : {std::string("kernel")}) {
+    for (const std::string& owner : {std::string("kernel")}) {
         for (const auto& [number, name] : _kernel->database().appliedMigrations(owner))
             _out << owner << " " << number << " " << name << "\n";
     }

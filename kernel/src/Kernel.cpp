@@ -121,7 +121,12 @@ void Kernel::startCore()
     limits.deadlinePerCall = std::chrono::milliseconds(_config->getInt("policy.max_millis", 100));
     limits.memoryPerState = static_cast<std::size_t>(_config->getInt("policy.max_memory_bytes", 33554432));
     _policy = std::make_unique<PolicyEngine>(_settings.policyDir, limits, _config->withPrefix("policy.settings."));
+    // The shipped hooks are the kernel's, so the shipped scripts load whichever modules
+    // run; the modules that call them redeclare them with the same fail mode.
     _policy->declareHook({"groups", "adjusts a user's effective permissions", FailMode::Open});
+    _policy->declareHook({"view", "may this user see this output (NSFW)", FailMode::Closed});
+    _policy->declareHook({"prompt", "allow, deny or rewrite a submitted workflow", FailMode::Closed});
+    _policy->declareHook({"download", "allow or deny a model download request", FailMode::Closed});
     _permissions->setPolicy(_policy.get());
 
     _kernelServices = std::make_unique<KernelServices>(KernelServices{
@@ -154,9 +159,14 @@ void Kernel::startModules()
 {
     _modules->discover(_settings.modulesDir, _settings.modulesEnabled, _settings.modulesDisabled);
     _modules->startAll();
-    for (const auto& unknown : _permissions->unknownIds())
+    const auto unknown = _permissions->unknownIds();
+    if (!unknown.empty()) {
+        std::string list;
+        for (const auto& id : unknown)
+            list += (list.empty() ? "" : ", ") + id;
         Poco::Logger::get("permissions")
-            .warning("groups file sets %s, which no loaded module declares; it is ignored", unknown);
+            .notice("the groups file sets permissions no loaded module declares (ignored): %s", list);
+    }
 }
 
 void Kernel::startPolicy()

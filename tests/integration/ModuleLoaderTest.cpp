@@ -67,7 +67,7 @@ public:
 
     void exampleModuleLoadsFromTheBuild()
     {
-        ServerProcess server({{"modules.enabled", "example"}});
+        ServerProcess server(std::map<std::string, std::string>{{"modules.enabled", "example"}});
         std::string out, err;
         CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, server.runCommand({"modules"}, out, err));
         CPPUNIT_ASSERT(out.find("route      GET /example/greeting  [example_greet]") != std::string::npos);

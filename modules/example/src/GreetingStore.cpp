@@ -8,7 +8,7 @@ namespace comfygate::example {
 
 long long GreetingStore::greet(const std::string& username)
 {
-    long long count = 0;
+    Poco::Int64 count = 0;
     _database.write([&](Poco::Data::Session& session) {
         std::string name = username;
         session << _database.translate("INSERT INTO example_greetings (username, count) VALUES (?, 1) "
