@@ -1,10 +1,15 @@
-# comfygate_module(<name> SOURCES <files...> [OUTPUT_DIR <dir>])
+# comfygate_module(<name> SOURCES <files...> [CORE_SOURCES <files...>] [LIBRARIES <libs...>]
+#                  [OUTPUT_DIR <dir>])
+#
+# CORE_SOURCES (everything but the XxxModule.cpp entry) go into a static library
+# <name>_core that the module links and that the module's unit tests (tests/unit/<name>/)
+# link too, so classes are tested without loading the shared object.
 #
 # Builds a module as a MODULE library named <name>.so and embeds the module's numbered
 # migrations (sql/NNN_name.sql) into it, so an installed module never looks for loose files.
 # The generated header <ModuleMigrations.h> defines comfygate::moduleMigrations().
 function(comfygate_module name)
-  cmake_parse_arguments(ARG "" "OUTPUT_DIR" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "" "OUTPUT_DIR" "SOURCES;CORE_SOURCES;LIBRARIES" ${ARGN})
   if(NOT ARG_OUTPUT_DIR)
     set(ARG_OUTPUT_DIR ${COMFYGATE_MODULE_OUTPUT_DIR})
   endif()
@@ -14,7 +19,15 @@ function(comfygate_module name)
     LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIR}
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  target_link_libraries(${name} PRIVATE comfygate-kernel)
+  target_link_libraries(${name} PRIVATE comfygate-kernel ${ARG_LIBRARIES})
+  if(ARG_CORE_SOURCES)
+    add_library(${name}_core STATIC ${ARG_CORE_SOURCES})
+    set_target_properties(${name}_core PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    target_include_directories(${name}_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src
+                                                   ${CMAKE_CURRENT_BINARY_DIR}/generated)
+    target_link_libraries(${name}_core PUBLIC comfygate-kernel ${ARG_LIBRARIES})
+    target_link_libraries(${name} PRIVATE ${name}_core)
+  endif()
 
   set(gen_dir ${CMAKE_CURRENT_BINARY_DIR}/generated)
   file(GLOB sql_files CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/sql/*.sql)

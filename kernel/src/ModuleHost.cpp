@@ -42,6 +42,8 @@ public:
     {
         return _host._kernel.permissions.effective(username, role, groups);
     }
+    std::string groupsJson() const override { return _host._kernel.permissions.groupsJson(); }
+    void setGroups(const std::string& jsonText) override { _host._kernel.permissions.setGroups(jsonText); }
 
 private:
     ModuleHost& _host;

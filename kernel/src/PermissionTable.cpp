@@ -74,6 +74,19 @@ void PermissionTable::loadGroups(const std::string& jsonText, const std::string&
     _groups = std::move(groups);
 }
 
+void PermissionTable::setGroups(const std::string& jsonText)
+{
+    PermissionTable candidate;
+    candidate.loadGroups(jsonText, "the groups table");
+    for (const auto& id : candidate.unknownIds()) {
+        const std::string permission = id.substr(id.find('.') + 1);
+        if (!isDeclared(permission))
+            throw std::invalid_argument("unknown permission " + id);
+    }
+    std::lock_guard lock(_mutex);
+    _groups = std::move(candidate._groups);
+}
+
 std::vector<std::string> PermissionTable::unknownIds() const
 {
     std::lock_guard lock(_mutex);

@@ -33,8 +33,8 @@ public:
     /// in an effective set).
     std::vector<std::string> unknownIds() const;
 
-    /// The role table merged with defaults, as {role: {id: bool}} JSON text.
-    std::string groupsJson() const;
+    std::string groupsJson() const override;
+    void setGroups(const std::string& jsonText) override;
 
     /// The `groups` hook is consulted once the policy engine runs.
     void setPolicy(Policy* policy) { _policy = policy; }

@@ -32,6 +32,15 @@ public:
     /// etc/groups.json and the `groups` policy hook. The owner always holds every permission.
     virtual std::set<std::string> effective(const std::string& username, const std::string& role,
                                             const std::vector<std::string>& groups) const = 0;
+
+    /// The role table as `{role: {permission: bool}}` JSON text: groups.json merged with the
+    /// declared defaults, every declared permission listed for every role.
+    virtual std::string groupsJson() const = 0;
+
+    /// Replaces the role table with `{role: {permission: bool}}` JSON text (e.g. an admin's
+    /// edit, persisted by the auth module). Throws std::invalid_argument for bad JSON or an
+    /// undeclared permission id.
+    virtual void setGroups(const std::string& jsonText) = 0;
 };
 
 } // namespace comfygate

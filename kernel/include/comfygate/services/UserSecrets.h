@@ -1,0 +1,28 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace comfygate::services {
+
+/// Per-user third-party keys (`civitai`, `huggingface`, `stability`, ...), sealed at rest with
+/// AES-256-GCM bound to the user and provider; published by the auth module as "auth.secrets".
+/// Values are never returned to clients: only `use()` hands one to server-side code.
+class UserSecrets
+{
+public:
+    static constexpr const char* serviceName = "auth.secrets";
+
+    virtual ~UserSecrets() = default;
+
+    /// Stores (or replaces) the key; an empty secret clears it.
+    virtual void set(const std::string& userId, const std::string& provider, const std::string& secret) = 0;
+    virtual void clear(const std::string& userId, const std::string& provider) = 0;
+    /// The providers the user has a key for.
+    virtual std::vector<std::string> providers(const std::string& userId) = 0;
+    /// The key, for server-side use only (e.g. a download's Authorization header).
+    virtual std::optional<std::string> use(const std::string& userId, const std::string& provider) = 0;
+};
+
+} // namespace comfygate::services
