@@ -157,7 +157,7 @@ void Kernel::installAuthenticator(std::shared_ptr<Authenticator> authenticator, 
 
 void Kernel::startModules()
 {
-    _modules->discover(_settings.modulesDir, _settings.modulesEnabled, _settings.modulesDisabled);
+    _modules->discover(_settings.modulesDirs, _settings.modulesEnabled, _settings.modulesDisabled);
     _modules->startAll();
     const auto unknown = _permissions->unknownIds();
     if (!unknown.empty()) {

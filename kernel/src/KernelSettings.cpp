@@ -88,9 +88,9 @@ KernelSettings KernelSettings::read(const Configuration& config)
     intIn(config, "db.sqlite.busy_timeout_ms", 0, 600000);
     intIn(config, "db.postgres.port", 1, 65535);
 
-    s.modulesDir = config.getString("modules.dir", "");
-    if (s.modulesDir.empty())
-        s.modulesDir = COMFYGATE_MODULE_DIR;
+    s.modulesDirs = config.getList("modules.dir", {});
+    if (s.modulesDirs.empty())
+        s.modulesDirs.push_back(COMFYGATE_MODULE_DIR);
     s.modulesEnabled = config.getList("modules.enabled", {});
     s.modulesDisabled = config.getList("modules.disabled", {});
 

@@ -23,7 +23,7 @@ struct KernelSettings
     int drainSeconds = 10;
     std::size_t defaultBodyLimit = 1024 * 1024;
     std::string metricsPermission;
-    std::string modulesDir;
+    std::vector<std::string> modulesDirs;
     std::vector<std::string> modulesEnabled;
     std::vector<std::string> modulesDisabled;
     std::string groupsFile;    ///< empty: the compiled-in etc/groups.json

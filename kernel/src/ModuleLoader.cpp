@@ -25,32 +25,39 @@ bool contains(const std::vector<std::string>& list, const std::string& item)
 
 ModuleLoader::ModuleLoader(KernelServices& kernel) : _kernel(kernel) {}
 
-ModuleLoader::~ModuleLoader() { closeLibraries(); }
+ModuleLoader::~ModuleLoader()
+{
+    closeLibraries();
+}
 
-void ModuleLoader::discover(const std::string& directory, const std::vector<std::string>& enabled,
+void ModuleLoader::discover(const std::vector<std::string>& directories, const std::vector<std::string>& enabled,
                             const std::vector<std::string>& disabled)
 {
-    if (!Poco::File(directory).exists())
-        throw ModuleError("module directory " + directory + " does not exist (set modules.dir)");
     std::vector<std::string> files;
-    for (Poco::DirectoryIterator it(directory), end; it != end; ++it) {
-        const Poco::Path path(it->path());
-        if (path.getExtension() != "so")
-            continue;
-        const std::string name = path.getBaseName();
-        if (contains(disabled, name) || (!enabled.empty() && !contains(enabled, name)))
-            continue;
-        files.push_back(path.toString());
+    for (const auto& directory : directories) {
+        if (!Poco::File(directory).exists())
+            throw ModuleError("module directory " + directory + " does not exist (set modules.dir)");
+        std::vector<std::string> found;
+        for (Poco::DirectoryIterator it(directory), end; it != end; ++it) {
+            const Poco::Path path(it->path());
+            if (path.getExtension() != "so")
+                continue;
+            const std::string name = path.getBaseName();
+            if (contains(disabled, name) || (!enabled.empty() && !contains(enabled, name)))
+                continue;
+            found.push_back(path.toString());
+        }
+        std::sort(found.begin(), found.end());
+        files.insert(files.end(), found.begin(), found.end());
     }
-    std::sort(files.begin(), files.end());
     for (const auto& file : files)
         open(file);
     for (const auto& wanted : enabled) {
-        const bool found = std::any_of(_modules.begin(), _modules.end(),
-                                       [&](const auto& m) { return m->name == wanted; });
+        const bool found =
+            std::any_of(_modules.begin(), _modules.end(), [&](const auto& m) { return m->name == wanted; });
         if (!found)
-            throw ModuleError("module '" + wanted + "' is listed in modules.enabled but " + directory + "/" +
-                              wanted + ".so was not found");
+            throw ModuleError("module '" + wanted + "' is listed in modules.enabled but " + wanted +
+                              ".so was not found in modules.dir");
     }
 }
 
@@ -66,8 +73,9 @@ void ModuleLoader::open(const std::string& path)
     try {
         auto entry = reinterpret_cast<EntryFunction>(::dlsym(handle, COMFYGATE_STRINGIFY(COMFYGATE_MODULE_ENTRY)));
         if (!entry)
-            throw ModuleError("module " + file + " has no entry point " COMFYGATE_STRINGIFY(COMFYGATE_MODULE_ENTRY)
-                              " (use the COMFYGATE_MODULE macro)");
+            throw ModuleError(
+                "module " + file +
+                " has no entry point " COMFYGATE_STRINGIFY(COMFYGATE_MODULE_ENTRY) " (use the COMFYGATE_MODULE macro)");
         const ModuleDescriptor* descriptor = entry();
         if (!descriptor)
             throw ModuleError("module " + file + ": its entry point returned no descriptor");
@@ -75,7 +83,8 @@ void ModuleLoader::open(const std::string& path)
         // safe to read before anything else is trusted.
         if (descriptor->abiVersion != COMFYGATE_ABI_VERSION)
             throw ModuleError("module " + file + " was built for module ABI " + std::to_string(descriptor->abiVersion) +
-                              ", this kernel has ABI " + std::to_string(COMFYGATE_ABI_VERSION) + ": rebuild the module");
+                              ", this kernel has ABI " + std::to_string(COMFYGATE_ABI_VERSION) +
+                              ": rebuild the module");
         if (descriptor->descriptorSize != sizeof(ModuleDescriptor))
             throw ModuleError("module " + file + " has a descriptor of " + std::to_string(descriptor->descriptorSize) +
                               " bytes, expected " + std::to_string(sizeof(ModuleDescriptor)) + ": rebuild the module");
@@ -83,9 +92,11 @@ void ModuleLoader::open(const std::string& path)
         const std::string name = descriptor->name ? descriptor->name : "";
         if (std::strcmp(signature, COMFYGATE_BUILD_SIGNATURE) != 0)
             throw ModuleError("module '" + name + "' (" + file + ") was built with '" + signature +
-                              "', the kernel with '" COMFYGATE_BUILD_SIGNATURE "': rebuild the module with the kernel's toolchain");
+                              "', the kernel with '" COMFYGATE_BUILD_SIGNATURE
+                              "': rebuild the module with the kernel's toolchain");
         if (name.empty() || !descriptor->create || !descriptor->destroy)
-            throw ModuleError("module " + file + " has an incomplete descriptor (name, create and destroy are required)");
+            throw ModuleError("module " + file +
+                              " has an incomplete descriptor (name, create and destroy are required)");
         for (const auto& other : _modules) {
             if (other->name == name)
                 throw ModuleError("module '" + name + "' is loaded twice (" + other->path + " and " + path + ")");

@@ -41,9 +41,9 @@ public:
     explicit ModuleLoader(KernelServices& kernel);
     ~ModuleLoader();
 
-    /// Opens the `.so` files of `directory` (all, or only `enabled` when non-empty; never
+    /// Opens the `.so` files of the directories (all, or only `enabled` when non-empty; never
     /// `disabled`) and checks their descriptors. Throws ModuleError.
-    void discover(const std::string& directory, const std::vector<std::string>& enabled,
+    void discover(const std::vector<std::string>& directories, const std::vector<std::string>& enabled,
                   const std::vector<std::string>& disabled);
     /// Opens one module file; used by discover() and by tests.
     void open(const std::string& path);
