@@ -26,8 +26,8 @@ public:
 
     /// `route` is the matched pattern (never the raw path, so labels stay bounded).
     void observeRequest(const std::string& route, const std::string& method, int status, double seconds);
-    void webSocketOpened() { ++_openWebSockets; }
-    void webSocketClosed() { --_openWebSockets; }
+    void webSocketOpened() override { ++_openWebSockets; }
+    void webSocketClosed() override { --_openWebSockets; }
     long long openWebSockets() const { return _openWebSockets; }
 
     std::string render() const;

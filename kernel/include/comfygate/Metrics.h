@@ -18,6 +18,10 @@ public:
 
     /// A counter the module increments with the returned function.
     virtual std::function<void(double)> counter(const std::string& name, const std::string& help) = 0;
+
+    /// WebSocket endpoints report their connections for the `comfygate_websockets_open` gauge.
+    virtual void webSocketOpened() = 0;
+    virtual void webSocketClosed() = 0;
 };
 
 } // namespace comfygate
