@@ -52,6 +52,24 @@ private:
     HttpPipeline& _pipeline;
 };
 
+/// Reads the whole body if it fits in `limit`; false when it does not.
+bool readBody(Poco::Net::HTTPServerRequest& request, std::size_t limit, std::optional<std::string>& body)
+{
+    if (request.hasContentLength() && static_cast<std::size_t>(request.getContentLength64()) > limit)
+        return false;
+    std::string text;
+    std::istream& in = request.stream();
+    char buffer[8192];
+    while (in) {
+        in.read(buffer, sizeof buffer);
+        text.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (text.size() > limit)
+            return false;
+    }
+    body = std::move(text);
+    return true;
+}
+
 bool wantsHtml(const Poco::Net::HTTPServerRequest& request)
 {
     return request.get("Accept", "").find("text/html") != std::string::npos;
@@ -157,7 +175,17 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
     const RouteSpec& spec = *route.spec;
     outcome.route = route.pattern.text();
 
-    ClientInfo info{client.address, _settings.tls || client.forwardedSecure, peer.isLoopback()};
+    ClientInfo info{client.address, _settings.tls || client.forwardedSecure, client.address.isLoopback()};
+    std::optional<std::string> body;
+    if (spec.errorStyle == ErrorStyle::SwarmUI && request.getMethod() == "POST") {
+        if (!readBody(request, spec.bodyLimit, body)) {
+            response.setKeepAlive(false);
+            ErrorResponse::send(response, spec.errorStyle, 413,
+                                "request body exceeds the limit of " + std::to_string(spec.bodyLimit) + " bytes");
+            return;
+        }
+        info.body = &*body;
+    }
     Principal principal;
     std::optional<HttpError> authError;
     if (_authenticator) {
@@ -167,6 +195,10 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
         } catch (const HttpError& e) {
             authError = e;
         }
+    }
+    if (authError && authError->status() == 403) {
+        ErrorResponse::send(response, spec.errorStyle, 403, authError->what(), authError->code(), authError->extra());
+        return;
     }
     if (principal.authenticated) {
         principal.permissions = _permissions.effective(principal.username, principal.role, principal.groups);
@@ -210,7 +242,7 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
 
     try {
         HttpExchange exchange(request, response, spec, std::move(resolution.params), std::move(principal),
-                              client.address, request.get("X-Request-Id"), info.secure);
+                              client.address, request.get("X-Request-Id"), info.secure, std::move(body));
         spec.handler(exchange);
         if (!response.sent())
             throw std::logic_error("handler of " + route.pattern.text() + " sent no response");

@@ -23,7 +23,7 @@ public:
     HttpExchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                  const RouteSpec& route, std::map<std::string, std::string> params,
                  Principal principal, Poco::Net::IPAddress client, std::string requestId,
-                 bool secure);
+                 bool secure, std::optional<std::string> body = std::nullopt);
 
     Poco::Net::HTTPServerRequest& request() { return _request; }
     Poco::Net::HTTPServerResponse& response() { return _response; }
