@@ -66,7 +66,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(32, s.http.threads);
         CPPUNIT_ASSERT(s.accessLog == AccessLog::Format::Text);
         CPPUNIT_ASSERT_EQUAL(std::string("can_view_metrics"), s.metricsPermission);
-        CPPUNIT_ASSERT(!s.modulesDir.empty());
+        CPPUNIT_ASSERT(s.modulesDirs.size() == 1);
         CPPUNIT_ASSERT(!s.policyDir.empty());
         CPPUNIT_ASSERT(s.pipeline.trustedProxies.empty());
         CPPUNIT_ASSERT(!s.pipeline.tls);
@@ -96,7 +96,7 @@ public:
         CPPUNIT_ASSERT(s.pipeline.tls);
         CPPUNIT_ASSERT_EQUAL(std::string("/etc/c.pem"), s.http.tlsCert);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2048), s.defaultBodyLimit);
-        CPPUNIT_ASSERT_EQUAL(std::string("/opt/mods"), s.modulesDir);
+        CPPUNIT_ASSERT(s.modulesDirs == (std::vector<std::string>{"/opt/mods"}));
         CPPUNIT_ASSERT(s.modulesEnabled == (std::vector<std::string>{"auth", "presets"}));
         CPPUNIT_ASSERT_EQUAL(std::string("/opt/policy"), s.policyDir);
         CPPUNIT_ASSERT_EQUAL(8, s.schedulerWorkers);
