@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/String.h>
+#include <Poco/URI.h>
 
 #include <set>
 #include <sstream>
@@ -36,7 +37,13 @@ std::string AccessLog::redact(const std::string& uri)
         const auto amp = uri.find('&', start);
         const std::string pair = uri.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
         const auto eq = pair.find('=');
-        const std::string name = Poco::toLower(pair.substr(0, eq));
+        std::string name;
+        try {
+            Poco::URI::decode(pair.substr(0, eq), name, true);
+        } catch (const Poco::Exception&) {
+            name = "token"; // undecodable: redact rather than guess
+        }
+        name = Poco::toLower(name);
         if (!first)
             out += '&';
         out += (eq != std::string::npos && secret.count(name)) ? pair.substr(0, eq) + "=***" : pair;

@@ -32,7 +32,7 @@ bool ConfigValue::toBool(const std::string& key, const std::string& text, const 
 long long ConfigValue::toInt(const std::string& key, const std::string& text, const std::string& source)
 {
     Poco::Int64 value = 0;
-    if (!Poco::NumberParser::tryParse64(trim(text), value))
+    if (trim(text).find(',') != std::string::npos || !Poco::NumberParser::tryParse64(trim(text), value))
         throw std::invalid_argument(describe(key, source, "'" + text + "' is not a whole number"));
     return value;
 }
@@ -40,7 +40,7 @@ long long ConfigValue::toInt(const std::string& key, const std::string& text, co
 double ConfigValue::toDouble(const std::string& key, const std::string& text, const std::string& source)
 {
     double value = 0;
-    if (!Poco::NumberParser::tryParseFloat(trim(text), value))
+    if (trim(text).find(',') != std::string::npos || !Poco::NumberParser::tryParseFloat(trim(text), value))
         throw std::invalid_argument(describe(key, source, "'" + text + "' is not a number"));
     return value;
 }

@@ -2,6 +2,7 @@
 
 #include <Poco/NumberParser.h>
 
+#include <arpa/inet.h>
 #include <cstring>
 #include <stdexcept>
 
@@ -21,20 +22,27 @@ IpRange::IpRange(const std::string& text) : _text(text)
     const auto slash = text.find('/');
     const std::string host = text.substr(0, slash);
     Poco::Net::IPAddress address;
-    if (!Poco::Net::IPAddress::tryParse(host, address))
+    in_addr v4{};
+    in6_addr v6{};
+    if (::inet_pton(AF_INET, host.c_str(), &v4) == 1)
+        address = Poco::Net::IPAddress(&v4, sizeof v4);
+    else if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1)
+        address = Poco::Net::IPAddress(&v6, sizeof v6);
+    else
         throw std::invalid_argument("'" + text + "' is not an IP address or CIDR block");
     _network = normalize(address);
-    const unsigned maxPrefix = _network.family() == Poco::Net::IPAddress::IPv4 ? 32 : 128;
-    _prefix = maxPrefix;
+    const unsigned maxPrefix = address.family() == Poco::Net::IPAddress::IPv4 ? 32 : 128;
+    unsigned prefix = maxPrefix;
     if (slash != std::string::npos) {
-        unsigned prefix = 0;
-        if (!Poco::NumberParser::tryParseUnsigned(text.substr(slash + 1), prefix) || prefix > maxPrefix)
+        const std::string digits = text.substr(slash + 1);
+        if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos ||
+            !Poco::NumberParser::tryParseUnsigned(digits, prefix) || prefix > maxPrefix)
             throw std::invalid_argument("'" + text + "' has a bad prefix length");
-        // An IPv4-mapped block such as ::ffff:10.0.0.0/104 keeps its meaning as 10.0.0.0/8.
-        if (address.family() == Poco::Net::IPAddress::IPv6 && _network.family() == Poco::Net::IPAddress::IPv4)
-            prefix = prefix >= 96 ? prefix - 96 : 0;
-        _prefix = prefix;
     }
+    // An IPv4-mapped block such as ::ffff:10.0.0.0/104 keeps its meaning as 10.0.0.0/8.
+    if (address.family() == Poco::Net::IPAddress::IPv6 && _network.family() == Poco::Net::IPAddress::IPv4)
+        prefix = prefix >= 96 ? prefix - 96 : 0;
+    _prefix = prefix;
 }
 
 bool IpRange::contains(const Poco::Net::IPAddress& candidate) const

@@ -14,6 +14,8 @@ namespace {
 
 long long intIn(const Configuration& config, const std::string& key, long long low, long long high)
 {
+    if (config.getString(key, "x").empty())
+        throw std::invalid_argument(ConfigValue::describe(key, config.sourceOf(key), "must not be empty"));
     const long long value = config.getInt(key, low);
     if (value < low || value > high)
         throw std::invalid_argument(ConfigValue::describe(key, config.sourceOf(key),

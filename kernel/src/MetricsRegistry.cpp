@@ -1,9 +1,39 @@
 #include "MetricsRegistry.h"
 
+#include <charconv>
 #include <sstream>
 #include <stdexcept>
 
 namespace comfygate {
+namespace {
+
+std::string number(double value)
+{
+    char buffer[64];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, result.ptr);
+}
+
+std::string escapeHelp(const std::string& text)
+{
+    std::string out;
+    for (char c : text) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out;
+}
+
+bool isBuiltIn(const std::string& name)
+{
+    return name.rfind("http_request", 0) == 0 || name == "websockets_open";
+}
+
+} // namespace
 
 void MetricsRegistry::checkName(const std::string& name)
 {
@@ -33,7 +63,7 @@ void MetricsRegistry::gauge(const std::string& name, const std::string& help, st
 {
     checkName(name);
     std::lock_guard lock(_mutex);
-    if (_gauges.count(name) || _counters.count(name))
+    if (_gauges.count(name) || _counters.count(name) || isBuiltIn(name))
         throw std::logic_error("metric comfygate_" + name + " is already registered");
     _gauges[name] = Gauge{help, std::move(read)};
 }
@@ -42,7 +72,7 @@ std::function<void(double)> MetricsRegistry::counter(const std::string& name, co
 {
     checkName(name);
     std::lock_guard lock(_mutex);
-    if (_gauges.count(name) || _counters.count(name))
+    if (_gauges.count(name) || _counters.count(name) || isBuiltIn(name))
         throw std::logic_error("metric comfygate_" + name + " is already registered");
     auto value = std::make_shared<std::atomic<double>>(0.0);
     _counters[name] = Counter{help, value};
@@ -87,7 +117,7 @@ std::string MetricsRegistry::render() const
                 << latencyBuckets[i] << "\"} " << histogram.counts[i] << "\n";
         out << "comfygate_http_request_duration_seconds_bucket{route=\"" << label << "\",le=\"+Inf\"} "
             << histogram.total << "\n"
-            << "comfygate_http_request_duration_seconds_sum{route=\"" << label << "\"} " << histogram.sum << "\n"
+            << "comfygate_http_request_duration_seconds_sum{route=\"" << label << "\"} " << number(histogram.sum) << "\n"
             << "comfygate_http_request_duration_seconds_count{route=\"" << label << "\"} " << histogram.total
             << "\n";
     }
@@ -101,12 +131,12 @@ std::string MetricsRegistry::render() const
         } catch (...) {
             continue; // a module's broken gauge must not break the scrape
         }
-        out << "# HELP comfygate_" << name << " " << gauge.help << "\n# TYPE comfygate_" << name << " gauge\n"
-            << "comfygate_" << name << " " << value << "\n";
+        out << "# HELP comfygate_" << name << " " << escapeHelp(gauge.help) << "\n# TYPE comfygate_" << name << " gauge\n"
+            << "comfygate_" << name << " " << number(value) << "\n";
     }
     for (const auto& [name, counter] : _counters) {
-        out << "# HELP comfygate_" << name << " " << counter.help << "\n# TYPE comfygate_" << name
-            << " counter\ncomfygate_" << name << " " << counter.value->load() << "\n";
+        out << "# HELP comfygate_" << name << " " << escapeHelp(counter.help) << "\n# TYPE comfygate_" << name
+            << " counter\ncomfygate_" << name << " " << number(counter.value->load()) << "\n";
     }
     return out.str();
 }

@@ -3,6 +3,7 @@
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace comfygate {
@@ -59,6 +60,9 @@ RoutePattern::RoutePattern(const std::string& pattern) : _text(pattern)
             if (!isParameterName(name))
                 throw std::invalid_argument("route pattern '" + pattern + "': bad parameter name '" +
                                             name + "'");
+            if (std::find(_names.begin(), _names.end(), name) != _names.end())
+                throw std::invalid_argument("route pattern '" + pattern + "': parameter '" + name +
+                                            "' appears twice");
             segment.parameter = name;
             _names.push_back(name);
             _shape += segment.rest ? "/{...}" : "/{}";

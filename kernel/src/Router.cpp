@@ -14,8 +14,11 @@ bool betterThan(const RegisteredRoute& candidate, const RegisteredRoute& current
     const std::string& b = current.pattern.shape();
     const auto n = std::min(a.size(), b.size());
     for (std::size_t i = 0; i < n; ++i) {
-        if (a[i] != b[i])
-            return b[i] == '{';
+        if (a[i] != b[i]) {
+            if (b[i] == '{' || a[i] == '{')
+                return b[i] == '{';
+            return a[i] == '}' && b[i] == '.'; // "{}" is narrower than "{...}"
+        }
     }
     return candidate.pattern.literalCount() > current.pattern.literalCount();
 }
