@@ -1,0 +1,59 @@
+#pragma once
+
+#include "ApiTokenStore.h"
+#include "AuthSettings.h"
+#include "AuthSettingsStore.h"
+#include "IpListStore.h"
+#include "JwtCodec.h"
+#include "LoginThrottle.h"
+#include "MfaStore.h"
+#include "PasswordHasher.h"
+#include "PasswordPolicy.h"
+#include "SessionStore.h"
+#include "SwarmSessionStore.h"
+#include "UserSecretStore.h"
+#include "UserStore.h"
+
+#include <atomic>
+#include <memory>
+
+namespace comfygate {
+class Audit;
+class Database;
+class ModuleContext;
+class PermissionRegistry;
+} // namespace comfygate
+
+namespace comfygate::auth {
+
+/// Everything the auth module's handlers share: settings, stores, codecs and the kernel
+/// services they use. Built once in AuthModule::start().
+struct AuthServices
+{
+    AuthServices(ModuleContext& context, AuthSettings settings);
+
+    ModuleContext& context;
+    AuthSettings settings;
+    UserStore users;
+    SessionStore sessions;
+    ApiTokenStore apiTokens;
+    MfaStore mfa;
+    LoginThrottle throttle;
+    IpListStore ipLists;
+    UserSecretStore secrets;
+    SwarmSessionStore swarmSessions;
+    AuthSettingsStore runtimeSettings;
+    PasswordHasher hasher;
+    PasswordPolicy passwordPolicy;
+    JwtCodec jwt;
+    std::atomic<bool> allowGuestJwt;
+
+    /// Records an audit entry; never lets a failure of the log hide the change's own error.
+    void audit(const std::string& actor, const std::string& action, const std::string& target,
+               const std::string& client, const std::string& detailJson = {});
+};
+
+/// Current Unix time in seconds.
+std::int64_t unixNow();
+
+} // namespace comfygate::auth

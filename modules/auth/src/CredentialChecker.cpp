@@ -1,0 +1,56 @@
+#include "CredentialChecker.h"
+
+#include "AuthServices.h"
+#include "comfygate/HttpError.h"
+
+namespace comfygate::auth {
+
+void CredentialChecker::requireNotLocked(const std::string& username, const Poco::Net::IPAddress& client)
+{
+    const auto remaining = _services.throttle.lockedFor(client.toString(), username, unixNow());
+    if (remaining && *remaining > 0)
+        throw HttpError(403, "too many failed attempts: try again in " + std::to_string(*remaining) + " seconds",
+                        "ratelimit")
+            .withExtra("{\"remaining_seconds\":" + std::to_string(*remaining) + "}");
+}
+
+void CredentialChecker::recordFailure(const std::string& username, const Poco::Net::IPAddress& client)
+{
+    const std::int64_t now = unixNow();
+    const std::string ip = client.toString();
+    _services.throttle.recordFailure(ip, username, now);
+    _services.audit(username.empty() ? "-" : username, "login.failure", username, ip);
+    if (_services.throttle.shouldBlacklist(ip)) {
+        _services.ipLists.addToBlacklist(ip, now + _services.settings.blacklistSeconds, "repeated login failures");
+        _services.audit("system", "ip.blacklist", ip, ip);
+    }
+}
+
+User CredentialChecker::check(const std::string& username, const std::string& password,
+                              const Poco::Net::IPAddress& client)
+{
+    requireNotLocked(username, client);
+    if (password.size() > 1024)
+        throw HttpError(400, "the password is longer than 1024 bytes");
+    bool ok = false;
+    std::optional<User> user;
+    try {
+        user = _services.users.findByName(username);
+        if (user && !user->builtin && !user->passwordHash.empty())
+            ok = _services.hasher.verify(user->passwordHash, password);
+        else
+            _services.hasher.dummyVerify(password); // same time for unknown users
+    } catch (const HasherBusy&) {
+        throw HttpError(503, "the server is busy checking other logins: retry in a moment", "busy");
+    }
+    if (!ok) {
+        recordFailure(username, client);
+        throw HttpError(401, "Invalid credentials", "invalid_login");
+    }
+    _services.throttle.recordSuccess(client.toString(), username);
+    if (_services.hasher.needsRehash(user->passwordHash))
+        _services.users.setPassword(user->id, _services.hasher.hash(password));
+    return *user;
+}
+
+} // namespace comfygate::auth

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "CredentialChecker.h"
+#include "SessionIssuer.h"
+
+namespace comfygate {
+class HttpExchange;
+class RouteRegistry;
+} // namespace comfygate
+
+namespace comfygate::auth {
+
+struct AuthServices;
+
+/// MSS-Login's browser and API login: POST /login (JSON or form; MFA challenge; guest login),
+/// GET /logout (revokes the session), POST /register (first user from loopback only, then
+/// admins, or anyone when auth.allow_registration is on), GET /login (a minimal form).
+class LoginRoutes
+{
+public:
+    explicit LoginRoutes(AuthServices& services) : _services(services), _checker(services), _issuer(services) {}
+    void registerAll(RouteRegistry& routes);
+
+    /// A single-use temporary token for the second login step; returns the raw value.
+    static std::string createTempToken(AuthServices& services, const std::string& userId, const std::string& purpose,
+                                       const std::string& payloadJson);
+
+private:
+    void login(HttpExchange& exchange);
+    void logout(HttpExchange& exchange);
+    void registerUser(HttpExchange& exchange);
+    void loginPage(HttpExchange& exchange);
+    void finishLogin(const User& user, HttpExchange& exchange);
+
+    AuthServices& _services;
+    CredentialChecker _checker;
+    SessionIssuer _issuer;
+};
+
+} // namespace comfygate::auth

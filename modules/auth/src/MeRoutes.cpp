@@ -1,0 +1,102 @@
+#include "MeRoutes.h"
+
+#include "AuthServices.h"
+#include "IsoTime.h"
+#include "RouteFactory.h"
+#include "comfygate/HttpError.h"
+#include "comfygate/HttpExchange.h"
+#include "comfygate/ModuleContext.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+namespace comfygate::auth {
+
+void MeRoutes::registerAll(RouteRegistry& routes)
+{
+    auto me = makeRoute("GET", "/mss-login/api/me", Access::Public,
+                        "the caller: username, role, groups, permissions, MFA state, experimental flags",
+                        [this](HttpExchange& e) { this->me(e); });
+    me.apiTwin = true;
+    routes.add(me);
+    routes.add(makeRoute("GET", "/mss-login/me/sessions", Access::Authenticated, "the caller's active sessions",
+                         [this](HttpExchange& e) { sessions(e); }));
+    routes.add(makeRoute("POST", "/mss-login/me/sessions/revoke", Access::Authenticated,
+                         "end one of the caller's sessions by jti", [this](HttpExchange& e) { revoke(e); }));
+}
+
+void MeRoutes::me(HttpExchange& exchange)
+{
+    const Principal& principal = exchange.principal();
+    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+    Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
+    Poco::JSON::Array::Ptr permissions = new Poco::JSON::Array;
+    bool mfaEnabled = false;
+    if (principal.authenticated) {
+        for (const auto& group : principal.groups)
+            groups->add(group);
+        for (const auto& permission : principal.permissions)
+            permissions->add(permission);
+        if (const auto user = _services.users.findById(principal.userId))
+            mfaEnabled = user->mfaEnabled;
+    } else {
+        groups->add("guest");
+        for (const auto& permission : _services.context.permissions().effective("guest", "guest", {"guest"}))
+            permissions->add(permission);
+    }
+    body->set("username", principal.authenticated ? principal.username : "guest");
+    body->set("role", principal.authenticated ? principal.role : "guest");
+    body->set("user_id", principal.userId);
+    body->set("groups", groups);
+    body->set("is_admin", principal.authenticated && principal.isAdmin());
+    body->set("is_owner", principal.authenticated && principal.role == "owner");
+    body->set("authenticated", principal.authenticated);
+    body->set("mfa_enabled", mfaEnabled);
+    body->set("sfw_check", principal.sfwCheck);
+    body->set("token_kind", principal.tokenKind);
+    body->set("permissions", permissions);
+    Poco::JSON::Object::Ptr experimental = new Poco::JSON::Object;
+    const Config& config = _services.context.globalConfig();
+    const bool master = config.getBool("experimental.enabled", false);
+    for (const char* feature : {"mfa", "s3", "model_isolation"})
+        experimental->set(feature, master || config.getBool(std::string("experimental.") + feature, false));
+    body->set("experimental_features", experimental);
+    exchange.sendJson(200, body);
+}
+
+void MeRoutes::sessions(HttpExchange& exchange)
+{
+    const Principal& principal = exchange.principal();
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& session : _services.sessions.listForUser(principal.userId, unixNow())) {
+        Poco::JSON::Object::Ptr item = new Poco::JSON::Object;
+        item->set("jti", session.jti);
+        item->set("created_at_iso", isoTime(session.createdAt));
+        item->set("last_used_at_iso", isoTime(session.lastUsedAt));
+        item->set("exp_at_iso", isoTime(session.expiresAt));
+        item->set("client", session.clientAddress);
+        item->set("user_agent", session.userAgent);
+        item->set("is_current", principal.tokenKind == "session" && session.jti == principal.sessionId);
+        list->add(item);
+    }
+    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+    body->set("sessions", list);
+    exchange.sendJson(200, body);
+}
+
+void MeRoutes::revoke(HttpExchange& exchange)
+{
+    const auto body = exchange.jsonBody();
+    const std::string jti = body->optValue<std::string>("jti", "");
+    const auto session = jti.empty() ? std::nullopt : _services.sessions.find(jti);
+    if (!session || session->userId != exchange.principal().userId)
+        throw HttpError(404, "you have no session with that jti");
+    _services.sessions.revoke(jti);
+    _services.swarmSessions.removeForCredential("session", jti);
+    _services.audit(exchange.principal().username, "session.revoke", jti, exchange.client().toString());
+    Poco::JSON::Object::Ptr answer = new Poco::JSON::Object;
+    answer->set("status", "ok");
+    exchange.sendJson(200, answer);
+}
+
+} // namespace comfygate::auth

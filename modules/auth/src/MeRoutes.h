@@ -1,0 +1,28 @@
+#pragma once
+
+namespace comfygate {
+class HttpExchange;
+class RouteRegistry;
+} // namespace comfygate
+
+namespace comfygate::auth {
+
+struct AuthServices;
+
+/// Who am I and my sessions: GET /mss-login/api/me (and /api/mss-login/api/me; the guest
+/// shape without a credential), GET /mss-login/me/sessions, POST /mss-login/me/sessions/revoke.
+class MeRoutes
+{
+public:
+    explicit MeRoutes(AuthServices& services) : _services(services) {}
+    void registerAll(RouteRegistry& routes);
+
+private:
+    void me(HttpExchange& exchange);
+    void sessions(HttpExchange& exchange);
+    void revoke(HttpExchange& exchange);
+
+    AuthServices& _services;
+};
+
+} // namespace comfygate::auth

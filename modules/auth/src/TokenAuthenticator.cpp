@@ -1,0 +1,233 @@
+#include "TokenAuthenticator.h"
+
+#include "ApiTokenCodec.h"
+#include "AuthServices.h"
+#include "RandomTokens.h"
+#include "comfygate/HttpError.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+
+namespace comfygate::auth {
+namespace {
+
+HttpError unauthorized(const std::string& why) { return HttpError(401, why + ": sign in again or use a valid token"); }
+
+bool isSafeMethod(const std::string& method) { return method == "GET" || method == "HEAD" || method == "OPTIONS"; }
+
+std::string bodySessionId(const std::string* body)
+{
+    if (!body || body->empty())
+        return {};
+    try {
+        auto object = Poco::JSON::Parser().parse(*body).extract<Poco::JSON::Object::Ptr>();
+        if (object && object->has("session_id") && object->get("session_id").isString())
+            return object->getValue<std::string>("session_id");
+    } catch (...) {
+    }
+    return {};
+}
+
+std::string pathOf(const std::string& uri)
+{
+    const auto question = uri.find('?');
+    return question == std::string::npos ? uri : uri.substr(0, question);
+}
+
+} // namespace
+
+Principal TokenAuthenticator::principalOf(const User& user, const std::string& tokenKind, const std::string& sessionId)
+{
+    Principal principal;
+    principal.authenticated = true;
+    principal.userId = user.id;
+    principal.username = user.username;
+    principal.role = user.role;
+    principal.groups = user.groups;
+    principal.sfwCheck = user.role == "guest" ? true : user.sfwCheck; // guests are always SFW-enforced
+    principal.tokenKind = tokenKind;
+    principal.sessionId = sessionId;
+    return principal;
+}
+
+std::optional<Credential> TokenAuthenticator::find(const Poco::Net::HTTPServerRequest& request,
+                                                   const ClientInfo& client) const
+{
+    const std::string authorization = request.get("Authorization", "");
+    if (!authorization.empty()) {
+        if (Poco::icompare(authorization.substr(0, 7), std::string("Bearer ")) != 0)
+            throw HttpError(401, "unsupported Authorization scheme: use Authorization: Bearer <token>");
+        return Credential{Poco::trim(authorization.substr(7)), CredentialSource::Bearer};
+    }
+    const std::string apiKey = request.get("X-API-Key", "");
+    if (!apiKey.empty())
+        return Credential{apiKey, CredentialSource::ApiKey};
+
+    const std::string path = pathOf(request.getURI());
+    if (path.rfind("/API/", 0) == 0) {
+        std::string sessionId = request.get("X-Session-ID", "");
+        if (sessionId.empty())
+            sessionId = bodySessionId(client.body);
+        if (!sessionId.empty())
+            return Credential{sessionId, CredentialSource::SwarmSession};
+    }
+
+    Poco::Net::NameValueCollection cookies;
+    request.getCookies(cookies);
+    for (const char* name : {"jwt_token", "swarm_token"}) {
+        if (cookies.has(name) && !cookies.get(name).empty())
+            return Credential{cookies.get(name), CredentialSource::Cookie};
+    }
+
+    const auto& paths = _services.settings.queryTokenPaths;
+    if (std::find(paths.begin(), paths.end(), path) != paths.end()) {
+        for (const auto& [name, value] : Poco::URI(request.getURI()).getQueryParameters()) {
+            if ((name == "token" || name == "access_token") && !value.empty())
+                return Credential{value, CredentialSource::Query};
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<Principal> TokenAuthenticator::authenticate(Poco::Net::HTTPServerRequest& request,
+                                                          const ClientInfo& client)
+{
+    const std::int64_t now = unixNow();
+    if (_services.ipLists.isBlacklisted(client.address, now))
+        throw HttpError(403, "requests from this address are blocked; ask an administrator to lift the block",
+                        "ip_blocked");
+    auto credential = find(request, client);
+    if (!credential)
+        return std::nullopt;
+    if (credential->source == CredentialSource::Cookie && !isSafeMethod(request.getMethod()))
+        checkOrigin(request, client);
+    return verify(*credential, now);
+}
+
+Principal TokenAuthenticator::verify(const Credential& credential, std::int64_t now)
+{
+    if (credential.value.size() > 4096)
+        throw unauthorized("the token is too long");
+    if (credential.source == CredentialSource::SwarmSession)
+        return verifySwarmSession(credential.value, now);
+    if (ApiTokenCodec::wellFormed(credential.value)) {
+        if (credential.source == CredentialSource::Cookie)
+            throw unauthorized("API tokens are not accepted from cookies");
+        return verifyApiToken(credential.value, now);
+    }
+    if (credential.source == CredentialSource::ApiKey)
+        throw unauthorized("X-API-Key takes an API token");
+    if (std::count(credential.value.begin(), credential.value.end(), '.') == 2)
+        return verifySessionJwt(credential.value, now);
+    throw unauthorized("the token is not valid");
+}
+
+Principal TokenAuthenticator::verifyApiToken(const std::string& token, std::int64_t now)
+{
+    const std::string hash = ApiTokenCodec::hash(token);
+    const auto record = _services.apiTokens.findByHash(hash);
+    if (!record)
+        throw unauthorized("the API token is not valid or was revoked");
+    if (record->expiresAt != 0 && record->expiresAt <= now)
+        throw unauthorized("the API token has expired");
+    const auto user = _services.users.findById(record->userId);
+    if (!user || record->createdAt < user->tokensValidAfter)
+        throw unauthorized("the API token is no longer valid");
+    _services.apiTokens.touch(hash, now);
+    return principalOf(*user, "api_token", hash); // the credential id a SwarmUI session binds to
+}
+
+Principal TokenAuthenticator::verifySessionJwt(const std::string& token, std::int64_t now)
+{
+    auto claims = _cache.find(token, now);
+    if (!claims) {
+        try {
+            claims = _services.jwt.verify(token, now);
+        } catch (const JwtError& e) {
+            throw unauthorized(std::string("the session token is not valid (") + e.what() + ")");
+        }
+        _cache.remember(token, *claims, now);
+    }
+    const auto session = _services.sessions.find(claims->jti);
+    if (!session || session->revoked)
+        throw unauthorized("the session has ended");
+    if (session->expiresAt <= now)
+        throw unauthorized("the session has expired");
+    if (session->lastUsedAt + _services.settings.idleSeconds < now) {
+        _services.sessions.revoke(claims->jti);
+        throw unauthorized("the session was idle too long");
+    }
+    const auto user = _services.users.findById(session->userId);
+    if (!user || claims->subject != user->id || claims->issuedAt < user->tokensValidAfter)
+        throw unauthorized("the session is no longer valid");
+    _services.sessions.touch(claims->jti, now);
+    return principalOf(*user, "session", claims->jti);
+}
+
+Principal TokenAuthenticator::verifySwarmSession(const std::string& sessionId, std::int64_t now)
+{
+    const auto invalid = [] {
+        return HttpError(401, "Invalid session ID. You may need to refresh the page.", "invalid_session_id");
+    };
+    if (sessionId.size() != 40)
+        throw invalid();
+    const auto session = _services.swarmSessions.find(RandomTokens::sha256Hex(sessionId));
+    if (!session)
+        throw invalid();
+    // A session_id lives only as long as the credential that created it.
+    if (session->credentialKind == "session") {
+        const auto parent = _services.sessions.find(session->credentialId);
+        if (!parent || parent->revoked || parent->expiresAt <= now ||
+            parent->lastUsedAt + _services.settings.idleSeconds < now)
+            throw invalid();
+        _services.sessions.touch(session->credentialId, now);
+    } else {
+        const auto parent = _services.apiTokens.findByHash(session->credentialId);
+        if (!parent || (parent->expiresAt != 0 && parent->expiresAt <= now))
+            throw invalid();
+    }
+    const auto user = _services.users.findById(session->userId);
+    if (!user)
+        throw invalid();
+    return principalOf(*user, "swarm_session", session->credentialId);
+}
+
+void TokenAuthenticator::checkOrigin(const Poco::Net::HTTPServerRequest& request, const ClientInfo& client) const
+{
+    const HttpError refused(403,
+                            "cross-site request refused: a cookie-authenticated change needs an Origin of this "
+                            "server (API clients should send Authorization: Bearer instead)",
+                            "csrf");
+    if (Poco::icompare(request.get("Sec-Fetch-Site", ""), std::string("cross-site")) == 0)
+        throw refused;
+    const std::string origin = request.get("Origin", "");
+    if (origin.empty()) {
+        if (request.get("Sec-Fetch-Site", "") == "same-origin")
+            return;
+        throw refused;
+    }
+    if (origin == "null")
+        throw refused;
+    const std::string own = std::string(client.secure ? "https://" : "http://") + request.getHost();
+    if (origin == own)
+        return;
+    const auto& allowed = _services.settings.allowedOrigins;
+    if (std::find(allowed.begin(), allowed.end(), origin) != allowed.end())
+        return;
+    if (!_services.settings.baseUrl.empty()) {
+        try {
+            const Poco::URI base(_services.settings.baseUrl);
+            std::string baseOrigin = base.getScheme() + "://" + base.getAuthority();
+            if (origin == baseOrigin)
+                return;
+        } catch (...) {
+        }
+    }
+    throw refused;
+}
+
+} // namespace comfygate::auth

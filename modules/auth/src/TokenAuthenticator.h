@@ -1,0 +1,64 @@
+#pragma once
+
+#include "VerifiedTokenCache.h"
+#include "comfygate/Authenticator.h"
+#include "comfygate/Principal.h"
+
+#include <optional>
+#include <string>
+
+namespace comfygate::auth {
+
+struct AuthServices;
+struct User;
+
+/// Where a credential was found; decides what it may be used for.
+enum class CredentialSource
+{
+    Bearer,    ///< Authorization: Bearer
+    ApiKey,    ///< X-API-Key (Comfy Cloud routes)
+    Cookie,    ///< jwt_token / swarm_token cookie (browsers; CSRF-checked)
+    Query,     ///< ?token= / ?access_token= on auth.query_token_paths (WebSocket clients)
+    SwarmSession ///< SwarmUI session_id (body or X-Session-ID) on /API/*
+};
+
+/// The credential a request carries, before it is checked.
+struct Credential
+{
+    std::string value;
+    CredentialSource source;
+};
+
+/// The auth module's Authenticator: blocked addresses first, then one credential per
+/// request — an API token (SHA-256 lookup), a session JWT (signature, claims, then the
+/// session row: revoked, expired or idle sessions fail at once) or a SwarmUI session_id bound
+/// to the credential that created it. Cookie-borne credentials on state-changing requests
+/// need an allowed Origin (CSRF). API tokens are never accepted from cookies.
+class TokenAuthenticator : public Authenticator
+{
+public:
+    explicit TokenAuthenticator(AuthServices& services) : _services(services) {}
+
+    std::optional<Principal> authenticate(Poco::Net::HTTPServerRequest& request, const ClientInfo& client) override;
+
+    /// Checks a raw credential (also used by routes that take a token in their body).
+    /// Throws HttpError(401) when it is not valid.
+    Principal verify(const Credential& credential, std::int64_t now);
+
+    /// The principal of a user (role, groups, SFW flag), without permissions.
+    static Principal principalOf(const User& user, const std::string& tokenKind, const std::string& sessionId);
+
+    /// The credential of a request, if any (no checks).
+    std::optional<Credential> find(const Poco::Net::HTTPServerRequest& request, const ClientInfo& client) const;
+
+private:
+    Principal verifyApiToken(const std::string& token, std::int64_t now);
+    Principal verifySessionJwt(const std::string& token, std::int64_t now);
+    Principal verifySwarmSession(const std::string& sessionId, std::int64_t now);
+    void checkOrigin(const Poco::Net::HTTPServerRequest& request, const ClientInfo& client) const;
+
+    AuthServices& _services;
+    VerifiedTokenCache _cache;
+};
+
+} // namespace comfygate::auth

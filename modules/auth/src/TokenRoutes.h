@@ -1,0 +1,42 @@
+#pragma once
+
+#include "CredentialChecker.h"
+
+#include <Poco/JSON/Object.h>
+
+namespace comfygate {
+class HttpExchange;
+class RouteRegistry;
+} // namespace comfygate
+
+namespace comfygate::auth {
+
+struct AuthServices;
+
+/// Long-lived API tokens: POST /mss-login/generate_token (and /generate_token) by
+/// username + password (with the MFA challenge in the same route) or by an existing session;
+/// GET and DELETE /mss-login/api/tokens (by hash prefix). Tokens are shown once and stored
+/// as SHA-256 only.
+class TokenRoutes
+{
+public:
+    explicit TokenRoutes(AuthServices& services) : _services(services), _checker(services) {}
+    void registerAll(RouteRegistry& routes);
+
+    /// Creates a token for the user after the permission checks; returns the response body.
+    static Poco::JSON::Object::Ptr issue(AuthServices& services, const User& user, const std::string& label,
+                                         std::int64_t expireHours, const std::string& client);
+
+    /// Parses and checks `expire_hours` against the user's permissions (throws HttpError).
+    static std::int64_t expireHours(AuthServices& services, const Poco::JSON::Object::Ptr& body, const User& user);
+
+private:
+    void generate(HttpExchange& exchange);
+    void list(HttpExchange& exchange);
+    void revoke(HttpExchange& exchange);
+
+    AuthServices& _services;
+    CredentialChecker _checker;
+};
+
+} // namespace comfygate::auth
