@@ -35,8 +35,11 @@ HttpResult HttpTestClient::request(const std::string& method, const std::string&
     std::istream& in = session.receiveResponse(response);
     HttpResult result;
     result.status = static_cast<int>(response.getStatus());
-    for (const auto& [name, value] : response)
-        result.headers[Poco::toLower(name)] = value;
+    for (const auto& [name, value] : response) {
+        // Repeated headers (several Set-Cookie) are kept, one per line.
+        std::string& slot = result.headers[Poco::toLower(name)];
+        slot += (slot.empty() ? "" : "\n") + value;
+    }
     if (method != "HEAD")
         Poco::StreamCopier::copyToString(in, result.body);
     return result;

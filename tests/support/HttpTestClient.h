@@ -10,7 +10,7 @@ namespace comfygate::test {
 struct HttpResult
 {
     int status = 0;
-    std::map<std::string, std::string> headers; ///< names lower-cased
+    std::map<std::string, std::string> headers; ///< names lower-cased; repeated headers joined by newlines
     std::string body;
 
     std::string header(const std::string& name) const;

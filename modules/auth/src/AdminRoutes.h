@@ -2,6 +2,8 @@
 
 #include "UserStore.h"
 
+#include <Poco/JSON/Object.h>
+
 namespace comfygate {
 class HttpExchange;
 class RouteRegistry;

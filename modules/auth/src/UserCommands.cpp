@@ -164,7 +164,7 @@ int UserCommands::token(const std::vector<std::string>& args, std::ostream& out,
         }
         Poco::JSON::Object::Ptr request = new Poco::JSON::Object;
         if (flags.count("--hours")) {
-            long long hours = 0;
+            Poco::Int64 hours = 0;
             if (!Poco::NumberParser::tryParse64(flags.at("--hours"), hours)) {
                 err << "--hours takes a whole number\n";
                 return 2;
