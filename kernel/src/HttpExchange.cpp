@@ -1,6 +1,7 @@
 #include "comfygate/HttpExchange.h"
 
 #include "ErrorResponse.h"
+#include "RequestBody.h"
 #include "comfygate/HttpError.h"
 
 #include <Poco/JSON/Parser.h>
@@ -52,17 +53,10 @@ const std::string& HttpExchange::body()
     const std::size_t limit = _route.bodyLimit;
     if (_request.hasContentLength() && static_cast<std::size_t>(_request.getContentLength64()) > limit)
         throw HttpError(413, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
-    std::string text;
-    std::istream& in = _request.stream();
-    char buffer[8192];
-    while (in) {
-        in.read(buffer, sizeof buffer);
-        const auto got = static_cast<std::size_t>(in.gcount());
-        if (text.size() + got > limit)
-            throw HttpError(413, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
-        text.append(buffer, got);
-    }
-    _body = std::move(text);
+    auto text = RequestBody::read(_request.stream(), limit);
+    if (!text)
+        throw HttpError(413, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
+    _body = std::move(*text);
     return *_body;
 }
 

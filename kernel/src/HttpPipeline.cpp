@@ -1,6 +1,7 @@
 #include "HttpPipeline.h"
 
 #include "ErrorResponse.h"
+#include "RequestBody.h"
 #include "MetricsRegistry.h"
 #include "PermissionTable.h"
 #include "comfygate/HttpError.h"
@@ -51,24 +52,6 @@ public:
 private:
     HttpPipeline& _pipeline;
 };
-
-/// Reads the whole body if it fits in `limit`; false when it does not.
-bool readBody(Poco::Net::HTTPServerRequest& request, std::size_t limit, std::optional<std::string>& body)
-{
-    if (request.hasContentLength() && static_cast<std::size_t>(request.getContentLength64()) > limit)
-        return false;
-    std::string text;
-    std::istream& in = request.stream();
-    char buffer[8192];
-    while (in) {
-        in.read(buffer, sizeof buffer);
-        text.append(buffer, static_cast<std::size_t>(in.gcount()));
-        if (text.size() > limit)
-            return false;
-    }
-    body = std::move(text);
-    return true;
-}
 
 bool wantsHtml(const Poco::Net::HTTPServerRequest& request)
 {
@@ -178,7 +161,9 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
     ClientInfo info{client.address, _settings.tls || client.forwardedSecure, client.address.isLoopback()};
     std::optional<std::string> body;
     if (spec.errorStyle == ErrorStyle::SwarmUI && request.getMethod() == "POST") {
-        if (!readBody(request, spec.bodyLimit, body)) {
+        if (!(request.hasContentLength() && static_cast<std::size_t>(request.getContentLength64()) > spec.bodyLimit))
+            body = RequestBody::read(request.stream(), spec.bodyLimit);
+        if (!body) {
             response.setKeepAlive(false);
             ErrorResponse::send(response, spec.errorStyle, 413,
                                 "request body exceeds the limit of " + std::to_string(spec.bodyLimit) + " bytes");

@@ -18,81 +18,68 @@ void KernelRoutes::registerAll()
     Router& router = _kernel.router();
     Kernel& kernel = _kernel;
 
-    RouteSpec healthz;
-    healthz.method = "GET";
-    healthz.pattern = "/healthz";
-    healthz.access = Access::Public;
-    healthz.description = "liveness: the process answers";
-    healthz.handler = [](HttpExchange& exchange) {
-        Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-        body->set("status", "ok");
-        exchange.sendJson(200, body);
-    };
-    router.add(healthz, "kernel");
+    router.add(RouteSpec::make("GET", "/healthz", Access::Public, "liveness: the process answers",
+                               [](HttpExchange& exchange) {
+                                   Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+                                   body->set("status", "ok");
+                                   exchange.sendJson(200, body);
+                               }),
+               "kernel");
 
-    RouteSpec readyz;
-    readyz.method = "GET";
-    readyz.pattern = "/readyz";
-    readyz.access = Access::Public;
-    readyz.description = "readiness: every subsystem started and the server is not draining";
-    readyz.handler = [&kernel](HttpExchange& exchange) {
-        Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-        const bool ready = kernel.ready();
-        body->set("status", ready ? "ready" : "draining");
-        exchange.sendJson(ready ? 200 : 503, body);
-    };
-    router.add(readyz, "kernel");
+    router.add(RouteSpec::make("GET", "/readyz", Access::Public,
+                               "readiness: every subsystem started and the server is not draining",
+                               [&kernel](HttpExchange& exchange) {
+                                   Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+                                   const bool ready = kernel.ready();
+                                   body->set("status", ready ? "ready" : "draining");
+                                   exchange.sendJson(ready ? 200 : 503, body);
+                               }),
+               "kernel");
 
-    RouteSpec metrics;
-    metrics.method = "GET";
-    metrics.pattern = "/metrics";
-    metrics.access = Access::Public; // checked below: loopback peers, or the permission
-    metrics.description = "Prometheus metrics (loopback clients, or with http.metrics_permission)";
-    metrics.handler = [&kernel](HttpExchange& exchange) {
-        const bool loopback = exchange.request().clientAddress().host().isLoopback() && exchange.client().isLoopback();
-        const std::string& permission = kernel.settings().metricsPermission;
-        if (!loopback && !exchange.principal().has(permission)) {
-            if (!exchange.principal().authenticated)
-                throw HttpError(401, "metrics need a loopback client or a token with " + permission);
-            throw HttpError(403, "permission " + permission + " required");
-        }
-        exchange.sendText(200, "text/plain; version=0.0.4", kernel.metrics().render());
-    };
-    router.add(metrics, "kernel");
+    // Public as a route; the handler admits loopback clients or the metrics permission.
+    router.add(RouteSpec::make("GET", "/metrics", Access::Public,
+                               "Prometheus metrics (loopback clients, or with http.metrics_permission)",
+                               [&kernel](HttpExchange& exchange) {
+                                   const bool loopback = exchange.request().clientAddress().host().isLoopback() &&
+                                                         exchange.client().isLoopback();
+                                   const std::string& permission = kernel.settings().metricsPermission;
+                                   if (!loopback && !exchange.principal().has(permission)) {
+                                       if (!exchange.principal().authenticated)
+                                           throw HttpError(401, "metrics need a loopback client or a token with " +
+                                                                    permission);
+                                       throw HttpError(403, "permission " + permission + " required");
+                                   }
+                                   exchange.sendText(200, "text/plain; version=0.0.4", kernel.metrics().render());
+                               }),
+               "kernel");
 
-    RouteSpec openapi;
-    openapi.method = "GET";
-    openapi.pattern = "/openapi.json";
-    openapi.access = Access::Public;
-    openapi.description = "OpenAPI 3 description of every registered route";
-    openapi.handler = [&kernel](HttpExchange& exchange) {
-        exchange.response().set("Cache-Control", "no-cache");
-        exchange.sendText(200, "application/json", OpenApiBuilder(kernel.router()).build());
-    };
-    router.add(openapi, "kernel");
+    router.add(RouteSpec::make("GET", "/openapi.json", Access::Public, "OpenAPI 3 description of every registered route",
+                               [&kernel](HttpExchange& exchange) {
+                                   exchange.response().set("Cache-Control", "no-cache");
+                                   exchange.sendText(200, "application/json", OpenApiBuilder(kernel.router()).build());
+                               }),
+               "kernel");
 
-    RouteSpec reload;
-    reload.method = "POST";
-    reload.pattern = "/mss-login/api/admin/policies/reload";
+    auto reload = RouteSpec::make(
+        "POST", "/mss-login/api/admin/policies/reload", Access::Permission,
+        "compile the Lua policies and swap them in; on errors the old ones stay",
+        [&kernel](HttpExchange& exchange) {
+            const auto errors = kernel.reloadPolicies(exchange.principal().username, exchange.client().toString());
+            Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+            if (errors.empty()) {
+                body->set("status", "ok");
+                exchange.sendJson(200, body);
+                return;
+            }
+            Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+            for (const auto& error : errors)
+                list->add(error);
+            body->set("error", "the policies have errors; the previous policies stay in force");
+            body->set("errors", list);
+            exchange.sendJson(422, body);
+        },
+        "can_reload_policies");
     reload.apiTwin = true;
-    reload.access = Access::Permission;
-    reload.permission = "can_reload_policies";
-    reload.description = "compile the Lua policies and swap them in; on errors the old ones stay";
-    reload.handler = [&kernel](HttpExchange& exchange) {
-        const auto errors = kernel.reloadPolicies(exchange.principal().username, exchange.client().toString());
-        Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-        if (errors.empty()) {
-            body->set("status", "ok");
-            exchange.sendJson(200, body);
-            return;
-        }
-        Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-        for (const auto& error : errors)
-            list->add(error);
-        body->set("error", "the policies have errors; the previous policies stay in force");
-        body->set("errors", list);
-        exchange.sendJson(422, body);
-    };
     router.add(reload, "kernel");
 }
 

@@ -43,6 +43,20 @@ struct RouteSpec
     bool webSocket = false;                  ///< the handler upgrades the connection
     std::string description;                 ///< one line, used in /openapi.json
     Handler handler;
+
+    /// A route in one expression; adjust the other members afterwards (twin, limits, style).
+    static RouteSpec make(std::string method, std::string pattern, Access access, std::string description,
+                          Handler handler, std::string permission = {})
+    {
+        RouteSpec spec;
+        spec.method = std::move(method);
+        spec.pattern = std::move(pattern);
+        spec.access = access;
+        spec.permission = std::move(permission);
+        spec.description = std::move(description);
+        spec.handler = std::move(handler);
+        return spec;
+    }
 };
 
 /// Where modules register their routes (only inside Module::start()).
