@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -97,8 +96,15 @@ bool IpListStore::Block::contains(const Poco::Net::IPAddress& candidate) const
     const Poco::Net::IPAddress address = unmapped(candidate);
     if (address.family() != network.family())
         return false;
-    const Poco::Net::IPAddress masked = address & mask;
-    return std::memcmp(masked.addr(), network.addr(), network.length()) == 0;
+    // Byte by byte: Poco's operator& throws when the IPv6 scope ids differ (a link-local peer).
+    const auto* bytes = static_cast<const unsigned char*>(address.addr());
+    const auto* maskBytes = static_cast<const unsigned char*>(mask.addr());
+    const auto* networkBytes = static_cast<const unsigned char*>(network.addr());
+    for (poco_socklen_t i = 0; i < network.length(); ++i) {
+        if ((bytes[i] & maskBytes[i]) != networkBytes[i])
+            return false;
+    }
+    return true;
 }
 
 bool IpListStore::Snapshot::whitelisted(const Poco::Net::IPAddress& address) const

@@ -6,6 +6,8 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <arpa/inet.h>
+
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -210,6 +212,13 @@ private:
         for (const auto& [address, expected] : cases)
             CPPUNIT_ASSERT_EQUAL_MESSAGE(address, expected, lists.isBlacklisted(address, t0));
         CPPUNIT_ASSERT(lists.isBlacklisted(ip("::ffff:192.0.2.9"), t0));
+        // A link-local peer carries a scope id; matching must not trip over it.
+        lists.addToBlacklist("fe80::/10", 0, "");
+        in6_addr linkLocal{}, uniqueLocal{};
+        inet_pton(AF_INET6, "fe80::1", &linkLocal);
+        inet_pton(AF_INET6, "fc00::1", &uniqueLocal);
+        CPPUNIT_ASSERT(lists.isBlacklisted(Poco::Net::IPAddress(&linkLocal, 16, 2), t0));
+        CPPUNIT_ASSERT(!lists.isBlacklisted(Poco::Net::IPAddress(&uniqueLocal, 16, 2), t0));
     }
 
     void checkWhitelistWins(Database& db)
