@@ -163,7 +163,7 @@ bool ApiTokenStore::touch(const std::string& hash, std::int64_t now)
     _database.write([&](Poco::Data::Session& session) {
         Poco::Data::Statement update(session);
         update << _database.translate("UPDATE api_tokens SET last_used_at = ? WHERE hash = ?"
-                                      " AND last_used_at < ?"),
+                                      " AND last_used_at <= ?"),
             bind(static_cast<Poco::Int64>(now)), bind(hash),
             bind(static_cast<Poco::Int64>(now - touchIntervalSeconds));
         changed = update.execute();

@@ -35,7 +35,10 @@ struct Session
     std::string userAgent;
 
     /// Not revoked and not expired at `now`.
-    bool activeAt(std::int64_t now) const { return !revoked && (expiresAt == 0 || expiresAt > now); }
+    bool activeAt(std::int64_t now) const
+    {
+        return !revoked && (expiresAt == 0 || expiresAt > now);
+    }
 };
 
 /// An API token (table api_tokens), known only by the SHA-256 hex of the token.

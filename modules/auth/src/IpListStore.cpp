@@ -7,9 +7,11 @@
 #include <Poco/TextIterator.h>
 #include <Poco/UTF8Encoding.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
-#include <cstring>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 using namespace Poco::Data::Keywords;
@@ -29,6 +31,23 @@ bool isUtf8(const std::string& text)
             return false;
     }
     return true;
+}
+
+// Strict parsing: inet_pton takes only dotted-decimal IPv4 (Poco's parser goes through
+// inet_aton, which reads "010.0.0.1" as octal, "10.1" as 10.0.0.1 and ignores anything after a
+// space) and, unlike Poco's, accepts the all-zero IPv6 address "::".
+std::optional<Poco::Net::IPAddress> parseAddress(const std::string& text)
+{
+    if (text.find(':') != std::string::npos) {
+        in6_addr address{};
+        if (inet_pton(AF_INET6, text.c_str(), &address) != 1)
+            return std::nullopt;
+        return Poco::Net::IPAddress(&address, sizeof(address));
+    }
+    in_addr address{};
+    if (inet_pton(AF_INET, text.c_str(), &address) != 1)
+        return std::nullopt;
+    return Poco::Net::IPAddress(&address, sizeof(address));
 }
 
 Poco::Net::IPAddress unmapped(const Poco::Net::IPAddress& address)
@@ -52,16 +71,18 @@ void checkReason(const std::string& entry, const std::string& reason)
 IpListStore::Block IpListStore::Block::parse(const std::string& text)
 {
     const std::size_t slash = text.find('/');
-    Poco::Net::IPAddress address;
-    if (!Poco::Net::IPAddress::tryParse(text.substr(0, slash), address))
+    const std::optional<Poco::Net::IPAddress> parsed = parseAddress(text.substr(0, slash));
+    if (!parsed)
         throw std::invalid_argument("not an IP address");
+    const Poco::Net::IPAddress& address = *parsed;
     const Poco::Net::IPAddress plain = unmapped(address);
     const bool mapped = plain.family() != address.family();
     const unsigned written = address.family() == Poco::Net::IPAddress::IPv4 ? 32 : 128;
     unsigned prefix = written;
+    const bool digitsOnly = text.find_first_not_of("0123456789", slash + 1) == std::string::npos;
     if (slash != std::string::npos
-        && (!Poco::NumberParser::tryParseUnsigned(text.substr(slash + 1), prefix)
-            || prefix > written || text.find_first_not_of("0123456789", slash + 1) != std::string::npos))
+        && (!digitsOnly || !Poco::NumberParser::tryParseUnsigned(text.substr(slash + 1), prefix)
+            || prefix > written))
         throw std::invalid_argument("bad prefix length");
     // ::ffff:10.0.0.0/104 means 10.0.0.0/8.
     if (mapped)
@@ -75,8 +96,15 @@ bool IpListStore::Block::contains(const Poco::Net::IPAddress& candidate) const
     const Poco::Net::IPAddress address = unmapped(candidate);
     if (address.family() != network.family())
         return false;
-    const Poco::Net::IPAddress masked = address & mask;
-    return std::memcmp(masked.addr(), network.addr(), network.length()) == 0;
+    // Byte by byte: Poco's operator& throws when the IPv6 scope ids differ (a link-local peer).
+    const auto* bytes = static_cast<const unsigned char*>(address.addr());
+    const auto* maskBytes = static_cast<const unsigned char*>(mask.addr());
+    const auto* networkBytes = static_cast<const unsigned char*>(network.addr());
+    for (poco_socklen_t i = 0; i < network.length(); ++i) {
+        if ((bytes[i] & maskBytes[i]) != networkBytes[i])
+            return false;
+    }
+    return true;
 }
 
 bool IpListStore::Snapshot::whitelisted(const Poco::Net::IPAddress& address) const
@@ -298,10 +326,8 @@ bool IpListStore::isBlacklisted(const Poco::Net::IPAddress& address, std::int64_
 
 bool IpListStore::isBlacklisted(const std::string& address, std::int64_t now)
 {
-    Poco::Net::IPAddress parsed;
-    if (!Poco::Net::IPAddress::tryParse(address, parsed))
-        return false;
-    return isBlacklisted(parsed, now);
+    const std::optional<Poco::Net::IPAddress> parsed = parseAddress(address);
+    return parsed && isBlacklisted(*parsed, now);
 }
 
 } // namespace comfygate::auth

@@ -17,9 +17,9 @@ namespace comfygate::auth {
 /// The admin's IP whitelist and blacklist (tables ip_whitelist, ip_blacklist): addresses or
 /// CIDR blocks, IPv4 and IPv6; an IPv4-mapped IPv6 address (::ffff:10.0.0.1) matches as the
 /// IPv4 address it carries, as with the kernel's IpRange (which the module SDK does not
-/// offer; the matching here follows the same rules). The per-request checks read an in-memory snapshot, replaced on
-/// every write through this object and reloaded from the database at most every
-/// refreshSeconds (so changes made by other instances show up too). Thread safe.
+/// offer; the matching here follows the same rules). The per-request checks read an in-memory
+/// snapshot, replaced on every write through this object and reloaded from the database at
+/// most every refreshSeconds (so changes made by other instances show up too). Thread safe.
 class IpListStore
 {
 public:

@@ -14,7 +14,8 @@ namespace comfygate::auth {
 
 namespace {
 
-constexpr std::size_t maximumNameBytes = 128;
+// Usernames and addresses are shorter; anything longer is an attack and needs no more.
+constexpr std::size_t maximumNameBytes = 64;
 
 } // namespace
 

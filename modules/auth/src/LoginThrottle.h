@@ -56,9 +56,10 @@ public:
     /// Deletes counters that are neither locked nor recent. @return the number deleted.
     std::size_t purgeStale(std::int64_t now);
 
+    /// "ip:" + the address (cut at 64 bytes).
     static std::string ipKey(const std::string& ip);
-    /// "user:" + the lower-cased name; bytes other than letters, digits and "-._~" are
-    /// percent-encoded and the name is cut at 128 bytes, so any input makes a valid key.
+    /// "user:" + the lower-cased name cut at 64 bytes, with control, non-ASCII and URI-unsafe
+    /// bytes percent-encoded, so that any input makes a short ASCII key.
     static std::string userKey(const std::string& username);
 
 private:

@@ -23,7 +23,8 @@ public:
     /// Wrong codes a temp token survives before it is ended.
     static constexpr int defaultTempTokenAttempts = 5;
 
-    MfaStore(Database& database, Secrets& secrets, int tempTokenAttempts = defaultTempTokenAttempts);
+    MfaStore(Database& database, Secrets& secrets,
+             int tempTokenAttempts = defaultTempTokenAttempts);
 
     /// Stores the secret being enrolled (replacing an earlier pending one); the active secret,
     /// if any, stays in force until activate(). Throws std::invalid_argument for an empty

@@ -96,7 +96,7 @@ bool SessionStore::touch(const std::string& jti, std::int64_t now)
     _database.write([&](Poco::Data::Session& session) {
         Poco::Data::Statement update(session);
         update << _database.translate("UPDATE session_tokens SET last_used_at = ? WHERE jti = ?"
-                                      " AND last_used_at < ?"),
+                                      " AND last_used_at <= ?"),
             bind(static_cast<Poco::Int64>(now)), bind(jti),
             bind(static_cast<Poco::Int64>(now - touchIntervalSeconds));
         changed = update.execute();

@@ -169,7 +169,7 @@ bool SwarmSessionStore::touch(const std::string& sessionHash, std::int64_t now)
     _database.write([&](Poco::Data::Session& session) {
         Poco::Data::Statement update(session);
         update << _database.translate("UPDATE swarm_sessions SET last_used_at = ? WHERE"
-                                      " session_hash = ? AND last_used_at < ?"),
+                                      " session_hash = ? AND last_used_at <= ?"),
             bind(static_cast<Poco::Int64>(now)), bind(sessionHash),
             bind(static_cast<Poco::Int64>(now - touchIntervalSeconds));
         changed = update.execute();

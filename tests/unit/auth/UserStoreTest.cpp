@@ -261,9 +261,9 @@ private:
                                          codeOf([&] { users.create(bad, "user", {}, "", t0); }));
         }
         for (const char* reserved : {"guest", "GUEST", "System", "cli", "local", "root",
-                                            "anonymous", "Default", "everyone", "__bot", "___"}) {
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(reserved, std::string("reserved_username"),
-                                         codeOf([&] { users.create(reserved, "user", {}, "", t0); }));
+                                     "anonymous", "Default", "everyone", "__bot", "___"}) {
+            const std::string code = codeOf([&] { users.create(reserved, "user", {}, "", t0); });
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(reserved, std::string("reserved_username"), code);
         }
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), users.countAccounts());
         users.create("admin", "admin", {}, "", t0);
