@@ -13,7 +13,7 @@ using comfygate::bench::LoadGenerator;
 
 int main()
 {
-    const std::string password = "benchmark owner password";
+    const std::string password = "benchmark root passphrase";
     comfygate::test::ServerProcess server({{"modules.enabled", "auth"}, {"http.access_log", "off"},
                                            {"log.level", "warning"}});
     std::string out, err;

@@ -2,7 +2,6 @@
 
 #include "AuthServices.h"
 #include "IsoTime.h"
-#include "RouteFactory.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/ModuleContext.h"
@@ -93,7 +92,7 @@ void AdminRoutes::registerAll(RouteRegistry& routes)
         {"POST", "/mss-login/api/owner/transfer", Access::Authenticated, "", "the owner hands ownership to another user (owner only)", &AdminRoutes::transferOwnership},
     };
     for (const auto& entry : table) {
-        auto route = makeRoute(entry.method, entry.pattern, entry.access, entry.description,
+        auto route = RouteSpec::make(entry.method, entry.pattern, entry.access, entry.description,
                                [this, handler = entry.handler](HttpExchange& e) { (this->*handler)(e); },
                                entry.permission);
         route.aliases = {std::string("/api/mss-login") + std::string(entry.pattern).substr(std::string("/mss-login").size())};

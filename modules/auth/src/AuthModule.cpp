@@ -59,6 +59,9 @@ public:
         context.metrics().gauge("auth_users", "user accounts (without the built-in guest)",
                                 [services = _services] { return static_cast<double>(services->users.countAccounts()); });
 
+        if (!context.globalConfig().getBool("auth.require_auth_for_remote_api", true))
+            context.logger().warning("auth.require_auth_for_remote_api is off, but comfygate has no unauthenticated "
+                                     "access for local clients: every protected route still needs a token");
         if (_services->users.countAccounts() == 0)
             context.logger().warning("no user exists yet: create the owner with `comfygate user add NAME --role owner "
                                      "--password-stdin`, or POST /register from this machine");

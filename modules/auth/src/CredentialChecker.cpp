@@ -47,7 +47,9 @@ User CredentialChecker::check(const std::string& username, const std::string& pa
         recordFailure(username, client);
         throw HttpError(401, "Invalid credentials", "invalid_login");
     }
-    _services.throttle.recordSuccess(client.toString(), username);
+    // Only the account is cleared: a success on an account of their own must not reset an
+    // attacker's per-address counter.
+    _services.throttle.unlock(LoginThrottle::userKey(username));
     if (_services.hasher.needsRehash(user->passwordHash))
         _services.users.setPassword(user->id, _services.hasher.hash(password));
     return *user;

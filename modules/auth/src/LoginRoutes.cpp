@@ -2,7 +2,6 @@
 
 #include "AuthServices.h"
 #include "RandomTokens.h"
-#include "RouteFactory.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/ModuleContext.h"
@@ -52,14 +51,14 @@ std::string LoginRoutes::createTempToken(AuthServices& services, const std::stri
 
 void LoginRoutes::registerAll(RouteRegistry& routes)
 {
-    auto login = makeRoute("POST", "/login", Access::Public, "sign in with username and password (JSON or form)",
+    auto login = RouteSpec::make("POST", "/login", Access::Public, "sign in with username and password (JSON or form)",
                            [this](HttpExchange& e) { this->login(e); });
     login.bodyLimit = 16 * 1024;
     routes.add(login);
-    routes.add(makeRoute("GET", "/login", Access::Public, "the sign-in page", [this](HttpExchange& e) { loginPage(e); }));
-    routes.add(makeRoute("GET", "/logout", Access::Public, "end the current session and clear its cookie",
+    routes.add(RouteSpec::make("GET", "/login", Access::Public, "the sign-in page", [this](HttpExchange& e) { loginPage(e); }));
+    routes.add(RouteSpec::make("GET", "/logout", Access::Public, "end the current session and clear its cookie",
                          [this](HttpExchange& e) { logout(e); }));
-    auto reg = makeRoute("POST", "/register", Access::Public,
+    auto reg = RouteSpec::make("POST", "/register", Access::Public,
                          "create a user: the first from loopback only, then admins, or anyone with auth.allow_registration",
                          [this](HttpExchange& e) { registerUser(e); });
     reg.bodyLimit = 16 * 1024;

@@ -2,7 +2,6 @@
 
 #include "AuthServices.h"
 #include "IsoTime.h"
-#include "RouteFactory.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/ModuleContext.h"
@@ -14,14 +13,14 @@ namespace comfygate::auth {
 
 void MeRoutes::registerAll(RouteRegistry& routes)
 {
-    auto me = makeRoute("GET", "/mss-login/api/me", Access::Public,
+    auto me = RouteSpec::make("GET", "/mss-login/api/me", Access::Public,
                         "the caller: username, role, groups, permissions, MFA state, experimental flags",
                         [this](HttpExchange& e) { this->me(e); });
     me.apiTwin = true;
     routes.add(me);
-    routes.add(makeRoute("GET", "/mss-login/me/sessions", Access::Authenticated, "the caller's active sessions",
+    routes.add(RouteSpec::make("GET", "/mss-login/me/sessions", Access::Authenticated, "the caller's active sessions",
                          [this](HttpExchange& e) { sessions(e); }));
-    routes.add(makeRoute("POST", "/mss-login/me/sessions/revoke", Access::Authenticated,
+    routes.add(RouteSpec::make("POST", "/mss-login/me/sessions/revoke", Access::Authenticated,
                          "end one of the caller's sessions by jti", [this](HttpExchange& e) { revoke(e); }));
 }
 

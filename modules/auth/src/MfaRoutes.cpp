@@ -3,7 +3,6 @@
 #include "AuthServices.h"
 #include "CredentialChecker.h"
 #include "RandomTokens.h"
-#include "RouteFactory.h"
 #include "SecondFactor.h"
 #include "Totp.h"
 #include "comfygate/HttpError.h"
@@ -35,7 +34,7 @@ void MfaRoutes::registerAll(RouteRegistry& routes)
         {"/mss-login/api/mfa/disable", "turn MFA off (needs the password and a current code)", &MfaRoutes::disable},
     };
     for (const auto& [pattern, description, method] : table) {
-        auto route = makeRoute("POST", pattern, Access::Public, description,
+        auto route = RouteSpec::make("POST", pattern, Access::Public, description,
                                [this, method = method](HttpExchange& e) { (this->*method)(e); });
         route.aliases = {std::string("/api") + pattern};
         route.bodyLimit = 16 * 1024;

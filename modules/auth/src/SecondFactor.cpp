@@ -52,7 +52,9 @@ SecondFactor::Passed SecondFactor::complete(const std::string& tempToken, const 
     const auto consumed = _services.mfa.consumeTempToken(hash, now);
     if (!consumed) // used by a concurrent request in between
         throw HttpError(401, "the MFA step has expired or is unknown: sign in again");
-    _services.throttle.recordSuccess(client.toString(), user->username);
+    // Only the account is cleared: a success on an account of their own must not reset an
+    // attacker's per-address counter.
+    _services.throttle.unlock(LoginThrottle::userKey(user->username));
     return Passed{*user, consumed->payloadJson};
 }
 

@@ -2,7 +2,6 @@
 
 #include "AuthServices.h"
 #include "RandomTokens.h"
-#include "RouteFactory.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/ModuleContext.h"
@@ -58,7 +57,7 @@ void SwarmRoutes::registerAll(RouteRegistry& routes)
          &SwarmRoutes::registerBasic},
     };
     for (const auto& [pattern, access, description, method] : table) {
-        auto route = makeRoute("POST", pattern, access, description,
+        auto route = RouteSpec::make("POST", pattern, access, description,
                                [this, method = method](HttpExchange& e) { (this->*method)(e); });
         route.errorStyle = ErrorStyle::SwarmUI;
         route.bodyLimit = 16 * 1024;

@@ -175,7 +175,7 @@ Principal TokenAuthenticator::verifySwarmSession(const std::string& sessionId, s
     };
     if (sessionId.size() != 40)
         throw invalid();
-    const auto session = _services.swarmSessions.find(RandomTokens::sha256Hex(sessionId));
+    const auto session = _services.swarmSessions.findLive(RandomTokens::sha256Hex(sessionId), now);
     if (!session)
         throw invalid();
     // A session_id lives only as long as the credential that created it.

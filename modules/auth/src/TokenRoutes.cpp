@@ -4,7 +4,6 @@
 #include "AuthServices.h"
 #include "IsoTime.h"
 #include "LoginRoutes.h"
-#include "RouteFactory.h"
 #include "SecondFactor.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
@@ -37,18 +36,18 @@ std::set<std::string> permissionsOf(AuthServices& services, const User& user)
 
 void TokenRoutes::registerAll(RouteRegistry& routes)
 {
-    auto generate = makeRoute("POST", "/mss-login/generate_token", Access::Public,
+    auto generate = RouteSpec::make("POST", "/mss-login/generate_token", Access::Public,
                               "create an API token with username + password (or a session); MFA in the same route",
                               [this](HttpExchange& e) { this->generate(e); });
     generate.aliases = {"/generate_token"};
     generate.bodyLimit = 16 * 1024;
     routes.add(generate);
 
-    auto list = makeRoute("GET", "/mss-login/api/tokens", Access::Authenticated, "the caller's API tokens (no secrets)",
+    auto list = RouteSpec::make("GET", "/mss-login/api/tokens", Access::Authenticated, "the caller's API tokens (no secrets)",
                           [this](HttpExchange& e) { this->list(e); });
     list.aliases = {"/api/mss-login/api/tokens"};
     routes.add(list);
-    auto revoke = makeRoute("DELETE", "/mss-login/api/tokens", Access::Authenticated,
+    auto revoke = RouteSpec::make("DELETE", "/mss-login/api/tokens", Access::Authenticated,
                             "revoke one of the caller's API tokens by hash prefix",
                             [this](HttpExchange& e) { this->revoke(e); });
     revoke.aliases = {"/api/mss-login/api/tokens"};

@@ -557,8 +557,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(401, wrongOld.status);
         auto changed = _client->postJson("/API/ChangePassword", json({{"session_id", sessionId}, {"oldPassword", ownerPassword}, {"newPassword", "brand-new-password"}}));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(changed.body, 200, changed.status);
-        CPPUNIT_ASSERT_EQUAL(401, _client->postJson("/login", json({{"username", "owner"}, {"password", ownerPassword}})).status);
         CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/login", json({{"username", "owner"}, {"password", "brand-new-password"}})).status);
+        CPPUNIT_ASSERT_EQUAL(401, _client->postJson("/login", json({{"username", "owner"}, {"password", ownerPassword}})).status);
         CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/API/Logout", json({{"session_id", sessionId}})).status);
         CPPUNIT_ASSERT_EQUAL(401, _client->postJson("/API/Logout", json({{"session_id", sessionId}})).status);
 
