@@ -9,9 +9,15 @@
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Array.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <sstream>
 
 using comfygate::test::HttpResult;
@@ -79,6 +85,9 @@ class AuthServerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(swarmLoginRegisterAndChangePassword);
     CPPUNIT_TEST(restartKeepsUsersSessionsAndTokens);
     CPPUNIT_TEST(cliManagesUsersAndTokens);
+    CPPUNIT_TEST(mfaRequiredRolesEnrolAtLogin);
+    CPPUNIT_TEST(cookieIsSecureOverHttps);
+    CPPUNIT_TEST(startWithoutUsersSaysHowToCreateTheOwner);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -595,6 +604,65 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, _server->runCommand({"user", "reset-mfa", "carl"}, out, err));
         CPPUNIT_ASSERT_EQUAL(1, _server->runCommand({"user", "add", "second_owner", "--role", "owner", "--password-stdin"}, out, err,
                                                     "second-owner-pw\n"));
+    }
+
+    void mfaRequiredRolesEnrolAtLogin()
+    {
+        startServer({{"experimental.mfa", "true"}});
+        // The owner holds mfa_required: login stops at enrolment, which then completes it.
+        auto first = _client->postJson("/login", json({{"username", "owner"}, {"password", ownerPassword}})).json();
+        CPPUNIT_ASSERT(first->getValue<bool>("mfa_setup_required"));
+        CPPUNIT_ASSERT(!first->has("jwt_token"));
+        const std::string temp = first->getValue<std::string>("mfa_temp_token");
+        auto setup = _client->postJson("/mss-login/api/mfa/setup", json({{"mfa_temp_token", temp}}));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(setup.body, 200, setup.status);
+        const std::string secret = setup.json()->getValue<std::string>("secret");
+        auto done = _client->postJson("/mss-login/api/mfa/verify-setup",
+                                      json({{"mfa_temp_token", temp},
+                                            {"code", comfygate::auth::Totp::code(secret, comfygate::auth::Totp::stepAt(now()))}}));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(done.body, 200, done.status);
+        const std::string session = done.json()->getValue<std::string>("jwt_token");
+        CPPUNIT_ASSERT(me(session)->getValue<bool>("mfa_enabled"));
+        // A user role without mfa_required signs in directly.
+        createUser(session, "uma", "lunar-tide-88", "user");
+        CPPUNIT_ASSERT(!login("uma", "lunar-tide-88").empty());
+    }
+
+    void cookieIsSecureOverHttps()
+    {
+        comfygate::test::TempDir certs;
+        const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " +
+                                    certs.file("key.pem") + " -out " + certs.file("cert.pem") + " 2>/dev/null";
+        CPPUNIT_ASSERT_EQUAL(0, std::system(command.c_str()));
+        _server.reset();
+        ServerProcess tls(config({{"http.tls.cert", certs.file("cert.pem")}, {"http.tls.key", certs.file("key.pem")}}),
+                          environment());
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL(0, tls.runCommand({"user", "add", "owner", "--role", "owner", "--password-stdin"}, out, err,
+                                               ownerPassword + "\n"));
+        tls.start();
+        Poco::Net::Context::Ptr context =
+            new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_NONE);
+        Poco::Net::HTTPSClientSession session("127.0.0.1", static_cast<Poco::UInt16>(tls.port()), context);
+        Poco::Net::HTTPRequest request("POST", "/login", Poco::Net::HTTPMessage::HTTP_1_1);
+        const std::string body = json({{"username", "owner"}, {"password", ownerPassword}});
+        request.setContentType("application/json");
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+        session.sendRequest(request) << body;
+        Poco::Net::HTTPResponse response;
+        std::string answer;
+        Poco::StreamCopier::copyToString(session.receiveResponse(response), answer);
+        CPPUNIT_ASSERT_EQUAL(200, static_cast<int>(response.getStatus()));
+        const std::string cookie = response.get("Set-Cookie", "");
+        CPPUNIT_ASSERT_MESSAGE(cookie, Poco::toLower(cookie).find("secure") != std::string::npos);
+        CPPUNIT_ASSERT(cookie.find("HttpOnly") != std::string::npos);
+    }
+
+    void startWithoutUsersSaysHowToCreateTheOwner()
+    {
+        startServer({}, false);
+        CPPUNIT_ASSERT(_server->stderrText().find("comfygate user add NAME --role owner --password-stdin") !=
+                       std::string::npos);
     }
 
 private:
