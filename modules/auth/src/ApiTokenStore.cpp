@@ -15,7 +15,6 @@ namespace comfygate::auth {
 namespace {
 
 constexpr std::int64_t purgeAfterSeconds = 86400;
-constexpr std::size_t touchCacheLimit = 100000;
 constexpr std::size_t maximumLabelBytes = 200;
 
 bool isLowerHex(const std::string& text)
@@ -140,24 +139,9 @@ std::size_t ApiTokenStore::revokeForUser(const std::string& userId)
     return revoked;
 }
 
-bool ApiTokenStore::touchedRecently(const std::string& hash, std::int64_t now)
-{
-    std::lock_guard<std::mutex> lock(_touchMutex);
-    const auto it = _touched.find(hash);
-    return it != _touched.end() && now - it->second < touchIntervalSeconds;
-}
-
-void ApiTokenStore::rememberTouch(const std::string& hash, std::int64_t now)
-{
-    std::lock_guard<std::mutex> lock(_touchMutex);
-    if (_touched.size() >= touchCacheLimit)
-        _touched.clear();
-    _touched[hash] = now;
-}
-
 bool ApiTokenStore::touch(const std::string& hash, std::int64_t now)
 {
-    if (touchedRecently(hash, now))
+    if (_lastUse.recentlyWritten(hash, now))
         return false;
     std::size_t changed = 0;
     _database.write([&](Poco::Data::Session& session) {
@@ -168,7 +152,7 @@ bool ApiTokenStore::touch(const std::string& hash, std::int64_t now)
             bind(static_cast<Poco::Int64>(now - touchIntervalSeconds));
         changed = update.execute();
     });
-    rememberTouch(hash, now);
+    _lastUse.written(hash, now);
     return changed == 1;
 }
 

@@ -12,7 +12,6 @@ namespace comfygate::auth {
 namespace {
 
 constexpr std::int64_t purgeAfterSeconds = 86400;
-constexpr std::size_t touchCacheLimit = 100000;
 
 // Header values may carry any bytes; PostgreSQL refuses text that is not UTF-8.
 std::string printable(const std::string& text, std::size_t maxBytes)
@@ -55,7 +54,7 @@ void SessionStore::create(const std::string& jti, const std::string& userId,
             bind(static_cast<Poco::Int64>(createdAt)), bind(static_cast<Poco::Int64>(expiresAt)),
             bind(address), bind(agent), now;
     });
-    rememberTouch(jti, createdAt);
+    _lastUse.written(jti, createdAt);
 }
 
 std::optional<Session> SessionStore::find(const std::string& jti)
@@ -73,24 +72,9 @@ std::optional<Session> SessionStore::find(const std::string& jti)
                    expires[0], revoked[0] != 0, addresses[0], agents[0]};
 }
 
-bool SessionStore::touchedRecently(const std::string& jti, std::int64_t now)
-{
-    std::lock_guard<std::mutex> lock(_touchMutex);
-    const auto it = _touched.find(jti);
-    return it != _touched.end() && now - it->second < touchIntervalSeconds;
-}
-
-void SessionStore::rememberTouch(const std::string& jti, std::int64_t now)
-{
-    std::lock_guard<std::mutex> lock(_touchMutex);
-    if (_touched.size() >= touchCacheLimit)
-        _touched.clear();
-    _touched[jti] = now;
-}
-
 bool SessionStore::touch(const std::string& jti, std::int64_t now)
 {
-    if (touchedRecently(jti, now))
+    if (_lastUse.recentlyWritten(jti, now))
         return false;
     std::size_t changed = 0;
     _database.write([&](Poco::Data::Session& session) {
@@ -102,7 +86,7 @@ bool SessionStore::touch(const std::string& jti, std::int64_t now)
         changed = update.execute();
     });
     // Also when nothing changed: another instance touched it within the interval.
-    rememberTouch(jti, now);
+    _lastUse.written(jti, now);
     return changed == 1;
 }
 

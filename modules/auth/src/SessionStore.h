@@ -1,5 +1,7 @@
 #pragma once
 
+#include "LastUseThrottle.h"
+
 #include "AuthRecords.h"
 #include "comfygate/Database.h"
 
@@ -54,12 +56,9 @@ public:
     std::size_t purgeExpired(std::int64_t now);
 
 private:
-    bool touchedRecently(const std::string& jti, std::int64_t now);
-    void rememberTouch(const std::string& jti, std::int64_t now);
 
     Database& _database;
-    std::mutex _touchMutex;
-    std::unordered_map<std::string, std::int64_t> _touched;
+    LastUseThrottle _lastUse{touchIntervalSeconds};
 };
 
 } // namespace comfygate::auth

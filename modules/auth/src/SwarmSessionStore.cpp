@@ -12,7 +12,6 @@ namespace comfygate::auth {
 
 namespace {
 
-constexpr std::size_t touchCacheLimit = 100000;
 
 const std::string selectSwarm =
     "SELECT s.user_id, s.credential_kind, s.credential_id, s.created_at, s.last_used_at"
@@ -80,7 +79,7 @@ void SwarmSessionStore::create(const std::string& sessionHash, const std::string
             bind(sessionHash), bind(userId), bind(credentialKind), bind(credentialId), bind(at),
             bind(at), Poco::Data::Keywords::now;
     });
-    rememberTouch(sessionHash, now);
+    _lastUse.written(sessionHash, now);
 }
 
 std::optional<SwarmSession> SwarmSessionStore::find(const std::string& sessionHash)
@@ -146,24 +145,9 @@ bool SwarmSessionStore::remove(const std::string& sessionHash)
     return deleted == 1;
 }
 
-bool SwarmSessionStore::touchedRecently(const std::string& sessionHash, std::int64_t now)
-{
-    std::lock_guard<std::mutex> lock(_touchMutex);
-    const auto it = _touched.find(sessionHash);
-    return it != _touched.end() && now - it->second < touchIntervalSeconds;
-}
-
-void SwarmSessionStore::rememberTouch(const std::string& sessionHash, std::int64_t now)
-{
-    std::lock_guard<std::mutex> lock(_touchMutex);
-    if (_touched.size() >= touchCacheLimit)
-        _touched.clear();
-    _touched[sessionHash] = now;
-}
-
 bool SwarmSessionStore::touch(const std::string& sessionHash, std::int64_t now)
 {
-    if (touchedRecently(sessionHash, now))
+    if (_lastUse.recentlyWritten(sessionHash, now))
         return false;
     std::size_t changed = 0;
     _database.write([&](Poco::Data::Session& session) {
@@ -174,7 +158,7 @@ bool SwarmSessionStore::touch(const std::string& sessionHash, std::int64_t now)
             bind(static_cast<Poco::Int64>(now - touchIntervalSeconds));
         changed = update.execute();
     });
-    rememberTouch(sessionHash, now);
+    _lastUse.written(sessionHash, now);
     return changed == 1;
 }
 

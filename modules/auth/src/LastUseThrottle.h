@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace comfygate::auth {
+
+/// Remembers when a credential's "last used" time was last written, so the hot path writes
+/// it at most once per interval instead of on every request.
+class LastUseThrottle
+{
+public:
+    explicit LastUseThrottle(std::int64_t intervalSeconds, std::size_t capacity = 100000)
+        : _interval(intervalSeconds), _capacity(capacity)
+    {
+    }
+
+    /// True when `key` was written less than the interval ago.
+    bool recentlyWritten(const std::string& key, std::int64_t now);
+    void written(const std::string& key, std::int64_t now);
+
+private:
+    std::int64_t _interval;
+    std::size_t _capacity;
+    std::mutex _mutex;
+    std::unordered_map<std::string, std::int64_t> _written;
+};
+
+} // namespace comfygate::auth
