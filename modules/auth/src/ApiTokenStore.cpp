@@ -1,5 +1,7 @@
 #include "ApiTokenStore.h"
 
+#include "UserStore.h"
+
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/String.h>
@@ -65,11 +67,7 @@ void ApiTokenStore::create(const std::string& hash, const std::string& userId,
     if (label.size() > maximumLabelBytes || !isUtf8(label))
         throw std::invalid_argument("a token label is UTF-8 text of at most 200 bytes");
     _database.write([&](Poco::Data::Session& session) {
-        Poco::Int64 users = 0;
-        session << _database.translate("SELECT COUNT(*) FROM users WHERE id = ?"), into(users),
-            bind(userId), now;
-        if (users == 0)
-            throw std::invalid_argument("unknown user");
+        UserStore::requireExists(_database, session, userId);
         session << _database.translate(
             "INSERT INTO api_tokens (hash, user_id, label, created_at, expires_at, last_used_at)"
             " VALUES (?, ?, ?, ?, ?, 0)"),
@@ -141,19 +139,7 @@ std::size_t ApiTokenStore::revokeForUser(const std::string& userId)
 
 bool ApiTokenStore::touch(const std::string& hash, std::int64_t now)
 {
-    if (_lastUse.recentlyWritten(hash, now))
-        return false;
-    std::size_t changed = 0;
-    _database.write([&](Poco::Data::Session& session) {
-        Poco::Data::Statement update(session);
-        update << _database.translate("UPDATE api_tokens SET last_used_at = ? WHERE hash = ?"
-                                      " AND last_used_at <= ?"),
-            bind(static_cast<Poco::Int64>(now)), bind(hash),
-            bind(static_cast<Poco::Int64>(now - touchIntervalSeconds));
-        changed = update.execute();
-    });
-    _lastUse.written(hash, now);
-    return changed == 1;
+    return _lastUse.touch(_database, "api_tokens", "hash", hash, now);
 }
 
 std::size_t ApiTokenStore::purgeExpired(std::int64_t now)

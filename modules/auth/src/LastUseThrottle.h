@@ -1,5 +1,7 @@
 #pragma once
 
+#include "comfygate/Database.h"
+
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -16,6 +18,12 @@ public:
         : _interval(intervalSeconds), _capacity(capacity)
     {
     }
+
+    /// Sets `table.last_used_at` to `now` for the row whose `keyColumn` is `key`, unless it
+    /// was written less than the interval ago (here, or in the database by another instance).
+    /// Table and column are the store's constants, never client input. True when a row changed.
+    bool touch(Database& database, const std::string& table, const std::string& keyColumn, const std::string& key,
+               std::int64_t now);
 
     /// True when `key` was written less than the interval ago.
     bool recentlyWritten(const std::string& key, std::int64_t now);

@@ -1,5 +1,7 @@
 #include "MfaStore.h"
 
+#include "UserStore.h"
+
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 
@@ -22,15 +24,6 @@ void requireHash(const std::string& hash, const char* what)
         throw std::invalid_argument(std::string(what) + " must be a SHA-256 in lower-case hex");
 }
 
-void requireUser(Database& database, Poco::Data::Session& session, const std::string& userId)
-{
-    Poco::Int64 users = 0;
-    session << database.translate("SELECT COUNT(*) FROM users WHERE id = ?"), into(users),
-        bind(userId), now;
-    if (users == 0)
-        throw std::invalid_argument("unknown user");
-}
-
 } // namespace
 
 MfaStore::MfaStore(Database& database, Secrets& secrets, int tempTokenAttempts) :
@@ -46,7 +39,7 @@ void MfaStore::setPendingSecret(const std::string& userId, const std::string& ba
         throw std::invalid_argument("empty TOTP secret");
     const std::string sealed = _secrets.seal(base32Secret, aad(userId));
     _database.write([&](Poco::Data::Session& session) {
-        requireUser(_database, session, userId);
+        UserStore::requireExists(_database, session, userId);
         session << _database.translate(
             "INSERT INTO mfa_totp (user_id, pending_secret, active_secret, last_step)"
             " VALUES (?, ?, '', 0) ON CONFLICT (user_id) DO UPDATE SET pending_secret ="
@@ -129,7 +122,7 @@ void MfaStore::replaceBackupCodes(const std::string& userId,
         requireHash(hash, "a backup code hash");
     const std::set<std::string> unique(codeHashes.begin(), codeHashes.end());
     _database.write([&](Poco::Data::Session& session) {
-        requireUser(_database, session, userId);
+        UserStore::requireExists(_database, session, userId);
         session << _database.translate("DELETE FROM mfa_backup_codes WHERE user_id = ?"),
             bind(userId), now;
         for (const std::string& hash : unique)
@@ -169,7 +162,7 @@ void MfaStore::createTempToken(const std::string& tokenHash, const std::string& 
     if (purpose != "login" && purpose != "setup" && purpose != "token")
         throw std::invalid_argument("a temp token's purpose is login, setup or token");
     _database.write([&](Poco::Data::Session& session) {
-        requireUser(_database, session, userId);
+        UserStore::requireExists(_database, session, userId);
         session << _database.translate(
             "INSERT INTO mfa_temp_tokens (token_hash, user_id, purpose, expires_at, payload,"
             " failures) VALUES (?, ?, ?, ?, ?, 0)"),

@@ -1,5 +1,7 @@
 #include "SessionStore.h"
 
+#include "UserStore.h"
+
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 
@@ -42,11 +44,7 @@ void SessionStore::create(const std::string& jti, const std::string& userId,
     const std::string address = printable(clientAddress, 64);
     const std::string agent = printable(userAgent, 512);
     _database.write([&](Poco::Data::Session& session) {
-        Poco::Int64 users = 0;
-        session << _database.translate("SELECT COUNT(*) FROM users WHERE id = ?"), into(users),
-            bind(userId), now;
-        if (users == 0)
-            throw std::invalid_argument("unknown user");
+        UserStore::requireExists(_database, session, userId);
         session << _database.translate(
             "INSERT INTO session_tokens (jti, user_id, created_at, last_used_at, expires_at,"
             " revoked, client_address, user_agent) VALUES (?, ?, ?, ?, ?, 0, ?, ?)"),
@@ -74,20 +72,7 @@ std::optional<Session> SessionStore::find(const std::string& jti)
 
 bool SessionStore::touch(const std::string& jti, std::int64_t now)
 {
-    if (_lastUse.recentlyWritten(jti, now))
-        return false;
-    std::size_t changed = 0;
-    _database.write([&](Poco::Data::Session& session) {
-        Poco::Data::Statement update(session);
-        update << _database.translate("UPDATE session_tokens SET last_used_at = ? WHERE jti = ?"
-                                      " AND last_used_at <= ?"),
-            bind(static_cast<Poco::Int64>(now)), bind(jti),
-            bind(static_cast<Poco::Int64>(now - touchIntervalSeconds));
-        changed = update.execute();
-    });
-    // Also when nothing changed: another instance touched it within the interval.
-    _lastUse.written(jti, now);
-    return changed == 1;
+    return _lastUse.touch(_database, "session_tokens", "jti", jti, now);
 }
 
 bool SessionStore::revoke(const std::string& jti)

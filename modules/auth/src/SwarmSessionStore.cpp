@@ -147,19 +147,7 @@ bool SwarmSessionStore::remove(const std::string& sessionHash)
 
 bool SwarmSessionStore::touch(const std::string& sessionHash, std::int64_t now)
 {
-    if (_lastUse.recentlyWritten(sessionHash, now))
-        return false;
-    std::size_t changed = 0;
-    _database.write([&](Poco::Data::Session& session) {
-        Poco::Data::Statement update(session);
-        update << _database.translate("UPDATE swarm_sessions SET last_used_at = ? WHERE"
-                                      " session_hash = ? AND last_used_at <= ?"),
-            bind(static_cast<Poco::Int64>(now)), bind(sessionHash),
-            bind(static_cast<Poco::Int64>(now - touchIntervalSeconds));
-        changed = update.execute();
-    });
-    _lastUse.written(sessionHash, now);
-    return changed == 1;
+    return _lastUse.touch(_database, "swarm_sessions", "session_hash", sessionHash, now);
 }
 
 std::size_t SwarmSessionStore::purgeStale(std::int64_t idleSeconds, std::int64_t now)

@@ -1,5 +1,7 @@
 #include "UserSecretStore.h"
 
+#include "UserStore.h"
+
 #include <Poco/Data/Session.h>
 #include <Poco/RegularExpression.h>
 
@@ -42,11 +44,7 @@ void UserSecretStore::set(const std::string& userId, const std::string& provider
     const std::string sealed = _secrets.seal(secret, aad(userId, provider));
     const Poco::Int64 at = static_cast<Poco::Int64>(std::time(nullptr));
     _database.write([&](Poco::Data::Session& session) {
-        Poco::Int64 users = 0;
-        session << _database.translate("SELECT COUNT(*) FROM users WHERE id = ?"), into(users),
-            bind(userId), now;
-        if (users == 0)
-            throw std::invalid_argument("unknown user");
+        UserStore::requireExists(_database, session, userId);
         session << _database.translate(
             "INSERT INTO user_secrets (user_id, provider, sealed, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (user_id, provider) DO UPDATE SET sealed = excluded.sealed,"

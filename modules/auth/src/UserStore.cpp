@@ -142,6 +142,14 @@ std::optional<User> UserStore::findByName(const std::string& username)
     return findWhere(session, "username_key", usernameKey(username));
 }
 
+void UserStore::requireExists(Database& database, Poco::Data::Session& session, const std::string& userId)
+{
+    Poco::Int64 users = 0;
+    session << database.translate("SELECT COUNT(*) FROM users WHERE id = ?"), into(users), bind(userId), now;
+    if (users == 0)
+        throw std::invalid_argument("unknown user");
+}
+
 std::optional<User> UserStore::findById(const std::string& id)
 {
     Poco::Data::Session session = _database.session();

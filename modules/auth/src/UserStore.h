@@ -91,6 +91,10 @@ public:
 
     /// Throws UserError(invalid_username / reserved_username) when `username` cannot be an
     /// account name; the handlers may check before hashing a password.
+    /// Throws std::invalid_argument("unknown user") unless the user exists; for stores that
+    /// add rows for a user inside their own write transaction.
+    static void requireExists(Database& database, Poco::Data::Session& session, const std::string& userId);
+
     static void validateUsername(const std::string& username);
 
 private:
