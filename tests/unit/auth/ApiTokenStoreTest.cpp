@@ -1,3 +1,4 @@
+#include "AuthStoreTesting.h"
 #include "ApiTokenStore.h"
 #include "ModuleMigrations.h"
 #include "PooledDatabase.h"
@@ -24,42 +25,14 @@ using comfygate::auth::ApiTokenStore;
 using comfygate::auth::SwarmSessionStore;
 using comfygate::auth::UserStore;
 
+using comfygate::test::openDatabase;
+using comfygate::test::sqliteSettings;
+using comfygate::test::sha256;
+using comfygate::test::throws;
+
 namespace {
 
 constexpr std::int64_t t0 = 1700000000;
-
-std::unique_ptr<PooledDatabase> openDatabase(DatabaseSettings settings)
-{
-    auto db = std::make_unique<PooledDatabase>(settings);
-    db->open();
-    db->migrate("auth", comfygate::moduleMigrations());
-    return db;
-}
-
-DatabaseSettings sqliteSettings(const comfygate::test::TempDir& dir)
-{
-    DatabaseSettings settings;
-    settings.sqlitePath = dir.file("auth.db");
-    return settings;
-}
-
-std::string sha256(const std::string& text)
-{
-    Poco::SHA2Engine engine;
-    engine.update(text);
-    return Poco::DigestEngine::digestToHex(engine.digest());
-}
-
-template <class E, class F>
-bool throws(F action)
-{
-    try {
-        action();
-    } catch (const E&) {
-        return true;
-    }
-    return false;
-}
 
 // Two hashes sharing their first 8 hex digits.
 const std::string twinA = "abcdef01" + std::string(56, '1');

@@ -1,3 +1,4 @@
+#include "AuthStoreTesting.h"
 #include "AuthSettingsStore.h"
 #include "ModuleMigrations.h"
 #include "PooledDatabase.h"
@@ -15,35 +16,13 @@ using comfygate::DatabaseSettings;
 using comfygate::PooledDatabase;
 using comfygate::auth::AuthSettingsStore;
 
+using comfygate::test::openDatabase;
+using comfygate::test::sqliteSettings;
+using comfygate::test::throws;
+
 namespace {
 
 constexpr std::int64_t t0 = 1700000000;
-
-std::unique_ptr<PooledDatabase> openDatabase(DatabaseSettings settings)
-{
-    auto db = std::make_unique<PooledDatabase>(settings);
-    db->open();
-    db->migrate("auth", comfygate::moduleMigrations());
-    return db;
-}
-
-DatabaseSettings sqliteSettings(const comfygate::test::TempDir& dir)
-{
-    DatabaseSettings settings;
-    settings.sqlitePath = dir.file("auth.db");
-    return settings;
-}
-
-template <class E, class F>
-bool throws(F action)
-{
-    try {
-        action();
-    } catch (const E&) {
-        return true;
-    }
-    return false;
-}
 
 } // namespace
 

@@ -1,3 +1,4 @@
+#include "AuthStoreTesting.h"
 #include "IpListStore.h"
 #include "ModuleMigrations.h"
 #include "PooledDatabase.h"
@@ -18,24 +19,12 @@ using comfygate::PooledDatabase;
 using comfygate::auth::BlacklistEntry;
 using comfygate::auth::IpListStore;
 
+using comfygate::test::openDatabase;
+using comfygate::test::sqliteSettings;
+
 namespace {
 
 constexpr std::int64_t t0 = 1700000000;
-
-std::unique_ptr<PooledDatabase> openDatabase(DatabaseSettings settings)
-{
-    auto db = std::make_unique<PooledDatabase>(settings);
-    db->open();
-    db->migrate("auth", comfygate::moduleMigrations());
-    return db;
-}
-
-DatabaseSettings sqliteSettings(const comfygate::test::TempDir& dir)
-{
-    DatabaseSettings settings;
-    settings.sqlitePath = dir.file("auth.db");
-    return settings;
-}
 
 // The std::invalid_argument message of `action`; "" when it throws nothing.
 template <class F>

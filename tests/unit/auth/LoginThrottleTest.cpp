@@ -1,3 +1,4 @@
+#include "AuthStoreTesting.h"
 #include "LoginThrottle.h"
 #include "ModuleMigrations.h"
 #include "PooledDatabase.h"
@@ -16,36 +17,13 @@ using comfygate::DatabaseSettings;
 using comfygate::PooledDatabase;
 using comfygate::auth::LoginThrottle;
 
+using comfygate::test::openDatabase;
+using comfygate::test::sqliteSettings;
+using comfygate::test::throws;
+
 namespace {
 
 constexpr std::int64_t t0 = 1700000000;
-
-std::unique_ptr<PooledDatabase> openDatabase(DatabaseSettings settings)
-{
-    auto db = std::make_unique<PooledDatabase>(settings);
-    db->open();
-    db->migrate("auth", comfygate::moduleMigrations());
-    return db;
-}
-
-DatabaseSettings sqliteSettings(const comfygate::test::TempDir& dir)
-{
-    DatabaseSettings settings;
-    settings.sqlitePath = dir.file("auth.db");
-    settings.maxSessions = 6;
-    return settings;
-}
-
-template <class E, class F>
-bool throws(F action)
-{
-    try {
-        action();
-    } catch (const E&) {
-        return true;
-    }
-    return false;
-}
 
 std::int64_t lockOf(LoginThrottle& throttle, const std::string& ip, const std::string& name,
                     std::int64_t now)

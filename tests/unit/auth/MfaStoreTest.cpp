@@ -1,3 +1,4 @@
+#include "AuthStoreTesting.h"
 #include "MfaStore.h"
 #include "ModuleMigrations.h"
 #include "PooledDatabase.h"
@@ -27,45 +28,16 @@ using comfygate::auth::MfaStore;
 using comfygate::auth::TempToken;
 using comfygate::auth::UserStore;
 
+using comfygate::test::openDatabase;
+using comfygate::test::sqliteSettings;
+using comfygate::test::sha256;
+using comfygate::test::throws;
+
 namespace {
 
 constexpr std::int64_t t0 = 1700000000;
 const std::string secretA = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const std::string secretB = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-
-std::unique_ptr<PooledDatabase> openDatabase(DatabaseSettings settings)
-{
-    auto db = std::make_unique<PooledDatabase>(settings);
-    db->open();
-    db->migrate("auth", comfygate::moduleMigrations());
-    return db;
-}
-
-DatabaseSettings sqliteSettings(const comfygate::test::TempDir& dir)
-{
-    DatabaseSettings settings;
-    settings.sqlitePath = dir.file("auth.db");
-    settings.maxSessions = 6;
-    return settings;
-}
-
-std::string sha256(const std::string& text)
-{
-    Poco::SHA2Engine engine;
-    engine.update(text);
-    return Poco::DigestEngine::digestToHex(engine.digest());
-}
-
-template <class E, class F>
-bool throws(F action)
-{
-    try {
-        action();
-    } catch (const E&) {
-        return true;
-    }
-    return false;
-}
 
 // Runs `attempt` on 4 threads released together; returns how many got true.
 int winners(const std::function<bool()>& attempt)

@@ -1,3 +1,4 @@
+#include "AuthStoreTesting.h"
 #include "ModuleMigrations.h"
 #include "PooledDatabase.h"
 #include "PostgresCluster.h"
@@ -23,31 +24,14 @@ using comfygate::auth::SessionStore;
 using comfygate::auth::SwarmSessionStore;
 using comfygate::auth::UserStore;
 
+using comfygate::test::openDatabase;
+using comfygate::test::sqliteSettings;
+using comfygate::test::sha256;
+using comfygate::test::throws;
+
 namespace {
 
 constexpr std::int64_t t0 = 1700000000;
-
-std::unique_ptr<PooledDatabase> openDatabase(DatabaseSettings settings)
-{
-    auto db = std::make_unique<PooledDatabase>(settings);
-    db->open();
-    db->migrate("auth", comfygate::moduleMigrations());
-    return db;
-}
-
-DatabaseSettings sqliteSettings(const comfygate::test::TempDir& dir)
-{
-    DatabaseSettings settings;
-    settings.sqlitePath = dir.file("auth.db");
-    return settings;
-}
-
-std::string sha256(const std::string& text)
-{
-    Poco::SHA2Engine engine;
-    engine.update(text);
-    return Poco::DigestEngine::digestToHex(engine.digest());
-}
 
 std::vector<std::string> jtis(const std::vector<Session>& sessions)
 {
@@ -55,17 +39,6 @@ std::vector<std::string> jtis(const std::vector<Session>& sessions)
     for (const Session& session : sessions)
         out.push_back(session.jti);
     return out;
-}
-
-template <class E, class F>
-bool throws(F action)
-{
-    try {
-        action();
-    } catch (const E&) {
-        return true;
-    }
-    return false;
 }
 
 } // namespace

@@ -1,3 +1,4 @@
+#include "AuthStoreTesting.h"
 #include "ModuleMigrations.h"
 #include "PooledDatabase.h"
 #include "PostgresCluster.h"
@@ -22,36 +23,14 @@ using comfygate::PooledDatabase;
 using comfygate::auth::UserSecretStore;
 using comfygate::auth::UserStore;
 
+using comfygate::test::openDatabase;
+using comfygate::test::sqliteSettings;
+using comfygate::test::throws;
+
 namespace {
 
 constexpr std::int64_t t0 = 1700000000;
 const std::string serverKey = "0123456789abcdef0123456789abcdef-test-key";
-
-std::unique_ptr<PooledDatabase> openDatabase(DatabaseSettings settings)
-{
-    auto db = std::make_unique<PooledDatabase>(settings);
-    db->open();
-    db->migrate("auth", comfygate::moduleMigrations());
-    return db;
-}
-
-DatabaseSettings sqliteSettings(const comfygate::test::TempDir& dir)
-{
-    DatabaseSettings settings;
-    settings.sqlitePath = dir.file("auth.db");
-    return settings;
-}
-
-template <class E, class F>
-bool throws(F action)
-{
-    try {
-        action();
-    } catch (const E&) {
-        return true;
-    }
-    return false;
-}
 
 std::string storedValue(Database& db, const std::string& userId, const std::string& provider)
 {

@@ -1,3 +1,4 @@
+#include "AuthStoreTesting.h"
 #include "ApiTokenStore.h"
 #include "MfaStore.h"
 #include "ModuleMigrations.h"
@@ -30,32 +31,13 @@ using comfygate::auth::User;
 using comfygate::auth::UserError;
 using comfygate::auth::UserStore;
 
+using comfygate::test::openDatabase;
+using comfygate::test::sqliteSettings;
+using comfygate::test::sha256;
+
 namespace {
 
 constexpr std::int64_t t0 = 1700000000;
-
-std::unique_ptr<PooledDatabase> openDatabase(DatabaseSettings settings)
-{
-    auto db = std::make_unique<PooledDatabase>(settings);
-    db->open();
-    db->migrate("auth", comfygate::moduleMigrations());
-    return db;
-}
-
-DatabaseSettings sqliteSettings(const comfygate::test::TempDir& dir)
-{
-    DatabaseSettings settings;
-    settings.sqlitePath = dir.file("auth.db");
-    settings.maxSessions = 6;
-    return settings;
-}
-
-std::string sha256(const std::string& text)
-{
-    Poco::SHA2Engine engine;
-    engine.update(text);
-    return Poco::DigestEngine::digestToHex(engine.digest());
-}
 
 // The UserError code `action` throws; "none" when it throws nothing.
 std::string codeOf(const std::function<void()>& action)
