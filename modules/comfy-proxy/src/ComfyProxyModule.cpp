@@ -1,0 +1,51 @@
+// The comfy-proxy module: ComfyUI's HTTP API through the gateway. This first part forwards
+// the routes that carry no per-user data; the per-user isolation of prompts, queue, history,
+// outputs and events comes with the routes that need it.
+#include "PassThroughRoutes.h"
+#include "UpstreamClient.h"
+#include "comfygate/Module.h"
+#include "comfygate/ModuleContext.h"
+
+#include <memory>
+
+namespace comfygate::comfyproxy {
+
+class ComfyProxyModule : public Module
+{
+public:
+    void start(ModuleContext& context) override
+    {
+        auto& permissions = context.permissions();
+        permissions.declare({"can_run", "queue prompts (POST /prompt)", "comfyui", {"admin", "power", "user"}});
+        permissions.declare({"can_upload", "upload images and masks", "comfyui", {"admin", "power", "user"}});
+        permissions.declare({"can_access_api", "ComfyUI's read routes (object_info, models, ...)", "comfyui",
+                             {"admin", "power", "user", "guest"}});
+        permissions.declare({"can_view_all_comfyui_items", "see every user's queue, history and outputs",
+                             "comfyui", {"admin"}});
+        permissions.declare({"can_manage_comfyui", "/free, /internal/* and ComfyUI's command line", "comfyui",
+                             {"admin"}});
+
+        const Config& config = context.globalConfig();
+        UpstreamClient::Settings settings;
+        settings.url = config.getString("comfy.url", "http://127.0.0.1:8188");
+        settings.timeoutSeconds = static_cast<int>(config.getInt("comfy.timeout_seconds", 300));
+        settings.maxUploadBytes = static_cast<std::size_t>(config.getInt("comfy.max_upload_mb", 100)) * 1024 * 1024;
+        _upstream = std::make_unique<UpstreamClient>(settings);
+        _passThrough = std::make_unique<PassThroughRoutes>(*_upstream, config.getBool("comfy.multi_user", false));
+        _passThrough->registerAll(context.routes());
+    }
+
+    void stop() noexcept override
+    {
+        _passThrough.reset();
+        _upstream.reset();
+    }
+
+private:
+    std::unique_ptr<UpstreamClient> _upstream;
+    std::unique_ptr<PassThroughRoutes> _passThrough;
+};
+
+} // namespace comfygate::comfyproxy
+
+COMFYGATE_MODULE(comfygate::comfyproxy::ComfyProxyModule, "comfy-proxy", "0.1.0")

@@ -1,0 +1,80 @@
+#include "PassThroughRoutes.h"
+
+#include "comfygate/HttpError.h"
+#include "comfygate/HttpExchange.h"
+#include "comfygate/Route.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+namespace comfygate::comfyproxy {
+
+void PassThroughRoutes::registerAll(RouteRegistry& routes)
+{
+    const auto forward = [this](HttpExchange& e) { this->forward(e); };
+    struct Entry
+    {
+        const char* method;
+        const char* pattern;
+        const char* permission;
+        bool twin;
+        const char* description;
+    };
+    const std::vector<Entry> table{
+        {"GET", "/object_info", "can_access_api", true, "ComfyUI node definitions"},
+        {"GET", "/object_info/{node_class}", "can_access_api", true, "one ComfyUI node definition"},
+        {"GET", "/embeddings", "can_access_api", true, "embedding names"},
+        {"GET", "/models", "can_access_api", true, "model folder names"},
+        {"GET", "/models/{folder}", "can_access_api", true, "the models of one folder"},
+        {"GET", "/extensions", "can_access_api", true, "front-end extension scripts"},
+        {"GET", "/features", "can_access_api", true, "server feature flags"},
+        {"GET", "/view_metadata/{folder}", "can_access_api", true, "safetensors metadata of a model"},
+        {"POST", "/free", "can_manage_comfyui", true, "unload models and free memory (admins)"},
+        {"GET", "/internal/logs", "can_manage_comfyui", false, "ComfyUI's log (admins)"},
+        {"GET", "/internal/logs/raw", "can_manage_comfyui", false, "ComfyUI's log entries (admins)"},
+        {"GET", "/internal/folder_paths", "can_manage_comfyui", false, "absolute model folder paths (admins)"},
+        {"GET", "/internal/files/{type}", "can_manage_comfyui", false, "file names of a directory (admins)"},
+    };
+    for (const auto& entry : table) {
+        auto route = RouteSpec::make(entry.method, entry.pattern, Access::Permission, entry.description, forward,
+                                     entry.permission);
+        route.apiTwin = entry.twin;
+        routes.add(route);
+    }
+    auto stats = RouteSpec::make("GET", "/system_stats", Access::Permission,
+                                 "ComfyUI system and device stats (the command line only for admins)",
+                                 [this](HttpExchange& e) { systemStats(e); }, "can_access_api");
+    stats.apiTwin = true;
+    routes.add(stats);
+}
+
+void PassThroughRoutes::forward(HttpExchange& exchange)
+{
+    std::map<std::string, std::string> headers;
+    if (_multiUser)
+        headers["comfy-user"] = exchange.principal().userId;
+    _upstream.forward(exchange, headers);
+}
+
+void PassThroughRoutes::systemStats(HttpExchange& exchange)
+{
+    const auto answer = _upstream.fetch("GET", exchange.request().getURI());
+    if (answer.status != 200) {
+        exchange.sendText(answer.status, answer.contentType.empty() ? "text/plain" : answer.contentType, answer.body);
+        return;
+    }
+    Poco::JSON::Object::Ptr stats;
+    try {
+        stats = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
+    } catch (...) {
+        throw HttpError(502, "ComfyUI answered /system_stats with something that is not a JSON object");
+    }
+    // argv shows how ComfyUI was started (paths, flags, sometimes secrets): admins only.
+    if (!exchange.principal().has("can_manage_comfyui")) {
+        if (auto system = stats->getObject("system"))
+            system->remove("argv");
+    }
+    exchange.sendJson(200, stats);
+}
+
+} // namespace comfygate::comfyproxy

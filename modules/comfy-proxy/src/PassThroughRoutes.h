@@ -1,0 +1,33 @@
+#pragma once
+
+#include "UpstreamClient.h"
+
+#include <string>
+
+namespace comfygate {
+class HttpExchange;
+class RouteRegistry;
+} // namespace comfygate
+
+namespace comfygate::comfyproxy {
+
+/// ComfyUI routes that carry no per-user data and go through unchanged (both `/x` and
+/// `/api/x`): node and model discovery, features, system stats (the command line only for
+/// admins), and the admin-only `/free` and `/internal/*`. Routes that expose other users'
+/// prompts, outputs or events are not registered here: they answer 404 until the per-user
+/// isolation serves them.
+class PassThroughRoutes
+{
+public:
+    PassThroughRoutes(UpstreamClient& upstream, bool multiUser) : _upstream(upstream), _multiUser(multiUser) {}
+    void registerAll(RouteRegistry& routes);
+
+private:
+    void forward(HttpExchange& exchange);
+    void systemStats(HttpExchange& exchange);
+
+    UpstreamClient& _upstream;
+    bool _multiUser;
+};
+
+} // namespace comfygate::comfyproxy

@@ -1,0 +1,189 @@
+#include "UpstreamClient.h"
+
+#include "comfygate/HttpError.h"
+#include "comfygate/HttpExchange.h"
+
+#include <Poco/CountingStream.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/String.h>
+
+#include <set>
+#include <sstream>
+
+namespace comfygate::comfyproxy {
+namespace {
+
+const std::set<std::string> droppedRequestHeaders{
+    // hop by hop (RFC 9110 7.6.1)
+    "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
+    "content-length",
+    // the client's credentials are the gateway's business, never ComfyUI's
+    "authorization", "proxy-authorization", "cookie", "x-api-key", "x-session-id",
+    // ComfyUI's origin guard answers 403 when Origin's host differs from its own
+    "origin",
+    // identity and routing headers a client must not set for itself
+    "comfy-user", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "forwarded",
+    "x-swarm-user_id", "x-user-id", "x-request-id"};
+
+const std::set<std::string> droppedResponseHeaders{"connection", "keep-alive", "transfer-encoding",
+                                                   "content-length", "set-cookie", "server", "date", "trailer",
+                                                   "upgrade", "proxy-authenticate"};
+
+/// Copies at most `limit` bytes; false when the source had more.
+bool copyLimited(std::istream& in, std::ostream& out, std::size_t limit)
+{
+    char buffer[65536];
+    std::size_t total = 0;
+    while (in) {
+        in.read(buffer, sizeof buffer);
+        const auto got = static_cast<std::size_t>(in.gcount());
+        total += got;
+        if (total > limit)
+            return false;
+        out.write(buffer, static_cast<std::streamsize>(got));
+    }
+    return true;
+}
+
+} // namespace
+
+UpstreamClient::UpstreamClient(Settings settings) : _settings(std::move(settings)), _base(_settings.url)
+{
+    if (_base.getScheme() != "http" || _base.getHost().empty())
+        throw std::invalid_argument("configuration key comfy.url: '" + _settings.url +
+                                    "' must be an http:// URL of the ComfyUI server");
+}
+
+bool UpstreamClient::isDropped(const std::string& lowerName) { return droppedRequestHeaders.count(lowerName) != 0; }
+
+std::unique_ptr<Poco::Net::HTTPClientSession> UpstreamClient::acquire()
+{
+    {
+        std::lock_guard lock(_mutex);
+        if (!_idle.empty()) {
+            auto session = std::move(_idle.back());
+            _idle.pop_back();
+            return session;
+        }
+    }
+    auto session = std::make_unique<Poco::Net::HTTPClientSession>(_base.getHost(), _base.getPort());
+    session->setKeepAlive(true);
+    // Shorter than aiohttp's keep-alive, so Poco reconnects before ComfyUI closes on us.
+    session->setKeepAliveTimeout(Poco::Timespan(10, 0));
+    session->setTimeout(Poco::Timespan(_settings.timeoutSeconds, 0));
+    return session;
+}
+
+void UpstreamClient::release(std::unique_ptr<Poco::Net::HTTPClientSession> session)
+{
+    std::lock_guard lock(_mutex);
+    if (_idle.size() < _settings.maxIdleConnections)
+        _idle.push_back(std::move(session));
+}
+
+void UpstreamClient::unreachable(const std::string& reason) const
+{
+    throw HttpError(502, "ComfyUI is not reachable at " + _settings.url + " (" + reason +
+                             "): check that it runs and that comfy.url points at it",
+                    "upstream_unavailable");
+}
+
+void UpstreamClient::forward(HttpExchange& exchange, const std::map<std::string, std::string>& extraHeaders)
+{
+    Poco::Net::HTTPServerRequest& in = exchange.request();
+    Poco::Net::HTTPRequest out(in.getMethod(), in.getURI(), Poco::Net::HTTPMessage::HTTP_1_1);
+    for (const auto& [name, value] : in) {
+        if (!isDropped(Poco::toLower(name)))
+            out.add(name, value);
+    }
+    for (const auto& [name, value] : extraHeaders)
+        out.set(name, value);
+    out.set("X-Forwarded-For", exchange.client().toString());
+    out.setHost(_base.getHost(), _base.getPort());
+    out.setKeepAlive(true);
+    const bool hasBody = in.hasContentLength() ? in.getContentLength64() > 0 : in.getChunkedTransferEncoding();
+    if (in.hasContentLength())
+        out.setContentLength64(in.getContentLength64());
+    else if (hasBody)
+        out.setChunkedTransferEncoding(true);
+
+    auto session = acquire();
+    Poco::Net::HTTPResponse answer;
+    std::istream* body = nullptr;
+    try {
+        std::ostream& upload = session->sendRequest(out);
+        if (hasBody && !copyLimited(in.stream(), upload, _settings.maxUploadBytes))
+            throw HttpError(413, "the upload exceeds comfy.max_upload_mb");
+        body = &session->receiveResponse(answer);
+    } catch (const HttpError&) {
+        throw;
+    } catch (const Poco::Exception& e) {
+        if (hasBody)
+            unreachable(e.displayText());
+        // A keep-alive connection ComfyUI had already closed: one fresh try for bodiless requests.
+        session = acquire();
+        session->reset();
+        try {
+            session->sendRequest(out);
+            body = &session->receiveResponse(answer);
+        } catch (const Poco::Exception& again) {
+            unreachable(again.displayText());
+        }
+    }
+
+    Poco::Net::HTTPServerResponse& response = exchange.response();
+    response.setStatusAndReason(answer.getStatus(), answer.getReason());
+    for (const auto& [name, value] : answer) {
+        if (!droppedResponseHeaders.count(Poco::toLower(name)))
+            response.add(name, value);
+    }
+    if (answer.hasContentLength())
+        response.setContentLength64(answer.getContentLength64());
+    else
+        response.setChunkedTransferEncoding(true);
+    std::ostream& client = response.send();
+    if (in.getMethod() != "HEAD")
+        Poco::StreamCopier::copyStream64(*body, client, 65536);
+    if (answer.getKeepAlive())
+        release(std::move(session));
+}
+
+UpstreamClient::Answer UpstreamClient::fetch(const std::string& method, const std::string& pathAndQuery,
+                                             const std::string& body,
+                                             const std::map<std::string, std::string>& extraHeaders)
+{
+    Poco::Net::HTTPRequest out(method, pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
+    for (const auto& [name, value] : extraHeaders)
+        out.set(name, value);
+    out.setHost(_base.getHost(), _base.getPort());
+    out.setKeepAlive(true);
+    if (!body.empty() || method == "POST") {
+        out.setContentType("application/json");
+        out.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto session = acquire();
+        if (attempt > 0)
+            session->reset();
+        try {
+            session->sendRequest(out) << body;
+            Poco::Net::HTTPResponse response;
+            Answer answer;
+            Poco::StreamCopier::copyToString(session->receiveResponse(response), answer.body);
+            answer.status = static_cast<int>(response.getStatus());
+            answer.contentType = response.getContentType();
+            if (response.getKeepAlive())
+                release(std::move(session));
+            return answer;
+        } catch (const Poco::Exception& e) {
+            if (attempt == 1)
+                unreachable(e.displayText());
+        }
+    }
+    unreachable("no answer");
+}
+
+} // namespace comfygate::comfyproxy
