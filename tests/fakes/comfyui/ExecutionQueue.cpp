@@ -282,6 +282,12 @@ void ExecutionQueue::interrupt(const std::optional<std::string>& promptId)
     _changed.notify_all();
 }
 
+void ExecutionQueue::setFailingNodeClass(const std::string& classType)
+{
+    std::lock_guard lock(_mutex);
+    _failingNodeClass = classType;
+}
+
 std::string ExecutionQueue::executingNodeFor(const std::string& sid) const
 {
     std::lock_guard lock(_mutex);
@@ -395,6 +401,21 @@ void ExecutionQueue::execute(const Item& item)
     const long long tickMicros = _executionTimeMs * 1000 / std::max(1LL, ticks);
     const int previewFrames = _previewFrames;
     const bool metadataPreviews = !sid.empty() && _hub.supportsPreviewMetadata(sid);
+    std::string failingClass;
+    {
+        std::lock_guard lock(_mutex);
+        failingClass = _failingNodeClass;
+    }
+    if (_customBroadcast) {
+        Object::Ptr monitor = ordered();
+        monitor->set("cpu_utilization", 12.5);
+        monitor->set("ram_used_percent", 41.0);
+        monitor->set("gpus", Array::Ptr(new Array));
+        _hub.broadcastJson("crystools.monitor", monitor);
+    }
+    auto putUint32 = [](std::string& frame, std::uint32_t value) {
+        for (int shift = 24; shift >= 0; shift -= 8) frame += static_cast<char>((value >> shift) & 0xff);
+    };
 
     Object::Ptr states = ordered();
     auto progressState = [&](const std::string& id, long long value, long long max, const std::string& state) {
@@ -442,6 +463,17 @@ void ExecutionQueue::execute(const Item& item)
             interrupted = true;
             break;
         }
+        if (!failingClass.empty() && currentType == failingClass) {
+            failure = ExecutionError{"Fake failure injected into " + currentType, "RuntimeError"};
+            break;
+        }
+        if (currentType == "KSampler" && _textBroadcast) {
+            std::string frame;
+            putUint32(frame, 3);
+            putUint32(frame, static_cast<std::uint32_t>(id.size()));
+            frame += id + "Status: Running sampler";
+            _hub.broadcastBinary(frame);
+        }
         if (currentType == "KSampler") {
             const long long steps = std::max<long long>(1, inputs->optValue<long long>("steps", 1));
             for (long long step = 1; step <= steps && !interrupted; ++step) {
@@ -457,9 +489,6 @@ void ExecutionQueue::execute(const Item& item)
                 sendTargetedOrBroadcast(sid, "progress", progress);
                 if (step <= steps - previewFrames) continue;
                 std::string frame;
-                auto putUint32 = [&frame](std::uint32_t value) {
-                    for (int shift = 24; shift >= 0; shift -= 8) frame += static_cast<char>((value >> shift) & 0xff);
-                };
                 if (metadataPreviews) {
                     Object metadata(Poco::JSON_PRESERVE_KEY_ORDER);
                     metadata.set("node_id", id);
@@ -470,13 +499,13 @@ void ExecutionQueue::execute(const Item& item)
                     metadata.set("image_type", "image/png");
                     std::ostringstream json;
                     metadata.stringify(json);
-                    putUint32(4);
-                    putUint32(static_cast<std::uint32_t>(json.str().size()));
+                    putUint32(frame, 4);
+                    putUint32(frame, static_cast<std::uint32_t>(json.str().size()));
                     frame += json.str() + _previewPng;
                     _hub.sendBinary(sid, frame);
                 } else {
-                    putUint32(1);
-                    putUint32(2);
+                    putUint32(frame, 1);
+                    putUint32(frame, 2);
                     frame += _previewPng;
                     if (sid.empty()) _hub.broadcastBinary(frame);
                     else _hub.sendBinary(sid, frame);

@@ -77,6 +77,12 @@ public:
 
     void setExecutionTime(std::chrono::milliseconds duration) { _executionTimeMs = duration.count(); }
     void setPreviewFrames(int frames) { _previewFrames = frames; }
+    /// Nodes of this class fail with execution_error ("" = none).
+    void setFailingNodeClass(const std::string& classType);
+    /// Each sampler node broadcasts a binary TEXT frame (type 3) like API nodes do.
+    void setTextBroadcast(bool enabled) { _textBroadcast = enabled; }
+    /// Each prompt start broadcasts a custom `crystools.monitor` event like monitoring nodes do.
+    void setCustomBroadcast(bool enabled) { _customBroadcast = enabled; }
 
     /// Serialises an item as the 5-element API array (sensitive keys merged when asked).
     static Poco::JSON::Array::Ptr itemJson(const Item& item, bool withSensitive);
@@ -117,6 +123,9 @@ private:
     bool _stopping = false;
     std::atomic<long long> _executionTimeMs{200};
     std::atomic<int> _previewFrames{2};
+    std::atomic<bool> _textBroadcast{false};
+    std::atomic<bool> _customBroadcast{false};
+    std::string _failingNodeClass;
     std::thread _worker;
 };
 

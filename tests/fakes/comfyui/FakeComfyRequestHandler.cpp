@@ -233,7 +233,18 @@ const std::vector<FakeComfyRequestHandler::RouteSpec>& FakeComfyRequestHandler::
         {"GET", "/userdata/{file}", false, &H::getUserdataFile},
         {"POST", "/userdata/{file}", false, &H::postUserdataFile},
         {"DELETE", "/userdata/{file}", false, &H::deleteUserdataFile},
+        {"POST", "/userdata/{file}/move/{dest}", false, &H::postUserdataMove},
+        {"GET", "/v2/userdata", false, &H::getUserdataV2},
+        {"GET", "/settings", false, &H::getSettings},
+        {"GET", "/settings/{id}", false, &H::getSetting},
+        {"POST", "/settings", false, &H::postSettings},
+        {"POST", "/settings/{id}", false, &H::postSetting},
+        {"GET", "/view_metadata/{folder_name}", false, &H::getViewMetadata},
+        {"GET", "/experiment/models", false, &H::getExperimentModels},
+        {"GET", "/experiment/models/{folder}", false, &H::getExperimentModelFolder},
         {"GET", "/internal/logs", true, &H::getInternalLogs},
+        {"GET", "/internal/logs/raw", true, &H::getInternalLogsRaw},
+        {"PATCH", "/internal/logs/subscribe", true, &H::patchInternalLogsSubscribe},
         {"GET", "/internal/folder_paths", true, &H::getInternalFolderPaths},
         {"GET", "/internal/files/{directory_type}", true, &H::getInternalFiles},
     };
@@ -399,8 +410,11 @@ void FakeComfyRequestHandler::sendEmpty(Exchange& exchange, int status)
 
 Var FakeComfyRequestHandler::bodyJson(const Exchange& exchange) const
 {
+    // Poco's handler cannot hold a top-level scalar ("dark"), so parse the body as a one-element array.
     Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-    return parser.parse(exchange.body);
+    Array::Ptr wrapped = parser.parse("[" + exchange.body + "\n]").extract<Array::Ptr>();
+    if (wrapped->size() != 1) throw Poco::JSON::JSONException("Expecting value");
+    return wrapped->get(0);
 }
 
 // ---- WebSocket ----
@@ -834,13 +848,47 @@ void FakeComfyRequestHandler::getView(Exchange& exchange)
 
     const std::uint64_t size = fs::file_size(path, ec);
     std::ifstream file(path, std::ios::binary);
-    exchange.response.setStatus(HTTPResponse::HTTP_OK);
     exchange.response.setContentType(contentTypeFor(base));
     exchange.response.set("Content-Disposition", "filename=\"" + base + "\"");
     exchange.response.set("Accept-Ranges", "bytes");
-    exchange.response.setContentLength64(size);
+    std::uint64_t first = 0, length = size;
+    const std::string range = exchange.request.get("Range", "");
+    if (range.rfind("bytes=", 0) == 0 && range.find(',') == std::string::npos) {
+        const std::string spec = range.substr(6);
+        const auto dash = spec.find('-');
+        if (dash != std::string::npos) {
+            const std::string from = spec.substr(0, dash), to = spec.substr(dash + 1);
+            std::uint64_t last = size ? size - 1 : 0;
+            if (from.empty() && !to.empty()) {
+                const std::uint64_t suffix = std::min<std::uint64_t>(std::stoull(to), size);
+                first = size - suffix;
+            } else if (!from.empty()) {
+                first = std::stoull(from);
+                if (!to.empty()) last = std::min<std::uint64_t>(std::stoull(to), last);
+            }
+            if (first >= size || (!from.empty() && first > last)) {
+                exchange.response.set("Content-Range", "bytes */" + std::to_string(size));
+                return sendText(exchange, 416, "416: Range Not Satisfiable");
+            }
+            length = last - first + 1;
+            exchange.response.set("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" +
+                                                       std::to_string(size));
+            exchange.response.setStatusAndReason(HTTPResponse::HTTP_PARTIAL_CONTENT);
+        }
+    }
+    exchange.response.setContentLength64(length);
     std::ostream& out = exchange.response.send();
-    if (exchange.request.getMethod() != "HEAD") Poco::StreamCopier::copyStream64(file, out, 65536);
+    if (exchange.request.getMethod() == "HEAD") return;
+    file.seekg(static_cast<std::streamoff>(first));
+    std::vector<char> buffer(65536);
+    std::uint64_t remaining = length;
+    while (remaining > 0 && file && out) {
+        file.read(buffer.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(buffer.size(), remaining)));
+        const auto got = static_cast<std::uint64_t>(file.gcount());
+        if (got == 0) break;
+        out.write(buffer.data(), static_cast<std::streamsize>(got));
+        remaining -= got;
+    }
 }
 
 // ---- users and userdata ----
@@ -997,14 +1045,234 @@ void FakeComfyRequestHandler::deleteUserdataFile(Exchange& exchange)
     exchange.response.send();
 }
 
+void FakeComfyRequestHandler::postUserdataMove(Exchange& exchange)
+{
+    const std::string file = exchange.params["file"];
+    const std::string dest = exchange.params["dest"];
+    const std::string source = userFilePath(exchange, &file);
+    if (source.empty()) return sendEmpty(exchange, 403);
+    if (!fs::exists(source)) return sendEmpty(exchange, 404);
+    const std::string target = userFilePath(exchange, &dest);
+    if (target.empty()) return sendEmpty(exchange, 403);
+    if (exchange.queryValue("overwrite", "true") == "false" && fs::exists(target))
+        return sendText(exchange, 409, "File already exists");
+    fs::rename(source, target);
+    const std::string relative = fs::relative(target, userFilePath(exchange, nullptr)).generic_string();
+    if (Poco::toLower(exchange.queryValue("full_info", "false")) != "true") return sendJson(exchange, relative);
+    std::error_code ec;
+    Object::Ptr info = ordered();
+    info->set("path", relative);
+    info->set("size", static_cast<Poco::UInt64>(fs::file_size(target, ec)));
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    info->set("modified", now);
+    info->set("created", now);
+    sendJson(exchange, info);
+}
+
+void FakeComfyRequestHandler::getUserdataV2(Exchange& exchange)
+{
+    const std::string root = userFilePath(exchange, nullptr);
+    const std::string relative = exchange.queryValue("path");
+    std::string target = root;
+    if (!relative.empty()) {
+        target = normpath(joinPath(root, relative));
+        if (!inside(root, target)) return sendText(exchange, 403, "Invalid path");
+    }
+    if (!fs::exists(target)) {
+        if (relative.empty()) return sendJson(exchange, Array::Ptr(new Array));
+        return sendText(exchange, 404, "Path not found");
+    }
+    if (!fs::is_directory(target)) return sendText(exchange, 400, "Path is not a directory");
+    std::vector<std::tuple<bool, std::string, fs::path>> entries;
+    std::error_code ec;
+    for (const auto& entry : fs::recursive_directory_iterator(target, ec))
+        entries.emplace_back(!entry.is_directory(), fs::relative(entry.path(), root).generic_string(), entry.path());
+    std::sort(entries.begin(), entries.end());
+    Array::Ptr out = new Array;
+    for (const auto& [isFile, path, full] : entries) {
+        Object::Ptr item = ordered();
+        item->set("name", full.filename().string());
+        item->set("path", path);
+        item->set("type", isFile ? "file" : "directory");
+        if (isFile) {
+            item->set("size", static_cast<Poco::UInt64>(fs::file_size(full, ec)));
+            item->set("modified",
+                      std::chrono::duration<double>(std::chrono::file_clock::to_sys(fs::last_write_time(full, ec)).time_since_epoch())
+                          .count());
+        }
+        out->add(item);
+    }
+    sendJson(exchange, out);
+}
+
+Object::Ptr FakeComfyRequestHandler::loadSettings(const std::string& path) const
+{
+    try {
+        std::ifstream in(path);
+        if (in) {
+            Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+            const Var parsed = parser.parse(in);
+            if (parsed.type() == typeid(Object::Ptr)) return parsed.extract<Object::Ptr>();
+        }
+    } catch (const Poco::Exception&) {
+    }
+    return ordered();
+}
+
+void FakeComfyRequestHandler::saveSettings(const std::string& path, const Object::Ptr& settings) const
+{
+    std::ofstream out(path, std::ios::trunc);
+    settings->stringify(out, 4);
+}
+
+bool FakeComfyRequestHandler::settingsPath(Exchange& exchange, std::string& path)
+{
+    const std::string name = "comfy.settings.json";
+    try {
+        path = userFilePath(exchange, &name);
+    } catch (const std::out_of_range&) {
+        sendText(exchange, 401, "401: Unauthorized");
+        return false;
+    }
+    return true;
+}
+
+void FakeComfyRequestHandler::getSettings(Exchange& exchange)
+{
+    std::string path;
+    if (settingsPath(exchange, path)) sendJson(exchange, loadSettings(path));
+}
+
+void FakeComfyRequestHandler::getSetting(Exchange& exchange)
+{
+    std::string path;
+    if (!settingsPath(exchange, path)) return;
+    Object::Ptr settings = loadSettings(path);
+    const std::string id = exchange.params["id"];
+    sendJson(exchange, settings->has(id) ? settings->get(id) : Var());
+}
+
+void FakeComfyRequestHandler::postSettings(Exchange& exchange)
+{
+    std::string path;
+    if (!settingsPath(exchange, path)) return;
+    Object::Ptr update = bodyJson(exchange).extract<Object::Ptr>();
+    Object::Ptr settings = loadSettings(path);
+    for (const auto& key : update->getNames()) settings->set(key, update->get(key));
+    saveSettings(path, settings);
+    sendEmpty(exchange);
+}
+
+void FakeComfyRequestHandler::postSetting(Exchange& exchange)
+{
+    std::string path;
+    if (!settingsPath(exchange, path)) return;
+    const Var value = bodyJson(exchange);
+    Object::Ptr settings = loadSettings(path);
+    settings->set(exchange.params["id"], value);
+    saveSettings(path, settings);
+    sendEmpty(exchange);
+}
+
+void FakeComfyRequestHandler::getViewMetadata(Exchange& exchange)
+{
+    const std::string folder = exchange.params["folder_name"];
+    const std::string filename = exchange.queryValue("filename");
+    if (!exchange.hasQuery("filename") || !filename.ends_with(".safetensors")) return sendEmpty(exchange, 404);
+    const auto files = _server._models.list(folder);
+    if (filename.find("..") != std::string::npos || std::find(files.begin(), files.end(), filename) == files.end())
+        return sendEmpty(exchange, 404);
+    std::ifstream in(_server._models.primaryDirectory(folder) + "/" + filename, std::ios::binary);
+    unsigned char sizeBytes[8] = {};
+    if (!in.read(reinterpret_cast<char*>(sizeBytes), 8)) return sendEmpty(exchange, 404);
+    std::uint64_t headerSize = 0;
+    for (int i = 7; i >= 0; --i) headerSize = (headerSize << 8) | sizeBytes[i];
+    if (headerSize > 1024 * 1024) return sendEmpty(exchange, 404);
+    std::string header(headerSize, '\0');
+    if (!in.read(header.data(), static_cast<std::streamsize>(headerSize))) return sendEmpty(exchange, 404);
+    try {
+        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+        Object::Ptr parsed = parser.parse(header).extract<Object::Ptr>();
+        if (!parsed->has("__metadata__")) return sendEmpty(exchange, 404);
+        sendJson(exchange, parsed->get("__metadata__"));
+    } catch (const Poco::Exception&) {
+        sendEmpty(exchange, 404);
+    }
+}
+
+void FakeComfyRequestHandler::getExperimentModels(Exchange& exchange)
+{
+    Array::Ptr out = new Array;
+    for (const auto& key : _server._models.keys()) {
+        if (key == "configs" || key == "custom_nodes") continue;
+        Object::Ptr entry = ordered();
+        entry->set("name", key);
+        Array::Ptr folders = new Array;
+        folders->add(_server._models.primaryDirectory(key));
+        entry->set("folders", folders);
+        out->add(entry);
+    }
+    sendJson(exchange, out);
+}
+
+void FakeComfyRequestHandler::getExperimentModelFolder(Exchange& exchange)
+{
+    const std::string folder = exchange.params["folder"];
+    const auto keys = _server._models.keys();
+    if (std::find(keys.begin(), keys.end(), folder) == keys.end()) return sendEmpty(exchange, 404);
+    Array::Ptr out = new Array;
+    std::error_code ec;
+    for (const auto& file : _server._models.list(folder)) {
+        const std::string full = _server._models.primaryDirectory(folder) + "/" + file;
+        Object::Ptr entry = ordered();
+        entry->set("name", file);
+        entry->set("pathIndex", 0);
+        const double modified =
+            std::chrono::duration<double>(std::chrono::file_clock::to_sys(fs::last_write_time(full, ec)).time_since_epoch()).count();
+        entry->set("modified", modified);
+        entry->set("created", modified);
+        entry->set("size", static_cast<Poco::UInt64>(fs::file_size(full, ec)));
+        out->add(entry);
+    }
+    sendJson(exchange, out);
+}
+
 // ---- internal ----
+
+void FakeComfyRequestHandler::getInternalLogsRaw(Exchange& exchange)
+{
+    Array::Ptr entries = new Array;
+    {
+        std::lock_guard lock(_server._mutex);
+        for (const auto& [time, line] : _server._log) {
+            Object::Ptr entry = ordered();
+            entry->set("t", time);
+            entry->set("m", line);
+            entries->add(entry);
+        }
+    }
+    Object::Ptr size = ordered();
+    size->set("cols", 80);
+    size->set("rows", 24);
+    Object::Ptr out = ordered();
+    out->set("entries", entries);
+    out->set("size", size);
+    sendJson(exchange, out);
+}
+
+void FakeComfyRequestHandler::patchInternalLogsSubscribe(Exchange& exchange)
+{
+    Object::Ptr body = bodyJson(exchange).extract<Object::Ptr>();
+    _server.subscribeLogs(body->getValue<std::string>("clientId"), body->optValue<bool>("enabled", false));
+    sendEmpty(exchange);
+}
 
 void FakeComfyRequestHandler::getInternalLogs(Exchange& exchange)
 {
     std::string joined;
     {
         std::lock_guard lock(_server._mutex);
-        for (const auto& line : _server._log) joined += line + "\n";
+        for (const auto& [time, line] : _server._log) joined += line;
     }
     sendJson(exchange, joined);
 }

@@ -80,7 +80,18 @@ private:
     void getUserdataFile(Exchange& exchange);
     void postUserdataFile(Exchange& exchange);
     void deleteUserdataFile(Exchange& exchange);
+    void postUserdataMove(Exchange& exchange);
+    void getUserdataV2(Exchange& exchange);
+    void getSettings(Exchange& exchange);
+    void getSetting(Exchange& exchange);
+    void postSettings(Exchange& exchange);
+    void postSetting(Exchange& exchange);
+    void getViewMetadata(Exchange& exchange);
+    void getExperimentModels(Exchange& exchange);
+    void getExperimentModelFolder(Exchange& exchange);
     void getInternalLogs(Exchange& exchange);
+    void getInternalLogsRaw(Exchange& exchange);
+    void patchInternalLogsSubscribe(Exchange& exchange);
     void getInternalFolderPaths(Exchange& exchange);
     void getInternalFiles(Exchange& exchange);
 
@@ -88,6 +99,11 @@ private:
     /// Throws std::out_of_range for an unknown user (→ 500 like the KeyError upstream).
     std::string userFilePath(const Exchange& exchange, const std::string* file) const;
     void upload(Exchange& exchange, bool mask);
+    /// The caller's comfy.settings.json as an object (empty when missing or unreadable).
+    Poco::JSON::Object::Ptr loadSettings(const std::string& path) const;
+    void saveSettings(const std::string& path, const Poco::JSON::Object::Ptr& settings) const;
+    /// userFilePath for settings: an unknown user answers 401 instead of 500.
+    bool settingsPath(Exchange& exchange, std::string& path);
 
     FakeComfyUI& _server;
 };

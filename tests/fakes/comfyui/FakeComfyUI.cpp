@@ -3,7 +3,12 @@
 #include "FakeComfyHandlerFactory.h"
 #include "PngImage.h"
 
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/Timestamp.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
@@ -51,12 +56,14 @@ void FakeComfyUI::start(unsigned port)
     _port = socket.address().port();
 
     auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(64);
     params->setMaxQueued(1024);
     params->setKeepAlive(true);
     params->setMaxKeepAliveRequests(0);
     params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-    _server = std::make_unique<Poco::Net::HTTPServer>(new FakeComfyHandlerFactory(*this), socket, params);
+    // A pool of our own: Poco's default pool has 16 threads, shared with whatever else runs.
+    _threads = std::make_unique<Poco::ThreadPool>(2, 256, 60);
+    params->setMaxThreads(256);
+    _server = std::make_unique<Poco::Net::HTTPServer>(new FakeComfyHandlerFactory(*this), *_threads, socket, params);
     _hub.start();
     _queue.start();
     _server->start();
@@ -69,6 +76,8 @@ void FakeComfyUI::stop()
     _hub.stop();
     _queue.stop();
     _server.reset();
+    _threads->joinAll();
+    _threads.reset();
 }
 
 std::string FakeComfyUI::url() const
@@ -109,9 +118,31 @@ void FakeComfyUI::record(RecordedRequest request)
 
 void FakeComfyUI::log(const std::string& line)
 {
+    const std::string time = Poco::DateTimeFormatter::format(Poco::Timestamp(), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
+    std::vector<std::string> subscribers;
+    {
+        std::lock_guard lock(_mutex);
+        _log.emplace_back(time, line + "\n");
+        if (_log.size() > 1000) _log.erase(_log.begin());
+        subscribers = _logSubscribers;
+    }
+    if (subscribers.empty()) return;
+    Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    entry->set("t", time);
+    entry->set("m", line + "\n");
+    Poco::JSON::Array::Ptr entries = new Poco::JSON::Array;
+    entries->add(entry);
+    Object::Ptr data = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    data->set("entries", entries);
+    data->set("size", Poco::Dynamic::Var());
+    for (const auto& sid : subscribers) _hub.sendJson(sid, "logs", data);
+}
+
+void FakeComfyUI::subscribeLogs(const std::string& sid, bool enabled)
+{
     std::lock_guard lock(_mutex);
-    _log.push_back(line);
-    if (_log.size() > 1000) _log.erase(_log.begin());
+    std::erase(_logSubscribers, sid);
+    if (enabled) _logSubscribers.push_back(sid);
 }
 
 std::map<std::string, std::string> FakeComfyUI::users() const
@@ -135,6 +166,13 @@ void FakeComfyUI::addModel(const std::string& folder, const std::string& relativ
     const fs::path path = fs::path(_models.primaryDirectory(folder)) / relativeName;
     fs::create_directories(path.parent_path());
     std::ofstream(path, std::ios::binary | std::ios::trunc);
+}
+
+void FakeComfyUI::addModel(const std::string& folder, const std::string& relativeName, const std::string& bytes)
+{
+    const fs::path path = fs::path(_models.primaryDirectory(folder)) / relativeName;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
 void FakeComfyUI::addInput(const std::string& name, const std::string& bytes)

@@ -17,9 +17,12 @@
 #include <string>
 #include <vector>
 
-namespace Poco::Net {
+namespace Poco {
+class ThreadPool;
+namespace Net {
 class HTTPServer;
 }
+} // namespace Poco
 
 namespace comfygate::fakes {
 
@@ -60,6 +63,12 @@ public:
     void setPreviewFrames(int frames) { _queue.setPreviewFrames(frames); }
     /// Emulates servers before 0.3.68 that returned extra_data API keys in GET /queue.
     void setLeakApiKeysInQueue(bool leak) { _leakApiKeys = leak; }
+    /// Nodes of this class fail with `execution_error` (history status "error"); "" turns it off.
+    void setFailingNodeClass(const std::string& classType) { _queue.setFailingNodeClass(classType); }
+    /// KSampler nodes broadcast a binary TEXT frame (type 3, no prompt id) to every socket.
+    void setTextBroadcast(bool enabled) { _queue.setTextBroadcast(enabled); }
+    /// Every prompt start broadcasts a custom `crystools.monitor` event to every socket.
+    void setCustomBroadcast(bool enabled) { _queue.setCustomBroadcast(enabled); }
     /// Request body cap (aiohttp --max-upload-size); default 100 MiB; larger bodies get 413.
     void setMaxBodyBytes(std::uint64_t bytes) { _maxBodyBytes = bytes; }
 
@@ -78,6 +87,8 @@ public:
     // ---- content ----
     /// Creates an empty model file models/<folder>/<relativeName>.
     void addModel(const std::string& folder, const std::string& relativeName);
+    /// Creates a model file with content (e.g. a safetensors header for /view_metadata).
+    void addModel(const std::string& folder, const std::string& relativeName, const std::string& bytes);
     void addInput(const std::string& name, const std::string& bytes);
     void addOutput(const std::string& subfolder, const std::string& name, const std::string& bytes);
     /// A sparse output file of `bytes` bytes (zeros, cheap to create) for streaming tests.
@@ -99,7 +110,9 @@ private:
 
     Poco::JSON::Object::Ptr features() const;
     void record(RecordedRequest request);
+    /// Appends to the server log and sends a `logs` event to subscribed sids.
     void log(const std::string& line);
+    void subscribeLogs(const std::string& sid, bool enabled);
     std::map<std::string, std::string> users() const;
 
     std::string _rootDir;
@@ -107,6 +120,7 @@ private:
     NodeCatalog _catalog;
     SocketHub _hub;
     ExecutionQueue _queue;
+    std::unique_ptr<Poco::ThreadPool> _threads;
     std::unique_ptr<Poco::Net::HTTPServer> _server;
     unsigned _port = 0;
 
@@ -121,7 +135,8 @@ private:
 
     mutable std::mutex _mutex; ///< requests, log, users, file naming
     std::vector<RecordedRequest> _requests;
-    std::vector<std::string> _log;
+    std::vector<std::pair<std::string, std::string>> _log; ///< (ISO time, message)
+    std::vector<std::string> _logSubscribers;
     std::map<std::string, std::string> _users;
 };
 

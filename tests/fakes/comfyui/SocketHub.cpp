@@ -33,7 +33,11 @@ void SocketHub::stop()
     std::vector<ClientPtr> open;
     {
         std::lock_guard lock(_mutex);
-        open.swap(_open);
+        for (const auto& [socket, client] : _open) {
+            open.push_back(client);
+            _pollSet.remove(socket);
+        }
+        _open.clear();
         _registry.clear();
         _clientFlags.clear();
     }
@@ -69,7 +73,8 @@ void SocketHub::attach(WebSocket socket, const std::string& sid, const std::vect
         std::lock_guard lock(_mutex);
         _registry[sid] = client;
         _clientFlags.erase(sid);
-        _open.push_back(client);
+        _open.emplace(client->socket, client);
+        _pollSet.add(client->socket, Poco::Net::PollSet::POLL_READ | Poco::Net::PollSet::POLL_ERROR);
     }
     for (const auto& frame : firstFrames) send(client, frame, WebSocket::FRAME_TEXT);
 }
@@ -143,7 +148,7 @@ std::size_t SocketHub::openSockets() const
 {
     std::lock_guard lock(_mutex);
     std::size_t count = 0;
-    for (const auto& client : _open) count += client->closed ? 0 : 1;
+    for (const auto& [socket, client] : _open) count += client->closed ? 0 : 1;
     return count;
 }
 
@@ -160,8 +165,8 @@ void SocketHub::close(const ClientPtr& client)
     client->closed = true;
     {
         std::lock_guard lock(_mutex);
-        if (std::find(_open.begin(), _open.end(), client) == _open.end()) return;
-        std::erase(_open, client);
+        if (!_open.erase(client->socket)) return;
+        _pollSet.remove(client->socket);
         // ComfyUI pops the sid on close even when a newer socket has taken it over.
         _registry.erase(client->sid);
         _clientFlags.erase(client->sid);
@@ -214,28 +219,34 @@ void SocketHub::readFrom(const ClientPtr& client)
 void SocketHub::readLoop()
 {
     while (_running) {
-        std::vector<ClientPtr> clients;
+        bool idle = false;
         {
             std::lock_guard lock(_mutex);
-            clients = _open;
+            idle = _open.empty();
         }
-        if (clients.empty()) {
+        if (idle) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
             continue;
         }
-        Poco::Net::Socket::SocketList readable, writable, failed;
-        for (const auto& client : clients) readable.push_back(client->socket);
+        Poco::Net::PollSet::SocketModeMap ready;
         try {
-            if (Poco::Net::Socket::select(readable, writable, failed, Poco::Timespan(0, 20000)) == 0) continue;
+            ready = _pollSet.poll(Poco::Timespan(0, 20000));
         } catch (const Poco::Exception&) {
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
             continue;
         }
-        for (const auto& socket : readable)
-            for (const auto& client : clients)
-                if (client->socket == socket) readFrom(client);
-        for (const auto& client : clients)
+        std::vector<ClientPtr> clients;
+        {
+            std::lock_guard lock(_mutex);
+            for (const auto& [socket, mode] : ready) {
+                auto it = _open.find(socket);
+                if (it != _open.end()) clients.push_back(it->second);
+            }
+        }
+        for (const auto& client : clients) {
+            if (!client->closed) readFrom(client);
             if (client->closed) close(client);
+        }
     }
 }
 

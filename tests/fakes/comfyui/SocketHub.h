@@ -1,6 +1,7 @@
 #pragma once
 
 #include <Poco/JSON/Object.h>
+#include <Poco/Net/PollSet.h>
 #include <Poco/Net/WebSocket.h>
 
 #include <atomic>
@@ -16,7 +17,7 @@ namespace comfygate::fakes {
 
 /// ComfyUI's `sockets` registry: sid → socket with take-over semantics, per-sid feature flags,
 /// targeted and broadcast sends. After the handshake a socket is handed over here; one reader
-/// thread polls every socket, so idle sockets cost no thread.
+/// thread waits on all of them with epoll (Poco::Net::PollSet), so idle sockets cost no thread.
 class SocketHub
 {
 public:
@@ -69,7 +70,8 @@ private:
     std::function<Poco::JSON::Object::Ptr()> _serverFeatures;
     mutable std::mutex _mutex;
     std::map<std::string, ClientPtr> _registry;
-    std::vector<ClientPtr> _open;
+    std::map<Poco::Net::Socket, ClientPtr> _open;
+    Poco::Net::PollSet _pollSet;
     std::map<std::string, Poco::JSON::Object::Ptr> _clientFlags;
     std::atomic<bool> _running{false};
     std::thread _reader;

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -153,6 +154,11 @@ class FakeComfyTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testApiKeyLeakSwitch);
     CPPUNIT_TEST(testWebSocketTakeOver);
     CPPUNIT_TEST(testUserdataAndRecordedHeaders);
+    CPPUNIT_TEST(testPriorityNumberAndFront);
+    CPPUNIT_TEST(testBroadcastsWithoutClientIdAndToggles);
+    CPPUNIT_TEST(testFailingNodeClass);
+    CPPUNIT_TEST(testBodyLimitFreeAndRange);
+    CPPUNIT_TEST(testSettingsMetadataAndLogs);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -677,6 +683,133 @@ public:
         CPPUNIT_ASSERT(found);
         _fake->clearRequests();
         CPPUNIT_ASSERT(_fake->requests().empty());
+    }
+
+    void testPriorityNumberAndFront()
+    {
+        _fake->setExecutionTime(std::chrono::milliseconds(1000));
+        const std::string blocker = submit(R"({"prompt":)" + workflow() + "}");
+        for (int i = 0; i < 100 && _http->get("/queue").json()->getArray("queue_running")->size() == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        _fake->setExecutionTime(std::chrono::milliseconds(10));
+        const std::string late = submit(R"({"prompt_id":"late","number":100,"prompt":)" + workflow() + "}");
+        const std::string normal = submit(R"({"prompt_id":"normal","prompt":)" + workflow() + "}");
+        HttpResult front = _http->postJson("/prompt", R"({"prompt_id":"front","front":true,"prompt":)" + workflow() + "}");
+        CPPUNIT_ASSERT(front.json()->getValue<int>("number") < 0);
+        waitForHistory(late);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), _http->get("/history").json()->size());
+        // History keeps execution order; the parsed object sorts keys, so look at the raw body.
+        const std::string raw = _http->get("/history").body;
+        CPPUNIT_ASSERT(raw.find("\"front\":") < raw.find("\"normal\":"));
+        CPPUNIT_ASSERT(raw.find("\"normal\":") < raw.find("\"late\":"));
+        (void)blocker;
+        (void)normal;
+        CPPUNIT_ASSERT_EQUAL(std::string("100"), [&] {
+            std::string text = _http->get("/history/late").json()->getObject("late")->getArray("prompt")->get(0).toString();
+            return text.substr(0, 3);
+        }());
+    }
+
+    void testBroadcastsWithoutClientIdAndToggles()
+    {
+        _fake->setTextBroadcast(true);
+        _fake->setCustomBroadcast(true);
+        WsClient bystander(_fake->port(), "bystander");
+        bystander.next();
+        const std::string id = submit(R"({"prompt":)" + workflow() + "}");
+        std::set<std::string> types;
+        int previews = 0, texts = 0;
+        for (int i = 0; i < 200; ++i) {
+            WsClient::Frame frame = bystander.next();
+            if (frame.binary && beUint32(frame.bytes, 0) == 1) ++previews;
+            if (frame.binary && beUint32(frame.bytes, 0) == 3) {
+                ++texts;
+                const std::uint32_t length = beUint32(frame.bytes, 4);
+                CPPUNIT_ASSERT_EQUAL(std::string("3"), frame.bytes.substr(8, length));
+            }
+            types.insert(frame.type);
+            if (frame.type == "status" && frame.data->getObject("status")->getObject("exec_info")->getValue<int>("queue_remaining") == 0 &&
+                types.count("progress"))
+                break;
+        }
+        // Without client_id the T/B events reach everyone, the T events nobody.
+        CPPUNIT_ASSERT(types.count("progress") && types.count("progress_state") && types.count("crystools.monitor"));
+        CPPUNIT_ASSERT(!types.count("execution_start") && !types.count("executed") && !types.count("executing"));
+        CPPUNIT_ASSERT_EQUAL(2, previews);
+        CPPUNIT_ASSERT_EQUAL(1, texts);
+        waitForHistory(id);
+    }
+
+    void testFailingNodeClass()
+    {
+        _fake->setFailingNodeClass("VAEDecode");
+        WsClient ws(_fake->port(), "fail");
+        ws.next();
+        const std::string id = submit(R"({"client_id":"fail","prompt":)" + workflow() + "}");
+        Object::Ptr error;
+        for (const auto& frame : ws.untilDone(id))
+            if (frame.type == "execution_error") error = frame.data;
+        CPPUNIT_ASSERT(error);
+        CPPUNIT_ASSERT_EQUAL(std::string("8"), error->getValue<std::string>("node_id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("VAEDecode"), error->getValue<std::string>("node_type"));
+        CPPUNIT_ASSERT(error->has("traceback") && error->has("current_inputs") && error->has("exception_message"));
+        waitForHistory(id);
+        Object::Ptr job = _http->get("/api/jobs/" + id).json();
+        CPPUNIT_ASSERT_EQUAL(std::string("failed"), job->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("VAEDecode"), job->getObject("execution_error")->getValue<std::string>("node_type"));
+    }
+
+    void testBodyLimitFreeAndRange()
+    {
+        _fake->setMaxBodyBytes(1000);
+        CPPUNIT_ASSERT_EQUAL(413, _http->postJson("/prompt", std::string(2000, ' ')).status);
+        _fake->setMaxBodyBytes(100ULL * 1024 * 1024);
+        CPPUNIT_ASSERT_EQUAL(200, _http->postJson("/api/free", R"({"unload_models":true})").status);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), _fake->freeCalls());
+        CPPUNIT_ASSERT_EQUAL(500, _http->postJson("/free", "{").status);
+
+        _fake->addOutput("", "digits.txt", "0123456789");
+        HttpResult part = _http->get("/view?filename=digits.txt", {{"Range", "bytes=2-4"}});
+        CPPUNIT_ASSERT_EQUAL(206, part.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("234"), part.body);
+        CPPUNIT_ASSERT_EQUAL(std::string("bytes 2-4/10"), part.header("Content-Range"));
+        CPPUNIT_ASSERT_EQUAL(std::string("789"), _http->get("/view?filename=digits.txt", {{"Range", "bytes=-3"}}).body);
+        CPPUNIT_ASSERT_EQUAL(416, _http->get("/view?filename=digits.txt", {{"Range", "bytes=20-"}}).status);
+        HttpResult head = _http->request("HEAD", "/view?filename=digits.txt");
+        CPPUNIT_ASSERT_EQUAL(std::string("10"), head.header("Content-Length"));
+    }
+
+    void testSettingsMetadataAndLogs()
+    {
+        _fake->addUser("bob_2", "bob");
+        const std::map<std::string, std::string> bob{{"comfy-user", "bob_2"}};
+        CPPUNIT_ASSERT_EQUAL(std::string("{}"), _http->get("/api/settings", bob).body);
+        CPPUNIT_ASSERT_EQUAL(200, _http->request("POST", "/api/settings/Comfy.Theme", "\"dark\"", bob).status);
+        CPPUNIT_ASSERT_EQUAL(std::string("\"dark\""), _http->get("/settings/Comfy.Theme", bob).body);
+        CPPUNIT_ASSERT_EQUAL(std::string("null"), _http->get("/settings/Other", bob).body);
+        CPPUNIT_ASSERT_EQUAL(401, _http->get("/settings", {{"comfy-user", "nobody"}}).status);
+        CPPUNIT_ASSERT(_http->get("/users").json()->getObject("users")->has("bob_2"));
+        HttpResult created = _http->postJson("/users", R"({"username":"Carol Smith"})");
+        CPPUNIT_ASSERT_EQUAL(0, static_cast<int>(created.body.find("\"Carol-Smith_")));
+        CPPUNIT_ASSERT_EQUAL(400, _http->postJson("/users", R"({"username":"Carol Smith"})").status);
+
+        const std::string header = R"({"__metadata__":{"ss_base_model":"sdxl"}})";
+        std::string file;
+        for (int i = 0; i < 8; ++i) file += static_cast<char>((header.size() >> (8 * i)) & 0xff);
+        _fake->addModel("loras", "meta.safetensors", file + header);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"ss_base_model":"sdxl"})"),
+                             _http->get("/view_metadata/loras?filename=meta.safetensors").body);
+        CPPUNIT_ASSERT_EQUAL(404, _http->get("/view_metadata/loras?filename=style/detail.safetensors").status);
+
+        WsClient ws(_fake->port(), "logger");
+        ws.next();
+        CPPUNIT_ASSERT_EQUAL(404, _http->request("PATCH", "/api/internal/logs/subscribe", R"({"clientId":"logger","enabled":true})").status);
+        CPPUNIT_ASSERT_EQUAL(200, _http->request("PATCH", "/internal/logs/subscribe", R"({"clientId":"logger","enabled":true})").status);
+        _http->postJson("/prompt", R"({"prompt":{"1":{"class_type":"Nope","inputs":{}}}})");
+        WsClient::Frame logs = ws.next();
+        CPPUNIT_ASSERT_EQUAL(std::string("logs"), logs.type);
+        CPPUNIT_ASSERT(logs.data->getArray("entries")->getObject(0)->getValue<std::string>("m").find("invalid prompt") == 0);
+        CPPUNIT_ASSERT(_http->get("/internal/logs").body.find("invalid prompt") != std::string::npos);
     }
 
 private:
