@@ -289,6 +289,14 @@ void FakeComfyRequestHandler::handleRequest(HTTPServerRequest& request, HTTPServ
         record.bodySize = exchange.body.size();
     }
     record.body = exchange.body.substr(0, 1 << 20);
+    if (const std::string& uri = request.getURI(); uri.rfind("/__fake/", 0) == 0) {
+        try {
+            handleTestHook(exchange, uri.substr(0, uri.find('?')));
+        } catch (const std::exception&) {
+            if (!response.sent()) sendText(exchange, 500, "500 Internal Server Error");
+        }
+        return;
+    }
     _server.record(std::move(record));
 
     if (const long long delay = _server._delayMs; delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
@@ -379,6 +387,73 @@ bool FakeComfyRequestHandler::originRejected(const HTTPServerRequest& request) c
     if (!loopback) return false;
     if (hostName != originName) return true;
     return hostPort && originPort && hostPort != originPort;
+}
+
+void FakeComfyRequestHandler::handleTestHook(Exchange& exchange, const std::string& path)
+{
+    const std::string& method = exchange.request.getMethod();
+    if (method == "GET" && path == "/__fake/requests") {
+        Array::Ptr out = new Array;
+        for (const auto& recorded : _server.requests()) {
+            Object::Ptr entry = ordered();
+            entry->set("method", recorded.method);
+            entry->set("uri", recorded.uri);
+            Array::Ptr headers = new Array;
+            for (const auto& [name, value] : recorded.headers) {
+                Array::Ptr pair = new Array;
+                pair->add(name);
+                pair->add(value);
+                headers->add(pair);
+            }
+            entry->set("headers", headers);
+            entry->set("body_size", recorded.bodySize);
+            entry->set("body", recorded.body);
+            out->add(entry);
+        }
+        return sendJson(exchange, out);
+    }
+    if (method == "GET" && path == "/__fake/sockets") {
+        Array::Ptr sids = new Array;
+        for (const auto& sid : _server.webSocketSids()) sids->add(sid);
+        Object::Ptr out = ordered();
+        out->set("open", _server.openWebSockets());
+        out->set("sids", sids);
+        out->set("max_concurrent_requests", _server.maxConcurrentRequests());
+        out->set("free_calls", _server.freeCalls());
+        return sendJson(exchange, out);
+    }
+    if (method == "POST" && path == "/__fake/reset") {
+        _server.clearRequests();
+        _server._queue.clearPending();
+        _server._queue.interrupt(std::nullopt);
+        _server._queue.clearHistory();
+        _server.setDelay(std::chrono::milliseconds(0));
+        _server.setFailing(false);
+        _server.setOriginGuard(true);
+        _server.setExecutionTime(std::chrono::milliseconds(200));
+        _server.setPreviewFrames(2);
+        _server.setLeakApiKeysInQueue(false);
+        _server.setFailingNodeClass("");
+        _server.setTextBroadcast(false);
+        _server.setCustomBroadcast(false);
+        return sendEmpty(exchange);
+    }
+    if (method == "POST" && path == "/__fake/config") {
+        Object::Ptr config = bodyJson(exchange).extract<Object::Ptr>();
+        using std::chrono::milliseconds;
+        if (config->has("delay_ms")) _server.setDelay(milliseconds(config->getValue<long long>("delay_ms")));
+        if (config->has("failing")) _server.setFailing(config->getValue<bool>("failing"));
+        if (config->has("origin_guard")) _server.setOriginGuard(config->getValue<bool>("origin_guard"));
+        if (config->has("execution_ms")) _server.setExecutionTime(milliseconds(config->getValue<long long>("execution_ms")));
+        if (config->has("preview_frames")) _server.setPreviewFrames(config->getValue<int>("preview_frames"));
+        if (config->has("leak_api_keys")) _server.setLeakApiKeysInQueue(config->getValue<bool>("leak_api_keys"));
+        if (config->has("failing_node_class")) _server.setFailingNodeClass(config->getValue<std::string>("failing_node_class"));
+        if (config->has("text_broadcast")) _server.setTextBroadcast(config->getValue<bool>("text_broadcast"));
+        if (config->has("custom_broadcast")) _server.setCustomBroadcast(config->getValue<bool>("custom_broadcast"));
+        if (config->has("max_body_bytes")) _server.setMaxBodyBytes(config->getValue<Poco::UInt64>("max_body_bytes"));
+        return sendEmpty(exchange);
+    }
+    sendText(exchange, 404, "404: Not Found");
 }
 
 void FakeComfyRequestHandler::sendJson(Exchange& exchange, const Var& value, int status)

@@ -44,6 +44,8 @@ private:
     };
     static const std::vector<RouteSpec>& routes();
     bool originRejected(const Poco::Net::HTTPServerRequest& request) const;
+    /// `/__fake/*` control routes for an out-of-process fake: never recorded, delayed or failed.
+    void handleTestHook(Exchange& exchange, const std::string& path);
 
     void sendJson(Exchange& exchange, const Poco::Dynamic::Var& value, int status = 200);
     void sendText(Exchange& exchange, int status, const std::string& text);

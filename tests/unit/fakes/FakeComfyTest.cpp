@@ -159,6 +159,8 @@ class FakeComfyTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testFailingNodeClass);
     CPPUNIT_TEST(testBodyLimitFreeAndRange);
     CPPUNIT_TEST(testSettingsMetadataAndLogs);
+    CPPUNIT_TEST(testTestHooks);
+    CPPUNIT_TEST(testRestartOnSamePort);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -810,6 +812,37 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("logs"), logs.type);
         CPPUNIT_ASSERT(logs.data->getArray("entries")->getObject(0)->getValue<std::string>("m").find("invalid prompt") == 0);
         CPPUNIT_ASSERT(_http->get("/internal/logs").body.find("invalid prompt") != std::string::npos);
+    }
+
+    void testTestHooks()
+    {
+        _http->get("/queue", {{"comfy-user", "u1"}});
+        CPPUNIT_ASSERT_EQUAL(200, _http->postJson("/__fake/config", R"({"failing":true,"delay_ms":0})").status);
+        CPPUNIT_ASSERT_EQUAL(500, _http->get("/queue").status);
+        Array::Ptr requests = parse(_http->get("/__fake/requests").body).extract<Array::Ptr>();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), requests->size()); // hooks are not recorded
+        CPPUNIT_ASSERT_EQUAL(std::string("/queue"), requests->getObject(0)->getValue<std::string>("uri"));
+        CPPUNIT_ASSERT(requests->getObject(0)->getArray("headers")->size() >= 2);
+        CPPUNIT_ASSERT_EQUAL(200, _http->postJson("/__fake/reset", "").status);
+        CPPUNIT_ASSERT_EQUAL(200, _http->get("/queue").status);
+        WsClient ws(_fake->port(), "hooked");
+        ws.next();
+        Object::Ptr sockets = _http->get("/__fake/sockets").json();
+        CPPUNIT_ASSERT_EQUAL(std::string("hooked"), sockets->getArray("sids")->getElement<std::string>(0));
+        CPPUNIT_ASSERT_EQUAL(404, _http->get("/api/__fake/sockets").status);
+    }
+
+    void testRestartOnSamePort()
+    {
+        const unsigned port = _fake->port();
+        const std::string id = submit(R"({"prompt":)" + workflow() + "}");
+        waitForHistory(id);
+        _fake->stop();
+        CPPUNIT_ASSERT_THROW(_http->get("/queue"), Poco::Net::NetException);
+        _fake->start(port);
+        CPPUNIT_ASSERT_EQUAL(port, _fake->port());
+        CPPUNIT_ASSERT(_http->get("/history").json()->has(id));
+        CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.1:") + std::to_string(port), _fake->url());
     }
 
 private:
