@@ -21,6 +21,7 @@
 #include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -504,7 +505,14 @@ void FakeComfyRequestHandler::getWebSocket(Exchange& exchange)
         sid = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
         sid.erase(std::remove(sid.begin(), sid.end(), '-'), sid.end());
     }
-    Poco::Net::WebSocket socket(exchange.request, exchange.response);
+    std::optional<Poco::Net::WebSocket> upgraded;
+    try {
+        upgraded.emplace(exchange.request, exchange.response);
+    } catch (const Poco::Net::WebSocketException& ex) {
+        if (!exchange.response.sent()) sendText(exchange, 400, ex.message());
+        return;
+    }
+    Poco::Net::WebSocket socket = *upgraded;
 
     Object::Ptr execInfo = ordered();
     execInfo->set("queue_remaining", _server._queue.queueRemaining());

@@ -69,6 +69,8 @@ void SocketHub::attach(WebSocket socket, const std::string& sid, const std::vect
     socket.setReceiveTimeout(Poco::Timespan(2, 0));
     socket.setSendTimeout(Poco::Timespan(5, 0));
     auto client = std::make_shared<Client>(std::move(socket), sid);
+    // Hold the client's send lock until the first frames are out, so no event overtakes them.
+    std::lock_guard sending(client->sendMutex);
     {
         std::lock_guard lock(_mutex);
         _registry[sid] = client;
@@ -76,7 +78,13 @@ void SocketHub::attach(WebSocket socket, const std::string& sid, const std::vect
         _open.emplace(client->socket, client);
         _pollSet.add(client->socket, Poco::Net::PollSet::POLL_READ | Poco::Net::PollSet::POLL_ERROR);
     }
-    for (const auto& frame : firstFrames) send(client, frame, WebSocket::FRAME_TEXT);
+    for (const auto& frame : firstFrames) {
+        try {
+            client->socket.sendFrame(frame.data(), static_cast<int>(frame.size()), WebSocket::FRAME_TEXT);
+        } catch (const Poco::Exception&) {
+            client->closed = true;
+        }
+    }
 }
 
 void SocketHub::send(const ClientPtr& client, const std::string& payload, int flags)

@@ -198,6 +198,15 @@ public:
         CPPUNIT_FAIL("no history for " + promptId);
     }
 
+    void waitForRunning()
+    {
+        for (int i = 0; i < 500; ++i) {
+            if (_http->get("/queue").json()->getArray("queue_running")->size() == 1) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        CPPUNIT_FAIL("nothing started running");
+    }
+
     void testObjectInfoListsNodesAndFiles()
     {
         Object::Ptr info = _http->get("/object_info").json();
@@ -430,6 +439,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("images, received_type(MODEL) mismatch input_type(IMAGE)"),
                              wrongType->getValue<std::string>("details"));
 
+        std::string notInt = workflow();
+        notInt.replace(notInt.find("\"steps\":3"), 9, "\"steps\":\"abc\"");
+        Object::Ptr conversion = firstError(notInt, "3");
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid_input_type"), conversion->getValue<std::string>("type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Failed to convert an input value to a INT value"), conversion->getValue<std::string>("message"));
+        CPPUNIT_ASSERT_EQUAL(std::string("steps, abc, invalid literal for int() with base 10: 'abc'"),
+                             conversion->getValue<std::string>("details"));
+
         HttpResult invalidJson = _http->postJson("/prompt", "{not json");
         CPPUNIT_ASSERT_EQUAL(500, invalidJson.status);
         CPPUNIT_ASSERT_EQUAL(std::string("500 Internal Server Error"), invalidJson.body);
@@ -560,6 +577,7 @@ public:
         const auto before = std::chrono::steady_clock::now();
         CPPUNIT_ASSERT_EQUAL(200, _http->get("/features").status);
         CPPUNIT_ASSERT(std::chrono::steady_clock::now() - before >= std::chrono::milliseconds(150));
+        _fake->setDelay(std::chrono::milliseconds(400));
         std::thread other([this] { _http->get("/queue"); });
         _http->get("/queue");
         other.join();
@@ -582,14 +600,21 @@ public:
         WsClient ws(_fake->port(), "int");
         ws.next();
         const std::string id = submit(R"({"client_id":"int","prompt":)" + workflow("model.safetensors", 50) + "}");
-        for (int i = 0; i < 50 && _http->get("/queue").json()->getArray("queue_running")->size() == 0; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        waitForRunning();
         _http->postJson("/interrupt", R"({"prompt_id":"someone-else"})");
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), _http->get("/queue").json()->getArray("queue_running")->size());
+
+        // A reconnect with the running prompt's sid takes the stream over and is told the node.
+        WsClient again(_fake->port(), "int");
+        CPPUNIT_ASSERT_EQUAL(std::string("status"), again.next().type);
+        WsClient::Frame executing = again.next();
+        CPPUNIT_ASSERT_EQUAL(std::string("executing"), executing.type);
+        CPPUNIT_ASSERT(executing.data->has("node") && !executing.data->has("prompt_id"));
+
         CPPUNIT_ASSERT_EQUAL(200, _http->postJson("/interrupt", R"({"prompt_id":")" + id + "\"}").status);
         bool sawInterrupted = false;
-        for (const auto& frame : ws.untilDone(id)) {
+        for (const auto& frame : again.untilDone(id)) {
             if (frame.type != "execution_interrupted") continue;
             sawInterrupted = true;
             CPPUNIT_ASSERT_EQUAL(id, frame.data->getValue<std::string>("prompt_id"));
@@ -605,6 +630,7 @@ public:
     {
         _fake->setExecutionTime(std::chrono::milliseconds(3000));
         const std::string running = submit(R"({"prompt":)" + workflow() + "}");
+        waitForRunning();
         const std::string a = submit(R"({"prompt":)" + workflow() + "}");
         const std::string b = submit(R"({"prompt":)" + workflow() + "}");
         const std::string c = submit(R"({"prompt":)" + workflow() + "}");
@@ -620,6 +646,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(500, _http->postJson("/queue", "{bad").status);
         _http->postJson("/interrupt", "");
         waitForHistory(running);
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), _http->get("/history/" + running).json()->getObject(running)
+                                                       ->getObject("status")->getValue<std::string>("status_str"));
         _http->postJson("/history", R"({"delete":[")" + running + "\"]}");
         CPPUNIT_ASSERT_EQUAL(std::string("{}"), _http->get("/history").body);
         (void)a;
@@ -631,6 +659,7 @@ public:
         _fake->setExecutionTime(std::chrono::milliseconds(3000));
         const std::string body = R"({"prompt":)" + workflow() + R"(,"extra_data":{"api_key_comfy_org":"sk-secret"}})";
         const std::string running = submit(body);
+        waitForRunning();
         submit(body);
         CPPUNIT_ASSERT(_http->get("/queue").body.find("sk-secret") == std::string::npos);
         _fake->setLeakApiKeysInQueue(true);
@@ -691,8 +720,7 @@ public:
     {
         _fake->setExecutionTime(std::chrono::milliseconds(1000));
         const std::string blocker = submit(R"({"prompt":)" + workflow() + "}");
-        for (int i = 0; i < 100 && _http->get("/queue").json()->getArray("queue_running")->size() == 0; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        waitForRunning();
         _fake->setExecutionTime(std::chrono::milliseconds(10));
         const std::string late = submit(R"({"prompt_id":"late","number":100,"prompt":)" + workflow() + "}");
         const std::string normal = submit(R"({"prompt_id":"normal","prompt":)" + workflow() + "}");
