@@ -1,7 +1,10 @@
 // The comfy-proxy module: ComfyUI's HTTP API through the gateway. This first part forwards
 // the routes that carry no per-user data; the per-user isolation of prompts, queue, history,
 // outputs and events comes with the routes that need it.
+#include "ModuleMigrations.h"
 #include "PassThroughRoutes.h"
+#include "PromptOwners.h"
+#include "PromptRoutes.h"
 #include "UpstreamClient.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
@@ -25,6 +28,8 @@ public:
         permissions.declare({"can_manage_comfyui", "/free, /internal/* and ComfyUI's command line", "comfyui",
                              {"admin"}});
 
+        context.database().migrate(context.moduleName(), moduleMigrations());
+        context.policy().declareHook({"prompt", "allow, deny or rewrite a submitted workflow", FailMode::Closed});
         const Config& config = context.globalConfig();
         UpstreamClient::Settings settings;
         settings.url = config.getString("comfy.url", "http://127.0.0.1:8188");
@@ -33,10 +38,16 @@ public:
         _upstream = std::make_unique<UpstreamClient>(settings);
         _passThrough = std::make_unique<PassThroughRoutes>(*_upstream, config.getBool("comfy.multi_user", false));
         _passThrough->registerAll(context.routes());
+        _owners = std::make_unique<PromptOwners>(context.database());
+        _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(),
+                                                  config.getBool("comfy.separate_users", true));
+        _prompts->registerAll(context.routes());
     }
 
     void stop() noexcept override
     {
+        _prompts.reset();
+        _owners.reset();
         _passThrough.reset();
         _upstream.reset();
     }
@@ -44,6 +55,8 @@ public:
 private:
     std::unique_ptr<UpstreamClient> _upstream;
     std::unique_ptr<PassThroughRoutes> _passThrough;
+    std::unique_ptr<PromptOwners> _owners;
+    std::unique_ptr<PromptRoutes> _prompts;
 };
 
 } // namespace comfygate::comfyproxy

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "PromptOwners.h"
+#include "UpstreamClient.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <string>
+
+namespace comfygate {
+class HttpExchange;
+class Policy;
+class RouteRegistry;
+} // namespace comfygate
+
+namespace comfygate::comfyproxy {
+
+/// Prompts, queue and history per user. POST /prompt records the submitter, refuses a
+/// prompt_id that exists, namespaces client_id per user, moves every `filename_prefix` into
+/// the user's output subfolder and asks the `prompt` policy hook; GET /queue and /history show
+/// each user only their own items (all of them with can_view_all_comfyui_items) and never the
+/// Comfy.org API keys old ComfyUI versions leak there.
+class PromptRoutes
+{
+public:
+    PromptRoutes(UpstreamClient& upstream, PromptOwners& owners, Policy& policy, bool separateUsers)
+        : _upstream(upstream), _owners(owners), _policy(policy), _separateUsers(separateUsers)
+    {
+    }
+    void registerAll(RouteRegistry& routes);
+
+    /// `<prefix>` → `<userId>/<prefix>`, refusing absolute paths and `..`.
+    static std::string userPrefix(const std::string& userId, const std::string& prefix);
+
+private:
+    void submit(HttpExchange& exchange);
+    void submitChecked(HttpExchange& exchange);
+    void queue(HttpExchange& exchange);
+    void history(HttpExchange& exchange);
+    void historyItem(HttpExchange& exchange);
+    Poco::JSON::Object::Ptr upstreamJson(HttpExchange& exchange, const std::string& pathAndQuery);
+    bool seesAll(const HttpExchange& exchange) const;
+
+    UpstreamClient& _upstream;
+    PromptOwners& _owners;
+    Policy& _policy;
+    bool _separateUsers;
+};
+
+} // namespace comfygate::comfyproxy
