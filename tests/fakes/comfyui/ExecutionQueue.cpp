@@ -1,6 +1,7 @@
 #include "ExecutionQueue.h"
 
 #include "PngImage.h"
+#include "PosixPath.h"
 #include "PythonFormat.h"
 
 #include <Poco/Random.h>
@@ -54,28 +55,6 @@ struct ExecutionError
     std::string message;
     std::string type;
 };
-
-/// Path normalisation like os.path.normpath on POSIX.
-std::string normpath(const std::string& path)
-{
-    if (path.empty()) return ".";
-    const bool absolute = path.front() == '/';
-    std::vector<std::string> parts;
-    std::stringstream stream(path);
-    std::string part;
-    while (std::getline(stream, part, '/')) {
-        if (part.empty() || part == ".") continue;
-        if (part == ".." && !parts.empty() && parts.back() != "..") {
-            parts.pop_back();
-            continue;
-        }
-        if (part == ".." && absolute) continue;
-        parts.push_back(part);
-    }
-    std::string out = absolute ? "/" : "";
-    for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
-    return out.empty() ? "." : out;
-}
 
 } // namespace
 
@@ -630,15 +609,15 @@ Array::Ptr ExecutionQueue::saveImages(const Object::Ptr& prompt, const std::stri
     }
 
     const std::string baseDir = temp ? _tempDir : _outputDir;
-    const std::string normalised = normpath(prefix);
+    const std::string normalised = PosixPath::normalise(prefix);
     const auto slash = normalised.rfind('/');
     const std::string subfolder = slash == std::string::npos ? "" : normalised.substr(0, slash);
     const std::string filename = slash == std::string::npos ? normalised : normalised.substr(slash + 1);
-    const std::string folder = subfolder.rfind('/', 0) == 0 ? subfolder : normpath(baseDir + "/" + subfolder);
-    if (folder != baseDir && folder.rfind(baseDir + "/", 0) != 0)
+    const std::string folder = PosixPath::normalise(PosixPath::join(baseDir, subfolder));
+    if (!PosixPath::inside(baseDir, folder))
         throw ExecutionError{"**** ERROR: Saving image outside the output folder is not allowed.\n full_output_folder: " +
                                  folder + "\n         output_dir: " + baseDir +
-                                 "\n         commonpath: " + normpath(baseDir + "/.."),
+                                 "\n         commonpath: " + PosixPath::normalise(baseDir + "/.."),
                              "Exception"};
 
     long long counter = 1;

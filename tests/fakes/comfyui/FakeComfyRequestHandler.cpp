@@ -2,6 +2,7 @@
 
 #include "FakeComfyUI.h"
 #include "JobList.h"
+#include "PosixPath.h"
 #include "PromptValidator.h"
 #include "PythonFormat.h"
 
@@ -75,40 +76,6 @@ bool matchPattern(const std::string& pattern, const std::string& path, std::map<
     }
     params = std::move(found);
     return true;
-}
-
-/// os.path.normpath on POSIX.
-std::string normpath(const std::string& path)
-{
-    if (path.empty()) return ".";
-    const bool absolute = path.front() == '/';
-    std::vector<std::string> parts;
-    for (const auto& part : splitPath(path)) {
-        if (part.empty() || part == ".") continue;
-        if (part == ".." && !parts.empty() && parts.back() != "..") {
-            parts.pop_back();
-            continue;
-        }
-        if (part == ".." && absolute) continue;
-        parts.push_back(part);
-    }
-    std::string out = absolute ? "/" : "";
-    for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
-    return out.empty() ? "." : out;
-}
-
-/// os.path.join(a, b): an absolute b replaces a.
-std::string joinPath(const std::string& a, const std::string& b)
-{
-    if (!b.empty() && b.front() == '/') return b;
-    if (a.empty() || a.back() == '/') return a + b;
-    return a + "/" + b;
-}
-
-/// os.path.commonpath((base, path)) == base for absolute, normalised paths.
-bool inside(const std::string& base, const std::string& path)
-{
-    return path == base || path.rfind(base + "/", 0) == 0;
 }
 
 std::string readFile(const std::string& path)
@@ -853,9 +820,9 @@ void FakeComfyRequestHandler::upload(Exchange& exchange, bool mask)
     std::string filename = image->second.filename;
     if (filename.empty()) return sendEmpty(exchange, 400);
     const std::string subfolder = form.get("subfolder", "");
-    const std::string folder = normpath(joinPath(baseDir, normpath(subfolder)));
-    std::string path = normpath(joinPath(folder, filename));
-    if (!inside(baseDir, path)) return sendEmpty(exchange, 400);
+    const std::string folder = PosixPath::normalise(PosixPath::join(baseDir, PosixPath::normalise(subfolder)));
+    std::string path = PosixPath::normalise(PosixPath::join(folder, filename));
+    if (!PosixPath::inside(baseDir, path)) return sendEmpty(exchange, 400);
     fs::create_directories(folder);
 
     const std::string overwrite = form.get("overwrite", "");
@@ -872,7 +839,7 @@ void FakeComfyRequestHandler::upload(Exchange& exchange, bool mask)
                     break;
                 }
                 filename = stem + " (" + std::to_string(i) + ")" + extension;
-                path = joinPath(folder, filename);
+                path = PosixPath::join(folder, filename);
             }
         }
         if (!duplicate && !mask) {
@@ -890,13 +857,13 @@ void FakeComfyRequestHandler::upload(Exchange& exchange, bool mask)
             ok = ok && !dir.empty();
             const std::string refSubfolder = ref->optValue<std::string>("subfolder", "");
             if (ok && !refSubfolder.empty()) {
-                const std::string full = normpath(joinPath(dir, refSubfolder));
-                ok = inside(dir, full);
+                const std::string full = PosixPath::normalise(PosixPath::join(dir, refSubfolder));
+                ok = PosixPath::inside(dir, full);
                 dir = full;
             }
             // Guard failures here are silently ignored upstream: nothing is saved.
-            if (ok && fs::is_regular_file(joinPath(dir, name)))
-                fs::copy_file(joinPath(dir, name), path, fs::copy_options::overwrite_existing);
+            if (ok && fs::is_regular_file(PosixPath::join(dir, name)))
+                fs::copy_file(PosixPath::join(dir, name), path, fs::copy_options::overwrite_existing);
         }
     }
     Object::Ptr out = ordered();
@@ -919,13 +886,13 @@ void FakeComfyRequestHandler::getView(Exchange& exchange)
     else if (type == "temp") dir = _server.tempDir();
     else return sendEmpty(exchange, 400);
     if (exchange.hasQuery("subfolder")) {
-        const std::string full = joinPath(dir, exchange.queryValue("subfolder"));
-        if (!inside(dir, normpath(full))) return sendEmpty(exchange, 403);
+        const std::string full = PosixPath::join(dir, exchange.queryValue("subfolder"));
+        if (!PosixPath::inside(dir, PosixPath::normalise(full))) return sendEmpty(exchange, 403);
         dir = full;
     }
     const auto slash = filename.rfind('/');
     const std::string base = slash == std::string::npos ? filename : filename.substr(slash + 1);
-    const std::string path = joinPath(dir, base);
+    const std::string path = PosixPath::join(dir, base);
     std::error_code ec;
     if (base.empty() || !fs::is_regular_file(path, ec)) return sendEmpty(exchange, 404);
 
@@ -1021,8 +988,8 @@ std::string FakeComfyRequestHandler::userFilePath(const Exchange& exchange, cons
     const auto users = _server.users();
     if (user.rfind("__", 0) == 0 || !users.count(user)) throw std::out_of_range("Unknown user: " + user);
     const std::string root = _server.userDir();
-    const std::string userRoot = normpath(joinPath(root, user));
-    if (!inside(root, userRoot)) return {};
+    const std::string userRoot = PosixPath::normalise(PosixPath::join(root, user));
+    if (!PosixPath::inside(root, userRoot)) return {};
     std::string path = userRoot;
     if (file) {
         std::string name = *file;
@@ -1031,8 +998,8 @@ std::string FakeComfyRequestHandler::userFilePath(const Exchange& exchange, cons
             Poco::URI::decode(name, decoded);
             name = decoded;
         }
-        path = normpath(joinPath(userRoot, name));
-        if (!inside(userRoot, path)) return {};
+        path = PosixPath::normalise(PosixPath::join(userRoot, name));
+        if (!PosixPath::inside(userRoot, path)) return {};
     }
     fs::create_directories(fs::path(path).parent_path());
     return path;
@@ -1158,8 +1125,8 @@ void FakeComfyRequestHandler::getUserdataV2(Exchange& exchange)
     const std::string relative = exchange.queryValue("path");
     std::string target = root;
     if (!relative.empty()) {
-        target = normpath(joinPath(root, relative));
-        if (!inside(root, target)) return sendText(exchange, 403, "Invalid path");
+        target = PosixPath::normalise(PosixPath::join(root, relative));
+        if (!PosixPath::inside(root, target)) return sendText(exchange, 403, "Invalid path");
     }
     if (!fs::exists(target)) {
         if (relative.empty()) return sendJson(exchange, Array::Ptr(new Array));
