@@ -1,0 +1,204 @@
+// Two users share one (fake) ComfyUI through the gateway: each sees only their own prompts,
+// queue and history, and every write lands in their own output folder.
+#include "FakeComfyUI.h"
+#include "HttpTestClient.h"
+#include "ServerProcess.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <Poco/File.h>
+#include <Poco/JSON/Array.h>
+
+#include <chrono>
+#include <thread>
+
+using comfygate::fakes::FakeComfyUI;
+using comfygate::test::HttpTestClient;
+using comfygate::test::ServerProcess;
+using Headers = std::map<std::string, std::string>;
+
+namespace {
+
+const Headers alice{{"Authorization", "Bearer fixture:alice:user"}};
+const Headers bob{{"Authorization", "Bearer fixture:bob:user"}};
+const Headers admin{{"Authorization", "Bearer fixture:ada:admin"}};
+const Headers guest{{"Authorization", "Bearer fixture:gus:guest"}};
+
+std::string graph(int steps = 20, const std::string& prefix = "ComfyUI")
+{
+    return R"({"4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"sd15.safetensors"}},)"
+           R"("5":{"class_type":"EmptyLatentImage","inputs":{"width":512,"height":512,"batch_size":1}},)"
+           R"("6":{"class_type":"CLIPTextEncode","inputs":{"text":"a red fox","clip":["4",1]}},)"
+           R"("7":{"class_type":"CLIPTextEncode","inputs":{"text":"","clip":["4",1]}},)"
+           R"("3":{"class_type":"KSampler","inputs":{"seed":1,"steps":)" + std::to_string(steps) +
+           R"(,"cfg":7.5,"sampler_name":"euler","scheduler":"normal","denoise":1,"model":["4",0],)"
+           R"("positive":["6",0],"negative":["7",0],"latent_image":["5",0]}},)"
+           R"("8":{"class_type":"VAEDecode","inputs":{"samples":["3",0],"vae":["4",2]}},)"
+           R"("9":{"class_type":"SaveImage","inputs":{"filename_prefix":")" + prefix + R"(","images":["8",0]}}})";
+}
+
+} // namespace
+
+class PromptIsolationTest : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(PromptIsolationTest);
+    CPPUNIT_TEST(promptIsRecordedAndOutputLandsInTheUsersFolder);
+    CPPUNIT_TEST(historyShowsOnlyYourOwnPrompts);
+    CPPUNIT_TEST(queueShowsOnlyYourOwnItemsWithoutApiKeys);
+    CPPUNIT_TEST(takenPromptIdIsRefused);
+    CPPUNIT_TEST(traversalInFilenamePrefixIsRefused);
+    CPPUNIT_TEST(guestWithoutCanRunIsRefused);
+    CPPUNIT_TEST(promptPolicyDeniesWithAReason);
+    CPPUNIT_TEST(validationErrorsComeBackUnchanged);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void setUp() override
+    {
+        _comfy = std::make_unique<FakeComfyUI>(_root.path());
+        _comfy->addModel("checkpoints", "sd15.safetensors");
+        _comfy->setExecutionTime(std::chrono::milliseconds(50));
+        _comfy->start();
+        _server = std::make_unique<ServerProcess>(Headers{
+            {"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
+            {"modules.enabled", "comfy-proxy,fixture_auth"},
+            {"comfy.url", _comfy->url()}});
+        _server->start();
+        _client = std::make_unique<HttpTestClient>(_server->port());
+    }
+
+    void tearDown() override
+    {
+        _client.reset();
+        _server.reset();
+        _comfy->stop();
+        _comfy.reset();
+    }
+
+    void promptIsRecordedAndOutputLandsInTheUsersFolder()
+    {
+        const std::string id = submit(alice, graph(20, "portraits/fox"));
+        waitForHistory(alice, id);
+        const auto history = _client->get("/history/" + id, alice).json()->getObject(id);
+        auto images = history->getObject("outputs")->getObject("9")->getArray("images");
+        const auto image = images->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("alice/portraits"), image->getValue<std::string>("subfolder"));
+        CPPUNIT_ASSERT(Poco::File(_comfy->outputDir() + "/alice/portraits/" + image->getValue<std::string>("filename")).exists());
+    }
+
+    void historyShowsOnlyYourOwnPrompts()
+    {
+        const std::string mine = submit(alice, graph());
+        const std::string theirs = submit(bob, graph());
+        waitForHistory(alice, mine);
+        waitForHistory(bob, theirs);
+        auto aliceHistory = _client->get("/history", alice).json();
+        CPPUNIT_ASSERT(aliceHistory->has(mine));
+        CPPUNIT_ASSERT(!aliceHistory->has(theirs));
+        CPPUNIT_ASSERT(!_client->get("/api/history", bob).json()->has(mine));
+        // Someone else's prompt looks exactly like an unknown one.
+        auto peek = _client->get("/history/" + mine, bob);
+        CPPUNIT_ASSERT_EQUAL(200, peek.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("{}"), peek.body);
+        CPPUNIT_ASSERT_EQUAL(std::string("{}"), _client->get("/history/no-such-prompt", bob).body);
+        // Admins with can_view_all_comfyui_items see both; paging is over the caller's list.
+        auto all = _client->get("/history", admin).json();
+        CPPUNIT_ASSERT(all->has(mine) && all->has(theirs));
+        auto last = _client->get("/history?max_items=1", alice).json();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), last->size());
+        CPPUNIT_ASSERT(last->has(mine));
+    }
+
+    void queueShowsOnlyYourOwnItemsWithoutApiKeys()
+    {
+        _comfy->setExecutionTime(std::chrono::milliseconds(1500));
+        _comfy->setLeakApiKeysInQueue(true); // a ComfyUI older than 0.3.68
+        const std::string body = "{\"prompt\":" + graph() + ",\"extra_data\":{\"api_key_comfy_org\":\"comfyui-secret-key\"}}";
+        auto first = _client->postJson("/prompt", body, alice);
+        auto second = _client->postJson("/prompt", body, alice);
+        auto other = _client->postJson("/prompt", body, bob);
+        CPPUNIT_ASSERT_EQUAL(200, first.status);
+        CPPUNIT_ASSERT_EQUAL(200, other.status);
+        auto queue = _client->get("/queue", alice);
+        CPPUNIT_ASSERT_EQUAL(200, queue.status);
+        CPPUNIT_ASSERT(queue.body.find("comfyui-secret-key") == std::string::npos);
+        CPPUNIT_ASSERT(queue.body.find(other.json()->getValue<std::string>("prompt_id")) == std::string::npos);
+        const auto parsed = queue.json();
+        const std::size_t mine = parsed->getArray("queue_running")->size() + parsed->getArray("queue_pending")->size();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), mine);
+        auto bobsQueue = _client->get("/api/queue", bob).json();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), bobsQueue->getArray("queue_running")->size() + bobsQueue->getArray("queue_pending")->size());
+        (void)second;
+    }
+
+    void takenPromptIdIsRefused()
+    {
+        const std::string body = "{\"prompt\":" + graph() + ",\"prompt_id\":\"fixed-id-1\"}";
+        CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/prompt", body, alice).status);
+        auto again = _client->postJson("/prompt", body, bob);
+        CPPUNIT_ASSERT_EQUAL(400, again.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("prompt_id_exists"), again.json()->getObject("error")->getValue<std::string>("type"));
+    }
+
+    void traversalInFilenamePrefixIsRefused()
+    {
+        auto result = _client->postJson("/prompt", "{\"prompt\":" + graph(20, "../bob/stolen") + "}", alice);
+        CPPUNIT_ASSERT_EQUAL(400, result.status);
+        CPPUNIT_ASSERT(result.json()->getObject("error")->has("message"));
+        CPPUNIT_ASSERT(_comfy->requests().empty() || _client->get("/history", admin).json()->size() == 0);
+    }
+
+    void guestWithoutCanRunIsRefused()
+    {
+        auto result = _client->postJson("/prompt", "{\"prompt\":" + graph() + "}", guest);
+        CPPUNIT_ASSERT_EQUAL(403, result.status);
+        CPPUNIT_ASSERT_EQUAL(401, _client->postJson("/prompt", "{\"prompt\":" + graph() + "}").status);
+    }
+
+    void promptPolicyDeniesWithAReason()
+    {
+        // The shipped prompt.lua caps steps at 150 for non-admins.
+        auto denied = _client->postJson("/prompt", "{\"prompt\":" + graph(500) + "}", alice);
+        CPPUNIT_ASSERT_EQUAL(403, denied.status);
+        const auto error = denied.json()->getObject("error");
+        CPPUNIT_ASSERT_EQUAL(std::string("policy_denied"), error->getValue<std::string>("type"));
+        CPPUNIT_ASSERT(error->getValue<std::string>("message").find("500") != std::string::npos);
+    }
+
+    void validationErrorsComeBackUnchanged()
+    {
+        auto missing = _client->postJson("/prompt", "{}", alice);
+        CPPUNIT_ASSERT_EQUAL(400, missing.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("no_prompt"), missing.json()->getObject("error")->getValue<std::string>("type"));
+        auto unknown = _client->postJson("/prompt", R"({"prompt":{"1":{"class_type":"NoSuchNode","inputs":{}}}})", alice);
+        CPPUNIT_ASSERT_EQUAL(400, unknown.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("invalid_prompt"), unknown.json()->getObject("error")->getValue<std::string>("type"));
+    }
+
+private:
+    std::string submit(const Headers& user, const std::string& prompt)
+    {
+        auto result = _client->postJson("/prompt", "{\"prompt\":" + prompt + "}", user);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
+        return result.json()->getValue<std::string>("prompt_id");
+    }
+
+    void waitForHistory(const Headers& user, const std::string& id)
+    {
+        for (int i = 0; i < 200; ++i) {
+            auto item = _client->get("/history/" + id, user).json();
+            if (item->has(id) && item->getObject(id)->getObject("status") &&
+                item->getObject(id)->getObject("status")->optValue<bool>("completed", false))
+                return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+        CPPUNIT_FAIL("prompt " + id + " did not finish");
+    }
+
+    comfygate::test::TempDir _root;
+    std::unique_ptr<FakeComfyUI> _comfy;
+    std::unique_ptr<ServerProcess> _server;
+    std::unique_ptr<HttpTestClient> _client;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(PromptIsolationTest);
