@@ -4,7 +4,9 @@
 #include "ModuleMigrations.h"
 #include "PassThroughRoutes.h"
 #include "PromptOwners.h"
+#include "JobRoutes.h"
 #include "PromptRoutes.h"
+#include "QueueControlRoutes.h"
 #include "UpstreamClient.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
@@ -42,10 +44,17 @@ public:
         _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(),
                                                   config.getBool("comfy.separate_users", true));
         _prompts->registerAll(context.routes());
+        const bool separate = config.getBool("comfy.separate_users", true);
+        _control = std::make_unique<QueueControlRoutes>(*_upstream, *_owners, separate);
+        _control->registerAll(context.routes());
+        _jobs = std::make_unique<JobRoutes>(*_upstream, *_owners, separate);
+        _jobs->registerAll(context.routes());
     }
 
     void stop() noexcept override
     {
+        _jobs.reset();
+        _control.reset();
         _prompts.reset();
         _owners.reset();
         _passThrough.reset();
@@ -57,6 +66,8 @@ private:
     std::unique_ptr<PassThroughRoutes> _passThrough;
     std::unique_ptr<PromptOwners> _owners;
     std::unique_ptr<PromptRoutes> _prompts;
+    std::unique_ptr<QueueControlRoutes> _control;
+    std::unique_ptr<JobRoutes> _jobs;
 };
 
 } // namespace comfygate::comfyproxy

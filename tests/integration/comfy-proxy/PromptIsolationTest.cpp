@@ -10,6 +10,7 @@
 #include <Poco/JSON/Array.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 using comfygate::fakes::FakeComfyUI;
@@ -50,6 +51,10 @@ class PromptIsolationTest : public CppUnit::TestFixture
     CPPUNIT_TEST(guestWithoutCanRunIsRefused);
     CPPUNIT_TEST(promptPolicyDeniesWithAReason);
     CPPUNIT_TEST(validationErrorsComeBackUnchanged);
+    CPPUNIT_TEST(queueClearAndDeleteTouchOnlyYourItems);
+    CPPUNIT_TEST(historyClearTouchesOnlyYourItems);
+    CPPUNIT_TEST(interruptStopsOnlyYourPrompt);
+    CPPUNIT_TEST(jobsShowOnlyYourPrompts);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -175,7 +180,94 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("invalid_prompt"), unknown.json()->getObject("error")->getValue<std::string>("type"));
     }
 
+    void queueClearAndDeleteTouchOnlyYourItems()
+    {
+        _comfy->setExecutionTime(std::chrono::milliseconds(3000));
+        const std::string running = submit(alice, graph());
+        const std::string alicePending = submit(alice, graph());
+        const std::string bobPending = submit(bob, graph());
+        // bob cannot delete alice's item, alice's clear leaves bob's.
+        CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/queue", "{\"delete\":[\"" + alicePending + "\"]}", bob).status);
+        CPPUNIT_ASSERT(queueIds(admin).count(alicePending));
+        CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/queue", "{\"clear\":true}", alice).status);
+        const auto left = queueIds(admin);
+        CPPUNIT_ASSERT(!left.count(alicePending));
+        CPPUNIT_ASSERT(left.count(bobPending));
+        CPPUNIT_ASSERT(left.count(running)); // clear only touches pending items, like ComfyUI
+    }
+
+    void historyClearTouchesOnlyYourItems()
+    {
+        const std::string mine = submit(alice, graph());
+        const std::string theirs = submit(bob, graph());
+        waitForHistory(alice, mine);
+        waitForHistory(bob, theirs);
+        CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/history", "{\"delete\":[\"" + theirs + "\"]}", alice).status);
+        CPPUNIT_ASSERT(_client->get("/history", bob).json()->has(theirs));
+        CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/history", "{\"clear\":true}", alice).status);
+        CPPUNIT_ASSERT(!_client->get("/history", admin).json()->has(mine));
+        CPPUNIT_ASSERT(_client->get("/history", admin).json()->has(theirs));
+    }
+
+    void interruptStopsOnlyYourPrompt()
+    {
+        _comfy->setExecutionTime(std::chrono::milliseconds(1500));
+        const std::string id = submit(alice, graph());
+        std::this_thread::sleep_for(std::chrono::milliseconds(300)); // running now
+        CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/interrupt", "", bob).status);
+        CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/interrupt", "{\"prompt_id\":\"" + id + "\"}", bob).status);
+        waitForHistory(alice, id);
+        auto status = _client->get("/history/" + id, alice).json()->getObject(id)->getObject("status");
+        CPPUNIT_ASSERT_EQUAL(std::string("success"), status->getValue<std::string>("status_str"));
+
+        const std::string second = submit(alice, graph());
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/api/interrupt", "", alice).status);
+        for (int i = 0; i < 200; ++i) {
+            auto item = _client->get("/history/" + second, alice).json();
+            if (item->has(second)) {
+                CPPUNIT_ASSERT_EQUAL(std::string("error"),
+                                     item->getObject(second)->getObject("status")->getValue<std::string>("status_str"));
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+        CPPUNIT_FAIL("the interrupted prompt never reached the history");
+    }
+
+    void jobsShowOnlyYourPrompts()
+    {
+        const std::string a1 = submit(alice, graph());
+        const std::string a2 = submit(alice, graph());
+        const std::string b1 = submit(bob, graph());
+        waitForHistory(bob, b1);
+        waitForHistory(alice, a2);
+        auto jobs = _client->get("/api/jobs?limit=1", alice).json();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), jobs->getArray("jobs")->size());
+        CPPUNIT_ASSERT_EQUAL(2, jobs->getObject("pagination")->getValue<int>("total"));
+        CPPUNIT_ASSERT(jobs->getObject("pagination")->getValue<bool>("has_more"));
+        auto all = _client->get("/api/jobs", alice);
+        CPPUNIT_ASSERT(all.body.find(b1) == std::string::npos);
+        CPPUNIT_ASSERT(all.body.find(a1) != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(404, _client->get("/api/jobs/" + a1, bob).status);
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/api/jobs/" + a1, alice).status);
+        CPPUNIT_ASSERT_EQUAL(400, _client->get("/api/jobs?limit=0", alice).status);
+        CPPUNIT_ASSERT(_client->get("/api/jobs", admin).body.find(b1) != std::string::npos);
+    }
+
 private:
+    std::set<std::string> queueIds(const Headers& user)
+    {
+        std::set<std::string> ids;
+        auto queue = _client->get("/queue", user).json();
+        for (const char* list : {"queue_running", "queue_pending"}) {
+            auto items = queue->getArray(list);
+            for (std::size_t i = 0; i < items->size(); ++i)
+                ids.insert(items->getArray(static_cast<unsigned>(i))->getElement<std::string>(1));
+        }
+        return ids;
+    }
+
     std::string submit(const Headers& user, const std::string& prompt)
     {
         auto result = _client->postJson("/prompt", "{\"prompt\":" + prompt + "}", user);

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "PromptOwners.h"
+#include "UpstreamClient.h"
+
+namespace comfygate {
+class HttpExchange;
+class RouteRegistry;
+} // namespace comfygate
+
+namespace comfygate::comfyproxy {
+
+/// ComfyUI's jobs API (`/api/jobs`, `/api/jobs/{job_id}`; also under `/api/api/`) limited to
+/// the caller's prompts. Paging (`limit`, `offset`) applies to the caller's own list, so
+/// `pagination.total` counts only their jobs; another user's job id answers 404 like an
+/// unknown one.
+class JobRoutes
+{
+public:
+    JobRoutes(UpstreamClient& upstream, PromptOwners& owners, bool separateUsers)
+        : _upstream(upstream), _owners(owners), _separateUsers(separateUsers)
+    {
+    }
+    void registerAll(RouteRegistry& routes);
+
+private:
+    void list(HttpExchange& exchange);
+    void detail(HttpExchange& exchange);
+    bool seesAll(const HttpExchange& exchange) const;
+
+    UpstreamClient& _upstream;
+    PromptOwners& _owners;
+    bool _separateUsers;
+};
+
+} // namespace comfygate::comfyproxy

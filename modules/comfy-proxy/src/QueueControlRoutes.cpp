@@ -1,0 +1,152 @@
+#include "QueueControlRoutes.h"
+
+#include "comfygate/HttpError.h"
+#include "comfygate/HttpExchange.h"
+#include "comfygate/Route.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <sstream>
+
+namespace comfygate::comfyproxy {
+namespace {
+
+Poco::JSON::Object::Ptr optionalJsonBody(HttpExchange& exchange)
+{
+    const std::string& text = exchange.body();
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return new Poco::JSON::Object;
+    try {
+        return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+    } catch (...) {
+        throw HttpError(400, "the body must be a JSON object");
+    }
+}
+
+std::string deleteBody(const std::vector<std::string>& ids)
+{
+    Poco::JSON::Object body;
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& id : ids)
+        list->add(id);
+    body.set("delete", list);
+    std::ostringstream out;
+    body.stringify(out);
+    return out.str();
+}
+
+} // namespace
+
+void QueueControlRoutes::registerAll(RouteRegistry& routes)
+{
+    auto queue = RouteSpec::make("POST", "/queue", Access::Permission, "clear or delete your pending prompts",
+                                 [this](HttpExchange& e) { clearOrDelete(e, "queue"); }, "can_run");
+    queue.apiTwin = true;
+    routes.add(queue);
+    auto history = RouteSpec::make("POST", "/history", Access::Permission, "clear or delete your history items",
+                                   [this](HttpExchange& e) { clearOrDelete(e, "history"); }, "can_run");
+    history.apiTwin = true;
+    routes.add(history);
+    auto interrupt = RouteSpec::make("POST", "/interrupt", Access::Permission, "stop your running prompt",
+                                     [this](HttpExchange& e) { this->interrupt(e); }, "can_run");
+    interrupt.apiTwin = true;
+    routes.add(interrupt);
+}
+
+bool QueueControlRoutes::actsOnEverything(const HttpExchange& exchange) const
+{
+    return !_separateUsers || exchange.principal().has("can_view_all_comfyui_items");
+}
+
+void QueueControlRoutes::sendEmpty(HttpExchange& exchange)
+{
+    // ComfyUI answers these routes with an empty 200.
+    exchange.sendText(200, "text/plain", "");
+}
+
+std::vector<std::string> QueueControlRoutes::ownedUpstreamIds(const std::string& path, const std::set<std::string>& mine)
+{
+    const auto answer = _upstream.fetch("GET", path);
+    if (answer.status != 200)
+        throw HttpError(502, "ComfyUI answered " + path + " with status " + std::to_string(answer.status));
+    std::vector<std::string> ids;
+    const auto root = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
+    if (path == "/queue") {
+        if (auto pending = root->getArray("queue_pending")) {
+            for (std::size_t i = 0; i < pending->size(); ++i) {
+                auto item = pending->getArray(static_cast<unsigned>(i));
+                if (item && item->size() > 1 && mine.count(item->getElement<std::string>(1)))
+                    ids.push_back(item->getElement<std::string>(1));
+            }
+        }
+    } else {
+        for (const auto& key : root->getNames()) {
+            if (mine.count(key))
+                ids.push_back(key);
+        }
+    }
+    return ids;
+}
+
+void QueueControlRoutes::clearOrDelete(HttpExchange& exchange, const std::string& list)
+{
+    const auto body = optionalJsonBody(exchange);
+    const std::string path = "/" + list;
+    if (actsOnEverything(exchange)) {
+        std::ostringstream text;
+        body->stringify(text);
+        _upstream.fetch("POST", path, text.str());
+        sendEmpty(exchange);
+        return;
+    }
+    const auto mine = _owners.promptsOf(exchange.principal().userId);
+    std::vector<std::string> ids;
+    if (body->optValue<bool>("clear", false))
+        ids = ownedUpstreamIds(path, mine);
+    if (auto requested = body->getArray("delete")) {
+        for (std::size_t i = 0; i < requested->size(); ++i) {
+            const auto id = requested->get(static_cast<unsigned>(i));
+            if (id.isString() && mine.count(id.convert<std::string>()))
+                ids.push_back(id.convert<std::string>());
+        }
+    }
+    if (!ids.empty())
+        _upstream.fetch("POST", path, deleteBody(ids));
+    sendEmpty(exchange);
+}
+
+void QueueControlRoutes::interrupt(HttpExchange& exchange)
+{
+    const auto body = optionalJsonBody(exchange);
+    std::string promptId = body->optValue<std::string>("prompt_id", "");
+    if (!actsOnEverything(exchange)) {
+        if (promptId.empty()) {
+            // Without a prompt_id ComfyUI stops whatever runs: narrow it to the running prompt,
+            // and only when that prompt is the caller's.
+            const auto answer = _upstream.fetch("GET", "/queue");
+            const auto queue = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
+            const auto running = queue->getArray("queue_running");
+            if (running && running->size() > 0) {
+                const auto item = running->getArray(0);
+                if (item && item->size() > 1)
+                    promptId = item->getElement<std::string>(1);
+            }
+        }
+        const auto owner = promptId.empty() ? std::nullopt : _owners.ownerOf(promptId);
+        if (!owner || *owner != exchange.principal().userId) {
+            sendEmpty(exchange); // like ComfyUI for a prompt that is not running
+            return;
+        }
+    }
+    Poco::JSON::Object forwarded;
+    if (!promptId.empty())
+        forwarded.set("prompt_id", promptId);
+    std::ostringstream text;
+    forwarded.stringify(text);
+    _upstream.fetch("POST", "/interrupt", text.str());
+    sendEmpty(exchange);
+}
+
+} // namespace comfygate::comfyproxy
