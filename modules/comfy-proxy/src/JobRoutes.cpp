@@ -34,14 +34,9 @@ void JobRoutes::registerAll(RouteRegistry& routes)
     routes.add(detail);
 }
 
-bool JobRoutes::seesAll(const HttpExchange& exchange) const
-{
-    return !_separateUsers || exchange.principal().has("can_view_all_comfyui_items");
-}
-
 void JobRoutes::list(HttpExchange& exchange)
 {
-    if (seesAll(exchange)) {
+    if (_scope.seesEveryone(exchange.principal())) {
         _upstream.forward(exchange);
         return;
     }
@@ -67,8 +62,7 @@ void JobRoutes::list(HttpExchange& exchange)
     }
     const auto answer = _upstream.fetch("GET", upstream.getPathAndQuery());
     if (answer.status != 200) {
-        exchange.sendText(answer.status, answer.contentType.empty() ? "application/json" : answer.contentType,
-                          answer.body);
+        UpstreamClient::relay(exchange, answer);
         return;
     }
     const auto all = jsonObject(answer.body);
@@ -99,24 +93,19 @@ void JobRoutes::list(HttpExchange& exchange)
 
 void JobRoutes::detail(HttpExchange& exchange)
 {
-    if (!seesAll(exchange)) {
+    if (!_scope.seesEveryone(exchange.principal())) {
         const auto owner = _owners.ownerOf(exchange.param("job_id"));
         if (!owner || *owner != exchange.principal().userId)
             throw HttpError(404, "Job not found");
     }
     const auto answer = _upstream.fetch("GET", exchange.request().getURI());
     if (answer.status != 200) {
-        exchange.sendText(answer.status, answer.contentType.empty() ? "application/json" : answer.contentType,
-                          answer.body);
+        UpstreamClient::relay(exchange, answer);
         return;
     }
     auto job = jsonObject(answer.body);
-    if (auto workflow = job->getObject("workflow")) {
-        if (auto extra = workflow->getObject("extra_data")) {
-            extra->remove("api_key_comfy_org");
-            extra->remove("auth_token_comfy_org");
-        }
-    }
+    if (auto workflow = job->getObject("workflow"))
+        UserScope::scrubApiKeys(workflow->getObject("extra_data"));
     exchange.sendJson(200, job);
 }
 

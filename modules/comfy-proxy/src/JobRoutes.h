@@ -2,6 +2,7 @@
 
 #include "PromptOwners.h"
 #include "UpstreamClient.h"
+#include "UserScope.h"
 
 namespace comfygate {
 class HttpExchange;
@@ -18,7 +19,7 @@ class JobRoutes
 {
 public:
     JobRoutes(UpstreamClient& upstream, PromptOwners& owners, bool separateUsers)
-        : _upstream(upstream), _owners(owners), _separateUsers(separateUsers)
+        : _upstream(upstream), _owners(owners), _scope(separateUsers)
     {
     }
     void registerAll(RouteRegistry& routes);
@@ -26,11 +27,10 @@ public:
 private:
     void list(HttpExchange& exchange);
     void detail(HttpExchange& exchange);
-    bool seesAll(const HttpExchange& exchange) const;
 
     UpstreamClient& _upstream;
     PromptOwners& _owners;
-    bool _separateUsers;
+    UserScope _scope;
 };
 
 } // namespace comfygate::comfyproxy

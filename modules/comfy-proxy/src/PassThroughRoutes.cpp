@@ -60,7 +60,7 @@ void PassThroughRoutes::systemStats(HttpExchange& exchange)
 {
     const auto answer = _upstream.fetch("GET", exchange.request().getURI());
     if (answer.status != 200) {
-        exchange.sendText(answer.status, answer.contentType.empty() ? "text/plain" : answer.contentType, answer.body);
+        UpstreamClient::relay(exchange, answer);
         return;
     }
     Poco::JSON::Object::Ptr stats;

@@ -63,10 +63,7 @@ void stripApiKeys(const Poco::JSON::Array::Ptr& item)
     // extra_data carried the submitter's Comfy.org keys.
     if (!item || item->size() < 4)
         return;
-    if (auto extra = item->getObject(3)) {
-        extra->remove("api_key_comfy_org");
-        extra->remove("auth_token_comfy_org");
-    }
+    UserScope::scrubApiKeys(item->getObject(3));
 }
 
 } // namespace
@@ -110,11 +107,6 @@ void PromptRoutes::registerAll(RouteRegistry& routes)
                                 [this](HttpExchange& e) { historyItem(e); }, "can_access_api");
     item.apiTwin = true;
     routes.add(item);
-}
-
-bool PromptRoutes::seesAll(const HttpExchange& exchange) const
-{
-    return !_separateUsers || exchange.principal().has("can_view_all_comfyui_items");
 }
 
 void PromptRoutes::submit(HttpExchange& exchange)
@@ -193,7 +185,7 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
     }
     if (answer.status != 200)
         _owners.forget(promptId);
-    exchange.sendText(answer.status, answer.contentType.empty() ? "application/json" : answer.contentType, answer.body);
+    UpstreamClient::relay(exchange, answer);
 }
 
 Poco::JSON::Object::Ptr PromptRoutes::upstreamJson(HttpExchange& exchange, const std::string& pathAndQuery)
@@ -213,7 +205,7 @@ void PromptRoutes::queue(HttpExchange& exchange)
 {
     const bool twin = exchange.request().getURI().rfind("/api/", 0) == 0;
     auto queue = upstreamJson(exchange, twin ? "/api/queue" : "/queue");
-    const bool all = seesAll(exchange);
+    const bool all = _scope.seesEveryone(exchange.principal());
     const auto mine = all ? std::set<std::string>() : _owners.promptsOf(exchange.principal().userId);
     Poco::JSON::Object::Ptr filtered = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     for (const char* list : {"queue_running", "queue_pending"}) {
@@ -239,7 +231,7 @@ void PromptRoutes::history(HttpExchange& exchange)
     const bool twin = exchange.request().getURI().rfind("/api/", 0) == 0;
     // The whole history, filtered, then paged: paging the global list would mix users.
     auto history = upstreamJson(exchange, twin ? "/api/history" : "/history");
-    const bool all = seesAll(exchange);
+    const bool all = _scope.seesEveryone(exchange.principal());
     const auto mine = all ? std::set<std::string>() : _owners.promptsOf(exchange.principal().userId);
     std::vector<std::pair<std::string, Poco::Dynamic::Var>> items;
     for (const auto& key : history->getNames()) {
@@ -279,7 +271,7 @@ void PromptRoutes::historyItem(HttpExchange& exchange)
     const std::string& id = exchange.param("prompt_id");
     const auto owner = _owners.ownerOf(id);
     // Another user's prompt looks exactly like an unknown one.
-    if (!seesAll(exchange) && (!owner || *owner != exchange.principal().userId)) {
+    if (!_scope.seesEveryone(exchange.principal()) && (!owner || *owner != exchange.principal().userId)) {
         exchange.sendJson(200, Poco::JSON::Object::Ptr(new Poco::JSON::Object));
         return;
     }

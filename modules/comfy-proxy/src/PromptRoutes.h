@@ -2,6 +2,7 @@
 
 #include "PromptOwners.h"
 #include "UpstreamClient.h"
+#include "UserScope.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -24,7 +25,7 @@ class PromptRoutes
 {
 public:
     PromptRoutes(UpstreamClient& upstream, PromptOwners& owners, Policy& policy, bool separateUsers)
-        : _upstream(upstream), _owners(owners), _policy(policy), _separateUsers(separateUsers)
+        : _upstream(upstream), _owners(owners), _policy(policy), _scope(separateUsers), _separateUsers(separateUsers)
     {
     }
     void registerAll(RouteRegistry& routes);
@@ -39,11 +40,11 @@ private:
     void history(HttpExchange& exchange);
     void historyItem(HttpExchange& exchange);
     Poco::JSON::Object::Ptr upstreamJson(HttpExchange& exchange, const std::string& pathAndQuery);
-    bool seesAll(const HttpExchange& exchange) const;
 
     UpstreamClient& _upstream;
     PromptOwners& _owners;
     Policy& _policy;
+    UserScope _scope;
     bool _separateUsers;
 };
 

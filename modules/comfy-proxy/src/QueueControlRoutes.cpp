@@ -55,11 +55,6 @@ void QueueControlRoutes::registerAll(RouteRegistry& routes)
     routes.add(interrupt);
 }
 
-bool QueueControlRoutes::actsOnEverything(const HttpExchange& exchange) const
-{
-    return !_separateUsers || exchange.principal().has("can_view_all_comfyui_items");
-}
-
 void QueueControlRoutes::sendEmpty(HttpExchange& exchange)
 {
     // ComfyUI answers these routes with an empty 200.
@@ -94,7 +89,7 @@ void QueueControlRoutes::clearOrDelete(HttpExchange& exchange, const std::string
 {
     const auto body = optionalJsonBody(exchange);
     const std::string path = "/" + list;
-    if (actsOnEverything(exchange)) {
+    if (_scope.seesEveryone(exchange.principal())) {
         std::ostringstream text;
         body->stringify(text);
         _upstream.fetch("POST", path, text.str());
@@ -121,7 +116,7 @@ void QueueControlRoutes::interrupt(HttpExchange& exchange)
 {
     const auto body = optionalJsonBody(exchange);
     std::string promptId = body->optValue<std::string>("prompt_id", "");
-    if (!actsOnEverything(exchange)) {
+    if (!_scope.seesEveryone(exchange.principal())) {
         if (promptId.empty()) {
             // Without a prompt_id ComfyUI stops whatever runs: narrow it to the running prompt,
             // and only when that prompt is the caller's.

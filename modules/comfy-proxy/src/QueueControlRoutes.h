@@ -2,6 +2,7 @@
 
 #include "PromptOwners.h"
 #include "UpstreamClient.h"
+#include "UserScope.h"
 
 #include <set>
 #include <string>
@@ -22,7 +23,7 @@ class QueueControlRoutes
 {
 public:
     QueueControlRoutes(UpstreamClient& upstream, PromptOwners& owners, bool separateUsers)
-        : _upstream(upstream), _owners(owners), _separateUsers(separateUsers)
+        : _upstream(upstream), _owners(owners), _scope(separateUsers)
     {
     }
     void registerAll(RouteRegistry& routes);
@@ -32,12 +33,11 @@ private:
     void interrupt(HttpExchange& exchange);
     /// Prompt ids listed upstream at `path` (queue items or history keys) that the caller owns.
     std::vector<std::string> ownedUpstreamIds(const std::string& path, const std::set<std::string>& mine);
-    bool actsOnEverything(const HttpExchange& exchange) const;
     void sendEmpty(HttpExchange& exchange);
 
     UpstreamClient& _upstream;
     PromptOwners& _owners;
-    bool _separateUsers;
+    UserScope _scope;
 };
 
 } // namespace comfygate::comfyproxy

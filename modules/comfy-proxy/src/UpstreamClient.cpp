@@ -151,6 +151,11 @@ void UpstreamClient::forward(HttpExchange& exchange, const std::map<std::string,
         release(std::move(session));
 }
 
+void UpstreamClient::relay(HttpExchange& exchange, const Answer& answer)
+{
+    exchange.sendText(answer.status, answer.contentType.empty() ? "application/json" : answer.contentType, answer.body);
+}
+
 UpstreamClient::Answer UpstreamClient::fetch(const std::string& method, const std::string& pathAndQuery,
                                              const std::string& body,
                                              const std::map<std::string, std::string>& extraHeaders)

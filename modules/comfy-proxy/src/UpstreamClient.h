@@ -47,6 +47,9 @@ public:
     Answer fetch(const std::string& method, const std::string& pathAndQuery, const std::string& body = {},
                  const std::map<std::string, std::string>& extraHeaders = {});
 
+    /// Sends a fetched answer to the client as it is.
+    static void relay(HttpExchange& exchange, const Answer& answer);
+
     /// The request headers that never travel upstream (lower-case).
     static bool isDropped(const std::string& lowerName);
 
