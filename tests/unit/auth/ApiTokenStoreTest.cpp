@@ -40,7 +40,7 @@ const std::string twinB = "abcdef01" + std::string(56, '2');
 
 } // namespace
 
-class ApiTokenStoreTest : public CppUnit::TestFixture
+class ApiTokenStoreTest : public comfygate::test::SqliteStoreFixture
 {
     CPPUNIT_TEST_SUITE(ApiTokenStoreTest);
     CPPUNIT_TEST(testCreateAndFind);
@@ -58,17 +58,6 @@ class ApiTokenStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void setUp() override
-    {
-        _dir = std::make_unique<comfygate::test::TempDir>();
-        _db = openDatabase(sqliteSettings(*_dir));
-    }
-
-    void tearDown() override
-    {
-        _db.reset();
-        _dir.reset();
-    }
 
     void testCreateAndFind() { checkCreateAndFind(*_db); }
     void testCreateRefusals() { checkCreateRefusals(*_db); }
@@ -320,8 +309,6 @@ private:
         CPPUNIT_ASSERT(!swarm.find(sha256("swarm-t4")));
     }
 
-    std::unique_ptr<comfygate::test::TempDir> _dir;
-    std::unique_ptr<PooledDatabase> _db;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(ApiTokenStoreTest);

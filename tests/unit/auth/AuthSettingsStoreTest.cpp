@@ -26,7 +26,7 @@ constexpr std::int64_t t0 = 1700000000;
 
 } // namespace
 
-class AuthSettingsStoreTest : public CppUnit::TestFixture
+class AuthSettingsStoreTest : public comfygate::test::SqliteStoreFixture
 {
     CPPUNIT_TEST_SUITE(AuthSettingsStoreTest);
     CPPUNIT_TEST(testGetSetRemove);
@@ -36,17 +36,6 @@ class AuthSettingsStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void setUp() override
-    {
-        _dir = std::make_unique<comfygate::test::TempDir>();
-        _db = openDatabase(sqliteSettings(*_dir));
-    }
-
-    void tearDown() override
-    {
-        _db.reset();
-        _dir.reset();
-    }
 
     void testGetSetRemove() { checkGetSet(*_db); }
     void testRefusals() { checkRefusals(*_db); }
@@ -125,8 +114,6 @@ private:
         CPPUNIT_ASSERT(settings.get(std::string(100, 'k')));
     }
 
-    std::unique_ptr<comfygate::test::TempDir> _dir;
-    std::unique_ptr<PooledDatabase> _db;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(AuthSettingsStoreTest);

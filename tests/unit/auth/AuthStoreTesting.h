@@ -6,6 +6,8 @@
 #include "PooledDatabase.h"
 #include "TempDir.h"
 
+#include <cppunit/TestFixture.h>
+
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
 
@@ -47,5 +49,26 @@ bool throws(F action)
     }
     return false;
 }
+
+/// A fresh, migrated SQLite database in its own temp dir for every test.
+class SqliteStoreFixture : public CppUnit::TestFixture
+{
+public:
+    void setUp() override
+    {
+        _dir = std::make_unique<TempDir>();
+        _db = openDatabase(sqliteSettings(*_dir));
+    }
+
+    void tearDown() override
+    {
+        _db.reset();
+        _dir.reset();
+    }
+
+protected:
+    std::unique_ptr<TempDir> _dir;
+    std::unique_ptr<PooledDatabase> _db;
+};
 
 } // namespace comfygate::test

@@ -45,7 +45,7 @@ Poco::Net::IPAddress ip(const std::string& text)
 
 } // namespace
 
-class IpListStoreTest : public CppUnit::TestFixture
+class IpListStoreTest : public comfygate::test::SqliteStoreFixture
 {
     CPPUNIT_TEST_SUITE(IpListStoreTest);
     CPPUNIT_TEST(testReplaceAndRead);
@@ -60,17 +60,6 @@ class IpListStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void setUp() override
-    {
-        _dir = std::make_unique<comfygate::test::TempDir>();
-        _db = openDatabase(sqliteSettings(*_dir));
-    }
-
-    void tearDown() override
-    {
-        _db.reset();
-        _dir.reset();
-    }
 
     void testReplaceAndRead() { checkReplace(*_db); }
     void testInvalidEntriesRefusedAndNothingChanged() { checkInvalid(*_db); }
@@ -273,8 +262,6 @@ private:
         CPPUNIT_ASSERT(!mine.isBlacklisted("192.0.2.1", t0 + 10));
     }
 
-    std::unique_ptr<comfygate::test::TempDir> _dir;
-    std::unique_ptr<PooledDatabase> _db;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(IpListStoreTest);

@@ -33,7 +33,7 @@ std::int64_t lockOf(LoginThrottle& throttle, const std::string& ip, const std::s
 
 } // namespace
 
-class LoginThrottleTest : public CppUnit::TestFixture
+class LoginThrottleTest : public comfygate::test::SqliteStoreFixture
 {
     CPPUNIT_TEST_SUITE(LoginThrottleTest);
     CPPUNIT_TEST(testLocksEscalate);
@@ -51,17 +51,6 @@ class LoginThrottleTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void setUp() override
-    {
-        _dir = std::make_unique<comfygate::test::TempDir>();
-        _db = openDatabase(sqliteSettings(*_dir));
-    }
-
-    void tearDown() override
-    {
-        _db.reset();
-        _dir.reset();
-    }
 
     void testLocksEscalate() { checkEscalation(*_db); }
     void testIpAndAccountCountSeparately() { checkKeys(*_db); }
@@ -294,8 +283,6 @@ private:
         CPPUNIT_ASSERT_EQUAL(1, throttle.failures(LoginThrottle::ipKey("10.0.0.2")));
     }
 
-    std::unique_ptr<comfygate::test::TempDir> _dir;
-    std::unique_ptr<PooledDatabase> _db;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(LoginThrottleTest);

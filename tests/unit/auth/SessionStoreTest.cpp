@@ -43,7 +43,7 @@ std::vector<std::string> jtis(const std::vector<Session>& sessions)
 
 } // namespace
 
-class SessionStoreTest : public CppUnit::TestFixture
+class SessionStoreTest : public comfygate::test::SqliteStoreFixture
 {
     CPPUNIT_TEST_SUITE(SessionStoreTest);
     CPPUNIT_TEST(testCreateAndFind);
@@ -60,17 +60,6 @@ class SessionStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void setUp() override
-    {
-        _dir = std::make_unique<comfygate::test::TempDir>();
-        _db = openDatabase(sqliteSettings(*_dir));
-    }
-
-    void tearDown() override
-    {
-        _db.reset();
-        _dir.reset();
-    }
 
     void testCreateAndFind() { checkCreateAndFind(*_db); }
     void testCreateRefusals() { checkCreateRefusals(*_db); }
@@ -310,8 +299,6 @@ private:
         CPPUNIT_ASSERT(!swarm.find(sha256("s5")));
     }
 
-    std::unique_ptr<comfygate::test::TempDir> _dir;
-    std::unique_ptr<PooledDatabase> _db;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(SessionStoreTest);

@@ -46,7 +46,7 @@ void execute(Database& db, const std::string& sql, const std::string& value)
 
 } // namespace
 
-class SwarmSessionStoreTest : public CppUnit::TestFixture
+class SwarmSessionStoreTest : public comfygate::test::SqliteStoreFixture
 {
     CPPUNIT_TEST_SUITE(SwarmSessionStoreTest);
     CPPUNIT_TEST(testCreateAndFind);
@@ -61,17 +61,6 @@ class SwarmSessionStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void setUp() override
-    {
-        _dir = std::make_unique<comfygate::test::TempDir>();
-        _db = openDatabase(sqliteSettings(*_dir));
-    }
-
-    void tearDown() override
-    {
-        _db.reset();
-        _dir.reset();
-    }
 
     void testCreateAndFind() { checkCreateAndFind(*_db); }
     void testCreateRefusals() { checkCreateRefusals(*_db); }
@@ -251,8 +240,6 @@ private:
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), swarm.purgeStale(400, t0 + 600));
     }
 
-    std::unique_ptr<comfygate::test::TempDir> _dir;
-    std::unique_ptr<PooledDatabase> _db;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(SwarmSessionStoreTest);

@@ -7,6 +7,8 @@
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
 
+#include "CapturedLog.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <atomic>
@@ -26,50 +28,10 @@ using comfygate::InProcessEventBus;
 using comfygate::Principal;
 using namespace std::chrono_literals;
 
+using comfygate::test::CapturedLog;
+
 namespace {
 
-/// Routes one logger into memory for the lifetime of the object.
-class CapturedLog
-{
-public:
-    explicit CapturedLog(const std::string& loggerName)
-        : _logger(Poco::Logger::get(loggerName)), _previous(_logger.getChannel()),
-          _previousLevel(_logger.getLevel()), _capture(new Capture)
-    {
-        _logger.setChannel(_capture);
-        _logger.setLevel(Poco::Message::PRIO_TRACE);
-    }
-
-    ~CapturedLog()
-    {
-        _logger.setChannel(_previous);
-        _logger.setLevel(_previousLevel);
-    }
-
-    std::vector<std::string> errors() const
-    {
-        std::lock_guard<std::mutex> lock(_capture->mutex);
-        return _capture->errors;
-    }
-
-private:
-    struct Capture : Poco::Channel
-    {
-        void log(const Poco::Message& message) override
-        {
-            std::lock_guard<std::mutex> lock(mutex);
-            if (message.getPriority() <= Poco::Message::PRIO_ERROR)
-                errors.push_back(message.getText());
-        }
-        mutable std::mutex mutex;
-        std::vector<std::string> errors;
-    };
-
-    Poco::Logger& _logger;
-    Poco::Channel::Ptr _previous;
-    int _previousLevel;
-    Poco::AutoPtr<Capture> _capture;
-};
 
 /// Thread-safe record of what one subscriber received.
 class Inbox

@@ -5,6 +5,8 @@
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
 
+#include "CapturedLog.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <atomic>
@@ -21,6 +23,8 @@ using comfygate::Scheduler;
 using comfygate::WorkerScheduler;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+using comfygate::test::CapturedLog;
 
 namespace {
 
@@ -82,48 +86,6 @@ private:
     bool _open = false;
 };
 
-/// Routes one logger's errors into memory for the lifetime of the object.
-class CapturedLog
-{
-public:
-    explicit CapturedLog(const std::string& loggerName)
-        : _logger(Poco::Logger::get(loggerName)), _previous(_logger.getChannel()),
-          _previousLevel(_logger.getLevel()), _capture(new Capture)
-    {
-        _logger.setChannel(_capture);
-        _logger.setLevel(Poco::Message::PRIO_TRACE);
-    }
-
-    ~CapturedLog()
-    {
-        _logger.setChannel(_previous);
-        _logger.setLevel(_previousLevel);
-    }
-
-    std::vector<std::string> errors() const
-    {
-        std::lock_guard<std::mutex> lock(_capture->mutex);
-        return _capture->errors;
-    }
-
-private:
-    struct Capture : Poco::Channel
-    {
-        void log(const Poco::Message& message) override
-        {
-            std::lock_guard<std::mutex> lock(mutex);
-            if (message.getPriority() <= Poco::Message::PRIO_ERROR)
-                errors.push_back(message.getText());
-        }
-        mutable std::mutex mutex;
-        std::vector<std::string> errors;
-    };
-
-    Poco::Logger& _logger;
-    Poco::Channel::Ptr _previous;
-    int _previousLevel;
-    Poco::AutoPtr<Capture> _capture;
-};
 
 } // namespace
 
