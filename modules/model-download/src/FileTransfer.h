@@ -1,0 +1,75 @@
+#pragma once
+
+#include "SourceResolver.h"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace comfygate {
+class HttpClient;
+}
+
+namespace comfygate::modeldownload {
+
+struct TransferProgress
+{
+    std::int64_t bytesDone = 0;
+    std::int64_t totalBytes = -1; ///< -1 while unknown
+    double speedBps = 0;
+};
+
+/// The transfer failed for good (after retries); what() says why and what to do.
+class TransferFailed : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// The job was cancelled while transferring; the partial file has been removed.
+class TransferCancelled : public std::runtime_error
+{
+public:
+    TransferCancelled() : std::runtime_error("cancelled") {}
+};
+
+/// Moves one resolved file into `<directory>/<finalName>` safely: bytes go to
+/// `<finalName>.part` with a small state file beside it, a dropped connection or a restart
+/// resumes with Range/If-Range, size and SHA-256 are verified, and only then the file is
+/// fsynced and renamed into place. An expired signed URL is answered by asking `reResolve`
+/// for a fresh ResolvedFile.
+class FileTransfer
+{
+public:
+    struct Hooks
+    {
+        std::function<void(const TransferProgress&)> progress; ///< at most a few times a second
+        std::function<bool()> cancelled;                        ///< polled while transferring
+        std::function<ResolvedFile()> reResolve;                ///< fresh URL after 403/expiry
+    };
+
+    struct Settings
+    {
+        int maxAttempts = 6;
+        std::chrono::milliseconds retryBaseDelay{1000};
+        std::chrono::milliseconds retryMaxDelay{30000};
+        std::chrono::seconds stallTimeout{60};
+        bool allowPrivateAddresses = false; ///< every hop must be https to a public address unless set
+        std::string userAgent = "comfygate-downloader/1";
+    };
+
+    FileTransfer(HttpClient& http, Settings settings) : _http(http), _settings(std::move(settings)) {}
+
+    /// Returns the published path. Throws TransferFailed or TransferCancelled.
+    std::filesystem::path run(const ResolvedFile& file, const std::filesystem::path& directory,
+                              const std::string& finalName, const Hooks& hooks);
+
+private:
+    HttpClient& _http;
+    Settings _settings;
+};
+
+} // namespace comfygate::modeldownload
