@@ -1,0 +1,70 @@
+#include "S3Server.h"
+
+#include <Poco/DirectoryIterator.h>
+#include <Poco/Environment.h>
+#include <Poco/File.h>
+#include <Poco/Path.h>
+
+#include <stdexcept>
+
+namespace comfygate::test {
+
+std::string S3Server::installDir()
+{
+    return Poco::Environment::get("COMFYGATE_S3RVER_DIR", std::string(COMFYGATE_BUILD_DIR) + "/s3rver");
+}
+
+S3Server::S3Server(std::string bucket) : _bucket(std::move(bucket))
+{
+    const std::string modules = installDir() + "/node_modules";
+    if (!Poco::File(modules + "/s3rver/package.json").exists())
+        throw std::runtime_error("s3rver is not installed in " + installDir() +
+                                 ": run `scripts/dev deps` (it installs tests/fakes/s3/package-lock.json there)");
+    Poco::Path node;
+    if (!Poco::Path::find(Poco::Environment::get("PATH", ""), "node", node))
+        throw std::runtime_error("node is not on the PATH: run `scripts/dev deps`");
+
+    Poco::Process::Args args{std::string(COMFYGATE_SOURCE_DIR) + "/tests/fakes/s3/server.js", _dir.path(), _bucket,
+                             accessKeyId(), secretAccessKey()};
+    Poco::Process::Env env{{"NODE_PATH", modules}};
+    _process = std::make_unique<Poco::ProcessHandle>(
+        Poco::Process::launch(node.toString(), args, _dir.path(), nullptr, &_output, &_output, env));
+    _stream = std::make_unique<Poco::PipeInputStream>(_output);
+
+    std::string output;
+    std::string line;
+    while (std::getline(*_stream, line)) {
+        output += line + "\n";
+        const std::string marker = "listening on 127.0.0.1:";
+        const auto at = line.find(marker);
+        if (at != std::string::npos) {
+            _port = unsigned(std::stoul(line.substr(at + marker.size())));
+            return;
+        }
+    }
+    Poco::Process::kill(*_process);
+    _process->wait();
+    throw std::runtime_error("the S3 test server did not start:\n" + output);
+}
+
+S3Server::~S3Server()
+{
+    try {
+        Poco::Process::kill(*_process);
+        _process->wait();
+    } catch (...) {
+    }
+}
+
+int S3Server::pendingMultipartUploads() const
+{
+    const Poco::File uploads(_dir.path() + "/" + _bucket + "/._S3rver_uploads");
+    if (!uploads.exists())
+        return 0;
+    int count = 0;
+    for (Poco::DirectoryIterator it(uploads), end; it != end; ++it)
+        ++count;
+    return count;
+}
+
+} // namespace comfygate::test
