@@ -297,6 +297,8 @@ S3Response S3Client::attempt(const S3Request& request, const Hooks& hooks, std::
     appendHeader(headers, "Expect:"); // no 100-continue round trip before each part
     if (!request.contentType.empty())
         appendHeader(headers, "Content-Type: " + request.contentType);
+    for (const auto& [name, value] : request.headers)
+        appendHeader(headers, name + ": " + value);
 
     Exchange exchange;
     exchange.request = &request;

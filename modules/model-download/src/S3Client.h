@@ -45,6 +45,7 @@ struct S3Request
     std::vector<std::pair<std::string, std::string>> query; ///< e.g. {"uploadId", id}
     std::string body;                                       ///< small bodies (XML)
     std::string contentType;
+    std::vector<std::pair<std::string, std::string>> headers; ///< extra headers (signed by libcurl)
 
     /// A body streamed from an open file: `length` bytes from `offset`, read as libcurl asks,
     /// so a part is never held in memory. Used instead of `body` when fileDescriptor >= 0.

@@ -115,6 +115,27 @@ std::string completeMultipartXml(const std::vector<std::string>& etags)
     return out.str();
 }
 
+/// The x-amz-meta-* headers for `metadata`, checked so that nothing can break the header block.
+std::vector<std::pair<std::string, std::string>> metadataHeaders(const std::map<std::string, std::string>& metadata)
+{
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::size_t total = 0;
+    for (const auto& [name, value] : metadata) {
+        const bool nameValid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+        });
+        if (!nameValid)
+            throw std::invalid_argument("S3 metadata names are a-z 0-9 and '-': '" + name + "'");
+        if (!std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7F; }))
+            throw std::invalid_argument("S3 metadata values are printable ASCII (" + name + ")");
+        total += name.size() + value.size();
+        headers.emplace_back("x-amz-meta-" + name, value);
+    }
+    if (total > 2048)
+        throw std::invalid_argument("S3 metadata is limited to 2 KiB");
+    return headers;
+}
+
 std::uint64_t parseSize(const std::string& text, const std::string& what)
 {
     try {
@@ -221,15 +242,17 @@ std::string S3Uploader::location(const S3Object& object) const
     return "s3://" + _client.bucket() + "/" + object.key;
 }
 
-S3Object S3Uploader::upload(const std::filesystem::path& localPath, const std::string& key, const Hooks& hooks)
+S3Object S3Uploader::upload(const std::filesystem::path& localPath, const std::string& key, const Hooks& hooks,
+                            const std::map<std::string, std::string>& metadata)
 {
     const std::string fullKey = objectKey(key);
+    const Headers metaHeaders = metadataHeaders(metadata);
     OpenFile file(localPath);
     const std::uint64_t size = file.size();
     _logger.information("S3 upload of " + localPath.string() + " (" + std::to_string(size) + " bytes) to " +
-                        location(S3Object{fullKey, {}, 0}));
-    const S3Object uploaded =
-        size <= _partSize ? putSingle(file.fd(), size, fullKey, hooks) : putMultipart(file.fd(), size, fullKey, hooks);
+                        location(S3Object{fullKey, {}, 0, {}}));
+    const S3Object uploaded = size <= _partSize ? putSingle(file.fd(), size, fullKey, metaHeaders, hooks)
+                                                : putMultipart(file.fd(), size, fullKey, metaHeaders, hooks);
 
     // What S3 now holds must be what we sent; a proxy or a concurrent writer could differ.
     const auto stored = headFull(fullKey);
@@ -239,10 +262,13 @@ S3Object S3Uploader::upload(const std::filesystem::path& localPath, const std::s
         throw S3Error("S3 upload of " + fullKey + " failed: S3 holds " + std::to_string(stored->size) +
                       " bytes, the file has " + std::to_string(size));
     _logger.information("S3 upload of " + fullKey + " complete");
-    return uploaded;
+    S3Object result = uploaded;
+    result.metadata = stored->metadata;
+    return result;
 }
 
-S3Object S3Uploader::putSingle(int fd, std::uint64_t size, const std::string& fullKey, const Hooks& hooks)
+S3Object S3Uploader::putSingle(int fd, std::uint64_t size, const std::string& fullKey, const Headers& metadata,
+                               const Hooks& hooks)
 {
     ProgressMeter meter(hooks, size);
     S3Request request;
@@ -250,12 +276,14 @@ S3Object S3Uploader::putSingle(int fd, std::uint64_t size, const std::string& fu
     request.key = fullKey;
     request.fileDescriptor = fd;
     request.length = size;
+    request.headers = metadata;
     const S3Response response = _client.send(request, "upload of " + fullKey, meter.forRequestAt(0));
     meter.report(size, true);
-    return S3Object{fullKey, unquoted(response.header("etag").value_or("")), size};
+    return S3Object{fullKey, unquoted(response.header("etag").value_or("")), size, {}};
 }
 
-S3Object S3Uploader::putMultipart(int fd, std::uint64_t size, const std::string& fullKey, const Hooks& hooks)
+S3Object S3Uploader::putMultipart(int fd, std::uint64_t size, const std::string& fullKey, const Headers& metadata,
+                                  const Hooks& hooks)
 {
     // S3 allows 10000 parts: very large files get larger parts (whole MiB).
     std::uint64_t partSize = _partSize;
@@ -267,6 +295,7 @@ S3Object S3Uploader::putMultipart(int fd, std::uint64_t size, const std::string&
     create.method = "POST";
     create.key = fullKey;
     create.query = {{"uploads", ""}};
+    create.headers = metadata;
     const S3Response created = _client.send(create, operation + " (CreateMultipartUpload)");
     const std::string uploadId =
         S3Client::elementText(*S3Client::parseAnswer(created, operation + " (CreateMultipartUpload)"), "UploadId");
@@ -306,7 +335,7 @@ S3Object S3Uploader::putMultipart(int fd, std::uint64_t size, const std::string&
         complete.contentType = "application/xml";
         const S3Response completed = _client.send(complete, operation + " (CompleteMultipartUpload)");
         const auto result = S3Client::parseAnswer(completed, operation + " (CompleteMultipartUpload)");
-        return S3Object{fullKey, unquoted(S3Client::elementText(*result, "ETag")), size};
+        return S3Object{fullKey, unquoted(S3Client::elementText(*result, "ETag")), size, {}};
     } catch (...) {
         S3Request abort;
         abort.method = "DELETE";
@@ -338,8 +367,16 @@ std::optional<S3Object> S3Uploader::headFull(const std::string& fullKey) const
     const S3Response response = _client.send(request, "lookup of " + fullKey);
     if (response.status == 404)
         return std::nullopt;
-    return S3Object{fullKey, unquoted(response.header("etag").value_or("")),
-                    parseSize(response.header("content-length").value_or(""), "Content-Length")};
+    S3Object object{fullKey,
+                    unquoted(response.header("etag").value_or("")),
+                    parseSize(response.header("content-length").value_or(""), "Content-Length"),
+                    {}};
+    const std::string metaPrefix = "x-amz-meta-";
+    for (const auto& [name, value] : response.headers) {
+        if (name.compare(0, metaPrefix.size(), metaPrefix) == 0)
+            object.metadata[name.substr(metaPrefix.size())] = value;
+    }
+    return object;
 }
 
 std::vector<S3Object> S3Uploader::list(const std::string& prefix, int maxKeys) const
@@ -358,8 +395,10 @@ std::vector<S3Object> S3Uploader::list(const std::string& prefix, int maxKeys) c
     Poco::AutoPtr<Poco::XML::NodeList> contents = document->getElementsByTagName("Contents");
     for (unsigned long i = 0; i < contents->length(); ++i) {
         const auto& entry = *contents->item(i);
-        objects.push_back(S3Object{S3Client::elementText(entry, "Key"), unquoted(S3Client::elementText(entry, "ETag")),
-                                   parseSize(S3Client::elementText(entry, "Size"), "object size")});
+        objects.push_back(S3Object{S3Client::elementText(entry, "Key"),
+                                   unquoted(S3Client::elementText(entry, "ETag")),
+                                   parseSize(S3Client::elementText(entry, "Size"), "object size"),
+                                   {}});
     }
     return objects;
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ struct S3Object
     std::string key;  ///< the full object key, prefix included
     std::string etag; ///< as S3 sends it, quotes removed
     std::uint64_t size = 0;
+    /// User metadata (x-amz-meta-<name>), names lower-case; e.g. {"sha256", hex} for dedupe,
+    /// since an S3 ETag is not a SHA-256. Filled by head(), not by list().
+    std::map<std::string, std::string> metadata;
 };
 
 /// Puts verified files into an S3-compatible bucket (the `destination_type: "s3"` of model
@@ -78,9 +82,12 @@ public:
     /// "s3://<bucket>/<full key>", what a job shows as its destination.
     std::string location(const S3Object& object) const;
 
-    /// Uploads the file to objectKey(key). Throws S3Error (a TransferFailed) with S3's reason,
-    /// TransferCancelled when hooks.cancelled() turned true, std::invalid_argument for a bad key.
-    S3Object upload(const std::filesystem::path& localPath, const std::string& key, const Hooks& hooks = {});
+    /// Uploads the file to objectKey(key), with `metadata` stored as x-amz-meta-<name> (names
+    /// of a-z 0-9 -, printable ASCII values, 2 KiB in all). Throws S3Error (a TransferFailed)
+    /// with S3's reason, TransferCancelled when hooks.cancelled() turned true,
+    /// std::invalid_argument for a bad key or metadata.
+    S3Object upload(const std::filesystem::path& localPath, const std::string& key, const Hooks& hooks = {},
+                    const std::map<std::string, std::string>& metadata = {});
 
     /// The object at objectKey(key), or nullopt when there is none (HEAD). For dedupe.
     std::optional<S3Object> head(const std::string& key) const;
@@ -94,8 +101,11 @@ public:
 
 private:
     std::string confined(const std::string& key, bool allowEmpty, bool allowTrailingSlash) const;
-    S3Object putSingle(int fd, std::uint64_t size, const std::string& fullKey, const Hooks& hooks);
-    S3Object putMultipart(int fd, std::uint64_t size, const std::string& fullKey, const Hooks& hooks);
+    using Headers = std::vector<std::pair<std::string, std::string>>;
+    S3Object putSingle(int fd, std::uint64_t size, const std::string& fullKey, const Headers& metadata,
+                       const Hooks& hooks);
+    S3Object putMultipart(int fd, std::uint64_t size, const std::string& fullKey, const Headers& metadata,
+                          const Hooks& hooks);
     std::optional<S3Object> headFull(const std::string& fullKey) const;
 
     std::string _prefix;

@@ -91,6 +91,11 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(data.size()), last.bytesDone);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(data.size()), last.totalBytes);
         CPPUNIT_ASSERT_EQUAL(std::string("s3://models/comfyui/checkpoints/small.bin"), uploader.location(object));
+        CPPUNIT_ASSERT(object.metadata.empty());
+        CPPUNIT_ASSERT_THROW(uploader.upload(path, "m.bin", {}, {{"Bad Name", "x"}}), std::invalid_argument);
+        CPPUNIT_ASSERT_THROW(uploader.upload(path, "m.bin", {}, {{"sha256", "a\r\nx-amz-acl: public"}}),
+                             std::invalid_argument);
+        CPPUNIT_ASSERT(!uploader.exists("m.bin"));
         CPPUNIT_ASSERT(data == read(object.key));
     }
 
@@ -101,7 +106,8 @@ public:
         S3Uploader uploader(settings("comfyui", 5));
         std::vector<TransferProgress> reports;
         const S3Object object =
-            uploader.upload(path, "loras/large.bin", {[&](const TransferProgress& p) { reports.push_back(p); }, {}});
+            uploader.upload(path, "loras/large.bin", {[&](const TransferProgress& p) { reports.push_back(p); }, {}},
+                            {{"sha256", sha256(data)}});
 
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(data.size()), object.size);
         CPPUNIT_ASSERT(!object.etag.empty());
@@ -119,9 +125,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(data.size()), reports.back().bytesDone);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(data.size()), reports.back().totalBytes);
 
+        // The SHA-256 travels as metadata, so a later download of the same file can be deduplicated.
         const auto head = uploader.head("loras/large.bin");
         CPPUNIT_ASSERT(head.has_value());
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(data.size()), head->size);
+        CPPUNIT_ASSERT_EQUAL(sha256(data), head->metadata.at("sha256"));
+        CPPUNIT_ASSERT_EQUAL(sha256(data), object.metadata.at("sha256"));
     }
 
     void wrongAccessKeyIsAClearError()
