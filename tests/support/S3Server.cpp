@@ -5,6 +5,9 @@
 #include <Poco/File.h>
 #include <Poco/Path.h>
 
+#include <poll.h>
+
+#include <chrono>
 #include <stdexcept>
 
 namespace comfygate::test {
@@ -29,16 +32,24 @@ S3Server::S3Server(std::string bucket) : _bucket(std::move(bucket))
     Poco::Process::Env env{{"NODE_PATH", modules}};
     _process = std::make_unique<Poco::ProcessHandle>(
         Poco::Process::launch(node.toString(), args, _dir.path(), nullptr, &_output, &_output, env));
-    _stream = std::make_unique<Poco::PipeInputStream>(_output);
 
+    // Read its output until it names its port; a server that neither starts nor dies within
+    // the deadline must not hang the suite.
     std::string output;
-    std::string line;
-    while (std::getline(*_stream, line)) {
-        output += line + "\n";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd ready{_output.readHandle(), POLLIN, 0};
+        if (::poll(&ready, 1, 200) <= 0)
+            continue;
+        char buffer[512];
+        const int got = _output.readBytes(buffer, sizeof buffer);
+        if (got <= 0)
+            break; // exited
+        output.append(buffer, std::size_t(got));
         const std::string marker = "listening on 127.0.0.1:";
-        const auto at = line.find(marker);
-        if (at != std::string::npos) {
-            _port = unsigned(std::stoul(line.substr(at + marker.size())));
+        const auto at = output.find(marker);
+        if (at != std::string::npos && output.find('\n', at) != std::string::npos) {
+            _port = unsigned(std::stoul(output.substr(at + marker.size())));
             return;
         }
     }

@@ -3,7 +3,6 @@
 #include "TempDir.h"
 
 #include <Poco/Pipe.h>
-#include <Poco/PipeStream.h>
 #include <Poco/Process.h>
 
 #include <memory>
@@ -41,9 +40,8 @@ public:
 private:
     TempDir _dir;
     std::string _bucket;
-    Poco::Pipe _output;
+    Poco::Pipe _output; // kept open while the server runs: it may still write
     std::unique_ptr<Poco::ProcessHandle> _process;
-    std::unique_ptr<Poco::PipeInputStream> _stream; // kept open: the server may still write
     unsigned _port = 0;
 };
 
