@@ -90,6 +90,7 @@ async function main() {
     directory,
     silent: true,
     vhostBuckets: false,
+    serviceEndpoint: 'localhost', // virtual-hosted style: <bucket>.s3.localhost (curl resolves *.localhost to loopback)
     configureBuckets: [{ name: bucket, configs: [] }],
   });
 
@@ -141,7 +142,7 @@ async function main() {
     }
     if (ctx.method === 'DELETE' && 'uploadId' in ctx.query) {
       const uploadId = String(ctx.query.uploadId);
-      const uploadDir = path.join(server.store.getResourcePath(ctx.path.split('/')[1], undefined, 'uploads'), uploadId);
+      const uploadDir = path.join(server.store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
       if (!/^[0-9a-f]{32}$/.test(uploadId) || !fs.existsSync(uploadDir)) {
         ctx.status = 404;
         ctx.type = 'application/xml';

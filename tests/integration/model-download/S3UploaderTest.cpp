@@ -68,6 +68,7 @@ class S3UploaderTest : public CppUnit::TestFixture
     CPPUNIT_TEST(keysAreConfinedUnderThePrefix);
     CPPUNIT_TEST(unusualKeysAreEncodedAndSigned);
     CPPUNIT_TEST(headAndListSeeOnlyThePrefix);
+    CPPUNIT_TEST(virtualHostedStyleAddressesTheBucketByHost);
     CPPUNIT_TEST(settingsComeFromConfigurationAndEnvironment);
     CPPUNIT_TEST_SUITE_END();
 
@@ -289,6 +290,20 @@ public:
         CPPUNIT_ASSERT(!alice.exists("checkpoints/three.bin"));
         CPPUNIT_ASSERT(bob.exists("checkpoints/three.bin"));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(20), alice.head("loras/two.bin")->size);
+    }
+
+    void virtualHostedStyleAddressesTheBucketByHost()
+    {
+        const std::string data = content(6 * MiB, 14);
+        const std::string path = _dir.write("v.bin", data);
+        auto hosted = settings("vhost", 5);
+        hosted.endpoint = "http://s3.localhost:" + std::to_string(_s3->port()); // models.s3.localhost
+        hosted.pathStyle = false;
+        S3Uploader uploader(hosted);
+        const S3Object object = uploader.upload(path, "v.bin");
+        CPPUNIT_ASSERT_EQUAL(std::string("vhost/v.bin"), object.key);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), uploader.list().size());
+        CPPUNIT_ASSERT_EQUAL(sha256(data), sha256(read(object.key)));
     }
 
     void settingsComeFromConfigurationAndEnvironment()
