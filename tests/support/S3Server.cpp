@@ -1,5 +1,7 @@
 #include "S3Server.h"
 
+#include "HttpTestClient.h"
+
 #include <Poco/DirectoryIterator.h>
 #include <Poco/Environment.h>
 #include <Poco/File.h>
@@ -65,6 +67,13 @@ S3Server::~S3Server()
         _process->wait();
     } catch (...) {
     }
+}
+
+void S3Server::reset() const
+{
+    const auto result = HttpTestClient(_port).request("POST", "/__reset");
+    if (result.status != 204)
+        throw std::runtime_error("the S3 test server did not reset: HTTP " + std::to_string(result.status));
 }
 
 int S3Server::pendingMultipartUploads() const

@@ -13,7 +13,8 @@ namespace comfygate::test {
 /// A real S3-compatible server on loopback for one test: s3rver (npm, installed by
 /// `scripts/dev deps` into <build>/s3rver) run by tests/fakes/s3/server.js, which adds SigV4
 /// signature checks and AbortMultipartUpload to it. Listens on a free port of 127.0.0.1,
-/// stores into a temp dir, has one bucket and one key pair; killed on destruction.
+/// stores into a temp dir, has one bucket and one key pair; killed on destruction (and exits
+/// by itself when the test process is gone).
 /// Objects can be read back anonymously: GET /<bucket>/<key>.
 class S3Server
 {
@@ -32,6 +33,10 @@ public:
     const std::string& bucket() const { return _bucket; }
     std::string accessKeyId() const { return "COMFYGATETESTKEY"; }
     std::string secretAccessKey() const { return "test/Secret+Key/0123456789abcdefghij"; }
+
+    /// Empties the bucket and clears the fault switch and request counters of server.js, so
+    /// that one server can serve a whole suite.
+    void reset() const;
 
     /// Multipart uploads started and neither completed nor aborted (s3rver keeps each in a
     /// directory of <store>/<bucket>/._S3rver_uploads).

@@ -8,6 +8,9 @@
 //   POST /__faults?method=PUT&query=partNumber%3D2&status=503&count=2 makes the next two PUTs
 //   whose query contains "partNumber=2" answer 503 (an S3 <Error> body); GET /__faults
 //   answers {"remaining":N}; count=-1 fails for ever.
+// POST /__reset empties the store (the bucket stays), the counters and the fault switch, so one
+// server can serve a whole suite. The server exits by itself when the process that started
+// it is gone (a crashed test leaves no server behind).
 // GET /__requests answers how many requests each operation saw, e.g. {"PUT partNumber":3}
 // (method, then the first of uploads/uploadId/partNumber/list-type in the query, if any).
 //
@@ -97,6 +100,14 @@ async function main() {
   let fault = { remaining: 0 };
   const requests = {};
   server.middleware.unshift(async (ctx, next) => {
+    if (ctx.path === '/__reset' && ctx.method === 'POST') {
+      server.store.reset();
+      await server.store.putBucket(bucket);
+      fault = { remaining: 0 };
+      for (const operation of Object.keys(requests)) delete requests[operation];
+      ctx.status = 204;
+      return;
+    }
     if (ctx.path === '/__requests') {
       ctx.type = 'application/json';
       ctx.body = JSON.stringify(requests);
@@ -155,6 +166,15 @@ async function main() {
     }
     return next();
   });
+
+  const parent = process.ppid;
+  setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch (error) {
+      process.exit(0);
+    }
+  }, 1000).unref();
 
   const { address, port } = await server.run();
   console.log(`listening on ${address}:${port}`);

@@ -73,8 +73,13 @@ class S3UploaderTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void setUp() override { _s3 = std::make_unique<S3Server>(); }
-    void tearDown() override { _s3.reset(); }
+    // One server for the suite (starting Node.js costs about a second), emptied before each test.
+    void setUp() override
+    {
+        static S3Server server;
+        _s3 = &server;
+        _s3->reset();
+    }
 
     void smallFileGoesUpInOnePut()
     {
@@ -376,7 +381,7 @@ private:
     Poco::JSON::Object::Ptr requestCounts() const { return HttpTestClient(_s3->port()).get("/__requests").json(); }
 
     TempDir _dir;
-    std::unique_ptr<S3Server> _s3;
+    S3Server* _s3 = nullptr;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(S3UploaderTest);
