@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace comfygate::fakes {
@@ -9,6 +10,12 @@ namespace comfygate::fakes {
 /// A CivitAI model (`GET /api/v1/models/{id}`).
 struct CivitaiModel
 {
+    CivitaiModel() = default;
+    CivitaiModel(int id, std::string name, std::string type = "Checkpoint", std::string mode = {})
+        : id(id), name(std::move(name)), type(std::move(type)), mode(std::move(mode))
+    {
+    }
+
     int id = 0;
     std::string name;
     std::string type = "Checkpoint"; ///< Checkpoint, LORA, TextualInversion, VAE, ...
@@ -23,6 +30,14 @@ struct CivitaiModel
 /// One file of a version; the bytes come from the fixture file `fileKey`.
 struct CivitaiFile
 {
+    CivitaiFile() = default;
+    CivitaiFile(int id, std::string fileKey, std::string type = "Model", std::string format = "SafeTensor",
+                std::string size = "pruned", std::string fp = "fp16", std::string name = {})
+        : id(id), fileKey(std::move(fileKey)), type(std::move(type)), format(std::move(format)), size(std::move(size)),
+          fp(std::move(fp)), name(std::move(name))
+    {
+    }
+
     int id = 0;
     std::string fileKey;
     std::string type = "Model";        ///< Model, Pruned Model, VAE, Training Data, Config, ...

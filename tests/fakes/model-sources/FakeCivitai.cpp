@@ -449,13 +449,13 @@ Object::Ptr FakeCivitai::generationJson(const CivitaiImage& image) const
         meta->set("seed", image.seed);
         meta->set("clipSkip", image.clipSkip);
         meta->set("Size", "512x512");
-        meta->set("resources", new Array);
+        meta->set("resources", Array::Ptr(new Array));
         meta->set("civitaiResources", civitaiResources);
         json->set("meta", meta);
     }
     json->set("resources", resources);
-    json->set("tools", new Array);
-    json->set("techniques", new Array);
+    json->set("tools", Array::Ptr(new Array));
+    json->set("techniques", Array::Ptr(new Array));
     json->set("external", Poco::Dynamic::Var());
     json->set("canRemix", true);
     json->set("remixOfId", Poco::Dynamic::Var());
@@ -744,11 +744,13 @@ std::string FakeCivitai::signedStorageUrl(const std::string& fileKey, const std:
     const std::string date = Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y%m%dT%H%M%SZ");
     const std::string expires = "86400";
     const std::string disposition = "attachment; filename=\"" + fileName + "\"";
+    const std::string credential = "FAKER2KEY" + signer().nextUrlId();
     const std::string path = "/r2/" + fileKey;
-    const std::string signature = signer().sign(path + "\n" + date + "\n" + expires + "\n" + disposition);
+    const std::string signature =
+        signer().sign(path + "\n" + credential + "\n" + date + "\n" + expires + "\n" + disposition);
     std::string encodedKey;
     Poco::URI::encode(fileKey, "/?#%", encodedKey);
-    return storageUrl() + "/r2/" + encodedKey + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=" + expires +
+    return storageUrl() + "/r2/" + encodedKey + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + credential + "&X-Amz-Expires=" + expires +
            "&X-Amz-Date=" + date + "&X-Amz-Signature=" + signature +
            "&response-content-disposition=" + encode(disposition);
 }
@@ -882,7 +884,9 @@ void FakeCivitai::handleStorage(FakeExchange& exchange)
     const std::string expires = exchange.query("X-Amz-Expires").value_or("");
     const std::string disposition = exchange.query("response-content-disposition").value_or("");
     const std::string signature = exchange.query("X-Amz-Signature").value_or("");
-    if (!signer().verify("/r2/" + key + "\n" + date + "\n" + expires + "\n" + disposition, signature))
+    const std::string credential = exchange.query("X-Amz-Credential").value_or("");
+    if (!signer().verify("/r2/" + key + "\n" + credential + "\n" + date + "\n" + expires + "\n" + disposition,
+                         signature))
         return exchange.send(403, "application/xml",
                              xmlError("AccessDenied", "The request signature we calculated does not match"));
     const Fault fault = faults().effective(service(), "civitai.storage", key);

@@ -153,9 +153,18 @@ void FakeExchange::sendFileBytes(const FixtureFile& file, std::uint64_t first, s
                                  const Fault& fault)
 {
     const std::uint64_t declared = fault.badContentLength.value_or(length);
-    const std::uint64_t limit = std::min(length, fault.truncateAfter.value_or(length));
+    // truncate_after and stall_after are file offsets: a response that starts before the
+    // offset breaks there, a resumed one that starts at or after it goes through
+    // (offset 0 breaks every response that starts at 0).
+    std::uint64_t limit = length;
+    auto breaksHere = [&](const std::optional<std::uint64_t>& offset) {
+        return offset && (*offset > first || *offset == 0) && *offset >= first && *offset < first + length;
+    };
+    if (breaksHere(fault.truncateAfter)) limit = *fault.truncateAfter - first;
+    const bool stallHere = breaksHere(fault.stallAfter);
+    const std::uint64_t stallAt = stallHere ? *fault.stallAfter - first : 0;
     // A response that lies about its length cannot leave the connection reusable.
-    if (fault.badContentLength || fault.truncateAfter) _response.setKeepAlive(false);
+    if (fault.badContentLength || limit < length) _response.setKeepAlive(false);
     _response.setContentLength64(declared);
     record(_response.getStatus());
     std::ostream& out = _response.send();
@@ -167,17 +176,17 @@ void FakeExchange::sendFileBytes(const FixtureFile& file, std::uint64_t first, s
         throttle ? static_cast<std::size_t>(std::clamp<std::uint64_t>(throttle / 20, 1, 65536)) : 65536;
     std::vector<char> chunk(chunkSize);
     const auto started = std::chrono::steady_clock::now();
-    bool stalled = false;
+    bool stalled = !stallHere;
     std::uint64_t sent = 0;
     try {
         while (sent < limit) {
-            if (fault.stallAfter && !stalled && sent >= *fault.stallAfter) {
+            if (!stalled && sent >= stallAt) {
                 stalled = true;
                 out.flush();
                 if (!_stop.sleepFor(std::chrono::milliseconds(fault.stallMs.value_or(0)))) break;
             }
             std::uint64_t want = std::min<std::uint64_t>(chunkSize, limit - sent);
-            if (fault.stallAfter && !stalled) want = std::min(want, *fault.stallAfter - sent);
+            if (!stalled) want = std::min(want, stallAt - sent);
             const std::size_t n = static_cast<std::size_t>(want);
             file.read(first + sent, chunk.data(), n);
             if (fault.corruptAt && *fault.corruptAt >= first + sent && *fault.corruptAt < first + sent + n)

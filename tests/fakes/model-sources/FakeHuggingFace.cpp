@@ -525,12 +525,13 @@ std::string FakeHuggingFace::signedCdnUrl(const FixtureFile& fixture, const std:
 {
     const std::string expires = std::to_string(std::time(nullptr) + 3600);
     const std::string contentDisposition = "inline; filename=\"" + fileName + "\"";
+    const std::string keyPair = "K" + signer().nextUrlId();
     const std::string path = "/lfs/" + fixture.hashes().sha256;
-    const std::string signature = signer().sign(path + "\n" + expires + "\n" + contentDisposition);
+    const std::string signature = signer().sign(path + "\n" + keyPair + "\n" + expires + "\n" + contentDisposition);
     std::string encodedDisposition;
     Poco::URI::encode(contentDisposition, "!#$&'()*+,/:;=?@[]\" %", encodedDisposition);
     return storageUrl() + path + "?Expires=" + expires + "&Signature=" + signature +
-           "&Key-Pair-Id=FAKEKEYPAIR&response-content-disposition=" + encodedDisposition;
+           "&Key-Pair-Id=" + keyPair + "&response-content-disposition=" + encodedDisposition;
 }
 
 void FakeHuggingFace::handleStorage(FakeExchange& exchange)
@@ -557,7 +558,8 @@ void FakeHuggingFace::handleStorage(FakeExchange& exchange)
                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>" + message +
                           "</Message></Error>");
     };
-    if (!signer().verify("/lfs/" + sha + "\n" + expires + "\n" + contentDisposition, signature))
+    const std::string keyPair = exchange.query("Key-Pair-Id").value_or("");
+    if (!signer().verify("/lfs/" + sha + "\n" + keyPair + "\n" + expires + "\n" + contentDisposition, signature))
         return accessDenied("Invalid signature");
     std::shared_ptr<const FixtureFile> fixture;
     {

@@ -13,6 +13,7 @@
 #include <Poco/ThreadPool.h>
 
 #include <stdexcept>
+#include <thread>
 
 namespace comfygate::fakes {
 
@@ -106,8 +107,10 @@ void FakeModelSource::stop()
 {
     if (!_apiServer) return;
     _stop.stop();
+    // Each Poco server needs up to a poll interval to notice; stop both at once.
+    std::thread storage([this] { _storageServer->stopAll(true); });
     _apiServer->stopAll(true);
-    _storageServer->stopAll(true);
+    storage.join();
     _threads->joinAll();
     _apiServer.reset();
     _storageServer.reset();

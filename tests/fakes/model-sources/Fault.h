@@ -19,8 +19,8 @@ struct Fault
     std::optional<int> failStatus;             ///< ...with this status (default 503)
     std::optional<int> retryAfter;             ///< seconds, sent as Retry-After on those failures
     std::optional<int> ratelimitReset;         ///< seconds, HF `RateLimit: "resolvers";r=0;t=N`
-    std::optional<std::uint64_t> truncateAfter; ///< body bytes sent before the socket is closed
-    std::optional<std::uint64_t> stallAfter;   ///< body bytes sent before pausing...
+    std::optional<std::uint64_t> truncateAfter; ///< file offset where the socket is closed (a resume past it succeeds)
+    std::optional<std::uint64_t> stallAfter;   ///< file offset where sending pauses...
     std::optional<int> stallMs;                ///< ...this long (socket kept open), then the rest
     std::optional<std::uint64_t> throttleBps;  ///< body bytes per second
     std::optional<bool> ignoreRange;           ///< answer Range requests with 200 and the full body

@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace comfygate::fakes {
@@ -17,6 +18,9 @@ struct HfEntry
 
 struct HfCommit
 {
+    HfCommit() = default;
+    HfCommit(std::string sha, std::vector<HfEntry> files) : sha(std::move(sha)), files(std::move(files)) {}
+
     std::string sha; ///< 40 hex
     std::vector<HfEntry> files;
     std::string title = "Upload folder using huggingface_hub";

@@ -31,6 +31,11 @@ std::string UrlSigner::hmac(const std::string& canonical) const
     return hex;
 }
 
+std::string UrlSigner::nextUrlId()
+{
+    return std::to_string(_nextId++);
+}
+
 std::string UrlSigner::sign(const std::string& canonical)
 {
     std::string signature = hmac(canonical);
