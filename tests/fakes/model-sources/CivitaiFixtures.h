@@ -44,7 +44,7 @@ struct CivitaiFile
     std::string format = "SafeTensor"; ///< SafeTensor, PickleTensor, GGUF, Diffusers, ...
     std::string size = "pruned";       ///< full | pruned
     std::string fp = "fp16";
-    std::string name;                  ///< overrides the fixture file's name when set
+    std::string name; ///< overrides the fixture file's name when set
 };
 
 /// A CivitAI model version (`GET /api/v1/model-versions/{id}`) and its download rules.
@@ -55,10 +55,10 @@ struct CivitaiVersion
     std::string name = "v1.0";
     std::string baseModel = "SD 1.5";
     std::string status = "Published";
-    std::string availability = "Public"; ///< Public | Unsearchable | Private | EarlyAccess
+    std::string availability = "Public";   ///< Public | Unsearchable | Private | EarlyAccess
     std::string usageControl = "Download"; ///< anything else is generation-only
-    bool requireAuth = false;            ///< the creator requires a signed-in download
-    std::string earlyAccessEndsAt;       ///< ISO time; early access while in the future
+    bool requireAuth = false;              ///< the creator requires a signed-in download
+    std::string earlyAccessEndsAt;         ///< ISO time; early access while in the future
     std::string publishedAt = "2026-01-01T00:00:00.000Z";
     std::vector<std::string> trainedWords;
     std::vector<CivitaiFile> files;

@@ -45,7 +45,8 @@ void RequestLog::finish(LogEntry entry)
 {
     std::lock_guard lock(_mutex);
     for (auto& stored : _entries) {
-        if (stored.seq != entry.seq || stored.complete) continue;
+        if (stored.seq != entry.seq || stored.complete)
+            continue;
         entry.complete = true;
         stored = std::move(entry);
         --_pending;
@@ -65,7 +66,8 @@ std::vector<LogEntry> RequestLog::entries(const std::function<bool(const LogEntr
 {
     std::vector<LogEntry> matching;
     for (auto& entry : entries())
-        if (predicate(entry)) matching.push_back(std::move(entry));
+        if (predicate(entry))
+            matching.push_back(std::move(entry));
     return matching;
 }
 
@@ -78,7 +80,8 @@ void RequestLog::clear()
 std::string RequestLog::jsonLines() const
 {
     std::string lines;
-    for (const auto& entry : entries()) lines += entry.toJsonLine() + "\n";
+    for (const auto& entry : entries())
+        lines += entry.toJsonLine() + "\n";
     return lines;
 }
 

@@ -57,15 +57,19 @@ Reply fetch(const std::string& url, const std::map<std::string, std::string>& he
     session.setTimeout(Poco::Timespan(5, 0), Poco::Timespan(5, 0),
                        Poco::Timespan(static_cast<long>(receiveTimeout.count()) * 1000));
     Poco::Net::HTTPRequest request(method, uri.getPathEtc(), Poco::Net::HTTPMessage::HTTP_1_1);
-    for (const auto& [name, value] : headers) request.set(name, value);
-    if (!body.empty()) request.setContentLength(static_cast<std::streamsize>(body.size()));
+    for (const auto& [name, value] : headers)
+        request.set(name, value);
+    if (!body.empty())
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
     session.sendRequest(request) << body;
     Poco::Net::HTTPResponse response;
     std::istream& in = session.receiveResponse(response);
     Reply reply;
     reply.status = static_cast<int>(response.getStatus());
-    for (const auto& [name, value] : response) reply.headers[Poco::toLower(name)] = value;
-    if (method == "HEAD") return reply;
+    for (const auto& [name, value] : response)
+        reply.headers[Poco::toLower(name)] = value;
+    if (method == "HEAD")
+        return reply;
     // Straight from the stream buffer: istream would turn a receive timeout into badbit and
     // drop what the last read had already copied. An early close by the server is just EOF.
     std::streambuf* buffer = in.rdbuf();
@@ -87,7 +91,8 @@ std::string sha256Hex(const std::string& data)
     unsigned int length = 0;
     EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
     std::ostringstream hex;
-    for (unsigned i = 0; i < length; ++i) hex << std::hex << (digest[i] >> 4) << (digest[i] & 0xF);
+    for (unsigned i = 0; i < length; ++i)
+        hex << std::hex << (digest[i] >> 4) << (digest[i] & 0xF);
     return hex.str();
 }
 
@@ -97,7 +102,8 @@ std::string sha1Hex(const std::string& data)
     unsigned int length = 0;
     EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha1(), nullptr);
     std::ostringstream hex;
-    for (unsigned i = 0; i < length; ++i) hex << std::hex << (digest[i] >> 4) << (digest[i] & 0xF);
+    for (unsigned i = 0; i < length; ++i)
+        hex << std::hex << (digest[i] >> 4) << (digest[i] & 0xF);
     return hex.str();
 }
 
@@ -109,7 +115,8 @@ long residentKiB()
 {
     std::ifstream status("/proc/self/status");
     for (std::string line; std::getline(status, line);)
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+        if (line.rfind("VmRSS:", 0) == 0)
+            return std::stol(line.substr(6));
     return -1;
 }
 
@@ -148,6 +155,7 @@ class FakeModelSourcesTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testHfErrors);
     CPPUNIT_TEST(testHfRenamedRepoAndResolveCache);
     CPPUNIT_TEST(testHfRateLimit);
+    CPPUNIT_TEST(testHfDatasetsDisabledAndRegularFileFaults);
     CPPUNIT_TEST(testHfModelInfo);
     CPPUNIT_TEST(testHfTreePagination);
     CPPUNIT_TEST(testHfCdnSignatureExpiryAndAuthorization);
@@ -262,7 +270,8 @@ public:
         const FixtureFile tensors({"s", "s.safetensors", 4096, 9, ContentKind::Safetensors});
         const std::string bytes = tensors.contentForTests();
         std::uint64_t headerLength = 0;
-        for (int i = 7; i >= 0; --i) headerLength = headerLength << 8 | static_cast<unsigned char>(bytes[i]);
+        for (int i = 7; i >= 0; --i)
+            headerLength = headerLength << 8 | static_cast<unsigned char>(bytes[i]);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), (8 + headerLength) % 8);
         const auto header = Poco::JSON::Parser().parse(bytes.substr(8, headerLength)).extract<Object::Ptr>();
         CPPUNIT_ASSERT(header->has("__metadata__"));
@@ -289,7 +298,8 @@ public:
         const auto json = reply.json();
         CPPUNIT_ASSERT_EQUAL(1001, json->getValue<int>("id"));
         CPPUNIT_ASSERT_EQUAL(100, json->getValue<int>("modelId"));
-        CPPUNIT_ASSERT_EQUAL(std::string("urn:air:sd1:checkpoint:civitai:100@1001"), json->getValue<std::string>("air"));
+        CPPUNIT_ASSERT_EQUAL(std::string("urn:air:sd1:checkpoint:civitai:100@1001"),
+                             json->getValue<std::string>("air"));
         CPPUNIT_ASSERT_EQUAL(std::string("Checkpoint"), json->getObject("model")->getValue<std::string>("type"));
         CPPUNIT_ASSERT_EQUAL(_civitai->downloadUrl(1001), json->getValue<std::string>("downloadUrl"));
         const auto files = json->getArray("files");
@@ -327,7 +337,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, reply.status);
         const auto json = reply.json();
         CPPUNIT_ASSERT_EQUAL(std::string("LORA"), json->getValue<std::string>("type"));
-        CPPUNIT_ASSERT_EQUAL(std::string("fake-creator"), json->getObject("creator")->getValue<std::string>("username"));
+        CPPUNIT_ASSERT_EQUAL(std::string("fake-creator"),
+                             json->getObject("creator")->getValue<std::string>("username"));
         const auto versions = json->getArray("modelVersions");
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), versions->size());
         CPPUNIT_ASSERT(!versions->getObject(0)->has("model"));
@@ -457,9 +468,9 @@ public:
         CPPUNIT_ASSERT(trapped.header("Content-Type").rfind("text/html", 0) == 0);
         CPPUNIT_ASSERT(trapped.body.find("Sign in") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(307, fetch(_civitai->downloadUrl(1001), {{"User-Agent", "comfygate/1"}}).status);
-        CPPUNIT_ASSERT_EQUAL(307, fetch(_civitai->downloadUrl(1001),
-                                        {{"User-Agent", kBrowserUa}, {"Authorization", "Bearer tok-ok"}})
-                                      .status);
+        CPPUNIT_ASSERT_EQUAL(
+            307, fetch(_civitai->downloadUrl(1001), {{"User-Agent", kBrowserUa}, {"Authorization", "Bearer tok-ok"}})
+                     .status);
     }
 
     void testCivitaiFileSelection()
@@ -471,7 +482,8 @@ public:
         };
         CPPUNIT_ASSERT_EQUAL(std::string("/r2/sd15"), locationOf(""));
         CPPUNIT_ASSERT_EQUAL(std::string("/r2/sd15-fp32"), locationOf("?fileId=5002"));
-        CPPUNIT_ASSERT_EQUAL(std::string("/r2/sd15-fp32"), locationOf("?type=Model&format=SafeTensor&size=full&fp=fp32"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/r2/sd15-fp32"),
+                             locationOf("?type=Model&format=SafeTensor&size=full&fp=fp32"));
         CPPUNIT_ASSERT_EQUAL(std::string("/r2/vae"), locationOf("?type=VAE"));
         CPPUNIT_ASSERT_EQUAL(std::string("404"), locationOf("?fp=bf16"));
         CPPUNIT_ASSERT_EQUAL(std::string("404"), locationOf("?type=Config"));
@@ -535,8 +547,9 @@ public:
         CPPUNIT_ASSERT(plain->getArray("items")->getObject(0)->isNull("meta"));
         CPPUNIT_ASSERT_EQUAL(std::string("9002"), plain->getObject("metadata")->getValue<std::string>("nextCursor"));
         const auto withMeta = fetch(images + "?imageId=9001&withMeta=true").json();
-        CPPUNIT_ASSERT_EQUAL(image.prompt, withMeta->getArray("items")->getObject(0)->getObject("meta")->getValue<std::string>(
-                                               "prompt"));
+        CPPUNIT_ASSERT_EQUAL(
+            image.prompt,
+            withMeta->getArray("items")->getObject(0)->getObject("meta")->getValue<std::string>("prompt"));
         CPPUNIT_ASSERT_EQUAL(429, fetch(images + "?page=11&limit=100").status);
         CPPUNIT_ASSERT_EQUAL(400, fetch(images + "?limit=500").status);
 
@@ -683,7 +696,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(content.size(), reply.body.size());
         CPPUNIT_ASSERT(sha256Hex(reply.body) != _civitai->sha256("sd15"));
         std::size_t differences = 0;
-        for (std::size_t i = 0; i < content.size(); ++i) differences += content[i] != reply.body[i];
+        for (std::size_t i = 0; i < content.size(); ++i)
+            differences += content[i] != reply.body[i];
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), differences);
         CPPUNIT_ASSERT(content[4242] != reply.body[4242]);
         // A range that does not cover the offset is clean.
@@ -786,9 +800,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("bytes=0-"), entries[1]->getValue<std::string>("range"));
         CPPUNIT_ASSERT(log.body.find("Bearer x") == std::string::npos);
 
-        CPPUNIT_ASSERT_EQUAL(400, fetch(_civitai->apiUrl() + "/__faults", {}, "POST", R"({"target":"x","nope":1})").status);
-        CPPUNIT_ASSERT_EQUAL(400, fetch(_civitai->apiUrl() + "/__faults", {}, "POST", R"({"target":"x","fail_first_n":"2"})").status);
-        fetch(_civitai->apiUrl() + "/__faults", {}, "POST", R"({"target":"civitai.me","fail_first_n":3,"fail_status":502})");
+        CPPUNIT_ASSERT_EQUAL(400,
+                             fetch(_civitai->apiUrl() + "/__faults", {}, "POST", R"({"target":"x","nope":1})").status);
+        CPPUNIT_ASSERT_EQUAL(
+            400, fetch(_civitai->apiUrl() + "/__faults", {}, "POST", R"({"target":"x","fail_first_n":"2"})").status);
+        fetch(_civitai->apiUrl() + "/__faults", {}, "POST",
+              R"({"target":"civitai.me","fail_first_n":3,"fail_status":502})");
         CPPUNIT_ASSERT_EQUAL(502, fetch(_civitai->apiUrl() + "/api/v1/me").status);
         const auto faults = fetch(_civitai->apiUrl() + "/__faults").json();
         CPPUNIT_ASSERT_EQUAL(2, faults->getObject("civitai.me")->getValue<int>("failures_left"));
@@ -802,11 +819,15 @@ public:
                 {"id": 4001, "files": [{"id": 7001, "file_key": "extra", "type": "Model", "format": "PickleTensor"}]}]}]}})");
         CPPUNIT_ASSERT_EQUAL(204, loaded.status);
         const auto version = fetch(_civitai->apiUrl() + "/api/v1/model-versions/4001").json();
-        CPPUNIT_ASSERT_EQUAL(Poco::toUpper(_civitai->sha256("extra")),
-                             version->getArray("files")->getObject(0)->getObject("hashes")->getValue<std::string>("SHA256"));
-        CPPUNIT_ASSERT_EQUAL(400, fetch(_civitai->apiUrl() + "/__fixture", {}, "POST",
-                                        R"({"civitai": {"models": [{"id": 401, "versions": [{"id": 4002, "files": [{"id": 1, "file_key": "missing"}]}]}]}})")
-                                      .status);
+        CPPUNIT_ASSERT_EQUAL(
+            Poco::toUpper(_civitai->sha256("extra")),
+            version->getArray("files")->getObject(0)->getObject("hashes")->getValue<std::string>("SHA256"));
+        CPPUNIT_ASSERT_EQUAL(
+            400,
+            fetch(
+                _civitai->apiUrl() + "/__fixture", {}, "POST",
+                R"({"civitai": {"models": [{"id": 401, "versions": [{"id": 4002, "files": [{"id": 1, "file_key": "missing"}]}]}]}})")
+                .status);
     }
 
     // ---------------------------------------------------------------- Hugging Face
@@ -838,7 +859,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(304, fetch(url, {{"If-None-Match", head.header("X-Linked-Etag")}}, "HEAD").status);
         const auto cdn = _hf->log([](const LogEntry& e) { return e.listener == "cdn"; });
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), cdn.size());
-        for (const auto& entry : cdn) CPPUNIT_ASSERT(!entry.authorization);
+        for (const auto& entry : cdn)
+            CPPUNIT_ASSERT(!entry.authorization);
     }
 
     void testHfRegularFileAndRevalidation()
@@ -873,18 +895,21 @@ public:
         auto resolve = [&](const std::string& repo, const std::string& rev, const std::string& path,
                            const std::string& token = {}) {
             std::map<std::string, std::string> headers;
-            if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+            if (!token.empty())
+                headers["Authorization"] = "Bearer " + token;
             return fetch(_hf->resolveUrl(repo, rev, path), headers, "HEAD");
         };
         const Reply unknown = resolve("org/nothing", "main", "x");
         CPPUNIT_ASSERT_EQUAL(401, unknown.status);
         CPPUNIT_ASSERT_EQUAL(std::string("RepoNotFound"), unknown.header("X-Error-Code"));
         CPPUNIT_ASSERT_EQUAL(401, resolve("org/private", "main", "model.safetensors").status);
-        CPPUNIT_ASSERT_EQUAL(std::string("RepoNotFound"), resolve("org/private", "main", "model.safetensors", "tok-ok").header("X-Error-Code"));
+        CPPUNIT_ASSERT_EQUAL(std::string("RepoNotFound"),
+                             resolve("org/private", "main", "model.safetensors", "tok-ok").header("X-Error-Code"));
         CPPUNIT_ASSERT_EQUAL(302, resolve("org/private", "main", "model.safetensors", "tok-gate").status);
         const Reply invalid = resolve("org/model", "main", "config.json", "hf_invalid");
         CPPUNIT_ASSERT_EQUAL(401, invalid.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("Invalid credentials in Authorization header"), invalid.header("X-Error-Message"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid credentials in Authorization header"),
+                             invalid.header("X-Error-Message"));
 
         const Reply anonymous = resolve("org/gated", "main", "model.safetensors");
         CPPUNIT_ASSERT_EQUAL(401, anonymous.status);
@@ -919,13 +944,15 @@ public:
         const Reply cached = fetch(_hf->resolveUrl("org/model", "main", "config.json"), {}, "HEAD");
         CPPUNIT_ASSERT_EQUAL(307, cached.status);
         const std::string location = cached.header("Location");
-        CPPUNIT_ASSERT(location.rfind("/api/resolve-cache/models/org/model/" + kCommitMain + "/config.json?etag=", 0) == 0);
+        CPPUNIT_ASSERT(location.rfind("/api/resolve-cache/models/org/model/" + kCommitMain + "/config.json?etag=", 0) ==
+                       0);
         const Reply body = fetch(_hf->apiUrl() + location);
         CPPUNIT_ASSERT_EQUAL(200, body.status);
         CPPUNIT_ASSERT_EQUAL(_hf->content("config"), body.body);
         CPPUNIT_ASSERT_EQUAL(kCommitMain, body.header("X-Repo-Commit"));
         // LFS files still go to the CDN.
-        CPPUNIT_ASSERT_EQUAL(302, fetch(_hf->resolveUrl("org/model", "main", "unet/model.safetensors"), {}, "HEAD").status);
+        CPPUNIT_ASSERT_EQUAL(302,
+                             fetch(_hf->resolveUrl("org/model", "main", "unet/model.safetensors"), {}, "HEAD").status);
     }
 
     void testHfRateLimit()
@@ -940,6 +967,40 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("\"resolvers\";r=0;t=7"), reply.header("RateLimit"));
         CPPUNIT_ASSERT(reply.header("RateLimit-Policy").find("w=300") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(200, fetch(_hf->resolveUrl("org/model", "main", "config.json")).status);
+    }
+
+    void testHfDatasetsDisabledAndRegularFileFaults()
+    {
+        HfRepo dataset;
+        dataset.id = "org/data";
+        dataset.type = "dataset";
+        dataset.revisions = {{"main", kCommitMain}};
+        dataset.commits = {{kCommitMain, {{"train/part-0.json", "config", std::nullopt}}}};
+        _hf->addRepo(dataset);
+        HfRepo disabled = dataset;
+        disabled.id = "org/disabled";
+        disabled.type = "model";
+        disabled.disabled = true;
+        _hf->addRepo(disabled);
+
+        const Reply data = fetch(_hf->apiUrl() + "/datasets/org/data/resolve/main/train/part-0.json");
+        CPPUNIT_ASSERT_EQUAL(200, data.status);
+        CPPUNIT_ASSERT_EQUAL(_hf->content("config"), data.body);
+        CPPUNIT_ASSERT_EQUAL(401, fetch(_hf->resolveUrl("org/data", "main", "train/part-0.json")).status);
+        CPPUNIT_ASSERT_EQUAL(200, fetch(_hf->apiUrl() + "/api/datasets/org/data").status);
+        const Reply off = fetch(_hf->resolveUrl("org/disabled", "main", "train/part-0.json"));
+        CPPUNIT_ASSERT_EQUAL(403, off.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("Access to this resource is disabled."), off.header("X-Error-Message"));
+
+        const std::string url = _hf->resolveUrl("org/model", "main", "README.md");
+        const Reply part = fetch(url, {{"Range", "bytes=2-"}});
+        CPPUNIT_ASSERT_EQUAL(206, part.status);
+        CPPUNIT_ASSERT_EQUAL(_hf->content("readme").substr(2), part.body);
+        const Reply set = fetch(_hf->apiUrl() + "/__faults", {}, "POST", R"({"target":"readme","truncate_after":3})");
+        CPPUNIT_ASSERT_EQUAL(200, set.status);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), fetch(url).body.size());
+        fetch(_hf->apiUrl() + "/__faults", {}, "POST", R"({"clear_all":true})");
+        CPPUNIT_ASSERT_EQUAL(_hf->content("readme"), fetch(url).body);
     }
 
     void testHfModelInfo()
@@ -957,7 +1018,8 @@ public:
         const auto blobs = fetch(_hf->apiUrl() + "/api/models/org/model?blobs=true").json()->getArray("siblings");
         for (std::size_t i = 0; i < blobs->size(); ++i) {
             const auto sibling = blobs->getObject(static_cast<unsigned>(i));
-            if (sibling->getValue<std::string>("rfilename") != "unet/model.safetensors") continue;
+            if (sibling->getValue<std::string>("rfilename") != "unet/model.safetensors")
+                continue;
             CPPUNIT_ASSERT_EQUAL(400000, sibling->getValue<int>("size"));
             CPPUNIT_ASSERT_EQUAL(_hf->sha256("weights"), sibling->getObject("lfs")->getValue<std::string>("sha256"));
             CPPUNIT_ASSERT(sibling->getObject("lfs")->getValue<int>("pointerSize") > 100);
@@ -992,7 +1054,8 @@ public:
             CPPUNIT_ASSERT_EQUAL(200, page.status);
             const auto items = page.jsonArray();
             CPPUNIT_ASSERT(items->size() <= 2);
-            for (std::size_t i = 0; i < items->size(); ++i) all.push_back(items->getObject(static_cast<unsigned>(i)));
+            for (std::size_t i = 0; i < items->size(); ++i)
+                all.push_back(items->getObject(static_cast<unsigned>(i)));
             next.clear();
             const std::string link = page.header("Link");
             if (!link.empty()) {
@@ -1070,7 +1133,8 @@ public:
         EVP_DigestFinal_ex(digest, out, &length);
         EVP_MD_CTX_free(digest);
         std::ostringstream hex;
-        for (unsigned i = 0; i < length; ++i) hex << std::hex << (out[i] >> 4) << (out[i] & 0xF);
+        for (unsigned i = 0; i < length; ++i)
+            hex << std::hex << (out[i] >> 4) << (out[i] & 0xF);
         const long grown = residentKiB() - before;
         CPPUNIT_ASSERT_EQUAL(200L, response.status);
         CPPUNIT_ASSERT_EQUAL(size, received);
