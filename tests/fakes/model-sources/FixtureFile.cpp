@@ -5,7 +5,9 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -120,9 +122,21 @@ void FixtureFile::read(std::uint64_t offset, char* out, std::size_t length) cons
         while (done < length) {
             const std::uint64_t position = offset + done;
             const std::uint64_t word = splitmix64(base + position / 8);
-            unsigned byteIndex = position % 8;
-            for (; byteIndex < 8 && done < length; ++byteIndex, ++done)
-                out[done] = static_cast<char>((word >> (8 * byteIndex)) & 0xFF);
+            const unsigned skip = static_cast<unsigned>(position % 8);
+            const std::size_t take = std::min<std::size_t>(8 - skip, length - done);
+            if constexpr (std::endian::native == std::endian::little) {
+                if (take == 8) {
+                    std::memcpy(out + done, &word, 8);
+                    done += 8;
+                    continue;
+                }
+            }
+            // Bytes of a word are taken in little-endian order, whatever the host.
+            unsigned char bytes[8];
+            for (unsigned i = 0; i < 8; ++i)
+                bytes[i] = static_cast<unsigned char>(word >> (8 * i));
+            std::memcpy(out + done, bytes + skip, take);
+            done += take;
         }
         return;
     }
