@@ -210,6 +210,9 @@ void FakeExchange::sendFileBytes(const FixtureFile& file, std::uint64_t first, s
                 if (inDeclared < n) {
                     // Beyond the declared length: bypass the length-capped stream.
                     out.flush();
+                    if (!out.good())
+                        break;
+                    _entry.bytesSent = sent + inDeclared;
                     socket.sendBytes(chunk.data() + inDeclared, static_cast<int>(n - inDeclared));
                 }
             } else {

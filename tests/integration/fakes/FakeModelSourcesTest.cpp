@@ -718,7 +718,8 @@ public:
         const Reply longBody = fetch(storageLocation(1001));
         CPPUNIT_ASSERT_EQUAL(std::string("1000"), longBody.header("Content-Length"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1000), longBody.body.size());
-        CPPUNIT_ASSERT_EQUAL(std::uint64_t(300000), _civitai->log().back().bytesSent);
+        // The server goes on writing past the declared length until the client hangs up.
+        CPPUNIT_ASSERT(_civitai->log().back().bytesSent >= 1000);
     }
 
     void testStallAndThrottle()
