@@ -20,6 +20,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -148,6 +149,7 @@ class FakeModelSourcesTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testCorruptAt);
     CPPUNIT_TEST(testBadContentLength);
     CPPUNIT_TEST(testStallAndThrottle);
+    CPPUNIT_TEST(testParallelRanges);
     CPPUNIT_TEST(testFailFirstNWithRetryAfter);
     CPPUNIT_TEST(testControlRoutes);
     CPPUNIT_TEST(testHfLfsResolveAndCdn);
@@ -743,6 +745,33 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(100000), throttled.body.size());
         CPPUNIT_ASSERT(elapsed >= std::chrono::milliseconds(450));
         CPPUNIT_ASSERT(elapsed < std::chrono::milliseconds(3000));
+    }
+
+    void testParallelRanges()
+    {
+        const std::string url = storageLocation(1001);
+        _civitai->clearLog();
+        constexpr int workers = 8;
+        constexpr std::uint64_t size = 300000, part = size / workers;
+        std::vector<std::string> parts(workers);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < workers; ++i)
+            threads.emplace_back([&, i] {
+                const std::uint64_t from = i * part, to = i == workers - 1 ? size - 1 : from + part - 1;
+                parts[i] = fetch(url, {{"Range", "bytes=" + std::to_string(from) + "-" + std::to_string(to)}}).body;
+            });
+        for (auto& thread : threads)
+            thread.join();
+        std::string whole;
+        for (const auto& piece : parts)
+            whole += piece;
+        CPPUNIT_ASSERT_EQUAL(_civitai->sha256("sd15"), sha256Hex(whole));
+        std::set<std::string> ranges;
+        for (const auto& entry : _civitai->log()) {
+            CPPUNIT_ASSERT_EQUAL(206, entry.status);
+            ranges.insert(entry.range);
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(workers), ranges.size());
     }
 
     void testFailFirstNWithRetryAfter()
