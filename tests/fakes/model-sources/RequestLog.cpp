@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <chrono>
 #include <sstream>
 
 namespace comfygate::fakes {
@@ -73,7 +74,8 @@ std::vector<LogEntry> RequestLog::entries(const std::function<bool(const LogEntr
 
 void RequestLog::clear()
 {
-    std::lock_guard lock(_mutex);
+    std::unique_lock lock(_mutex);
+    _completed.wait_for(lock, std::chrono::seconds(1), [this] { return _pending == 0; });
     std::erase_if(_entries, [](const LogEntry& entry) { return entry.complete; });
 }
 
