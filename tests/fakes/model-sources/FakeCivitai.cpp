@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -98,6 +97,16 @@ std::string airType(const std::string& modelType)
         return "embedding";
     if (modelType == "LoCon" || modelType == "DoRA")
         return "lycoris";
+    return Poco::toLower(modelType);
+}
+
+/// The `type` of a `meta.civitaiResources[]` entry.
+std::string resourceType(const std::string& modelType)
+{
+    if (modelType == "LORA" || modelType == "LoCon" || modelType == "DoRA")
+        return "lora";
+    if (modelType == "TextualInversion")
+        return "embed";
     return Poco::toLower(modelType);
 }
 
@@ -462,12 +471,12 @@ Object::Ptr FakeCivitai::generationJson(const CivitaiImage& image) const
         else
             item->set("strength", Poco::Dynamic::Var());
         resources->add(item);
-        Object::Ptr short_ = ordered();
-        short_->set("type", airType(model->second.type) == "checkpoint" ? "checkpoint" : airType(model->second.type));
+        Object::Ptr reference = ordered();
+        reference->set("type", resourceType(model->second.type));
         if (resource.strength)
-            short_->set("weight", *resource.strength);
-        short_->set("modelVersionId", version->first);
-        civitaiResources->add(short_);
+            reference->set("weight", *resource.strength);
+        reference->set("modelVersionId", version->first);
+        civitaiResources->add(reference);
     }
     if (!image.hideMeta) {
         Object::Ptr meta = ordered();
