@@ -49,7 +49,7 @@ public:
         _passThrough->registerAll(context.routes());
         const bool separate = config.getBool("comfy.separate_users", true);
         _owners = std::make_unique<PromptOwners>(context.database());
-        _files = std::make_unique<OutputFiles>(context.database(), *_owners, *_upstream, separate);
+        _files = std::make_unique<OutputFiles>(context.database(), *_upstream, separate);
         _tags = std::make_unique<NsfwTags>(context.database());
         _fileCheck = std::make_unique<WorkflowFileCheck>(*_upstream, *_files, separate);
         _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(), *_fileCheck, separate);

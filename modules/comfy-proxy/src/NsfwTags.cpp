@@ -8,7 +8,7 @@ using namespace Poco::Data::Keywords;
 
 namespace comfygate::comfyproxy {
 
-void NsfwTags::mark(const FileRef& file, const Tag& tag, const std::string& taggedBy, std::int64_t now)
+void NsfwTags::mark(const FileRef& file, const Tag& tag, const std::string& taggedBy, std::int64_t taggedAt)
 {
     const int nsfw = tag.isNsfw ? 1 : 0;
     _database.write([&](Poco::Data::Session& session) {
@@ -18,7 +18,7 @@ void NsfwTags::mark(const FileRef& file, const Tag& tag, const std::string& tagg
                        " SET is_nsfw = excluded.is_nsfw, score = excluded.score, label = excluded.label,"
                        " tagged_by = excluded.tagged_by, tagged_at = excluded.tagged_at"),
             bind(file.type), bind(file.subfolder), bind(file.filename), bind(nsfw), bind(tag.score), bind(tag.label),
-            bind(taggedBy), bind(static_cast<Poco::Int64>(now)), now;
+            bind(taggedBy), bind(static_cast<Poco::Int64>(taggedAt)), now;
     });
 }
 

@@ -25,7 +25,7 @@ public:
     explicit NsfwTags(Database& database) : _database(database) {}
 
     /// Sets (or replaces) the verdict for the file.
-    void mark(const FileRef& file, const Tag& tag, const std::string& taggedBy, std::int64_t now);
+    void mark(const FileRef& file, const Tag& tag, const std::string& taggedBy, std::int64_t taggedAt);
     /// The stored verdict, if any.
     std::optional<Tag> find(const FileRef& file);
 

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "FileRef.h"
-#include "PromptOwners.h"
 #include "UpstreamClient.h"
 #include "UserScope.h"
 
@@ -23,14 +22,15 @@ namespace comfygate::comfyproxy {
 ///   writes to the shared temp root), or the user's folder `temp/<user id>/...` (uploads with
 ///   type temp).
 ///
-/// Prompt outputs are learnt from ComfyUI's `/history/{prompt_id}` of the user's prompts and
+/// Prompt outputs are learnt from ComfyUI's `/history/{prompt_id}` of the user's prompts (as
+/// recorded by PromptOwners in `comfy_prompts`) and
 /// remembered in `comfy_prompt_files`; a finished prompt is asked about only once
 /// (`comfy_scanned_prompts`). Users who see everyone (UserScope) may read every file.
 class OutputFiles
 {
 public:
-    OutputFiles(Database& database, PromptOwners& owners, UpstreamClient& upstream, bool separateUsers)
-        : _database(database), _owners(owners), _upstream(upstream), _scope(separateUsers)
+    OutputFiles(Database& database, UpstreamClient& upstream, bool separateUsers)
+        : _database(database), _upstream(upstream), _scope(separateUsers)
     {
     }
 
@@ -53,7 +53,6 @@ private:
     void scanPrompts(const std::string& userId);
 
     Database& _database;
-    PromptOwners& _owners;
     UpstreamClient& _upstream;
     UserScope _scope;
     std::mutex _scanMutex; ///< one scan at a time, so concurrent /view calls do not ask twice

@@ -44,7 +44,7 @@ bool inflate(const std::string& compressed, std::size_t limit, std::string& out)
             if (out.size() > limit)
                 return false;
         }
-        return true;
+        return !inflater.bad(); // istream turns the inflater's exception on corrupt data into badbit
     } catch (...) {
         return false;
     }

@@ -17,6 +17,7 @@ namespace comfygate::comfyproxy {
 namespace {
 
 constexpr std::size_t maxFieldBytes = 64 * 1024;
+constexpr std::size_t maxParts = 64;
 
 std::string boundaryOf(const std::string& contentType)
 {
@@ -72,7 +73,12 @@ UploadForm::UploadForm(std::istream& body, const std::string& contentType, const
     bool haveFile = false;
     try {
         Poco::Net::MultipartReader reader(counted, boundary);
+        std::size_t parts = 0;
         while (reader.hasNextPart()) {
+            // Poco's reader keeps finding empty parts at the end of a body without its closing
+            // boundary: a part can only start where there is input left.
+            if (counted.eof() || ++parts > maxParts)
+                throw HttpError(400, "the multipart body is malformed (no closing boundary, or too many parts)");
             Poco::Net::MessageHeader header;
             reader.nextPart(header);
             std::string disposition;

@@ -12,6 +12,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/String.h>
+#include <Poco/URI.h>
 
 namespace comfygate::comfyproxy {
 namespace {
