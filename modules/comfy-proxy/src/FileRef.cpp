@@ -16,7 +16,10 @@ bool hasControlCharacter(const std::string& text)
     return false;
 }
 
-bool isKnownType(const std::string& type) { return type == "output" || type == "input" || type == "temp"; }
+bool isKnownType(const std::string& type)
+{
+    return type == "output" || type == "input" || type == "temp";
+}
 
 } // namespace
 
@@ -105,8 +108,8 @@ FileRef FileRef::fromWorkflowValue(const std::string& value, const std::string& 
 std::string FileRef::viewQuery() const
 {
     std::string query;
-    for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"filename", filename},
-                                     {"type", type}, {"subfolder", subfolder}}) {
+    for (const auto& [key, value] :
+         {std::pair<const char*, const std::string&>{"filename", filename}, {"type", type}, {"subfolder", subfolder}}) {
         std::string encoded;
         Poco::URI::encode(value, "!#$&'()*+,/:;=?@[]", encoded);
         query += (query.empty() ? "" : "&") + std::string(key) + "=" + encoded;

@@ -27,9 +27,10 @@ std::string optionalString(const Poco::JSON::Object::Ptr& body, const std::strin
 
 void NsfwRoutes::registerAll(RouteRegistry& routes)
 {
-    routes.add(RouteSpec::make("POST", "/mss-login-gallery/mark-nsfw", Access::Permission,
-                               "tag a file NSFW or safe (kept on the server, not in the file)",
-                               [this](HttpExchange& e) { markNsfw(e); }, "can_manage_nsfw"));
+    routes.add(RouteSpec::make(
+        "POST", "/mss-login-gallery/mark-nsfw", Access::Permission,
+        "tag a file NSFW or safe (kept on the server, not in the file)", [this](HttpExchange& e) { markNsfw(e); },
+        "can_manage_nsfw"));
 }
 
 void NsfwRoutes::markNsfw(HttpExchange& exchange)
@@ -70,8 +71,8 @@ void NsfwRoutes::markNsfw(HttpExchange& exchange)
     if (answer.status != 200)
         throw HttpError(502, "ComfyUI answered status " + std::to_string(answer.status) + " for " + file.describe());
 
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     _tags.mark(file, tag, exchange.principal().username, now);
     Poco::JSON::Object::Ptr detail = new Poco::JSON::Object;
     detail->set("is_nsfw", tag.isNsfw);
@@ -79,8 +80,8 @@ void NsfwRoutes::markNsfw(HttpExchange& exchange)
     detail->set("label", tag.label);
     std::ostringstream detailJson;
     detail->stringify(detailJson);
-    _audit.record({exchange.principal().username, "nsfw.mark", file.describe(), exchange.client().toString(),
-                   detailJson.str()});
+    _audit.record(
+        {exchange.principal().username, "nsfw.mark", file.describe(), exchange.client().toString(), detailJson.str()});
 
     Poco::JSON::Object::Ptr result = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     result->set("status", "ok");

@@ -19,8 +19,7 @@ namespace comfygate::comfyproxy {
 class NsfwRoutes
 {
 public:
-    NsfwRoutes(UpstreamClient& upstream, NsfwTags& tags, Audit& audit)
-        : _upstream(upstream), _tags(tags), _audit(audit)
+    NsfwRoutes(UpstreamClient& upstream, NsfwTags& tags, Audit& audit) : _upstream(upstream), _tags(tags), _audit(audit)
     {
     }
     void registerAll(RouteRegistry& routes);

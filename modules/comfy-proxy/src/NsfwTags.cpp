@@ -13,10 +13,10 @@ void NsfwTags::mark(const FileRef& file, const Tag& tag, const std::string& tagg
     const int nsfw = tag.isNsfw ? 1 : 0;
     _database.write([&](Poco::Data::Session& session) {
         session << _database.translate(
-                       "INSERT INTO comfy_nsfw_tags (type, subfolder, filename, is_nsfw, score, label, tagged_by,"
-                       " tagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (type, subfolder, filename) DO UPDATE"
-                       " SET is_nsfw = excluded.is_nsfw, score = excluded.score, label = excluded.label,"
-                       " tagged_by = excluded.tagged_by, tagged_at = excluded.tagged_at"),
+            "INSERT INTO comfy_nsfw_tags (type, subfolder, filename, is_nsfw, score, label, tagged_by,"
+            " tagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (type, subfolder, filename) DO UPDATE"
+            " SET is_nsfw = excluded.is_nsfw, score = excluded.score, label = excluded.label,"
+            " tagged_by = excluded.tagged_by, tagged_at = excluded.tagged_at"),
             bind(file.type), bind(file.subfolder), bind(file.filename), bind(nsfw), bind(tag.score), bind(tag.label),
             bind(taggedBy), bind(static_cast<Poco::Int64>(taggedAt)), now;
     });

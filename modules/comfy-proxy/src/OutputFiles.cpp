@@ -101,8 +101,8 @@ void OutputFiles::scanPrompts(const std::string& userId)
     {
         Poco::Data::Session session = _database.session();
         session << _database.translate(
-                       "SELECT p.prompt_id, p.created_at FROM comfy_prompts p WHERE p.user_id = ? AND NOT EXISTS"
-                       " (SELECT 1 FROM comfy_scanned_prompts s WHERE s.prompt_id = p.prompt_id)"),
+            "SELECT p.prompt_id, p.created_at FROM comfy_prompts p WHERE p.user_id = ? AND NOT EXISTS"
+            " (SELECT 1 FROM comfy_scanned_prompts s WHERE s.prompt_id = p.prompt_id)"),
             bind(userId), into(ids), into(created), now;
     }
     const std::int64_t nowSeconds = unixNow();

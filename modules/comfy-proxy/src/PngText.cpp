@@ -82,7 +82,10 @@ bool decodeChunk(const std::string& type, const std::string& data, std::size_t l
 
 } // namespace
 
-bool PngText::hasSignature(const std::string& bytes) { return bytes.compare(0, signature.size(), signature) == 0; }
+bool PngText::hasSignature(const std::string& bytes)
+{
+    return bytes.compare(0, signature.size(), signature) == 0;
+}
 
 std::map<std::string, std::string> PngText::read(std::istream& in, std::string& head, std::size_t limit)
 {

@@ -131,7 +131,10 @@ void UploadForm::setField(const std::string& name, const std::string& value)
     _fields.emplace_back(name, value);
 }
 
-std::string UploadForm::contentType() const { return "multipart/form-data; boundary=" + _boundary; }
+std::string UploadForm::contentType() const
+{
+    return "multipart/form-data; boundary=" + _boundary;
+}
 
 std::string UploadForm::fieldsText() const
 {

@@ -24,8 +24,9 @@ std::string checkedOriginalRef(OutputFiles& files, const Principal& user, const 
         const auto ref = Poco::JSON::Parser().parse(*text).extract<Poco::JSON::Object::Ptr>();
         if (!ref || !ref->has("filename") || !ref->get("filename").isString())
             throw HttpError(400, "original_ref must be a JSON object with a filename");
-        original = FileRef::fromView(ref->getValue<std::string>("filename"), ref->optValue<std::string>("type", "output"),
-                                     ref->optValue<std::string>("subfolder", ""));
+        original =
+            FileRef::fromView(ref->getValue<std::string>("filename"), ref->optValue<std::string>("type", "output"),
+                              ref->optValue<std::string>("subfolder", ""));
     } catch (const FileRef::Invalid& invalid) {
         throw HttpError(400, "original_ref: " + invalid.reason);
     } catch (const HttpError&) {
@@ -58,10 +59,11 @@ std::string UploadRoutes::userFolder(const std::string& userId, const std::strin
 void UploadRoutes::registerAll(RouteRegistry& routes)
 {
     for (const bool mask : {false, true}) {
-        auto route = RouteSpec::make("POST", mask ? "/upload/mask" : "/upload/image", Access::Permission,
-                                     mask ? "upload a mask for one of your images (into your own input folder)"
-                                          : "upload an image into your own input folder",
-                                     [this, mask](HttpExchange& e) { upload(e, mask); }, "can_upload");
+        auto route = RouteSpec::make(
+            "POST", mask ? "/upload/mask" : "/upload/image", Access::Permission,
+            mask ? "upload a mask for one of your images (into your own input folder)"
+                 : "upload an image into your own input folder",
+            [this, mask](HttpExchange& e) { upload(e, mask); }, "can_upload");
         route.apiTwin = true;
         route.bodyLimit = static_cast<std::size_t>(_maxBytes);
         routes.add(route);

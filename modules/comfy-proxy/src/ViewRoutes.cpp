@@ -17,10 +17,13 @@
 namespace comfygate::comfyproxy {
 namespace {
 
+/// ComfyUI's bodiless error (aiohttp's `web.Response(status=...)`), so a refused file and a
+/// missing one cannot be told apart.
 void sendEmpty(HttpExchange& exchange, int status)
 {
     auto& response = exchange.response();
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    response.setContentType("application/octet-stream");
     response.setContentLength(0);
     response.send();
 }
@@ -42,9 +45,9 @@ bool endsWithPng(const std::string& name)
 
 void ViewRoutes::registerAll(RouteRegistry& routes)
 {
-    auto view = RouteSpec::make("GET", "/view", Access::Permission,
-                                "one of your files (input uploads, outputs, previews), NSFW policy applied",
-                                [this](HttpExchange& e) { this->view(e); }, "can_access_api");
+    auto view = RouteSpec::make(
+        "GET", "/view", Access::Permission, "one of your files (input uploads, outputs, previews), NSFW policy applied",
+        [this](HttpExchange& e) { this->view(e); }, "can_access_api");
     view.apiTwin = true;
     routes.add(view);
 }
@@ -76,8 +79,8 @@ void ViewRoutes::view(HttpExchange& exchange)
     }
     // The client gets the raw file from its first byte only without Range, preview and channel;
     // otherwise the text chunks are read from a separate request for the raw file.
-    const bool rawFromStart = path == rawPath && !exchange.request().has("Range") &&
-                              exchange.request().getMethod() == "GET";
+    const bool rawFromStart =
+        path == rawPath && !exchange.request().has("Range") && exchange.request().getMethod() == "GET";
     std::optional<std::string> promptText;
     if (!rawFromStart && endsWithPng(file.filename))
         promptText = promptTextOfRawFile(exchange, rawPath);

@@ -29,8 +29,7 @@ namespace comfygate::comfyproxy {
 class ViewRoutes
 {
 public:
-    ViewRoutes(UpstreamClient& upstream, OutputFiles& files, NsfwTags& tags, Policy& policy,
-               ServiceRegistry& services)
+    ViewRoutes(UpstreamClient& upstream, OutputFiles& files, NsfwTags& tags, Policy& policy, ServiceRegistry& services)
         : _upstream(upstream), _files(files), _tags(tags), _policy(policy), _services(services)
     {
     }

@@ -58,7 +58,7 @@ std::optional<std::string> WorkflowFileCheck::refusal(const Principal& user, con
 }
 
 std::optional<std::string> WorkflowFileCheck::checkValue(const Principal& user, const std::string& value,
-                                                          bool uploadInput)
+                                                         bool uploadInput)
 {
     const std::string annotation = FileRef::annotation(value);
     if (annotation.empty() && !uploadInput)

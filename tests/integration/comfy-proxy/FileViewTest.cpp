@@ -89,11 +89,11 @@ public:
         _comfy->setExecutionTime(std::chrono::milliseconds(30));
         _comfy->setPreviewFrames(0);
         _comfy->start();
-        _server = std::make_unique<ServerProcess>(Headers{
-            {"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-            {"modules.enabled", "comfy-proxy,fixture_auth"},
-            {"comfy.url", _comfy->url()},
-            {"policy.settings.nsfw_terms", "dragon, nude"}});
+        _server =
+            std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
+                                                    {"modules.enabled", "comfy-proxy,fixture_auth"},
+                                                    {"comfy.url", _comfy->url()},
+                                                    {"policy.settings.nsfw_terms", "dragon, nude"}});
         _server->start();
         _client = std::make_unique<HttpTestClient>(_server->port());
     }
@@ -112,7 +112,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("alice"), image->getValue<std::string>("subfolder"));
         const auto mine = _client->get(viewUri(image), alice);
         CPPUNIT_ASSERT_EQUAL(200, mine.status);
-        CPPUNIT_ASSERT(mine.body == readFile(_comfy->outputDir() + "/alice/" + image->getValue<std::string>("filename")));
+        CPPUNIT_ASSERT(mine.body ==
+                       readFile(_comfy->outputDir() + "/alice/" + image->getValue<std::string>("filename")));
         CPPUNIT_ASSERT_EQUAL(std::string("image/png"), mine.header("content-type"));
         CPPUNIT_ASSERT_EQUAL(200, _client->get("/api" + viewUri(image), alice).status);
 
@@ -121,9 +122,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(404, theirs.status);
         CPPUNIT_ASSERT_EQUAL(missing.status, theirs.status);
         CPPUNIT_ASSERT_EQUAL(missing.body, theirs.body);
+        for (const auto& [name, value] : missing.headers)
+            if (name != "date" && name != "x-request-id")
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(name, value, theirs.header(name));
+        CPPUNIT_ASSERT_EQUAL(missing.headers.size(), theirs.headers.size());
         CPPUNIT_ASSERT(theirs.body.empty());
         // Without the subfolder, ComfyUI would look in the output root: bob still sees nothing.
-        CPPUNIT_ASSERT_EQUAL(404, _client->get("/view?filename=" + image->getValue<std::string>("filename"), bob).status);
+        CPPUNIT_ASSERT_EQUAL(404,
+                             _client->get("/view?filename=" + image->getValue<std::string>("filename"), bob).status);
         CPPUNIT_ASSERT_EQUAL(200, _client->get(viewUri(image), admin).status); // can_view_all_comfyui_items
         CPPUNIT_ASSERT_EQUAL(401, _client->get(viewUri(image)).status);
     }
@@ -152,7 +158,8 @@ public:
         // The suffix wins over type=, as in ComfyUI: type=output would not find it.
         CPPUNIT_ASSERT_EQUAL(200, _client->get(annotated + "&type=output", alice).status);
         // A path in the name is ignored by ComfyUI (only the last element is served).
-        const std::string pathInName = "/view?filename=" + encode("bob/" + image->getValue<std::string>("filename") + " [temp]");
+        const std::string pathInName =
+            "/view?filename=" + encode("bob/" + image->getValue<std::string>("filename") + " [temp]");
         CPPUNIT_ASSERT_EQUAL(200, _client->get(pathInName, alice).status);
     }
 
@@ -163,8 +170,8 @@ public:
              {"/view?filename=..%2Fbob%2Fsecret.png", "/view?filename=secret.png&subfolder=..%2Fbob",
               "/view?filename=secret.png&subfolder=alice%2F..%2F..%2Fbob", "/view?filename=%2Fetc%2Fpasswd",
               "/view?filename=secret.png&subfolder=%2Fbob", "/view?filename=secret.png&subfolder=bob%5C..",
-              "/view?filename=a%00.png", "/view?filename=secret.png&type=models", "/view?filename=",
-              "/view?filename=%20[output]"}) {
+              "/view?filename=a%00.png", "/view?filename=secret.png&type=models",
+              "/view?filename=", "/view?filename=%20[output]"}) {
             const auto result = _client->get(uri, alice);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(uri, 400, result.status);
             CPPUNIT_ASSERT(result.body.empty());
@@ -178,8 +185,8 @@ public:
     {
         const auto image = aliceImage(TestGraph{});
         const std::string whole = readFile(_comfy->outputDir() + "/alice/" + image->getValue<std::string>("filename"));
-        const auto part = _client->request("GET", viewUri(image), {}, {{"Authorization", alice.at("Authorization")},
-                                                                        {"Range", "bytes=4-11"}});
+        const auto part = _client->request("GET", viewUri(image), {},
+                                           {{"Authorization", alice.at("Authorization")}, {"Range", "bytes=4-11"}});
         CPPUNIT_ASSERT_EQUAL(206, part.status);
         CPPUNIT_ASSERT_EQUAL(whole.substr(4, 8), part.body);
         CPPUNIT_ASSERT_EQUAL("bytes 4-11/" + std::to_string(whole.size()), part.header("content-range"));
@@ -202,8 +209,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(0ul, blocked.body.find("NSFW content blocked for this user."));
         CPPUNIT_ASSERT(blocked.body.find("tagged NSFW") != std::string::npos);
         // A range or a re-encoded preview is the same image.
-        CPPUNIT_ASSERT_EQUAL(403, _client->request("GET", viewUri(image), {}, {{"Authorization", alice.at("Authorization")},
-                                                                              {"Range", "bytes=100-"}}).status);
+        CPPUNIT_ASSERT_EQUAL(403, _client
+                                      ->request("GET", viewUri(image), {},
+                                                {{"Authorization", alice.at("Authorization")}, {"Range", "bytes=100-"}})
+                                      .status);
         CPPUNIT_ASSERT_EQUAL(403, _client->get(viewUri(image) + "&preview=webp", alice).status);
         CPPUNIT_ASSERT_EQUAL(200, _client->get(viewUri(image), aliceNoSfw).status);
         CPPUNIT_ASSERT_EQUAL(200, _client->get(viewUri(image), adminNoSfw).status);
@@ -241,8 +250,9 @@ public:
         const auto blocked = _client->get(viewUri(blockedImage), alice);
         CPPUNIT_ASSERT_EQUAL(403, blocked.status);
         CPPUNIT_ASSERT(blocked.body.find("'dragon'") != std::string::npos);
-        CPPUNIT_ASSERT_EQUAL(403, _client->request("GET", viewUri(blockedImage), {},
-                                                   {{"Authorization", alice.at("Authorization")}, {"Range", "bytes=200-"}})
+        CPPUNIT_ASSERT_EQUAL(403, _client
+                                      ->request("GET", viewUri(blockedImage), {},
+                                                {{"Authorization", alice.at("Authorization")}, {"Range", "bytes=200-"}})
                                       .status);
         CPPUNIT_ASSERT_EQUAL(200, _client->get(viewUri(blockedImage), aliceNoSfw).status);
 
@@ -258,7 +268,8 @@ public:
         _comfy->addLargeOutput("alice/large.bin", size);
         // Seeded bytes at the start, middle and end of the sparse file, so a wrong copy shows.
         {
-            std::fstream file(_comfy->outputDir() + "/alice/large.bin", std::ios::in | std::ios::out | std::ios::binary);
+            std::fstream file(_comfy->outputDir() + "/alice/large.bin",
+                              std::ios::in | std::ios::out | std::ios::binary);
             Poco::Random random;
             random.seed(42);
             std::string block(1024 * 1024, '\0');

@@ -23,17 +23,22 @@ struct TestGraph
 
     std::string json() const
     {
-        const std::string output =
-            preview ? R"("9":{"class_type":"PreviewImage","inputs":{"images":["8",0]}})"
-                    : R"("9":{"class_type":"SaveImage","inputs":{"filename_prefix":")" + prefix + R"(","images":["8",0]}})";
+        const std::string output = preview ? R"("9":{"class_type":"PreviewImage","inputs":{"images":["8",0]}})"
+                                           : R"("9":{"class_type":"SaveImage","inputs":{"filename_prefix":")" + prefix +
+                                                 R"(","images":["8",0]}})";
         return R"({"4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"sd15.safetensors"}},)"
                R"("5":{"class_type":"EmptyLatentImage","inputs":{"width":512,"height":512,"batch_size":1}},)"
-               R"("6":{"class_type":"CLIPTextEncode","inputs":{"text":")" + positive + R"(","clip":["4",1]}},)"
-               R"("7":{"class_type":"CLIPTextEncode","inputs":{"text":")" + negative + R"(","clip":["4",1]}},)"
+               R"("6":{"class_type":"CLIPTextEncode","inputs":{"text":")" +
+               positive +
+               R"(","clip":["4",1]}},)"
+               R"("7":{"class_type":"CLIPTextEncode","inputs":{"text":")" +
+               negative +
+               R"(","clip":["4",1]}},)"
                R"("3":{"class_type":"KSampler","inputs":{"seed":1,"steps":20,"cfg":7.5,"sampler_name":"euler",)"
                R"("scheduler":"normal","denoise":1,"model":["4",0],"positive":["6",0],"negative":["7",0],)"
                R"("latent_image":["5",0]}},)"
-               R"("8":{"class_type":"VAEDecode","inputs":{"samples":["3",0],"vae":["4",2]}},)" + output + "}";
+               R"("8":{"class_type":"VAEDecode","inputs":{"samples":["3",0],"vae":["4",2]}},)" +
+               output + "}";
     }
 };
 
@@ -47,8 +52,8 @@ inline std::string submitPrompt(const HttpTestClient& client, const std::map<std
 }
 
 /// Waits until the prompt finished and returns its first output image {filename, subfolder, type}.
-inline Poco::JSON::Object::Ptr waitForImage(const HttpTestClient& client, const std::map<std::string, std::string>& user,
-                                            const std::string& promptId)
+inline Poco::JSON::Object::Ptr waitForImage(const HttpTestClient& client,
+                                            const std::map<std::string, std::string>& user, const std::string& promptId)
 {
     for (int i = 0; i < 400; ++i) {
         auto item = client.get("/history/" + promptId, user).json();

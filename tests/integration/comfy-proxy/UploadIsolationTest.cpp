@@ -62,7 +62,8 @@ std::string form(const std::string& fileName, const std::string& content,
 
 std::string loadImageGraph(const std::string& image)
 {
-    return R"({"1":{"class_type":"LoadImage","inputs":{"image":")" + image + R"("}},)"
+    return R"({"1":{"class_type":"LoadImage","inputs":{"image":")" + image +
+           R"("}},)"
            R"("2":{"class_type":"PreviewImage","inputs":{"images":["1",0]}}})";
 }
 
@@ -87,11 +88,11 @@ public:
         _comfy->setExecutionTime(std::chrono::milliseconds(30));
         _comfy->setPreviewFrames(0);
         _comfy->start();
-        _server = std::make_unique<ServerProcess>(Headers{
-            {"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-            {"modules.enabled", "comfy-proxy,fixture_auth"},
-            {"comfy.url", _comfy->url()},
-            {"comfy.max_upload_mb", "16"}});
+        _server =
+            std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
+                                                    {"modules.enabled", "comfy-proxy,fixture_auth"},
+                                                    {"comfy.url", _comfy->url()},
+                                                    {"comfy.max_upload_mb", "16"}});
         _server->start();
         _client = std::make_unique<HttpTestClient>(_server->port());
     }
@@ -119,7 +120,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("/upload/image"), forwarded.uri);
         CPPUNIT_ASSERT(forwarded.body.find("name=\"subfolder\"\r\n\r\nalice/pets\r\n") != std::string::npos);
         // Sending the echoed subfolder back (the frontend does) does not nest it again; the /api twin works.
-        auto again = upload("/api/upload/image", alice, form("dog.png", png, {{"subfolder", "alice/pets"}, {"type", "temp"}}));
+        auto again =
+            upload("/api/upload/image", alice, form("dog.png", png, {{"subfolder", "alice/pets"}, {"type", "temp"}}));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(again.body, 200, again.status);
         CPPUNIT_ASSERT_EQUAL(std::string("alice/pets"), again.json()->getValue<std::string>("subfolder"));
         CPPUNIT_ASSERT(Poco::File(_comfy->tempDir() + "/alice/pets/dog.png").exists());
@@ -129,18 +131,21 @@ public:
     void nobodyWritesOutsideTheirOwnFolder()
     {
         const std::string original = FakeComfyUI::pngWithText(4, 4, {{"owner", "alice"}});
-        CPPUNIT_ASSERT_EQUAL(200, upload("/upload/image", alice, form("cat.png", original, {{"subfolder", "pets"}})).status);
+        CPPUNIT_ASSERT_EQUAL(200,
+                             upload("/upload/image", alice, form("cat.png", original, {{"subfolder", "pets"}})).status);
         const std::string forged = FakeComfyUI::pngWithText(4, 4, {{"owner", "bob"}});
         for (const auto& subfolder : {"../alice/pets", "/alice/pets", "pets/../../alice/pets", "a\\..\\b"})
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(subfolder, 400,
-                                         upload("/upload/image", bob,
-                                                form("cat.png", forged, {{"subfolder", subfolder}, {"overwrite", "true"}}))
-                                             .status);
-        CPPUNIT_ASSERT_EQUAL(400, upload("/upload/image", bob, form("../alice/pets/cat.png", forged, {{"overwrite", "true"}})).status);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(
+                subfolder, 400,
+                upload("/upload/image", bob, form("cat.png", forged, {{"subfolder", subfolder}, {"overwrite", "true"}}))
+                    .status);
+        CPPUNIT_ASSERT_EQUAL(
+            400, upload("/upload/image", bob, form("../alice/pets/cat.png", forged, {{"overwrite", "true"}})).status);
         CPPUNIT_ASSERT_EQUAL(400, upload("/upload/image", bob, form("cat.png", forged, {{"type", "output"}})).status);
         CPPUNIT_ASSERT_EQUAL(400, upload("/upload/image", bob, form("cat.png", forged, {{"type", "models"}})).status);
         // Naming alice's folder only reaches bob's own copy of that name.
-        auto own = upload("/upload/image", bob, form("cat.png", forged, {{"subfolder", "alice/pets"}, {"overwrite", "true"}}));
+        auto own =
+            upload("/upload/image", bob, form("cat.png", forged, {{"subfolder", "alice/pets"}, {"overwrite", "true"}}));
         CPPUNIT_ASSERT_EQUAL(200, own.status);
         CPPUNIT_ASSERT_EQUAL(std::string("bob/alice/pets"), own.json()->getValue<std::string>("subfolder"));
         CPPUNIT_ASSERT(readFile(_comfy->inputDir() + "/alice/pets/cat.png") == original);
@@ -159,7 +164,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, mine.status);
         CPPUNIT_ASSERT(mine.body == png);
         CPPUNIT_ASSERT_EQUAL(404, _client->get(uri, bob).status);
-        CPPUNIT_ASSERT_EQUAL(404, _client->get("/view?filename=" + std::string("alice%2Fpets%2Fcat.png%20[input]"), bob).status);
+        CPPUNIT_ASSERT_EQUAL(
+            404, _client->get("/view?filename=" + std::string("alice%2Fpets%2Fcat.png%20[input]"), bob).status);
         // A shared input (the root of input/) is nobody's own.
         _comfy->addInput("shared.png", png);
         CPPUNIT_ASSERT_EQUAL(404, _client->get("/view?filename=shared.png&type=input", alice).status);
@@ -173,12 +179,15 @@ public:
         auto stolen = upload("/upload/mask", bob, form("mask.png", png, {{"original_ref", aliceRef}}));
         CPPUNIT_ASSERT_EQUAL(404, stolen.status);
         CPPUNIT_ASSERT(!Poco::File(_comfy->inputDir() + "/bob/mask.png").exists());
-        CPPUNIT_ASSERT_EQUAL(400, upload("/upload/mask", bob, form("mask.png", png, {{"original_ref", "not json"}})).status);
-        CPPUNIT_ASSERT_EQUAL(400, upload("/upload/mask", bob,
-                                         form("mask.png", png, {{"original_ref", R"({"filename":"../alice/pets/cat.png"})"}}))
-                                      .status);
+        CPPUNIT_ASSERT_EQUAL(400,
+                             upload("/upload/mask", bob, form("mask.png", png, {{"original_ref", "not json"}})).status);
+        CPPUNIT_ASSERT_EQUAL(
+            400, upload("/upload/mask", bob,
+                        form("mask.png", png, {{"original_ref", R"({"filename":"../alice/pets/cat.png"})"}}))
+                     .status);
         CPPUNIT_ASSERT_EQUAL(400, upload("/upload/mask", bob, form("mask.png", png, {})).status);
-        auto own = upload("/upload/mask", alice, form("mask.png", png, {{"original_ref", aliceRef}, {"subfolder", "pets"}}));
+        auto own =
+            upload("/upload/mask", alice, form("mask.png", png, {{"original_ref", aliceRef}, {"subfolder", "pets"}}));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(own.body, 200, own.status);
         CPPUNIT_ASSERT(Poco::File(_comfy->inputDir() + "/alice/pets/mask.png").exists());
     }
@@ -189,11 +198,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, upload("/upload/image", alice, form("cat.png", png, {{"subfolder", "pets"}})).status);
         const auto aliceOutput = comfygate::test::waitForImage(
             *_client, alice, comfygate::test::submitPrompt(*_client, alice, TestGraph{}.json()));
-        const std::string outputRef =
-            aliceOutput->getValue<std::string>("subfolder") + "/" + aliceOutput->getValue<std::string>("filename") + " [output]";
+        const std::string outputRef = aliceOutput->getValue<std::string>("subfolder") + "/" +
+                                      aliceOutput->getValue<std::string>("filename") + " [output]";
 
-        for (const auto& image : {std::string("alice/pets/cat.png"), std::string("cat.png"),
-                                  std::string("alice/pets/cat.png [input]"), outputRef, std::string("bob/../alice/pets/cat.png")}) {
+        for (const auto& image :
+             {std::string("alice/pets/cat.png"), std::string("cat.png"), std::string("alice/pets/cat.png [input]"),
+              outputRef, std::string("bob/../alice/pets/cat.png")}) {
             auto refused = _client->postJson("/prompt", "{\"prompt\":" + loadImageGraph(image) + "}", bob);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(image, 403, refused.status);
             const auto error = refused.json()->getObject("error");

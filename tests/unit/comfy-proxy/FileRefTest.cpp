@@ -53,15 +53,24 @@ public:
     {
         CPPUNIT_ASSERT_EQUAL(std::string("a/b/c"), FileRef::normaliseFolder("a//b/./c/"));
         CPPUNIT_ASSERT_EQUAL(std::string(""), FileRef::normaliseFolder("./"));
-        CPPUNIT_ASSERT_EQUAL(std::string("u1"), FileRef::fromView("x.png", std::nullopt, std::string("u1/sub")).topFolder());
+        CPPUNIT_ASSERT_EQUAL(std::string("u1"),
+                             FileRef::fromView("x.png", std::nullopt, std::string("u1/sub")).topFolder());
     }
 
     void unsafeReferencesAreRefused()
     {
-        for (const auto& [name, subfolder] : std::vector<std::pair<std::string, std::string>>{
-                 {"../x.png", ""}, {"/etc/passwd", ""}, {"x.png", "../bob"}, {"x.png", "a/../../b"},
-                 {"x.png", "/abs"}, {"x.png", "a\\b"}, {std::string("a\0b", 3), ""}, {"a\nb", ""}, {"", ""},
-                 {" [output]", ""}, {"x/..", ""}}) {
+        for (const auto& [name, subfolder] :
+             std::vector<std::pair<std::string, std::string>>{{"../x.png", ""},
+                                                              {"/etc/passwd", ""},
+                                                              {"x.png", "../bob"},
+                                                              {"x.png", "a/../../b"},
+                                                              {"x.png", "/abs"},
+                                                              {"x.png", "a\\b"},
+                                                              {std::string("a\0b", 3), ""},
+                                                              {"a\nb", ""},
+                                                              {"", ""},
+                                                              {" [output]", ""},
+                                                              {"x/..", ""}}) {
             CPPUNIT_ASSERT_THROW_MESSAGE(name + " in " + subfolder, FileRef::fromView(name, std::nullopt, subfolder),
                                          FileRef::Invalid);
         }
@@ -86,7 +95,8 @@ public:
     void viewQueryIsCanonicalAndEncoded()
     {
         const auto ref = FileRef::fromView("my cat&dog.png", std::string("input"), std::string("u1//pets/"));
-        CPPUNIT_ASSERT_EQUAL(std::string("filename=my%20cat%26dog.png&type=input&subfolder=u1%2Fpets"), ref.viewQuery());
+        CPPUNIT_ASSERT_EQUAL(std::string("filename=my%20cat%26dog.png&type=input&subfolder=u1%2Fpets"),
+                             ref.viewQuery());
         CPPUNIT_ASSERT_EQUAL(std::string("input/u1/pets/my cat&dog.png"), ref.describe());
     }
 
