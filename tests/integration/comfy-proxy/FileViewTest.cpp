@@ -8,6 +8,8 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
 #include <Poco/DigestEngine.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -24,6 +26,7 @@ using comfygate::test::HttpTestClient;
 using comfygate::test::ServerProcess;
 using comfygate::test::TestGraph;
 using Headers = std::map<std::string, std::string>;
+using namespace Poco::Data::Keywords;
 
 namespace {
 
@@ -238,8 +241,17 @@ public:
         CPPUNIT_ASSERT(badPath.json()->has("error"));
         CPPUNIT_ASSERT_EQUAL(403, post(R"({"filename":"a.png","subfolder":"../x"})").status);
         CPPUNIT_ASSERT_EQUAL(404, post(R"({"filename":"no_such_image.png","subfolder":"alice"})").status);
-        // What was marked is on record.
+        // What was marked is on record, and only that.
         CPPUNIT_ASSERT_EQUAL(200, markNsfw(image, true, admin).status);
+        Poco::Data::SQLite::Connector::registerConnector();
+        Poco::Data::Session db("SQLite", _server->dataDir() + "/comfygate.db");
+        std::vector<std::string> actors, targets, details;
+        db << "SELECT actor, target, detail FROM audit_log WHERE action = 'nsfw.mark'", into(actors), into(targets),
+            into(details), now;
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), actors.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("ada"), actors[0]);
+        CPPUNIT_ASSERT_EQUAL("output/alice/" + image->getValue<std::string>("filename"), targets[0]);
+        CPPUNIT_ASSERT(details[0].find("\"is_nsfw\":true") != std::string::npos);
     }
 
     void blockedTermInThePositivePromptBlocksTheImage()
