@@ -105,14 +105,19 @@ FileRef FileRef::fromWorkflowValue(const std::string& value, const std::string& 
     return ref;
 }
 
+std::string FileRef::encodeQueryValue(const std::string& value)
+{
+    std::string encoded;
+    Poco::URI::encode(value, "!#$&'()*+,/:;=?@[]", encoded);
+    return encoded;
+}
+
 std::string FileRef::viewQuery() const
 {
     std::string query;
     for (const auto& [key, value] :
          {std::pair<const char*, const std::string&>{"filename", filename}, {"type", type}, {"subfolder", subfolder}}) {
-        std::string encoded;
-        Poco::URI::encode(value, "!#$&'()*+,/:;=?@[]", encoded);
-        query += (query.empty() ? "" : "&") + std::string(key) + "=" + encoded;
+        query += (query.empty() ? "" : "&") + std::string(key) + "=" + encodeQueryValue(value);
     }
     return query;
 }

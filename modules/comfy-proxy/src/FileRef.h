@@ -51,6 +51,9 @@ struct FileRef
     /// The canonical GET /view query naming exactly this file ("filename=..&type=..&subfolder=..").
     std::string viewQuery() const;
 
+    /// A query parameter value percent-encoded the way ComfyUI's frontend encodes it.
+    static std::string encodeQueryValue(const std::string& value);
+
     /// "type/subfolder/filename", for messages and audit records.
     std::string describe() const;
 };

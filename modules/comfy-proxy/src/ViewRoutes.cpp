@@ -12,7 +12,6 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/String.h>
-#include <Poco/URI.h>
 
 namespace comfygate::comfyproxy {
 namespace {
@@ -71,11 +70,8 @@ void ViewRoutes::view(HttpExchange& exchange)
     const std::string rawPath = std::string(twin ? "/api/view?" : "/view?") + file.viewQuery();
     std::string path = rawPath;
     for (const char* option : {"preview", "channel"}) {
-        if (const auto value = exchange.query(option)) {
-            std::string encoded;
-            Poco::URI::encode(*value, "!#$&'()*+,/:;=?@[]", encoded);
-            path += std::string("&") + option + "=" + encoded;
-        }
+        if (const auto value = exchange.query(option))
+            path += std::string("&") + option + "=" + FileRef::encodeQueryValue(*value);
     }
     // The client gets the raw file from its first byte only without Range, preview and channel;
     // otherwise the text chunks are read from a separate request for the raw file.
@@ -103,8 +99,8 @@ std::optional<std::string> ViewRoutes::promptTextOfRawFile(HttpExchange& exchang
 {
     Poco::Net::HTTPRequest request = _upstream.requestFor(exchange, path);
     request.setMethod("GET");
-    request.erase("Range");
-    request.erase("If-Range");
+    for (const char* conditional : {"Range", "If-Range", "If-None-Match", "If-Modified-Since"})
+        request.erase(conditional);
     UpstreamClient::Stream stream = _upstream.open(request);
     if (stream.answer.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
         return std::nullopt;

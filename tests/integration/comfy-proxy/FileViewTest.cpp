@@ -82,6 +82,7 @@ class FileViewTest : public CppUnit::TestFixture
     CPPUNIT_TEST(markNsfwIsForAdminsAndValidatesItsInput);
     CPPUNIT_TEST(blockedTermInThePositivePromptBlocksTheImage);
     CPPUNIT_TEST(largeFileStreamsWithFlatMemory);
+    CPPUNIT_TEST(sfwCheckComesFromTheUserDirectory);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -323,6 +324,44 @@ public:
         std::cout << "\n  /view of 200 MiB: gateway VmRSS " << before / 1024 << " MiB before, peak growth "
                   << growthKb / 1024.0 << " MiB\n";
         CPPUNIT_ASSERT_MESSAGE("VmRSS grew by " + std::to_string(growthKb) + " KiB", growthKb < 40 * 1024);
+    }
+
+    void sfwCheckComesFromTheUserDirectory()
+    {
+        // The real auth module: users, sessions and the "auth.users" directory.
+        ServerProcess server({{"modules.dir", COMFYGATE_MODULE_DIR},
+                              {"modules.enabled", "auth,comfy-proxy"},
+                              {"comfy.url", _comfy->url()}},
+                             {{"SECRET_KEY", "file-view-test-secret-key-0123456789abcdef"}});
+        for (const auto& [name, role] : {std::pair<std::string, std::string>{"boss", "owner"}, {"uma", "user"}}) {
+            std::string out, err;
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0,
+                                         server.runCommand({"user", "add", name, "--role", role, "--password-stdin"},
+                                                           out, err, "long-enough-password-42\n"));
+        }
+        server.start();
+        HttpTestClient client(server.port());
+        const auto login = [&](const std::string& name) {
+            auto result =
+                client.postJson("/login", "{\"username\":\"" + name + "\",\"password\":\"long-enough-password-42\"}");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
+            return Headers{{"Authorization", "Bearer " + result.json()->getValue<std::string>("jwt_token")}};
+        };
+        const Headers boss = login("boss");
+        const Headers uma = login("uma");
+        const auto image =
+            comfygate::test::waitForImage(client, uma, comfygate::test::submitPrompt(client, uma, TestGraph{}.json()));
+        Poco::JSON::Object mark;
+        mark.set("filename", image->getValue<std::string>("filename"));
+        mark.set("subfolder", image->getValue<std::string>("subfolder"));
+        std::ostringstream markText;
+        mark.stringify(markText);
+        CPPUNIT_ASSERT_EQUAL(200, client.postJson("/mss-login-gallery/mark-nsfw", markText.str(), boss).status);
+        CPPUNIT_ASSERT_EQUAL(403, client.get(viewUri(image), uma).status);
+        // The owner turns uma's sfw_check off: her session sees the image from now on.
+        CPPUNIT_ASSERT_EQUAL(200,
+                             client.request("PUT", "/mss-login/api/users/uma", "{\"sfw_check\":false}", boss).status);
+        CPPUNIT_ASSERT_EQUAL(200, client.get(viewUri(image), uma).status);
     }
 
 private:
