@@ -63,7 +63,7 @@ public:
         _nsfw = std::make_unique<NsfwRoutes>(*_upstream, *_tags, context.audit());
         _nsfw->registerAll(context.routes());
         _uploads = std::make_unique<UploadRoutes>(*_upstream, *_files, context.dataDir() + "/comfy-uploads",
-                                                  settings.maxUploadBytes);
+                                                  settings.maxUploadBytes, separate);
         _uploads->registerAll(context.routes());
     }
 

@@ -78,11 +78,14 @@ void UploadRoutes::upload(HttpExchange& exchange, bool mask)
     if (!FileRef::isPlainName(form.fileName()) || form.fileName().find('"') != std::string::npos)
         throw HttpError(400, "the file name must be a plain name without '/', '\\\\', quotes or control characters");
     const std::string type = form.field("type").value_or("input");
-    if (type != "input" && type != "temp")
-        throw HttpError(400, "uploads go to type input or temp");
+    if (type != "input" && type != "temp" && (_separateUsers || type != "output"))
+        throw HttpError(400,
+                        _separateUsers ? "uploads go to type input or temp" : "type must be input, temp or output");
     form.setField("type", type);
     try {
-        form.setField("subfolder", userFolder(user.userId, form.field("subfolder").value_or("")));
+        const std::string subfolder = form.field("subfolder").value_or("");
+        form.setField("subfolder",
+                      _separateUsers ? userFolder(user.userId, subfolder) : FileRef::normaliseFolder(subfolder));
     } catch (const FileRef::Invalid& invalid) {
         throw HttpError(400, "subfolder: " + invalid.reason);
     }

@@ -19,11 +19,15 @@ namespace comfygate::comfyproxy {
 /// the caller's own files. ComfyUI's answer, which names the rewritten subfolder, goes back
 /// as it is: that is the subfolder LoadImage and /view must name. A mask's `original_ref`
 /// must be a file the caller may read (OutputFiles), else 404 like a missing file.
+/// With comfy.separate_users off the subfolder is only normalised and type output is allowed,
+/// as in ComfyUI.
 class UploadRoutes
 {
 public:
-    UploadRoutes(UpstreamClient& upstream, OutputFiles& files, std::string stagingDir, std::uint64_t maxBytes)
-        : _upstream(upstream), _files(files), _stagingDir(std::move(stagingDir)), _maxBytes(maxBytes)
+    UploadRoutes(UpstreamClient& upstream, OutputFiles& files, std::string stagingDir, std::uint64_t maxBytes,
+                 bool separateUsers)
+        : _upstream(upstream), _files(files), _stagingDir(std::move(stagingDir)), _maxBytes(maxBytes),
+          _separateUsers(separateUsers)
     {
     }
     void registerAll(RouteRegistry& routes);
@@ -39,6 +43,7 @@ private:
     OutputFiles& _files;
     std::string _stagingDir;
     std::uint64_t _maxBytes;
+    bool _separateUsers;
 };
 
 } // namespace comfygate::comfyproxy

@@ -78,6 +78,7 @@ class UploadIsolationTest : public CppUnit::TestFixture
     CPPUNIT_TEST(maskOriginalMustBeReadableByTheCaller);
     CPPUNIT_TEST(workflowMayNameOnlyYourOwnFiles);
     CPPUNIT_TEST(largeUploadStreamsAndTheLimitHolds);
+    CPPUNIT_TEST(sharedModeKeepsTheClientsSubfolder);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -245,6 +246,23 @@ public:
         if (staging.exists())
             staging.list(staged);
         CPPUNIT_ASSERT(staged.empty());
+    }
+
+    void sharedModeKeepsTheClientsSubfolder()
+    {
+        _server =
+            std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
+                                                    {"modules.enabled", "comfy-proxy,fixture_auth"},
+                                                    {"comfy.url", _comfy->url()},
+                                                    {"comfy.separate_users", "false"}});
+        _server->start();
+        _client = std::make_unique<HttpTestClient>(_server->port());
+        const std::string png = FakeComfyUI::pngWithText(4, 4, {});
+        auto result = upload("/upload/image", alice, form("cat.png", png, {{"subfolder", "pets//"}}));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("pets"), result.json()->getValue<std::string>("subfolder"));
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/view?filename=cat.png&subfolder=pets&type=input", bob).status);
+        CPPUNIT_ASSERT_EQUAL(400, upload("/upload/image", alice, form("cat.png", png, {{"subfolder", "../x"}})).status);
     }
 
 private:
