@@ -35,6 +35,8 @@ public:
     std::string stdoutText() const;
     std::string stderrText() const;
     bool running() const { return _pid > 0; }
+    /// The server's process id (for /proc/<pid>/status), -1 when not running.
+    pid_t pid() const { return _pid; }
 
     /// Runs `comfygate [--set ...] <words>` to completion (same configuration, no server)
     /// with `input` on stdin; returns the exit status and fills out/err.

@@ -1,13 +1,19 @@
-// The comfy-proxy module: ComfyUI's HTTP API through the gateway. This first part forwards
-// the routes that carry no per-user data; the per-user isolation of prompts, queue, history,
-// outputs and events comes with the routes that need it.
+// The comfy-proxy module: ComfyUI's HTTP API through the gateway, isolated per user: prompts,
+// queue, history and jobs by prompt owner; /view, uploads and file names in workflows by the
+// user's folders and prompts; NSFW by the `view` policy hook.
 #include "ModuleMigrations.h"
 #include "PassThroughRoutes.h"
 #include "PromptOwners.h"
 #include "JobRoutes.h"
+#include "NsfwRoutes.h"
+#include "NsfwTags.h"
+#include "OutputFiles.h"
 #include "PromptRoutes.h"
 #include "QueueControlRoutes.h"
+#include "UploadRoutes.h"
 #include "UpstreamClient.h"
+#include "ViewRoutes.h"
+#include "WorkflowFileCheck.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
 
@@ -29,6 +35,7 @@ public:
                              "comfyui", {"admin"}});
         permissions.declare({"can_manage_comfyui", "/free, /internal/* and ComfyUI's command line", "comfyui",
                              {"admin"}});
+        permissions.declare({"can_manage_nsfw", "tag files NSFW or safe (mark-nsfw)", "comfyui", {"admin"}});
 
         context.database().migrate(context.moduleName(), moduleMigrations());
         context.policy().declareHook({"prompt", "allow, deny or rewrite a submitted workflow", FailMode::Closed});
@@ -40,22 +47,37 @@ public:
         _upstream = std::make_unique<UpstreamClient>(settings);
         _passThrough = std::make_unique<PassThroughRoutes>(*_upstream, config.getBool("comfy.multi_user", false));
         _passThrough->registerAll(context.routes());
-        _owners = std::make_unique<PromptOwners>(context.database());
-        _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(),
-                                                  config.getBool("comfy.separate_users", true));
-        _prompts->registerAll(context.routes());
         const bool separate = config.getBool("comfy.separate_users", true);
+        _owners = std::make_unique<PromptOwners>(context.database());
+        _files = std::make_unique<OutputFiles>(context.database(), *_upstream, separate);
+        _tags = std::make_unique<NsfwTags>(context.database());
+        _fileCheck = std::make_unique<WorkflowFileCheck>(*_upstream, *_files, separate);
+        _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(), *_fileCheck, separate);
+        _prompts->registerAll(context.routes());
         _control = std::make_unique<QueueControlRoutes>(*_upstream, *_owners, separate);
         _control->registerAll(context.routes());
         _jobs = std::make_unique<JobRoutes>(*_upstream, *_owners, separate);
         _jobs->registerAll(context.routes());
+        _view = std::make_unique<ViewRoutes>(*_upstream, *_files, *_tags, context.policy(), context.services());
+        _view->registerAll(context.routes());
+        _nsfw = std::make_unique<NsfwRoutes>(*_upstream, *_tags, context.audit());
+        _nsfw->registerAll(context.routes());
+        _uploads = std::make_unique<UploadRoutes>(*_upstream, *_files, context.dataDir() + "/comfy-uploads",
+                                                  settings.maxUploadBytes, separate);
+        _uploads->registerAll(context.routes());
     }
 
     void stop() noexcept override
     {
+        _uploads.reset();
+        _nsfw.reset();
+        _view.reset();
         _jobs.reset();
         _control.reset();
         _prompts.reset();
+        _fileCheck.reset();
+        _tags.reset();
+        _files.reset();
         _owners.reset();
         _passThrough.reset();
         _upstream.reset();
@@ -65,9 +87,15 @@ private:
     std::unique_ptr<UpstreamClient> _upstream;
     std::unique_ptr<PassThroughRoutes> _passThrough;
     std::unique_ptr<PromptOwners> _owners;
+    std::unique_ptr<OutputFiles> _files;
+    std::unique_ptr<NsfwTags> _tags;
+    std::unique_ptr<WorkflowFileCheck> _fileCheck;
     std::unique_ptr<PromptRoutes> _prompts;
     std::unique_ptr<QueueControlRoutes> _control;
     std::unique_ptr<JobRoutes> _jobs;
+    std::unique_ptr<ViewRoutes> _view;
+    std::unique_ptr<NsfwRoutes> _nsfw;
+    std::unique_ptr<UploadRoutes> _uploads;
 };
 
 } // namespace comfygate::comfyproxy

@@ -158,6 +158,8 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
             throw promptError(500, "policy_error", "the prompt policy returned no workflow");
         body->set("prompt", changed->getObject("workflow"));
     }
+    if (auto refusal = _fileCheck.refusal(user, body->getObject("prompt")))
+        throw promptError(403, "file_not_allowed", *refusal);
 
     // client_id names the WebSocket that gets the events: it is always the user's own.
     std::string clientId = body->optValue<std::string>("client_id", "");

@@ -3,6 +3,7 @@
 #include "PromptOwners.h"
 #include "UpstreamClient.h"
 #include "UserScope.h"
+#include "WorkflowFileCheck.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -24,8 +25,10 @@ namespace comfygate::comfyproxy {
 class PromptRoutes
 {
 public:
-    PromptRoutes(UpstreamClient& upstream, PromptOwners& owners, Policy& policy, bool separateUsers)
-        : _upstream(upstream), _owners(owners), _policy(policy), _scope(separateUsers), _separateUsers(separateUsers)
+    PromptRoutes(UpstreamClient& upstream, PromptOwners& owners, Policy& policy, WorkflowFileCheck& fileCheck,
+                 bool separateUsers)
+        : _upstream(upstream), _owners(owners), _policy(policy), _fileCheck(fileCheck), _scope(separateUsers),
+          _separateUsers(separateUsers)
     {
     }
     void registerAll(RouteRegistry& routes);
@@ -44,6 +47,7 @@ private:
     UpstreamClient& _upstream;
     PromptOwners& _owners;
     Policy& _policy;
+    WorkflowFileCheck& _fileCheck;
     UserScope _scope;
     bool _separateUsers;
 };

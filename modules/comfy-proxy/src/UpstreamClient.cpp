@@ -20,6 +20,8 @@ const std::set<std::string> droppedRequestHeaders{
     // hop by hop (RFC 9110 7.6.1)
     "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
     "content-length",
+    // the gateway has already read (or answered) the client's Expect and sends the body at once
+    "expect",
     // the client's credentials are the gateway's business, never ComfyUI's
     "authorization", "proxy-authorization", "cookie", "x-api-key", "x-session-id",
     // ComfyUI's origin guard answers 403 when Origin's host differs from its own
@@ -91,10 +93,11 @@ void UpstreamClient::unreachable(const std::string& reason) const
                     "upstream_unavailable");
 }
 
-void UpstreamClient::forward(HttpExchange& exchange, const std::map<std::string, std::string>& extraHeaders)
+Poco::Net::HTTPRequest UpstreamClient::requestFor(HttpExchange& exchange, const std::string& pathAndQuery,
+                                                  const std::map<std::string, std::string>& extraHeaders) const
 {
     Poco::Net::HTTPServerRequest& in = exchange.request();
-    Poco::Net::HTTPRequest out(in.getMethod(), in.getURI(), Poco::Net::HTTPMessage::HTTP_1_1);
+    Poco::Net::HTTPRequest out(in.getMethod(), pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [name, value] : in) {
         if (!isDropped(Poco::toLower(name)))
             out.add(name, value);
@@ -104,36 +107,62 @@ void UpstreamClient::forward(HttpExchange& exchange, const std::map<std::string,
     out.set("X-Forwarded-For", exchange.client().toString());
     out.setHost(_base.getHost(), _base.getPort());
     out.setKeepAlive(true);
+    return out;
+}
+
+void UpstreamClient::forward(HttpExchange& exchange, const std::map<std::string, std::string>& extraHeaders)
+{
+    Poco::Net::HTTPServerRequest& in = exchange.request();
+    Poco::Net::HTTPRequest out = requestFor(exchange, in.getURI(), extraHeaders);
     const bool hasBody = in.hasContentLength() ? in.getContentLength64() > 0 : in.getChunkedTransferEncoding();
     if (in.hasContentLength())
         out.setContentLength64(in.getContentLength64());
     else if (hasBody)
         out.setChunkedTransferEncoding(true);
+    std::function<void(std::ostream&)> writeBody;
+    if (hasBody) {
+        writeBody = [&](std::ostream& upload) {
+            if (!copyLimited(in.stream(), upload, _settings.maxUploadBytes))
+                throw HttpError(413, "the upload exceeds comfy.max_upload_mb");
+        };
+    }
+    Stream stream = open(out, writeBody);
+    relay(exchange, stream);
+}
 
-    auto session = acquire();
-    Poco::Net::HTTPResponse answer;
-    std::istream* body = nullptr;
+UpstreamClient::Stream UpstreamClient::open(Poco::Net::HTTPRequest& request,
+                                            const std::function<void(std::ostream&)>& writeBody)
+{
+    Stream stream;
+    stream.session = acquire();
     try {
-        std::ostream& upload = session->sendRequest(out);
-        if (hasBody && !copyLimited(in.stream(), upload, _settings.maxUploadBytes))
-            throw HttpError(413, "the upload exceeds comfy.max_upload_mb");
-        body = &session->receiveResponse(answer);
+        std::ostream& upload = stream.session->sendRequest(request);
+        if (writeBody)
+            writeBody(upload);
+        stream.body = &stream.session->receiveResponse(stream.answer);
+        return stream;
     } catch (const HttpError&) {
         throw;
     } catch (const Poco::Exception& e) {
-        if (hasBody)
+        if (writeBody)
             unreachable(e.displayText());
-        // A keep-alive connection ComfyUI had already closed: one fresh try for bodiless requests.
-        session = acquire();
-        session->reset();
-        try {
-            session->sendRequest(out);
-            body = &session->receiveResponse(answer);
-        } catch (const Poco::Exception& again) {
-            unreachable(again.displayText());
-        }
     }
+    // A keep-alive connection ComfyUI had already closed: one fresh try for bodiless requests.
+    stream.session = acquire();
+    stream.session->reset();
+    stream.answer = Poco::Net::HTTPResponse();
+    try {
+        stream.session->sendRequest(request);
+        stream.body = &stream.session->receiveResponse(stream.answer);
+    } catch (const Poco::Exception& again) {
+        unreachable(again.displayText());
+    }
+    return stream;
+}
 
+void UpstreamClient::relay(HttpExchange& exchange, Stream& stream, const std::string& alreadyRead)
+{
+    const Poco::Net::HTTPResponse& answer = stream.answer;
     Poco::Net::HTTPServerResponse& response = exchange.response();
     response.setStatusAndReason(answer.getStatus(), answer.getReason());
     for (const auto& [name, value] : answer) {
@@ -145,10 +174,12 @@ void UpstreamClient::forward(HttpExchange& exchange, const std::map<std::string,
     else
         response.setChunkedTransferEncoding(true);
     std::ostream& client = response.send();
-    if (in.getMethod() != "HEAD")
-        Poco::StreamCopier::copyStream64(*body, client, 65536);
+    if (exchange.request().getMethod() != "HEAD") {
+        client.write(alreadyRead.data(), static_cast<std::streamsize>(alreadyRead.size()));
+        Poco::StreamCopier::copyStream64(*stream.body, client, 65536);
+    }
     if (answer.getKeepAlive())
-        release(std::move(session));
+        release(std::move(stream.session));
 }
 
 void UpstreamClient::relay(HttpExchange& exchange, const Answer& answer)

@@ -1,8 +1,11 @@
 #pragma once
 
 #include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/URI.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +39,31 @@ public:
     /// `extraHeaders` added, and streams the answer back to the client. Throws HttpError(502)
     /// when ComfyUI cannot be reached.
     void forward(HttpExchange& exchange, const std::map<std::string, std::string>& extraHeaders = {});
+
+    /// An upstream answer whose body is still to be read: for handlers that look at the first
+    /// bytes before they answer (relay() sends it on; dropping it closes the connection).
+    struct Stream
+    {
+        std::unique_ptr<Poco::Net::HTTPClientSession> session;
+        Poco::Net::HTTPResponse answer;
+        std::istream* body = nullptr;
+    };
+
+    /// The upstream request for the exchange: its method, `pathAndQuery`, the client's headers
+    /// less the dropped ones, `extraHeaders`, X-Forwarded-For and ComfyUI's Host. The caller
+    /// sets the body length.
+    Poco::Net::HTTPRequest requestFor(HttpExchange& exchange, const std::string& pathAndQuery,
+                                      const std::map<std::string, std::string>& extraHeaders = {}) const;
+
+    /// Sends the request and reads the answer's head. `writeBody` writes the request body
+    /// (none when empty; it may throw HttpError, e.g. 413). A bodiless request is tried once
+    /// more on a fresh connection. Throws HttpError(502) when ComfyUI cannot be reached.
+    Stream open(Poco::Net::HTTPRequest& request, const std::function<void(std::ostream&)>& writeBody = {});
+
+    /// Sends the answer to the client: status, headers (hop-by-hop and cookies dropped),
+    /// `alreadyRead` (bytes the handler took from the body) and the rest of the body, streamed.
+    /// The connection goes back to the pool afterwards.
+    void relay(HttpExchange& exchange, Stream& stream, const std::string& alreadyRead = {});
 
     /// Fetches a small JSON answer (for routes the gateway filters); throws HttpError(502).
     struct Answer

@@ -1,0 +1,102 @@
+#include "UploadRoutes.h"
+
+#include "UploadForm.h"
+
+#include "comfygate/HttpError.h"
+#include "comfygate/HttpExchange.h"
+#include "comfygate/Route.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <sstream>
+
+namespace comfygate::comfyproxy {
+namespace {
+
+/// The mask's original image, canonical, once the caller may read it.
+std::string checkedOriginalRef(OutputFiles& files, const Principal& user, const std::optional<std::string>& text)
+{
+    if (!text)
+        throw HttpError(400, "a mask upload needs original_ref");
+    FileRef original;
+    try {
+        const auto ref = Poco::JSON::Parser().parse(*text).extract<Poco::JSON::Object::Ptr>();
+        if (!ref || !ref->has("filename") || !ref->get("filename").isString())
+            throw HttpError(400, "original_ref must be a JSON object with a filename");
+        original =
+            FileRef::fromView(ref->getValue<std::string>("filename"), ref->optValue<std::string>("type", "output"),
+                              ref->optValue<std::string>("subfolder", ""));
+    } catch (const FileRef::Invalid& invalid) {
+        throw HttpError(400, "original_ref: " + invalid.reason);
+    } catch (const HttpError&) {
+        throw;
+    } catch (const Poco::Exception&) {
+        throw HttpError(400, "original_ref must be a JSON object with a filename");
+    }
+    // Someone else's image looks like a missing one.
+    if (!files.mayRead(user, original))
+        throw HttpError(404, "original_ref: no such file");
+    Poco::JSON::Object::Ptr canonical = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    canonical->set("filename", original.filename);
+    canonical->set("subfolder", original.subfolder);
+    canonical->set("type", original.type);
+    std::ostringstream out;
+    canonical->stringify(out);
+    return out.str();
+}
+
+} // namespace
+
+std::string UploadRoutes::userFolder(const std::string& userId, const std::string& clientFolder)
+{
+    const std::string folder = FileRef::normaliseFolder(clientFolder);
+    if (folder == userId || folder.rfind(userId + "/", 0) == 0)
+        return folder;
+    return folder.empty() ? userId : userId + "/" + folder;
+}
+
+void UploadRoutes::registerAll(RouteRegistry& routes)
+{
+    for (const bool mask : {false, true}) {
+        auto route = RouteSpec::make(
+            "POST", mask ? "/upload/mask" : "/upload/image", Access::Permission,
+            mask ? "upload a mask for one of your images (into your own input folder)"
+                 : "upload an image into your own input folder",
+            [this, mask](HttpExchange& e) { upload(e, mask); }, "can_upload");
+        route.apiTwin = true;
+        route.bodyLimit = static_cast<std::size_t>(_maxBytes);
+        routes.add(route);
+    }
+}
+
+void UploadRoutes::upload(HttpExchange& exchange, bool mask)
+{
+    const Principal& user = exchange.principal();
+    UploadForm form(exchange.request().stream(), exchange.request().getContentType(),
+                    {"type", "subfolder", "overwrite", "original_ref"}, _stagingDir, _maxBytes);
+    if (!FileRef::isPlainName(form.fileName()) || form.fileName().find('"') != std::string::npos)
+        throw HttpError(400, "the file name must be a plain name without '/', '\\\\', quotes or control characters");
+    const std::string type = form.field("type").value_or("input");
+    if (type != "input" && type != "temp" && (_separateUsers || type != "output"))
+        throw HttpError(400,
+                        _separateUsers ? "uploads go to type input or temp" : "type must be input, temp or output");
+    form.setField("type", type);
+    try {
+        const std::string subfolder = form.field("subfolder").value_or("");
+        form.setField("subfolder",
+                      _separateUsers ? userFolder(user.userId, subfolder) : FileRef::normaliseFolder(subfolder));
+    } catch (const FileRef::Invalid& invalid) {
+        throw HttpError(400, "subfolder: " + invalid.reason);
+    }
+    if (mask)
+        form.setField("original_ref", checkedOriginalRef(_files, user, form.field("original_ref")));
+
+    Poco::Net::HTTPRequest request = _upstream.requestFor(exchange, exchange.request().getURI());
+    request.setContentType(form.contentType());
+    request.setContentLength64(static_cast<Poco::Int64>(form.contentLength()));
+    UpstreamClient::Stream stream = _upstream.open(request, [&](std::ostream& out) { form.write(out); });
+    _upstream.relay(exchange, stream);
+}
+
+} // namespace comfygate::comfyproxy

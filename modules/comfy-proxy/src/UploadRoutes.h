@@ -1,0 +1,49 @@
+#pragma once
+
+#include "OutputFiles.h"
+#include "UpstreamClient.h"
+
+#include <cstdint>
+#include <string>
+
+namespace comfygate {
+class HttpExchange;
+class RouteRegistry;
+} // namespace comfygate
+
+namespace comfygate::comfyproxy {
+
+/// POST /upload/image and /upload/mask per user. The form is read into bounded memory
+/// (UploadForm) and sent on with `type` input (default) or temp only, and `subfolder` moved
+/// to `<user id>/<the client's subfolder>`, so an upload (and `overwrite`) only ever touches
+/// the caller's own files. ComfyUI's answer, which names the rewritten subfolder, goes back
+/// as it is: that is the subfolder LoadImage and /view must name. A mask's `original_ref`
+/// must be a file the caller may read (OutputFiles), else 404 like a missing file.
+/// With comfy.separate_users off the subfolder is only normalised and type output is allowed,
+/// as in ComfyUI.
+class UploadRoutes
+{
+public:
+    UploadRoutes(UpstreamClient& upstream, OutputFiles& files, std::string stagingDir, std::uint64_t maxBytes,
+                 bool separateUsers)
+        : _upstream(upstream), _files(files), _stagingDir(std::move(stagingDir)), _maxBytes(maxBytes),
+          _separateUsers(separateUsers)
+    {
+    }
+    void registerAll(RouteRegistry& routes);
+
+    /// The subfolder an upload of this user goes to: `<userId>/<normalised client folder>`
+    /// (a folder already starting with `<userId>/` is kept). Throws FileRef::Invalid.
+    static std::string userFolder(const std::string& userId, const std::string& clientFolder);
+
+private:
+    void upload(HttpExchange& exchange, bool mask);
+
+    UpstreamClient& _upstream;
+    OutputFiles& _files;
+    std::string _stagingDir;
+    std::uint64_t _maxBytes;
+    bool _separateUsers;
+};
+
+} // namespace comfygate::comfyproxy
