@@ -1,17 +1,26 @@
-// The comfy-proxy module: ComfyUI's HTTP API through the gateway. This first part forwards
-// the routes that carry no per-user data; the per-user isolation of prompts, queue, history,
-// outputs and events comes with the routes that need it.
+// The comfy-proxy module: ComfyUI's HTTP API through the gateway, isolated per user:
+// prompts, queue, history and jobs; userdata and settings per ComfyUI user; model grants
+// (published as "comfy.model_grants") and the model isolation that enforces them.
+#include "ComfyUserMap.h"
+#include "JobRoutes.h"
+#include "ModelCatalog.h"
+#include "ModelGrantCheck.h"
+#include "ModelGrantStore.h"
+#include "ModelListRoutes.h"
 #include "ModuleMigrations.h"
 #include "PassThroughRoutes.h"
 #include "PromptOwners.h"
-#include "JobRoutes.h"
 #include "PromptRoutes.h"
 #include "QueueControlRoutes.h"
+#include "SharedItemsRoutes.h"
 #include "UpstreamClient.h"
+#include "UserDataRoutes.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
 
+#include <chrono>
 #include <memory>
+#include <stdexcept>
 
 namespace comfygate::comfyproxy {
 
@@ -29,6 +38,11 @@ public:
                              "comfyui", {"admin"}});
         permissions.declare({"can_manage_comfyui", "/free, /internal/* and ComfyUI's command line", "comfyui",
                              {"admin"}});
+        // MSS-Login: the owner always; an admin only with the flag set explicitly.
+        permissions.declare({"can_manage_model_sharing", "share models with users and groups (model isolation)",
+                             "comfyui", {}});
+        permissions.declare({"can_modify_workflows", "save, move and delete your workflows (userdata)", "comfyui",
+                             {"admin", "power", "user"}});
 
         context.database().migrate(context.moduleName(), moduleMigrations());
         context.policy().declareHook({"prompt", "allow, deny or rewrite a submitted workflow", FailMode::Closed});
@@ -38,10 +52,35 @@ public:
         settings.timeoutSeconds = static_cast<int>(config.getInt("comfy.timeout_seconds", 300));
         settings.maxUploadBytes = static_cast<std::size_t>(config.getInt("comfy.max_upload_mb", 100)) * 1024 * 1024;
         _upstream = std::make_unique<UpstreamClient>(settings);
-        _passThrough = std::make_unique<PassThroughRoutes>(*_upstream, config.getBool("comfy.multi_user", false));
+        const bool multiUser = config.getBool("comfy.multi_user", false);
+        _passThrough = std::make_unique<PassThroughRoutes>(*_upstream, multiUser);
         _passThrough->registerAll(context.routes());
+
+        _grants = std::make_shared<ModelGrantStore>(context.database());
+        context.services().publish<services::ModelGrants>(services::ModelGrants::serviceName, _grants);
+        const long long modelListTtl = config.getInt("comfy.model_list_ttl_seconds", 30);
+        if (modelListTtl < 1 || modelListTtl > 3600)
+            throw std::invalid_argument("configuration key comfy.model_list_ttl_seconds: " +
+                                        std::to_string(modelListTtl) + " must be between 1 and 3600 seconds");
+        _catalog = std::make_unique<ModelCatalog>(*_upstream, std::chrono::seconds(modelListTtl));
+        const bool isolation =
+            config.getBool("experimental.enabled", false) || config.getBool("experimental.model_isolation", false);
+        _grantCheck = std::make_unique<ModelGrantCheck>(*_catalog, *_grants, isolation);
+        _modelLists = std::make_unique<ModelListRoutes>(*_upstream, *_grantCheck);
+        _modelLists->registerAll(context.routes());
+        _sharedItems = std::make_unique<SharedItemsRoutes>(*_grants, *_catalog, context.services(), context.audit());
+        _sharedItems->registerAll(context.routes());
+
+        _comfyUsers = std::make_unique<ComfyUserMap>(*_upstream, context.database());
+        _userData = std::make_unique<UserDataRoutes>(*_upstream, *_comfyUsers, multiUser, settings.maxUploadBytes);
+        _userData->registerAll(context.routes());
+        if (!multiUser)
+            context.logger().warning("comfy.multi_user is off: ComfyUI keeps one userdata and settings folder for "
+                                     "everyone, so only can_manage_comfyui may write there; run ComfyUI with "
+                                     "--multi-user and set comfy.multi_user = true to give each user their own");
+
         _owners = std::make_unique<PromptOwners>(context.database());
-        _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(),
+        _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(), *_grantCheck,
                                                   config.getBool("comfy.separate_users", true));
         _prompts->registerAll(context.routes());
         const bool separate = config.getBool("comfy.separate_users", true);
@@ -57,6 +96,13 @@ public:
         _control.reset();
         _prompts.reset();
         _owners.reset();
+        _userData.reset();
+        _comfyUsers.reset();
+        _sharedItems.reset();
+        _modelLists.reset();
+        _grantCheck.reset();
+        _catalog.reset();
+        _grants.reset();
         _passThrough.reset();
         _upstream.reset();
     }
@@ -64,6 +110,13 @@ public:
 private:
     std::unique_ptr<UpstreamClient> _upstream;
     std::unique_ptr<PassThroughRoutes> _passThrough;
+    std::shared_ptr<ModelGrantStore> _grants;
+    std::unique_ptr<ModelCatalog> _catalog;
+    std::unique_ptr<ModelGrantCheck> _grantCheck;
+    std::unique_ptr<ModelListRoutes> _modelLists;
+    std::unique_ptr<SharedItemsRoutes> _sharedItems;
+    std::unique_ptr<ComfyUserMap> _comfyUsers;
+    std::unique_ptr<UserDataRoutes> _userData;
     std::unique_ptr<PromptOwners> _owners;
     std::unique_ptr<PromptRoutes> _prompts;
     std::unique_ptr<QueueControlRoutes> _control;

@@ -21,11 +21,7 @@ void PassThroughRoutes::registerAll(RouteRegistry& routes)
         const char* description;
     };
     const std::vector<Entry> table{
-        {"GET", "/object_info", "can_access_api", true, "ComfyUI node definitions"},
-        {"GET", "/object_info/{node_class}", "can_access_api", true, "one ComfyUI node definition"},
-        {"GET", "/embeddings", "can_access_api", true, "embedding names"},
         {"GET", "/models", "can_access_api", true, "model folder names"},
-        {"GET", "/models/{folder}", "can_access_api", true, "the models of one folder"},
         {"GET", "/extensions", "can_access_api", true, "front-end extension scripts"},
         {"GET", "/features", "can_access_api", true, "server feature flags"},
         {"GET", "/view_metadata/{folder}", "can_access_api", true, "safetensors metadata of a model"},

@@ -158,6 +158,7 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
             throw promptError(500, "policy_error", "the prompt policy returned no workflow");
         body->set("prompt", changed->getObject("workflow"));
     }
+    _modelGrants.checkPrompt(user, body->getObject("prompt"));
 
     // client_id names the WebSocket that gets the events: it is always the user's own.
     std::string clientId = body->optValue<std::string>("client_id", "");
