@@ -3,6 +3,7 @@
 #include "comfygate/HttpError.h"
 
 #include <Poco/Data/Statement.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
@@ -78,7 +79,9 @@ std::string ComfyUserMap::createUpstream(const std::string& name)
     const auto answer = _upstream.fetch("POST", "/users", body.str());
     if (answer.status == 200) {
         try {
-            const auto id = Poco::JSON::Parser().parse(answer.body);
+            // The answer is a bare JSON string; Poco's parser wants a container around it.
+            const auto wrapped = Poco::JSON::Parser().parse("[" + answer.body + "]").extract<Poco::JSON::Array::Ptr>();
+            const auto id = wrapped->size() == 1 ? wrapped->get(0) : Poco::Dynamic::Var();
             if (id.isString() && !id.convert<std::string>().empty())
                 return id.convert<std::string>();
         } catch (...) {

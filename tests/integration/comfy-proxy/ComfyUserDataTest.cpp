@@ -131,7 +131,10 @@ public:
     void writesNeedCanModifyWorkflows()
     {
         CPPUNIT_ASSERT_EQUAL(403, _client->request("POST", "/userdata/workflows%2Fg.json", workflow, guest).status);
-        CPPUNIT_ASSERT_EQUAL(200, _client->get("/userdata?dir=workflows", guest).status);
+        // Reading is allowed: ComfyUI answers (404: the guest has no workflows folder yet).
+        auto read = _client->get("/userdata?dir=workflows", guest);
+        CPPUNIT_ASSERT_EQUAL(404, read.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("GET"), _comfy->requests().back().method);
         CPPUNIT_ASSERT_EQUAL(401, _client->get("/userdata?dir=workflows").status);
     }
 

@@ -4,12 +4,14 @@
 // (or a flagged admin's) and answers in MSS-Login's shapes.
 #include "FakeComfyUI.h"
 #include "HttpTestClient.h"
+#include "PooledDatabase.h"
 #include "ServerProcess.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <Poco/Data/Session.h>
 #include <Poco/JSON/Array.h>
-#include <Poco/String.h>
+#include <Poco/JSON/Parser.h>
 
 #include <chrono>
 #include <set>
@@ -20,6 +22,21 @@ using comfygate::test::HttpResult;
 using comfygate::test::HttpTestClient;
 using comfygate::test::ServerProcess;
 using Headers = std::map<std::string, std::string>;
+
+namespace CppUnit {
+template <>
+struct assertion_traits<std::set<std::string>>
+{
+    static bool equal(const std::set<std::string>& a, const std::set<std::string>& b) { return a == b; }
+    static std::string toString(const std::set<std::string>& names)
+    {
+        std::string text;
+        for (const auto& name : names)
+            text += (text.empty() ? "" : ", ") + name;
+        return "{" + text + "}";
+    }
+};
+} // namespace CppUnit
 
 namespace {
 
@@ -52,17 +69,22 @@ struct Environment
                                                  Headers{{"SECRET_KEY", "model-isolation-test-secret-0123456789abcdef"}});
         const std::vector<std::pair<std::string, std::string>> accounts{
             {"olga", "owner"}, {"ada", "admin"}, {"alice", "user"}, {"bob", "user"},
-            {"pat", "power"}, {"gina", "user"}, {"carl", "user"}, {"dora", "user"}};
+            {"pat", "power"}, {"gina", "user"}, {"carl", "user"}, {"dora", "user"}, {"erin", "user"}};
         for (const auto& [name, role] : accounts) {
             std::string out, err;
             if (server->runCommand({"user", "add", name, "--role", role, "--password-stdin"}, out, err,
-                                   "a long passphrase for " + name + "\n") != 0)
+                                   "orbit lantern cobalt 8\n") != 0)
                 throw std::runtime_error("user add " + name + ": " + err);
-            if (server->runCommand({"token", "create", name}, out, err) != 0)
-                throw std::runtime_error("token create " + name + ": " + err);
-            tokens[name] = {{"Authorization", "Bearer " + Poco::trim(out)}};
         }
         server->start();
+        // Session JWTs from POST /login: plain users may not hold API tokens.
+        HttpTestClient client(server->port());
+        for (const auto& [name, role] : accounts) {
+            auto login = client.postJson("/login", R"({"username":")" + name + R"(","password":"orbit lantern cobalt 8"})");
+            if (login.status != 200)
+                throw std::runtime_error("login " + name + ": " + login.body);
+            tokens[name] = {{"Authorization", "Bearer " + login.json()->getValue<std::string>("jwt_token")}};
+        }
     }
 };
 
@@ -122,15 +144,15 @@ public:
 
     void usersSeeOnlyGrantedModelsAdminsSeeAll()
     {
-        CPPUNIT_ASSERT(names(get("/models/checkpoints", "carl")).empty());
-        CPPUNIT_ASSERT(names(get("/api/models/loras", "carl")).empty());
-        CPPUNIT_ASSERT(names(get("/embeddings", "carl")).empty());
+        CPPUNIT_ASSERT(names(get("/models/checkpoints", "erin")).empty());
+        CPPUNIT_ASSERT(names(get("/api/models/loras", "erin")).empty());
+        CPPUNIT_ASSERT(names(get("/embeddings", "erin")).empty());
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), names(get("/models/checkpoints", "ada")).size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), names(get("/models/checkpoints", "olga")).size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), names(get("/embeddings", "ada")).size());
         // The folder list stays whole; an unknown folder is ComfyUI's 404.
-        CPPUNIT_ASSERT(names(get("/models", "carl")).count("checkpoints"));
-        CPPUNIT_ASSERT_EQUAL(404, get("/models/no_such_folder", "carl").status);
+        CPPUNIT_ASSERT(names(get("/models", "erin")).count("checkpoints"));
+        CPPUNIT_ASSERT_EQUAL(404, get("/models/no_such_folder", "erin").status);
     }
 
     void grantThroughSharedItemsMakesTheModelVisible()
@@ -182,6 +204,19 @@ public:
         CPPUNIT_ASSERT(names(get("/models/loras", "gina")).empty());
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), get(path, "olga").json()->getArray("items")->size());
         CPPUNIT_ASSERT_EQUAL(404, request("DELETE", path, item("loras", "other.safetensors"), "olga").status);
+        // Both changes are in the audit log, with who made them.
+        comfygate::DatabaseSettings settings;
+        settings.sqlitePath = environment().server->dataDir() + "/comfygate.db";
+        comfygate::PooledDatabase database(settings);
+        database.open();
+        std::vector<std::string> actions;
+        Poco::Data::Session session = database.session();
+        using namespace Poco::Data::Keywords;
+        session << "SELECT action FROM audit_log WHERE actor = 'olga' AND target = 'user:gina' ORDER BY id",
+            into(actions), now;
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), actions.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("model_grant.add"), actions[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("model_grant.remove"), actions[1]);
     }
 
     void ungrantedModelInAnUnknownNodeIsRefused()

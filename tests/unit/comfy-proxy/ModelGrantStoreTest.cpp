@@ -140,12 +140,13 @@ public:
 
     void traversalAndBadValuesAreRefused()
     {
-        for (const std::string item : {"../secret.safetensors", "a/../../b", "/etc/passwd", "a\\b", "a//b", "./a",
-                                       "a/", "", std::string("a\nb")}) {
+        const std::vector<std::string> items{"../secret.safetensors", "a/../../b", "/etc/passwd", "a\\b", "a//b",
+                                             "./a", "a/", "", "a\nb"};
+        for (const auto& item : items) {
             CPPUNIT_ASSERT_THROW_MESSAGE(item, _store->grant(grantOf(GrantSubject::User, "u1", "checkpoints", item)),
                                          std::invalid_argument);
         }
-        for (const std::string folder : {"..", "", "check/points", "a b"})
+        for (const std::string folder : std::vector<std::string>{"..", "", "check/points", "a b"})
             CPPUNIT_ASSERT_THROW(_store->grant(grantOf(GrantSubject::User, "u1", folder, "a")), std::invalid_argument);
         auto badBackend = grantOf(GrantSubject::User, "u1", "checkpoints", "a");
         badBackend.sourceBackend = "ftp";
