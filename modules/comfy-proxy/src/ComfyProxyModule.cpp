@@ -53,7 +53,7 @@ public:
         settings.maxUploadBytes = static_cast<std::size_t>(config.getInt("comfy.max_upload_mb", 100)) * 1024 * 1024;
         _upstream = std::make_unique<UpstreamClient>(settings);
         const bool multiUser = config.getBool("comfy.multi_user", false);
-        _passThrough = std::make_unique<PassThroughRoutes>(*_upstream, multiUser);
+        _passThrough = std::make_unique<PassThroughRoutes>(*_upstream);
         _passThrough->registerAll(context.routes());
 
         _grants = std::make_shared<ModelGrantStore>(context.database());

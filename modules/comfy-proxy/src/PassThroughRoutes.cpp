@@ -11,7 +11,8 @@ namespace comfygate::comfyproxy {
 
 void PassThroughRoutes::registerAll(RouteRegistry& routes)
 {
-    const auto forward = [this](HttpExchange& e) { this->forward(e); };
+    // No comfy-user: ComfyUI reads it only on its user routes (UserDataRoutes).
+    const auto forward = [this](HttpExchange& e) { _upstream.forward(e); };
     struct Entry
     {
         const char* method;
@@ -42,14 +43,6 @@ void PassThroughRoutes::registerAll(RouteRegistry& routes)
                                  [this](HttpExchange& e) { systemStats(e); }, "can_access_api");
     stats.apiTwin = true;
     routes.add(stats);
-}
-
-void PassThroughRoutes::forward(HttpExchange& exchange)
-{
-    std::map<std::string, std::string> headers;
-    if (_multiUser)
-        headers["comfy-user"] = exchange.principal().userId;
-    _upstream.forward(exchange, headers);
 }
 
 void PassThroughRoutes::systemStats(HttpExchange& exchange)

@@ -19,15 +19,13 @@ namespace comfygate::comfyproxy {
 class PassThroughRoutes
 {
 public:
-    PassThroughRoutes(UpstreamClient& upstream, bool multiUser) : _upstream(upstream), _multiUser(multiUser) {}
+    explicit PassThroughRoutes(UpstreamClient& upstream) : _upstream(upstream) {}
     void registerAll(RouteRegistry& routes);
 
 private:
-    void forward(HttpExchange& exchange);
     void systemStats(HttpExchange& exchange);
 
     UpstreamClient& _upstream;
-    bool _multiUser;
 };
 
 } // namespace comfygate::comfyproxy
