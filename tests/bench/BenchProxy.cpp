@@ -45,8 +45,8 @@ void printRow(const char* what, const LoadGenerator::Result& direct, const LoadG
                 direct.requestsPerSecond(), direct.percentileMs(0.5), direct.percentileMs(0.99),
                 gateway.requestsPerSecond(), gateway.percentileMs(0.5), gateway.percentileMs(0.99),
                 gateway.requestsPerSecond() / direct.requestsPerSecond(),
-                gateway.percentileMs(0.5) - direct.percentileMs(0.5), gateway.percentileMs(0.99) - direct.percentileMs(0.99),
-                direct.failures, gateway.failures);
+                gateway.percentileMs(0.5) - direct.percentileMs(0.5),
+                gateway.percentileMs(0.99) - direct.percentileMs(0.99), direct.failures, gateway.failures);
 }
 
 } // namespace
@@ -60,8 +60,10 @@ int main()
     comfy.setPreviewFrames(0);
     comfy.start();
 
-    comfygate::test::ServerProcess server({{"modules.enabled", "auth,comfy-proxy"}, {"comfy.url", comfy.url()},
-                                           {"http.access_log", "off"}, {"log.level", "warning"}});
+    comfygate::test::ServerProcess server({{"modules.enabled", "auth,comfy-proxy"},
+                                           {"comfy.url", comfy.url()},
+                                           {"http.access_log", "off"},
+                                           {"log.level", "warning"}});
     const Headers first{{"Authorization", "Bearer " + createToken(server, "bench1")}};
     const Headers second{{"Authorization", "Bearer " + createToken(server, "bench2")}};
     server.start();
@@ -76,7 +78,9 @@ int main()
             }
         }
     }
-    for (int i = 0; i < 400 && client.get("/history", first).json()->size() + client.get("/history", second).json()->size() < 50; ++i)
+    for (int i = 0;
+         i < 400 && client.get("/history", first).json()->size() + client.get("/history", second).json()->size() < 50;
+         ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(25));
     // From now on prompts only queue up: the benchmark measures submission, not image writing.
     comfy.setExecutionTime(std::chrono::seconds(600));

@@ -52,7 +52,8 @@ LoadGenerator::Result LoadGenerator::run(const Request& spec) const
                     Poco::NullOutputStream sink;
                     Poco::StreamCopier::copyStream(session.receiveResponse(response), sink);
                     if (response.getStatus() >= 200 && response.getStatus() < 300)
-                        mine.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count());
+                        mine.push_back(
+                            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count());
                     else
                         ++failures;
                 } catch (...) {

@@ -31,9 +31,9 @@ std::string ComfyUserMap::comfyUserFor(const Principal& principal)
         id = lookUpstreamByName(name);
         if (id.empty())
             id = createUpstream(name);
-        const Poco::Int64 created = std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count();
+        const Poco::Int64 created =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         _database.write([&](Poco::Data::Session& session) {
             session << _database.translate("INSERT INTO comfy_users (user_id, comfy_user_id, created_at) "
                                            "VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING"),

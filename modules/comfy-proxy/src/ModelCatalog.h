@@ -20,9 +20,9 @@ class ModelCatalog
 public:
     struct Snapshot
     {
-        std::vector<std::string> folders;                        ///< GET /models order
-        std::map<std::string, std::vector<std::string>> files;   ///< folder → relative names
-        std::map<std::string, std::set<std::string>> foldersOf;  ///< file name → folders holding it
+        std::vector<std::string> folders;                       ///< GET /models order
+        std::map<std::string, std::vector<std::string>> files;  ///< folder → relative names
+        std::map<std::string, std::set<std::string>> foldersOf; ///< file name → folders holding it
     };
 
     ModelCatalog(UpstreamClient& upstream, std::chrono::seconds ttl) : _upstream(upstream), _ttl(ttl) {}

@@ -177,8 +177,8 @@ void ModelGrantCheck::checkPrompt(const Principal& principal, const Poco::JSON::
     extra->set("node_id", refused->nodeId);
     extra->set("input", refused->input);
     throw HttpError(403,
-                    "model not allowed: " + refused->folder + "/" + refused->item + " (node " +
-                        refused->nodeId + ", input " + refused->input + ") has not been shared with you",
+                    "model not allowed: " + refused->folder + "/" + refused->item + " (node " + refused->nodeId +
+                        ", input " + refused->input + ") has not been shared with you",
                     "MODEL_NOT_ALLOWED")
         .withExtra(jsonText(extra));
 }
@@ -198,7 +198,8 @@ Poco::JSON::Array::Ptr ModelGrantCheck::filterFolder(const Principal& principal,
     return kept;
 }
 
-Poco::JSON::Array::Ptr ModelGrantCheck::filterEmbeddings(const Principal& principal, const Poco::JSON::Array::Ptr& names)
+Poco::JSON::Array::Ptr ModelGrantCheck::filterEmbeddings(const Principal& principal,
+                                                         const Poco::JSON::Array::Ptr& names)
 {
     if (seesAll(principal))
         return names;

@@ -22,9 +22,9 @@ ModelGrantStore::ModelGrantStore(Database& database, Clock clock) : _database(da
 {
     if (!_clock) {
         _clock = [] {
-            return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
+            return static_cast<std::int64_t>(
+                std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                    .count());
         };
     }
 }
@@ -49,7 +49,7 @@ std::vector<services::ModelGrant> ModelGrantStore::select(const std::string& whe
     for (std::size_t row = 0; row < rows.rowCount(); ++row) {
         services::ModelGrant grant;
         grant.kind = rows.value(0, row).convert<std::string>() == "user" ? services::GrantSubject::User
-                                                                          : services::GrantSubject::Group;
+                                                                         : services::GrantSubject::Group;
         grant.subject = rows.value(1, row).convert<std::string>();
         grant.folder = rows.value(2, row).convert<std::string>();
         grant.itemName = rows.value(3, row).convert<std::string>();

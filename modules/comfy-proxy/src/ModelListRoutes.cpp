@@ -29,9 +29,9 @@ void ModelListRoutes::registerAll(RouteRegistry& routes)
          &ModelListRoutes::objectInfo},
     };
     for (const auto& entry : table) {
-        auto route = RouteSpec::make("GET", entry.pattern, Access::Permission, entry.description,
-                                     [this, handler = entry.handler](HttpExchange& e) { (this->*handler)(e); },
-                                     "can_access_api");
+        auto route = RouteSpec::make(
+            "GET", entry.pattern, Access::Permission, entry.description,
+            [this, handler = entry.handler](HttpExchange& e) { (this->*handler)(e); }, "can_access_api");
         route.apiTwin = true;
         routes.add(route);
     }

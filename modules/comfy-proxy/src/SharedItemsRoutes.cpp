@@ -82,8 +82,8 @@ void SharedItemsRoutes::registerAll(RouteRegistry& routes)
          &SharedItemsRoutes::remove},
         {"GET", groups, "the models shared with a role or group", &SharedItemsRoutes::groupSubject,
          &SharedItemsRoutes::list},
-        {"POST", groups, "share a model (or a glob of models) with a role or group",
-         &SharedItemsRoutes::groupSubject, &SharedItemsRoutes::add},
+        {"POST", groups, "share a model (or a glob of models) with a role or group", &SharedItemsRoutes::groupSubject,
+         &SharedItemsRoutes::add},
         {"DELETE", groups, "stop sharing a model with a role or group", &SharedItemsRoutes::groupSubject,
          &SharedItemsRoutes::remove},
     };
@@ -98,7 +98,8 @@ void SharedItemsRoutes::registerAll(RouteRegistry& routes)
                 (this->*act)(e, subject);
             },
             "can_manage_model_sharing");
-        route.aliases = {std::string("/api/mss-login") + std::string(entry.pattern).substr(std::string("/mss-login").size())};
+        route.aliases = {std::string("/api/mss-login") +
+                         std::string(entry.pattern).substr(std::string("/mss-login").size())};
         routes.add(route);
     }
 }

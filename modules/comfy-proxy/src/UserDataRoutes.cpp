@@ -32,18 +32,21 @@ void UserDataRoutes::registerAll(RouteRegistry& routes)
         {"POST", "/settings/{id}", settingsWrite, "change one of your ComfyUI settings"},
     };
     for (const auto& entry : table) {
-        auto route = RouteSpec::make(entry.method, entry.pattern, Access::Permission, entry.description,
-                                     [this](HttpExchange& e) { forwardAsUser(e); }, entry.permission);
+        auto route = RouteSpec::make(
+            entry.method, entry.pattern, Access::Permission, entry.description,
+            [this](HttpExchange& e) { forwardAsUser(e); }, entry.permission);
         route.apiTwin = true;
         route.bodyLimit = _bodyLimit;
         routes.add(route);
     }
-    auto users = RouteSpec::make("GET", "/users", Access::Permission, "your ComfyUI user (only yours)",
-                                 [this](HttpExchange& e) { listUsers(e); }, "can_access_api");
+    auto users = RouteSpec::make(
+        "GET", "/users", Access::Permission, "your ComfyUI user (only yours)",
+        [this](HttpExchange& e) { listUsers(e); }, "can_access_api");
     users.apiTwin = true;
     routes.add(users);
-    auto create = RouteSpec::make("POST", "/users", Access::Permission, "create a ComfyUI user (admins)",
-                                  [this](HttpExchange& e) { forwardPlain(e); }, "can_manage_comfyui");
+    auto create = RouteSpec::make(
+        "POST", "/users", Access::Permission, "create a ComfyUI user (admins)",
+        [this](HttpExchange& e) { forwardPlain(e); }, "can_manage_comfyui");
     create.apiTwin = true;
     routes.add(create);
 }
@@ -71,6 +74,9 @@ void UserDataRoutes::forwardAsUser(HttpExchange& exchange)
     _upstream.forward(exchange, headers);
 }
 
-void UserDataRoutes::forwardPlain(HttpExchange& exchange) { _upstream.forward(exchange); }
+void UserDataRoutes::forwardPlain(HttpExchange& exchange)
+{
+    _upstream.forward(exchange);
+}
 
 } // namespace comfygate::comfyproxy

@@ -90,8 +90,10 @@ public:
 
     void aClientsComfyUserHeaderIsIgnored()
     {
-        CPPUNIT_ASSERT_EQUAL(200, _client->request("POST", "/userdata/workflows%2Fsecret.json", workflow, alice).status);
-        const std::string alicesComfyUser = _client->get("/users", alice).json()->getObject("users")->getNames().front();
+        CPPUNIT_ASSERT_EQUAL(200,
+                             _client->request("POST", "/userdata/workflows%2Fsecret.json", workflow, alice).status);
+        const std::string alicesComfyUser =
+            _client->get("/users", alice).json()->getObject("users")->getNames().front();
         auto spoofed = _client->get("/userdata/workflows%2Fsecret.json", with(bob, "comfy-user", alicesComfyUser));
         CPPUNIT_ASSERT_EQUAL(404, spoofed.status);
         // Moving and deleting someone else's file fails the same way.
@@ -103,7 +105,8 @@ public:
     {
         auto saved = _client->postJson("/settings", R"({"Comfy.ColorPalette":"light"})", alice);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(saved.body, 200, saved.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("light"), _client->get("/api/settings", alice).json()->getValue<std::string>("Comfy.ColorPalette"));
+        CPPUNIT_ASSERT_EQUAL(std::string("light"),
+                             _client->get("/api/settings", alice).json()->getValue<std::string>("Comfy.ColorPalette"));
         CPPUNIT_ASSERT(!_client->get("/settings", bob).json()->has("Comfy.ColorPalette"));
         CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/settings/Comfy.Locale", "\"fr\"", bob).status);
         CPPUNIT_ASSERT_EQUAL(std::string("\"fr\""), _client->get("/settings/Comfy.Locale", bob).body);
@@ -121,7 +124,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), listed->size());
         CPPUNIT_ASSERT_EQUAL(std::string("alice"), listed->getValue<std::string>(listed->getNames().front()));
         // The same id on every call (recorded once).
-        CPPUNIT_ASSERT_EQUAL(listed->getNames().front(), _client->get("/api/users", alice).json()->getObject("users")->getNames().front());
+        CPPUNIT_ASSERT_EQUAL(listed->getNames().front(),
+                             _client->get("/api/users", alice).json()->getObject("users")->getNames().front());
         // Creating ComfyUI users is for admins.
         CPPUNIT_ASSERT_EQUAL(403, _client->postJson("/users", R"({"username":"mallory"})", alice).status);
         auto created = _client->postJson("/api/users", R"({"username":"service"})", admin);

@@ -24,8 +24,7 @@ using comfygate::test::ServerProcess;
 using Headers = std::map<std::string, std::string>;
 
 namespace CppUnit {
-template <>
-struct assertion_traits<std::set<std::string>>
+template <> struct assertion_traits<std::set<std::string>>
 {
     static bool equal(const std::set<std::string>& a, const std::set<std::string>& b) { return a == b; }
     static std::string toString(const std::set<std::string>& names)
@@ -52,7 +51,8 @@ struct Environment
     Environment()
     {
         comfy = std::make_unique<FakeComfyUI>(root.path());
-        for (const char* name : {"sd15.safetensors", "secret.safetensors", "sdxl/base.safetensors", "sdxl/refiner.safetensors"})
+        for (const char* name :
+             {"sd15.safetensors", "secret.safetensors", "sdxl/base.safetensors", "sdxl/refiner.safetensors"})
             comfy->addModel("checkpoints", name);
         comfy->addModel("loras", "style.safetensors");
         comfy->addModel("loras", "other.safetensors");
@@ -60,16 +60,17 @@ struct Environment
         comfy->addModel("embeddings", "bad.safetensors");
         comfy->setExecutionTime(std::chrono::milliseconds(20));
         comfy->start();
-        server = std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR},
-                                                         {"modules.enabled", "comfy-proxy,auth"},
-                                                         {"comfy.url", comfy->url()},
-                                                         {"comfy.multi_user", "true"},
-                                                         {"comfy.model_list_ttl_seconds", "1"},
-                                                         {"experimental.model_isolation", "true"}},
-                                                 Headers{{"SECRET_KEY", "model-isolation-test-secret-0123456789abcdef"}});
+        server =
+            std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR},
+                                                    {"modules.enabled", "comfy-proxy,auth"},
+                                                    {"comfy.url", comfy->url()},
+                                                    {"comfy.multi_user", "true"},
+                                                    {"comfy.model_list_ttl_seconds", "1"},
+                                                    {"experimental.model_isolation", "true"}},
+                                            Headers{{"SECRET_KEY", "model-isolation-test-secret-0123456789abcdef"}});
         const std::vector<std::pair<std::string, std::string>> accounts{
-            {"olga", "owner"}, {"ada", "admin"}, {"alice", "user"}, {"bob", "user"},
-            {"pat", "power"}, {"gina", "user"}, {"carl", "user"}, {"dora", "user"}, {"erin", "user"}};
+            {"olga", "owner"}, {"ada", "admin"}, {"alice", "user"}, {"bob", "user"}, {"pat", "power"},
+            {"gina", "user"},  {"carl", "user"}, {"dora", "user"},  {"erin", "user"}};
         for (const auto& [name, role] : accounts) {
             std::string out, err;
             if (server->runCommand({"user", "add", name, "--role", role, "--password-stdin"}, out, err,
@@ -80,7 +81,8 @@ struct Environment
         // Session JWTs from POST /login: plain users may not hold API tokens.
         HttpTestClient client(server->port());
         for (const auto& [name, role] : accounts) {
-            auto login = client.postJson("/login", R"({"username":")" + name + R"(","password":"orbit lantern cobalt 8"})");
+            auto login =
+                client.postJson("/login", R"({"username":")" + name + R"(","password":"orbit lantern cobalt 8"})");
             if (login.status != 200)
                 throw std::runtime_error("login " + name + ": " + login.body);
             tokens[name] = {{"Authorization", "Bearer " + login.json()->getValue<std::string>("jwt_token")}};
@@ -96,9 +98,12 @@ Environment& environment()
 
 std::string checkpointGraph(const std::string& checkpoint, const std::string& text = "a red fox")
 {
-    return R"({"4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":")" + checkpoint + R"("}},)"
+    return R"({"4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":")" + checkpoint +
+           R"("}},)"
            R"("5":{"class_type":"EmptyLatentImage","inputs":{"width":512,"height":512,"batch_size":1}},)"
-           R"("6":{"class_type":"CLIPTextEncode","inputs":{"text":")" + text + R"(","clip":["4",1]}},)"
+           R"("6":{"class_type":"CLIPTextEncode","inputs":{"text":")" +
+           text +
+           R"(","clip":["4",1]}},)"
            R"("7":{"class_type":"CLIPTextEncode","inputs":{"text":"","clip":["4",1]}},)"
            R"("3":{"class_type":"KSampler","inputs":{"seed":1,"steps":4,"cfg":7.5,"sampler_name":"euler",)"
            R"("scheduler":"normal","denoise":1,"model":["4",0],"positive":["6",0],"negative":["7",0],"latent_image":["5",0]}},)"
@@ -157,7 +162,8 @@ public:
 
     void grantThroughSharedItemsMakesTheModelVisible()
     {
-        auto granted = share("olga", "/mss-login/api/users/alice/shared-items", item("checkpoints", "sd15.safetensors"));
+        auto granted =
+            share("olga", "/mss-login/api/users/alice/shared-items", item("checkpoints", "sd15.safetensors"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(granted.body, 200, granted.status);
         CPPUNIT_ASSERT_EQUAL(std::string("ok"), granted.json()->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(std::set<std::string>{"sd15.safetensors"}, names(get("/models/checkpoints", "alice")));
@@ -189,7 +195,8 @@ public:
 
     void globGrantCoversASubfolder()
     {
-        CPPUNIT_ASSERT_EQUAL(200, share("olga", "/mss-login/api/users/bob/shared-items", item("checkpoints", "sdxl/*")).status);
+        CPPUNIT_ASSERT_EQUAL(
+            200, share("olga", "/mss-login/api/users/bob/shared-items", item("checkpoints", "sdxl/*")).status);
         CPPUNIT_ASSERT_EQUAL((std::set<std::string>{"sdxl/base.safetensors", "sdxl/refiner.safetensors"}),
                              names(get("/models/checkpoints", "bob")));
     }
@@ -247,7 +254,9 @@ public:
 
     void grantedModelRuns()
     {
-        CPPUNIT_ASSERT_EQUAL(200, share("olga", "/mss-login/api/users/dora/shared-items", item("checkpoints", "sd15.safetensors")).status);
+        CPPUNIT_ASSERT_EQUAL(
+            200,
+            share("olga", "/mss-login/api/users/dora/shared-items", item("checkpoints", "sd15.safetensors")).status);
         auto accepted = _client->postJson("/prompt", "{\"prompt\":" + checkpointGraph("sd15.safetensors") + "}",
                                           environment().tokens["dora"]);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(accepted.body, 200, accepted.status);
@@ -263,21 +272,28 @@ public:
 
     void embeddingsAreFilteredAndChecked()
     {
-        CPPUNIT_ASSERT_EQUAL(200, share("olga", "/mss-login/api/users/carl/shared-items", item("checkpoints", "sd15.safetensors")).status);
-        CPPUNIT_ASSERT_EQUAL(200, share("olga", "/mss-login/api/users/carl/shared-items", item("embeddings", "good.pt")).status);
+        CPPUNIT_ASSERT_EQUAL(
+            200,
+            share("olga", "/mss-login/api/users/carl/shared-items", item("checkpoints", "sd15.safetensors")).status);
+        CPPUNIT_ASSERT_EQUAL(
+            200, share("olga", "/mss-login/api/users/carl/shared-items", item("embeddings", "good.pt")).status);
         CPPUNIT_ASSERT_EQUAL(std::set<std::string>{"good"}, names(get("/embeddings", "carl")));
-        auto refused = _client->postJson("/prompt", "{\"prompt\":" + checkpointGraph("sd15.safetensors", "a fox, embedding:bad") + "}",
-                                         environment().tokens["carl"]);
+        auto refused = _client->postJson(
+            "/prompt", "{\"prompt\":" + checkpointGraph("sd15.safetensors", "a fox, embedding:bad") + "}",
+            environment().tokens["carl"]);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(refused.body, 403, refused.status);
         CPPUNIT_ASSERT_EQUAL(std::string("embeddings"), refused.json()->getValue<std::string>("folder"));
-        auto allowed = _client->postJson("/prompt", "{\"prompt\":" + checkpointGraph("sd15.safetensors", "a fox, embedding:good") + "}",
-                                         environment().tokens["carl"]);
+        auto allowed = _client->postJson(
+            "/prompt", "{\"prompt\":" + checkpointGraph("sd15.safetensors", "a fox, embedding:good") + "}",
+            environment().tokens["carl"]);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(allowed.body, 200, allowed.status);
     }
 
     void objectInfoCombosAreFiltered()
     {
-        CPPUNIT_ASSERT_EQUAL(200, share("olga", "/mss-login/api/users/alice/shared-items", item("checkpoints", "sdxl/base.safetensors")).status);
+        CPPUNIT_ASSERT_EQUAL(
+            200, share("olga", "/mss-login/api/users/alice/shared-items", item("checkpoints", "sdxl/base.safetensors"))
+                     .status);
         auto options = [this](const std::string& user, const std::string& path) {
             auto info = get(path, user).json()->getObject("CheckpointLoaderSimple");
             auto list = info->getObject("input")->getObject("required")->getArray("ckpt_name")->getArray(0);
@@ -307,35 +323,38 @@ public:
         CPPUNIT_ASSERT(names(get("/models/checkpoints", "alice")).count("secret.safetensors") == 0);
         // With the flag set for admins, ada may share.
         auto flag = [this](bool on) {
-            const std::string body = std::string(R"({"groups":{"admin":{"can_manage_model_sharing":)") +
-                                     (on ? "true" : "false") + "}}}";
+            const std::string body =
+                std::string(R"({"groups":{"admin":{"can_manage_model_sharing":)") + (on ? "true" : "false") + "}}}";
             return request("PUT", "/mss-login/api/groups", body, "olga").status;
         };
         CPPUNIT_ASSERT_EQUAL(200, flag(true));
         auto byAdmin = share("ada", "/mss-login/api/users/carl/shared-items", item("loras", "other.safetensors"));
         CPPUNIT_ASSERT_EQUAL(200, flag(false));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(byAdmin.body, 200, byAdmin.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("admin"), byAdmin.json()->getObject("item")->getValue<std::string>("granted_by_role"));
+        CPPUNIT_ASSERT_EQUAL(std::string("admin"),
+                             byAdmin.json()->getObject("item")->getValue<std::string>("granted_by_role"));
     }
 
     void badBodiesAre400()
     {
         const std::string path = "/mss-login/api/users/bob/shared-items";
-        for (const std::string body : {std::string("not json"), std::string("[]"), std::string(R"({"folder":"checkpoints"})"),
-                                       std::string(R"({"item_name":"a.safetensors"})"),
-                                       std::string(R"({"folder":"checkpoints","item_name":"../../etc/passwd"})"),
-                                       std::string(R"({"folder":"checkpoints","item_name":"/abs.safetensors"})"),
-                                       std::string(R"({"folder":"checkpoints","item_name":"sub\\..\\x"})"),
-                                       std::string(R"({"folder":"../models","item_name":"a"})"),
-                                       std::string(R"({"folder":"no_such_folder","item_name":"a"})"),
-                                       std::string(R"({"folder":"checkpoints","item_name":7})"),
-                                       std::string(R"({"folder":"checkpoints","item_name":"a","source_backend":"ftp"})"),
-                                       std::string(R"({"folder":"checkpoints","item_name":"a","expires_in_hours":-1})")}) {
+        for (const std::string body :
+             {std::string("not json"), std::string("[]"), std::string(R"({"folder":"checkpoints"})"),
+              std::string(R"({"item_name":"a.safetensors"})"),
+              std::string(R"({"folder":"checkpoints","item_name":"../../etc/passwd"})"),
+              std::string(R"({"folder":"checkpoints","item_name":"/abs.safetensors"})"),
+              std::string(R"({"folder":"checkpoints","item_name":"sub\\..\\x"})"),
+              std::string(R"({"folder":"../models","item_name":"a"})"),
+              std::string(R"({"folder":"no_such_folder","item_name":"a"})"),
+              std::string(R"({"folder":"checkpoints","item_name":7})"),
+              std::string(R"({"folder":"checkpoints","item_name":"a","source_backend":"ftp"})"),
+              std::string(R"({"folder":"checkpoints","item_name":"a","expires_in_hours":-1})")}) {
             auto result = share("olga", path, body);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(body + " → " + result.body, 400, result.status);
             CPPUNIT_ASSERT_MESSAGE(body, result.json()->has("error"));
         }
-        CPPUNIT_ASSERT_EQUAL(400, share("olga", "/mss-login/api/groups/bad%20group/shared-items", item("loras", "*")).status);
+        CPPUNIT_ASSERT_EQUAL(
+            400, share("olga", "/mss-login/api/groups/bad%20group/shared-items", item("loras", "*")).status);
         // A duplicate is refused; an expiring grant is accepted and shows its end.
         const std::string expiring = R"({"folder":"loras","item_name":"style.safetensors","expires_in_hours":2})";
         CPPUNIT_ASSERT_EQUAL(200, share("olga", path, expiring).status);
@@ -349,18 +368,23 @@ public:
     {
         CPPUNIT_ASSERT_EQUAL(404, get("/mss-login/api/users/nobody/shared-items", "olga").status);
         CPPUNIT_ASSERT_EQUAL(404, share("olga", "/mss-login/api/users/nobody/shared-items", item("loras", "*")).status);
-        CPPUNIT_ASSERT_EQUAL(404, request("DELETE", "/mss-login/api/users/nobody/shared-items", item("loras", "*"), "olga").status);
+        CPPUNIT_ASSERT_EQUAL(
+            404, request("DELETE", "/mss-login/api/users/nobody/shared-items", item("loras", "*"), "olga").status);
     }
 
 private:
-    HttpResult get(const std::string& path, const std::string& user) { return _client->get(path, environment().tokens[user]); }
+    HttpResult get(const std::string& path, const std::string& user)
+    {
+        return _client->get(path, environment().tokens[user]);
+    }
 
     HttpResult share(const std::string& user, const std::string& path, const std::string& body)
     {
         return request("POST", path, body, user);
     }
 
-    HttpResult request(const std::string& method, const std::string& path, const std::string& body, const std::string& user)
+    HttpResult request(const std::string& method, const std::string& path, const std::string& body,
+                       const std::string& user)
     {
         auto headers = environment().tokens[user];
         headers["Content-Type"] = "application/json";

@@ -22,8 +22,8 @@ enum class GrantSubject
 struct ModelGrant
 {
     GrantSubject kind = GrantSubject::User;
-    std::string subject;  ///< user id, or group name
-    std::string folder;   ///< ComfyUI model folder key, e.g. "checkpoints"
+    std::string subject; ///< user id, or group name
+    std::string folder;  ///< ComfyUI model folder key, e.g. "checkpoints"
     std::string itemName;
     std::string sourceBackend = "local"; ///< "local", "s3" or "unknown"
     std::string grantedByUserId;         ///< empty for grants made by the system
