@@ -100,6 +100,11 @@ bool ModelGrantCheck::seesAll(const Principal& principal) const
     return !_enabled || principal.isAdmin() || principal.has("can_view_all_comfyui_items");
 }
 
+bool ModelGrantCheck::mayUse(const Principal& principal, const std::string& folder, const std::string& item)
+{
+    return seesAll(principal) || _grants.isAllowed(principal, folder, item);
+}
+
 namespace {
 
 /// `embedding:name` references inside prompt text (ComfyUI's tokenizer syntax).

@@ -32,6 +32,9 @@ public:
     /// can_view_all_comfyui_items).
     bool seesAll(const Principal& principal) const;
 
+    /// True when the caller may use folder/item (always, for seesAll callers).
+    bool mayUse(const Principal& principal, const std::string& folder, const std::string& item);
+
     /// Throws HttpError 403 code MODEL_NOT_ALLOWED (with folder, item_name, node_id, input)
     /// when the graph names a model file the caller may not use. No-op for seesAll callers.
     void checkPrompt(const Principal& principal, const Poco::JSON::Object::Ptr& graph);

@@ -25,6 +25,8 @@ void ModelListRoutes::registerAll(RouteRegistry& routes)
          &ModelListRoutes::embeddings},
         {"/object_info", "ComfyUI node definitions (model combos limited to your models under model isolation)",
          &ModelListRoutes::objectInfo},
+        {"/view_metadata/{folder}", "safetensors metadata of a model (404 for models not shared with you)",
+         &ModelListRoutes::viewMetadata},
         {"/object_info/{node_class}", "one ComfyUI node definition (model combos limited under model isolation)",
          &ModelListRoutes::objectInfo},
     };
@@ -89,6 +91,15 @@ void ModelListRoutes::objectInfo(HttpExchange& exchange)
     const auto info = answer.extract<Poco::JSON::Object::Ptr>();
     _check.filterObjectInfo(exchange.principal(), info);
     exchange.sendJson(200, info);
+}
+
+void ModelListRoutes::viewMetadata(HttpExchange& exchange)
+{
+    // Same answer whether the model exists or not: no way to probe for unshared models.
+    const auto filename = exchange.query("filename");
+    if (!_check.mayUse(exchange.principal(), exchange.param("folder"), filename.value_or("")))
+        throw HttpError(404, "no such model");
+    _upstream.forward(exchange);
 }
 
 } // namespace comfygate::comfyproxy

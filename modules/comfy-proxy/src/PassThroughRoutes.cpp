@@ -25,7 +25,6 @@ void PassThroughRoutes::registerAll(RouteRegistry& routes)
         {"GET", "/models", "can_access_api", true, "model folder names"},
         {"GET", "/extensions", "can_access_api", true, "front-end extension scripts"},
         {"GET", "/features", "can_access_api", true, "server feature flags"},
-        {"GET", "/view_metadata/{folder}", "can_access_api", true, "safetensors metadata of a model"},
         {"POST", "/free", "can_manage_comfyui", true, "unload models and free memory (admins)"},
         {"GET", "/internal/logs", "can_manage_comfyui", false, "ComfyUI's log (admins)"},
         {"GET", "/internal/logs/raw", "can_manage_comfyui", false, "ComfyUI's log entries (admins)"},

@@ -39,6 +39,15 @@ template <> struct assertion_traits<std::set<std::string>>
 
 namespace {
 
+/// A safetensors file that holds only a header (8-byte little-endian length, then JSON).
+std::string safetensors(const std::string& header)
+{
+    std::string bytes;
+    for (int i = 0; i < 8; ++i)
+        bytes += static_cast<char>((header.size() >> (8 * i)) & 0xff);
+    return bytes + header;
+}
+
 /// One fake ComfyUI and one gateway for the whole suite (creating accounts hashes passwords,
 /// which is the slow part); each test uses its own users or items so they stay independent.
 struct Environment
@@ -56,6 +65,7 @@ struct Environment
             comfy->addModel("checkpoints", name);
         comfy->addModel("loras", "style.safetensors");
         comfy->addModel("loras", "other.safetensors");
+        comfy->addModel("vae", "meta.safetensors", safetensors(R"({"__metadata__":{"trained_by":"olga"}})"));
         comfy->addModel("embeddings", "good.pt");
         comfy->addModel("embeddings", "bad.safetensors");
         comfy->setExecutionTime(std::chrono::milliseconds(20));
@@ -139,6 +149,7 @@ class ModelIsolationTest : public CppUnit::TestFixture
     CPPUNIT_TEST(grantedModelRuns);
     CPPUNIT_TEST(embeddingsAreFilteredAndChecked);
     CPPUNIT_TEST(objectInfoCombosAreFiltered);
+    CPPUNIT_TEST(metadataOnlyOfSharedModels);
     CPPUNIT_TEST(onlyOwnerOrFlaggedAdminManagesSharing);
     CPPUNIT_TEST(badBodiesAre400);
     CPPUNIT_TEST(unknownUserIs404);
@@ -308,6 +319,22 @@ public:
         CPPUNIT_ASSERT(!mine.count("sdxl/refiner.safetensors"));
         CPPUNIT_ASSERT(!options("alice", "/api/object_info").count("secret.safetensors"));
         CPPUNIT_ASSERT(options("ada", "/object_info").count("secret.safetensors"));
+    }
+
+    void metadataOnlyOfSharedModels()
+    {
+        const std::string path = "/view_metadata/vae?filename=meta.safetensors";
+        auto refused = get(path, "bob");
+        CPPUNIT_ASSERT_EQUAL(404, refused.status);
+        CPPUNIT_ASSERT(refused.body.find("olga") == std::string::npos);
+        // Looks the same as a model that does not exist.
+        CPPUNIT_ASSERT_EQUAL(refused.body, get("/view_metadata/vae?filename=none.safetensors", "bob").body);
+        auto forAdmin = get("/api" + path, "ada");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(forAdmin.body, 200, forAdmin.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("olga"), forAdmin.json()->getValue<std::string>("trained_by"));
+        CPPUNIT_ASSERT_EQUAL(
+            200, share("olga", "/mss-login/api/users/bob/shared-items", item("vae", "meta.safetensors")).status);
+        CPPUNIT_ASSERT_EQUAL(200, get(path, "bob").status);
     }
 
     void onlyOwnerOrFlaggedAdminManagesSharing()
