@@ -365,17 +365,19 @@ public:
     void badBodiesAre400()
     {
         const std::string path = "/mss-login/api/users/bob/shared-items";
-        for (const std::string body :
-             {std::string("not json"), std::string("[]"), std::string(R"({"folder":"checkpoints"})"),
-              std::string(R"({"item_name":"a.safetensors"})"),
-              std::string(R"({"folder":"checkpoints","item_name":"../../etc/passwd"})"),
-              std::string(R"({"folder":"checkpoints","item_name":"/abs.safetensors"})"),
-              std::string(R"({"folder":"checkpoints","item_name":"sub\\..\\x"})"),
-              std::string(R"({"folder":"../models","item_name":"a"})"),
-              std::string(R"({"folder":"no_such_folder","item_name":"a"})"),
-              std::string(R"({"folder":"checkpoints","item_name":7})"),
-              std::string(R"({"folder":"checkpoints","item_name":"a","source_backend":"ftp"})"),
-              std::string(R"({"folder":"checkpoints","item_name":"a","expires_in_hours":-1})")}) {
+        const std::vector<std::string> bodies{"not json",
+                                              "[]",
+                                              R"({"folder":"checkpoints"})",
+                                              R"({"item_name":"a.safetensors"})",
+                                              R"({"folder":"checkpoints","item_name":"../../etc/passwd"})",
+                                              R"({"folder":"checkpoints","item_name":"/abs.safetensors"})",
+                                              R"({"folder":"checkpoints","item_name":"sub\\..\\x"})",
+                                              R"({"folder":"../models","item_name":"a"})",
+                                              R"({"folder":"no_such_folder","item_name":"a"})",
+                                              R"({"folder":"checkpoints","item_name":7})",
+                                              R"({"folder":"checkpoints","item_name":"a","source_backend":"ftp"})",
+                                              R"({"folder":"checkpoints","item_name":"a","expires_in_hours":-1})"};
+        for (const auto& body : bodies) {
             auto result = share("olga", path, body);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(body + " → " + result.body, 400, result.status);
             CPPUNIT_ASSERT_MESSAGE(body, result.json()->has("error"));
