@@ -3,21 +3,33 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace comfygate::bench {
 
 /// Closed-loop HTTP load on loopback: `connections` threads, each with one keep-alive
-/// connection, sending the same GET back to back for `duration`. Bounded in time; only
+/// connection, sending the same request back to back for `duration`. Bounded in time; only
 /// 127.0.0.1 is ever addressed.
 class LoadGenerator
 {
 public:
+    struct Request
+    {
+        std::string method = "GET";
+        std::string path;
+        std::map<std::string, std::string> headers;
+        std::string body; ///< sent with Content-Type application/json when not empty
+    };
+
     struct Result
     {
         long long requests = 0;
         long long failures = 0; ///< non-2xx answers or transport errors
         double seconds = 0;
+        std::vector<double> latenciesMs; ///< of the successful requests, sorted
         double requestsPerSecond() const { return seconds > 0 ? requests / seconds : 0; }
+        /// The latency below which `fraction` (0..1) of the successful requests finished; 0 without any.
+        double percentileMs(double fraction) const;
     };
 
     LoadGenerator(unsigned port, int connections, std::chrono::milliseconds duration)
@@ -25,7 +37,11 @@ public:
     {
     }
 
-    Result run(const std::string& path, const std::map<std::string, std::string>& headers = {}) const;
+    Result run(const std::string& path, const std::map<std::string, std::string>& headers = {}) const
+    {
+        return run(Request{"GET", path, headers, {}});
+    }
+    Result run(const Request& request) const;
 
 private:
     unsigned _port;

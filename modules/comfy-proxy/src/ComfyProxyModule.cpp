@@ -1,23 +1,34 @@
 // The comfy-proxy module: ComfyUI's HTTP API through the gateway, isolated per user: prompts,
 // queue, history and jobs by prompt owner; /view, uploads and file names in workflows by the
-// user's folders and prompts; NSFW by the `view` policy hook.
-#include "ModuleMigrations.h"
-#include "PassThroughRoutes.h"
-#include "PromptOwners.h"
+// user's folders and prompts; NSFW by the `view` policy hook; userdata and settings per
+// ComfyUI user; model grants (published as "comfy.model_grants") and the model isolation
+// that enforces them.
+#include "ComfyUserMap.h"
 #include "JobRoutes.h"
+#include "ModelCatalog.h"
+#include "ModelGrantCheck.h"
+#include "ModelGrantStore.h"
+#include "ModelListRoutes.h"
+#include "ModuleMigrations.h"
 #include "NsfwRoutes.h"
 #include "NsfwTags.h"
 #include "OutputFiles.h"
+#include "PassThroughRoutes.h"
+#include "PromptOwners.h"
 #include "PromptRoutes.h"
 #include "QueueControlRoutes.h"
+#include "SharedItemsRoutes.h"
 #include "UploadRoutes.h"
 #include "UpstreamClient.h"
+#include "UserDataRoutes.h"
 #include "ViewRoutes.h"
 #include "WorkflowFileCheck.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
 
+#include <chrono>
 #include <memory>
+#include <stdexcept>
 
 namespace comfygate::comfyproxy {
 
@@ -26,17 +37,7 @@ class ComfyProxyModule : public Module
 public:
     void start(ModuleContext& context) override
     {
-        auto& permissions = context.permissions();
-        permissions.declare({"can_run", "queue prompts (POST /prompt)", "comfyui", {"admin", "power", "user"}});
-        permissions.declare({"can_upload", "upload images and masks", "comfyui", {"admin", "power", "user"}});
-        permissions.declare({"can_access_api", "ComfyUI's read routes (object_info, models, ...)", "comfyui",
-                             {"admin", "power", "user", "guest"}});
-        permissions.declare({"can_view_all_comfyui_items", "see every user's queue, history and outputs",
-                             "comfyui", {"admin"}});
-        permissions.declare({"can_manage_comfyui", "/free, /internal/* and ComfyUI's command line", "comfyui",
-                             {"admin"}});
-        permissions.declare({"can_manage_nsfw", "tag files NSFW or safe (mark-nsfw)", "comfyui", {"admin"}});
-
+        declarePermissions(context.permissions());
         context.database().migrate(context.moduleName(), moduleMigrations());
         context.policy().declareHook({"prompt", "allow, deny or rewrite a submitted workflow", FailMode::Closed});
         const Config& config = context.globalConfig();
@@ -45,26 +46,12 @@ public:
         settings.timeoutSeconds = static_cast<int>(config.getInt("comfy.timeout_seconds", 300));
         settings.maxUploadBytes = static_cast<std::size_t>(config.getInt("comfy.max_upload_mb", 100)) * 1024 * 1024;
         _upstream = std::make_unique<UpstreamClient>(settings);
-        _passThrough = std::make_unique<PassThroughRoutes>(*_upstream, config.getBool("comfy.multi_user", false));
+        _passThrough = std::make_unique<PassThroughRoutes>(*_upstream);
         _passThrough->registerAll(context.routes());
-        const bool separate = config.getBool("comfy.separate_users", true);
-        _owners = std::make_unique<PromptOwners>(context.database());
-        _files = std::make_unique<OutputFiles>(context.database(), *_upstream, separate);
-        _tags = std::make_unique<NsfwTags>(context.database());
-        _fileCheck = std::make_unique<WorkflowFileCheck>(*_upstream, *_files, separate);
-        _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(), *_fileCheck, separate);
-        _prompts->registerAll(context.routes());
-        _control = std::make_unique<QueueControlRoutes>(*_upstream, *_owners, separate);
-        _control->registerAll(context.routes());
-        _jobs = std::make_unique<JobRoutes>(*_upstream, *_owners, separate);
-        _jobs->registerAll(context.routes());
-        _view = std::make_unique<ViewRoutes>(*_upstream, *_files, *_tags, context.policy(), context.services());
-        _view->registerAll(context.routes());
-        _nsfw = std::make_unique<NsfwRoutes>(*_upstream, *_tags, context.audit());
-        _nsfw->registerAll(context.routes());
-        _uploads = std::make_unique<UploadRoutes>(*_upstream, *_files, context.dataDir() + "/comfy-uploads",
-                                                  settings.maxUploadBytes, separate);
-        _uploads->registerAll(context.routes());
+
+        startModelSharing(context);
+        startUserData(context, settings.maxUploadBytes);
+        startPromptsAndFiles(context, settings.maxUploadBytes);
     }
 
     void stop() noexcept override
@@ -79,13 +66,99 @@ public:
         _tags.reset();
         _files.reset();
         _owners.reset();
+        _userData.reset();
+        _comfyUsers.reset();
+        _sharedItems.reset();
+        _modelLists.reset();
+        _grantCheck.reset();
+        _catalog.reset();
+        _grants.reset();
         _passThrough.reset();
         _upstream.reset();
     }
 
 private:
+    static void declarePermissions(PermissionRegistry& permissions)
+    {
+        permissions.declare({"can_run", "queue prompts (POST /prompt)", "comfyui", {"admin", "power", "user"}});
+        permissions.declare({"can_upload", "upload images and masks", "comfyui", {"admin", "power", "user"}});
+        permissions.declare({"can_access_api", "ComfyUI's read routes (object_info, models, ...)", "comfyui",
+                             {"admin", "power", "user", "guest"}});
+        permissions.declare({"can_view_all_comfyui_items", "see every user's queue, history and outputs",
+                             "comfyui", {"admin"}});
+        permissions.declare({"can_manage_comfyui", "/free, /internal/* and ComfyUI's command line", "comfyui",
+                             {"admin"}});
+        permissions.declare({"can_manage_nsfw", "tag files NSFW or safe (mark-nsfw)", "comfyui", {"admin"}});
+        // MSS-Login: the owner always; an admin only with the flag set explicitly.
+        permissions.declare({"can_manage_model_sharing", "share models with users and groups (model isolation)",
+                             "comfyui", {}});
+        permissions.declare({"can_modify_workflows", "save, move and delete your workflows (userdata)", "comfyui",
+                             {"admin", "power", "user"}});
+    }
+
+    void startModelSharing(ModuleContext& context)
+    {
+        const Config& config = context.globalConfig();
+        _grants = std::make_shared<ModelGrantStore>(context.database());
+        context.services().publish<services::ModelGrants>(services::ModelGrants::serviceName, _grants);
+        const long long modelListTtl = config.getInt("comfy.model_list_ttl_seconds", 30);
+        if (modelListTtl < 1 || modelListTtl > 3600)
+            throw std::invalid_argument("configuration key comfy.model_list_ttl_seconds: " +
+                                        std::to_string(modelListTtl) + " must be between 1 and 3600 seconds");
+        _catalog = std::make_unique<ModelCatalog>(*_upstream, std::chrono::seconds(modelListTtl));
+        const bool isolation =
+            config.getBool("experimental.enabled", false) || config.getBool("experimental.model_isolation", false);
+        _grantCheck = std::make_unique<ModelGrantCheck>(*_catalog, *_grants, isolation);
+        _modelLists = std::make_unique<ModelListRoutes>(*_upstream, *_grantCheck);
+        _modelLists->registerAll(context.routes());
+        _sharedItems = std::make_unique<SharedItemsRoutes>(*_grants, *_catalog, context.services(), context.audit());
+        _sharedItems->registerAll(context.routes());
+    }
+
+    void startUserData(ModuleContext& context, std::size_t maxUploadBytes)
+    {
+        const bool multiUser = context.globalConfig().getBool("comfy.multi_user", false);
+        _comfyUsers = std::make_unique<ComfyUserMap>(*_upstream, context.database());
+        _userData = std::make_unique<UserDataRoutes>(*_upstream, *_comfyUsers, multiUser, maxUploadBytes);
+        _userData->registerAll(context.routes());
+        if (!multiUser)
+            context.logger().warning("comfy.multi_user is off: ComfyUI keeps one userdata and settings folder for "
+                                     "everyone, so only can_manage_comfyui may write there; run ComfyUI with "
+                                     "--multi-user and set comfy.multi_user = true to give each user their own");
+    }
+
+    void startPromptsAndFiles(ModuleContext& context, std::size_t maxUploadBytes)
+    {
+        const bool separate = context.globalConfig().getBool("comfy.separate_users", true);
+        _owners = std::make_unique<PromptOwners>(context.database());
+        _files = std::make_unique<OutputFiles>(context.database(), *_upstream, separate);
+        _tags = std::make_unique<NsfwTags>(context.database());
+        _fileCheck = std::make_unique<WorkflowFileCheck>(*_upstream, *_files, separate);
+        _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(), *_fileCheck, *_grantCheck,
+                                                  separate);
+        _prompts->registerAll(context.routes());
+        _control = std::make_unique<QueueControlRoutes>(*_upstream, *_owners, separate);
+        _control->registerAll(context.routes());
+        _jobs = std::make_unique<JobRoutes>(*_upstream, *_owners, separate);
+        _jobs->registerAll(context.routes());
+        _view = std::make_unique<ViewRoutes>(*_upstream, *_files, *_tags, context.policy(), context.services());
+        _view->registerAll(context.routes());
+        _nsfw = std::make_unique<NsfwRoutes>(*_upstream, *_tags, context.audit());
+        _nsfw->registerAll(context.routes());
+        _uploads = std::make_unique<UploadRoutes>(*_upstream, *_files, context.dataDir() + "/comfy-uploads",
+                                                  maxUploadBytes, separate);
+        _uploads->registerAll(context.routes());
+    }
+
     std::unique_ptr<UpstreamClient> _upstream;
     std::unique_ptr<PassThroughRoutes> _passThrough;
+    std::shared_ptr<ModelGrantStore> _grants;
+    std::unique_ptr<ModelCatalog> _catalog;
+    std::unique_ptr<ModelGrantCheck> _grantCheck;
+    std::unique_ptr<ModelListRoutes> _modelLists;
+    std::unique_ptr<SharedItemsRoutes> _sharedItems;
+    std::unique_ptr<ComfyUserMap> _comfyUsers;
+    std::unique_ptr<UserDataRoutes> _userData;
     std::unique_ptr<PromptOwners> _owners;
     std::unique_ptr<OutputFiles> _files;
     std::unique_ptr<NsfwTags> _tags;

@@ -11,7 +11,8 @@ namespace comfygate::comfyproxy {
 
 void PassThroughRoutes::registerAll(RouteRegistry& routes)
 {
-    const auto forward = [this](HttpExchange& e) { this->forward(e); };
+    // No comfy-user: ComfyUI reads it only on its user routes (UserDataRoutes).
+    const auto forward = [this](HttpExchange& e) { _upstream.forward(e); };
     struct Entry
     {
         const char* method;
@@ -21,14 +22,9 @@ void PassThroughRoutes::registerAll(RouteRegistry& routes)
         const char* description;
     };
     const std::vector<Entry> table{
-        {"GET", "/object_info", "can_access_api", true, "ComfyUI node definitions"},
-        {"GET", "/object_info/{node_class}", "can_access_api", true, "one ComfyUI node definition"},
-        {"GET", "/embeddings", "can_access_api", true, "embedding names"},
         {"GET", "/models", "can_access_api", true, "model folder names"},
-        {"GET", "/models/{folder}", "can_access_api", true, "the models of one folder"},
         {"GET", "/extensions", "can_access_api", true, "front-end extension scripts"},
         {"GET", "/features", "can_access_api", true, "server feature flags"},
-        {"GET", "/view_metadata/{folder}", "can_access_api", true, "safetensors metadata of a model"},
         {"POST", "/free", "can_manage_comfyui", true, "unload models and free memory (admins)"},
         {"GET", "/internal/logs", "can_manage_comfyui", false, "ComfyUI's log (admins)"},
         {"GET", "/internal/logs/raw", "can_manage_comfyui", false, "ComfyUI's log entries (admins)"},
@@ -46,14 +42,6 @@ void PassThroughRoutes::registerAll(RouteRegistry& routes)
                                  [this](HttpExchange& e) { systemStats(e); }, "can_access_api");
     stats.apiTwin = true;
     routes.add(stats);
-}
-
-void PassThroughRoutes::forward(HttpExchange& exchange)
-{
-    std::map<std::string, std::string> headers;
-    if (_multiUser)
-        headers["comfy-user"] = exchange.principal().userId;
-    _upstream.forward(exchange, headers);
 }
 
 void PassThroughRoutes::systemStats(HttpExchange& exchange)

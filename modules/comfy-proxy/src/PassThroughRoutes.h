@@ -12,22 +12,20 @@ class RouteRegistry;
 namespace comfygate::comfyproxy {
 
 /// ComfyUI routes that carry no per-user data and go through unchanged (both `/x` and
-/// `/api/x`): node and model discovery, features, system stats (the command line only for
-/// admins), and the admin-only `/free` and `/internal/*`. Routes that expose other users'
-/// prompts, outputs or events are not registered here: they answer 404 until the per-user
-/// isolation serves them.
+/// `/api/x`): the model folder keys, extensions, features, system stats (the command line
+/// only for admins), and the admin-only `/free` and `/internal/*`. Node and model listings
+/// and model metadata go through ModelListRoutes (model isolation); routes that expose other users' prompts,
+/// outputs or events are not registered here.
 class PassThroughRoutes
 {
 public:
-    PassThroughRoutes(UpstreamClient& upstream, bool multiUser) : _upstream(upstream), _multiUser(multiUser) {}
+    explicit PassThroughRoutes(UpstreamClient& upstream) : _upstream(upstream) {}
     void registerAll(RouteRegistry& routes);
 
 private:
-    void forward(HttpExchange& exchange);
     void systemStats(HttpExchange& exchange);
 
     UpstreamClient& _upstream;
-    bool _multiUser;
 };
 
 } // namespace comfygate::comfyproxy

@@ -160,6 +160,7 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
     }
     if (auto refusal = _fileCheck.refusal(user, body->getObject("prompt")))
         throw promptError(403, "file_not_allowed", *refusal);
+    _modelGrants.checkPrompt(user, body->getObject("prompt"));
 
     // client_id names the WebSocket that gets the events: it is always the user's own.
     std::string clientId = body->optValue<std::string>("client_id", "");

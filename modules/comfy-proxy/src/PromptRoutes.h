@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ModelGrantCheck.h"
 #include "PromptOwners.h"
 #include "UpstreamClient.h"
 #include "UserScope.h"
@@ -19,15 +20,17 @@ namespace comfygate::comfyproxy {
 
 /// Prompts, queue and history per user. POST /prompt records the submitter, refuses a
 /// prompt_id that exists, namespaces client_id per user, moves every `filename_prefix` into
-/// the user's output subfolder and asks the `prompt` policy hook; GET /queue and /history show
+/// the user's output subfolder, asks the `prompt` policy hook and refuses models the user
+/// may not use (model isolation); GET /queue and /history show
 /// each user only their own items (all of them with can_view_all_comfyui_items) and never the
 /// Comfy.org API keys old ComfyUI versions leak there.
 class PromptRoutes
 {
 public:
     PromptRoutes(UpstreamClient& upstream, PromptOwners& owners, Policy& policy, WorkflowFileCheck& fileCheck,
-                 bool separateUsers)
-        : _upstream(upstream), _owners(owners), _policy(policy), _fileCheck(fileCheck), _scope(separateUsers),
+                 ModelGrantCheck& modelGrants, bool separateUsers)
+        : _upstream(upstream), _owners(owners), _policy(policy), _fileCheck(fileCheck), _modelGrants(modelGrants),
+          _scope(separateUsers),
           _separateUsers(separateUsers)
     {
     }
@@ -48,6 +51,7 @@ private:
     PromptOwners& _owners;
     Policy& _policy;
     WorkflowFileCheck& _fileCheck;
+    ModelGrantCheck& _modelGrants;
     UserScope _scope;
     bool _separateUsers;
 };

@@ -1,0 +1,105 @@
+#include "ModelListRoutes.h"
+
+#include "comfygate/HttpError.h"
+#include "comfygate/HttpExchange.h"
+#include "comfygate/Route.h"
+
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
+
+namespace comfygate::comfyproxy {
+
+void ModelListRoutes::registerAll(RouteRegistry& routes)
+{
+    using Method = void (ModelListRoutes::*)(HttpExchange&);
+    struct Entry
+    {
+        const char* pattern;
+        const char* description;
+        Method handler;
+    };
+    const std::vector<Entry> table{
+        {"/models/{folder}", "the models of one folder (only those shared with you under model isolation)",
+         &ModelListRoutes::folder},
+        {"/embeddings", "embedding names (only those shared with you under model isolation)",
+         &ModelListRoutes::embeddings},
+        {"/object_info", "ComfyUI node definitions (model combos limited to your models under model isolation)",
+         &ModelListRoutes::objectInfo},
+        {"/view_metadata/{folder}", "safetensors metadata of a model (404 for models not shared with you)",
+         &ModelListRoutes::viewMetadata},
+        {"/object_info/{node_class}", "one ComfyUI node definition (model combos limited under model isolation)",
+         &ModelListRoutes::objectInfo},
+    };
+    for (const auto& entry : table) {
+        auto route = RouteSpec::make(
+            "GET", entry.pattern, Access::Permission, entry.description,
+            [this, handler = entry.handler](HttpExchange& e) { (this->*handler)(e); }, "can_access_api");
+        route.apiTwin = true;
+        routes.add(route);
+    }
+}
+
+Poco::Dynamic::Var ModelListRoutes::fetchJson(HttpExchange& exchange)
+{
+    const auto answer = _upstream.fetch("GET", exchange.request().getURI());
+    if (answer.status != 200) {
+        UpstreamClient::relay(exchange, answer);
+        return {};
+    }
+    try {
+        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true)); // keep ComfyUI's key order
+        return parser.parse(answer.body);
+    } catch (...) {
+        throw HttpError(502, "ComfyUI answered " + exchange.request().getURI() + " with something that is not JSON");
+    }
+}
+
+void ModelListRoutes::folder(HttpExchange& exchange)
+{
+    if (_check.seesAll(exchange.principal()))
+        return _upstream.forward(exchange);
+    const auto answer = fetchJson(exchange);
+    if (answer.isEmpty())
+        return;
+    if (answer.type() != typeid(Poco::JSON::Array::Ptr))
+        throw HttpError(502, "ComfyUI answered " + exchange.request().getURI() + " with something that is not a list");
+    exchange.sendJson(200, _check.filterFolder(exchange.principal(), exchange.param("folder"),
+                                               answer.extract<Poco::JSON::Array::Ptr>()));
+}
+
+void ModelListRoutes::embeddings(HttpExchange& exchange)
+{
+    if (_check.seesAll(exchange.principal()))
+        return _upstream.forward(exchange);
+    const auto answer = fetchJson(exchange);
+    if (answer.isEmpty())
+        return;
+    if (answer.type() != typeid(Poco::JSON::Array::Ptr))
+        throw HttpError(502, "ComfyUI answered /embeddings with something that is not a list");
+    exchange.sendJson(200, _check.filterEmbeddings(exchange.principal(), answer.extract<Poco::JSON::Array::Ptr>()));
+}
+
+void ModelListRoutes::objectInfo(HttpExchange& exchange)
+{
+    if (_check.seesAll(exchange.principal()))
+        return _upstream.forward(exchange);
+    const auto answer = fetchJson(exchange);
+    if (answer.isEmpty())
+        return;
+    if (answer.type() != typeid(Poco::JSON::Object::Ptr))
+        throw HttpError(502, "ComfyUI answered /object_info with something that is not an object");
+    const auto info = answer.extract<Poco::JSON::Object::Ptr>();
+    _check.filterObjectInfo(exchange.principal(), info);
+    exchange.sendJson(200, info);
+}
+
+void ModelListRoutes::viewMetadata(HttpExchange& exchange)
+{
+    // Same answer whether the model exists or not: no way to probe for unshared models.
+    const auto filename = exchange.query("filename");
+    if (!_check.mayUse(exchange.principal(), exchange.param("folder"), filename.value_or("")))
+        throw HttpError(404, "no such model");
+    _upstream.forward(exchange);
+}
+
+} // namespace comfygate::comfyproxy

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "ModelGrantCheck.h"
+#include "UpstreamClient.h"
+
+namespace comfygate {
+class HttpExchange;
+class RouteRegistry;
+} // namespace comfygate
+
+namespace comfygate::comfyproxy {
+
+/// ComfyUI's model discovery with model isolation: GET /models/{folder}, /embeddings and
+/// /object_info[/{node_class}] (+ /api twins) list only the models the caller may use, and
+/// /view_metadata/{folder} answers 404 for a model the caller may not use.
+/// Callers who see everything (and everyone while isolation is off) get the upstream answer
+/// streamed unchanged. GET /models (the folder keys) stays a plain pass-through.
+class ModelListRoutes
+{
+public:
+    ModelListRoutes(UpstreamClient& upstream, ModelGrantCheck& check) : _upstream(upstream), _check(check) {}
+    void registerAll(RouteRegistry& routes);
+
+private:
+    void folder(HttpExchange& exchange);
+    void embeddings(HttpExchange& exchange);
+    void objectInfo(HttpExchange& exchange);
+    void viewMetadata(HttpExchange& exchange);
+    /// The upstream answer parsed, or nullptr after relaying a non-200 answer as it is.
+    Poco::Dynamic::Var fetchJson(HttpExchange& exchange);
+
+    UpstreamClient& _upstream;
+    ModelGrantCheck& _check;
+};
+
+} // namespace comfygate::comfyproxy
