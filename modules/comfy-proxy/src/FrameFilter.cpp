@@ -127,8 +127,7 @@ std::string FrameFilter::rewriteStatus(const Viewer& viewer, const std::string& 
     Poco::JSON::Object::Ptr status = data->getObject("status");
     Poco::JSON::Object::Ptr execInfo = status ? status->getObject("exec_info") : Poco::JSON::Object::Ptr();
     if (_separateUsers && execInfo && execInfo->has("queue_remaining")) {
-        const int global = execInfo->optValue<int>("queue_remaining", 0);
-        execInfo->set("queue_remaining", _queue.remainingFor(viewer.userId, global, receivedAt));
+        execInfo->set("queue_remaining", _queue.remainingFor(viewer.userId, receivedAt));
     }
     std::ostringstream out;
     Poco::JSON::Stringifier::stringify(message, out);

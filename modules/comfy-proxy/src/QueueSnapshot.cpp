@@ -5,27 +5,19 @@
 
 namespace comfygate::comfyproxy {
 
-QueueSnapshot::QueueSnapshot(Fetch fetch, PromptOwners& owners, RunningPrompt& running,
-                             std::chrono::milliseconds maxAge)
-    : _fetch(std::move(fetch)), _owners(owners), _running(running), _maxAge(maxAge)
+QueueSnapshot::QueueSnapshot(Fetch fetch, PromptOwners& owners, RunningPrompt& running)
+    : _fetch(std::move(fetch)), _owners(owners), _running(running)
 {
 }
 
-bool QueueSnapshot::answers(const Counts& counts, int globalRemaining, Clock::time_point receivedAt) const
-{
-    if (counts.requestedAt >= receivedAt)
-        return true;
-    return counts.ok && counts.total == globalRemaining && Clock::now() - counts.requestedAt < _maxAge;
-}
-
-int QueueSnapshot::remainingFor(const std::string& userId, int globalRemaining, Clock::time_point receivedAt)
+int QueueSnapshot::remainingFor(const std::string& userId, Clock::time_point receivedAt)
 {
     std::shared_ptr<const Counts> counts;
     {
         std::unique_lock lock(_mutex);
         // Wait for a fetch in flight: it may well answer this frame too.
         _fetched.wait(lock, [this] { return !_fetching; });
-        if (_latest && answers(*_latest, globalRemaining, receivedAt)) {
+        if (_latest && _latest->requestedAt >= receivedAt) {
             counts = _latest->ok ? _latest : _latestGood;
         } else {
             _fetching = true;
@@ -73,7 +65,6 @@ std::shared_ptr<const QueueSnapshot::Counts> QueueSnapshot::load(Clock::time_poi
             if (!item || item->size() < 2)
                 continue;
             const std::string promptId = item->get(1).toString();
-            ++counts->total;
             if (const auto owner = _owners.ownerOf(promptId))
                 ++counts->perUser[*owner];
             if (std::string(list) == "queue_running" && !running)

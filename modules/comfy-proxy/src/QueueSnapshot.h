@@ -18,9 +18,9 @@ namespace comfygate::comfyproxy {
 /// ComfyUI's /queue. ComfyUI broadcasts `status` to every socket on each queue change, so the
 /// gateway sees the same frame once per open socket; one fetch serves them all.
 ///
-/// A copy answers a frame when it was requested after the frame arrived, or when it is younger
-/// than `maxAge` and counts the same total as the frame. Only one fetch runs at a time; the
-/// other callers wait for it.
+/// A copy answers every frame that arrived before it was requested (so the count is never
+/// older than the frame, and the running prompt it reports is current). Only one fetch runs at
+/// a time; callers wait for it, and all frames that arrived meanwhile share the next one.
 class QueueSnapshot
 {
 public:
@@ -28,12 +28,12 @@ public:
     /// Returns ComfyUI's /queue answer text; throws when ComfyUI cannot be reached.
     using Fetch = std::function<std::string()>;
 
-    QueueSnapshot(Fetch fetch, PromptOwners& owners, RunningPrompt& running, std::chrono::milliseconds maxAge);
+    QueueSnapshot(Fetch fetch, PromptOwners& owners, RunningPrompt& running);
 
     /// The running + pending prompts of `userId`, for a status frame that arrived at
-    /// `receivedAt` and reported `globalRemaining`. Falls back to the last good copy (or 0)
+    /// `receivedAt`. Falls back to the last good copy (or 0)
     /// when ComfyUI does not answer.
-    int remainingFor(const std::string& userId, int globalRemaining, Clock::time_point receivedAt);
+    int remainingFor(const std::string& userId, Clock::time_point receivedAt);
 
     /// Fetches done since construction, for tests.
     unsigned long fetches() const;
@@ -42,18 +42,15 @@ private:
     struct Counts
     {
         Clock::time_point requestedAt;
-        int total = 0;
         std::map<std::string, int> perUser;
         bool ok = false;
     };
 
-    bool answers(const Counts& counts, int globalRemaining, Clock::time_point receivedAt) const;
     std::shared_ptr<const Counts> load(Clock::time_point requestedAt);
 
     Fetch _fetch;
     PromptOwners& _owners;
     RunningPrompt& _running;
-    std::chrono::milliseconds _maxAge;
 
     mutable std::mutex _mutex;
     std::condition_variable _fetched;
