@@ -253,10 +253,13 @@ public:
 
     void upstreamDownAnswers502WithoutUpgrade()
     {
-        _comfy->stop();
+        _comfy->setFailing(true); // ComfyUI answers 500 and refuses every upgrade
         auto result = _client->get("/ws?clientId=x", upgrade(alice));
         CPPUNIT_ASSERT_EQUAL(502, result.status);
         CPPUNIT_ASSERT(result.json()->getValue<std::string>("error").find("ComfyUI") != std::string::npos);
+        CPPUNIT_ASSERT(result.header("upgrade").empty());
+        _comfy->setFailing(false);
+        CPPUNIT_ASSERT(connect(alice, "x")->next(5s));
     }
 
     void kernelEventsReachOnlyTheirUser()
