@@ -35,6 +35,8 @@ public:
     std::string stdoutText() const;
     std::string stderrText() const;
     bool running() const { return _pid > 0; }
+    /// The server's process id (-1 when not running), e.g. to read /proc/<pid>/status.
+    pid_t pid() const { return _pid; }
 
     /// Runs `comfygate [--set ...] <words>` to completion (same configuration, no server)
     /// with `input` on stdin; returns the exit status and fills out/err.
