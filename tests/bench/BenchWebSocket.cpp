@@ -95,6 +95,15 @@ Latency measure(WebSocketTestClient& socket, const HttpTestClient& http, const s
     return summarize(samples);
 }
 
+/// GET /queue requests the gateway made since the last clearRequests() (its status snapshots).
+std::size_t queueFetches(const FakeComfyUI& comfy)
+{
+    const auto requests = comfy.requests();
+    return static_cast<std::size_t>(std::count_if(requests.begin(), requests.end(), [](const auto& r) {
+        return r.method == "GET" && (r.uri == "/queue" || r.uri == "/api/queue");
+    }));
+}
+
 } // namespace
 
 int main()
@@ -134,7 +143,9 @@ int main()
 
     WebSocketTestClient viaGateway(server.port(), "/ws?clientId=bench", user);
     WebSocketTestClient straight(comfy.port(), "/ws?clientId=direct");
+    comfy.clearRequests();
     const Latency gatewayBusy = measure(viaGateway, gateway, "bench", user);
+    const double fetchesPerPrompt = static_cast<double>(queueFetches(comfy)) / prompts;
     const Latency directBusy = measure(straight, direct, "direct", {});
     for (auto& client : idle)
         client->close();
@@ -153,6 +164,8 @@ int main()
     std::printf("  %-44s %8s %8s\n", "", "median", "p99");
     std::printf("  %-44s %8.2f %8.2f\n", "through the gateway, 2,000 idle sockets open", gatewayBusy.medianMs, gatewayBusy.p99Ms);
     std::printf("  %-44s %8.2f %8.2f\n", "directly from the fake, 2,000 idle open", directBusy.medianMs, directBusy.p99Ms);
+    std::printf("  (%.1f GET /queue per prompt for the status frames of 2,001 sockets; 3 status broadcasts per prompt)\n",
+                fetchesPerPrompt);
     std::printf("  %-44s %8.2f %8.2f\n", "through the gateway, no other sockets", gatewayQuiet.medianMs, gatewayQuiet.p99Ms);
     std::printf("  %-44s %8.2f %8.2f\n", "directly from the fake, no other sockets", directQuiet.medianMs, directQuiet.p99Ms);
     return 0;

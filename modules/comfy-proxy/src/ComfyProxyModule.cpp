@@ -106,7 +106,7 @@ private:
                     throw std::runtime_error("ComfyUI answered /queue with " + std::to_string(answer.status));
                 return answer.body;
             },
-            *_owners, *_running);
+            *_owners, *_running, std::chrono::milliseconds(1000));
         _filter = std::make_unique<FrameFilter>(*_owners, *_running, *_queueSnapshot, separate);
         _hub = std::make_unique<WebSocketHub>(hub, *_filter, context.metrics(), context.logger());
         _hub->start();

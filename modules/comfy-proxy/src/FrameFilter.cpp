@@ -55,6 +55,10 @@ bool FrameFilter::owns(const Viewer& viewer, const std::string& promptId)
 
 bool FrameFilter::runsNow(const Viewer& viewer)
 {
+    // A prompt without client_id sends nothing with its id before its first progress event,
+    // so after a queue change the tracker asks /queue before attributing a frame.
+    if (const auto since = _running.outdatedSince())
+        _queue.refreshRunning(*since);
     const auto running = _running.current();
     return running && owns(viewer, *running);
 }
@@ -67,8 +71,10 @@ std::optional<FrameFilter::Frame> FrameFilter::filterText(const Viewer& viewer, 
     const auto data = message->getObject("data");
     if (type == "logs")
         return std::nullopt;
-    if (type == "status")
+    if (type == "status") {
+        _running.queueChanged(receivedAt);
         return Frame{rewriteStatus(viewer, payload, receivedAt), false, false};
+    }
     if (type == "feature_flags")
         return Frame{payload, false, false};
     if (data && data->has("prompt_id") && data->get("prompt_id").isString()) {
@@ -127,7 +133,8 @@ std::string FrameFilter::rewriteStatus(const Viewer& viewer, const std::string& 
     Poco::JSON::Object::Ptr status = data->getObject("status");
     Poco::JSON::Object::Ptr execInfo = status ? status->getObject("exec_info") : Poco::JSON::Object::Ptr();
     if (_separateUsers && execInfo && execInfo->has("queue_remaining")) {
-        execInfo->set("queue_remaining", _queue.remainingFor(viewer.userId, receivedAt));
+        const int global = execInfo->optValue<int>("queue_remaining", 0);
+        execInfo->set("queue_remaining", _queue.remainingFor(viewer.userId, global, receivedAt));
     }
     std::ostringstream out;
     Poco::JSON::Stringifier::stringify(message, out);

@@ -4,46 +4,92 @@
 #include <Poco/JSON/Parser.h>
 
 namespace comfygate::comfyproxy {
+namespace {
 
-QueueSnapshot::QueueSnapshot(Fetch fetch, PromptOwners& owners, RunningPrompt& running)
-    : _fetch(std::move(fetch)), _owners(owners), _running(running)
+constexpr std::size_t keptCopies = 8;
+// Under load the frames of one broadcast are read late; this bounds the fetches they cause.
+constexpr std::chrono::milliseconds minimumInterval{50};
+
+} // namespace
+
+QueueSnapshot::QueueSnapshot(Fetch fetch, PromptOwners& owners, RunningPrompt& running,
+                             std::chrono::milliseconds maxAge)
+    : _fetch(std::move(fetch)), _owners(owners), _running(running), _maxAge(maxAge)
 {
 }
 
-int QueueSnapshot::remainingFor(const std::string& userId, Clock::time_point receivedAt)
+bool QueueSnapshot::answers(const Counts& counts, int globalRemaining, Clock::time_point receivedAt) const
+{
+    if (counts.requestedAt >= receivedAt)
+        return true;
+    return counts.ok && counts.total == globalRemaining && Clock::now() - counts.requestedAt < _maxAge;
+}
+
+std::shared_ptr<const QueueSnapshot::Counts> QueueSnapshot::answering(int globalRemaining,
+                                                                     Clock::time_point receivedAt) const
+{
+    for (const auto& counts : _recent)
+        if (answers(*counts, globalRemaining, receivedAt))
+            return counts;
+    return nullptr;
+}
+
+bool QueueSnapshot::fetchedLately() const
+{
+    return !_recent.empty() && Clock::now() - _recent.front()->requestedAt < minimumInterval;
+}
+
+std::shared_ptr<const QueueSnapshot::Counts> QueueSnapshot::fetch(std::unique_lock<std::mutex>& lock)
+{
+    _fetching = true;
+    lock.unlock();
+    const auto requestedAt = Clock::now();
+    std::shared_ptr<const Counts> loaded;
+    try {
+        loaded = load(requestedAt);
+    } catch (...) {
+        auto failed = std::make_shared<Counts>();
+        failed->requestedAt = requestedAt;
+        loaded = failed;
+    }
+    lock.lock();
+    _recent.push_front(loaded);
+    if (_recent.size() > keptCopies)
+        _recent.pop_back();
+    if (loaded->ok)
+        _latestGood = loaded;
+    _fetching = false;
+    _fetched.notify_all();
+    return loaded;
+}
+
+int QueueSnapshot::remainingFor(const std::string& userId, int globalRemaining, Clock::time_point receivedAt)
 {
     std::shared_ptr<const Counts> counts;
     {
         std::unique_lock lock(_mutex);
         // Wait for a fetch in flight: it may well answer this frame too.
         _fetched.wait(lock, [this] { return !_fetching; });
-        if (_latest && _latest->requestedAt >= receivedAt) {
-            counts = _latest->ok ? _latest : _latestGood;
-        } else {
-            _fetching = true;
-            lock.unlock();
-            std::shared_ptr<const Counts> loaded;
-            try {
-                loaded = load(Clock::now());
-            } catch (...) {
-                auto failed = std::make_shared<Counts>();
-                failed->requestedAt = Clock::now();
-                loaded = failed;
-            }
-            lock.lock();
-            _latest = loaded;
-            if (loaded->ok)
-                _latestGood = loaded;
-            _fetching = false;
-            counts = loaded->ok ? loaded : _latestGood;
-            lock.unlock();
-            _fetched.notify_all();
-        }
+        auto kept = answering(globalRemaining, receivedAt);
+        if (!kept && fetchedLately())
+            kept = _latestGood; // a frame read late: the newest count is the best answer
+        if (!kept)
+            kept = fetch(lock);
+        counts = kept && kept->ok ? kept : _latestGood;
     }
     if (!counts)
         return 0;
     const auto found = counts->perUser.find(userId);
     return found == counts->perUser.end() ? 0 : found->second;
+}
+
+void QueueSnapshot::refreshRunning(Clock::time_point since)
+{
+    std::unique_lock lock(_mutex);
+    _fetched.wait(lock, [this] { return !_fetching; });
+    if (!_recent.empty() && _recent.front()->requestedAt >= since)
+        return;
+    fetch(lock);
 }
 
 std::shared_ptr<const QueueSnapshot::Counts> QueueSnapshot::load(Clock::time_point requestedAt)
@@ -65,6 +111,7 @@ std::shared_ptr<const QueueSnapshot::Counts> QueueSnapshot::load(Clock::time_poi
             if (!item || item->size() < 2)
                 continue;
             const std::string promptId = item->get(1).toString();
+            ++counts->total;
             if (const auto owner = _owners.ownerOf(promptId))
                 ++counts->perUser[*owner];
             if (std::string(list) == "queue_running" && !running)

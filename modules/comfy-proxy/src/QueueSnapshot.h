@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,9 +19,13 @@ namespace comfygate::comfyproxy {
 /// ComfyUI's /queue. ComfyUI broadcasts `status` to every socket on each queue change, so the
 /// gateway sees the same frame once per open socket; one fetch serves them all.
 ///
-/// A copy answers every frame that arrived before it was requested (so the count is never
-/// older than the frame, and the running prompt it reports is current). Only one fetch runs at
-/// a time; callers wait for it, and all frames that arrived meanwhile share the next one.
+/// A copy answers a frame that arrived before it was requested, and one that arrived later
+/// while the copy is younger than `maxAge` and counts the same total as the frame (the same
+/// broadcast, seen late on another socket: under load the frames of one broadcast are read
+/// over a few hundred milliseconds, interleaved with the next broadcasts, so the last few
+/// copies are kept). Only one fetch runs at a time, and at most one every 50 ms: a frame that
+/// no copy answers within that time gets the newest count. Each copy also tells RunningPrompt
+/// which prompt runs.
 class QueueSnapshot
 {
 public:
@@ -28,12 +33,17 @@ public:
     /// Returns ComfyUI's /queue answer text; throws when ComfyUI cannot be reached.
     using Fetch = std::function<std::string()>;
 
-    QueueSnapshot(Fetch fetch, PromptOwners& owners, RunningPrompt& running);
+    QueueSnapshot(Fetch fetch, PromptOwners& owners, RunningPrompt& running, std::chrono::milliseconds maxAge);
 
     /// The running + pending prompts of `userId`, for a status frame that arrived at
-    /// `receivedAt`. Falls back to the last good copy (or 0)
+    /// `receivedAt` and reported `globalRemaining` (all users). Falls back to the last good copy (or 0)
     /// when ComfyUI does not answer.
-    int remainingFor(const std::string& userId, Clock::time_point receivedAt);
+    int remainingFor(const std::string& userId, int globalRemaining, Clock::time_point receivedAt);
+
+    /// Makes sure RunningPrompt has heard from a copy requested after `since` (a queue change).
+    /// Frames without a prompt id are rare (TEXT, previews of prompts without client_id,
+    /// custom nodes), so this fetch is not rate-limited.
+    void refreshRunning(Clock::time_point since);
 
     /// Fetches done since construction, for tests.
     unsigned long fetches() const;
@@ -42,20 +52,28 @@ private:
     struct Counts
     {
         Clock::time_point requestedAt;
+        int total = 0;
         std::map<std::string, int> perUser;
         bool ok = false;
     };
 
+    bool answers(const Counts& counts, int globalRemaining, Clock::time_point receivedAt) const;
+    /// The newest kept copy that answers the frame, if any.
+    std::shared_ptr<const Counts> answering(int globalRemaining, Clock::time_point receivedAt) const;
     std::shared_ptr<const Counts> load(Clock::time_point requestedAt);
+    /// Fetches a copy with `lock` released meanwhile; keeps and returns it.
+    std::shared_ptr<const Counts> fetch(std::unique_lock<std::mutex>& lock);
+    bool fetchedLately() const;
 
     Fetch _fetch;
     PromptOwners& _owners;
     RunningPrompt& _running;
+    std::chrono::milliseconds _maxAge;
 
     mutable std::mutex _mutex;
     std::condition_variable _fetched;
     bool _fetching = false;
-    std::shared_ptr<const Counts> _latest;     ///< the newest copy, good or not
+    std::deque<std::shared_ptr<const Counts>> _recent; ///< the last copies, newest first, good or not
     std::shared_ptr<const Counts> _latestGood; ///< the newest copy ComfyUI answered
     unsigned long _fetches = 0;
 };

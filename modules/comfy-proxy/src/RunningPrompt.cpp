@@ -36,6 +36,20 @@ void RunningPrompt::fromQueue(const std::optional<std::string>& running, Clock::
     _updated = fetchedAt;
 }
 
+void RunningPrompt::queueChanged(Clock::time_point at)
+{
+    std::lock_guard lock(_mutex);
+    _queueChanged = std::max(_queueChanged, at);
+}
+
+std::optional<RunningPrompt::Clock::time_point> RunningPrompt::outdatedSince() const
+{
+    std::lock_guard lock(_mutex);
+    if (_updated >= _queueChanged)
+        return std::nullopt;
+    return _queueChanged;
+}
+
 std::optional<std::string> RunningPrompt::current() const
 {
     std::lock_guard lock(_mutex);

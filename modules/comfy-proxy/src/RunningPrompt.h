@@ -25,10 +25,16 @@ public:
     void fromQueue(const std::optional<std::string>& running, Clock::time_point fetchedAt);
     std::optional<std::string> current() const;
 
+    /// A status frame (a queue change) arrived at `at`.
+    void queueChanged(Clock::time_point at);
+    /// When the queue changed last, if that is newer than what this tracker knows.
+    std::optional<Clock::time_point> outdatedSince() const;
+
 private:
     mutable std::mutex _mutex;
     std::optional<std::string> _running;
     Clock::time_point _updated{};
+    Clock::time_point _queueChanged{};
 };
 
 } // namespace comfygate::comfyproxy
