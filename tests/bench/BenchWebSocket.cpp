@@ -69,7 +69,9 @@ struct Latency
 Latency summarize(std::vector<double> samples)
 {
     std::sort(samples.begin(), samples.end());
-    const auto at = [&samples](double q) { return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * samples.size()))]; };
+    const auto at = [&samples](double q) {
+        return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * samples.size()))];
+    };
     return {at(0.5), at(0.99)};
 }
 
@@ -79,7 +81,8 @@ Latency measure(WebSocketTestClient& socket, const HttpTestClient& http, const s
                 const std::map<std::string, std::string>& headers)
 {
     socket.drain(100ms);
-    const std::string body = "{\"prompt\":" + comfygate::test::sampleWorkflow(4) + ",\"client_id\":\"" + clientId + "\"}";
+    const std::string body =
+        "{\"prompt\":" + comfygate::test::sampleWorkflow(4) + ",\"client_id\":\"" + clientId + "\"}";
     std::vector<double> samples;
     for (int i = 0; i < prompts; ++i) {
         const auto started = std::chrono::steady_clock::now();
@@ -87,10 +90,13 @@ Latency measure(WebSocketTestClient& socket, const HttpTestClient& http, const s
         if (answer.status != 200)
             throw std::runtime_error("POST /prompt answered " + std::to_string(answer.status) + ": " + answer.body);
         const std::string id = answer.json()->getValue<std::string>("prompt_id");
-        socket.until([&id](const WebSocketFrame& f) {
-            return f.type() == "execution_success" && f.payload.find(id) != std::string::npos;
-        }, 10s);
-        samples.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+        socket.until(
+            [&id](const WebSocketFrame& f) {
+                return f.type() == "execution_success" && f.payload.find(id) != std::string::npos;
+            },
+            10s);
+        samples.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
     }
     return summarize(samples);
 }
@@ -130,7 +136,8 @@ int main()
     idle.reserve(idleClients);
     const auto opening = std::chrono::steady_clock::now();
     for (int i = 0; i < idleClients; ++i) {
-        idle.push_back(std::make_unique<WebSocketTestClient>(server.port(), "/ws?clientId=idle" + std::to_string(i), user));
+        idle.push_back(
+            std::make_unique<WebSocketTestClient>(server.port(), "/ws?clientId=idle" + std::to_string(i), user));
         if (!idle.back()->next(5s)) {
             std::cerr << "idle client " << i << " got no status frame\n";
             return 1;
@@ -162,11 +169,16 @@ int main()
     std::printf("  %-28s %10d %10d %12s\n", "threads", before.threads, after.threads, "");
     std::printf("POST /prompt -> execution_success, %d prompts each, fake at zero delay (ms)\n", prompts);
     std::printf("  %-44s %8s %8s\n", "", "median", "p99");
-    std::printf("  %-44s %8.2f %8.2f\n", "through the gateway, 2,000 idle sockets open", gatewayBusy.medianMs, gatewayBusy.p99Ms);
-    std::printf("  %-44s %8.2f %8.2f\n", "directly from the fake, 2,000 idle open", directBusy.medianMs, directBusy.p99Ms);
-    std::printf("  (%.1f GET /queue per prompt for the status frames of 2,001 sockets; 3 status broadcasts per prompt)\n",
-                fetchesPerPrompt);
-    std::printf("  %-44s %8.2f %8.2f\n", "through the gateway, no other sockets", gatewayQuiet.medianMs, gatewayQuiet.p99Ms);
-    std::printf("  %-44s %8.2f %8.2f\n", "directly from the fake, no other sockets", directQuiet.medianMs, directQuiet.p99Ms);
+    std::printf("  %-44s %8.2f %8.2f\n", "through the gateway, 2,000 idle sockets open", gatewayBusy.medianMs,
+                gatewayBusy.p99Ms);
+    std::printf("  %-44s %8.2f %8.2f\n", "directly from the fake, 2,000 idle open", directBusy.medianMs,
+                directBusy.p99Ms);
+    std::printf(
+        "  (%.1f GET /queue per prompt for the status frames of 2,001 sockets; 3 status broadcasts per prompt)\n",
+        fetchesPerPrompt);
+    std::printf("  %-44s %8.2f %8.2f\n", "through the gateway, no other sockets", gatewayQuiet.medianMs,
+                gatewayQuiet.p99Ms);
+    std::printf("  %-44s %8.2f %8.2f\n", "directly from the fake, no other sockets", directQuiet.medianMs,
+                directQuiet.p99Ms);
     return 0;
 }

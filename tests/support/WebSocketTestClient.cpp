@@ -12,9 +12,18 @@ using Poco::Net::WebSocket;
 
 namespace comfygate::test {
 
-bool WebSocketFrame::isText() const { return opcode == WebSocket::FRAME_OP_TEXT; }
-bool WebSocketFrame::isBinary() const { return opcode == WebSocket::FRAME_OP_BINARY; }
-bool WebSocketFrame::isClose() const { return opcode == WebSocket::FRAME_OP_CLOSE; }
+bool WebSocketFrame::isText() const
+{
+    return opcode == WebSocket::FRAME_OP_TEXT;
+}
+bool WebSocketFrame::isBinary() const
+{
+    return opcode == WebSocket::FRAME_OP_BINARY;
+}
+bool WebSocketFrame::isClose() const
+{
+    return opcode == WebSocket::FRAME_OP_CLOSE;
+}
 
 Poco::JSON::Object::Ptr WebSocketFrame::json() const
 {
@@ -67,8 +76,8 @@ std::optional<WebSocketFrame> WebSocketTestClient::next(std::chrono::millisecond
 {
     if (_ended)
         return std::nullopt;
-    _socket->setReceiveTimeout(Poco::Timespan(static_cast<long>(timeout.count() / 1000),
-                                              static_cast<long>(timeout.count() % 1000) * 1000));
+    _socket->setReceiveTimeout(
+        Poco::Timespan(static_cast<long>(timeout.count() / 1000), static_cast<long>(timeout.count() % 1000) * 1000));
     Poco::Buffer<char> buffer(0);
     int flags = 0;
     int received = 0;
@@ -96,7 +105,8 @@ std::vector<WebSocketFrame> WebSocketTestClient::until(const std::function<bool(
     std::vector<WebSocketFrame> frames;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         auto frame = next(std::max(left, std::chrono::milliseconds(1)));
         if (!frame) {
             if (_ended)
@@ -109,7 +119,9 @@ std::vector<WebSocketFrame> WebSocketTestClient::until(const std::function<bool(
     }
     std::string seen;
     for (const auto& frame : frames)
-        seen += (frame.isText() ? frame.payload.substr(0, 160) : "<binary " + std::to_string(frame.binaryType()) + ">") + "\n";
+        seen +=
+            (frame.isText() ? frame.payload.substr(0, 160) : "<binary " + std::to_string(frame.binaryType()) + ">") +
+            "\n";
     throw std::runtime_error("the awaited WebSocket frame did not arrive; got " + std::to_string(frames.size()) +
                              " frames:\n" + seen);
 }

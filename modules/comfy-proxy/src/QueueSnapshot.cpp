@@ -26,7 +26,7 @@ bool QueueSnapshot::answers(const Counts& counts, int globalRemaining, Clock::ti
 }
 
 std::shared_ptr<const QueueSnapshot::Counts> QueueSnapshot::answering(int globalRemaining,
-                                                                     Clock::time_point receivedAt) const
+                                                                      Clock::time_point receivedAt) const
 {
     for (const auto& counts : _recent)
         if (answers(*counts, globalRemaining, receivedAt))

@@ -74,7 +74,7 @@ private:
     std::condition_variable _fetched;
     bool _fetching = false;
     std::deque<std::shared_ptr<const Counts>> _recent; ///< the last copies, newest first, good or not
-    std::shared_ptr<const Counts> _latestGood; ///< the newest copy ComfyUI answered
+    std::shared_ptr<const Counts> _latestGood;         ///< the newest copy ComfyUI answered
     unsigned long _fetches = 0;
 };
 

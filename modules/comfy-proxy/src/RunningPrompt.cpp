@@ -9,8 +9,7 @@ const std::set<std::string> endingTypes{"execution_success", "execution_error", 
 
 } // namespace
 
-void RunningPrompt::observe(const std::string& type, const std::string& promptId, bool nodeIsNull,
-                            Clock::time_point at)
+void RunningPrompt::observe(const std::string& type, const std::string& promptId, bool nodeIsNull, Clock::time_point at)
 {
     const bool ends = endingTypes.count(type) != 0 || (type == "executing" && nodeIsNull);
     std::lock_guard lock(_mutex);

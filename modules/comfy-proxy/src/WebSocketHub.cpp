@@ -30,8 +30,8 @@ struct WebSocketHub::Bridge
 {
     Bridge(WebSocket clientSocket, WebSocket upstreamSocket, const Principal& who, const std::string& clientId,
            std::size_t queueFrames)
-        : client(std::move(clientSocket)), upstream(std::move(upstreamSocket)), principal(who),
-          viewer{who.userId, clientId}, outbound(queueFrames)
+        : client(std::move(clientSocket)), upstream(std::move(upstreamSocket)),
+          principal(who), viewer{who.userId, clientId}, outbound(queueFrames)
     {
     }
 
@@ -41,8 +41,8 @@ struct WebSocketHub::Bridge
     const FrameFilter::Viewer viewer;
 
     // Guarded by the hub's mutex.
-    bool active = true;       ///< the client side is open
-    bool upstreamOpen = true; ///< stays open after the client left when a newer connection has the sid
+    bool active = true;             ///< the client side is open
+    bool upstreamOpen = true;       ///< stays open after the client left when a newer connection has the sid
     std::vector<BridgePtr> retired; ///< taken-over connections whose upstream this one keeps open
 
     std::mutex outMutex; ///< the outgoing side below
@@ -245,7 +245,8 @@ void WebSocketHub::readFrom(const Watch& target)
 {
     WebSocket& socket = target.side == Side::Client ? target.bridge->client : target.bridge->upstream;
     for (int frame = 0; frame < readsPerTurn; ++frame) {
-        const bool more = target.side == Side::Client ? readClientFrame(target.bridge) : readUpstreamFrame(target.bridge);
+        const bool more =
+            target.side == Side::Client ? readClientFrame(target.bridge) : readUpstreamFrame(target.bridge);
         if (!more)
             return;
         int available = 0;
@@ -268,7 +269,8 @@ bool WebSocketHub::readClientFrame(const BridgePtr& bridge)
         received = bridge->client.receiveFrame(buffer, flags);
     } catch (const Poco::Net::WebSocketException& e) {
         if (e.code() == WebSocket::WS_ERR_PAYLOAD_TOO_BIG)
-            close(bridge, 1009, "message too big: at most " + std::to_string(_settings.maxClientMessageBytes / 1024) + " KiB");
+            close(bridge, 1009,
+                  "message too big: at most " + std::to_string(_settings.maxClientMessageBytes / 1024) + " KiB");
         else
             close(bridge, 1002, "WebSocket protocol error");
         return false;
@@ -282,8 +284,8 @@ bool WebSocketHub::readClientFrame(const BridgePtr& bridge)
         return false;
     }
     if (opcode == WebSocket::FRAME_OP_PING) {
-        enqueue(bridge, {std::string(buffer.begin(), buffer.size()),
-                         finalFrame(WebSocket::FRAME_OP_PONG), false, true});
+        enqueue(bridge,
+                {std::string(buffer.begin(), buffer.size()), finalFrame(WebSocket::FRAME_OP_PONG), false, true});
         return true;
     }
     // Text goes to ComfyUI (the first one negotiates feature_flags; it ignores the rest).
@@ -326,8 +328,7 @@ bool WebSocketHub::readUpstreamFrame(const BridgePtr& bridge)
     }
     const int opcode = opcodeOf(flags);
     if (opcode == WebSocket::FRAME_OP_PING) {
-        forwardUpstream(bridge, buffer.begin(), static_cast<int>(buffer.size()),
-                        finalFrame(WebSocket::FRAME_OP_PONG));
+        forwardUpstream(bridge, buffer.begin(), static_cast<int>(buffer.size()), finalFrame(WebSocket::FRAME_OP_PONG));
         return true;
     }
     // A retired upstream (its client left, a newer socket has the sid) is only drained.
@@ -373,8 +374,9 @@ void WebSocketHub::enqueue(const BridgePtr& bridge, OutboundQueue::Frame frame)
         }
     }
     if (overflow) {
-        close(bridge, 1008, "too slow: the gateway would have had to drop events (comfy.ws_queue_frames = " +
-                                std::to_string(_settings.queueFrames) + ")");
+        close(bridge, 1008,
+              "too slow: the gateway would have had to drop events (comfy.ws_queue_frames = " +
+                  std::to_string(_settings.queueFrames) + ")");
         return;
     }
     if (schedule)

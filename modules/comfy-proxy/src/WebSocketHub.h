@@ -44,8 +44,8 @@ class WebSocketHub
 public:
     struct Settings
     {
-        std::size_t queueFrames = 256;               ///< comfy.ws_queue_frames
-        int maxClientMessageBytes = 64 * 1024;       ///< comfy.ws_max_message_kib
+        std::size_t queueFrames = 256;         ///< comfy.ws_queue_frames
+        int maxClientMessageBytes = 64 * 1024; ///< comfy.ws_max_message_kib
         int maxUpstreamMessageBytes = 64 * 1024 * 1024;
         std::size_t workers = 4;
         Poco::Timespan sendTimeout{5, 0};    ///< a client that takes longer to take a frame is dropped
@@ -113,7 +113,7 @@ private:
     std::condition_variable _watchedChanged;
     Poco::Net::PollSet _pollSet;
     std::map<Poco::Net::Socket, Watch> _watched;
-    std::set<BridgePtr> _bridges;                                     ///< active connections
+    std::set<BridgePtr> _bridges;                                      ///< active connections
     std::map<std::pair<std::string, std::string>, BridgePtr> _current; ///< (user, clientId) → newest
     bool _stopping = false;
     std::atomic<bool> _running{false};

@@ -29,9 +29,9 @@ WebSocketRoutes::WebSocketRoutes(std::string upstreamUrl, OriginCheck origins, W
 
 void WebSocketRoutes::registerAll(RouteRegistry& routes)
 {
-    auto socket = RouteSpec::make("GET", "/ws", Access::Permission,
-                                  "ComfyUI's WebSocket, carrying only your own prompts' events (?clientId=)",
-                                  [this](HttpExchange& e) { accept(e); }, "can_access_api");
+    auto socket = RouteSpec::make(
+        "GET", "/ws", Access::Permission, "ComfyUI's WebSocket, carrying only your own prompts' events (?clientId=)",
+        [this](HttpExchange& e) { accept(e); }, "can_access_api");
     socket.apiTwin = true;
     socket.webSocket = true;
     socket.bodyLimit = 0;
@@ -41,9 +41,8 @@ void WebSocketRoutes::registerAll(RouteRegistry& routes)
 bool WebSocketRoutes::validClientId(const std::string& clientId)
 {
     return !clientId.empty() && clientId.size() <= maxClientIdLength &&
-           std::all_of(clientId.begin(), clientId.end(), [](unsigned char c) {
-               return std::isalnum(c) || c == '-' || c == '_' || c == '.';
-           });
+           std::all_of(clientId.begin(), clientId.end(),
+                       [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 std::string WebSocketRoutes::generatedClientId()
@@ -58,8 +57,9 @@ void WebSocketRoutes::accept(HttpExchange& exchange)
 {
     auto& request = exchange.request();
     if (!_origins.allows(request.get("Origin", ""), request.get("Host", "")))
-        throw HttpError(403, "a page from " + request.get("Origin") +
-                                 " may not open this WebSocket (list it in comfy.ws_allowed_origins)",
+        throw HttpError(403,
+                        "a page from " + request.get("Origin") +
+                            " may not open this WebSocket (list it in comfy.ws_allowed_origins)",
                         "origin_not_allowed");
     if (Poco::icompare(request.get("Upgrade", ""), "websocket") != 0)
         throw HttpError(400, "this route only speaks WebSocket (Upgrade: websocket)");
@@ -100,8 +100,9 @@ Poco::Net::WebSocket WebSocketRoutes::connectUpstream(const std::string& path, c
     try {
         return Poco::Net::WebSocket(session, request, response);
     } catch (const Poco::Exception& e) {
-        throw HttpError(502, "ComfyUI's WebSocket is not reachable at " + _upstream.toString() + " (" + e.displayText() +
-                                 "): check that it runs and that comfy.url points at it",
+        throw HttpError(502,
+                        "ComfyUI's WebSocket is not reachable at " + _upstream.toString() + " (" + e.displayText() +
+                            "): check that it runs and that comfy.url points at it",
                         "upstream_unavailable");
     }
 }

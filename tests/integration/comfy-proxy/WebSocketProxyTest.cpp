@@ -95,14 +95,14 @@ public:
         _comfy->addModel("checkpoints", "sd15.safetensors");
         _comfy->setExecutionTime(100ms);
         _comfy->start();
-        _server = std::make_unique<ServerProcess>(Headers{
-            {"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-            {"modules.enabled", "comfy-proxy,fixture_auth,fixture"},
-            {"comfy.url", _comfy->url()},
-            {"comfy.ws_queue_frames", "64"},
-            {"comfy.ws_max_message_kib", "4"},
-            {"comfy.ws_allowed_origins", "https://app.example.com"},
-            {"http.access_log", "off"}});
+        _server =
+            std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
+                                                    {"modules.enabled", "comfy-proxy,fixture_auth,fixture"},
+                                                    {"comfy.url", _comfy->url()},
+                                                    {"comfy.ws_queue_frames", "64"},
+                                                    {"comfy.ws_max_message_kib", "4"},
+                                                    {"comfy.ws_allowed_origins", "https://app.example.com"},
+                                                    {"http.access_log", "off"}});
         _server->start();
         _client = std::make_unique<HttpTestClient>(_server->port());
     }
@@ -137,7 +137,11 @@ public:
         CPPUNIT_ASSERT(status);
         const std::string sid = status->json()->getObject("data")->getValue<std::string>("sid");
         CPPUNIT_ASSERT_EQUAL(std::size_t(32), sid.size());
-        CPPUNIT_ASSERT_EQUAL(2, status->json()->getObject("data")->getObject("status")->getObject("exec_info")->getValue<int>("queue_remaining"));
+        CPPUNIT_ASSERT_EQUAL(2, status->json()
+                                    ->getObject("data")
+                                    ->getObject("status")
+                                    ->getObject("exec_info")
+                                    ->getValue<int>("queue_remaining"));
     }
 
     void eachSocketGetsOnlyItsOwnEventSequence()
@@ -183,7 +187,11 @@ public:
             CPPUNIT_ASSERT_EQUAL_MESSAGE(frame.payload, std::string("status"), frame.type());
         CPPUNIT_ASSERT(!bobFrames.empty()); // the queue changes still reach bob, with his own count
         for (const auto& frame : bobFrames)
-            CPPUNIT_ASSERT_EQUAL(0, frame.json()->getObject("data")->getObject("status")->getObject("exec_info")->getValue<int>("queue_remaining"));
+            CPPUNIT_ASSERT_EQUAL(0, frame.json()
+                                        ->getObject("data")
+                                        ->getObject("status")
+                                        ->getObject("exec_info")
+                                        ->getValue<int>("queue_remaining"));
     }
 
     void metadataPreviewsReachOnlyTheOwner()
@@ -231,12 +239,14 @@ public:
     void originAndCredentialsAreChecked()
     {
         const std::string own = "http://127.0.0.1:" + std::to_string(_server->port());
-        auto foreign = _client->get("/ws?clientId=x", upgrade({{"Authorization", "Bearer fixture:alice:user"},
-                                                               {"Origin", "https://evil.example"}}));
+        auto foreign =
+            _client->get("/ws?clientId=x",
+                         upgrade({{"Authorization", "Bearer fixture:alice:user"}, {"Origin", "https://evil.example"}}));
         CPPUNIT_ASSERT_EQUAL(403, foreign.status);
         CPPUNIT_ASSERT(foreign.json()->has("error"));
-        CPPUNIT_ASSERT_EQUAL(403, _client->get("/api/ws", upgrade({{"Authorization", "Bearer fixture:alice:user"},
-                                                                 {"Origin", "null"}})).status);
+        CPPUNIT_ASSERT_EQUAL(
+            403, _client->get("/api/ws", upgrade({{"Authorization", "Bearer fixture:alice:user"}, {"Origin", "null"}}))
+                     .status);
         auto anonymous = _client->get("/ws", upgrade({}));
         CPPUNIT_ASSERT_EQUAL(401, anonymous.status);
         CPPUNIT_ASSERT(anonymous.json()->has("error"));
@@ -269,7 +279,8 @@ public:
         aliceSocket->next(5s);
         bobSocket->next(5s);
         CPPUNIT_ASSERT_EQUAL(200, _client->request("POST", "/fixture/events?type=download_progress", "", alice).status);
-        const auto frames = aliceSocket->until([](const WebSocketFrame& f) { return f.type() == "download_progress"; }, 5s);
+        const auto frames =
+            aliceSocket->until([](const WebSocketFrame& f) { return f.type() == "download_progress"; }, 5s);
         CPPUNIT_ASSERT_EQUAL(0, frames.back().json()->getObject("data")->getValue<int>("seq"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), countType(bobSocket->drain(300ms), "download_progress"));
     }
@@ -285,8 +296,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, _client->request("POST", "/fixture/events?type=for_bob", "", bob).status);
         bobSocket->until([](const WebSocketFrame& f) { return f.type() == "for_bob"; }, 5s);
         const auto waited = std::chrono::steady_clock::now() - started;
-        CPPUNIT_ASSERT_MESSAGE("bob waited " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) + " ms",
-                               waited < 1s);
+        CPPUNIT_ASSERT_MESSAGE(
+            "bob waited " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
+                " ms",
+            waited < 1s);
         // alice finds what was already under way, then the close: 1008 with a reason.
         const auto frames = slow->until([](const WebSocketFrame& f) { return f.isClose(); }, 20s);
         CPPUNIT_ASSERT_EQUAL(1008, frames.back().closeCode());
@@ -324,7 +337,8 @@ public:
 private:
     std::unique_ptr<WebSocketTestClient> connect(const Headers& user, const std::string& clientId)
     {
-        return std::make_unique<WebSocketTestClient>(_server->port(), clientId.empty() ? "/ws" : "/ws?clientId=" + clientId, user);
+        return std::make_unique<WebSocketTestClient>(_server->port(),
+                                                     clientId.empty() ? "/ws" : "/ws?clientId=" + clientId, user);
     }
 
     std::string submit(const Headers& user, const std::string& clientId)

@@ -6,8 +6,14 @@ using comfygate::comfyproxy::OutboundQueue;
 
 namespace {
 
-OutboundQueue::Frame json(const std::string& text) { return {text, 0x81, false, false}; }
-OutboundQueue::Frame preview(const std::string& bytes) { return {bytes, 0x82, true, false}; }
+OutboundQueue::Frame json(const std::string& text)
+{
+    return {text, 0x81, false, false};
+}
+OutboundQueue::Frame preview(const std::string& bytes)
+{
+    return {bytes, 0x82, true, false};
+}
 
 } // namespace
 
