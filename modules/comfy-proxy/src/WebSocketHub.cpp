@@ -138,7 +138,12 @@ void WebSocketHub::attach(WebSocket client, WebSocket upstream, const Principal&
     for (const Side side : {Side::Upstream, Side::Client}) {
         const Watch target{bridge, side};
         WebSocket& socket = side == Side::Client ? bridge->client : bridge->upstream;
-        if (socket.available() > 0)
+        int buffered = 0;
+        try {
+            buffered = socket.available();
+        } catch (const Poco::Exception&) {
+        }
+        if (buffered > 0)
             _workers.submit([this, target] { readFrom(target); });
         else
             watch(target);
@@ -468,6 +473,9 @@ void WebSocketHub::close(const BridgePtr& bridge, int code, const std::string& r
         }
     }
     _metrics.webSocketClosed();
+    if (code == 1008 || code == 1009 || code == 1002)
+        _logger.information("closed the WebSocket of user %s (clientId %s): %d %s", bridge->viewer.userId,
+                            bridge->viewer.clientId, code, reason);
     bool schedule = false;
     {
         std::lock_guard lock(bridge->outMutex);
