@@ -12,6 +12,7 @@ namespace comfygate::comfyproxy {
 namespace {
 
 constexpr int readsPerTurn = 16; // frames one worker reads from a socket before others get a turn
+constexpr std::size_t inlineWriteBytes = 4096;
 
 int opcodeOf(int flags)
 {
@@ -342,8 +343,10 @@ bool WebSocketHub::readUpstreamFrame(const BridgePtr& bridge)
     const bool binary = opcode == WebSocket::FRAME_OP_BINARY;
     auto frame = _filter.filter(bridge->viewer, std::string(buffer.begin(), buffer.size()), binary, receivedAt);
     if (frame)
-        enqueue(bridge, {std::move(frame->payload), binary ? WebSocket::FRAME_BINARY : WebSocket::FRAME_TEXT,
-                         frame->preview, false});
+        enqueue(bridge,
+                {std::move(frame->payload), binary ? WebSocket::FRAME_BINARY : WebSocket::FRAME_TEXT, frame->preview,
+                 false},
+                true);
     return true;
 }
 
@@ -364,8 +367,9 @@ void WebSocketHub::forwardUpstream(const BridgePtr& bridge, const char* data, in
 
 // ---- writing ----
 
-void WebSocketHub::enqueue(const BridgePtr& bridge, OutboundQueue::Frame frame)
+void WebSocketHub::enqueue(const BridgePtr& bridge, OutboundQueue::Frame frame, bool onWorker)
 {
+    const bool small = frame.payload.size() <= inlineWriteBytes;
     bool overflow = false;
     bool schedule = false;
     {
@@ -384,8 +388,23 @@ void WebSocketHub::enqueue(const BridgePtr& bridge, OutboundQueue::Frame frame)
                   std::to_string(_settings.queueFrames) + ")");
         return;
     }
-    if (schedule)
+    if (!schedule)
+        return;
+    // A small frame for a client that can take it now is written by this worker: most frames
+    // are small events, and handing each to another worker costs more than the write.
+    if (onWorker && small && writable(bridge->client))
+        flush(bridge);
+    else
         _workers.submit([this, bridge] { flush(bridge); });
+}
+
+bool WebSocketHub::writable(WebSocket& socket)
+{
+    try {
+        return socket.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_WRITE);
+    } catch (const Poco::Exception&) {
+        return false;
+    }
 }
 
 void WebSocketHub::flush(const BridgePtr& bridge)

@@ -95,7 +95,10 @@ private:
     bool readClientFrame(const BridgePtr& bridge);
     bool readUpstreamFrame(const BridgePtr& bridge);
     void forwardUpstream(const BridgePtr& bridge, const char* data, int size, int flags);
-    void enqueue(const BridgePtr& bridge, OutboundQueue::Frame frame);
+    /// Queues a frame for the client. `onWorker`: the caller is a worker, which may write a
+    /// small frame itself when the socket has room (never the event bus publisher's thread).
+    void enqueue(const BridgePtr& bridge, OutboundQueue::Frame frame, bool onWorker = false);
+    static bool writable(Poco::Net::WebSocket& socket);
     void flush(const BridgePtr& bridge);
     /// Ends a connection: close frame to the client, upstream closed (or kept for a newer
     /// connection of the same sid). `upstreamAlive` false when the upstream side failed.
