@@ -80,10 +80,6 @@ std::optional<std::string> PromptOwners::ownerOf(const std::string& promptId)
         session << _database.translate("SELECT user_id FROM comfy_prompts WHERE prompt_id = ?"), bind(promptId),
             into(owners), now;
     }
-    {
-        std::lock_guard lock(_mutex);
-        ++_lookups;
-    }
     std::optional<std::string> owner;
     if (!owners.empty())
         owner = owners.front();
@@ -98,12 +94,6 @@ std::set<std::string> PromptOwners::promptsOf(const std::string& userId)
     session << _database.translate("SELECT prompt_id FROM comfy_prompts WHERE user_id = ?"), bind(userId),
         into(ids), now;
     return {ids.begin(), ids.end()};
-}
-
-std::uint64_t PromptOwners::ownerLookups() const
-{
-    std::lock_guard lock(_mutex);
-    return _lookups;
 }
 
 } // namespace comfygate::comfyproxy

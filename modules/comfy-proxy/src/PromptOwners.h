@@ -34,9 +34,6 @@ public:
     std::optional<std::string> ownerOf(const std::string& promptId);
     std::set<std::string> promptsOf(const std::string& userId);
 
-    /// Database reads done by ownerOf() since construction (cache misses), for tests and metrics.
-    std::uint64_t ownerLookups() const;
-
 private:
     using Clock = std::chrono::steady_clock;
     struct Cached
@@ -53,7 +50,6 @@ private:
     mutable std::mutex _mutex;
     std::unordered_map<std::string, Cached> _cache;
     std::deque<std::string> _insertionOrder; ///< oldest first, for eviction
-    std::uint64_t _lookups = 0;
 };
 
 } // namespace comfygate::comfyproxy

@@ -94,10 +94,6 @@ void QueueSnapshot::refreshRunning(Clock::time_point since)
 
 std::shared_ptr<const QueueSnapshot::Counts> QueueSnapshot::load(Clock::time_point requestedAt)
 {
-    {
-        std::lock_guard lock(_mutex);
-        ++_fetches;
-    }
     const std::string text = _fetch();
     auto counts = std::make_shared<Counts>();
     counts->requestedAt = requestedAt;
@@ -121,12 +117,6 @@ std::shared_ptr<const QueueSnapshot::Counts> QueueSnapshot::load(Clock::time_poi
     counts->ok = true;
     _running.fromQueue(running, requestedAt);
     return counts;
-}
-
-unsigned long QueueSnapshot::fetches() const
-{
-    std::lock_guard lock(_mutex);
-    return _fetches;
 }
 
 } // namespace comfygate::comfyproxy

@@ -45,9 +45,6 @@ public:
     /// custom nodes), so this fetch is not rate-limited.
     void refreshRunning(Clock::time_point since);
 
-    /// Fetches done since construction, for tests.
-    unsigned long fetches() const;
-
 private:
     struct Counts
     {
@@ -75,7 +72,6 @@ private:
     bool _fetching = false;
     std::deque<std::shared_ptr<const Counts>> _recent; ///< the last copies, newest first, good or not
     std::shared_ptr<const Counts> _latestGood;         ///< the newest copy ComfyUI answered
-    unsigned long _fetches = 0;
 };
 
 } // namespace comfygate::comfyproxy

@@ -151,12 +151,6 @@ void WebSocketHub::attach(WebSocket client, WebSocket upstream, const Principal&
     }
 }
 
-std::size_t WebSocketHub::openConnections() const
-{
-    std::lock_guard lock(_mutex);
-    return _bridges.size();
-}
-
 void WebSocketHub::publish(const Event& event)
 {
     std::vector<BridgePtr> targets;
@@ -231,11 +225,6 @@ void WebSocketHub::watch(const Watch& target)
     _watchedChanged.notify_one();
 }
 
-void WebSocketHub::rewatch(const Watch& target)
-{
-    watch(target);
-}
-
 void WebSocketHub::unwatchLocked(const Poco::Net::Socket& socket)
 {
     if (_watched.erase(socket) == 0)
@@ -263,7 +252,7 @@ void WebSocketHub::readFrom(const Watch& target)
         if (available <= 0)
             break;
     }
-    rewatch(target);
+    watch(target); // back into the set, unless this side was closed meanwhile
 }
 
 bool WebSocketHub::readClientFrame(const BridgePtr& bridge)

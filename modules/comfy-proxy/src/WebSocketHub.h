@@ -68,9 +68,6 @@ public:
     /// A kernel event: sent as `{"type","data"}` to the open sockets of its audience. Never blocks.
     void publish(const Event& event);
 
-    /// Client connections open now.
-    std::size_t openConnections() const;
-
 private:
     struct Bridge;
     using BridgePtr = std::shared_ptr<Bridge>;
@@ -87,8 +84,6 @@ private:
 
     void pollLoop();
     void watch(const Watch& watch);
-    /// Re-arms a socket after its frames were read (unless that side was closed meanwhile).
-    void rewatch(const Watch& watch);
     void unwatchLocked(const Poco::Net::Socket& socket);
     void readFrom(const Watch& watch);
     /// Reads and handles one frame; false when this side is finished.

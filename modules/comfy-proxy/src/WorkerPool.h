@@ -28,7 +28,6 @@ public:
     bool drain(std::chrono::milliseconds timeout);
     /// Finishes the running tasks, drops the queued ones and joins the threads; idempotent.
     void stop();
-    std::size_t threads() const { return _threads.size(); }
 
 private:
     void run();
