@@ -2,8 +2,9 @@
 // queue, history and jobs by prompt owner; /view, uploads and file names in workflows by the
 // user's folders and prompts; NSFW by the `view` policy hook; userdata and settings per
 // ComfyUI user; model grants (published as "comfy.model_grants") and the model isolation
-// that enforces them.
+// that enforces them; the WebSocket, where each user gets only their own events.
 #include "ComfyUserMap.h"
+#include "FrameFilter.h"
 #include "JobRoutes.h"
 #include "ModelCatalog.h"
 #include "ModelGrantCheck.h"
@@ -12,20 +13,26 @@
 #include "ModuleMigrations.h"
 #include "NsfwRoutes.h"
 #include "NsfwTags.h"
+#include "OriginCheck.h"
 #include "OutputFiles.h"
 #include "PassThroughRoutes.h"
 #include "PromptOwners.h"
 #include "PromptRoutes.h"
 #include "QueueControlRoutes.h"
+#include "QueueSnapshot.h"
+#include "RunningPrompt.h"
 #include "SharedItemsRoutes.h"
 #include "UploadRoutes.h"
 #include "UpstreamClient.h"
 #include "UserDataRoutes.h"
 #include "ViewRoutes.h"
+#include "WebSocketHub.h"
+#include "WebSocketRoutes.h"
 #include "WorkflowFileCheck.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <stdexcept>
@@ -52,10 +59,21 @@ public:
         startModelSharing(context);
         startUserData(context, settings.maxUploadBytes);
         startPromptsAndFiles(context, settings.maxUploadBytes);
+        startWebSockets(context, settings, context.globalConfig().getBool("comfy.separate_users", true));
     }
 
     void stop() noexcept override
     {
+        if (_events && _subscription)
+            _events->unsubscribe(_subscription);
+        if (_hub)
+            _hub->stop();
+        _webSockets.reset();
+        _hub.reset();
+        _filter.reset();
+        _queueSnapshot.reset();
+        _running.reset();
+        _queueClient.reset();
         _uploads.reset();
         _nsfw.reset();
         _view.reset();
@@ -150,6 +168,43 @@ private:
         _uploads->registerAll(context.routes());
     }
 
+    static long long positive(const Config& config, const std::string& key, long long fallback)
+    {
+        const long long value = config.getInt(key, fallback);
+        if (value <= 0)
+            throw std::invalid_argument("configuration key " + config.fullKey(key) + " must be greater than 0");
+        return value;
+    }
+
+    void startWebSockets(ModuleContext& context, UpstreamClient::Settings settings, bool separate)
+    {
+        const Config& config = context.globalConfig();
+        WebSocketHub::Settings hub;
+        hub.queueFrames = static_cast<std::size_t>(positive(config, "comfy.ws_queue_frames", 256));
+        hub.maxClientMessageBytes =
+            static_cast<int>(std::min<long long>(positive(config, "comfy.ws_max_message_kib", 64), 1024 * 1024) * 1024);
+        // The status frames wait for this answer: a short timeout of their own.
+        settings.timeoutSeconds = 5;
+        _queueClient = std::make_unique<UpstreamClient>(settings);
+        _running = std::make_unique<RunningPrompt>();
+        _queueSnapshot = std::make_unique<QueueSnapshot>(
+            [client = _queueClient.get()] {
+                const auto answer = client->fetch("GET", "/queue");
+                if (answer.status != 200)
+                    throw std::runtime_error("ComfyUI answered /queue with " + std::to_string(answer.status));
+                return answer.body;
+            },
+            *_owners, *_running, std::chrono::milliseconds(1000));
+        _filter = std::make_unique<FrameFilter>(*_owners, *_running, *_queueSnapshot, separate);
+        _hub = std::make_unique<WebSocketHub>(hub, *_filter, context.metrics(), context.logger());
+        _hub->start();
+        _events = &context.events();
+        _subscription = _events->subscribe([hub = _hub.get()](const Event& event) { hub->publish(event); });
+        _webSockets = std::make_unique<WebSocketRoutes>(
+            settings.url, OriginCheck(config.getList("comfy.ws_allowed_origins", {})), *_hub, separate);
+        _webSockets->registerAll(context.routes());
+    }
+
     std::unique_ptr<UpstreamClient> _upstream;
     std::unique_ptr<PassThroughRoutes> _passThrough;
     std::shared_ptr<ModelGrantStore> _grants;
@@ -169,6 +224,14 @@ private:
     std::unique_ptr<ViewRoutes> _view;
     std::unique_ptr<NsfwRoutes> _nsfw;
     std::unique_ptr<UploadRoutes> _uploads;
+    std::unique_ptr<UpstreamClient> _queueClient;
+    std::unique_ptr<RunningPrompt> _running;
+    std::unique_ptr<QueueSnapshot> _queueSnapshot;
+    std::unique_ptr<FrameFilter> _filter;
+    std::unique_ptr<WebSocketHub> _hub;
+    std::unique_ptr<WebSocketRoutes> _webSockets;
+    EventBus* _events = nullptr;
+    EventBus::SubscriptionId _subscription = 0;
 };
 
 } // namespace comfygate::comfyproxy

@@ -5,6 +5,11 @@
 using namespace Poco::Data::Keywords;
 
 namespace comfygate::comfyproxy {
+namespace {
+
+constexpr std::chrono::seconds unknownLifetime{5};
+
+} // namespace
 
 bool PromptOwners::record(const std::string& promptId, const std::string& userId, const std::string& clientId,
                           std::int64_t now)
@@ -17,6 +22,8 @@ bool PromptOwners::record(const std::string& promptId, const std::string& userId
             bind(promptId), bind(userId), bind(clientId), bind(static_cast<Poco::Int64>(now));
         inserted = insert.execute() == 1;
     });
+    if (inserted)
+        remember(promptId, userId);
     return inserted;
 }
 
@@ -25,17 +32,59 @@ void PromptOwners::forget(const std::string& promptId)
     _database.write([&](Poco::Data::Session& session) {
         session << _database.translate("DELETE FROM comfy_prompts WHERE prompt_id = ?"), bind(promptId), now;
     });
+    std::lock_guard lock(_mutex);
+    _cache.erase(promptId);
+}
+
+std::optional<std::optional<std::string>> PromptOwners::cached(const std::string& promptId)
+{
+    std::lock_guard lock(_mutex);
+    const auto found = _cache.find(promptId);
+    if (found == _cache.end())
+        return std::nullopt;
+    if (!found->second.owner && found->second.expires < Clock::now()) {
+        _cache.erase(found);
+        return std::nullopt;
+    }
+    return found->second.owner;
+}
+
+void PromptOwners::remember(const std::string& promptId, std::optional<std::string> owner)
+{
+    std::lock_guard lock(_mutex);
+    const bool added =
+        _cache.insert_or_assign(promptId, Cached{std::move(owner), Clock::now() + unknownLifetime}).second;
+    if (added)
+        _insertionOrder.push_back(promptId);
+    // Evict the oldest entries; ids in the order list may already be gone (forget()).
+    while (_cache.size() > _cacheSize && !_insertionOrder.empty()) {
+        _cache.erase(_insertionOrder.front());
+        _insertionOrder.pop_front();
+    }
+    if (_insertionOrder.size() > 2 * _cacheSize + 16) {
+        std::deque<std::string> live;
+        for (auto& id : _insertionOrder)
+            if (_cache.count(id))
+                live.push_back(std::move(id));
+        _insertionOrder.swap(live);
+    }
 }
 
 std::optional<std::string> PromptOwners::ownerOf(const std::string& promptId)
 {
+    if (auto hit = cached(promptId))
+        return *hit;
     std::vector<std::string> owners;
-    Poco::Data::Session session = _database.session();
-    session << _database.translate("SELECT user_id FROM comfy_prompts WHERE prompt_id = ?"), bind(promptId),
-        into(owners), now;
-    if (owners.empty())
-        return std::nullopt;
-    return owners.front();
+    {
+        Poco::Data::Session session = _database.session();
+        session << _database.translate("SELECT user_id FROM comfy_prompts WHERE prompt_id = ?"), bind(promptId),
+            into(owners), now;
+    }
+    std::optional<std::string> owner;
+    if (!owners.empty())
+        owner = owners.front();
+    remember(promptId, owner);
+    return owner;
 }
 
 std::set<std::string> PromptOwners::promptsOf(const std::string& userId)

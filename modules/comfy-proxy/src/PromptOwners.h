@@ -2,19 +2,31 @@
 
 #include "comfygate/Database.h"
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 namespace comfygate::comfyproxy {
 
 /// Which user submitted which prompt. ComfyUI keeps one global queue and history; this
 /// record is what lets the gateway show, clear and stream each user only their own items.
+///
+/// ownerOf() is on the WebSocket hot path (every event frame asks it), so answers are kept
+/// in a bounded in-memory cache: owners for good, unknown ids for a few seconds (another
+/// gateway instance on the same database may record them meanwhile). record() and forget()
+/// keep the cache in step with this instance's own writes.
 class PromptOwners
 {
 public:
-    explicit PromptOwners(Database& database) : _database(database) {}
+    explicit PromptOwners(Database& database, std::size_t cacheSize = 20000)
+        : _database(database), _cacheSize(cacheSize)
+    {
+    }
 
     /// Records the prompt; false when the prompt id is already taken (by anyone).
     bool record(const std::string& promptId, const std::string& userId, const std::string& clientId, std::int64_t now);
@@ -23,7 +35,21 @@ public:
     std::set<std::string> promptsOf(const std::string& userId);
 
 private:
+    using Clock = std::chrono::steady_clock;
+    struct Cached
+    {
+        std::optional<std::string> owner;
+        Clock::time_point expires; ///< only for unknown ids
+    };
+
+    std::optional<std::optional<std::string>> cached(const std::string& promptId);
+    void remember(const std::string& promptId, std::optional<std::string> owner);
+
     Database& _database;
+    std::size_t _cacheSize;
+    mutable std::mutex _mutex;
+    std::unordered_map<std::string, Cached> _cache;
+    std::deque<std::string> _insertionOrder; ///< oldest first, for eviction
 };
 
 } // namespace comfygate::comfyproxy

@@ -1,5 +1,7 @@
 #include "PromptRoutes.h"
 
+#include "UpstreamSid.h"
+
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/Policy.h"
@@ -164,8 +166,8 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
 
     // client_id names the WebSocket that gets the events: it is always the user's own.
     std::string clientId = body->optValue<std::string>("client_id", "");
-    if (_separateUsers && !clientId.empty() && clientId.rfind(user.userId + ".", 0) != 0)
-        clientId = user.userId + "." + clientId;
+    if (_separateUsers && !clientId.empty())
+        clientId = upstreamSid(user.userId, clientId);
     if (!clientId.empty())
         body->set("client_id", clientId);
 

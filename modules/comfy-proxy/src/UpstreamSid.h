@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+namespace comfygate::comfyproxy {
+
+/// The sid ComfyUI knows a user's socket by: `<user id>.<client id>`. POST /prompt's
+/// `client_id` and the WebSocket's `clientId` both go through this one rule, so they meet
+/// upstream, and a user can never name (and so receive the events of) another user's socket.
+/// An id that already carries the caller's own prefix is kept as it is.
+inline std::string upstreamSid(const std::string& userId, const std::string& clientId)
+{
+    if (clientId.rfind(userId + ".", 0) == 0)
+        return clientId;
+    return userId + "." + clientId;
+}
+
+} // namespace comfygate::comfyproxy

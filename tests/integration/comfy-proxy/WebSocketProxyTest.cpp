@@ -1,0 +1,381 @@
+// ComfyUI's WebSocket through the gateway: two users share one (fake) ComfyUI and each socket
+// carries only its own user's events, previews and kernel events.
+#include "FakeComfyUI.h"
+#include "HttpTestClient.h"
+#include "SampleWorkflow.h"
+#include "ServerProcess.h"
+#include "WebSocketTestClient.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+using comfygate::fakes::FakeComfyUI;
+using comfygate::test::HttpTestClient;
+using comfygate::test::ServerProcess;
+using comfygate::test::WebSocketFrame;
+using comfygate::test::WebSocketTestClient;
+using Headers = std::map<std::string, std::string>;
+using namespace std::chrono_literals;
+
+namespace {
+
+const Headers alice{{"Authorization", "Bearer fixture:alice:user"}};
+const Headers bob{{"Authorization", "Bearer fixture:bob:user"}};
+
+Headers upgrade(Headers headers)
+{
+    headers["Upgrade"] = "websocket";
+    headers["Connection"] = "Upgrade";
+    headers["Sec-WebSocket-Key"] = "dGhlIHNhbXBsZSBub25jZQ==";
+    headers["Sec-WebSocket-Version"] = "13";
+    return headers;
+}
+
+std::string promptIdOf(const WebSocketFrame& frame)
+{
+    if (!frame.isText())
+        return {};
+    auto data = frame.json()->getObject("data");
+    return data ? data->optValue<std::string>("prompt_id", "") : std::string();
+}
+
+bool isEndOf(const WebSocketFrame& frame, const std::string& promptId)
+{
+    if (frame.type() != "executing" || promptIdOf(frame) != promptId)
+        return false;
+    return frame.json()->getObject("data")->get("node").isEmpty();
+}
+
+std::size_t countBinary(const std::vector<WebSocketFrame>& frames, std::uint32_t type)
+{
+    return static_cast<std::size_t>(std::count_if(frames.begin(), frames.end(), [type](const WebSocketFrame& f) {
+        return f.isBinary() && f.binaryType() == type;
+    }));
+}
+
+std::size_t countType(const std::vector<WebSocketFrame>& frames, const std::string& type)
+{
+    return static_cast<std::size_t>(
+        std::count_if(frames.begin(), frames.end(), [&type](const WebSocketFrame& f) { return f.type() == type; }));
+}
+
+bool mentions(const std::vector<WebSocketFrame>& frames, const std::string& text)
+{
+    return std::any_of(frames.begin(), frames.end(),
+                       [&text](const WebSocketFrame& f) { return f.payload.find(text) != std::string::npos; });
+}
+
+} // namespace
+
+class WebSocketProxyTest : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(WebSocketProxyTest);
+    CPPUNIT_TEST(firstStatusCarriesOwnSidAndOwnQueueCount);
+    CPPUNIT_TEST(eachSocketGetsOnlyItsOwnEventSequence);
+    CPPUNIT_TEST(promptWithoutClientIdReachesOnlyItsOwner);
+    CPPUNIT_TEST(metadataPreviewsReachOnlyTheOwner);
+    CPPUNIT_TEST(anotherUsersClientIdGetsNothing);
+    CPPUNIT_TEST(originAndCredentialsAreChecked);
+    CPPUNIT_TEST(upstreamDownAnswers502WithoutUpgrade);
+    CPPUNIT_TEST(kernelEventsReachOnlyTheirUser);
+    CPPUNIT_TEST(slowClientIsClosedWithoutDelayingOthers);
+    CPPUNIT_TEST(upstreamCloseClosesTheClient);
+    CPPUNIT_TEST(oversizedClientMessageCloses1009);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void setUp() override
+    {
+        _comfy = std::make_unique<FakeComfyUI>(_root.path());
+        _comfy->addModel("checkpoints", "sd15.safetensors");
+        _comfy->setExecutionTime(100ms);
+        _comfy->start();
+        _server =
+            std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
+                                                    {"modules.enabled", "comfy-proxy,fixture_auth,fixture"},
+                                                    {"comfy.url", _comfy->url()},
+                                                    {"comfy.ws_queue_frames", "64"},
+                                                    {"comfy.ws_max_message_kib", "4"},
+                                                    {"comfy.ws_allowed_origins", "https://app.example.com"},
+                                                    {"http.access_log", "off"}});
+        _server->start();
+        _client = std::make_unique<HttpTestClient>(_server->port());
+    }
+
+    void tearDown() override
+    {
+        _client.reset();
+        _server.reset();
+        _comfy->stop();
+        _comfy.reset();
+    }
+
+    void firstStatusCarriesOwnSidAndOwnQueueCount()
+    {
+        _comfy->setExecutionTime(3000ms);
+        submit(bob, "");
+        submit(bob, "");
+        submit(alice, "");
+        auto socket = connect(alice, "tab-a");
+        auto first = socket->next(5s);
+        CPPUNIT_ASSERT(first);
+        CPPUNIT_ASSERT_EQUAL(std::string("status"), first->type());
+        auto data = first->json()->getObject("data");
+        CPPUNIT_ASSERT_EQUAL(std::string("tab-a"), data->getValue<std::string>("sid"));
+        CPPUNIT_ASSERT_EQUAL(1, data->getObject("status")->getObject("exec_info")->getValue<int>("queue_remaining"));
+        const auto sids = _comfy->webSocketSids();
+        CPPUNIT_ASSERT(std::find(sids.begin(), sids.end(), "alice.tab-a") != sids.end());
+
+        // Without a clientId the gateway picks one, like ComfyUI: uuid4 hex.
+        auto anonymous = connect(bob, "");
+        auto status = anonymous->next(5s);
+        CPPUNIT_ASSERT(status);
+        const std::string sid = status->json()->getObject("data")->getValue<std::string>("sid");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(32), sid.size());
+        CPPUNIT_ASSERT_EQUAL(2, status->json()
+                                    ->getObject("data")
+                                    ->getObject("status")
+                                    ->getObject("exec_info")
+                                    ->getValue<int>("queue_remaining"));
+    }
+
+    void eachSocketGetsOnlyItsOwnEventSequence()
+    {
+        // Both users pick the same clientId: the gateway keeps them apart.
+        auto aliceSocket = connect(alice, "tab");
+        auto bobSocket = connect(bob, "tab");
+        const std::string a = submit(alice, "tab");
+        const std::string b = submit(bob, "tab");
+        const auto aliceFrames = aliceSocket->until([&](const WebSocketFrame& f) { return isEndOf(f, a); }, 10s);
+        const auto bobFrames = bobSocket->until([&](const WebSocketFrame& f) { return isEndOf(f, b); }, 10s);
+        for (const auto& [frames, own, other] : {std::tuple(aliceFrames, a, b), std::tuple(bobFrames, b, a)}) {
+            for (const char* type : {"execution_start", "execution_cached", "executing", "progress_state", "progress",
+                                     "executed", "execution_success"})
+                CPPUNIT_ASSERT_MESSAGE(type, countType(frames, type) > 0);
+            for (const auto& frame : frames) {
+                const std::string id = promptIdOf(frame);
+                CPPUNIT_ASSERT_MESSAGE(frame.payload, id.empty() || id == own);
+            }
+            CPPUNIT_ASSERT(!mentions(frames, other));
+            CPPUNIT_ASSERT_EQUAL(std::size_t(2), countBinary(frames, 1)); // its own two previews
+        }
+        // Nothing of alice's trails in on bob's socket afterwards.
+        CPPUNIT_ASSERT(!mentions(bobSocket->drain(300ms), a));
+    }
+
+    void promptWithoutClientIdReachesOnlyItsOwner()
+    {
+        _comfy->setTextBroadcast(true);
+        _comfy->setCustomBroadcast(true);
+        auto aliceSocket = connect(alice, "tab");
+        auto bobSocket = connect(bob, "tab");
+        const std::string a = submit(alice, ""); // ComfyUI broadcasts what has no client_id
+        waitForHistory(alice, a);
+        const auto aliceFrames = aliceSocket->drain(400ms);
+        const auto bobFrames = bobSocket->drain(100ms);
+        CPPUNIT_ASSERT(countType(aliceFrames, "progress") > 0);
+        CPPUNIT_ASSERT(countType(aliceFrames, "progress_state") > 0);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), countBinary(aliceFrames, 1));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), countBinary(aliceFrames, 3));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), countType(aliceFrames, "crystools.monitor"));
+        for (const auto& frame : bobFrames)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(frame.payload, std::string("status"), frame.type());
+        CPPUNIT_ASSERT(!bobFrames.empty()); // the queue changes still reach bob, with his own count
+        for (const auto& frame : bobFrames)
+            CPPUNIT_ASSERT_EQUAL(0, frame.json()
+                                        ->getObject("data")
+                                        ->getObject("status")
+                                        ->getObject("exec_info")
+                                        ->getValue<int>("queue_remaining"));
+    }
+
+    void metadataPreviewsReachOnlyTheOwner()
+    {
+        auto aliceSocket = connect(alice, "tab");
+        auto bobSocket = connect(bob, "tab");
+        for (auto* socket : {aliceSocket.get(), bobSocket.get()}) {
+            socket->sendText(R"({"type":"feature_flags","data":{"supports_preview_metadata":true}})");
+            const auto frames = socket->until([](const WebSocketFrame& f) { return f.type() == "feature_flags"; }, 5s);
+            CPPUNIT_ASSERT(frames.back().json()->getObject("data")->getValue<bool>("supports_preview_metadata"));
+        }
+        const std::string a = submit(alice, "tab");
+        const auto aliceFrames = aliceSocket->until([&](const WebSocketFrame& f) { return isEndOf(f, a); }, 10s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), countBinary(aliceFrames, 4));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), countBinary(aliceFrames, 1));
+        CPPUNIT_ASSERT(mentions(aliceFrames, "\"prompt_id\":\"" + a + "\""));
+        const auto bobFrames = bobSocket->drain(300ms);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), countBinary(bobFrames, 4));
+        CPPUNIT_ASSERT(!mentions(bobFrames, a));
+    }
+
+    void anotherUsersClientIdGetsNothing()
+    {
+        auto aliceSocket = connect(alice, "tab");
+        aliceSocket->next(5s);
+        // bob names alice's socket, with and without her prefix.
+        auto thief = connect(bob, "alice.tab");
+        auto otherThief = connect(bob, "tab");
+        const std::string a = submit(alice, "tab");
+        aliceSocket->until([&](const WebSocketFrame& f) { return isEndOf(f, a); }, 10s);
+        CPPUNIT_ASSERT(!mentions(thief->drain(300ms), a));
+        CPPUNIT_ASSERT(!mentions(otherThief->drain(100ms), a));
+        const auto sids = _comfy->webSocketSids();
+        CPPUNIT_ASSERT(std::find(sids.begin(), sids.end(), "bob.alice.tab") != sids.end());
+        CPPUNIT_ASSERT(std::find(sids.begin(), sids.end(), "alice.tab") != sids.end());
+
+        // alice's second socket with the same clientId takes over, as in ComfyUI.
+        auto second = connect(alice, "tab");
+        second->next(5s);
+        const std::string again = submit(alice, "tab");
+        const auto frames = second->until([&](const WebSocketFrame& f) { return isEndOf(f, again); }, 10s);
+        CPPUNIT_ASSERT(countType(frames, "execution_success") == 1);
+    }
+
+    void originAndCredentialsAreChecked()
+    {
+        const std::string own = "http://127.0.0.1:" + std::to_string(_server->port());
+        auto foreign =
+            _client->get("/ws?clientId=x",
+                         upgrade({{"Authorization", "Bearer fixture:alice:user"}, {"Origin", "https://evil.example"}}));
+        CPPUNIT_ASSERT_EQUAL(403, foreign.status);
+        CPPUNIT_ASSERT(foreign.json()->has("error"));
+        CPPUNIT_ASSERT_EQUAL(
+            403, _client->get("/api/ws", upgrade({{"Authorization", "Bearer fixture:alice:user"}, {"Origin", "null"}}))
+                     .status);
+        auto anonymous = _client->get("/ws", upgrade({}));
+        CPPUNIT_ASSERT_EQUAL(401, anonymous.status);
+        CPPUNIT_ASSERT(anonymous.json()->has("error"));
+        CPPUNIT_ASSERT_EQUAL(400, _client->get("/ws?clientId=a%20b", upgrade(alice)).status);
+        CPPUNIT_ASSERT_EQUAL(400, _client->get("/ws", alice).status); // not an upgrade
+        // The page's own origin (any scheme) and listed origins may connect.
+        Headers sameSite = alice;
+        sameSite["Origin"] = own;
+        CPPUNIT_ASSERT(WebSocketTestClient(_server->port(), "/api/ws?clientId=s", sameSite).next(5s));
+        Headers listed = alice;
+        listed["Origin"] = "https://APP.example.com";
+        CPPUNIT_ASSERT(WebSocketTestClient(_server->port(), "/ws?clientId=l", listed).next(5s));
+    }
+
+    void upstreamDownAnswers502WithoutUpgrade()
+    {
+        _comfy->setFailing(true); // ComfyUI answers 500 and refuses every upgrade
+        auto result = _client->get("/ws?clientId=x", upgrade(alice));
+        CPPUNIT_ASSERT_EQUAL(502, result.status);
+        CPPUNIT_ASSERT(result.json()->getValue<std::string>("error").find("ComfyUI") != std::string::npos);
+        CPPUNIT_ASSERT(result.header("upgrade").empty());
+        _comfy->setFailing(false);
+        CPPUNIT_ASSERT(connect(alice, "x")->next(5s));
+    }
+
+    void kernelEventsReachOnlyTheirUser()
+    {
+        auto aliceSocket = connect(alice, "tab");
+        auto bobSocket = connect(bob, "tab");
+        aliceSocket->next(5s);
+        bobSocket->next(5s);
+        CPPUNIT_ASSERT_EQUAL(200, _client->request("POST", "/fixture/events?type=download_progress", "", alice).status);
+        const auto frames =
+            aliceSocket->until([](const WebSocketFrame& f) { return f.type() == "download_progress"; }, 5s);
+        CPPUNIT_ASSERT_EQUAL(0, frames.back().json()->getObject("data")->getValue<int>("seq"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), countType(bobSocket->drain(300ms), "download_progress"));
+    }
+
+    void slowClientIsClosedWithoutDelayingOthers()
+    {
+        auto slow = connect(alice, "slow");
+        auto bobSocket = connect(bob, "tab");
+        bobSocket->next(5s);
+        // 400 events of 64 KiB for alice, who reads nothing: her queue (64 frames) overflows.
+        CPPUNIT_ASSERT_EQUAL(200, _client->request("POST", "/fixture/events?count=400&pad=65536", "", alice).status);
+        const auto started = std::chrono::steady_clock::now();
+        CPPUNIT_ASSERT_EQUAL(200, _client->request("POST", "/fixture/events?type=for_bob", "", bob).status);
+        bobSocket->until([](const WebSocketFrame& f) { return f.type() == "for_bob"; }, 5s);
+        const auto waited = std::chrono::steady_clock::now() - started;
+        CPPUNIT_ASSERT_MESSAGE(
+            "bob waited " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
+                " ms",
+            waited < 1s);
+        // alice finds what was already under way, then the close: 1008 with a reason.
+        const auto frames = slow->until([](const WebSocketFrame& f) { return f.isClose(); }, 20s);
+        CPPUNIT_ASSERT_EQUAL(1008, frames.back().closeCode());
+        CPPUNIT_ASSERT(frames.size() < 400);
+        CPPUNIT_ASSERT(waitForMetric("comfygate_websockets_open 1"));
+    }
+
+    void upstreamCloseClosesTheClient()
+    {
+        auto socket = connect(alice, "tab");
+        socket->next(5s);
+        CPPUNIT_ASSERT(waitForMetric("comfygate_websockets_open 1"));
+        _comfy->stop();
+        const auto frames = socket->until([](const WebSocketFrame& f) { return f.isClose(); }, 5s);
+        CPPUNIT_ASSERT_EQUAL(1001, frames.back().closeCode());
+        CPPUNIT_ASSERT(waitForMetric("comfygate_websockets_open 0"));
+    }
+
+    void oversizedClientMessageCloses1009()
+    {
+        auto socket = connect(alice, "tab");
+        socket->next(5s);
+        socket->sendText(std::string(5 * 1024, 'x')); // comfy.ws_max_message_kib = 4
+        const auto frames = socket->until([](const WebSocketFrame& f) { return f.isClose(); }, 5s);
+        CPPUNIT_ASSERT_EQUAL(1009, frames.back().closeCode());
+        // Binary frames from the client are dropped, the socket stays usable.
+        auto other = connect(alice, "tab2");
+        other->next(5s);
+        const std::string bytes(16, '\1');
+        other->socket().sendFrame(bytes.data(), static_cast<int>(bytes.size()), Poco::Net::WebSocket::FRAME_BINARY);
+        const std::string a = submit(alice, "tab2");
+        other->until([&](const WebSocketFrame& f) { return isEndOf(f, a); }, 10s);
+    }
+
+private:
+    std::unique_ptr<WebSocketTestClient> connect(const Headers& user, const std::string& clientId)
+    {
+        return std::make_unique<WebSocketTestClient>(_server->port(),
+                                                     clientId.empty() ? "/ws" : "/ws?clientId=" + clientId, user);
+    }
+
+    std::string submit(const Headers& user, const std::string& clientId)
+    {
+        std::string body = "{\"prompt\":" + comfygate::test::sampleWorkflow();
+        if (!clientId.empty())
+            body += ",\"client_id\":\"" + clientId + "\"";
+        auto result = _client->postJson("/prompt", body + "}", user);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
+        return result.json()->getValue<std::string>("prompt_id");
+    }
+
+    void waitForHistory(const Headers& user, const std::string& id)
+    {
+        for (int i = 0; i < 400; ++i) {
+            auto item = _client->get("/history/" + id, user).json();
+            if (item->has(id))
+                return;
+            std::this_thread::sleep_for(25ms);
+        }
+        CPPUNIT_FAIL("prompt " + id + " did not finish");
+    }
+
+    bool waitForMetric(const std::string& line)
+    {
+        for (int i = 0; i < 200; ++i) {
+            if (_client->get("/metrics").body.find(line + "\n") != std::string::npos)
+                return true;
+            std::this_thread::sleep_for(25ms);
+        }
+        return false;
+    }
+
+    comfygate::test::TempDir _root;
+    std::unique_ptr<FakeComfyUI> _comfy;
+    std::unique_ptr<ServerProcess> _server;
+    std::unique_ptr<HttpTestClient> _client;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(WebSocketProxyTest);
