@@ -25,7 +25,7 @@ bool experimental(const Config& config, const std::string& feature)
 DownloadSettings DownloadSettings::fromConfig(const Config& config)
 {
     DownloadSettings s;
-    s.limits.total = positive(config, "downloads.max_active", 5);
+    s.limits.total = positive(config, "downloads.max_active", 5, 0); // 0 pauses the queue
     s.limits.civitai = positive(config, "downloads.max_active_civitai", 3);
     s.limits.huggingface = positive(config, "downloads.max_active_huggingface", 2);
     s.maxUnfinishedPerUser = positive(config, "downloads.max_queued_per_user", 20);
