@@ -28,12 +28,19 @@ TransferState TransferState::describing(const ResolvedFile& file)
     state.pin = file.pin;
     state.size = file.size;
     state.sha256 = file.sha256;
+    state.gitBlobSha1 = file.gitBlobSha1;
     return state;
 }
 
 bool TransferState::sameFileAs(const ResolvedFile& file) const
 {
-    return url == file.downloadUrl && pin == file.pin && size == file.size && sha256 == file.sha256;
+    if (size != file.size)
+        return false;
+    if (!sha256.empty() || !file.sha256.empty())
+        return sha256 == file.sha256;
+    if (!gitBlobSha1.empty() || !file.gitBlobSha1.empty())
+        return gitBlobSha1 == file.gitBlobSha1;
+    return url == file.downloadUrl && pin == file.pin;
 }
 
 std::optional<TransferState> TransferState::load(const std::filesystem::path& path)
@@ -52,6 +59,7 @@ std::optional<TransferState> TransferState::load(const std::filesystem::path& pa
         state.pin = object->optValue<std::string>("pin", "");
         state.size = object->optValue<Poco::Int64>("size", -1);
         state.sha256 = object->optValue<std::string>("sha256", "");
+        state.gitBlobSha1 = object->optValue<std::string>("git_blob_sha1", "");
         state.etag = object->optValue<std::string>("etag", "");
         state.bytes = object->optValue<Poco::Int64>("bytes", 0);
         return state;
@@ -70,6 +78,7 @@ void TransferState::save(const std::filesystem::path& path) const
     object.set("pin", pin);
     object.set("size", static_cast<Poco::Int64>(size));
     object.set("sha256", sha256);
+    object.set("git_blob_sha1", gitBlobSha1);
     object.set("etag", etag);
     object.set("bytes", static_cast<Poco::Int64>(bytes));
     std::ostringstream text;

@@ -19,13 +19,16 @@ struct TransferState
     std::string pin;
     std::int64_t size = -1;
     std::string sha256;
+    std::string gitBlobSha1;
     std::string etag;       ///< strong ETag of the stored bytes; empty when unknown or weak
     std::int64_t bytes = 0; ///< bytes in the .part when last saved (informational)
 
     /// The state a fresh transfer of `file` starts with.
     static TransferState describing(const ResolvedFile& file);
 
-    /// True when the saved partial bytes belong to `file` (same URL, pin, size and hash).
+    /// True when the saved partial bytes belong to `file`: the same content hash and size
+    /// when the source names a hash (the URL may differ: a fresh signed link), else the same
+    /// URL, pin and size.
     bool sameFileAs(const ResolvedFile& file) const;
 
     /// Nothing when the file is missing or unreadable (an unusable state means: start over).
