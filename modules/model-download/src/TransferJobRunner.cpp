@@ -1,16 +1,14 @@
 #include "TransferJobRunner.h"
 
 #include "DownloadPolicy.h"
+#include "FileDigest.h"
+#include "SafeFileName.h"
 #include "comfygate/HttpClient.h"
 
-#include <Poco/DigestEngine.h>
-#include <Poco/SHA2Engine.h>
 #include <Poco/String.h>
 
 #include <chrono>
-#include <fstream>
 #include <system_error>
-#include <vector>
 
 namespace comfygate::modeldownload {
 namespace {
@@ -27,33 +25,6 @@ std::string sourceTitle(const std::string& source)
 }
 
 } // namespace
-
-std::optional<std::string> TransferJobRunner::plainFileName(const std::string& name)
-{
-    if (name.empty() || name.size() > 255 || name == "." || name == ".." || name.front() == '.' ||
-        name.find_first_of("/\\") != std::string::npos)
-        return std::nullopt;
-    for (unsigned char c : name) {
-        if (c < 0x20 || c == 0x7f)
-            return std::nullopt;
-    }
-    return name;
-}
-
-std::string TransferJobRunner::sha256Of(const std::filesystem::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot read " + file.string());
-    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-    std::vector<char> buffer(1 << 20);
-    while (in) {
-        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        if (in.gcount() > 0)
-            engine.update(buffer.data(), static_cast<unsigned>(in.gcount()));
-    }
-    return Poco::DigestEngine::digestToHex(engine.digest());
-}
 
 JobOutcome TransferJobRunner::run(const DownloadJob& job, JobControl& control)
 {
@@ -91,6 +62,16 @@ SourceRequest TransferJobRunner::sourceRequest(const DownloadJob& job) const
     return source;
 }
 
+SourceRequest TransferJobRunner::resolverRequest(const SourceRequest& request) const
+{
+    // downloads.civitai.base_url serves the default (first) CivitAI host; the resolver
+    // reaches any other configured host at https://<host>.
+    SourceRequest resolved = request;
+    if (!_settings.civitaiHosts.empty() && resolved.civitaiHost == _settings.civitaiHosts.front())
+        resolved.civitaiHost.clear();
+    return resolved;
+}
+
 std::optional<std::string> TransferJobRunner::policyRefusal(const DownloadJob& job, const ResolvedFile& file) const
 {
     std::optional<std::int64_t> size;
@@ -110,7 +91,12 @@ JobOutcome TransferJobRunner::publish(const DownloadJob& job, const std::filesys
     const auto size = static_cast<std::int64_t>(std::filesystem::file_size(file));
     if (_settings.modelIsolation && _parts.grant) {
         const std::filesystem::path folder = _settings.modelsDir / job.request.folderType;
-        _parts.grant(job.userId, job.request.folderType, file.lexically_relative(folder).generic_string());
+        try {
+            _parts.grant(job.userId, job.request.folderType, file.lexically_relative(folder).generic_string());
+        } catch (const std::exception& error) {
+            return JobOutcome::failed("saved as " + relativeToModels(file) + " but not granted to its owner: " +
+                                      error.what());
+        }
     }
     return JobOutcome::completed(relativeToModels(file), sha256, size);
 }
@@ -126,14 +112,14 @@ JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& con
         return JobOutcome::failed(sourceTitle(job.source()) +
                                   " needs an API key and none is stored: PUT /mss-login/api/model-download/api-keys");
 
-    const ResolvedFile file = resolver->second->resolve(request);
+    const ResolvedFile file = resolver->second->resolve(resolverRequest(request));
     if (control.cancelled())
         return JobOutcome::cancelled();
 
-    const auto name = plainFileName(file.fileName);
-    if (!name)
+    if (const std::string why = SafeFileName::problem(file.fileName); !why.empty())
         return JobOutcome::failed(sourceTitle(job.source()) + " names the file '" + file.fileName +
-                                  "', which is not a plain file name; refusing to write it");
+                                  "', which is not a plain file name (" + why + "); refusing to write it");
+    const std::string name = file.fileName;
     if (auto refusal = policyRefusal(job, file))
         return JobOutcome::failed("refused by the download policy: " + *refusal);
 
@@ -147,27 +133,29 @@ JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& con
             return publish(job, *present, sha256);
     }
 
-    const std::filesystem::path target = directory / *name;
+    const std::filesystem::path target = directory / name;
     const std::shared_ptr<SourceResolver> source = resolver->second;
+    std::string publishedSha256 = sha256;
     const auto result = _shared.run(target.string(), control, [&](const FileTransfer::Hooks& shared) {
         std::error_code error;
-        std::filesystem::path published;
+        FileTransfer::Result published;
         if (std::filesystem::exists(target, error)) {
             // Not ours (not indexed): keep it if it is this very file, never overwrite it.
-            if (sha256.empty() || sha256Of(target) != sha256)
-                throw TransferFailed("a different file named '" + *name + "' is already in " +
+            if (sha256.empty() || FileDigest::sha256OfFile(target.string()) != sha256)
+                throw TransferFailed("a different file named '" + name + "' is already in " +
                                      job.request.folderType + "; remove or rename it first");
-            published = target;
+            published = {target, sha256, static_cast<std::int64_t>(std::filesystem::file_size(target))};
         } else {
             FileTransfer::Hooks hooks = shared;
-            hooks.reResolve = [source, request] { return source->resolve(request); };
-            published = _parts.transfer(file, directory, *name, hooks);
+            hooks.reResolve = [this, source, request] { return source->resolve(resolverRequest(request)); };
+            published = _parts.transfer(file, directory, name, hooks);
         }
-        // Indexed before any job waiting on this target is released.
-        if (!sha256.empty())
-            _index.record(published.string(), static_cast<std::int64_t>(std::filesystem::file_size(published)),
-                          sha256, unixNow());
-        return published;
+        // Indexed before any job waiting on this target is released. A source that named no
+        // SHA-256 (a small Hugging Face file) is indexed by what the transfer computed.
+        publishedSha256 = Poco::toLower(published.sha256);
+        if (!publishedSha256.empty())
+            _index.record(published.path.string(), published.size, publishedSha256, unixNow());
+        return published.path;
     });
 
     switch (result.kind) {
@@ -180,10 +168,10 @@ JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& con
     }
     if (result.shared && !sha256.empty() && !_index.holds(result.path.string(), sha256)) {
         // Another job wrote this path; it must be the file this job asked for.
-        return JobOutcome::failed("another download wrote a different '" + *name + "' into " +
+        return JobOutcome::failed("another download wrote a different '" + name + "' into " +
                                       job.request.folderType + " at the same time");
     }
-    return publish(job, result.path, sha256);
+    return publish(job, result.path, result.shared ? sha256 : publishedSha256);
 }
 
 } // namespace comfygate::modeldownload

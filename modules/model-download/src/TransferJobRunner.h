@@ -26,9 +26,9 @@ namespace comfygate::modeldownload {
 class TransferJobRunner : public JobRunner
 {
 public:
-    /// Moves one resolved file into `directory/finalName` (FileTransfer::run in the server).
-    using Transfer = std::function<std::filesystem::path(const ResolvedFile& file, const std::filesystem::path& directory,
-                                                         const std::string& finalName, const FileTransfer::Hooks& hooks)>;
+    /// Moves one resolved file into `directory/finalName` (FileTransfer::transfer in the server).
+    using Transfer = std::function<FileTransfer::Result(const ResolvedFile& file, const std::filesystem::path& directory,
+                                                        const std::string& finalName, const FileTransfer::Hooks& hooks)>;
     /// The user's stored key for a source, if any.
     using KeyLookup = std::function<std::optional<std::string>(const std::string& userId, const std::string& source)>;
     /// Grants a finished file (`folderType`, name relative to the folder) to a user.
@@ -50,17 +50,12 @@ public:
 
     JobOutcome run(const DownloadJob& job, JobControl& control) override;
 
-    /// The source's file name if it is one plain file name (no directory, no `..`, no
-    /// control characters, not hidden); nothing otherwise.
-    static std::optional<std::string> plainFileName(const std::string& name);
-    /// Lower-case hex SHA-256 of a file.
-    static std::string sha256Of(const std::filesystem::path& file);
-
 private:
     JobOutcome runChecked(const DownloadJob& job, JobControl& control);
     SourceRequest sourceRequest(const DownloadJob& job) const;
     std::optional<std::string> policyRefusal(const DownloadJob& job, const ResolvedFile& file) const;
     JobOutcome publish(const DownloadJob& job, const std::filesystem::path& file, const std::string& sha256);
+    SourceRequest resolverRequest(const SourceRequest& request) const;
     std::string relativeToModels(const std::filesystem::path& file) const;
 
     const DownloadSettings& _settings;

@@ -61,8 +61,8 @@ public:
 class ScriptedTransfer
 {
 public:
-    fs::path operator()(const ResolvedFile&, const fs::path& directory, const std::string& name,
-                        const FileTransfer::Hooks& hooks)
+    FileTransfer::Result operator()(const ResolvedFile&, const fs::path& directory, const std::string& name,
+                                    const FileTransfer::Hooks& hooks)
     {
         ++calls;
         hooks.progress(TransferProgress{static_cast<std::int64_t>(content.size() / 2),
@@ -75,7 +75,7 @@ public:
         if (!failure.empty())
             throw TransferFailed(failure);
         std::ofstream(directory / name, std::ios::binary) << content;
-        return directory / name;
+        return {directory / name, sha256(content), static_cast<std::int64_t>(content.size())};
     }
 
     std::string content = "safetensors-bytes";
