@@ -261,8 +261,8 @@ public:
 
     void unsafeNamesFromTheSourceAreRefused()
     {
-        for (const std::string name : {"../escape.safetensors", "sub/dir.safetensors", "..", ".hidden", "",
-                                       "a\\b.safetensors", std::string("nul\x01.bin")}) {
+        for (const std::string name : std::vector<std::string>{"../escape.safetensors", "sub/dir.safetensors", "..",
+                                                               ".hidden", "", "a\\b.safetensors", "nul\x01.bin"}) {
             _resolver->file.fileName = name;
             Control control;
             const auto outcome = _runner->run(makeJob("j", "alice", "civitai", 1), control);
