@@ -11,6 +11,7 @@
 #include <Poco/JSON/Array.h>
 
 #include <filesystem>
+#include <set>
 
 using comfygate::test::DownloadServer;
 using comfygate::test::ModelSourceIds;
@@ -213,15 +214,23 @@ public:
 
     void killDuringThreeDownloadsThenRestartCompletesAll()
     {
+        // Files large enough that the transfer has flushed some of each to disk (it writes
+        // in 1 MiB blocks) when the process dies.
+        using comfygate::fakes::ContentKind;
+        using comfygate::fakes::FileSpec;
+        constexpr std::uint64_t size = 6 * 1024 * 1024;
+        _sources->civitai.addFile(FileSpec{"main", "juggernaut_v9.safetensors", size, 7, ContentKind::Prng});
+        _sources->civitai.addFile(FileSpec{"full", "model_full_fp32.safetensors", size, 8, ContentKind::Prng});
+        _sources->hf.addFile(FileSpec{"lfs", "flux_unet.safetensors", size, 21, ContentKind::Prng});
         start();
-        _sources->civitai.setFault("civitai", throttle(16 * 1024));
-        _sources->hf.setFault("hf", throttle(16 * 1024));
+        _sources->civitai.setFault("civitai", throttle(512 * 1024));
+        _sources->hf.setFault("hf", throttle(512 * 1024));
         const std::string a = queue(R"({"source":"civitai","model_version_id":"1001"})");
         const std::string b = queue(R"({"source":"civitai","model_version_id":"1002","size":"full","fp":"fp32"})");
         const std::string c = queue(R"({"source":"huggingface","repo_id":"org/flux","filename":"unet/flux_unet.safetensors","folder_type":"unet"})");
         for (const auto& id : {a, b, c}) {
             const auto job = _server->waitForJob(_ada, id, [](const Poco::JSON::Object::Ptr& j) {
-                return j->getValue<Poco::Int64>("bytes_done") > 8 * 1024;
+                return j->getValue<Poco::Int64>("bytes_done") > 1536 * 1024;
             });
             CPPUNIT_ASSERT_EQUAL(std::string("running"), job->getValue<std::string>("status"));
         }
@@ -254,13 +263,27 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors|checkpoints/model_full_fp32.safetensors|"
                                          "unet/flux_unet.safetensors"),
                              listing());
-        // They resumed: the first storage request after the restart asked for the rest only.
-        bool resumed = false;
-        for (const auto& entry : _sources->civitaiLog("storage"))
-            resumed = resumed || entry.range.rfind("bytes=", 0) == 0;
-        for (const auto& entry : _sources->hfLog("cdn"))
-            resumed = resumed || entry.range.rfind("bytes=", 0) == 0;
-        CPPUNIT_ASSERT(resumed);
+        // All three resumed: after the restart each file was asked for from where it stopped
+        // (the first flushed MiB), never from byte 0. Requests cut off by the crash are logged
+        // when their socket closes, with the sequence number of their start: skip those.
+        auto resumedFiles = [](const std::vector<comfygate::fakes::LogEntry>& log, const std::string& storage) {
+            std::uint64_t restarted = UINT64_MAX;
+            for (const auto& entry : log) {
+                if (entry.listener == "api")
+                    restarted = std::min(restarted, entry.seq);
+            }
+            std::set<std::string> paths;
+            for (const auto& entry : log) {
+                if (entry.listener != storage || entry.seq < restarted || entry.method != "GET")
+                    continue;
+                CPPUNIT_ASSERT_MESSAGE(entry.toJsonLine(), entry.range.rfind("bytes=", 0) == 0);
+                CPPUNIT_ASSERT_MESSAGE(entry.toJsonLine(), std::stoll(entry.range.substr(6)) >= 1000000);
+                paths.insert(entry.path);
+            }
+            return paths.size();
+        };
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), resumedFiles(_sources->civitai.log(), "storage"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), resumedFiles(_sources->hf.log(), "cdn"));
     }
 
 private:
