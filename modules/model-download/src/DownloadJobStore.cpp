@@ -85,12 +85,15 @@ void DownloadJobStore::insert(const DownloadJob& job)
     const std::string request = job.request.toJson();
     const std::string status = toString(job.status);
     const Poco::Int64 created = job.createdAt;
+    // Orders jobs queued within one second; without it, the start of that second.
+    const Poco::Int64 queuedAt = job.queuedAtMs > 0 ? job.queuedAtMs : job.createdAt * 1000;
     _database.write([&](Poco::Data::Session& session) {
         session << _database.translate(
                        "INSERT INTO download_jobs (id, user_id, requested_by, source, request, folder_type,"
-                       " destination_type, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                       " destination_type, status, created_at, queued_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
             bind(job.id), bind(job.userId), bind(job.requestedBy), bind(job.request.source), bind(request),
-            bind(job.request.folderType), bind(job.request.destinationType), bind(status), bind(created), now;
+            bind(job.request.folderType), bind(job.request.destinationType), bind(status), bind(created),
+            bind(queuedAt), now;
     });
 }
 
@@ -109,7 +112,7 @@ std::vector<DownloadJob> DownloadJobStore::listForUser(const std::string& userId
 {
     Poco::Data::Session session = _database.session();
     Poco::Data::Statement select(session);
-    select << _database.translate(selectJobs + "WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?"),
+    select << _database.translate(selectJobs + "WHERE user_id = ? ORDER BY queued_at_ms DESC, id DESC LIMIT ?"),
         bind(userId), bind(limit);
     return readJobs(select);
 }
@@ -154,7 +157,7 @@ std::optional<DownloadJob> DownloadJobStore::claimNext(const ConcurrencyLimits& 
         if (total >= limits.total)
             return;
         std::vector<std::string> ids, sources;
-        session << "SELECT id, source FROM download_jobs WHERE status = 'queued' ORDER BY created_at, id",
+        session << "SELECT id, source FROM download_jobs WHERE status = 'queued' ORDER BY queued_at_ms, id",
             into(ids), into(sources), now;
         for (std::size_t i = 0; i < ids.size() && !claimed; ++i) {
             if (running[sources[i]] >= limits.forSource(sources[i]))

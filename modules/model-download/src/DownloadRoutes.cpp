@@ -226,7 +226,10 @@ void DownloadRoutes::download(HttpExchange& exchange)
     job.userId = ownerId;
     job.requestedBy = caller.userId;
     job.request = request;
-    job.createdAt = unixNow();
+    job.queuedAtMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    job.createdAt = job.queuedAtMs / 1000;
     _store.insert(job);
     audit(exchange, "download.queue", job.id,
           detail({{"source", request.source},
