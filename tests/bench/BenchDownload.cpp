@@ -1,0 +1,96 @@
+// Issue 5's benchmark: throughput of one 1 GiB model download from the fake CivitAI on
+// loopback through FileTransfer (redirect, streaming to .part, SHA-256 verification, fsync and
+// rename) as a ratio to `curl -L -o` of the same URL into the same folder, in the same run.
+// COMFYGATE_BENCH_DOWNLOAD_MIB sets another size.
+#include "CivitaiResolver.h"
+#include "CurlHttpClient.h"
+#include "FakeCivitai.h"
+#include "FileTransfer.h"
+#include "TempDir.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+namespace fakes = comfygate::fakes;
+namespace md = comfygate::modeldownload;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::time_point since)
+{
+    return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+} // namespace
+
+int main()
+{
+    const char* mib = std::getenv("COMFYGATE_BENCH_DOWNLOAD_MIB");
+    const std::uint64_t size = (mib ? std::strtoull(mib, nullptr, 10) : 1024ull) * 1024 * 1024;
+
+    fakes::FakeCivitai civitai;
+    civitai.addFile(fakes::FileSpec{"big", "big.safetensors", size, 1, fakes::ContentKind::Prng});
+    fakes::CivitaiModel model;
+    model.id = 1;
+    model.name = "Bench";
+    civitai.addModel(model);
+    fakes::CivitaiVersion version;
+    version.id = 10;
+    version.modelId = 1;
+    fakes::CivitaiFile file;
+    file.id = 100;
+    file.fileKey = "big";
+    version.files = {file};
+    civitai.addVersion(version);
+    civitai.start();
+
+    comfygate::CurlHttpClient http;
+    md::CivitaiResolver resolver(http, {civitai.apiUrl()});
+    md::SourceRequest request;
+    request.source = "civitai";
+    request.modelVersionId = "10";
+    const md::ResolvedFile resolved = resolver.resolve(request);
+
+    comfygate::test::TempDir dir;
+    const std::filesystem::path curlFile = std::filesystem::path(dir.path()) / "curl.safetensors";
+    const std::string curlCommand = "curl -sSfL -o '" + curlFile.string() + "' '" + resolved.downloadUrl + "'";
+    md::FileTransfer::Settings settings;
+    settings.allowPrivateAddresses = true; // the fake is on loopback
+
+    double bestCurl = 1e9;
+    double bestOurs = 1e9;
+    for (int round = 0; round < 2; ++round) {
+        std::filesystem::remove(curlFile);
+        auto started = Clock::now();
+        if (std::system(curlCommand.c_str()) != 0) {
+            std::cerr << "curl failed: " << curlCommand << "\n";
+            return 1;
+        }
+        bestCurl = std::min(bestCurl, seconds(started));
+        std::filesystem::remove(curlFile);
+
+        const std::filesystem::path ours = std::filesystem::path(dir.path()) / resolved.fileName;
+        std::filesystem::remove(ours);
+        started = Clock::now();
+        md::FileTransfer transfer(http, settings);
+        const auto result = transfer.transfer(resolved, dir.path(), resolved.fileName, {});
+        bestOurs = std::min(bestOurs, seconds(started));
+        if (result.sha256 != civitai.sha256("big")) {
+            std::cerr << "FileTransfer published a wrong file\n";
+            return 1;
+        }
+        std::filesystem::remove(ours);
+    }
+
+    const double mebibytes = double(size) / (1024 * 1024);
+    std::printf("download of %.0f MiB from the fake CivitAI on loopback (best of 2)\n", mebibytes);
+    std::printf("curl -L -o                        %8.1f MiB/s  (%.2f s)\n", mebibytes / bestCurl, bestCurl);
+    std::printf("FileTransfer (SHA-256, fsync)     %8.1f MiB/s  (%.2f s)  ratio to curl %.2f\n", mebibytes / bestOurs,
+                bestOurs, bestCurl / bestOurs);
+    return 0;
+}
