@@ -41,14 +41,22 @@ public:
 /// resumes with Range/If-Range, size and SHA-256 are verified, and only then the file is
 /// fsynced and renamed into place. An expired signed URL is answered by asking `reResolve`
 /// for a fresh ResolvedFile.
+///
+/// Redirects are followed hop by hop by the HttpClient; every hop (the first URL included)
+/// must pass OutboundUrlPolicy, and the API key goes only to `credentialHosts`. Failures
+/// before the body are retried inside the HttpClient (Retry-After honoured); a connection
+/// lost mid-body is resumed here with `Range` after a capped full-jitter backoff, the budget
+/// of `maxAttempts` restarting whenever bytes arrive. On an ordinary failure the `.part`
+/// and its state stay for a later resume; on cancellation, a hash or size mismatch or an
+/// HTML answer they are removed.
 class FileTransfer
 {
 public:
     struct Hooks
     {
         std::function<void(const TransferProgress&)> progress; ///< at most a few times a second
-        std::function<bool()> cancelled;                        ///< polled while transferring
-        std::function<ResolvedFile()> reResolve;                ///< fresh URL after 403/expiry
+        std::function<bool()> cancelled;                       ///< polled while transferring
+        std::function<ResolvedFile()> reResolve;               ///< fresh URL after 403/expiry
     };
 
     struct Settings
@@ -59,6 +67,18 @@ public:
         std::chrono::seconds stallTimeout{60};
         bool allowPrivateAddresses = false; ///< every hop must be https to a public address unless set
         std::string userAgent = "comfygate-downloader/1";
+        long stallBytesPerSecond = 1024; ///< slower than this for stallTimeout counts as a stall
+        int maxReResolves = 3;           ///< fresh URLs asked for after 403s from storage, per transfer
+        std::chrono::milliseconds progressInterval{250};
+        std::chrono::milliseconds connectTimeout{15000};
+    };
+
+    /// What a finished transfer published.
+    struct Result
+    {
+        std::filesystem::path path;
+        std::string sha256; ///< lower-case hex of the published bytes, verified when the source named one
+        std::int64_t size = 0;
     };
 
     FileTransfer(HttpClient& http, Settings settings) : _http(http), _settings(std::move(settings)) {}
@@ -66,6 +86,15 @@ public:
     /// Returns the published path. Throws TransferFailed or TransferCancelled.
     std::filesystem::path run(const ResolvedFile& file, const std::filesystem::path& directory,
                               const std::string& finalName, const Hooks& hooks);
+
+    /// run() that also returns the SHA-256 and size of what it published (a Hugging Face
+    /// file known only by its git SHA-1 gets its SHA-256 here, for deduplication).
+    Result transfer(const ResolvedFile& file, const std::filesystem::path& directory, const std::string& finalName,
+                    const Hooks& hooks);
+
+    /// `<finalName>.part` and `<finalName>.part.json`: where a transfer keeps its bytes and state.
+    static std::filesystem::path partPath(const std::filesystem::path& directory, const std::string& finalName);
+    static std::filesystem::path statePath(const std::filesystem::path& directory, const std::string& finalName);
 
 private:
     HttpClient& _http;

@@ -1,15 +1,115 @@
 // The model-download module: a durable, resumable, verified download queue for CivitAI and
-// Hugging Face (issue 5). This file wires the parts together as they land.
+// Hugging Face (issue 5). This file wires the parts together.
+#include "CivitaiResolver.h"
+#include "DownloadJobStore.h"
+#include "DownloadQueue.h"
+#include "DownloadRoutes.h"
+#include "DownloadSettings.h"
+#include "HuggingFaceResolver.h"
+#include "ModelFileIndex.h"
+#include "ModuleMigrations.h"
+#include "TransferJobRunner.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
+#include "comfygate/services/ModelGrants.h"
+#include "comfygate/services/UserSecrets.h"
+
+#include <memory>
 
 namespace comfygate::modeldownload {
 
 class ModelDownloadModule : public Module
 {
 public:
-    void start(ModuleContext&) override {}
-    void stop() noexcept override {}
+    void start(ModuleContext& context) override
+    {
+        auto& permissions = context.permissions();
+        permissions.declare(
+            {"can_download_models", "queue model downloads (MSS-Login's model-download API)", "models", {"admin"}});
+        // Shared with the modules that grant models; whoever starts first declares it.
+        if (!permissions.isDeclared("can_manage_model_sharing"))
+            permissions.declare(
+                {"can_manage_model_sharing", "grant models to users, download for another user", "models", {}});
+        context.database().migrate(context.moduleName(), moduleMigrations());
+
+        _settings = std::make_unique<DownloadSettings>(DownloadSettings::fromConfig(context.globalConfig()));
+        _store = std::make_unique<DownloadJobStore>(context.database());
+        _index = std::make_unique<ModelFileIndex>(context.database());
+        _runner = std::make_unique<TransferJobRunner>(*_settings, *_index, context.policy(),
+                                                      runnerParts(context, *_settings));
+
+        DownloadQueue::Settings queueSettings;
+        queueSettings.limits = _settings->limits;
+        queueSettings.leaseSeconds = _settings->leaseSeconds;
+        queueSettings.singleInstance = context.database().backend() == Database::Backend::SQLite;
+        _queue = std::make_unique<DownloadQueue>(*_store, *_runner, context.scheduler(), context.events(),
+                                                 queueSettings, context.logger());
+        _routes = std::make_unique<DownloadRoutes>(*_settings, *_store, *_queue, context.policy(), context.audit(),
+                                                   context.services());
+        _routes->registerAll(context.routes());
+        _queue->start();
+    }
+
+    void stop() noexcept override
+    {
+        if (_queue)
+            _queue->stop();
+        _routes.reset();
+        _queue.reset();
+        _runner.reset();
+        _index.reset();
+        _store.reset();
+        _settings.reset();
+    }
+
+private:
+    static TransferJobRunner::Parts runnerParts(ModuleContext& context, const DownloadSettings& settings)
+    {
+        TransferJobRunner::Parts parts;
+        HttpClient& http = context.httpClient();
+        ResolverSettings resolving;
+        resolving.retryBaseDelay = settings.transfer.retryBaseDelay;
+        resolving.retryMaxDelay = settings.transfer.retryMaxDelay;
+        // downloads.civitai.base_url serves the default host; the others are reached directly.
+        std::vector<std::string> civitaiBases{settings.civitaiBaseUrl};
+        for (std::size_t i = 1; i < settings.civitaiHosts.size(); ++i)
+            civitaiBases.push_back("https://" + settings.civitaiHosts[i]);
+        parts.resolvers["civitai"] = std::make_shared<CivitaiResolver>(http, civitaiBases, resolving);
+        parts.resolvers["huggingface"] =
+            std::make_shared<HuggingFaceResolver>(http, settings.huggingfaceBaseUrl, resolving);
+        parts.transfer = [&http, transferSettings = settings.transfer](
+                             const ResolvedFile& file, const std::filesystem::path& directory, const std::string& name,
+                             const FileTransfer::Hooks& hooks) {
+            return FileTransfer(http, transferSettings).transfer(file, directory, name, hooks);
+        };
+
+        // Services are looked up per job: the auth and comfy-proxy modules may start after
+        // this one, and either may be absent.
+        ServiceRegistry& services = context.services();
+        parts.apiKey = [&services](const std::string& userId, const std::string& source) -> std::optional<std::string> {
+            const auto secrets = services.find<services::UserSecrets>(services::UserSecrets::serviceName);
+            return secrets ? secrets->use(userId, source) : std::nullopt;
+        };
+        parts.grant = [&services](const std::string& userId, const std::string& folder, const std::string& item) {
+            const auto grants = services.find<services::ModelGrants>(services::ModelGrants::serviceName);
+            if (!grants)
+                return;
+            services::ModelGrant grant;
+            grant.kind = services::GrantSubject::User;
+            grant.subject = userId;
+            grant.folder = folder;
+            grant.itemName = item;
+            grants->grant(grant); // false when the user already holds it: fine
+        };
+        return parts;
+    }
+
+    std::unique_ptr<DownloadSettings> _settings;
+    std::unique_ptr<DownloadJobStore> _store;
+    std::unique_ptr<ModelFileIndex> _index;
+    std::unique_ptr<TransferJobRunner> _runner;
+    std::unique_ptr<DownloadQueue> _queue;
+    std::unique_ptr<DownloadRoutes> _routes;
 };
 
 } // namespace comfygate::modeldownload

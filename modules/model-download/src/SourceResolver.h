@@ -36,6 +36,13 @@ struct ResolvedFile
     std::string pin;         ///< CivitAI file id or Hugging Face commit: what was resolved
     std::string apiKey;      ///< sent as Bearer only to credentialHosts
     std::vector<std::string> credentialHosts; ///< the source's API hosts, never its storage/CDN
+
+    /// Approximate size when the exact one is unknown (CivitAI `sizeKB` * 1024): for
+    /// progress and as an upper bound on what the transfer accepts, never verified exactly.
+    std::int64_t sizeHint = -1;
+    /// Git blob SHA-1 (lower-case hex) when the source names the file only by that (small
+    /// regular files on Hugging Face); verified together with `size`.
+    std::string gitBlobSha1;
 };
 
 /// The source refused the file for a reason a person can act on, e.g. "CivitAI requires an

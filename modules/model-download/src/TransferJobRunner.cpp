@@ -1,0 +1,183 @@
+#include "TransferJobRunner.h"
+
+#include "DownloadPolicy.h"
+#include "FileDigest.h"
+#include "SafeFileName.h"
+#include "comfygate/HttpClient.h"
+
+#include <Poco/String.h>
+
+#include <chrono>
+#include <system_error>
+
+namespace comfygate::modeldownload {
+namespace {
+
+std::int64_t unixNow()
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string sourceTitle(const std::string& source)
+{
+    return source == "civitai" ? "CivitAI" : source == "huggingface" ? "Hugging Face" : source;
+}
+
+} // namespace
+
+JobOutcome TransferJobRunner::run(const DownloadJob& job, JobControl& control)
+{
+    try {
+        return runChecked(job, control);
+    } catch (const DownloadRefused& refused) {
+        return JobOutcome::failed(refused.what());
+    } catch (const HttpClientError& error) {
+        return JobOutcome::failed("could not reach " + sourceTitle(job.source()) + ": " + error.what());
+    } catch (const std::exception& error) {
+        return JobOutcome::failed(error.what());
+    }
+}
+
+SourceRequest TransferJobRunner::sourceRequest(const DownloadJob& job) const
+{
+    const DownloadRequest& request = job.request;
+    SourceRequest source;
+    source.source = request.source;
+    source.modelVersionId = request.modelVersionId;
+    source.type = request.type;
+    source.format = request.format;
+    source.size = request.size;
+    source.fp = request.fp;
+    source.civitaiHost = request.civitaiHost;
+    source.repoId = request.repoId;
+    source.filename = request.filename;
+    source.subfolder = request.subfolder;
+    source.revision = request.revision.empty() ? "main" : request.revision;
+    // The owner's key: with target_username that is the target user's, not the admin's.
+    if (_parts.apiKey) {
+        if (auto key = _parts.apiKey(job.userId, request.source))
+            source.apiKey = *key;
+    }
+    return source;
+}
+
+SourceRequest TransferJobRunner::resolverRequest(const SourceRequest& request) const
+{
+    // downloads.civitai.base_url serves the default (first) CivitAI host; the resolver
+    // reaches any other configured host at https://<host>.
+    SourceRequest resolved = request;
+    if (!_settings.civitaiHosts.empty() && resolved.civitaiHost == _settings.civitaiHosts.front())
+        resolved.civitaiHost.clear();
+    return resolved;
+}
+
+std::optional<std::string> TransferJobRunner::policyRefusal(const DownloadJob& job, const ResolvedFile& file) const
+{
+    // CivitAI gives only an approximate size (sizeKB): close enough for a size cap.
+    std::optional<std::int64_t> size;
+    if (file.size >= 0)
+        size = file.size;
+    else if (file.sizeHint >= 0)
+        size = file.sizeHint;
+    return askDownloadPolicy(_policy, job.request, size, file.fileName);
+}
+
+std::string TransferJobRunner::relativeToModels(const std::filesystem::path& file) const
+{
+    return file.lexically_relative(_settings.modelsDir).generic_string();
+}
+
+JobOutcome TransferJobRunner::publish(const DownloadJob& job, const std::filesystem::path& file,
+                                      const std::string& sha256)
+{
+    const auto size = static_cast<std::int64_t>(std::filesystem::file_size(file));
+    if (_settings.modelIsolation && _parts.grant) {
+        const std::filesystem::path folder = _settings.modelsDir / job.request.folderType;
+        try {
+            _parts.grant(job.userId, job.request.folderType, file.lexically_relative(folder).generic_string());
+        } catch (const std::exception& error) {
+            return JobOutcome::failed("saved as " + relativeToModels(file) +
+                                      " but not granted to its owner: " + error.what());
+        }
+    }
+    return JobOutcome::completed(relativeToModels(file), sha256, size);
+}
+
+JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& control)
+{
+    const auto resolver = _parts.resolvers.find(job.source());
+    if (resolver == _parts.resolvers.end() || !resolver->second)
+        return JobOutcome::failed("downloads from " + sourceTitle(job.source()) + " are not available on this server");
+
+    const SourceRequest request = sourceRequest(job);
+    if (request.apiKey.empty() && _settings.requiresKey(job.source()))
+        return JobOutcome::failed(sourceTitle(job.source()) +
+                                  " needs an API key and none is stored: PUT /mss-login/api/model-download/api-keys");
+
+    const ResolvedFile file = resolver->second->resolve(resolverRequest(request));
+    if (control.cancelled())
+        return JobOutcome::cancelled();
+
+    if (const std::string why = SafeFileName::problem(file.fileName); !why.empty())
+        return JobOutcome::failed(sourceTitle(job.source()) + " names the file '" + file.fileName +
+                                  "', which is not a plain file name (" + why + "); refusing to write it");
+    const std::string name = file.fileName;
+    if (auto refusal = policyRefusal(job, file)) {
+        if (control.cancelled()) // the policy engine stops before the modules: not a verdict
+            return JobOutcome::cancelled();
+        return JobOutcome::failed("refused by the download policy: " + *refusal);
+    }
+
+    const std::filesystem::path directory = _settings.directoryFor(job.request.folderType, job.userId);
+    std::filesystem::create_directories(directory);
+    const std::string sha256 = Poco::toLower(file.sha256);
+
+    // The same content already in the folder (maybe under another name): nothing to fetch.
+    if (!sha256.empty()) {
+        if (const auto present = _index.findInDirectory(directory.string(), sha256))
+            return publish(job, *present, sha256);
+    }
+
+    const std::filesystem::path target = directory / name;
+    const std::shared_ptr<SourceResolver> source = resolver->second;
+    std::string publishedSha256 = sha256;
+    const auto result = _shared.run(target.string(), control, [&](const FileTransfer::Hooks& shared) {
+        std::error_code error;
+        FileTransfer::Result published;
+        if (std::filesystem::exists(target, error)) {
+            // Not ours (not indexed): keep it if it is this very file, never overwrite it.
+            if (sha256.empty() || FileDigest::sha256OfFile(target.string()) != sha256)
+                throw TransferFailed("a different file named '" + name + "' is already in " + job.request.folderType +
+                                     "; remove or rename it first");
+            published = {target, sha256, static_cast<std::int64_t>(std::filesystem::file_size(target))};
+        } else {
+            FileTransfer::Hooks hooks = shared;
+            hooks.reResolve = [this, source, request] { return source->resolve(resolverRequest(request)); };
+            published = _parts.transfer(file, directory, name, hooks);
+        }
+        // Indexed before any job waiting on this target is released. A source that named no
+        // SHA-256 (a small Hugging Face file) is indexed by what the transfer computed.
+        publishedSha256 = Poco::toLower(published.sha256);
+        if (!publishedSha256.empty())
+            _index.record(published.path.string(), published.size, publishedSha256, unixNow());
+        return published.path;
+    });
+
+    switch (result.kind) {
+    case JobOutcome::Kind::Cancelled:
+        return JobOutcome::cancelled();
+    case JobOutcome::Kind::Failed:
+        return JobOutcome::failed(result.error);
+    case JobOutcome::Kind::Completed:
+        break;
+    }
+    if (result.shared && !sha256.empty() && !_index.holds(result.path.string(), sha256)) {
+        // Another job wrote this path; it must be the file this job asked for.
+        return JobOutcome::failed("another download wrote a different '" + name + "' into " + job.request.folderType +
+                                  " at the same time");
+    }
+    return publish(job, result.path, result.shared ? sha256 : publishedSha256);
+}
+
+} // namespace comfygate::modeldownload

@@ -1,0 +1,529 @@
+// FileTransfer against the fake CivitAI and Hugging Face over real HTTP: reference §5.4
+// scenarios 1, 3 (HTML trap), 5, 6, 7, 8 and 9 for one file, plus restart, stall, cancel and
+// the confinement of names and addresses.
+#include "FileDigest.h"
+#include "ModelSources.h"
+#include "TempDir.h"
+#include "TransferState.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+using namespace comfygate::test;
+using comfygate::modeldownload::FileTransfer;
+using comfygate::modeldownload::ResolvedFile;
+using comfygate::modeldownload::TransferCancelled;
+using comfygate::modeldownload::TransferFailed;
+using comfygate::modeldownload::TransferProgress;
+using comfygate::modeldownload::TransferState;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part)
+{
+    return text.find(part) != std::string::npos;
+}
+
+std::size_t filesIn(const std::string& directory)
+{
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(directory), fs::directory_iterator()));
+}
+
+void writeFile(const fs::path& path, const std::string& content)
+{
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+}
+
+template <typename Run> std::string failure(Run run)
+{
+    try {
+        run();
+    } catch (const TransferFailed& failed) {
+        return failed.what();
+    }
+    CPPUNIT_FAIL("the transfer did not fail");
+    return {};
+}
+
+constexpr std::uint64_t fortyPercent = ModelSourceIds::fileSize * 2 / 5;
+
+} // namespace
+
+class FileTransferTest : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(FileTransferTest);
+    CPPUNIT_TEST(testCivitaiHappyPath);
+    CPPUNIT_TEST(testBrowserUserAgentHtmlTrapRefused);
+    CPPUNIT_TEST(testResumeAfterDropAt40Percent);
+    CPPUNIT_TEST(testPartialFileKeptAndResumedAfterRestart);
+    CPPUNIT_TEST(testExpiredLinkReResolvedFromTheSameOffset);
+    CPPUNIT_TEST(testIgnoredRangeRestartsCleanly);
+    CPPUNIT_TEST(testCompletePartialFileVerifiedAfter416);
+    CPPUNIT_TEST(testStalePartialFileStartsOver);
+    CPPUNIT_TEST(testCorruptionRemovesThePartialFile);
+    CPPUNIT_TEST(testRetryAfterHonoured);
+    CPPUNIT_TEST(testServerErrorsRetriedThenGivenUp);
+    CPPUNIT_TEST(testOther4xxNotRetried);
+    CPPUNIT_TEST(testStallDetectedAndResumed);
+    CPPUNIT_TEST(testCancelRemovesThePartialFile);
+    CPPUNIT_TEST(testHuggingFaceLfsThroughTheCdn);
+    CPPUNIT_TEST(testHuggingFaceSmallFileVerifiedByGitSha1);
+    CPPUNIT_TEST(testNamesConfinedToTheFolder);
+    CPPUNIT_TEST(testExistingFileNeverReplaced);
+    CPPUNIT_TEST(testPrivateAddressesRefusedByDefault);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testCivitaiHappyPath()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version, "tok-ok"));
+        sources.clearLogs();
+        std::vector<TransferProgress> progress;
+        FileTransfer::Hooks hooks;
+        hooks.progress = [&](const TransferProgress& p) { progress.push_back(p); };
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const FileTransfer::Result result = transfer.transfer(file, dir.path(), file.fileName, hooks);
+
+        CPPUNIT_ASSERT_EQUAL(fs::path(dir.path()) / "juggernaut_v9.safetensors", result.path);
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"), result.sha256);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(ModelSourceIds::fileSize), result.size);
+        CPPUNIT_ASSERT(ModelSources::read(result.path) == sources.civitai.content("main"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), filesIn(dir.path())); // no .part, no .part.json
+        CPPUNIT_ASSERT(!progress.empty());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(ModelSourceIds::fileSize), progress.back().bytesDone);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(ModelSourceIds::fileSize), progress.back().totalBytes);
+
+        // The key reached the API host only; storage saw no Authorization and a non-browser UA.
+        const auto api = sources.civitaiLog("api");
+        const auto storage = sources.civitaiLog("storage");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), api.size());
+        CPPUNIT_ASSERT(api[0].authorization);
+        CPPUNIT_ASSERT_EQUAL(307, api[0].status);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), storage.size());
+        CPPUNIT_ASSERT(!storage[0].authorization);
+        CPPUNIT_ASSERT(!storage[0].tokenInQuery);
+        CPPUNIT_ASSERT_EQUAL(200, storage[0].status);
+        CPPUNIT_ASSERT_EQUAL(std::string("comfygate-downloader/1"), storage[0].userAgent);
+    }
+
+    void testBrowserUserAgentHtmlTrapRefused()
+    {
+        ModelSources sources;
+        TempDir dir;
+        fakes::Fault trap;
+        trap.htmlForBrowserUa = true;
+        sources.civitai.setFault("civitai.download", trap);
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        auto settings = ModelSources::transferSettings();
+        settings.userAgent = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120";
+        FileTransfer transfer(sources.http, settings);
+        const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
+        CPPUNIT_ASSERT_MESSAGE(why, contains(why, "HTML page instead of"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), filesIn(dir.path())); // the login page was not kept
+
+        FileTransfer honest(sources.http, ModelSources::transferSettings()); // our own UA gets the file
+        CPPUNIT_ASSERT(fs::exists(honest.run(file, dir.path(), file.fileName, {})));
+    }
+
+    void testResumeAfterDropAt40Percent()
+    {
+        ModelSources sources;
+        TempDir dir;
+        fakes::Fault drop;
+        drop.truncateAfter = fortyPercent;
+        sources.civitai.setFault("main", drop);
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        sources.clearLogs();
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const auto result = transfer.transfer(file, dir.path(), file.fileName, {});
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"), result.sha256);
+
+        const auto storage = sources.civitaiLog("storage");
+        CPPUNIT_ASSERT(storage.size() >= 2);
+        CPPUNIT_ASSERT_EQUAL(std::string(), storage[0].range);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(fortyPercent), storage[0].bytesSent);
+        CPPUNIT_ASSERT_EQUAL("bytes=" + std::to_string(fortyPercent) + "-", storage[1].range);
+        CPPUNIT_ASSERT_EQUAL("\"" + sources.civitai.hashes("main").md5Like + "\"", storage[1].ifRange);
+        CPPUNIT_ASSERT_EQUAL(206, storage[1].status);
+        // Every resume went through the download route again for a fresh signed link.
+        CPPUNIT_ASSERT_EQUAL(storage.size(), sources.civitaiLog("api").size());
+    }
+
+    void testPartialFileKeptAndResumedAfterRestart()
+    {
+        ModelSources sources;
+        TempDir dir;
+        fakes::Fault drop;
+        drop.truncateAfter = fortyPercent;
+        sources.civitai.setFault("main", drop);
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        auto once = ModelSources::transferSettings();
+        once.maxAttempts = 1;
+        FileTransfer impatient(sources.http, once);
+        const std::string why = failure([&] { impatient.run(file, dir.path(), file.fileName, {}); });
+        CPPUNIT_ASSERT_MESSAGE(why, contains(why, "juggernaut_v9.safetensors"));
+        // The partial bytes and their state stay for the next process.
+        const fs::path part = FileTransfer::partPath(dir.path(), file.fileName);
+        CPPUNIT_ASSERT_EQUAL(std::uintmax_t(fortyPercent), fs::file_size(part));
+        const auto state = TransferState::load(FileTransfer::statePath(dir.path(), file.fileName));
+        CPPUNIT_ASSERT(state.has_value());
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.hashes("main").md5Like, state->etag);
+        CPPUNIT_ASSERT(!fs::exists(fs::path(dir.path()) / file.fileName));
+
+        sources.civitai.clearFaults();
+        sources.clearLogs();
+        FileTransfer restarted(sources.http, ModelSources::transferSettings());
+        const auto result = restarted.transfer(file, dir.path(), file.fileName, {});
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"), result.sha256); // prefix re-hashed
+        const auto storage = sources.civitaiLog("storage");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), storage.size());
+        CPPUNIT_ASSERT_EQUAL("bytes=" + std::to_string(fortyPercent) + "-", storage[0].range);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(ModelSourceIds::fileSize - fortyPercent), storage[0].bytesSent);
+    }
+
+    void testExpiredLinkReResolvedFromTheSameOffset()
+    {
+        ModelSources sources;
+        TempDir dir;
+        auto resolver = sources.civitaiResolver();
+        const ResolvedFile viaRoute = resolver.resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        // A transfer handed the signed storage link itself (as a resolver that follows the
+        // route would): it expires, and the transfer must ask for a fresh one.
+        const auto probe = sources.civitai.log([](const auto& e) { return e.status == 307; });
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), probe.size());
+        ResolvedFile signedLink = viaRoute;
+        signedLink.downloadUrl = probe[0].location;
+        writeFile(FileTransfer::partPath(dir.path(), viaRoute.fileName),
+                  sources.civitai.content("main").substr(0, fortyPercent));
+        TransferState::describing(viaRoute).save(FileTransfer::statePath(dir.path(), viaRoute.fileName));
+
+        fakes::Fault expiry;
+        expiry.expireAfterS = 0.2;
+        sources.civitai.setFault("civitai.storage", expiry);
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        sources.clearLogs();
+
+        int reResolved = 0;
+        FileTransfer::Hooks hooks;
+        hooks.reResolve = [&] {
+            ++reResolved;
+            return resolver.resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        };
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const auto result = transfer.transfer(signedLink, dir.path(), viaRoute.fileName, hooks);
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"), result.sha256);
+        CPPUNIT_ASSERT_EQUAL(1, reResolved);
+        const auto storage = sources.civitaiLog("storage");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), storage.size());
+        CPPUNIT_ASSERT_EQUAL(403, storage[0].status);
+        CPPUNIT_ASSERT_EQUAL(206, storage[1].status);
+        CPPUNIT_ASSERT_EQUAL("bytes=" + std::to_string(fortyPercent) + "-", storage[1].range);
+    }
+
+    void testIgnoredRangeRestartsCleanly()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        writeFile(FileTransfer::partPath(dir.path(), file.fileName),
+                  sources.civitai.content("main").substr(0, fortyPercent));
+        TransferState::describing(file).save(FileTransfer::statePath(dir.path(), file.fileName));
+        fakes::Fault ignore;
+        ignore.ignoreRange = true;
+        sources.civitai.setFault("main", ignore);
+        sources.clearLogs();
+
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const auto result = transfer.transfer(file, dir.path(), file.fileName, {});
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"), result.sha256);
+        CPPUNIT_ASSERT_EQUAL(std::uintmax_t(ModelSourceIds::fileSize), fs::file_size(result.path));
+        const auto storage = sources.civitaiLog("storage");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), storage.size());
+        CPPUNIT_ASSERT(!storage[0].range.empty());
+        CPPUNIT_ASSERT_EQUAL(200, storage[0].status);
+    }
+
+    void testCompletePartialFileVerifiedAfter416()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        writeFile(FileTransfer::partPath(dir.path(), file.fileName), sources.civitai.content("main"));
+        TransferState::describing(file).save(FileTransfer::statePath(dir.path(), file.fileName));
+        sources.clearLogs();
+
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const auto result = transfer.transfer(file, dir.path(), file.fileName, {});
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"), result.sha256);
+        const auto storage = sources.civitaiLog("storage");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), storage.size());
+        CPPUNIT_ASSERT_EQUAL(416, storage[0].status);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), filesIn(dir.path()));
+    }
+
+    void testStalePartialFileStartsOver()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        writeFile(FileTransfer::partPath(dir.path(), file.fileName), std::string(fortyPercent, 'x'));
+        ResolvedFile other = file;
+        other.sha256 = std::string(64, '0'); // the state describes another file
+        TransferState::describing(other).save(FileTransfer::statePath(dir.path(), file.fileName));
+        sources.clearLogs();
+
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"),
+                             transfer.transfer(file, dir.path(), file.fileName, {}).sha256);
+        CPPUNIT_ASSERT_EQUAL(std::string(), sources.civitaiLog("storage").at(0).range);
+    }
+
+    void testCorruptionRemovesThePartialFile()
+    {
+        ModelSources sources;
+        TempDir dir;
+        fakes::Fault corrupt;
+        corrupt.corruptAt = 1000;
+        sources.civitai.setFault("main", corrupt);
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
+        CPPUNIT_ASSERT_MESSAGE(why, contains(why, "SHA-256 mismatch"));
+        CPPUNIT_ASSERT_MESSAGE(why, contains(why, "expected " + sources.civitai.sha256("main") + ", got "));
+        std::string flipped = sources.civitai.content("main");
+        flipped[1000] = static_cast<char>(flipped[1000] ^ 0xFF);
+        comfygate::modeldownload::FileDigest digest;
+        digest.update(flipped.data(), flipped.size());
+        CPPUNIT_ASSERT_MESSAGE(why, contains(why, digest.sha256Hex()));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), filesIn(dir.path())); // never renamed into place, part removed
+    }
+
+    void testRetryAfterHonoured()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        fakes::Fault busy;
+        busy.failFirstN = 1;
+        busy.failStatus = 429;
+        busy.retryAfter = 1;
+        sources.civitai.setFault("civitai.storage", busy);
+        sources.clearLogs();
+        const auto started = std::chrono::steady_clock::now();
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        transfer.run(file, dir.path(), file.fileName, {});
+        CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900));
+        const auto storage = sources.civitaiLog("storage");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), storage.size());
+        CPPUNIT_ASSERT_EQUAL(429, storage[0].status);
+    }
+
+    void testServerErrorsRetriedThenGivenUp()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        fakes::Fault broken;
+        broken.failFirstN = 2;
+        broken.failStatus = 500;
+        sources.civitai.setFault("civitai.storage", broken);
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"),
+                             transfer.transfer(file, dir.path(), file.fileName, {}).sha256);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), sources.civitaiLog("storage").size());
+
+        fs::remove(fs::path(dir.path()) / file.fileName);
+        broken.failFirstN = 50;
+        broken.failStatus = 502;
+        sources.civitai.setFault("civitai.storage", broken);
+        sources.clearLogs();
+        const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
+        CPPUNIT_ASSERT_MESSAGE(why, contains(why, "HTTP 502"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), sources.civitaiLog("storage").size()); // maxAttempts, not more
+    }
+
+    void testOther4xxNotRetried()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        fakes::Fault gone;
+        gone.failFirstN = 5;
+        gone.failStatus = 404;
+        sources.civitai.setFault("civitai.storage", gone);
+        sources.clearLogs();
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
+        CPPUNIT_ASSERT_MESSAGE(why, contains(why, "HTTP 404"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), sources.civitaiLog("storage").size());
+    }
+
+    void testStallDetectedAndResumed()
+    {
+        ModelSources sources;
+        TempDir dir;
+        // libcurl averages the speed over its last few seconds: a small burst before the
+        // stall keeps that average below stallBytesPerSecond soon enough.
+        constexpr std::uint64_t stallAt = 512;
+        fakes::Fault stall;
+        stall.stallAfter = stallAt;
+        stall.stallMs = 6000;
+        sources.civitai.setFault("main", stall);
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        sources.clearLogs();
+        std::thread unstall([&] { // once the first answer has begun, the next ones do not stall
+            while (sources.civitaiLog("storage").empty())
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            sources.civitai.clearFaults();
+        });
+        const auto started = std::chrono::steady_clock::now();
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const auto result = transfer.transfer(file, dir.path(), file.fileName, {});
+        unstall.join();
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"), result.sha256);
+        // Given up after the 1 s stall timeout (and curl's averaging), long before the 6 s stall ends.
+        CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(5000));
+        const auto storage = sources.civitaiLog("storage");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), storage.size());
+        CPPUNIT_ASSERT_EQUAL("bytes=" + std::to_string(stallAt) + "-", storage[1].range);
+    }
+
+    void testCancelRemovesThePartialFile()
+    {
+        ModelSources sources;
+        TempDir dir;
+        fakes::Fault slow;
+        slow.throttleBps = 64 * 1024;
+        sources.civitai.setFault("main", slow);
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        std::atomic<bool> cancel{false};
+        FileTransfer::Hooks hooks;
+        hooks.progress = [&](const TransferProgress& p) {
+            if (p.bytesDone > 0)
+                cancel = true;
+        };
+        hooks.cancelled = [&] { return cancel.load(); };
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const auto started = std::chrono::steady_clock::now();
+        CPPUNIT_ASSERT_THROW(transfer.run(file, dir.path(), file.fileName, hooks), TransferCancelled);
+        CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started < std::chrono::seconds(3)); // not the whole 4 s
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), filesIn(dir.path()));
+    }
+
+    void testHuggingFaceLfsThroughTheCdn()
+    {
+        ModelSources sources;
+        TempDir dir;
+        sources.hf.setCdnRejectsAuthorization(true);
+        const ResolvedFile file = sources.hfResolver().resolve(
+            ModelSources::hfRequest("org/gated", "unet/flux_unet.safetensors", "tok-gate"));
+        sources.clearLogs();
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const auto result = transfer.transfer(file, dir.path(), file.fileName, {});
+        CPPUNIT_ASSERT_EQUAL(sources.hf.sha256("lfs"), result.sha256);
+        const auto api = sources.hfLog("api");
+        const auto cdn = sources.hfLog("cdn");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), api.size());
+        CPPUNIT_ASSERT(api[0].authorization);
+        CPPUNIT_ASSERT(contains(api[0].path, "/resolve/" + fakes::FakeHuggingFace::commitSha("main") + "/"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), cdn.size());
+        CPPUNIT_ASSERT(!cdn[0].authorization);
+        CPPUNIT_ASSERT_EQUAL(200, cdn[0].status);
+    }
+
+    void testHuggingFaceSmallFileVerifiedByGitSha1()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file = sources.hfResolver().resolve(ModelSources::hfRequest("org/flux", "config.json"));
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const auto result = transfer.transfer(file, dir.path(), "flux-config.json", {});
+        CPPUNIT_ASSERT(ModelSources::read(result.path) == sources.hf.content("small"));
+        CPPUNIT_ASSERT_EQUAL(sources.hf.sha256("small"), result.sha256); // computed, for deduplication
+
+        ResolvedFile wrong = file;
+        wrong.gitBlobSha1 = std::string(40, '0');
+        const std::string why = failure([&] { transfer.run(wrong, dir.path(), "other.json", {}); });
+        CPPUNIT_ASSERT_MESSAGE(why, contains(why, "git SHA-1 mismatch"));
+        CPPUNIT_ASSERT(!fs::exists(fs::path(dir.path()) / "other.json"));
+    }
+
+    void testNamesConfinedToTheFolder()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const fs::path folder = fs::path(dir.path()) / "checkpoints";
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        for (const std::string& name :
+             std::vector<std::string>{"../escape.safetensors", "/tmp/abs.safetensors", "a/b.safetensors", "..",
+                                      std::string("nul\0.safetensors", 16), "bell\a.safetensors", ".hidden"}) {
+            const std::string why = failure([&] { transfer.run(file, folder, name, {}); });
+            CPPUNIT_ASSERT_MESSAGE(why, contains(why, "refused file name"));
+        }
+        CPPUNIT_ASSERT(!fs::exists(fs::path(dir.path()) / "escape.safetensors"));
+        CPPUNIT_ASSERT(sources.civitaiLog("storage").empty());
+        CPPUNIT_ASSERT(fs::exists(transfer.run(file, folder, "mine.safetensors", {})));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), filesIn(dir.path())); // only the folder itself
+    }
+
+    void testExistingFileNeverReplaced()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        dir.write(file.fileName, "someone else's model");
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
+        CPPUNIT_ASSERT_MESSAGE(why, contains(why, "already exists"));
+        CPPUNIT_ASSERT_EQUAL(std::string("someone else's model"), ModelSources::read(dir.file(file.fileName)));
+    }
+
+    void testPrivateAddressesRefusedByDefault()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        auto strict = ModelSources::transferSettings();
+        strict.allowPrivateAddresses = false;
+        FileTransfer transfer(sources.http, strict);
+        const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
+        CPPUNIT_ASSERT_MESSAGE(why, contains(why, "https"));
+        ResolvedFile secure = file;
+        secure.downloadUrl = "https://127.0.0.1:" + std::to_string(sources.civitai.apiPort()) + "/x";
+        const std::string loopback = failure([&] { transfer.run(secure, dir.path(), file.fileName, {}); });
+        CPPUNIT_ASSERT_MESSAGE(loopback, contains(loopback, "non-public address"));
+        // Refused before connecting: the only download-route request is the resolver's probe.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), sources.civitai.log([](const auto& e) {
+                                                 return e.path == "/api/download/models/1001";
+                                             }).size());
+        CPPUNIT_ASSERT(sources.civitaiLog("storage").empty());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(FileTransferTest);
