@@ -6,6 +6,8 @@
 
 #include <curl/curl.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <charconv>
 #include <exception>
@@ -243,6 +245,7 @@ struct Hop
     std::uint64_t bytes = 0;
     Abort abort = Abort::None;
     std::exception_ptr failure;
+    bool addressRefused = false; ///< allowAddress said no to an address libcurl wanted to connect to
 
     bool endHeaders()
     {
@@ -321,6 +324,22 @@ struct Hop
             hop.abort = Abort::Failed;
             return 0;
         }
+    }
+
+    static curl_socket_t onOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* address)
+    {
+        auto& hop = *static_cast<Hop*>(user);
+        try {
+            if (purpose == CURLSOCKTYPE_IPCXN && !hop.request->allowAddress(address->addr)) {
+                hop.addressRefused = true; // libcurl may still succeed with another address
+                return CURL_SOCKET_BAD;
+            }
+        } catch (...) {
+            hop.failure = std::current_exception();
+            hop.abort = Abort::Failed;
+            return CURL_SOCKET_BAD;
+        }
+        return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
     }
 
     static std::size_t onBody(char* data, std::size_t size, std::size_t count, void* user)
@@ -445,6 +464,11 @@ void configure(CURL* curl, const HttpClientRequest& request, const HopPlan& plan
         request.maxBytes < std::uint64_t(std::numeric_limits<curl_off_t>::max()))
         setOption(curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxBytes)));
 
+    if (request.allowAddress) {
+        setOption(curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, &Hop::onOpenSocket));
+        setOption(curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &hop));
+        setOption(curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L));
+    }
     setOption(curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get()));
     setOption(curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Hop::onHeader));
     setOption(curl_easy_setopt(curl, CURLOPT_HEADERDATA, &hop));
@@ -484,6 +508,9 @@ void performHop(CURL* curl, const HttpClientRequest& request, const HopPlan& pla
     }
     if (result == CURLE_FILESIZE_EXCEEDED)
         throw tooLarge(request.maxBytes);
+    if (result == CURLE_COULDNT_CONNECT && hop.addressRefused)
+        throw HttpClientError(plan.method + " " + CurlHttpClient::redactUrl(plan.url.url) +
+                              ": the address it resolves to is refused");
     const std::string reason = errorBuffer[0] ? errorBuffer : curl_easy_strerror(result);
     throw HttpClientError(plan.method + " " + CurlHttpClient::redactUrl(plan.url.url) + ": " +
                               reason,

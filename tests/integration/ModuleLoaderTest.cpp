@@ -1,6 +1,8 @@
 // The module loader's refusals, seen through the real binary: each broken fixture module
 // must stop startup with a message naming the module and the cause.
 #include "ServerProcess.h"
+#include "comfygate/Abi.h"
+#include <string>
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -33,7 +35,12 @@ public:
         CPPUNIT_ASSERT(out.find("command    fixture") != std::string::npos);
     }
 
-    void wrongAbiIsRefused() { expectRefusal("fixture_bad_abi", "fixture_bad_abi.so was built for module ABI 42"); }
+    void wrongAbiIsRefused()
+    {
+        // fixture_bad_abi declares the kernel's ABI + 41.
+        expectRefusal("fixture_bad_abi", "fixture_bad_abi.so was built for module ABI " +
+                                             std::to_string(COMFYGATE_ABI_VERSION + 41));
+    }
 
     void wrongBuildSignatureIsRefused()
     {

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+struct sockaddr;
+
 namespace comfygate {
 
 /// An outgoing HTTP request made with libcurl.
@@ -52,6 +54,13 @@ struct HttpClientRequest
     /// writing anything, and learn the ETag of a body that is later cut off.
     std::function<bool(long status, const std::vector<std::pair<std::string, std::string>>& headers)>
         onResponseHeaders;
+
+    /// Called with every address a connection is about to be opened to (each hop, each
+    /// attempt, after DNS); return false to refuse it (HttpClientError, not retried). Set, it
+    /// also forbids reusing a connection opened earlier. Checking the address actually used
+    /// closes the gap that a second, different DNS answer (rebinding) leaves after a check of
+    /// the host name.
+    std::function<bool(const sockaddr& address)> allowAddress;
 };
 
 struct HttpClientResponse

@@ -255,7 +255,7 @@ private:
             if (_file.size >= 0 && keep > _file.size)
                 keep = 0;
             _state = *saved;
-            hashExistingPrefix(keep);
+            hashPart(_digest, keep);
         } else {
             _state = TransferState::describing(_file);
         }
@@ -267,7 +267,8 @@ private:
         _meter.rebase(_offset);
     }
 
-    void hashExistingPrefix(std::int64_t length)
+    /// Feeds the first `length` bytes of the `.part` to `digest` (a restarted transfer's prefix).
+    void hashPart(FileDigest& digest, std::int64_t length)
     {
         const int fd = ::open(_partPath.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
@@ -283,7 +284,7 @@ private:
                 ::close(fd);
                 throw DurableFile::systemError("cannot read", _partPath);
             }
-            _digest.update(buffer.data(), static_cast<std::size_t>(n));
+            digest.update(buffer.data(), static_cast<std::size_t>(n));
             remaining -= n;
         }
         ::close(fd);
@@ -383,6 +384,8 @@ private:
             refusedHop = _policy.problem(url);
             return refusedHop.empty();
         };
+        if (!_settings.allowPrivateAddresses) // the address really connected to, not only the name
+            request.allowAddress = [](const sockaddr& address) { return OutboundUrlPolicy::isPublicAddress(address); };
         request.connectTimeout = _settings.connectTimeout;
         request.stallTime = _settings.stallTimeout;
         request.stallBytesPerSecond = _settings.stallBytesPerSecond;
@@ -602,8 +605,13 @@ private:
         if (!_file.sha256.empty() && sha256 != _file.sha256)
             failAndDiscard("SHA-256 mismatch for " + name + ": expected " + _file.sha256 + ", got " + sha256 +
                            "; the partial file was removed");
-        const std::string gitSha1 = _digest.gitBlobSha1Hex();
-        if (!_file.gitBlobSha1.empty() && !gitSha1.empty() && gitSha1 != _file.gitBlobSha1)
+        std::string gitSha1 = _digest.gitBlobSha1Hex();
+        if (!_file.gitBlobSha1.empty() && gitSha1.empty()) { // the size was not known up front
+            FileDigest whole(_offset);
+            hashPart(whole, _offset);
+            gitSha1 = whole.gitBlobSha1Hex();
+        }
+        if (!_file.gitBlobSha1.empty() && gitSha1 != _file.gitBlobSha1)
             failAndDiscard("git SHA-1 mismatch for " + name + ": expected " + _file.gitBlobSha1 + ", got " + gitSha1 +
                            "; the partial file was removed");
         _part.close();

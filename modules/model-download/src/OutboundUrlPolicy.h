@@ -13,8 +13,9 @@ namespace comfygate::modeldownload {
 /// (`0x7f.1`, `017700000001`, `2130706433`). With `allowPrivateAddresses` (tests, closed
 /// networks) any http(s) URL passes.
 ///
-/// The check resolves the name itself; the connection resolves it again, so a DNS answer
-/// that changes in between (rebinding) is not caught here (see the module README).
+/// problem() resolves the name itself and FileTransfer checks again, with isPublicAddress(),
+/// every address a connection is actually opened to (HttpClientRequest::allowAddress), so a
+/// DNS answer that changes in between (rebinding) cannot lead to a private address.
 class OutboundUrlPolicy
 {
 public:

@@ -468,6 +468,14 @@ public:
         const std::string why = failure([&] { transfer.run(wrong, dir.path(), "other.json", {}); });
         CPPUNIT_ASSERT_MESSAGE(why, contains(why, "git SHA-1 mismatch"));
         CPPUNIT_ASSERT(!fs::exists(fs::path(dir.path()) / "other.json"));
+
+        // Without the size up front the git SHA-1 is computed after the last byte instead.
+        ResolvedFile unsized = file;
+        unsized.size = -1;
+        CPPUNIT_ASSERT(fs::exists(transfer.run(unsized, dir.path(), "unsized.json", {})));
+        unsized.gitBlobSha1 = std::string(40, '0');
+        const std::string unsizedWhy = failure([&] { transfer.run(unsized, dir.path(), "unsized-wrong.json", {}); });
+        CPPUNIT_ASSERT_MESSAGE(unsizedWhy, contains(unsizedWhy, "git SHA-1 mismatch"));
     }
 
     void testNamesConfinedToTheFolder()
@@ -519,9 +527,9 @@ public:
         const std::string loopback = failure([&] { transfer.run(secure, dir.path(), file.fileName, {}); });
         CPPUNIT_ASSERT_MESSAGE(loopback, contains(loopback, "non-public address"));
         // Refused before connecting: the only download-route request is the resolver's probe.
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), sources.civitai.log([](const auto& e) {
-                                                 return e.path == "/api/download/models/1001";
-                                             }).size());
+        CPPUNIT_ASSERT_EQUAL(
+            std::size_t(1),
+            sources.civitai.log([](const auto& e) { return e.path == "/api/download/models/1001"; }).size());
         CPPUNIT_ASSERT(sources.civitaiLog("storage").empty());
     }
 };

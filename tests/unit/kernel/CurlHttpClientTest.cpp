@@ -11,6 +11,10 @@
 #include <cppunit/extensions/HelperMacros.h>
 #include <openssl/evp.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <fstream>
@@ -160,6 +164,7 @@ class CurlHttpClientTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testStreamNotRetriedAfterBytesReachedSink);
     CPPUNIT_TEST(testResponseHeadersSeenBeforeTheBody);
     CPPUNIT_TEST(testResponseHeadersCanRefuseTheBody);
+    CPPUNIT_TEST(testAddressCheckedAtConnect);
     CPPUNIT_TEST(testTotalTimeout);
     CPPUNIT_TEST(testHeaderInjectionRefused);
     CPPUNIT_TEST(testConcurrentRequests);
@@ -973,6 +978,42 @@ public:
         CPPUNIT_ASSERT(!retryable);
         CPPUNIT_ASSERT(!delivered);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), server.requests().size());
+    }
+
+    void testAddressCheckedAtConnect()
+    {
+        TestHttpServer server;
+        server.on("GET", "/hello", [](const TestHttpRequest&, HTTPServerResponse& response) { reply(response, "hi"); });
+        CurlHttpClient client;
+        HttpClientRequest request;
+        request.url = server.url("/hello");
+        request.maxAttempts = 3;
+        request.retryBaseDelay = 1ms;
+        std::vector<std::string> seen;
+        request.allowAddress = [&](const sockaddr& address) {
+            char text[INET6_ADDRSTRLEN] = {0};
+            if (address.sa_family == AF_INET)
+                inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text, sizeof text);
+            seen.emplace_back(text);
+            return false;
+        };
+        bool retryable = true;
+        const std::string message = errorOf([&] { client.perform(request); }, retryable);
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("address it resolves to is refused") != std::string::npos);
+        CPPUNIT_ASSERT(!retryable); // refused, not a network failure to try again
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), seen.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), seen[0]);
+        CPPUNIT_ASSERT(server.requests().empty());
+
+        // Allowed: the request goes through, on a fresh connection each time.
+        seen.clear();
+        request.allowAddress = [&](const sockaddr&) {
+            seen.emplace_back("checked");
+            return true;
+        };
+        CPPUNIT_ASSERT_EQUAL(std::string("hi"), client.perform(request).body);
+        CPPUNIT_ASSERT_EQUAL(std::string("hi"), client.perform(request).body);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), seen.size());
     }
 
     void testTotalTimeout()
