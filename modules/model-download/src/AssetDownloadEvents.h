@@ -1,6 +1,7 @@
 #pragma once
 
 #include "AssetTasks.h"
+#include "DownloadJobStore.h"
 #include "comfygate/EventBus.h"
 
 #include <Poco/Logger.h>

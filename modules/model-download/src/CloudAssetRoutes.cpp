@@ -6,6 +6,7 @@
 #include "comfygate/Route.h"
 
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/Stringifier.h>
 #include <Poco/RegularExpression.h>
 #include <Poco/UUIDGenerator.h>
 
@@ -104,7 +105,7 @@ void CloudAssetRoutes::download(HttpExchange& exchange)
     }
 
     const std::string sourceUrl = body->getValue<std::string>("source_url");
-    const auto mssBody = _sourceUrl.toDownloadBody(sourceUrl);
+    Poco::JSON::Object::Ptr mssBody = _sourceUrl.toDownloadBody(sourceUrl);
     mssBody->set("folder_type", folderFromTags(tags));
     DownloadRequest request = _parser.parse(mssBody);
     request.requester = DownloadSubject{caller.userId, caller.username, caller.role, caller.groups};

@@ -32,7 +32,7 @@ public:
             {"downloads.huggingface.base_url", _sources->hf.apiUrl()},
             {"downloads.civitai.require_api_key", "false"},
             {"downloads.stall_seconds", "5"}});
-        _server->addUser("olga", "owner");
+        _server->addUser("oli", "owner");
         _server->addUser("ada", "admin");
         _server->addUser("gus", "user");
     }
@@ -51,7 +51,7 @@ public:
         const Run run = command({"download", "civitai", "1001", "--folder", "loras", "--follow"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(run.err, 0, run.status);
         CPPUNIT_ASSERT_MESSAGE(run.out, run.out.find("queued download job ") == 0);
-        CPPUNIT_ASSERT_MESSAGE(run.out, run.out.find(" for olga (loras)") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(run.out, run.out.find(" for oli (loras)") != std::string::npos);
         // Plain lines: running with a percentage and a rate, then 100% completed.
         CPPUNIT_ASSERT_MESSAGE(run.err, run.err.find("running") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(run.err, run.err.find("MB/s") != std::string::npos);
@@ -132,7 +132,7 @@ public:
         const Run cancelled = command({"download", "cancel", jobId});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(cancelled.err, 0, cancelled.status);
         const Run list = command({"download", "list"});
-        CPPUNIT_ASSERT_MESSAGE(list.out, list.out.find(jobId + "\tolga\tcancelled") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(list.out, list.out.find(jobId + "\toli\tcancelled") != std::string::npos);
         const Run again = command({"download", "cancel", jobId});
         CPPUNIT_ASSERT_EQUAL(1, again.status);
         CPPUNIT_ASSERT_MESSAGE(again.err, again.err.find("already cancelled") != std::string::npos);
