@@ -179,6 +179,31 @@ std::optional<std::string> findHeader(const Headers& headers, const std::string&
     return std::nullopt;
 }
 
+// When the server wants the next attempt: `Retry-After`, else the reset of an IETF
+// `RateLimit` header (`"resolvers";r=0;t=55`, what Hugging Face sends on 429), as seconds.
+std::optional<std::string> retryAfterOf(const Headers& headers)
+{
+    if (auto retryAfter = findHeader(headers, "retry-after"))
+        return retryAfter;
+    const auto rateLimit = findHeader(headers, "ratelimit");
+    if (!rateLimit)
+        return std::nullopt;
+    std::string_view rest(*rateLimit);
+    while (!rest.empty()) {
+        const auto end = rest.find_first_of(";,");
+        std::string_view parameter = rest.substr(0, end);
+        while (!parameter.empty() && parameter.front() == ' ')
+            parameter.remove_prefix(1);
+        if (parameter.substr(0, 2) == "t=" && parameter.size() > 2 &&
+            parameter.find_first_not_of("0123456789", 2) == std::string_view::npos)
+            return std::string(parameter.substr(2));
+        if (end == std::string_view::npos)
+            break;
+        rest.remove_prefix(end + 1);
+    }
+    return std::nullopt;
+}
+
 HttpClientError tooLarge(std::uint64_t maxBytes)
 {
     return HttpClientError("response body exceeds the limit of " + std::to_string(maxBytes) +
@@ -231,6 +256,11 @@ struct Hop
             mayRedirect && isRedirect(status) && findHeader(headers, "location").has_value();
         discardBody =
             redirectFollowed || (mayRetryStatus && HttpClientRetry::retryableStatus(status));
+        if (sink && !discardBody && request->onResponseHeaders &&
+            !request->onResponseHeaders(status, headers)) {
+            abort = Abort::ByReceiver;
+            return false;
+        }
         if (!headOnly) {
             const auto length = parseContentLength(headers);
             if (length && *length > request->maxBytes) {
@@ -576,7 +606,7 @@ HttpClientResponse CurlHttpClient::run(const HttpClientRequest& request, const S
                 }
 
                 if (!lastAttempt && HttpClientRetry::retryableStatus(hop.status)) {
-                    retryAfter = findHeader(hop.headers, "retry-after");
+                    retryAfter = retryAfterOf(hop.headers);
                     failure = "status " + std::to_string(hop.status);
                     break;
                 }

@@ -22,7 +22,8 @@ namespace comfygate {
 ///
 /// Retries (maxAttempts > 1) repeat the whole chain from the original URL after network
 /// errors (refused, reset, timeout, stall, DNS) and after 408/429/500/502/503/504, waiting
-/// per HttpClientRetry (Retry-After honoured, capped at retryMaxDelay). A retryable status
+/// per HttpClientRetry (Retry-After honoured, else the `t=` reset of a `RateLimit` header,
+/// capped at retryMaxDelay). A retryable status
 /// still present after the last attempt is returned, not thrown. stream() retries only
 /// while no body byte has reached the sink: once it has, a network failure is thrown as a
 /// retryable HttpClientError and the caller resumes with rangeFrom (and ifRange).

@@ -43,6 +43,15 @@ struct HttpClientRequest
     std::chrono::milliseconds retryMaxDelay{60000};
 
     std::string userAgent = "comfygate/1";
+
+    /// stream() only: called with the final hop's status and headers (names lower-cased)
+    /// before the first byte of its body reaches the sink, once per attempt, also for error
+    /// statuses and bodiless answers; not for redirects that are followed nor for statuses
+    /// about to be retried. Return false to abort (HttpClientError "aborted by receiver",
+    /// not retried). Lets a caller refuse an HTML page or a wrong Content-Range before
+    /// writing anything, and learn the ETag of a body that is later cut off.
+    std::function<bool(long status, const std::vector<std::pair<std::string, std::string>>& headers)>
+        onResponseHeaders;
 };
 
 struct HttpClientResponse

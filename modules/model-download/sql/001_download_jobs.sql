@@ -16,14 +16,15 @@ CREATE TABLE download_jobs (
     destination TEXT NOT NULL DEFAULT '',
     sha256 TEXT NOT NULL DEFAULT '',
     created_at {{bigint}} NOT NULL,
+    queued_at_ms {{bigint}} NOT NULL,    -- orders jobs queued within the same second
     started_at {{bigint}} NOT NULL DEFAULT 0,
     finished_at {{bigint}} NOT NULL DEFAULT 0,
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     lease_owner TEXT NOT NULL DEFAULT '',    -- the instance running it
     lease_expires_at {{bigint}} NOT NULL DEFAULT 0
 );
-CREATE INDEX download_jobs_user ON download_jobs (user_id, created_at);
-CREATE INDEX download_jobs_status ON download_jobs (status, created_at);
+CREATE INDEX download_jobs_user ON download_jobs (user_id, queued_at_ms);
+CREATE INDEX download_jobs_status ON download_jobs (status, queued_at_ms);
 
 -- Finished model files by content, so a file already present is never fetched again.
 CREATE TABLE download_files (

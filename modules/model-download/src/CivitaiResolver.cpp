@@ -258,8 +258,9 @@ void CivitaiResolver::probeDownload(const std::string& baseUrl, const std::strin
             std::string deadline = ResponseText::printable(ResponseText::jsonField(answer.body, "deadline"), 40);
             if (deadline.empty())
                 deadline = ResponseText::printable(earlyAccessEndsAt, 40);
-            throw DownloadRefused("early access until " + (deadline.empty() ? std::string("an unknown date") : deadline) +
-                                  ": " + version + " can be downloaded only by those who bought early access");
+            throw DownloadRefused("early access until " +
+                                  (deadline.empty() ? std::string("an unknown date") : deadline) + ": " + version +
+                                  " can be downloaded only by those who bought early access");
         }
         throw DownloadRefused("CivitAI: you do not have access to download " + version + " (" + message + ")");
     case 404:

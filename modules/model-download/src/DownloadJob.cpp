@@ -28,8 +28,8 @@ const char* toString(JobStatus status)
 
 JobStatus jobStatusFromString(const std::string& text)
 {
-    for (JobStatus status : {JobStatus::Queued, JobStatus::Running, JobStatus::Completed, JobStatus::Failed,
-                             JobStatus::Cancelled}) {
+    for (JobStatus status :
+         {JobStatus::Queued, JobStatus::Running, JobStatus::Completed, JobStatus::Failed, JobStatus::Cancelled}) {
         if (text == toString(status))
             return status;
     }

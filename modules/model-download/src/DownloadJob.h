@@ -73,6 +73,7 @@ struct DownloadJob
     std::string destination; ///< the published file, once completed
     std::string sha256;
     std::int64_t createdAt = 0;
+    std::int64_t queuedAtMs = 0; ///< creation in milliseconds: the queue's order
     std::int64_t startedAt = 0;  ///< 0 until first started
     std::int64_t finishedAt = 0; ///< 0 until finished
     bool cancelRequested = false;

@@ -61,7 +61,8 @@ std::map<std::string, int> runningBySource(Database& database, Poco::Data::Sessi
 {
     std::vector<std::string> sources;
     std::vector<Poco::Int64> counts;
-    session << database.translate("SELECT source, COUNT(*) FROM download_jobs WHERE status = 'running' GROUP BY source"),
+    session << database.translate(
+        "SELECT source, COUNT(*) FROM download_jobs WHERE status = 'running' GROUP BY source"),
         into(sources), into(counts), now;
     std::map<std::string, int> running;
     for (std::size_t i = 0; i < sources.size(); ++i)
@@ -85,12 +86,15 @@ void DownloadJobStore::insert(const DownloadJob& job)
     const std::string request = job.request.toJson();
     const std::string status = toString(job.status);
     const Poco::Int64 created = job.createdAt;
+    // Orders jobs queued within one second; without it, the start of that second.
+    const Poco::Int64 queuedAt = job.queuedAtMs > 0 ? job.queuedAtMs : job.createdAt * 1000;
     _database.write([&](Poco::Data::Session& session) {
         session << _database.translate(
-                       "INSERT INTO download_jobs (id, user_id, requested_by, source, request, folder_type,"
-                       " destination_type, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            "INSERT INTO download_jobs (id, user_id, requested_by, source, request, folder_type,"
+            " destination_type, status, created_at, queued_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
             bind(job.id), bind(job.userId), bind(job.requestedBy), bind(job.request.source), bind(request),
-            bind(job.request.folderType), bind(job.request.destinationType), bind(status), bind(created), now;
+            bind(job.request.folderType), bind(job.request.destinationType), bind(status), bind(created),
+            bind(queuedAt), now;
     });
 }
 
@@ -109,7 +113,7 @@ std::vector<DownloadJob> DownloadJobStore::listForUser(const std::string& userId
 {
     Poco::Data::Session session = _database.session();
     Poco::Data::Statement select(session);
-    select << _database.translate(selectJobs + "WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?"),
+    select << _database.translate(selectJobs + "WHERE user_id = ? ORDER BY queued_at_ms DESC, id DESC LIMIT ?"),
         bind(userId), bind(limit);
     return readJobs(select);
 }
@@ -119,7 +123,7 @@ int DownloadJobStore::unfinishedCount(const std::string& userId)
     Poco::Int64 count = 0;
     Poco::Data::Session session = _database.session();
     session << _database.translate(
-                   "SELECT COUNT(*) FROM download_jobs WHERE user_id = ? AND status IN ('queued', 'running')"),
+        "SELECT COUNT(*) FROM download_jobs WHERE user_id = ? AND status IN ('queued', 'running')"),
         into(count), bind(userId), now;
     return static_cast<int>(count);
 }
@@ -154,8 +158,8 @@ std::optional<DownloadJob> DownloadJobStore::claimNext(const ConcurrencyLimits& 
         if (total >= limits.total)
             return;
         std::vector<std::string> ids, sources;
-        session << "SELECT id, source FROM download_jobs WHERE status = 'queued' ORDER BY created_at, id",
-            into(ids), into(sources), now;
+        session << "SELECT id, source FROM download_jobs WHERE status = 'queued' ORDER BY queued_at_ms, id", into(ids),
+            into(sources), now;
         for (std::size_t i = 0; i < ids.size() && !claimed; ++i) {
             if (running[sources[i]] >= limits.forSource(sources[i]))
                 continue;
@@ -163,9 +167,9 @@ std::optional<DownloadJob> DownloadJobStore::claimNext(const ConcurrencyLimits& 
             const Poco::Int64 expires = at + leaseSeconds;
             Poco::Data::Statement update(session);
             update << _database.translate(
-                          "UPDATE download_jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?,"
-                          " started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END"
-                          " WHERE id = ? AND status = 'queued'"),
+                "UPDATE download_jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?,"
+                " started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END"
+                " WHERE id = ? AND status = 'queued'"),
                 bind(owner), bind(expires), bind(nowSeconds), bind(ids[i]);
             if (update.execute() == 1)
                 claimed = ids[i];
@@ -256,9 +260,9 @@ void DownloadJobStore::complete(const std::string& jobId, const std::string& own
     const Poco::Int64 finished = at;
     _database.write([&](Poco::Data::Session& session) {
         session << _database.translate(
-                       "UPDATE download_jobs SET status = 'completed', destination = ?, sha256 = ?, bytes_done = ?,"
-                       " total_bytes = ?, speed_bps = 0, error = '', finished_at = ?, lease_owner = '',"
-                       " lease_expires_at = 0 WHERE id = ? AND status = 'running' AND lease_owner = ?"),
+            "UPDATE download_jobs SET status = 'completed', destination = ?, sha256 = ?, bytes_done = ?,"
+            " total_bytes = ?, speed_bps = 0, error = '', finished_at = ?, lease_owner = '',"
+            " lease_expires_at = 0 WHERE id = ? AND status = 'running' AND lease_owner = ?"),
             bind(destination), bind(sha256), bind(bytes), bind(bytes), bind(finished), bind(jobId), bind(owner), now;
     });
 }
@@ -293,8 +297,8 @@ DownloadJobStore::CancelResult DownloadJobStore::requestCancel(const std::string
     const Poco::Int64 finished = at;
     _database.write([&](Poco::Data::Session& session) {
         std::vector<std::string> statuses;
-        session << _database.translate("SELECT status FROM download_jobs WHERE id = ? AND user_id = ?"),
-            into(statuses), bind(jobId), bind(userId), now;
+        session << _database.translate("SELECT status FROM download_jobs WHERE id = ? AND user_id = ?"), into(statuses),
+            bind(jobId), bind(userId), now;
         if (statuses.empty())
             return;
         const JobStatus status = jobStatusFromString(statuses.front());
@@ -304,8 +308,8 @@ DownloadJobStore::CancelResult DownloadJobStore::requestCancel(const std::string
                 bind(finished), bind(jobId), now;
             result = CancelResult::Cancelled;
         } else if (status == JobStatus::Running) {
-            session << _database.translate("UPDATE download_jobs SET cancel_requested = 1 WHERE id = ?"),
-                bind(jobId), now;
+            session << _database.translate("UPDATE download_jobs SET cancel_requested = 1 WHERE id = ?"), bind(jobId),
+                now;
             result = CancelResult::Requested;
         } else {
             result = CancelResult::AlreadyFinished;

@@ -39,8 +39,8 @@ public:
 
     /// Marks the oldest queued job whose source still has room as running under `owner`'s
     /// lease and returns it; nothing when every queued job would exceed a limit.
-    std::optional<DownloadJob> claimNext(const ConcurrencyLimits& limits, const std::string& owner,
-                                         std::int64_t now, int leaseSeconds);
+    std::optional<DownloadJob> claimNext(const ConcurrencyLimits& limits, const std::string& owner, std::int64_t now,
+                                         int leaseSeconds);
     /// Extends the leases of `owner`'s running jobs.
     void renewLeases(const std::string& owner, std::int64_t now, int leaseSeconds);
     /// `owner`'s running jobs whose cancellation was requested (possibly by another instance).

@@ -49,14 +49,9 @@ private:
 };
 
 DownloadQueue::DownloadQueue(DownloadJobStore& store, JobRunner& runner, Scheduler& scheduler, EventBus& events,
-                             Settings settings, Poco::Logger& logger) :
-    _store(store),
-    _runner(runner),
-    _scheduler(scheduler),
-    _events(events),
-    _settings(settings),
-    _logger(logger),
-    _instanceId(Poco::UUIDGenerator::defaultGenerator().createRandom().toString())
+                             Settings settings, Poco::Logger& logger)
+    : _store(store), _runner(runner), _scheduler(scheduler), _events(events), _settings(settings), _logger(logger),
+      _instanceId(Poco::UUIDGenerator::defaultGenerator().createRandom().toString())
 {
 }
 
@@ -158,7 +153,8 @@ void DownloadQueue::dispatch()
         active->jobId = job->id;
         ActiveJob& slot = *active;
         _active.push_back(std::move(active));
-        slot.thread = std::thread([this, &slot, claimed = std::move(*job)]() mutable { runJob(slot, std::move(claimed)); });
+        slot.thread =
+            std::thread([this, &slot, claimed = std::move(*job)]() mutable { runJob(slot, std::move(claimed)); });
     }
 }
 

@@ -39,8 +39,8 @@ public:
         bool singleInstance = true;
     };
 
-    DownloadQueue(DownloadJobStore& store, JobRunner& runner, Scheduler& scheduler, EventBus& events,
-                  Settings settings, Poco::Logger& logger);
+    DownloadQueue(DownloadJobStore& store, JobRunner& runner, Scheduler& scheduler, EventBus& events, Settings settings,
+                  Poco::Logger& logger);
     /// Calls stop().
     ~DownloadQueue();
 

@@ -32,8 +32,8 @@ std::string field(const Poco::JSON::Object::Ptr& body, const std::string& name, 
 std::string bounded(const Poco::JSON::Object::Ptr& body, const std::string& name)
 {
     std::string value = field(body, name);
-    static const Poco::RegularExpression selector("^[A-Za-z0-9 ._+-]{0,64}$");
-    if (!selector.match(value))
+    static const Poco::RegularExpression selector("^[A-Za-z0-9 ._+-]{1,64}$");
+    if (!value.empty() && !selector.match(value))
         throw invalid("\"" + name + "\" has characters or a length a CivitAI file selector never has");
     return value;
 }

@@ -62,9 +62,11 @@ std::string detail(std::initializer_list<std::pair<const char*, std::string>> fi
 
 void DownloadRoutes::registerAll(RouteRegistry& routes)
 {
-    auto add = [&](const char* method, const std::string& path, const char* description, void (DownloadRoutes::*handler)(HttpExchange&)) {
-        auto route = RouteSpec::make(method, std::string(prefix) + path, Access::Permission, description,
-                                     [this, handler](HttpExchange& e) { (this->*handler)(e); }, "can_download_models");
+    auto add = [&](const char* method, const std::string& path, const char* description,
+                   void (DownloadRoutes::*handler)(HttpExchange&)) {
+        auto route = RouteSpec::make(
+            method, std::string(prefix) + path, Access::Permission, description,
+            [this, handler](HttpExchange& e) { (this->*handler)(e); }, "can_download_models");
         route.apiTwin = true; // /api/mss-login/api/model-download/...
         route.bodyLimit = 64 * 1024;
         routes.add(route);
@@ -226,7 +228,10 @@ void DownloadRoutes::download(HttpExchange& exchange)
     job.userId = ownerId;
     job.requestedBy = caller.userId;
     job.request = request;
-    job.createdAt = unixNow();
+    job.queuedAtMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    job.createdAt = job.queuedAtMs / 1000;
     _store.insert(job);
     audit(exchange, "download.queue", job.id,
           detail({{"source", request.source},

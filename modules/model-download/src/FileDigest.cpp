@@ -77,8 +77,8 @@ FileDigest& FileDigest::operator=(const FileDigest& other)
     if (this == &other)
         return *this;
     _state->sha256 = copyContext(other._state->sha256.get());
-    _state->gitSha1 = other._state->gitSha1 ? copyContext(other._state->gitSha1.get())
-                                            : Context(nullptr, &EVP_MD_CTX_free);
+    _state->gitSha1 =
+        other._state->gitSha1 ? copyContext(other._state->gitSha1.get()) : Context(nullptr, &EVP_MD_CTX_free);
     return *this;
 }
 

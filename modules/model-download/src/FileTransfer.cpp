@@ -243,7 +243,9 @@ private:
     void prepare()
     {
         const auto saved = TransferState::load(_statePath);
-        struct stat info{};
+        struct stat info
+        {
+        };
         const bool partExists = ::lstat(_partPath.c_str(), &info) == 0;
         if (partExists && !S_ISREG(info.st_mode))
             fail("the partial file " + _partPath.string() + " is not a regular file; remove it");
@@ -292,7 +294,9 @@ private:
         const std::int64_t expected = _file.size >= 0 ? _file.size : _file.sizeHint;
         if (expected < 0)
             return;
-        struct statvfs space{};
+        struct statvfs space
+        {
+        };
         if (::statvfs(_directory.c_str(), &space) != 0)
             return;
         const auto available = static_cast<std::int64_t>(space.f_bavail) * static_cast<std::int64_t>(space.f_frsize);
@@ -322,11 +326,12 @@ private:
                     fail("download of " + _finalPath.filename().string() + " failed: " + outcome.reason);
                 failuresInARow = outcome.progressed ? 1 : failuresInARow + 1;
                 if (failuresInARow >= _settings.maxAttempts || ++resumes > maxResumes)
-                    fail("download of " + _finalPath.filename().string() + " failed after " +
-                         std::to_string(resumes) + " attempts to continue it: " + outcome.reason);
+                    fail("download of " + _finalPath.filename().string() + " failed after " + std::to_string(resumes) +
+                         " attempts to continue it: " + outcome.reason);
                 _part.flush();
                 _state.bytes = _offset;
                 saveState();
+                _meter.report(_offset, totalBytes(), true);
                 waitBeforeRetry(failuresInARow);
                 break;
             case Outcome::Expired:
@@ -352,6 +357,15 @@ private:
         bool progressed = false;
     };
 
+    /// What the headers of the answer said, decided before its body is written.
+    struct AnswerCheck
+    {
+        bool html = false;
+        bool wrongRange = false;
+        std::int64_t foreignSize = -1; ///< the server's total when it contradicts the source
+        bool restartedByServer = false;
+    };
+
     Outcome attempt()
     {
         if (const std::string why = _policy.problem(_current.downloadUrl); !why.empty())
@@ -372,8 +386,8 @@ private:
         request.connectTimeout = _settings.connectTimeout;
         request.stallTime = _settings.stallTimeout;
         request.stallBytesPerSecond = _settings.stallBytesPerSecond;
-        request.maxBytes = byteLimit() >= 0 ? static_cast<std::uint64_t>(byteLimit())
-                                            : std::numeric_limits<std::uint64_t>::max();
+        request.maxBytes =
+            byteLimit() >= 0 ? static_cast<std::uint64_t>(byteLimit()) : std::numeric_limits<std::uint64_t>::max();
         if (_offset > 0) {
             request.rangeFrom = static_cast<std::uint64_t>(_offset);
             if (!_state.etag.empty())
@@ -384,24 +398,19 @@ private:
         request.retryMaxDelay = _settings.retryMaxDelay;
 
         const std::int64_t startOffset = _offset;
-        bool bodyStarted = false;
-        bool restartedByServer = false;
+        AnswerCheck check;
+        request.onResponseHeaders = [&](long status, const std::vector<std::pair<std::string, std::string>>& headers) {
+            return acceptAnswer(status, headers, check);
+        };
+
         bool tooLong = false;
         bool cancelled = false;
         std::string errorBody;
         auto lastCancelPoll = Clock::now();
-
         const HttpClient::Sink sink = [&](long status, const char* data, std::size_t size) {
             if (status != 200 && status != 206) {
                 errorBody.append(data, std::min(size, errorBodyLimit - std::min(errorBody.size(), errorBodyLimit)));
                 return true;
-            }
-            if (!bodyStarted) {
-                bodyStarted = true;
-                if (status == 200 && _offset > 0) { // the server ignored the Range: start over cleanly
-                    restartFromZero();
-                    restartedByServer = true;
-                }
             }
             const std::int64_t limit = byteLimit();
             if (limit >= 0 && _offset + static_cast<std::int64_t>(size) > limit) {
@@ -429,19 +438,36 @@ private:
         } catch (const HttpClientError& error) {
             if (cancelled)
                 throw Cancelled();
+            if (check.html)
+                failAndDiscard("the server sent an HTML page instead of " + _finalPath.filename().string() +
+                               " (a login or error page): check the API key and that the file may be downloaded");
+            if (check.foreignSize >= 0)
+                failAndDiscard("the server has " + std::to_string(check.foreignSize) + " bytes of " +
+                               _finalPath.filename().string() + " but the source said " + std::to_string(_file.size));
+            if (check.wrongRange) {
+                restartFromZero();
+                return {Outcome::Restart, "the server answered a different byte range than asked for"};
+            }
             if (tooLong)
-                failAndDiscard("the server sent more than the expected " + std::to_string(byteLimit()) +
-                               " bytes for " + _finalPath.filename().string());
+                failAndDiscard("the server sent more than the expected " + std::to_string(byteLimit()) + " bytes for " +
+                               _finalPath.filename().string());
             if (!refusedHop.empty())
                 fail("a redirect of the download was refused: " + refusedHop);
             if (error.retryable())
-                return {Outcome::Dropped, error.what(), _offset > startOffset || restartedByServer};
+                return {Outcome::Dropped, error.what(), _offset > startOffset || check.restartedByServer};
             fail(std::string("download of ") + _finalPath.filename().string() + " failed: " + error.what());
         }
 
         const long status = response.status;
-        if (status == 200 || status == 206)
-            return finishBody(response, startOffset, restartedByServer);
+        if (status == 200 || status == 206) {
+            const std::int64_t expected = _file.size >= 0 ? _file.size : _learnedTotal;
+            if (expected >= 0 && _offset < expected)
+                return {Outcome::Dropped,
+                        "the connection ended after " + std::to_string(_offset) + " of " + std::to_string(expected) +
+                            " bytes",
+                        _offset > startOffset};
+            return {Outcome::Complete, {}};
+        }
         if (status == 416)
             return rangeNotSatisfiable(response);
         if (status == 403 && !isCredentialHost(response.finalUrl))
@@ -453,39 +479,48 @@ private:
              std::to_string(status) + "): " + ResponseText::explanation(errorBody));
     }
 
-    Outcome finishBody(const HttpClientResponse& response, std::int64_t startOffset, bool restartedByServer)
+    /// Called with the final answer's headers before its body: refuses what must not be
+    /// written (an HTML page, a range other than the one asked for, a file of another size),
+    /// starts over when the server ignored the Range, and keeps the ETag for If-Range.
+    bool acceptAnswer(long status, const std::vector<std::pair<std::string, std::string>>& headers, AnswerCheck& check)
     {
-        const std::string contentType = Poco::toLower(response.header("content-type").value_or(""));
-        if (contentType.rfind("text/html", 0) == 0)
-            failAndDiscard("the server sent an HTML page instead of " + _finalPath.filename().string() +
-                           " (a login or error page): check the API key and that the file may be downloaded");
-
+        if (status != 200 && status != 206)
+            return true;
+        const auto header = [&](const std::string& name) -> std::optional<std::string> {
+            for (const auto& [key, value] : headers) {
+                if (key == name)
+                    return value;
+            }
+            return std::nullopt;
+        };
+        if (Poco::toLower(Poco::trim(header("content-type").value_or(""))).rfind("text/html", 0) == 0) {
+            check.html = true;
+            return false;
+        }
         std::int64_t total = -1;
-        if (response.status == 206) {
-            const ContentRange range = ContentRange::parse(response.header("content-range"));
-            if (range.first != startOffset) {
-                restartFromZero();
-                return {Outcome::Restart, "the server answered a different byte range than asked for"};
+        if (status == 206) {
+            const ContentRange range = ContentRange::parse(header("content-range"));
+            if (range.first != _offset) {
+                check.wrongRange = true;
+                return false;
             }
             total = range.total;
         } else {
-            const std::int64_t length = parseInt(response.header("content-length").value_or(""));
-            total = length >= 0 && (startOffset == 0 || restartedByServer) ? length : -1;
+            if (_offset > 0) { // the server ignored the Range (or the If-Range did not match)
+                restartFromZero();
+                check.restartedByServer = true;
+            }
+            total = parseInt(header("content-length").value_or(""));
         }
         if (total >= 0) {
-            if (_file.size >= 0 && total != _file.size)
-                failAndDiscard("the server has " + std::to_string(total) + " bytes of " +
-                               _finalPath.filename().string() + " but the source said " +
-                               std::to_string(_file.size));
+            if (_file.size >= 0 && total != _file.size) {
+                check.foreignSize = total;
+                return false;
+            }
             _learnedTotal = total;
         }
-        rememberEtag(response.header("etag"));
-        const std::int64_t expected = _file.size >= 0 ? _file.size : _learnedTotal;
-        if (expected >= 0 && _offset < expected)
-            return {Outcome::Dropped, "the connection ended after " + std::to_string(_offset) + " of " +
-                                          std::to_string(expected) + " bytes",
-                    _offset > startOffset};
-        return {Outcome::Complete, {}};
+        rememberEtag(header("etag"));
+        return true;
     }
 
     Outcome rangeNotSatisfiable(const HttpClientResponse& response)
@@ -542,8 +577,8 @@ private:
 
     void waitBeforeRetry(int failures)
     {
-        const auto ceiling = std::min<long long>(_settings.retryMaxDelay.count(),
-                                                 _settings.retryBaseDelay.count() << std::min(failures - 1, 20));
+        const auto ceiling = std::min<long long>(_settings.retryMaxDelay.count(), _settings.retryBaseDelay.count()
+                                                                                      << std::min(failures - 1, 20));
         std::uniform_int_distribution<long long> jitter(0, std::max<long long>(0, ceiling));
         const auto until = Clock::now() + std::chrono::milliseconds(jitter(_random));
         while (Clock::now() < until) {
@@ -684,7 +719,9 @@ FileTransfer::Result FileTransfer::transfer(const ResolvedFile& file, const fs::
         throw TransferFailed("refused file name: " + why);
     std::error_code error;
     fs::create_directories(directory, error);
-    struct stat info{};
+    struct stat info
+    {
+    };
     if (::stat(directory.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
         throw TransferFailed("the target folder " + directory.string() + " does not exist and cannot be created");
     if (::lstat((directory / finalName).c_str(), &info) == 0)

@@ -55,8 +55,8 @@ public:
     struct Hooks
     {
         std::function<void(const TransferProgress&)> progress; ///< at most a few times a second
-        std::function<bool()> cancelled;                        ///< polled while transferring
-        std::function<ResolvedFile()> reResolve;                ///< fresh URL after 403/expiry
+        std::function<bool()> cancelled;                       ///< polled while transferring
+        std::function<ResolvedFile()> reResolve;               ///< fresh URL after 403/expiry
     };
 
     struct Settings

@@ -162,8 +162,8 @@ ResolvedFile HuggingFaceResolver::resolve(const SourceRequest& request)
     if (const std::string why = repoPathProblem(path); !why.empty())
         throw DownloadRefused(why);
     const std::string revision = request.revision.empty() ? std::string("main") : request.revision;
-    if (revision.size() > 256 || std::any_of(revision.begin(), revision.end(),
-                                             [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    if (revision.size() > 256 ||
+        std::any_of(revision.begin(), revision.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
         throw DownloadRefused("the revision is not a valid branch, tag or commit");
 
     const std::string basePath = Poco::URI(_baseUrl).getPath() == "/" ? "" : Poco::URI(_baseUrl).getPath();

@@ -22,8 +22,8 @@ void setProgress(Poco::JSON::Object& object, const DownloadJob& job)
     object.set("job_id", job.id);
     object.set("status", std::string(toString(job.status)));
     object.set("bytes_done", static_cast<Poco::Int64>(job.bytesDone));
-    object.set("total_bytes",
-               job.totalBytes >= 0 ? Poco::Dynamic::Var(static_cast<Poco::Int64>(job.totalBytes)) : Poco::Dynamic::Var());
+    object.set("total_bytes", job.totalBytes >= 0 ? Poco::Dynamic::Var(static_cast<Poco::Int64>(job.totalBytes))
+                                                  : Poco::Dynamic::Var());
     double percent = 0;
     if (job.status == JobStatus::Completed)
         percent = 100;

@@ -25,18 +25,19 @@ public:
     void start(ModuleContext& context) override
     {
         auto& permissions = context.permissions();
-        permissions.declare({"can_download_models", "queue model downloads (MSS-Login's model-download API)",
-                             "models", {"admin"}});
+        permissions.declare(
+            {"can_download_models", "queue model downloads (MSS-Login's model-download API)", "models", {"admin"}});
         // Shared with the modules that grant models; whoever starts first declares it.
         if (!permissions.isDeclared("can_manage_model_sharing"))
-            permissions.declare({"can_manage_model_sharing", "grant models to users, download for another user",
-                                 "models", {}});
+            permissions.declare(
+                {"can_manage_model_sharing", "grant models to users, download for another user", "models", {}});
         context.database().migrate(context.moduleName(), moduleMigrations());
 
         _settings = std::make_unique<DownloadSettings>(DownloadSettings::fromConfig(context.globalConfig()));
         _store = std::make_unique<DownloadJobStore>(context.database());
         _index = std::make_unique<ModelFileIndex>(context.database());
-        _runner = std::make_unique<TransferJobRunner>(*_settings, *_index, context.policy(), runnerParts(context, *_settings));
+        _runner = std::make_unique<TransferJobRunner>(*_settings, *_index, context.policy(),
+                                                      runnerParts(context, *_settings));
 
         DownloadQueue::Settings queueSettings;
         queueSettings.limits = _settings->limits;
@@ -80,8 +81,8 @@ private:
         parts.resolvers["huggingface"] =
             std::make_shared<HuggingFaceResolver>(http, settings.huggingfaceBaseUrl, resolving);
         parts.transfer = [&http, transferSettings = settings.transfer](
-                             const ResolvedFile& file, const std::filesystem::path& directory,
-                             const std::string& name, const FileTransfer::Hooks& hooks) {
+                             const ResolvedFile& file, const std::filesystem::path& directory, const std::string& name,
+                             const FileTransfer::Hooks& hooks) {
             return FileTransfer(http, transferSettings).transfer(file, directory, name, hooks);
         };
 

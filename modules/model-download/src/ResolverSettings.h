@@ -9,7 +9,7 @@ namespace comfygate::modeldownload {
 struct ResolverSettings
 {
     std::string userAgent = "comfygate-downloader/1"; ///< never a browser's: CivitAI answers those with HTML
-    int maxAttempts = 3;                               ///< network errors, 408, 429, 5xx (Retry-After honoured)
+    int maxAttempts = 3;                              ///< network errors, 408, 429, 5xx (Retry-After honoured)
     std::chrono::milliseconds retryBaseDelay{1000};
     std::chrono::milliseconds retryMaxDelay{30000};
     std::chrono::milliseconds timeout{30000}; ///< per metadata request

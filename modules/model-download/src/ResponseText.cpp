@@ -16,7 +16,7 @@ std::string ResponseText::jsonField(const std::string& body, const std::string& 
             return {};
         const Poco::Dynamic::Var value = object->get(field);
         return value.isString() || value.isNumeric() || value.isBoolean() ? value.convert<std::string>()
-                                                                            : std::string();
+                                                                          : std::string();
     } catch (const Poco::Exception&) {
         return {};
     } catch (const std::exception&) {

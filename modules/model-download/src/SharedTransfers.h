@@ -46,8 +46,7 @@ private:
         bool hasProgress = false;
     };
 
-    Result lead(const std::string& key, const std::shared_ptr<InFlight>& flight, JobControl& control,
-                const Work& work);
+    Result lead(const std::string& key, const std::shared_ptr<InFlight>& flight, JobControl& control, const Work& work);
 
     std::mutex _mutex;
     std::map<std::string, std::shared_ptr<InFlight>> _inFlight;

@@ -94,8 +94,8 @@ JobOutcome TransferJobRunner::publish(const DownloadJob& job, const std::filesys
         try {
             _parts.grant(job.userId, job.request.folderType, file.lexically_relative(folder).generic_string());
         } catch (const std::exception& error) {
-            return JobOutcome::failed("saved as " + relativeToModels(file) + " but not granted to its owner: " +
-                                      error.what());
+            return JobOutcome::failed("saved as " + relativeToModels(file) +
+                                      " but not granted to its owner: " + error.what());
         }
     }
     return JobOutcome::completed(relativeToModels(file), sha256, size);
@@ -142,8 +142,8 @@ JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& con
         if (std::filesystem::exists(target, error)) {
             // Not ours (not indexed): keep it if it is this very file, never overwrite it.
             if (sha256.empty() || FileDigest::sha256OfFile(target.string()) != sha256)
-                throw TransferFailed("a different file named '" + name + "' is already in " +
-                                     job.request.folderType + "; remove or rename it first");
+                throw TransferFailed("a different file named '" + name + "' is already in " + job.request.folderType +
+                                     "; remove or rename it first");
             published = {target, sha256, static_cast<std::int64_t>(std::filesystem::file_size(target))};
         } else {
             FileTransfer::Hooks hooks = shared;
@@ -168,8 +168,8 @@ JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& con
     }
     if (result.shared && !sha256.empty() && !_index.holds(result.path.string(), sha256)) {
         // Another job wrote this path; it must be the file this job asked for.
-        return JobOutcome::failed("another download wrote a different '" + name + "' into " +
-                                      job.request.folderType + " at the same time");
+        return JobOutcome::failed("another download wrote a different '" + name + "' into " + job.request.folderType +
+                                  " at the same time");
     }
     return publish(job, result.path, result.shared ? sha256 : publishedSha256);
 }

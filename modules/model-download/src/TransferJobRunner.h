@@ -27,13 +27,14 @@ class TransferJobRunner : public JobRunner
 {
 public:
     /// Moves one resolved file into `directory/finalName` (FileTransfer::transfer in the server).
-    using Transfer = std::function<FileTransfer::Result(const ResolvedFile& file, const std::filesystem::path& directory,
-                                                        const std::string& finalName, const FileTransfer::Hooks& hooks)>;
+    using Transfer =
+        std::function<FileTransfer::Result(const ResolvedFile& file, const std::filesystem::path& directory,
+                                           const std::string& finalName, const FileTransfer::Hooks& hooks)>;
     /// The user's stored key for a source, if any.
     using KeyLookup = std::function<std::optional<std::string>(const std::string& userId, const std::string& source)>;
     /// Grants a finished file (`folderType`, name relative to the folder) to a user.
-    using Grant = std::function<void(const std::string& userId, const std::string& folderType,
-                                     const std::string& relativeName)>;
+    using Grant =
+        std::function<void(const std::string& userId, const std::string& folderType, const std::string& relativeName)>;
 
     struct Parts
     {

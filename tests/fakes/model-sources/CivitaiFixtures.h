@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace comfygate::fakes {
@@ -9,6 +10,12 @@ namespace comfygate::fakes {
 /// A CivitAI model (`GET /api/v1/models/{id}`).
 struct CivitaiModel
 {
+    CivitaiModel() = default;
+    CivitaiModel(int id, std::string name, std::string type = "Checkpoint", std::string mode = {})
+        : id(id), name(std::move(name)), type(std::move(type)), mode(std::move(mode))
+    {
+    }
+
     int id = 0;
     std::string name;
     std::string type = "Checkpoint"; ///< Checkpoint, LORA, TextualInversion, VAE, ...
@@ -23,13 +30,21 @@ struct CivitaiModel
 /// One file of a version; the bytes come from the fixture file `fileKey`.
 struct CivitaiFile
 {
+    CivitaiFile() = default;
+    CivitaiFile(int id, std::string fileKey, std::string type = "Model", std::string format = "SafeTensor",
+                std::string size = "pruned", std::string fp = "fp16", std::string name = {})
+        : id(id), fileKey(std::move(fileKey)), type(std::move(type)), format(std::move(format)), size(std::move(size)),
+          fp(std::move(fp)), name(std::move(name))
+    {
+    }
+
     int id = 0;
     std::string fileKey;
     std::string type = "Model";        ///< Model, Pruned Model, VAE, Training Data, Config, ...
     std::string format = "SafeTensor"; ///< SafeTensor, PickleTensor, GGUF, Diffusers, ...
     std::string size = "pruned";       ///< full | pruned
     std::string fp = "fp16";
-    std::string name;                  ///< overrides the fixture file's name when set
+    std::string name; ///< overrides the fixture file's name when set
 };
 
 /// A CivitAI model version (`GET /api/v1/model-versions/{id}`) and its download rules.
@@ -40,10 +55,10 @@ struct CivitaiVersion
     std::string name = "v1.0";
     std::string baseModel = "SD 1.5";
     std::string status = "Published";
-    std::string availability = "Public"; ///< Public | Unsearchable | Private | EarlyAccess
+    std::string availability = "Public";   ///< Public | Unsearchable | Private | EarlyAccess
     std::string usageControl = "Download"; ///< anything else is generation-only
-    bool requireAuth = false;            ///< the creator requires a signed-in download
-    std::string earlyAccessEndsAt;       ///< ISO time; early access while in the future
+    bool requireAuth = false;              ///< the creator requires a signed-in download
+    std::string earlyAccessEndsAt;         ///< ISO time; early access while in the future
     std::string publishedAt = "2026-01-01T00:00:00.000Z";
     std::vector<std::string> trainedWords;
     std::vector<CivitaiFile> files;

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -23,15 +22,15 @@ namespace comfygate::fakes {
 
 namespace {
 
-const std::set<std::string> kFileTypes = {"Model", "Text Encoder", "Vision Encoder", "Pruned Model", "Negative",
-                                          "Training Data", "VAE", "Config", "Archive", "UNet", "Diffusion Model",
-                                          "CLIPVision", "ControlNet", "Workflow", "Upscaler", "Enhancement LoRA",
-                                          "Other"};
+const std::set<std::string> kFileTypes = {
+    "Model",    "Text Encoder",     "Vision Encoder", "Pruned Model",    "Negative",   "Training Data", "VAE",
+    "Config",   "Archive",          "UNet",           "Diffusion Model", "CLIPVision", "ControlNet",    "Workflow",
+    "Upscaler", "Enhancement LoRA", "Other"};
 const std::set<std::string> kMainWeightTypes = {"Model", "Pruned Model", "Diffusion Model", "UNet"};
 const std::set<std::string> kFormats = {"SafeTensor", "PickleTensor", "GGUF", "Diffusers", "Core ML", "ONNX", "Other"};
 const std::set<std::string> kSizes = {"full", "pruned"};
-const std::set<std::string> kFps = {"fp32", "fp16",     "bf16", "mxfp8", "fp8_mixed", "fp8_scaled",
-                                    "fp8",  "int8",     "nf4",  "nvfp4", "int4"};
+const std::set<std::string> kFps = {"fp32", "fp16", "bf16", "mxfp8", "fp8_mixed", "fp8_scaled",
+                                    "fp8",  "int8", "nf4",  "nvfp4", "int4"};
 
 Object::Ptr ordered()
 {
@@ -46,9 +45,11 @@ std::string upper(const std::string& text)
 /// A positive int32 or nothing.
 std::optional<int> positiveId(const std::string& text)
 {
-    if (text.empty() || text.size() > 10 || !std::all_of(text.begin(), text.end(), ::isdigit)) return std::nullopt;
+    if (text.empty() || text.size() > 10 || !std::all_of(text.begin(), text.end(), ::isdigit))
+        return std::nullopt;
     const long long value = std::stoll(text);
-    if (value <= 0 || value > INT_MAX) return std::nullopt;
+    if (value <= 0 || value > INT_MAX)
+        return std::nullopt;
     return static_cast<int>(value);
 }
 
@@ -56,13 +57,15 @@ bool isBrowser(const std::string& userAgent)
 {
     const std::string agent = Poco::toLower(userAgent);
     for (const char* marker : {"mozilla", "chrome", "safari", "firefox", "opera", "edge"})
-        if (agent.find(marker) != std::string::npos) return true;
+        if (agent.find(marker) != std::string::npos)
+            return true;
     return false;
 }
 
 bool inFuture(const std::string& iso)
 {
-    if (iso.empty()) return false;
+    if (iso.empty())
+        return false;
     Poco::DateTime when;
     int zone = 0;
     if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, iso, when, zone) &&
@@ -77,17 +80,33 @@ std::string airEcosystem(const std::string& baseModel)
     if (base.find("sdxl") != std::string::npos || base.find("pony") != std::string::npos ||
         base.find("illustrious") != std::string::npos)
         return "sdxl";
-    if (base.find("flux") != std::string::npos) return "flux1";
-    if (base.find("sd 3") != std::string::npos) return "sd3";
-    if (base.find("wan") != std::string::npos) return "wanvideo";
-    if (base.find("sd 1") != std::string::npos) return "sd1";
+    if (base.find("flux") != std::string::npos)
+        return "flux1";
+    if (base.find("sd 3") != std::string::npos)
+        return "sd3";
+    if (base.find("wan") != std::string::npos)
+        return "wanvideo";
+    if (base.find("sd 1") != std::string::npos)
+        return "sd1";
     return "other";
 }
 
 std::string airType(const std::string& modelType)
 {
-    if (modelType == "TextualInversion") return "embedding";
-    if (modelType == "LoCon" || modelType == "DoRA") return "lycoris";
+    if (modelType == "TextualInversion")
+        return "embedding";
+    if (modelType == "LoCon" || modelType == "DoRA")
+        return "lycoris";
+    return Poco::toLower(modelType);
+}
+
+/// The `type` of a `meta.civitaiResources[]` entry.
+std::string resourceType(const std::string& modelType)
+{
+    if (modelType == "LORA" || modelType == "LoCon" || modelType == "DoRA")
+        return "lora";
+    if (modelType == "TextualInversion")
+        return "embed";
     return Poco::toLower(modelType);
 }
 
@@ -125,17 +144,21 @@ FakeCivitai::~FakeCivitai()
 
 void FakeCivitai::addModel(const CivitaiModel& model)
 {
-    if (model.id <= 0) throw std::invalid_argument("model id must be positive");
+    if (model.id <= 0)
+        throw std::invalid_argument("model id must be positive");
     std::lock_guard lock(_mutex);
     _models[model.id] = model;
 }
 
 void FakeCivitai::addVersion(const CivitaiVersion& version)
 {
-    if (version.id <= 0) throw std::invalid_argument("version id must be positive");
+    if (version.id <= 0)
+        throw std::invalid_argument("version id must be positive");
     for (const auto& entry : version.files) {
-        if (!file(entry.fileKey)) throw std::invalid_argument("version file refers to unknown file " + entry.fileKey);
-        if (entry.id <= 0) throw std::invalid_argument("file id must be positive");
+        if (!file(entry.fileKey))
+            throw std::invalid_argument("version file refers to unknown file " + entry.fileKey);
+        if (entry.id <= 0)
+            throw std::invalid_argument("file id must be positive");
     }
     std::lock_guard lock(_mutex);
     if (!_models.count(version.modelId))
@@ -145,7 +168,8 @@ void FakeCivitai::addVersion(const CivitaiVersion& version)
 
 void FakeCivitai::addImage(const CivitaiImage& image)
 {
-    if (image.id <= 0) throw std::invalid_argument("image id must be positive");
+    if (image.id <= 0)
+        throw std::invalid_argument("image id must be positive");
     std::lock_guard lock(_mutex);
     _images[image.id] = image;
 }
@@ -247,8 +271,10 @@ void FakeCivitai::handleApi(FakeExchange& exchange)
         exchange.sendError(405, "Method not allowed");
         return;
     }
-    if (refuseUserAgent(exchange, faults().effective(service(), route, ""))) return;
-    if (injectFailure(exchange, Listener::Api, route)) return;
+    if (refuseUserAgent(exchange, faults().effective(service(), route, "")))
+        return;
+    if (injectFailure(exchange, Listener::Api, route))
+        return;
     handler();
 }
 
@@ -285,7 +311,8 @@ Object::Ptr FakeCivitai::versionJson(const CivitaiVersion& version, const Civita
     json->set("nsfwLevel", model.nsfw ? 4 : 1);
     json->set("publishedAt", version.publishedAt);
     Array::Ptr words = new Array;
-    for (const auto& word : version.trainedWords) words->add(word);
+    for (const auto& word : version.trainedWords)
+        words->add(word);
     json->set("trainedWords", words);
     json->set("trainingStatus", Poco::Dynamic::Var());
     json->set("trainingDetails", Poco::Dynamic::Var());
@@ -304,8 +331,8 @@ Object::Ptr FakeCivitai::versionJson(const CivitaiVersion& version, const Civita
     json->set("description", Poco::Dynamic::Var());
     json->set("uploadType", "Created");
     json->set("usageControl", version.usageControl);
-    json->set("air", "urn:air:" + airEcosystem(version.baseModel) + ":" + airType(model.type) + ":civitai:" +
-                         std::to_string(model.id) + "@" + std::to_string(version.id));
+    json->set("air", "urn:air:" + airEcosystem(version.baseModel) + ":" + airType(model.type) +
+                         ":civitai:" + std::to_string(model.id) + "@" + std::to_string(version.id));
     Object::Ptr stats = ordered();
     stats->set("downloadCount", 0);
     stats->set("thumbsUpCount", 0);
@@ -316,7 +343,8 @@ Object::Ptr FakeCivitai::versionJson(const CivitaiVersion& version, const Civita
         summary->set("type", model.type);
         summary->set("nsfw", model.nsfw);
         summary->set("poi", model.poi);
-        if (!model.mode.empty()) summary->set("mode", model.mode);
+        if (!model.mode.empty())
+            summary->set("mode", model.mode);
         json->set("model", summary);
     }
 
@@ -343,16 +371,19 @@ Object::Ptr FakeCivitai::versionJson(const CivitaiVersion& version, const Civita
             Object::Ptr hashJson = ordered();
             hashJson->set("AutoV1", upper(hashes.autoV1));
             hashJson->set("AutoV2", upper(hashes.autoV2));
-            if (!hashes.autoV3.empty()) hashJson->set("AutoV3", upper(hashes.autoV3));
+            if (!hashes.autoV3.empty())
+                hashJson->set("AutoV3", upper(hashes.autoV3));
             hashJson->set("SHA256", upper(hashes.sha256));
             hashJson->set("CRC32", upper(hashes.crc32));
             item->set("hashes", hashJson);
             const bool isPrimary = &entry == primary;
-            if (withModel || isPrimary) item->set("primary", isPrimary);
+            if (withModel || isPrimary)
+                item->set("primary", isPrimary);
             std::string url = base;
             if (!isPrimary) {
                 url += "?type=" + encode(entry.type);
-                if (entry.type != "Training Data") url += "&format=" + encode(entry.format);
+                if (entry.type != "Training Data")
+                    url += "&format=" + encode(entry.format);
                 url += "&size=" + entry.size + "&fp=" + entry.fp;
             }
             item->set("downloadUrl", url);
@@ -364,10 +395,12 @@ Object::Ptr FakeCivitai::versionJson(const CivitaiVersion& version, const Civita
     if (model.mode != "TakenDown") {
         std::lock_guard lock(_mutex);
         for (const auto& [id, image] : _images)
-            if (image.modelVersionId == version.id && images->size() < 10) images->add(imageJson(image, false));
+            if (image.modelVersionId == version.id && images->size() < 10)
+                images->add(imageJson(image, false));
     }
     json->set("images", images);
-    if (!archived) json->set("downloadUrl", base);
+    if (!archived)
+        json->set("downloadUrl", base);
     return json;
 }
 
@@ -401,7 +434,8 @@ Object::Ptr FakeCivitai::imageJson(const CivitaiImage& image, bool withMeta) con
     versionIds->add(image.modelVersionId);
     {
         const auto found = _versions.find(image.modelVersionId);
-        if (found != _versions.end()) baseModel = found->second.baseModel;
+        if (found != _versions.end())
+            baseModel = found->second.baseModel;
     }
     json->set("baseModel", baseModel);
     json->set("modelVersionIds", versionIds);
@@ -418,9 +452,11 @@ Object::Ptr FakeCivitai::generationJson(const CivitaiImage& image) const
     Array::Ptr civitaiResources = new Array;
     for (const auto& resource : image.resources) {
         const auto version = _versions.find(resource.modelVersionId);
-        if (version == _versions.end()) continue;
+        if (version == _versions.end())
+            continue;
         const auto model = _models.find(version->second.modelId);
-        if (model == _models.end()) continue;
+        if (model == _models.end())
+            continue;
         Object::Ptr item = ordered();
         item->set("imageId", image.id);
         item->set("modelVersionId", version->first);
@@ -430,14 +466,17 @@ Object::Ptr FakeCivitai::generationJson(const CivitaiImage& image) const
         item->set("modelType", model->second.type);
         item->set("versionName", version->second.name);
         item->set("baseModel", version->second.baseModel);
-        if (resource.strength) item->set("strength", *resource.strength);
-        else item->set("strength", Poco::Dynamic::Var());
+        if (resource.strength)
+            item->set("strength", *resource.strength);
+        else
+            item->set("strength", Poco::Dynamic::Var());
         resources->add(item);
-        Object::Ptr short_ = ordered();
-        short_->set("type", airType(model->second.type) == "checkpoint" ? "checkpoint" : airType(model->second.type));
-        if (resource.strength) short_->set("weight", *resource.strength);
-        short_->set("modelVersionId", version->first);
-        civitaiResources->add(short_);
+        Object::Ptr reference = ordered();
+        reference->set("type", resourceType(model->second.type));
+        if (resource.strength)
+            reference->set("weight", *resource.strength);
+        reference->set("modelVersionId", version->first);
+        civitaiResources->add(reference);
     }
     if (!image.hideMeta) {
         Object::Ptr meta = ordered();
@@ -449,13 +488,13 @@ Object::Ptr FakeCivitai::generationJson(const CivitaiImage& image) const
         meta->set("seed", image.seed);
         meta->set("clipSkip", image.clipSkip);
         meta->set("Size", "512x512");
-        meta->set("resources", new Array);
+        meta->set("resources", Array::Ptr(new Array));
         meta->set("civitaiResources", civitaiResources);
         json->set("meta", meta);
     }
     json->set("resources", resources);
-    json->set("tools", new Array);
-    json->set("techniques", new Array);
+    json->set("tools", Array::Ptr(new Array));
+    json->set("techniques", Array::Ptr(new Array));
     json->set("external", Poco::Dynamic::Var());
     json->set("canRemix", true);
     json->set("remixOfId", Poco::Dynamic::Var());
@@ -477,8 +516,10 @@ void FakeCivitai::modelVersion(FakeExchange& exchange, const std::string& id)
             owner = _models.at(found->second.modelId);
         }
     }
-    if (!version) return exchange.sendError(404, "Model not found");
-    if (owner->mode != "Archived" && !primaryFile(*version)) return exchange.sendError(404, "Missing model file");
+    if (!version)
+        return exchange.sendError(404, "Model not found");
+    if (owner->mode != "Archived" && !primaryFile(*version))
+        return exchange.sendError(404, "Missing model file");
     exchange.setHeader("Cache-Control", "public, s-maxage=300, stale-while-revalidate=150");
     exchange.sendJson(200, versionJson(*version, *owner, true));
 }
@@ -491,15 +532,19 @@ void FakeCivitai::byHash(FakeExchange& exchange, const std::string& hash)
     {
         std::lock_guard lock(_mutex);
         for (const auto& [id, version] : _versions) {
-            if (version.status != "Published") continue;
+            if (version.status != "Published")
+                continue;
             const auto model = _models.find(version.modelId);
-            if (model == _models.end() || model->second.mode == "TakenDown") continue;
+            if (model == _models.end() || model->second.mode == "TakenDown")
+                continue;
             const bool matches = std::any_of(version.files.begin(), version.files.end(), [&](const CivitaiFile& f) {
                 const auto fixture = file(f.fileKey);
-                if (!fixture) return false;
+                if (!fixture)
+                    return false;
                 const FileHashes& h = fixture->hashes();
                 for (const auto* candidate : {&h.sha256, &h.autoV1, &h.autoV2, &h.autoV3, &h.crc32})
-                    if (!candidate->empty() && upper(*candidate) == wanted) return true;
+                    if (!candidate->empty() && upper(*candidate) == wanted)
+                        return true;
                 return false;
             });
             if (matches && (!best || version.publishedAt < best->publishedAt)) {
@@ -508,7 +553,8 @@ void FakeCivitai::byHash(FakeExchange& exchange, const std::string& hash)
             }
         }
     }
-    if (!best) return exchange.sendError(404, "Model not found");
+    if (!best)
+        return exchange.sendError(404, "Model not found");
     exchange.setHeader("Cache-Control", "public, s-maxage=3600");
     exchange.sendJson(200, versionJson(*best, *owner, true));
 }
@@ -516,7 +562,8 @@ void FakeCivitai::byHash(FakeExchange& exchange, const std::string& hash)
 void FakeCivitai::model(FakeExchange& exchange, const std::string& id)
 {
     const auto modelId = positiveId(id);
-    if (!modelId) return exchange.sendError(400, "Invalid id: expected a positive 32-bit integer");
+    if (!modelId)
+        return exchange.sendError(400, "Invalid id: expected a positive 32-bit integer");
     Object::Ptr json;
     std::vector<CivitaiVersion> versions;
     std::optional<CivitaiModel> found;
@@ -526,10 +573,12 @@ void FakeCivitai::model(FakeExchange& exchange, const std::string& id)
         if (model != _models.end()) {
             found = model->second;
             for (const auto& [versionId, version] : _versions)
-                if (version.modelId == *modelId && version.status == "Published") versions.push_back(version);
+                if (version.modelId == *modelId && version.status == "Published")
+                    versions.push_back(version);
         }
     }
-    if (!found) return exchange.sendError(404, "No model with id " + id);
+    if (!found)
+        return exchange.sendError(404, "No model with id " + id);
     std::sort(versions.begin(), versions.end(),
               [](const CivitaiVersion& a, const CivitaiVersion& b) { return a.publishedAt > b.publishedAt; });
     json = ordered();
@@ -547,7 +596,8 @@ void FakeCivitai::model(FakeExchange& exchange, const std::string& id)
     json->set("allowCommercialUse", commercial);
     json->set("allowDerivatives", true);
     json->set("allowDifferentLicense", true);
-    if (!found->mode.empty()) json->set("mode", found->mode);
+    if (!found->mode.empty())
+        json->set("mode", found->mode);
     Object::Ptr stats = ordered();
     stats->set("downloadCount", 0);
     stats->set("thumbsUpCount", 0);
@@ -557,10 +607,12 @@ void FakeCivitai::model(FakeExchange& exchange, const std::string& id)
     creator->set("image", Poco::Dynamic::Var());
     json->set("creator", creator);
     Array::Ptr tags = new Array;
-    for (const auto& tag : found->tags) tags->add(tag);
+    for (const auto& tag : found->tags)
+        tags->add(tag);
     json->set("tags", tags);
     Array::Ptr modelVersions = new Array;
-    for (const auto& version : versions) modelVersions->add(versionJson(version, *found, false));
+    for (const auto& version : versions)
+        modelVersions->add(versionJson(version, *found, false));
     json->set("modelVersions", modelVersions);
     exchange.setHeader("Cache-Control", "public, s-maxage=300, stale-while-revalidate=150");
     exchange.sendJson(200, json);
@@ -570,11 +622,13 @@ void FakeCivitai::images(FakeExchange& exchange)
 {
     auto number = [&](const std::string& name, long long fallback, long long min, long long max) -> long long {
         const auto text = exchange.query(name);
-        if (!text) return fallback;
+        if (!text)
+            return fallback;
         if (text->empty() || text->size() > 10 || !std::all_of(text->begin(), text->end(), ::isdigit))
             throw std::invalid_argument(name);
         const long long value = std::stoll(*text);
-        if (value < min || value > max) throw std::invalid_argument(name);
+        if (value < min || value > max)
+            throw std::invalid_argument(name);
         return value;
     };
     long long limit = 0, page = 0, cursor = 0, imageId = 0, versionId = 0;
@@ -596,9 +650,12 @@ void FakeCivitai::images(FakeExchange& exchange)
         std::lock_guard lock(_mutex);
         std::vector<const CivitaiImage*> matching;
         for (const auto& [id, image] : _images) {
-            if (imageId && id != imageId) continue;
-            if (versionId && image.modelVersionId != versionId) continue;
-            if (cursor && id < cursor) continue;
+            if (imageId && id != imageId)
+                continue;
+            if (versionId && image.modelVersionId != versionId)
+                continue;
+            if (cursor && id < cursor)
+                continue;
             matching.push_back(&image);
         }
         const std::size_t skip = page > 1 ? static_cast<std::size_t>((page - 1) * limit) : 0;
@@ -615,7 +672,8 @@ void FakeCivitai::images(FakeExchange& exchange)
         metadata->set("nextCursor", std::to_string(nextCursor));
         std::string next = apiUrl() + "/api/v1/images?limit=" + std::to_string(limit) +
                            "&cursor=" + std::to_string(nextCursor) + "&withMeta=" + withMeta;
-        if (versionId) next += "&modelVersionId=" + std::to_string(versionId);
+        if (versionId)
+            next += "&modelVersionId=" + std::to_string(versionId);
         metadata->set("nextPage", next);
     }
     Object::Ptr json = ordered();
@@ -646,12 +704,14 @@ private:
         if (value.type() == typeid(Object::Ptr)) {
             const auto object = value.extract<Object::Ptr>();
             Object::Ptr refs = ordered();
-            for (const auto& name : object->getNames()) refs->set(name, add(object->get(name)));
+            for (const auto& name : object->getNames())
+                refs->set(name, add(object->get(name)));
             _values.set(index, refs);
         } else if (value.type() == typeid(Array::Ptr)) {
             const auto array = value.extract<Array::Ptr>();
             Array::Ptr refs = new Array;
-            for (std::size_t i = 0; i < array->size(); ++i) refs->add(add(array->get(static_cast<unsigned>(i))));
+            for (std::size_t i = 0; i < array->size(); ++i)
+                refs->add(add(array->get(static_cast<unsigned>(i))));
             _values.set(index, refs);
         } else {
             _values.set(index, value);
@@ -689,16 +749,19 @@ void FakeCivitai::generationData(FakeExchange& exchange)
             imageId = payload->getValue<int>("id");
     } catch (const Poco::Exception&) {
     }
-    if (!imageId) return trpcError(400, "BAD_REQUEST", -32600, "Invalid input: expected {\"json\":{\"id\":N}}");
+    if (!imageId)
+        return trpcError(400, "BAD_REQUEST", -32600, "Invalid input: expected {\"json\":{\"id\":N}}");
     Object::Ptr generation;
     bool devalue = false;
     {
         std::lock_guard lock(_mutex);
         const auto found = _images.find(*imageId);
-        if (found != _images.end()) generation = generationJson(found->second);
+        if (found != _images.end())
+            generation = generationJson(found->second);
         devalue = _devalue;
     }
-    if (!generation) return trpcError(404, "NOT_FOUND", -32004, "No image with id " + std::to_string(*imageId));
+    if (!generation)
+        return trpcError(404, "NOT_FOUND", -32004, "No image with id " + std::to_string(*imageId));
     Object::Ptr data = ordered();
     if (devalue) {
         Object::Ptr json = ordered();
@@ -722,9 +785,11 @@ void FakeCivitai::generationData(FakeExchange& exchange)
 void FakeCivitai::me(FakeExchange& exchange)
 {
     std::string token = exchange.bearerToken();
-    if (token.empty()) token = exchange.query("token").value_or("");
+    if (token.empty())
+        token = exchange.query("token").value_or("");
     const auto user = tokens().find(token);
-    if (!user) return exchange.sendError(401, "Unauthorized");
+    if (!user)
+        return exchange.sendError(401, "Unauthorized");
     Object::Ptr json = ordered();
     json->set("id", user->userId);
     json->set("username", user->username);
@@ -744,12 +809,14 @@ std::string FakeCivitai::signedStorageUrl(const std::string& fileKey, const std:
     const std::string date = Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y%m%dT%H%M%SZ");
     const std::string expires = "86400";
     const std::string disposition = "attachment; filename=\"" + fileName + "\"";
+    const std::string credential = "FAKER2KEY" + signer().nextUrlId();
     const std::string path = "/r2/" + fileKey;
-    const std::string signature = signer().sign(path + "\n" + date + "\n" + expires + "\n" + disposition);
+    const std::string signature =
+        signer().sign(path + "\n" + credential + "\n" + date + "\n" + expires + "\n" + disposition);
     std::string encodedKey;
     Poco::URI::encode(fileKey, "/?#%", encodedKey);
-    return storageUrl() + "/r2/" + encodedKey + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=" + expires +
-           "&X-Amz-Date=" + date + "&X-Amz-Signature=" + signature +
+    return storageUrl() + "/r2/" + encodedKey + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + credential +
+           "&X-Amz-Expires=" + expires + "&X-Amz-Date=" + date + "&X-Amz-Signature=" + signature +
            "&response-content-disposition=" + encode(disposition);
 }
 
@@ -757,7 +824,8 @@ void FakeCivitai::download(FakeExchange& exchange, const std::string& versionTex
 {
     exchange.setHeader("Cache-Control", "no-store, max-age=0");
     std::string token = exchange.bearerToken();
-    if (token.empty()) token = exchange.query("token").value_or("");
+    if (token.empty())
+        token = exchange.query("token").value_or("");
     const auto user = tokens().find(token);
     const int userId = user ? user->userId : 0;
     const bool browser = isBrowser(exchange.userAgent());
@@ -767,24 +835,32 @@ void FakeCivitai::download(FakeExchange& exchange, const std::string& versionTex
     {
         std::lock_guard lock(_mutex);
         headBug = _headAuthBug;
-        if (_blockedUsers.count(userId)) return exchange.sendError(403, "Forbidden");
+        if (_blockedUsers.count(userId))
+            return exchange.sendError(403, "Forbidden");
         if (_downloadLimit > 0 && _downloadsBy[counterKey] >= _downloadLimit)
             return exchange.sendError(429, "We've noticed an unusual amount of downloading from your account. "
                                            "Please try again later.");
     }
-    if (exchange.isHead() && headBug) return exchange.sendError(401, "Unauthorized");
+    if (exchange.isHead() && headBug)
+        return exchange.sendError(401, "Unauthorized");
 
     // Query validation.
     const auto versionId = positiveId(versionText);
-    if (!versionId) return exchange.sendError(400, "Invalid modelVersionId");
+    if (!versionId)
+        return exchange.sendError(400, "Invalid modelVersionId");
     const auto type = exchange.query("type"), format = exchange.query("format"), size = exchange.query("size"),
                fp = exchange.query("fp"), fileIdText = exchange.query("fileId");
-    if (type && !kFileTypes.count(*type)) return exchange.sendError(400, "Invalid type");
-    if (format && !kFormats.count(*format)) return exchange.sendError(400, "Invalid format");
-    if (size && !kSizes.count(*size)) return exchange.sendError(400, "Invalid size");
-    if (fp && !kFps.count(*fp)) return exchange.sendError(400, "Invalid fp");
+    if (type && !kFileTypes.count(*type))
+        return exchange.sendError(400, "Invalid type");
+    if (format && !kFormats.count(*format))
+        return exchange.sendError(400, "Invalid format");
+    if (size && !kSizes.count(*size))
+        return exchange.sendError(400, "Invalid size");
+    if (fp && !kFps.count(*fp))
+        return exchange.sendError(400, "Invalid fp");
     std::optional<int> fileId;
-    if (fileIdText && !(fileId = positiveId(*fileIdText))) return exchange.sendError(400, "Invalid fileId");
+    if (fileIdText && !(fileId = positiveId(*fileIdText)))
+        return exchange.sendError(400, "Invalid fileId");
 
     std::optional<CivitaiVersion> version;
     std::optional<CivitaiModel> model;
@@ -798,7 +874,8 @@ void FakeCivitai::download(FakeExchange& exchange, const std::string& versionTex
     }
     if (!version || version->status != "Published" || model->poi || model->mode == "TakenDown")
         return exchange.sendError(404, "File not found");
-    if (model->mode == "Archived") return exchange.sendError(410, "Model archived, not available for download");
+    if (model->mode == "Archived")
+        return exchange.sendError(410, "Model archived, not available for download");
     if (version->usageControl != "Download") {
         Object::Ptr json = ordered();
         json->set("error", "Unauthorized");
@@ -832,11 +909,13 @@ void FakeCivitai::download(FakeExchange& exchange, const std::string& versionTex
     const CivitaiFile* chosen = nullptr;
     if (fileId) {
         for (const auto& entry : version->files)
-            if (entry.id == *fileId) chosen = &entry;
+            if (entry.id == *fileId)
+                chosen = &entry;
     } else {
         int bestScore = -1;
         for (const auto& entry : version->files) {
-            if (type && entry.type != *type) continue;
+            if (type && entry.type != *type)
+                continue;
             const int score =
                 preferenceScore(entry, format.value_or("SafeTensor"), size.value_or("pruned"), fp.value_or("fp16"));
             if (score > bestScore) {
@@ -844,11 +923,12 @@ void FakeCivitai::download(FakeExchange& exchange, const std::string& versionTex
                 bestScore = score;
             }
         }
-        if (chosen && ((format && chosen->format != *format) || (size && chosen->size != *size) ||
-                       (fp && chosen->fp != *fp)))
+        if (chosen &&
+            ((format && chosen->format != *format) || (size && chosen->size != *size) || (fp && chosen->fp != *fp)))
             chosen = nullptr;
     }
-    if (!chosen) return exchange.sendError(404, "File not found");
+    if (!chosen)
+        return exchange.sendError(404, "File not found");
     const auto fixture = file(chosen->fileKey);
     if (!fixture) {
         exchange.setHeader("Cache-Control", "private, no-store");
@@ -873,16 +953,18 @@ void FakeCivitai::handleStorage(FakeExchange& exchange)
         return exchange.send(405, "application/xml", xmlError("MethodNotAllowed", "Method not allowed"));
     const std::string& key = s[1];
     if (exchange.hasAuthorization())
-        return exchange.send(400, "application/xml",
-                             xmlError("InvalidRequest", "Missing x-amz-content-sha256"));
+        return exchange.send(400, "application/xml", xmlError("InvalidRequest", "Missing x-amz-content-sha256"));
     const auto fixture = file(key);
-    if (!fixture) return exchange.send(404, "application/xml", xmlError("NoSuchKey", "The specified key does not exist."));
+    if (!fixture)
+        return exchange.send(404, "application/xml", xmlError("NoSuchKey", "The specified key does not exist."));
 
     const std::string date = exchange.query("X-Amz-Date").value_or("");
     const std::string expires = exchange.query("X-Amz-Expires").value_or("");
     const std::string disposition = exchange.query("response-content-disposition").value_or("");
     const std::string signature = exchange.query("X-Amz-Signature").value_or("");
-    if (!signer().verify("/r2/" + key + "\n" + date + "\n" + expires + "\n" + disposition, signature))
+    const std::string credential = exchange.query("X-Amz-Credential").value_or("");
+    if (!signer().verify("/r2/" + key + "\n" + credential + "\n" + date + "\n" + expires + "\n" + disposition,
+                         signature))
         return exchange.send(403, "application/xml",
                              xmlError("AccessDenied", "The request signature we calculated does not match"));
     const Fault fault = faults().effective(service(), "civitai.storage", key);
@@ -897,8 +979,10 @@ void FakeCivitai::handleStorage(FakeExchange& exchange)
         const auto age = signer().ageSeconds(signature);
         expired = expired || !age || *age > *fault.expireAfterS;
     }
-    if (expired) return exchange.send(403, "application/xml", xmlError("AccessDenied", "Request has expired"));
-    if (injectFailure(exchange, Listener::Storage, "civitai.storage", key)) return;
+    if (expired)
+        return exchange.send(403, "application/xml", xmlError("AccessDenied", "Request has expired"));
+    if (injectFailure(exchange, Listener::Storage, "civitai.storage", key))
+        return;
 
     exchange.setHeader("Content-Type", "application/octet-stream");
     exchange.setHeader("Content-Disposition", disposition);
@@ -920,7 +1004,8 @@ void FakeCivitai::loadServiceFixture(const Poco::JSON::Object& section)
     const auto models = section.getArray("models");
     for (std::size_t m = 0; models && m < models->size(); ++m) {
         const auto modelJson = models->getObject(static_cast<unsigned>(m));
-        if (!modelJson) throw std::invalid_argument("civitai.models[] entries must be objects");
+        if (!modelJson)
+            throw std::invalid_argument("civitai.models[] entries must be objects");
         CivitaiModel model;
         model.id = static_cast<int>(intField(*modelJson, "id"));
         model.name = stringField(*modelJson, "name", "Model " + std::to_string(model.id));
@@ -935,7 +1020,8 @@ void FakeCivitai::loadServiceFixture(const Poco::JSON::Object& section)
         const auto versions = modelJson->getArray("versions");
         for (std::size_t v = 0; versions && v < versions->size(); ++v) {
             const auto versionJson = versions->getObject(static_cast<unsigned>(v));
-            if (!versionJson) throw std::invalid_argument("versions[] entries must be objects");
+            if (!versionJson)
+                throw std::invalid_argument("versions[] entries must be objects");
             CivitaiVersion version;
             version.id = static_cast<int>(intField(*versionJson, "id"));
             version.modelId = model.id;
@@ -951,7 +1037,8 @@ void FakeCivitai::loadServiceFixture(const Poco::JSON::Object& section)
             const auto files = versionJson->getArray("files");
             for (std::size_t f = 0; files && f < files->size(); ++f) {
                 const auto fileJson = files->getObject(static_cast<unsigned>(f));
-                if (!fileJson) throw std::invalid_argument("files[] entries must be objects");
+                if (!fileJson)
+                    throw std::invalid_argument("files[] entries must be objects");
                 CivitaiFile entry;
                 entry.id = static_cast<int>(intField(*fileJson, "id"));
                 entry.fileKey = stringField(*fileJson, "file_key");
@@ -968,7 +1055,8 @@ void FakeCivitai::loadServiceFixture(const Poco::JSON::Object& section)
     const auto images = section.getArray("images");
     for (std::size_t i = 0; images && i < images->size(); ++i) {
         const auto imageJson = images->getObject(static_cast<unsigned>(i));
-        if (!imageJson) throw std::invalid_argument("civitai.images[] entries must be objects");
+        if (!imageJson)
+            throw std::invalid_argument("civitai.images[] entries must be objects");
         CivitaiImage image;
         image.id = static_cast<int>(intField(*imageJson, "id"));
         image.postId = static_cast<int>(intField(*imageJson, "postId"));
@@ -981,25 +1069,32 @@ void FakeCivitai::loadServiceFixture(const Poco::JSON::Object& section)
         image.seed = intField(*imageJson, "seed", image.seed);
         image.hideMeta = boolField(*imageJson, "hide_meta");
         image.process = stringField(*imageJson, "process", image.process);
-        if (imageJson->has("cfgScale")) image.cfgScale = imageJson->getValue<double>("cfgScale");
+        if (imageJson->has("cfgScale"))
+            image.cfgScale = imageJson->getValue<double>("cfgScale");
         const auto resources = imageJson->getArray("resources");
         for (std::size_t r = 0; resources && r < resources->size(); ++r) {
             const auto resourceJson = resources->getObject(static_cast<unsigned>(r));
-            if (!resourceJson) throw std::invalid_argument("resources[] entries must be objects");
+            if (!resourceJson)
+                throw std::invalid_argument("resources[] entries must be objects");
             CivitaiImage::Resource resource;
             resource.modelVersionId = static_cast<int>(intField(*resourceJson, "modelVersionId"));
-            if (resourceJson->has("strength")) resource.strength = resourceJson->getValue<double>("strength");
+            if (resourceJson->has("strength"))
+                resource.strength = resourceJson->getValue<double>("strength");
             image.resources.push_back(resource);
         }
         addImage(image);
     }
     const auto settings = section.getObject("settings");
     if (settings) {
-        if (settings->has("download_limit")) setDownloadLimit(static_cast<int>(intField(*settings, "download_limit")));
-        if (settings->has("head_requires_auth_bug")) setHeadRequiresAuthBug(boolField(*settings, "head_requires_auth_bug"));
-        if (settings->has("devalue")) setDevalueMode(boolField(*settings, "devalue"));
+        if (settings->has("download_limit"))
+            setDownloadLimit(static_cast<int>(intField(*settings, "download_limit")));
+        if (settings->has("head_requires_auth_bug"))
+            setHeadRequiresAuthBug(boolField(*settings, "head_requires_auth_bug"));
+        if (settings->has("devalue"))
+            setDevalueMode(boolField(*settings, "devalue"));
         if (const auto blocked = settings->getArray("blocked_users"))
-            for (std::size_t i = 0; i < blocked->size(); ++i) blockUser(blocked->getElement<int>(static_cast<unsigned>(i)));
+            for (std::size_t i = 0; i < blocked->size(); ++i)
+                blockUser(blocked->getElement<int>(static_cast<unsigned>(i)));
     }
 }
 

@@ -51,7 +51,6 @@ protected:
     void sendInjectedFailure(FakeExchange& exchange, Listener listener, const Fault& fault) override;
 
 private:
-
     void modelVersion(FakeExchange& exchange, const std::string& id);
     void byHash(FakeExchange& exchange, const std::string& hash);
     void model(FakeExchange& exchange, const std::string& id);
@@ -63,8 +62,7 @@ private:
     /// The signed storage URL for one file (what the 307 points to).
     std::string signedStorageUrl(const std::string& fileKey, const std::string& fileName);
 
-    Poco::JSON::Object::Ptr versionJson(const CivitaiVersion& version, const CivitaiModel& model,
-                                        bool withModel) const;
+    Poco::JSON::Object::Ptr versionJson(const CivitaiVersion& version, const CivitaiModel& model, bool withModel) const;
     Poco::JSON::Object::Ptr imageJson(const CivitaiImage& image, bool withMeta) const;
     Poco::JSON::Object::Ptr generationJson(const CivitaiImage& image) const;
     const CivitaiFile* primaryFile(const CivitaiVersion& version) const;

@@ -50,15 +50,15 @@ std::string gitBlobId(const std::string& content)
 
 bool isCommitSha(const std::string& text)
 {
-    return text.size() == 40 && std::all_of(text.begin(), text.end(), [](char c) {
-               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-           });
+    return text.size() == 40 && std::all_of(text.begin(), text.end(),
+                                            [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::string join(const std::vector<std::string>& parts, std::size_t begin, std::size_t end)
 {
     std::string joined;
-    for (std::size_t i = begin; i < end && i < parts.size(); ++i) joined += (joined.empty() ? "" : "/") + parts[i];
+    for (std::size_t i = begin; i < end && i < parts.size(); ++i)
+        joined += (joined.empty() ? "" : "/") + parts[i];
     return joined;
 }
 
@@ -75,8 +75,10 @@ std::string contentTypeFor(const std::string& path)
     auto endsWith = [&](const std::string& suffix) {
         return lower.size() >= suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
-    if (endsWith(".json")) return "application/json; charset=utf-8";
-    if (endsWith(".md") || endsWith(".txt") || endsWith(".yaml") || endsWith(".yml")) return "text/plain; charset=utf-8";
+    if (endsWith(".json"))
+        return "application/json; charset=utf-8";
+    if (endsWith(".md") || endsWith(".txt") || endsWith(".yaml") || endsWith(".yml"))
+        return "text/plain; charset=utf-8";
     return "application/octet-stream";
 }
 
@@ -105,17 +107,22 @@ FakeHuggingFace::~FakeHuggingFace()
 
 void FakeHuggingFace::addRepo(const HfRepo& repo)
 {
-    if (repo.id.empty()) throw std::invalid_argument("repo id is empty");
-    if (repo.type != "model" && repo.type != "dataset") throw std::invalid_argument("repo type must be model or dataset");
+    if (repo.id.empty())
+        throw std::invalid_argument("repo id is empty");
+    if (repo.type != "model" && repo.type != "dataset")
+        throw std::invalid_argument("repo type must be model or dataset");
     std::set<std::string> shas;
     for (const auto& commit : repo.commits) {
-        if (!isCommitSha(commit.sha)) throw std::invalid_argument("commit ids are 40 lower-case hex: " + commit.sha);
+        if (!isCommitSha(commit.sha))
+            throw std::invalid_argument("commit ids are 40 lower-case hex: " + commit.sha);
         shas.insert(commit.sha);
         for (const auto& entry : commit.files)
-            if (!file(entry.fileKey)) throw std::invalid_argument("repo entry refers to unknown file " + entry.fileKey);
+            if (!file(entry.fileKey))
+                throw std::invalid_argument("repo entry refers to unknown file " + entry.fileKey);
     }
     for (const auto& [name, sha] : repo.revisions)
-        if (!shas.count(sha)) throw std::invalid_argument("revision " + name + " names an unknown commit");
+        if (!shas.count(sha))
+            throw std::invalid_argument("revision " + name + " names an unknown commit");
     std::lock_guard lock(_mutex);
     _repos[repo.type + ":" + repo.id] = repo;
 }
@@ -159,7 +166,8 @@ std::string FakeHuggingFace::resolveUrl(const std::string& repo, const std::stri
 
 bool FakeHuggingFace::isLfs(const HfEntry& entry, const FixtureFile& file) const
 {
-    if (entry.lfs) return *entry.lfs;
+    if (entry.lfs)
+        return *entry.lfs;
     std::lock_guard lock(_mutex);
     return file.size() > _lfsThreshold;
 }
@@ -168,16 +176,19 @@ const HfCommit* FakeHuggingFace::findCommit(const HfRepo& repo, const std::strin
 {
     std::string sha = revision;
     const auto named = repo.revisions.find(revision);
-    if (named != repo.revisions.end()) sha = named->second;
+    if (named != repo.revisions.end())
+        sha = named->second;
     for (const auto& commit : repo.commits)
-        if (commit.sha == sha) return &commit;
+        if (commit.sha == sha)
+            return &commit;
     return nullptr;
 }
 
 void FakeHuggingFace::sendHubError(FakeExchange& exchange, int status, const std::string& code,
                                    const std::string& message)
 {
-    if (!code.empty()) exchange.setHeader("X-Error-Code", code);
+    if (!code.empty())
+        exchange.setHeader("X-Error-Code", code);
     exchange.setHeader("X-Error-Message", message);
     exchange.sendError(status, message);
 }
@@ -212,18 +223,19 @@ std::optional<HfRepo> FakeHuggingFace::accessRepo(FakeExchange& exchange, const 
     {
         std::lock_guard lock(_mutex);
         const auto found = _repos.find(type + ":" + id);
-        if (found != _repos.end()) repo = found->second;
+        if (found != _repos.end())
+            repo = found->second;
         for (const auto& [key, candidate] : _repos)
-            if (candidate.type == type && candidate.renamedFrom == id) renamedTo = candidate.id;
+            if (candidate.type == type && candidate.renamedFrom == id)
+                renamedTo = candidate.id;
     }
     const std::string kind = type == "dataset" ? "dataset" : "model";
     if (!repo && !renamedTo.empty()) {
-        const std::string prefix = exchange.rawPath().rfind("/api/", 0) == 0
-                                       ? "/api/" + kind + "s/"
-                                       : (type == "dataset" ? "/datasets/" : "/");
+        const std::string prefix = exchange.rawPath().rfind("/api/", 0) == 0 ? "/api/" + kind + "s/"
+                                                                             : (type == "dataset" ? "/datasets/" : "/");
         const std::string query = exchange.rawQuery().empty() ? "" : "?" + exchange.rawQuery();
-        exchange.redirect(307, prefix + renamedTo + rawRest + query, "Temporary Redirect. Redirecting to " +
-                                                                         prefix + renamedTo + rawRest);
+        exchange.redirect(307, prefix + renamedTo + rawRest + query,
+                          "Temporary Redirect. Redirecting to " + prefix + renamedTo + rawRest);
         return std::nullopt;
     }
     const bool granted = user && user->hfGatedAccess.count(id);
@@ -270,7 +282,8 @@ void FakeHuggingFace::handleApi(FakeExchange& exchange)
         handler = [&] { resolveCache(exchange); };
     } else {
         const std::size_t begin = !s.empty() && s[0] == "datasets" ? 1 : 0;
-        const auto resolveAt = std::find(s.begin() + static_cast<long>(std::min(begin + 1, s.size())), s.end(), "resolve");
+        const auto resolveAt =
+            std::find(s.begin() + static_cast<long>(std::min(begin + 1, s.size())), s.end(), "resolve");
         if (resolveAt == s.end() || s.end() - resolveAt < 3) {
             exchange.sendError(404, "Not Found");
             return;
@@ -283,8 +296,10 @@ void FakeHuggingFace::handleApi(FakeExchange& exchange)
         exchange.sendError(405, "Method Not Allowed");
         return;
     }
-    if (refuseUserAgent(exchange, faults().effective(service(), route, ""))) return;
-    if (injectFailure(exchange, Listener::Api, route)) return;
+    if (refuseUserAgent(exchange, faults().effective(service(), route, "")))
+        return;
+    if (injectFailure(exchange, Listener::Api, route))
+        return;
     handler();
 }
 
@@ -297,23 +312,27 @@ void FakeHuggingFace::resolve(FakeExchange& exchange, const std::string& type, s
     const std::string path = join(s, resolveAt + 2, s.size());
     const auto rawResolve = exchange.rawPath().find("/resolve/");
     const auto repo = accessRepo(exchange, type, id, exchange.rawPath().substr(rawResolve), true);
-    if (!repo) return;
+    if (!repo)
+        return;
     const HfCommit* commit = findCommit(*repo, revision);
-    if (!commit) return sendHubError(exchange, 404, "RevisionNotFound", "Invalid rev id: " + revision);
+    if (!commit)
+        return sendHubError(exchange, 404, "RevisionNotFound", "Invalid rev id: " + revision);
     exchange.setHeader("X-Repo-Commit", commit->sha);
     const auto entry = std::find_if(commit->files.begin(), commit->files.end(),
                                     [&](const HfEntry& candidate) { return candidate.path == path; });
     if (entry == commit->files.end())
         return sendHubError(exchange, 404, "EntryNotFound", path + " does not exist on \"" + revision + "\"");
     const auto fixture = file(entry->fileKey);
-    if (injectFailure(exchange, Listener::Api, "hf.resolve", entry->fileKey)) return;
+    if (injectFailure(exchange, Listener::Api, "hf.resolve", entry->fileKey))
+        return;
     const std::string name = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
 
     if (isLfs(*entry, *fixture)) {
         const std::string etag = "\"" + fixture->hashes().sha256 + "\"";
         exchange.setHeader("X-Linked-Etag", etag);
         exchange.setHeader("X-Linked-Size", std::to_string(fixture->size()));
-        if (exchange.header("If-None-Match") == etag) return exchange.sendEmpty(304);
+        if (exchange.header("If-None-Match") == etag)
+            return exchange.sendEmpty(304);
         const std::string location = signedCdnUrl(*fixture, name);
         return exchange.redirect(302, location, "Found. Redirecting to " + location);
     }
@@ -343,14 +362,17 @@ void FakeHuggingFace::resolveCache(FakeExchange& exchange)
     const auto& s = exchange.segments();
     const std::string type = s[2] == "datasets" ? "dataset" : "model";
     const auto commitAt = std::find_if(s.begin() + 3, s.end(), isCommitSha);
-    if (commitAt == s.end() || commitAt + 1 == s.end()) return sendHubError(exchange, 404, "EntryNotFound", "Not found");
+    if (commitAt == s.end() || commitAt + 1 == s.end())
+        return sendHubError(exchange, 404, "EntryNotFound", "Not found");
     const std::size_t at = static_cast<std::size_t>(commitAt - s.begin());
     const std::string id = join(s, 3, at);
     const std::string path = join(s, at + 1, s.size());
     const auto repo = accessRepo(exchange, type, id, "", true);
-    if (!repo) return;
+    if (!repo)
+        return;
     const HfCommit* commit = findCommit(*repo, *commitAt);
-    if (!commit) return sendHubError(exchange, 404, "RevisionNotFound", "Invalid rev id: " + *commitAt);
+    if (!commit)
+        return sendHubError(exchange, 404, "RevisionNotFound", "Invalid rev id: " + *commitAt);
     exchange.setHeader("X-Repo-Commit", commit->sha);
     const auto entry = std::find_if(commit->files.begin(), commit->files.end(),
                                     [&](const HfEntry& candidate) { return candidate.path == path; });
@@ -369,7 +391,8 @@ void FakeHuggingFace::modelInfo(FakeExchange& exchange, const std::string& type)
     // /api/{models|datasets}/{org}/{name}[/revision/{rev} | /tree/{rev}[/{path}]]
     const auto& s = exchange.segments();
     std::size_t rest = 3;
-    if (s.size() >= 4 && s[3] != "revision" && s[3] != "tree") rest = 4;
+    if (s.size() >= 4 && s[3] != "revision" && s[3] != "tree")
+        rest = 4;
     const std::string id = join(s, 2, rest);
     std::string rawRest;
     {
@@ -377,20 +400,26 @@ void FakeHuggingFace::modelInfo(FakeExchange& exchange, const std::string& type)
         std::size_t position = 0;
         for (std::size_t i = 0; i < rest && position != std::string::npos; ++i)
             position = exchange.rawPath().find('/', position + 1);
-        if (position != std::string::npos) rawRest = exchange.rawPath().substr(position);
+        if (position != std::string::npos)
+            rawRest = exchange.rawPath().substr(position);
     }
     const bool tree = s.size() > rest && s[rest] == "tree";
     const bool byRevision = s.size() > rest && s[rest] == "revision";
-    if (s.size() > rest && !tree && !byRevision) return exchange.sendError(404, "Not Found");
-    if ((tree || byRevision) && s.size() < rest + 2) return exchange.sendError(404, "Not Found");
+    if (s.size() > rest && !tree && !byRevision)
+        return exchange.sendError(404, "Not Found");
+    if ((tree || byRevision) && s.size() < rest + 2)
+        return exchange.sendError(404, "Not Found");
     const auto repo = accessRepo(exchange, type, id, rawRest, false);
-    if (!repo) return;
+    if (!repo)
+        return;
     const std::string revision = tree || byRevision ? s[rest + 1] : "main";
     const HfCommit* commit = findCommit(*repo, revision);
-    if (!commit) return sendHubError(exchange, 404, "RevisionNotFound", "Invalid rev id: " + revision);
+    if (!commit)
+        return sendHubError(exchange, 404, "RevisionNotFound", "Invalid rev id: " + revision);
 
     std::vector<ResolvedEntry> entries;
-    for (const auto& entry : commit->files) entries.push_back({entry, file(entry.fileKey)});
+    for (const auto& entry : commit->files)
+        entries.push_back({entry, file(entry.fileKey)});
     std::sort(entries.begin(), entries.end(),
               [](const ResolvedEntry& a, const ResolvedEntry& b) { return a.entry.path < b.entry.path; });
 
@@ -416,15 +445,19 @@ void FakeHuggingFace::modelInfo(FakeExchange& exchange, const std::string& type)
         json->set("lastModified", commit->date);
         json->set("createdAt", "2026-01-01T00:00:00.000Z");
         json->set("private", repo->isPrivate);
-        if (repo->gated.empty()) json->set("gated", false);
-        else json->set("gated", repo->gated);
+        if (repo->gated.empty())
+            json->set("gated", false);
+        else
+            json->set("gated", repo->gated);
         json->set("disabled", repo->disabled);
         json->set("downloads", 0);
         json->set("likes", 0);
         Array::Ptr tags = new Array;
-        for (const auto& tag : repo->tags) tags->add(tag);
+        for (const auto& tag : repo->tags)
+            tags->add(tag);
         json->set("tags", tags);
-        if (!repo->libraryName.empty()) json->set("library_name", repo->libraryName);
+        if (!repo->libraryName.empty())
+            json->set("library_name", repo->libraryName);
         Array::Ptr siblings = new Array;
         for (const auto& resolved : entries) {
             Object::Ptr sibling = ordered();
@@ -432,7 +465,8 @@ void FakeHuggingFace::modelInfo(FakeExchange& exchange, const std::string& type)
             if (blobs) {
                 sibling->set("size", resolved.file->size());
                 sibling->set("blobId", blobId(resolved));
-                if (isLfs(resolved.entry, *resolved.file)) sibling->set("lfs", lfsJson(*resolved.file, "sha256"));
+                if (isLfs(resolved.entry, *resolved.file))
+                    sibling->set("lfs", lfsJson(*resolved.file, "sha256"));
             }
             siblings->add(sibling);
         }
@@ -449,7 +483,8 @@ void FakeHuggingFace::modelInfo(FakeExchange& exchange, const std::string& type)
     std::vector<const ResolvedEntry*> files;
     for (const auto& resolved : entries) {
         const std::string& path = resolved.entry.path;
-        if (path.compare(0, prefix.size(), prefix) != 0) continue;
+        if (path.compare(0, prefix.size(), prefix) != 0)
+            continue;
         const std::string below = path.substr(prefix.size());
         std::size_t slash = below.find('/');
         if (slash == std::string::npos) {
@@ -457,9 +492,11 @@ void FakeHuggingFace::modelInfo(FakeExchange& exchange, const std::string& type)
             continue;
         }
         directories.insert(prefix + below.substr(0, slash));
-        if (!recursive) continue;
+        if (!recursive)
+            continue;
         files.push_back(&resolved);
-        while ((slash = below.find('/', slash + 1)) != std::string::npos) directories.insert(prefix + below.substr(0, slash));
+        while ((slash = below.find('/', slash + 1)) != std::string::npos)
+            directories.insert(prefix + below.substr(0, slash));
     }
     if (!base.empty() && files.empty() && directories.empty())
         return sendHubError(exchange, 404, "EntryNotFound", base + " does not exist on \"" + revision + "\"");
@@ -479,7 +516,8 @@ void FakeHuggingFace::modelInfo(FakeExchange& exchange, const std::string& type)
         item->set("oid", blobId(*resolved));
         item->set("size", resolved->file->size());
         item->set("path", resolved->entry.path);
-        if (isLfs(resolved->entry, *resolved->file)) item->set("lfs", lfsJson(*resolved->file, "oid"));
+        if (isLfs(resolved->entry, *resolved->file))
+            item->set("lfs", lfsJson(*resolved->file, "oid"));
         if (expand) {
             Object::Ptr last = ordered();
             last->set("id", commit->sha);
@@ -508,11 +546,14 @@ void FakeHuggingFace::modelInfo(FakeExchange& exchange, const std::string& type)
         pageSize = _treePageSize;
     }
     Array::Ptr page = new Array;
-    for (std::size_t i = offset; i < listing.size() && i < offset + pageSize; ++i) page->add(listing[i]);
+    for (std::size_t i = offset; i < listing.size() && i < offset + pageSize; ++i)
+        page->add(listing[i]);
     if (offset + pageSize < listing.size()) {
         std::string next = apiUrl() + exchange.rawPath() + "?";
-        if (exchange.query("recursive")) next += "recursive=" + *exchange.query("recursive") + "&";
-        if (exchange.query("expand")) next += "expand=" + *exchange.query("expand") + "&";
+        if (exchange.query("recursive"))
+            next += "recursive=" + *exchange.query("recursive") + "&";
+        if (exchange.query("expand"))
+            next += "expand=" + *exchange.query("expand") + "&";
         next += "cursor=" + std::to_string(offset + pageSize);
         exchange.setHeader("Link", "<" + next + ">; rel=\"next\"");
     }
@@ -525,18 +566,20 @@ std::string FakeHuggingFace::signedCdnUrl(const FixtureFile& fixture, const std:
 {
     const std::string expires = std::to_string(std::time(nullptr) + 3600);
     const std::string contentDisposition = "inline; filename=\"" + fileName + "\"";
+    const std::string keyPair = "K" + signer().nextUrlId();
     const std::string path = "/lfs/" + fixture.hashes().sha256;
-    const std::string signature = signer().sign(path + "\n" + expires + "\n" + contentDisposition);
+    const std::string signature = signer().sign(path + "\n" + keyPair + "\n" + expires + "\n" + contentDisposition);
     std::string encodedDisposition;
     Poco::URI::encode(contentDisposition, "!#$&'()*+,/:;=?@[]\" %", encodedDisposition);
-    return storageUrl() + path + "?Expires=" + expires + "&Signature=" + signature +
-           "&Key-Pair-Id=FAKEKEYPAIR&response-content-disposition=" + encodedDisposition;
+    return storageUrl() + path + "?Expires=" + expires + "&Signature=" + signature + "&Key-Pair-Id=" + keyPair +
+           "&response-content-disposition=" + encodedDisposition;
 }
 
 void FakeHuggingFace::handleStorage(FakeExchange& exchange)
 {
     const auto& s = exchange.segments();
-    if (s.size() != 2 || s[0] != "lfs") return exchange.send(404, "text/plain; charset=utf-8", "Not Found");
+    if (s.size() != 2 || s[0] != "lfs")
+        return exchange.send(404, "text/plain; charset=utf-8", "Not Found");
     if (exchange.method() != "GET" && exchange.method() != "HEAD")
         return exchange.send(405, "text/plain; charset=utf-8", "Method Not Allowed");
     bool rejectAuthorization = false;
@@ -557,7 +600,8 @@ void FakeHuggingFace::handleStorage(FakeExchange& exchange)
                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>" + message +
                           "</Message></Error>");
     };
-    if (!signer().verify("/lfs/" + sha + "\n" + expires + "\n" + contentDisposition, signature))
+    const std::string keyPair = exchange.query("Key-Pair-Id").value_or("");
+    if (!signer().verify("/lfs/" + sha + "\n" + keyPair + "\n" + expires + "\n" + contentDisposition, signature))
         return accessDenied("Invalid signature");
     std::shared_ptr<const FixtureFile> fixture;
     {
@@ -567,10 +611,12 @@ void FakeHuggingFace::handleStorage(FakeExchange& exchange)
                 for (const auto& entry : commit.files)
                     if (!fixture) {
                         const auto candidate = file(entry.fileKey);
-                        if (candidate && candidate->hashes().sha256 == sha) fixture = candidate;
+                        if (candidate && candidate->hashes().sha256 == sha)
+                            fixture = candidate;
                     }
     }
-    if (!fixture) return exchange.send(404, "text/plain; charset=utf-8", "Not Found");
+    if (!fixture)
+        return exchange.send(404, "text/plain; charset=utf-8", "Not Found");
     const Fault fault = faults().effective(service(), "hf.cdn", fixture->key());
     long long expiresAt = 0;
     try {
@@ -582,8 +628,10 @@ void FakeHuggingFace::handleStorage(FakeExchange& exchange)
         const auto age = signer().ageSeconds(signature);
         expired = expired || !age || *age > *fault.expireAfterS;
     }
-    if (expired) return accessDenied("Request has expired");
-    if (injectFailure(exchange, Listener::Storage, "hf.cdn", fixture->key())) return;
+    if (expired)
+        return accessDenied("Request has expired");
+    if (injectFailure(exchange, Listener::Storage, "hf.cdn", fixture->key()))
+        return;
     exchange.setHeader("Content-Type", "application/octet-stream");
     exchange.setHeader("Content-Disposition", contentDisposition);
     exchange.setHeader("Last-Modified", "Thu, 01 Jan 2026 00:00:00 GMT");
@@ -597,7 +645,8 @@ void FakeHuggingFace::loadServiceFixture(const Poco::JSON::Object& section)
     const auto repos = section.getArray("repos");
     for (std::size_t r = 0; repos && r < repos->size(); ++r) {
         const auto repoJson = repos->getObject(static_cast<unsigned>(r));
-        if (!repoJson) throw std::invalid_argument("huggingface.repos[] entries must be objects");
+        if (!repoJson)
+            throw std::invalid_argument("huggingface.repos[] entries must be objects");
         HfRepo repo;
         repo.id = stringField(*repoJson, "id");
         repo.type = stringField(*repoJson, "type", repo.type);
@@ -607,19 +656,23 @@ void FakeHuggingFace::loadServiceFixture(const Poco::JSON::Object& section)
         repo.renamedFrom = stringField(*repoJson, "renamed_from");
         repo.libraryName = stringField(*repoJson, "library_name");
         if (const auto revisions = repoJson->getObject("revisions"))
-            for (const auto& name : revisions->getNames()) repo.revisions[name] = stringField(*revisions, name);
+            for (const auto& name : revisions->getNames())
+                repo.revisions[name] = stringField(*revisions, name);
         if (const auto commits = repoJson->getObject("commits"))
             for (const auto& sha : commits->getNames()) {
                 const auto commitJson = commits->getObject(sha);
-                if (!commitJson) throw std::invalid_argument("commits.<sha> must be an object");
+                if (!commitJson)
+                    throw std::invalid_argument("commits.<sha> must be an object");
                 HfCommit commit;
                 commit.sha = sha;
                 if (const auto files = commitJson->getObject("files"))
                     for (const auto& path : files->getNames()) {
                         const auto entryJson = files->getObject(path);
-                        if (!entryJson) throw std::invalid_argument("files.<path> must be an object");
+                        if (!entryJson)
+                            throw std::invalid_argument("files.<path> must be an object");
                         HfEntry entry{path, stringField(*entryJson, "file_key"), std::nullopt};
-                        if (entryJson->has("lfs")) entry.lfs = boolField(*entryJson, "lfs");
+                        if (entryJson->has("lfs"))
+                            entry.lfs = boolField(*entryJson, "lfs");
                         commit.files.push_back(entry);
                     }
                 repo.commits.push_back(commit);
@@ -627,9 +680,12 @@ void FakeHuggingFace::loadServiceFixture(const Poco::JSON::Object& section)
         addRepo(repo);
     }
     if (const auto settings = section.getObject("settings")) {
-        if (settings->has("lfs_threshold")) setLfsThreshold(static_cast<std::uint64_t>(intField(*settings, "lfs_threshold")));
-        if (settings->has("tree_page_size")) setTreePageSize(static_cast<std::size_t>(intField(*settings, "tree_page_size")));
-        if (settings->has("resolve_cache")) setResolveCacheRedirect(boolField(*settings, "resolve_cache"));
+        if (settings->has("lfs_threshold"))
+            setLfsThreshold(static_cast<std::uint64_t>(intField(*settings, "lfs_threshold")));
+        if (settings->has("tree_page_size"))
+            setTreePageSize(static_cast<std::size_t>(intField(*settings, "tree_page_size")));
+        if (settings->has("resolve_cache"))
+            setResolveCacheRedirect(boolField(*settings, "resolve_cache"));
         if (settings->has("cdn_rejects_authorization"))
             setCdnRejectsAuthorization(boolField(*settings, "cdn_rejects_authorization"));
     }

@@ -47,7 +47,6 @@ protected:
     void sendInjectedFailure(FakeExchange& exchange, Listener listener, const Fault& fault) override;
 
 private:
-
     void resolve(FakeExchange& exchange, const std::string& type, std::size_t repoBegin, std::size_t resolveAt);
     void resolveCache(FakeExchange& exchange);
     void modelInfo(FakeExchange& exchange, const std::string& type);

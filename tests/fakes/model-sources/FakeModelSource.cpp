@@ -9,10 +9,13 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/String.h>
 #include <Poco/ThreadPool.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace comfygate::fakes {
 
@@ -79,7 +82,8 @@ Poco::Net::HTTPServerParams* serverParams()
 
 void FakeModelSource::start(unsigned apiPort, unsigned storagePort)
 {
-    if (_apiServer) return;
+    if (_apiServer)
+        return;
     Poco::Net::ServerSocket api = bindLoopback("127.0.0.1", apiPort);
     Poco::Net::ServerSocket storage;
     try {
@@ -104,10 +108,25 @@ void FakeModelSource::start(unsigned apiPort, unsigned storagePort)
 
 void FakeModelSource::stop()
 {
-    if (!_apiServer) return;
+    if (!_apiServer)
+        return;
     _stop.stop();
-    _apiServer->stopAll(true);
-    _storageServer->stopAll(true);
+    // A Poco server notices stop() only when its 250 ms accept poll returns: stop both at
+    // once, and wake the polls with a connection each so that tests do not wait for them.
+    std::thread api([this] { _apiServer->stopAll(true); });
+    std::thread storage([this] { _storageServer->stopAll(true); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    for (const auto& [address, port] :
+         {std::pair{std::string("127.0.0.1"), _apiPort},
+          std::pair{_storageHost == "localhost" ? "127.0.0.1" : _storageHost, _storagePort}}) {
+        try {
+            Poco::Net::StreamSocket wake;
+            wake.connect(Poco::Net::SocketAddress(address, static_cast<Poco::UInt16>(port)), Poco::Timespan(0, 100000));
+        } catch (const Poco::Exception&) {
+        }
+    }
+    api.join();
+    storage.join();
     _threads->joinAll();
     _apiServer.reset();
     _storageServer.reset();
@@ -135,7 +154,8 @@ const FixtureFile& FakeModelSource::addFile(const FileSpec& spec)
 
 void FakeModelSource::addFile(std::shared_ptr<const FixtureFile> file)
 {
-    if (!file) throw std::invalid_argument("file is null");
+    if (!file)
+        throw std::invalid_argument("file is null");
     std::lock_guard lock(_filesMutex);
     _files[file->key()] = std::move(file);
 }
@@ -155,14 +175,16 @@ std::string FakeModelSource::sha256(const std::string& key) const
 FileHashes FakeModelSource::hashes(const std::string& key) const
 {
     const auto found = file(key);
-    if (!found) throw std::out_of_range("no fixture file " + key);
+    if (!found)
+        throw std::out_of_range("no fixture file " + key);
     return found->hashes();
 }
 
 std::string FakeModelSource::content(const std::string& key) const
 {
     const auto found = file(key);
-    if (!found) throw std::out_of_range("no fixture file " + key);
+    if (!found)
+        throw std::out_of_range("no fixture file " + key);
     return found->contentForTests();
 }
 
@@ -179,13 +201,15 @@ void FakeModelSource::loadFixture(const Poco::JSON::Object& document)
         if (const auto files = document.getArray("files"))
             for (std::size_t i = 0; i < files->size(); ++i) {
                 const auto entry = files->getObject(static_cast<unsigned>(i));
-                if (!entry) throw std::invalid_argument("files[] entries must be objects");
+                if (!entry)
+                    throw std::invalid_argument("files[] entries must be objects");
                 addFile(fileSpecFromJson(*entry));
             }
         if (const auto tokens = document.getObject("tokens"))
             for (const auto& token : tokens->getNames()) {
                 const auto entry = tokens->getObject(token);
-                if (!entry) throw std::invalid_argument("tokens.<token> must be an object");
+                if (!entry)
+                    throw std::invalid_argument("tokens.<token> must be an object");
                 TokenInfo info;
                 info.userId = static_cast<int>(intField(*entry, "user"));
                 info.username = stringField(*entry, "username", "user" + std::to_string(info.userId));
@@ -198,11 +222,13 @@ void FakeModelSource::loadFixture(const Poco::JSON::Object& document)
                         info.hfGatedAccess.insert(gated->getElement<std::string>(static_cast<unsigned>(i)));
                 _tokens.add(token, info);
             }
-        if (const auto section = document.getObject(fixtureSection())) loadServiceFixture(*section);
+        if (const auto section = document.getObject(fixtureSection()))
+            loadServiceFixture(*section);
         if (const auto faults = document.getArray("faults"))
             for (std::size_t i = 0; i < faults->size(); ++i) {
                 const auto entry = faults->getObject(static_cast<unsigned>(i));
-                if (!entry) throw std::invalid_argument("faults[] entries must be objects");
+                if (!entry)
+                    throw std::invalid_argument("faults[] entries must be objects");
                 _faults.set(stringField(*entry, "target"), Fault::fromJson(*entry));
             }
     } catch (const Poco::Exception& error) {
@@ -214,17 +240,21 @@ bool FakeModelSource::injectFailure(FakeExchange& exchange, Listener listener, c
                                     const std::string& fileKey)
 {
     const auto failure = _faults.takeFailure(_service, route, fileKey);
-    if (!failure) return false;
-    if (failure->retryAfter) exchange.setHeader("Retry-After", std::to_string(*failure->retryAfter));
+    if (!failure)
+        return false;
+    if (failure->retryAfter)
+        exchange.setHeader("Retry-After", std::to_string(*failure->retryAfter));
     sendInjectedFailure(exchange, listener, *failure);
     return true;
 }
 
 bool FakeModelSource::refuseUserAgent(FakeExchange& exchange, const Fault& fault)
 {
-    if (!fault.requireUa.value_or(false)) return false;
+    if (!fault.requireUa.value_or(false))
+        return false;
     const std::string agent = exchange.userAgent();
-    if (!agent.empty() && Poco::toLower(agent).find("python-urllib") == std::string::npos) return false;
+    if (!agent.empty() && Poco::toLower(agent).find("python-urllib") == std::string::npos)
+        return false;
     exchange.send(403, "text/html; charset=utf-8",
                   "<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head>"
                   "<body><h1>Sorry, you have been blocked</h1></body></html>");
@@ -240,7 +270,8 @@ void FakeModelSource::serveFile(FakeExchange& exchange, const FixtureFile& file,
     if (!fault.ignoreRange.value_or(false)) {
         range = ByteRange::parse(exchange.header("Range"), file.size());
         const std::string ifRange = exchange.header("If-Range");
-        if (!ifRange.empty() && ifRange != etag) range = ByteRange{};
+        if (!ifRange.empty() && ifRange != etag)
+            range = ByteRange{};
     }
     const std::string total = std::to_string(file.size());
     switch (range.kind) {
@@ -281,19 +312,25 @@ void FakeModelSource::dispatch(Listener listener, Poco::Net::HTTPServerRequest& 
 
     if (exchange.rawPath().rfind("/__", 0) == 0) {
         try {
-            if (!handleControl(exchange)) exchange.sendError(404, "no such control route");
+            if (!handleControl(exchange))
+                exchange.sendError(404, "no such control route");
         } catch (const std::exception& error) {
-            if (!exchange.answered()) exchange.sendError(400, error.what());
+            if (!exchange.answered())
+                exchange.sendError(400, error.what());
         }
         return;
     }
     entry.seq = _log.begin(entry);
     try {
-        if (listener == Listener::Api) handleApi(exchange);
-        else handleStorage(exchange);
-        if (!exchange.answered()) exchange.sendError(500, "the fake did not answer");
+        if (listener == Listener::Api)
+            handleApi(exchange);
+        else
+            handleStorage(exchange);
+        if (!exchange.answered())
+            exchange.sendError(500, "the fake did not answer");
     } catch (const std::exception& error) {
-        if (!exchange.answered()) exchange.sendError(500, error.what());
+        if (!exchange.answered())
+            exchange.sendError(500, error.what());
     }
     _log.finish(entry);
 }
@@ -315,9 +352,12 @@ bool FakeModelSource::handleControl(FakeExchange& exchange)
             _faults.clearAll();
         } else {
             const std::string target = stringField(*json, "target");
-            if (target.empty()) throw std::invalid_argument("target is required");
-            if (boolField(*json, "clear")) _faults.clear(target);
-            else _faults.set(target, Fault::fromJson(*json));
+            if (target.empty())
+                throw std::invalid_argument("target is required");
+            if (boolField(*json, "clear"))
+                _faults.clear(target);
+            else
+                _faults.set(target, Fault::fromJson(*json));
         }
         exchange.sendJson(200, _faults.toJson());
     } else if (path == "/__fixture" && method == "POST") {
@@ -338,10 +378,14 @@ FileSpec fileSpecFromJson(const Poco::JSON::Object& json)
     spec.size = static_cast<std::uint64_t>(intField(json, "size"));
     const auto content = json.getObject("content");
     const std::string kind = content ? stringField(*content, "kind", "prng") : "prng";
-    if (kind == "prng") spec.kind = ContentKind::Prng;
-    else if (kind == "safetensors") spec.kind = ContentKind::Safetensors;
-    else if (kind == "bytes") spec.kind = ContentKind::Bytes;
-    else throw std::invalid_argument("unknown content kind: " + kind);
+    if (kind == "prng")
+        spec.kind = ContentKind::Prng;
+    else if (kind == "safetensors")
+        spec.kind = ContentKind::Safetensors;
+    else if (kind == "bytes")
+        spec.kind = ContentKind::Bytes;
+    else
+        throw std::invalid_argument("unknown content kind: " + kind);
     if (content) {
         spec.seed = static_cast<std::uint64_t>(intField(*content, "seed"));
         spec.bytes = stringField(*content, "bytes");
@@ -351,25 +395,31 @@ FileSpec fileSpecFromJson(const Poco::JSON::Object& json)
 
 std::string stringField(const Poco::JSON::Object& object, const std::string& key, const std::string& fallback)
 {
-    if (!object.has(key) || object.isNull(key)) return fallback;
+    if (!object.has(key) || object.isNull(key))
+        return fallback;
     const auto value = object.get(key);
-    if (!value.isString()) throw std::invalid_argument(key + " must be a string");
+    if (!value.isString())
+        throw std::invalid_argument(key + " must be a string");
     return value.extract<std::string>();
 }
 
 Poco::Int64 intField(const Poco::JSON::Object& object, const std::string& key, Poco::Int64 fallback)
 {
-    if (!object.has(key) || object.isNull(key)) return fallback;
+    if (!object.has(key) || object.isNull(key))
+        return fallback;
     const auto value = object.get(key);
-    if (!value.isInteger()) throw std::invalid_argument(key + " must be an integer");
+    if (!value.isInteger())
+        throw std::invalid_argument(key + " must be an integer");
     return value.convert<Poco::Int64>();
 }
 
 bool boolField(const Poco::JSON::Object& object, const std::string& key, bool fallback)
 {
-    if (!object.has(key) || object.isNull(key)) return fallback;
+    if (!object.has(key) || object.isNull(key))
+        return fallback;
     const auto value = object.get(key);
-    if (!value.isBoolean()) throw std::invalid_argument(key + " must be a boolean");
+    if (!value.isBoolean())
+        throw std::invalid_argument(key + " must be a boolean");
     return value.extract<bool>();
 }
 

@@ -30,10 +30,12 @@ template <typename Visitor> void forEachField(Fault& fault, const Fault& other, 
 template <typename T> T readValue(const Poco::Dynamic::Var& value, const std::string& key)
 {
     if constexpr (std::is_same_v<T, bool>) {
-        if (!value.isBoolean()) throw std::invalid_argument(key + " must be a boolean");
+        if (!value.isBoolean())
+            throw std::invalid_argument(key + " must be a boolean");
         return value.extract<bool>();
     } else if constexpr (std::is_same_v<T, double>) {
-        if (!value.isNumeric()) throw std::invalid_argument(key + " must be a number");
+        if (!value.isNumeric())
+            throw std::invalid_argument(key + " must be a number");
         return value.convert<double>();
     } else {
         if (!value.isInteger() || value.convert<Poco::Int64>() < 0)
@@ -46,8 +48,10 @@ std::vector<std::string> targetsBySpecificity(const std::string& service, const 
                                               const std::string& fileKey)
 {
     std::vector<std::string> targets;
-    if (!fileKey.empty()) targets.push_back(fileKey);
-    if (!route.empty()) targets.push_back(route);
+    if (!fileKey.empty())
+        targets.push_back(fileKey);
+    if (!route.empty())
+        targets.push_back(route);
     targets.push_back(service);
     targets.push_back("*");
     return targets;
@@ -59,7 +63,8 @@ Fault Fault::fromJson(const Poco::JSON::Object& json)
 {
     Fault fault;
     forEachField(fault, fault, [&](const char* key, auto& field, const auto&) {
-        if (!json.has(key)) return;
+        if (!json.has(key))
+            return;
         using T = typename std::remove_reference_t<decltype(field)>::value_type;
         field = readValue<T>(json.get(key), key);
     });
@@ -67,7 +72,8 @@ Fault Fault::fromJson(const Poco::JSON::Object& json)
         if (name != "target" && name != "clear" && name != "clear_all") {
             bool isField = false;
             forEachField(fault, fault, [&](const char* key, auto&, const auto&) { isField = isField || name == key; });
-            if (!isField) throw std::invalid_argument("unknown fault field: " + name);
+            if (!isField)
+                throw std::invalid_argument("unknown fault field: " + name);
         }
     return fault;
 }
@@ -77,7 +83,8 @@ Poco::JSON::Object::Ptr Fault::toJson() const
     Poco::JSON::Object::Ptr json = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     Fault copy = *this;
     forEachField(copy, copy, [&](const char* key, auto& field, const auto&) {
-        if (field) json->set(key, *field);
+        if (field)
+            json->set(key, *field);
     });
     return json;
 }
@@ -86,7 +93,8 @@ Fault Fault::overriddenBy(const Fault& specific) const
 {
     Fault merged = *this;
     forEachField(merged, specific, [](const char*, auto& field, const auto& specificField) {
-        if (specificField) field = specificField;
+        if (specificField)
+            field = specificField;
     });
     return merged;
 }
@@ -95,8 +103,10 @@ void FaultTable::set(const std::string& target, const Fault& fault)
 {
     std::lock_guard lock(_mutex);
     _faults[target] = fault;
-    if (fault.failFirstN) _failuresLeft[target] = *fault.failFirstN;
-    else _failuresLeft.erase(target);
+    if (fault.failFirstN)
+        _failuresLeft[target] = *fault.failFirstN;
+    else
+        _failuresLeft.erase(target);
 }
 
 void FaultTable::clear(const std::string& target)
@@ -120,7 +130,8 @@ Fault FaultTable::effective(const std::string& service, const std::string& route
     const auto targets = targetsBySpecificity(service, route, fileKey);
     for (auto it = targets.rbegin(); it != targets.rend(); ++it) {
         const auto found = _faults.find(*it);
-        if (found != _faults.end()) merged = merged.overriddenBy(found->second);
+        if (found != _faults.end())
+            merged = merged.overriddenBy(found->second);
     }
     return merged;
 }
@@ -131,7 +142,8 @@ std::optional<Fault> FaultTable::takeFailure(const std::string& service, const s
     std::lock_guard lock(_mutex);
     for (const auto& target : targetsBySpecificity(service, route, fileKey)) {
         const auto left = _failuresLeft.find(target);
-        if (left == _failuresLeft.end() || left->second <= 0) continue;
+        if (left == _failuresLeft.end() || left->second <= 0)
+            continue;
         --left->second;
         return _faults.at(target);
     }
@@ -145,7 +157,8 @@ Poco::JSON::Object::Ptr FaultTable::toJson() const
     for (const auto& [target, fault] : _faults) {
         auto entry = fault.toJson();
         const auto left = _failuresLeft.find(target);
-        if (left != _failuresLeft.end()) entry->set("failures_left", left->second);
+        if (left != _failuresLeft.end())
+            entry->set("failures_left", left->second);
         json->set(target, entry);
     }
     return json;

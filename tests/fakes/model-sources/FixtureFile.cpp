@@ -5,7 +5,9 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -60,15 +62,18 @@ std::string safetensorsHeader(std::uint64_t total, std::uint64_t seed)
 {
     std::size_t jsonLength = 0;
     for (int attempt = 0; attempt < 4; ++attempt) {
-        if (total < 8 + jsonLength) break;
+        if (total < 8 + jsonLength)
+            break;
         const std::uint64_t tensorBytes = total - 8 - jsonLength;
         std::string json = R"({"__metadata__":{"format":"pt","fake_seed":")" + std::to_string(seed) +
                            R"("},"weight":{"dtype":"U8","shape":[)" + std::to_string(tensorBytes) +
                            R"(],"data_offsets":[0,)" + std::to_string(tensorBytes) + "]}}";
-        while ((8 + json.size()) % 8 != 0) json += ' ';
+        while ((8 + json.size()) % 8 != 0)
+            json += ' ';
         if (json.size() == jsonLength) {
             std::string header(8, '\0');
-            for (int i = 0; i < 8; ++i) header[i] = static_cast<char>((json.size() >> (8 * i)) & 0xFF);
+            for (int i = 0; i < 8; ++i)
+                header[i] = static_cast<char>((json.size() >> (8 * i)) & 0xFF);
             return header + json;
         }
         jsonLength = json.size();
@@ -80,13 +85,17 @@ std::string safetensorsHeader(std::uint64_t total, std::uint64_t seed)
 
 FixtureFile::FixtureFile(FileSpec spec) : _spec(std::move(spec))
 {
-    if (_spec.key.empty()) throw std::invalid_argument("file key is empty");
-    if (_spec.name.empty()) _spec.name = _spec.key;
+    if (_spec.key.empty())
+        throw std::invalid_argument("file key is empty");
+    if (_spec.name.empty())
+        _spec.name = _spec.key;
     _size = _spec.size;
-    if (_spec.kind == ContentKind::Bytes && _size == 0) _size = _spec.bytes.size();
+    if (_spec.kind == ContentKind::Bytes && _size == 0)
+        _size = _spec.bytes.size();
     if (_spec.kind == ContentKind::Bytes && _spec.bytes.empty() && _size > 0)
         throw std::invalid_argument("bytes content is empty");
-    if (_spec.kind == ContentKind::Safetensors) _header = safetensorsHeader(_size, _spec.seed);
+    if (_spec.kind == ContentKind::Safetensors)
+        _header = safetensorsHeader(_size, _spec.seed);
     _spec.size = _size;
     computeHashes();
 }
@@ -95,7 +104,8 @@ void FixtureFile::read(std::uint64_t offset, char* out, std::size_t length) cons
 {
     switch (_spec.kind) {
     case ContentKind::Bytes:
-        for (std::size_t i = 0; i < length; ++i) out[i] = _spec.bytes[(offset + i) % _spec.bytes.size()];
+        for (std::size_t i = 0; i < length; ++i)
+            out[i] = _spec.bytes[(offset + i) % _spec.bytes.size()];
         return;
     case ContentKind::Safetensors: {
         std::size_t done = 0;
@@ -112,9 +122,21 @@ void FixtureFile::read(std::uint64_t offset, char* out, std::size_t length) cons
         while (done < length) {
             const std::uint64_t position = offset + done;
             const std::uint64_t word = splitmix64(base + position / 8);
-            unsigned byteIndex = position % 8;
-            for (; byteIndex < 8 && done < length; ++byteIndex, ++done)
-                out[done] = static_cast<char>((word >> (8 * byteIndex)) & 0xFF);
+            const unsigned skip = static_cast<unsigned>(position % 8);
+            const std::size_t take = std::min<std::size_t>(8 - skip, length - done);
+            if constexpr (std::endian::native == std::endian::little) {
+                if (take == 8) {
+                    std::memcpy(out + done, &word, 8);
+                    done += 8;
+                    continue;
+                }
+            }
+            // Bytes of a word are taken in little-endian order, whatever the host.
+            unsigned char bytes[8];
+            for (unsigned i = 0; i < 8; ++i)
+                bytes[i] = static_cast<unsigned char>(word >> (8 * i));
+            std::memcpy(out + done, bytes + skip, take);
+            done += take;
         }
         return;
     }
@@ -157,7 +179,8 @@ void FixtureFile::computeHashes()
     _hashes.crc32 = crcHex;
     _hashes.autoV2 = _hashes.sha256.substr(0, 10);
     _hashes.md5Like = _hashes.sha256.substr(0, 32);
-    if (!_header.empty()) _hashes.autoV3 = tensorSha256.hex().substr(0, 12);
+    if (!_header.empty())
+        _hashes.autoV3 = tensorSha256.hex().substr(0, 12);
 
     Digest legacy(EVP_sha256());
     constexpr std::uint64_t legacyOffset = 0x100000, legacyLength = 0x10000;

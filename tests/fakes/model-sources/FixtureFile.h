@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace comfygate::fakes {
 
@@ -17,6 +18,13 @@ enum class ContentKind
 /// What a test declares: `fake.addFile({"key", "model.safetensors", 1 << 20, 7, ContentKind::Prng})`.
 struct FileSpec
 {
+    FileSpec() = default;
+    FileSpec(std::string key, std::string name, std::uint64_t size, std::uint64_t seed = 0,
+             ContentKind kind = ContentKind::Prng, std::string bytes = {})
+        : key(std::move(key)), name(std::move(name)), size(size), seed(seed), kind(kind), bytes(std::move(bytes))
+    {
+    }
+
     std::string key;  ///< fixture id, referenced by CivitAI files and Hugging Face repo entries
     std::string name; ///< the file name sources announce (Content-Disposition, files[].name)
     std::uint64_t size = 0;

@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <chrono>
 #include <sstream>
 
 namespace comfygate::fakes {
@@ -45,7 +46,8 @@ void RequestLog::finish(LogEntry entry)
 {
     std::lock_guard lock(_mutex);
     for (auto& stored : _entries) {
-        if (stored.seq != entry.seq || stored.complete) continue;
+        if (stored.seq != entry.seq || stored.complete)
+            continue;
         entry.complete = true;
         stored = std::move(entry);
         --_pending;
@@ -65,20 +67,23 @@ std::vector<LogEntry> RequestLog::entries(const std::function<bool(const LogEntr
 {
     std::vector<LogEntry> matching;
     for (auto& entry : entries())
-        if (predicate(entry)) matching.push_back(std::move(entry));
+        if (predicate(entry))
+            matching.push_back(std::move(entry));
     return matching;
 }
 
 void RequestLog::clear()
 {
-    std::lock_guard lock(_mutex);
+    std::unique_lock lock(_mutex);
+    _completed.wait_for(lock, std::chrono::seconds(1), [this] { return _pending == 0; });
     std::erase_if(_entries, [](const LogEntry& entry) { return entry.complete; });
 }
 
 std::string RequestLog::jsonLines() const
 {
     std::string lines;
-    for (const auto& entry : entries()) lines += entry.toJsonLine() + "\n";
+    for (const auto& entry : entries())
+        lines += entry.toJsonLine() + "\n";
     return lines;
 }
 

@@ -47,6 +47,7 @@ public:
     void finish(LogEntry entry);
     std::vector<LogEntry> entries() const;
     std::vector<LogEntry> entries(const std::function<bool(const LogEntry&)>& predicate) const;
+    /// Drops the completed entries (after waiting, like entries(), for requests in flight).
     void clear();
     /// Every entry as JSON lines.
     std::string jsonLines() const;

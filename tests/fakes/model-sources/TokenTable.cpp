@@ -14,7 +14,8 @@ TokenTable::TokenTable()
 
 void TokenTable::add(const std::string& token, TokenInfo info)
 {
-    if (token.empty()) throw std::invalid_argument("token is empty");
+    if (token.empty())
+        throw std::invalid_argument("token is empty");
     std::lock_guard lock(_mutex);
     _tokens[token] = std::move(info);
 }
@@ -35,7 +36,8 @@ std::optional<TokenInfo> TokenTable::find(const std::string& token) const
 {
     std::lock_guard lock(_mutex);
     const auto found = _tokens.find(token);
-    if (found == _tokens.end()) return std::nullopt;
+    if (found == _tokens.end())
+        return std::nullopt;
     return found->second;
 }
 

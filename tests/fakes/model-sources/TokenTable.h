@@ -14,8 +14,8 @@ struct TokenInfo
     int userId = 0;
     std::string username;
     std::string tier = "free";
-    std::set<int> earlyAccess;             ///< CivitAI version ids this user bought
-    std::set<std::string> hfGatedAccess;   ///< Hugging Face gated (or private) repos granted
+    std::set<int> earlyAccess;           ///< CivitAI version ids this user bought
+    std::set<std::string> hfGatedAccess; ///< Hugging Face gated (or private) repos granted
 };
 
 /// The tokens the fakes accept. Starts with the fixtures of the reference: `tok-ok` (user 1),

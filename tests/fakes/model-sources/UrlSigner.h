@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -14,6 +16,9 @@ class UrlSigner
 {
 public:
     UrlSigner();
+    /// A new id for each signed URL, so that two URLs issued in the same second differ
+    /// (and one expiring does not revive or kill the other).
+    std::string nextUrlId();
     /// Lower-case hex HMAC of `canonical`; records the issue time.
     std::string sign(const std::string& canonical);
     /// Constant-time comparison against the HMAC of `canonical`.
@@ -25,6 +30,7 @@ private:
     std::string hmac(const std::string& canonical) const;
 
     std::string _key;
+    std::atomic<std::uint64_t> _nextId{1};
     mutable std::mutex _mutex;
     std::map<std::string, std::chrono::steady_clock::time_point> _issued;
 };

@@ -34,13 +34,20 @@ int main(int argc, char** argv)
     try {
         for (int i = 1; i < argc; i += 2) {
             const std::string option = argv[i];
-            if (i + 1 >= argc) return usage();
-            if (option == "--fixture") fixturePath = argv[i + 1];
-            else if (option == "--civitai-port") ports[0] = static_cast<unsigned>(std::stoul(argv[i + 1]));
-            else if (option == "--civitai-storage-port") ports[1] = static_cast<unsigned>(std::stoul(argv[i + 1]));
-            else if (option == "--hf-port") ports[2] = static_cast<unsigned>(std::stoul(argv[i + 1]));
-            else if (option == "--hf-cdn-port") ports[3] = static_cast<unsigned>(std::stoul(argv[i + 1]));
-            else return usage();
+            if (i + 1 >= argc)
+                return usage();
+            if (option == "--fixture")
+                fixturePath = argv[i + 1];
+            else if (option == "--civitai-port")
+                ports[0] = static_cast<unsigned>(std::stoul(argv[i + 1]));
+            else if (option == "--civitai-storage-port")
+                ports[1] = static_cast<unsigned>(std::stoul(argv[i + 1]));
+            else if (option == "--hf-port")
+                ports[2] = static_cast<unsigned>(std::stoul(argv[i + 1]));
+            else if (option == "--hf-cdn-port")
+                ports[3] = static_cast<unsigned>(std::stoul(argv[i + 1]));
+            else
+                return usage();
         }
     } catch (const std::exception&) {
         return usage();
@@ -57,13 +64,15 @@ int main(int argc, char** argv)
     if (!fixturePath.empty()) {
         try {
             std::ifstream input(fixturePath);
-            if (!input) throw std::invalid_argument("cannot read " + fixturePath);
+            if (!input)
+                throw std::invalid_argument("cannot read " + fixturePath);
             auto document = Poco::JSON::Parser().parse(input).extract<Poco::JSON::Object::Ptr>();
             // Hash each file once and share it between the two fakes.
             if (const auto files = document->getArray("files")) {
                 for (std::size_t i = 0; i < files->size(); ++i) {
                     const auto entry = files->getObject(static_cast<unsigned>(i));
-                    if (!entry) throw std::invalid_argument("files[] entries must be objects");
+                    if (!entry)
+                        throw std::invalid_argument("files[] entries must be objects");
                     auto file = std::make_shared<const FixtureFile>(comfygate::fakes::fileSpecFromJson(*entry));
                     civitai.addFile(file);
                     huggingFace.addFile(file);

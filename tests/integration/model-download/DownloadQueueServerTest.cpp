@@ -11,6 +11,7 @@
 #include <Poco/JSON/Array.h>
 
 #include <filesystem>
+#include <set>
 
 using comfygate::test::DownloadServer;
 using comfygate::test::ModelSourceIds;
@@ -75,11 +76,14 @@ public:
     {
         start();
         const std::string civitai = queue(R"({"source":"civitai","model_version_id":"1001"})");
-        const std::string hf = queue(R"({"source":"huggingface","repo_id":"org/flux","filename":"unet/flux_unet.safetensors","folder_type":"unet"})");
+        const std::string hf = queue(
+            R"({"source":"huggingface","repo_id":"org/flux","filename":"unet/flux_unet.safetensors","folder_type":"unet"})");
 
         const auto c = waitFinished(civitai);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(c->getValue<std::string>("error"), std::string("completed"), c->getValue<std::string>("status"));
-        CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors"), c->getValue<std::string>("destination"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(c->getValue<std::string>("error"), std::string("completed"),
+                                     c->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors"),
+                             c->getValue<std::string>("destination"));
         CPPUNIT_ASSERT_EQUAL(_sources->civitai.sha256("main"), c->getValue<std::string>("sha256"));
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(ModelSourceIds::fileSize), c->getValue<Poco::Int64>("bytes_done"));
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(ModelSourceIds::fileSize), c->getValue<Poco::Int64>("total_bytes"));
@@ -89,12 +93,14 @@ public:
                              ModelSources::read(_server->modelsDir() + "/checkpoints/juggernaut_v9.safetensors"));
 
         const auto h = waitFinished(hf);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(h->getValue<std::string>("error"), std::string("completed"), h->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(h->getValue<std::string>("error"), std::string("completed"),
+                                     h->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(std::string("unet/flux_unet.safetensors"), h->getValue<std::string>("destination"));
         CPPUNIT_ASSERT_EQUAL(_sources->hf.sha256("lfs"), h->getValue<std::string>("sha256"));
 
         // Only final names on disk; the key never reached a storage host.
-        CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors|unet/flux_unet.safetensors"), listing());
+        CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors|unet/flux_unet.safetensors"),
+                             listing());
         for (const auto& entry : _sources->civitaiLog("storage"))
             CPPUNIT_ASSERT(!entry.authorization && !entry.tokenInQuery);
         CPPUNIT_ASSERT(!_sources->civitaiLog("storage").empty());
@@ -108,9 +114,11 @@ public:
         CPPUNIT_ASSERT(generationOnly->getValue<std::string>("error").find("generation-only model") == 0);
         const auto early = waitFinished(queue(R"({"source":"civitai","model_version_id":"1004"})"));
         CPPUNIT_ASSERT(early->getValue<std::string>("error").find("early access until 2099-01-01") == 0);
-        const auto gated = waitFinished(queue(R"({"source":"huggingface","repo_id":"org/gated","filename":"unet/flux_unet.safetensors"})"));
+        const auto gated = waitFinished(
+            queue(R"({"source":"huggingface","repo_id":"org/gated","filename":"unet/flux_unet.safetensors"})"));
         CPPUNIT_ASSERT(gated->getValue<std::string>("error").find("gated repository") == 0);
-        const auto noSuchFile = waitFinished(queue(R"({"source":"huggingface","repo_id":"org/flux","filename":"missing.bin"})"));
+        const auto noSuchFile =
+            waitFinished(queue(R"({"source":"huggingface","repo_id":"org/flux","filename":"missing.bin"})"));
         CPPUNIT_ASSERT(noSuchFile->getValue<std::string>("error").find("not found") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(std::string(""), listing());
     }
@@ -121,7 +129,8 @@ public:
         _sources->civitai.setFault("civitai", throttle(256 * 1024)); // ~1 s for the big file
         const std::string big = queue(R"({"source":"civitai","model_version_id":"1001"})");
         const std::string small = queue(R"({"source":"civitai","model_version_id":"1002","size":"full","fp":"fp32"})");
-        const std::string hf = queue(R"({"source":"huggingface","repo_id":"org/flux","filename":"config.json","folder_type":"vae"})");
+        const std::string hf =
+            queue(R"({"source":"huggingface","repo_id":"org/flux","filename":"config.json","folder_type":"vae"})");
         int maxCivitai = 0;
         bool sawOneWaiting = false;
         while (true) {
@@ -190,7 +199,8 @@ public:
             const auto job = waitFinished(id);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(job->getValue<std::string>("error"), std::string("completed"),
                                          job->getValue<std::string>("status"));
-            CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors"), job->getValue<std::string>("destination"));
+            CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors"),
+                                 job->getValue<std::string>("destination"));
         }
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), storageGets());
         // The content already there: completes without touching storage.
@@ -204,34 +214,47 @@ public:
     void isolationPutsTheFileInTheOwnersTree()
     {
         start({{"experimental.model_isolation", "true"}});
-        const std::string adaId = _server->client().get("/mss-login/api/me", _ada).json()->getValue<std::string>("user_id");
+        const std::string adaId =
+            _server->client().get("/mss-login/api/me", _ada).json()->getValue<std::string>("user_id");
         const auto job = waitFinished(queue(R"({"source":"civitai","model_version_id":"1001"})"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(job->getValue<std::string>("error"), std::string("completed"), job->getValue<std::string>("status"));
-        CPPUNIT_ASSERT_EQUAL("checkpoints/" + adaId + "/juggernaut_v9.safetensors", job->getValue<std::string>("destination"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(job->getValue<std::string>("error"), std::string("completed"),
+                                     job->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL("checkpoints/" + adaId + "/juggernaut_v9.safetensors",
+                             job->getValue<std::string>("destination"));
         CPPUNIT_ASSERT(fs::exists(_server->modelsDir() + "/checkpoints/" + adaId + "/juggernaut_v9.safetensors"));
     }
 
     void killDuringThreeDownloadsThenRestartCompletesAll()
     {
+        // Files large enough that the transfer has flushed some of each to disk (it writes
+        // in 1 MiB blocks) when the process dies.
+        using comfygate::fakes::ContentKind;
+        using comfygate::fakes::FileSpec;
+        constexpr std::uint64_t size = 6 * 1024 * 1024;
+        _sources->civitai.addFile(FileSpec{"main", "juggernaut_v9.safetensors", size, 7, ContentKind::Prng});
+        _sources->civitai.addFile(FileSpec{"full", "model_full_fp32.safetensors", size, 8, ContentKind::Prng});
+        _sources->hf.addFile(FileSpec{"lfs", "flux_unet.safetensors", size, 21, ContentKind::Prng});
         start();
-        _sources->civitai.setFault("civitai", throttle(16 * 1024));
-        _sources->hf.setFault("hf", throttle(16 * 1024));
+        _sources->civitai.setFault("civitai", throttle(512 * 1024));
+        _sources->hf.setFault("hf", throttle(512 * 1024));
         const std::string a = queue(R"({"source":"civitai","model_version_id":"1001"})");
         const std::string b = queue(R"({"source":"civitai","model_version_id":"1002","size":"full","fp":"fp32"})");
-        const std::string c = queue(R"({"source":"huggingface","repo_id":"org/flux","filename":"unet/flux_unet.safetensors","folder_type":"unet"})");
+        const std::string c = queue(
+            R"({"source":"huggingface","repo_id":"org/flux","filename":"unet/flux_unet.safetensors","folder_type":"unet"})");
         for (const auto& id : {a, b, c}) {
             const auto job = _server->waitForJob(_ada, id, [](const Poco::JSON::Object::Ptr& j) {
-                return j->getValue<Poco::Int64>("bytes_done") > 8 * 1024;
+                return j->getValue<Poco::Int64>("bytes_done") > 1536 * 1024;
             });
             CPPUNIT_ASSERT_EQUAL(std::string("running"), job->getValue<std::string>("status"));
         }
         _server->process().kill9();
         // Partial files only, never a final name.
         const std::string crashed = listing();
-        for (const char* part : {"checkpoints/juggernaut_v9.safetensors.part", "checkpoints/model_full_fp32.safetensors.part",
-                                 "unet/flux_unet.safetensors.part"})
+        for (const char* part : {"checkpoints/juggernaut_v9.safetensors.part",
+                                 "checkpoints/model_full_fp32.safetensors.part", "unet/flux_unet.safetensors.part"})
             CPPUNIT_ASSERT_MESSAGE(crashed, crashed.find(part) != std::string::npos);
-        for (const char* final : {"juggernaut_v9.safetensors|", "model_full_fp32.safetensors|", "flux_unet.safetensors|"})
+        for (const char* final :
+             {"juggernaut_v9.safetensors|", "model_full_fp32.safetensors|", "flux_unet.safetensors|"})
             CPPUNIT_ASSERT_MESSAGE(crashed, (crashed + "|").find(final) == std::string::npos);
 
         _sources->civitai.clearFaults();
@@ -249,18 +272,34 @@ public:
             CPPUNIT_ASSERT_EQUAL_MESSAGE(job->getValue<std::string>("error"), std::string("completed"),
                                          job->getValue<std::string>("status"));
             CPPUNIT_ASSERT_EQUAL(file.first, job->getValue<std::string>("destination"));
-            CPPUNIT_ASSERT_EQUAL(file.second, comfygate::modeldownload::FileDigest::sha256OfFile(_server->modelsDir() + "/" + file.first));
+            CPPUNIT_ASSERT_EQUAL(file.second, comfygate::modeldownload::FileDigest::sha256OfFile(_server->modelsDir() +
+                                                                                                 "/" + file.first));
         }
-        CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors|checkpoints/model_full_fp32.safetensors|"
-                                         "unet/flux_unet.safetensors"),
-                             listing());
-        // They resumed: the first storage request after the restart asked for the rest only.
-        bool resumed = false;
-        for (const auto& entry : _sources->civitaiLog("storage"))
-            resumed = resumed || entry.range.rfind("bytes=", 0) == 0;
-        for (const auto& entry : _sources->hfLog("cdn"))
-            resumed = resumed || entry.range.rfind("bytes=", 0) == 0;
-        CPPUNIT_ASSERT(resumed);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("checkpoints/juggernaut_v9.safetensors|checkpoints/model_full_fp32.safetensors|"
+                        "unet/flux_unet.safetensors"),
+            listing());
+        // All three resumed: after the restart each file was asked for from where it stopped
+        // (the first flushed MiB), never from byte 0. Requests cut off by the crash are logged
+        // when their socket closes, with the sequence number of their start: skip those.
+        auto resumedFiles = [](const std::vector<comfygate::fakes::LogEntry>& log, const std::string& storage) {
+            std::uint64_t restarted = UINT64_MAX;
+            for (const auto& entry : log) {
+                if (entry.listener == "api")
+                    restarted = std::min(restarted, entry.seq);
+            }
+            std::set<std::string> paths;
+            for (const auto& entry : log) {
+                if (entry.listener != storage || entry.seq < restarted || entry.method != "GET")
+                    continue;
+                CPPUNIT_ASSERT_MESSAGE(entry.toJsonLine(), entry.range.rfind("bytes=", 0) == 0);
+                CPPUNIT_ASSERT_MESSAGE(entry.toJsonLine(), std::stoll(entry.range.substr(6)) >= 1000000);
+                paths.insert(entry.path);
+            }
+            return paths.size();
+        };
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), resumedFiles(_sources->civitai.log(), "storage"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), resumedFiles(_sources->hf.log(), "cdn"));
     }
 
 private:
@@ -277,7 +316,10 @@ private:
         _ada = _server->login("ada");
         Headers headers = _ada;
         headers["Content-Type"] = "application/json";
-        CPPUNIT_ASSERT_EQUAL(200, _server->client().request("PUT", base + "/api-keys", R"({"source":"civitai","api_key":"tok-ok"})", headers).status);
+        CPPUNIT_ASSERT_EQUAL(
+            200, _server->client()
+                     .request("PUT", base + "/api-keys", R"({"source":"civitai","api_key":"tok-ok"})", headers)
+                     .status);
     }
 
     std::string queue(const std::string& json)

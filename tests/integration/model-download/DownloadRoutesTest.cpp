@@ -50,8 +50,8 @@ policy.on("download", function(subject, request)
     end
 end)
 )");
-        _server = std::make_unique<DownloadServer>(
-            Headers{{"downloads.max_active", "0"}, {"downloads.max_queued_per_user", "3"}, {"policy.dir", _policyDir->path()}});
+        _server = std::make_unique<DownloadServer>(Headers{
+            {"downloads.max_active", "0"}, {"downloads.max_queued_per_user", "3"}, {"policy.dir", _policyDir->path()}});
         _server->addUser("boss", "owner");
         _server->addUser("ada", "admin");
         _server->addUser("alma", "admin");
@@ -80,20 +80,23 @@ end)
             CPPUNIT_ASSERT_EQUAL(3, limits->getValue<int>("active_civitai"));
             CPPUNIT_ASSERT_EQUAL(2, limits->getValue<int>("active_huggingface"));
             CPPUNIT_ASSERT_EQUAL(false, capabilities->getObject("experimental")->getValue<bool>("s3"));
-            CPPUNIT_ASSERT_EQUAL(std::string("civitai.com"), capabilities->getValue<std::string>("default_civitai_host"));
+            CPPUNIT_ASSERT_EQUAL(std::string("civitai.com"),
+                                 capabilities->getValue<std::string>("default_civitai_host"));
             CPPUNIT_ASSERT_EQUAL(std::size_t(5), capabilities->getArray("civitai_fields")->size());
-            CPPUNIT_ASSERT_EQUAL(std::string("repo_id"), capabilities->getArray("huggingface_fields")->getElement<std::string>(0));
+            CPPUNIT_ASSERT_EQUAL(std::string("repo_id"),
+                                 capabilities->getArray("huggingface_fields")->getElement<std::string>(0));
 
             auto folders = _server->client().get(prefix + base + "/folders", ada).json();
             CPPUNIT_ASSERT_EQUAL(std::string("checkpoints"), folders->getValue<std::string>("default_folder"));
             CPPUNIT_ASSERT(folders->getArray("folders")->size() > 5);
-            CPPUNIT_ASSERT(_server->client().get(prefix + base + "/folders", ada).body.find("custom_nodes") == std::string::npos);
+            CPPUNIT_ASSERT(_server->client().get(prefix + base + "/folders", ada).body.find("custom_nodes") ==
+                           std::string::npos);
 
             auto jobs = _server->client().get(prefix + base + "/jobs", ada).json();
             CPPUNIT_ASSERT_EQUAL(std::size_t(0), jobs->getArray("jobs")->size());
             const auto stats = jobs->getObject("stats");
-            for (const char* key : {"active_total", "active_civitai", "active_huggingface", "pending_total", "limit_total",
-                                    "limit_civitai", "limit_huggingface"})
+            for (const char* key : {"active_total", "active_civitai", "active_huggingface", "pending_total",
+                                    "limit_total", "limit_civitai", "limit_huggingface"})
                 CPPUNIT_ASSERT_MESSAGE(key, stats->has(key));
         }
     }
@@ -112,17 +115,20 @@ end)
         auto keys = _server->client().get(base + "/api-keys", ada);
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"sources_with_keys":["civitai"]})"), keys.body);
         CPPUNIT_ASSERT(_server->client().get(base + "/sources", ada).body.find(secret) == std::string::npos);
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"sources_with_keys":[]})"), _server->client().get(base + "/api-keys", alma).body);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"sources_with_keys":[]})"),
+                             _server->client().get(base + "/api-keys", alma).body);
         // Sealed at rest: the key is nowhere in the database files.
         _server->process().stop();
         for (const char* file : {"comfygate.db", "comfygate.db-wal"})
-            CPPUNIT_ASSERT_MESSAGE(file, fileText(_server->process().dataDir() + "/" + file).find(secret) == std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(file, fileText(_server->process().dataDir() + "/" + file).find(secret) ==
+                                             std::string::npos);
         _server->restart();
 
         auto cleared = put(ada, "/api-keys", R"({"source":"civitai","api_key":""})");
         CPPUNIT_ASSERT_EQUAL(200, cleared.status);
         CPPUNIT_ASSERT_EQUAL(true, cleared.json()->getValue<bool>("cleared"));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"sources_with_keys":[]})"), _server->client().get(base + "/api-keys", ada).body);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"sources_with_keys":[]})"),
+                             _server->client().get(base + "/api-keys", ada).body);
 
         CPPUNIT_ASSERT_EQUAL(400, put(ada, "/api-keys", R"({"source":"dropbox","api_key":"x"})").status);
         CPPUNIT_ASSERT_EQUAL(400, put(ada, "/api-keys", R"({"source":"civitai","api_key":42})").status);
@@ -134,30 +140,44 @@ end)
     {
         const auto ada = _server->login("ada");
         expectError(ada, 400, "unknown source 'dropbox'", R"({"source":"dropbox"})");
-        expectError(ada, 400, "is not a model folder", R"({"source":"huggingface","repo_id":"a/b","filename":"m","folder_type":"custom_nodes"})");
-        expectError(ada, 400, "is not a model folder", R"({"source":"huggingface","repo_id":"a/b","filename":"m","folder_type":"../loras"})");
-        expectError(ada, 400, "\"filename\" must be a relative path", R"({"source":"huggingface","repo_id":"a/b","filename":"../../etc/passwd"})");
-        expectError(ada, 400, "\"subfolder\" must be a relative path", R"({"source":"huggingface","repo_id":"a/b","filename":"m","subfolder":"../x"})");
+        expectError(ada, 400, "is not a model folder",
+                    R"({"source":"huggingface","repo_id":"a/b","filename":"m","folder_type":"custom_nodes"})");
+        expectError(ada, 400, "is not a model folder",
+                    R"({"source":"huggingface","repo_id":"a/b","filename":"m","folder_type":"../loras"})");
+        expectError(ada, 400, "\"filename\" must be a relative path",
+                    R"({"source":"huggingface","repo_id":"a/b","filename":"../../etc/passwd"})");
+        expectError(ada, 400, "\"subfolder\" must be a relative path",
+                    R"({"source":"huggingface","repo_id":"a/b","filename":"m","subfolder":"../x"})");
         expectError(ada, 400, "\"model_version_id\" is required", R"({"source":"civitai"})");
         expectError(ada, 400, "\"repo_id\" is required", R"({"source":"huggingface","filename":"m"})");
         expectError(ada, 400, "CivitAI needs an API key", R"({"source":"civitai","model_version_id":"138296"})");
-        expectError(ada, 403, "experimental.s3", R"({"source":"huggingface","repo_id":"a/b","filename":"m","destination_type":"s3"})");
+        expectError(ada, 403, "experimental.s3",
+                    R"({"source":"huggingface","repo_id":"a/b","filename":"m","destination_type":"s3"})");
         auto notJson = _server->client().postJson(base + "/download", "{", ada);
         CPPUNIT_ASSERT_EQUAL(400, notJson.status);
         CPPUNIT_ASSERT(notJson.json()->has("error"));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), _server->client().get(base + "/jobs", ada).json()->getArray("jobs")->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
+                             _server->client().get(base + "/jobs", ada).json()->getArray("jobs")->size());
     }
 
     void everyRouteNeedsTheDownloadPermission()
     {
         const auto bob = _server->login("bob"); // role user: no can_download_models by default
-        for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-                 {"GET", "/sources"}, {"GET", "/folders"}, {"GET", "/api-keys"}, {"PUT", "/api-keys"},
-                 {"POST", "/download"}, {"GET", "/jobs"}, {"GET", "/jobs/abc"}, {"POST", "/jobs/abc/cancel"}}) {
+        for (const auto& [method, path] :
+             std::vector<std::pair<std::string, std::string>>{{"GET", "/sources"},
+                                                              {"GET", "/folders"},
+                                                              {"GET", "/api-keys"},
+                                                              {"PUT", "/api-keys"},
+                                                              {"POST", "/download"},
+                                                              {"GET", "/jobs"},
+                                                              {"GET", "/jobs/abc"},
+                                                              {"POST", "/jobs/abc/cancel"}}) {
             auto refused = _server->client().request(method, base + path, "{}", bob);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(path, 403, refused.status);
-            CPPUNIT_ASSERT(refused.json()->getValue<std::string>("error").find("can_download_models") != std::string::npos);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(path, 401, _server->client().request(method, "/api" + base + path, "{}").status);
+            CPPUNIT_ASSERT(refused.json()->getValue<std::string>("error").find("can_download_models") !=
+                           std::string::npos);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(path, 401,
+                                         _server->client().request(method, "/api" + base + path, "{}").status);
         }
     }
 
@@ -166,8 +186,11 @@ end)
         const auto ada = _server->login("ada");
         const auto alma = _server->login("alma");
         CPPUNIT_ASSERT_EQUAL(200, put(ada, "/api-keys", R"({"source":"civitai","api_key":"k-ada"})").status);
-        const std::string first = queue(ada, R"({"source":"civitai","modelVersionId":138296,"format":"SafeTensor","fp":"fp16"})");
-        const std::string second = queue(ada, R"({"source":"huggingface","repo_id":"owner/model-name","filename":"model.safetensors","folder_type":"loras"})");
+        const std::string first =
+            queue(ada, R"({"source":"civitai","modelVersionId":138296,"format":"SafeTensor","fp":"fp16"})");
+        const std::string second = queue(
+            ada,
+            R"({"source":"huggingface","repo_id":"owner/model-name","filename":"model.safetensors","folder_type":"loras"})");
 
         auto list = _server->client().get(base + "/jobs", ada).json();
         const auto jobs = list->getArray("jobs");
@@ -199,7 +222,8 @@ end)
         CPPUNIT_ASSERT_EQUAL(std::string("Job not found"), peek.json()->getValue<std::string>("error"));
         CPPUNIT_ASSERT_EQUAL(404, _server->client().postJson(base + "/jobs/" + first + "/cancel", "", alma).status);
         CPPUNIT_ASSERT_EQUAL(404, _server->client().get(base + "/jobs/no-such-job", ada).status);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), _server->client().get(base + "/jobs", alma).json()->getArray("jobs")->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
+                             _server->client().get(base + "/jobs", alma).json()->getArray("jobs")->size());
 
         auto cancelled = _server->client().postJson(base + "/jobs/" + first + "/cancel", "", ada);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(cancelled.body, 200, cancelled.status);

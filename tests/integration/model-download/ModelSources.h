@@ -28,10 +28,10 @@ namespace md = comfygate::modeldownload;
 struct ModelSourceIds
 {
     static constexpr int model = 100;
-    static constexpr int version = 1001;       ///< one primary file "main" (256 KiB)
-    static constexpr int multiFile = 1002;     ///< full fp32 (1), pruned fp16 primary (2), VAE (3)
+    static constexpr int version = 1001;   ///< one primary file "main" (256 KiB)
+    static constexpr int multiFile = 1002; ///< full fp32 (1), pruned fp16 primary (2), VAE (3)
     static constexpr int generationOnly = 1003;
-    static constexpr int earlyAccess = 1004;   ///< until 2099-01-01, bought by tok-member
+    static constexpr int earlyAccess = 1004; ///< until 2099-01-01, bought by tok-member
     static constexpr int loginRequired = 1005;
     static constexpr int archivedModel = 200;
     static constexpr int archived = 2001;
@@ -44,7 +44,8 @@ public:
     ModelSources()
     {
         using fakes::ContentKind;
-        civitai.addFile(fakes::FileSpec{"main", "juggernaut_v9.safetensors", ModelSourceIds::fileSize, 7, ContentKind::Prng});
+        civitai.addFile(
+            fakes::FileSpec{"main", "juggernaut_v9.safetensors", ModelSourceIds::fileSize, 7, ContentKind::Prng});
         civitai.addFile(fakes::FileSpec{"full", "model_full_fp32.safetensors", 96 * 1024, 8, ContentKind::Prng});
         civitai.addFile(fakes::FileSpec{"pruned", "model_pruned_fp16.safetensors", 64 * 1024, 9, ContentKind::Prng});
         civitai.addFile(fakes::FileSpec{"vae", "model_vae.safetensors", 32 * 1024, 10, ContentKind::Prng});
@@ -100,10 +101,7 @@ public:
         hf.start();
     }
 
-    md::CivitaiResolver civitaiResolver()
-    {
-        return md::CivitaiResolver(http, {civitai.apiUrl()}, resolverSettings());
-    }
+    md::CivitaiResolver civitaiResolver() { return md::CivitaiResolver(http, {civitai.apiUrl()}, resolverSettings()); }
 
     md::HuggingFaceResolver hfResolver() { return md::HuggingFaceResolver(http, hf.apiUrl(), resolverSettings()); }
 
@@ -150,6 +148,16 @@ public:
         return request;
     }
 
+    /// Empties both request logs once the requests in flight are recorded (a request's log
+    /// entry completes a moment after its client has the answer).
+    void clearLogs()
+    {
+        civitai.log();
+        civitai.clearLog();
+        hf.log();
+        hf.clearLog();
+    }
+
     std::vector<fakes::LogEntry> civitaiLog(const std::string& listener) const
     {
         return civitai.log([&](const fakes::LogEntry& e) { return e.listener == listener; });
@@ -184,8 +192,8 @@ private:
     }
 
     template <typename Adjust = void (*)(fakes::CivitaiVersion&)>
-    void addVersion(int id, int modelId, std::vector<fakes::CivitaiFile> files,
-                    Adjust adjust = [](fakes::CivitaiVersion&) {})
+    void addVersion(
+        int id, int modelId, std::vector<fakes::CivitaiFile> files, Adjust adjust = [](fakes::CivitaiVersion&) {})
     {
         fakes::CivitaiVersion version;
         version.id = id;

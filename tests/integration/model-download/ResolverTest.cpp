@@ -16,8 +16,7 @@ bool contains(const std::string& text, const std::string& part)
     return text.find(part) != std::string::npos;
 }
 
-template <typename Resolve>
-std::string refusal(Resolve resolve)
+template <typename Resolve> std::string refusal(Resolve resolve)
 {
     try {
         resolve();
@@ -55,7 +54,8 @@ public:
     void testCivitaiPrimaryFile()
     {
         ModelSources sources;
-        const ResolvedFile file = sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
         CPPUNIT_ASSERT_EQUAL(sources.civitai.apiUrl() + "/api/download/models/1001?fileId=11", file.downloadUrl);
         CPPUNIT_ASSERT_EQUAL(std::string("juggernaut_v9.safetensors"), file.fileName);
         CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"), file.sha256); // lower-cased from the API's upper case
@@ -108,7 +108,8 @@ public:
 
         request.fp = "bf16";
         const std::string why = refusal([&] { resolver.resolve(request); });
-        CPPUNIT_ASSERT_MESSAGE(why, contains(why, "no file of CivitAI model version 1002 matches type=Model, size=full, fp=bf16"));
+        CPPUNIT_ASSERT_MESSAGE(
+            why, contains(why, "no file of CivitAI model version 1002 matches type=Model, size=full, fp=bf16"));
         CPPUNIT_ASSERT_MESSAGE(why, contains(why, "model_vae.safetensors (VAE, SafeTensor, pruned, fp16)"));
     }
 
@@ -147,7 +148,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(anonymous, contains(anonymous, "CivitAI requires an API key for this model"));
         const std::string invalid = reason("tok-invalid");
         CPPUNIT_ASSERT_MESSAGE(invalid, contains(invalid, "API key was rejected"));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), sources.civitai.log([](const auto& e) { return e.path == "/api/v1/me"; }).size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1),
+                             sources.civitai.log([](const auto& e) { return e.path == "/api/v1/me"; }).size());
         const ResolvedFile ok = resolver.resolve(ModelSources::civitaiRequest(ModelSourceIds::loginRequired, "tok-ok"));
         CPPUNIT_ASSERT_EQUAL(std::string("51"), ok.pin);
     }
@@ -155,8 +157,8 @@ public:
     void testCivitaiEarlyAccessEntitled()
     {
         ModelSources sources;
-        const ResolvedFile file = sources.civitaiResolver().resolve(
-            ModelSources::civitaiRequest(ModelSourceIds::earlyAccess, "tok-member"));
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::earlyAccess, "tok-member"));
         CPPUNIT_ASSERT_EQUAL(std::string("41"), file.pin);
     }
 
@@ -167,7 +169,8 @@ public:
         fault.failFirstN = 2;
         fault.failStatus = 503;
         sources.civitai.setFault("civitai.model-versions", fault);
-        const ResolvedFile file = sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
         CPPUNIT_ASSERT_EQUAL(std::string("11"), file.pin);
         const auto metadata =
             sources.civitai.log([](const auto& e) { return e.path == "/api/v1/model-versions/1001"; });
@@ -290,9 +293,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("repository not found or private: check the name or set a Hugging Face token"),
                              reason("org/missing", "x.safetensors"));
         CPPUNIT_ASSERT(contains(reason("org/flux", "x.safetensors", "tok-invalid"), "token was rejected"));
-        CPPUNIT_ASSERT(contains(reason("org/flux", "x.safetensors", "", "nope"), "revision nope not found in org/flux"));
-        CPPUNIT_ASSERT(contains(reason("org/flux", "missing.safetensors"), "file missing.safetensors not found in org/flux"));
-        CPPUNIT_ASSERT(contains(reason("../etc", "x"), "owner/name"));
+        CPPUNIT_ASSERT(
+            contains(reason("org/flux", "x.safetensors", "", "nope"), "revision nope not found in org/flux"));
+        CPPUNIT_ASSERT(
+            contains(reason("org/flux", "missing.safetensors"), "file missing.safetensors not found in org/flux"));
+        CPPUNIT_ASSERT(contains(reason("flux", "x"), "owner/name"));
+        CPPUNIT_ASSERT(contains(reason("../etc", "x"), ".."));
         CPPUNIT_ASSERT(contains(reason("org/flux", "../../etc/passwd"), ".."));
         CPPUNIT_ASSERT(sources.hfLog("cdn").empty());
     }
@@ -311,6 +317,19 @@ public:
         CPPUNIT_ASSERT_EQUAL(sources.hf.sha256("lfs"), file.sha256);
         CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900)); // Retry-After: 1
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), sources.hfLog("api").size());
+
+        // Hugging Face's own form: no Retry-After, `RateLimit: "resolvers";r=0;t=1`.
+        sources.clearLogs();
+        fault.retryAfter.reset();
+        fault.ratelimitReset = 1;
+        sources.hf.setFault("hf.resolve", fault);
+        const auto again = std::chrono::steady_clock::now();
+        CPPUNIT_ASSERT_EQUAL(sources.hf.sha256("lfs"),
+                             sources.hfResolver()
+                                 .resolve(ModelSources::hfRequest("org/flux", "unet/flux_unet.safetensors"))
+                                 .sha256);
+        CPPUNIT_ASSERT(std::chrono::steady_clock::now() - again >= std::chrono::milliseconds(900));
+        CPPUNIT_ASSERT_EQUAL(429, sources.hfLog("api").at(0).status);
     }
 };
 

@@ -152,11 +152,14 @@ class CurlHttpClientTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testSinkSeesFinalHopOnly);
     CPPUNIT_TEST(testSinkAbort);
     CPPUNIT_TEST(testRetryOn503HonoursRetryAfter);
+    CPPUNIT_TEST(testRetryOn429HonoursRateLimitReset);
     CPPUNIT_TEST(testLastRetryableStatusIsReturned);
     CPPUNIT_TEST(testNoRetryOn404);
     CPPUNIT_TEST(testRetryOnConnectionRefused);
     CPPUNIT_TEST(testStallIsRetryableError);
     CPPUNIT_TEST(testStreamNotRetriedAfterBytesReachedSink);
+    CPPUNIT_TEST(testResponseHeadersSeenBeforeTheBody);
+    CPPUNIT_TEST(testResponseHeadersCanRefuseTheBody);
     CPPUNIT_TEST(testTotalTimeout);
     CPPUNIT_TEST(testHeaderInjectionRefused);
     CPPUNIT_TEST(testConcurrentRequests);
@@ -710,6 +713,37 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), server.requests().size());
     }
 
+    void testRetryOn429HonoursRateLimitReset()
+    {
+        TestHttpServer server;
+        std::atomic<int> calls{0};
+        server.on("GET", "/limited", [&](const TestHttpRequest&, HTTPServerResponse& response) {
+            if (++calls == 1) {
+                // Hugging Face's form: no Retry-After, the window resets in t seconds.
+                response.set("RateLimit", "\"resolvers\";r=0;t=1");
+                response.set("RateLimit-Policy", "\"fixed window\";\"resolvers\";q=3000;w=300");
+                reply(response, "slow down", HTTPResponse::HTTP_TOO_MANY_REQUESTS);
+            } else {
+                reply(response, "ready");
+            }
+        });
+        CurlHttpClient client;
+        HttpClientRequest request;
+        request.url = server.url("/limited");
+        request.maxAttempts = 2;
+        request.retryBaseDelay = 1ms;
+        request.retryMaxDelay = 5s;
+
+        const auto started = Clock::now();
+        const auto response = client.perform(request);
+        const auto waited = Clock::now() - started;
+
+        CPPUNIT_ASSERT_EQUAL(200L, response.status);
+        CPPUNIT_ASSERT_EQUAL(2, response.attempts);
+        CPPUNIT_ASSERT(waited >= 950ms); // not the 1 ms backoff
+        CPPUNIT_ASSERT(waited < 3s);
+    }
+
     void testRetryOn503HonoursRetryAfter()
     {
         TestHttpServer server;
@@ -857,6 +891,87 @@ public:
 
         CPPUNIT_ASSERT(retryable);
         CPPUNIT_ASSERT_EQUAL(std::string("0123456789"), received);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), server.requests().size());
+    }
+
+    void testResponseHeadersSeenBeforeTheBody()
+    {
+        TestHttpServer server;
+        server.on("GET", "/from", [](const TestHttpRequest&, HTTPServerResponse& response) {
+            redirect(response, HTTPResponse::HTTP_TEMPORARY_REDIRECT, "/cut");
+        });
+        std::atomic<int> calls{0};
+        server.on("GET", "/cut", [&](const TestHttpRequest&, HTTPServerResponse& response) {
+            if (++calls == 1) {
+                response.setStatusAndReason(HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
+                response.setContentLength(4);
+                response.send() << "busy";
+                return;
+            }
+            response.set("ETag", "\"v1\"");
+            response.setContentLength(1000);
+            response.setKeepAlive(false);
+            response.send() << "0123456789" << std::flush; // then the connection is cut
+        });
+        CurlHttpClient client;
+        HttpClientRequest request;
+        request.url = server.url("/from");
+        request.maxAttempts = 2;
+        request.retryBaseDelay = 1ms;
+        std::vector<std::string> seen;
+        request.onResponseHeaders = [&](long status, const std::vector<std::pair<std::string, std::string>>& headers) {
+            const auto etag = std::find_if(headers.begin(), headers.end(), [](const auto& h) { return h.first == "etag"; });
+            seen.push_back(std::to_string(status) + " " + (etag == headers.end() ? "-" : etag->second));
+            return true;
+        };
+        std::string received;
+        bool retryable = false;
+        errorOf(
+            [&] {
+                client.stream(request, [&](long, const char* data, std::size_t size) {
+                    CPPUNIT_ASSERT_EQUAL(std::size_t(1), seen.size()); // headers came first
+                    received.append(data, size);
+                    return true;
+                });
+            },
+            retryable);
+        // Not for the followed redirect nor for the 503 that was retried: only the final answer,
+        // and its ETag is known although its body was cut off.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), seen.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("200 \"v1\""), seen[0]);
+        CPPUNIT_ASSERT_EQUAL(std::string("0123456789"), received);
+        CPPUNIT_ASSERT(retryable);
+    }
+
+    void testResponseHeadersCanRefuseTheBody()
+    {
+        TestHttpServer server;
+        server.on("GET", "/page", [](const TestHttpRequest&, HTTPServerResponse& response) {
+            response.setContentType("text/html; charset=utf-8");
+            reply(response, "<html>login</html>");
+        });
+        CurlHttpClient client;
+        HttpClientRequest request;
+        request.url = server.url("/page");
+        request.maxAttempts = 3;
+        request.onResponseHeaders = [](long, const std::vector<std::pair<std::string, std::string>>& headers) {
+            return std::none_of(headers.begin(), headers.end(), [](const auto& h) {
+                return h.first == "content-type" && h.second.rfind("text/html", 0) == 0;
+            });
+        };
+        bool delivered = false;
+        bool retryable = true;
+        const std::string message = errorOf(
+            [&] {
+                client.stream(request, [&](long, const char*, std::size_t) {
+                    delivered = true;
+                    return true;
+                });
+            },
+            retryable);
+        CPPUNIT_ASSERT_MESSAGE(message, message.find("aborted by receiver") != std::string::npos);
+        CPPUNIT_ASSERT(!retryable);
+        CPPUNIT_ASSERT(!delivered);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), server.requests().size());
     }
 

@@ -32,9 +32,12 @@ class DownloadJobStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
     using Check = void (DownloadJobStoreTest::*)(Database&);
-    const std::vector<Check> checks{&DownloadJobStoreTest::checkRoundTrip,     &DownloadJobStoreTest::checkListIsOwnNewestFirst,
-                                    &DownloadJobStoreTest::checkClaimRespectsLimits, &DownloadJobStoreTest::checkLeases,
-                                    &DownloadJobStoreTest::checkCancel,        &DownloadJobStoreTest::checkOutcomesNeedTheLease,
+    const std::vector<Check> checks{&DownloadJobStoreTest::checkRoundTrip,
+                                    &DownloadJobStoreTest::checkListIsOwnNewestFirst,
+                                    &DownloadJobStoreTest::checkClaimRespectsLimits,
+                                    &DownloadJobStoreTest::checkLeases,
+                                    &DownloadJobStoreTest::checkCancel,
+                                    &DownloadJobStoreTest::checkOutcomesNeedTheLease,
                                     &DownloadJobStoreTest::checkFileIndex};
 
 public:

@@ -158,9 +158,8 @@ public:
         CPPUNIT_ASSERT(eventually([&] { return status("c0") == JobStatus::Completed; }));
         CPPUNIT_ASSERT(eventually([&] { return status("c2") == JobStatus::Running; }));
         _runner->releaseAll();
-        CPPUNIT_ASSERT(eventually([&] {
-            return _store->stats(_queue->settings().limits).pendingTotal == 0 && _runner->running() == 0;
-        }));
+        CPPUNIT_ASSERT(eventually(
+            [&] { return _store->stats(_queue->settings().limits).pendingTotal == 0 && _runner->running() == 0; }));
         for (const auto& id : {"c0", "c1", "c2", "c3", "h0", "h1", "h2"})
             CPPUNIT_ASSERT(eventually([&] { return status(id) == JobStatus::Completed; }));
         CPPUNIT_ASSERT_EQUAL(3, _runner->peak());
@@ -175,7 +174,8 @@ public:
         enqueue("first", "civitai");
         enqueue("second", "civitai");
         CPPUNIT_ASSERT(eventually([&] { return status("first") == JobStatus::Running; }));
-        CPPUNIT_ASSERT(DownloadJobStore::CancelResult::Cancelled == _store->requestCancel("second", "alice", unixNow()));
+        CPPUNIT_ASSERT(DownloadJobStore::CancelResult::Cancelled ==
+                       _store->requestCancel("second", "alice", unixNow()));
         CPPUNIT_ASSERT(DownloadJobStore::CancelResult::Requested == _store->requestCancel("first", "alice", unixNow()));
         _queue->cancelRunning("first");
         CPPUNIT_ASSERT(eventually([&] { return status("first") == JobStatus::Cancelled; }));
@@ -220,7 +220,8 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("alice"), event.audience.value);
             const auto data = Poco::JSON::Parser().parse(event.jsonData).extract<Poco::JSON::Object::Ptr>();
             CPPUNIT_ASSERT_EQUAL(std::string("job"), data->getValue<std::string>("job_id"));
-            if (data->getValue<std::string>("status") == "running" && data->getValue<Poco::Int64>("bytes_done") == 640) {
+            if (data->getValue<std::string>("status") == "running" &&
+                data->getValue<Poco::Int64>("bytes_done") == 640) {
                 sawProgress = true;
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(64.0, data->getValue<double>("progress_pct"), 0.01);
                 CPPUNIT_ASSERT_DOUBLES_EQUAL(1.4, data->getValue<double>("eta_seconds"), 0.01);
@@ -270,7 +271,8 @@ public:
     }
 
 private:
-    void startQueue(ConcurrencyLimits limits, std::chrono::milliseconds progressInterval = std::chrono::milliseconds(1000),
+    void startQueue(ConcurrencyLimits limits,
+                    std::chrono::milliseconds progressInterval = std::chrono::milliseconds(1000),
                     bool singleInstance = true)
     {
         _runner = std::make_unique<ScriptedRunner>();

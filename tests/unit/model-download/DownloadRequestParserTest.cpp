@@ -33,14 +33,16 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("local"), request.destinationType);
         CPPUNIT_ASSERT_EQUAL(std::string("civitai.com"), request.civitaiHost);
         CPPUNIT_ASSERT_EQUAL(std::string("fp16"), request.fp);
-        CPPUNIT_ASSERT_EQUAL(std::string("civitai.red"),
-                             parse(R"({"source":"civitai","model_version_id":"7","civitai_host":"civitai.red"})").civitaiHost);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("civitai.red"),
+            parse(R"({"source":"civitai","model_version_id":"7","civitai_host":"civitai.red"})").civitaiHost);
     }
 
     void huggingFaceFields()
     {
-        const auto request = parse(R"({"source":"huggingface","repo_id":"owner/model-name","filename":"model.safetensors",)"
-                                   R"("subfolder":"unet/fp16","folder_type":"loras"})");
+        const auto request =
+            parse(R"({"source":"huggingface","repo_id":"owner/model-name","filename":"model.safetensors",)"
+                  R"("subfolder":"unet/fp16","folder_type":"loras"})");
         CPPUNIT_ASSERT_EQUAL(std::string("owner/model-name"), request.repoId);
         CPPUNIT_ASSERT_EQUAL(std::string("unet/fp16"), request.subfolder);
         CPPUNIT_ASSERT_EQUAL(std::string("loras"), request.folderType);
@@ -90,7 +92,8 @@ private:
             parse(json);
         } catch (const comfygate::HttpError& error) {
             CPPUNIT_ASSERT_EQUAL_MESSAGE(json, status, error.status());
-            CPPUNIT_ASSERT_MESSAGE(json + " -> " + error.what(), std::string(error.what()).find(fragment) != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(json + " -> " + error.what(),
+                                   std::string(error.what()).find(fragment) != std::string::npos);
             return;
         }
         CPPUNIT_FAIL("accepted: " + json);

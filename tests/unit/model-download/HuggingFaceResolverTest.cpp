@@ -19,8 +19,8 @@ public:
     {
         for (const char* id : {"org/name", "black-forest-labs/FLUX.1-dev", "Comfy-Org/flux1_dev", "a/b.c_d-e"})
             CPPUNIT_ASSERT_MESSAGE(id, HuggingFaceResolver::repoIdProblem(id).empty());
-        for (const char* id : {"", "name", "a/b/c", "../x", "a/..", "a/b..c", "/a", "a/", "a b/c", "a/b?x", "-a/b",
-                               ".a/b", "a/b%2F"})
+        for (const char* id :
+             {"", "name", "a/b/c", "../x", "a/..", "a/b..c", "/a", "a/", "a b/c", "a/b?x", "-a/b", ".a/b", "a/b%2F"})
             CPPUNIT_ASSERT_MESSAGE(id, !HuggingFaceResolver::repoIdProblem(id).empty());
     }
 
@@ -34,7 +34,8 @@ public:
 
     void testEncodePath()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("unet/model.safetensors"), HuggingFaceResolver::encodePath("unet/model.safetensors"));
+        CPPUNIT_ASSERT_EQUAL(std::string("unet/model.safetensors"),
+                             HuggingFaceResolver::encodePath("unet/model.safetensors"));
         CPPUNIT_ASSERT_EQUAL(std::string("a%20b/c%3Fd%23e%25f"), HuggingFaceResolver::encodePath("a b/c?d#e%f"));
     }
 };

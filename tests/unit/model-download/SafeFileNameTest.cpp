@@ -22,8 +22,8 @@ class SafeFileNameTest : public CppUnit::TestFixture
 public:
     void testOrdinaryNamesAccepted()
     {
-        for (const char* name : {"model.safetensors", "Juggernaut_XL v9 (fp16).safetensors", "a", "ÄÖ-ü.gguf",
-                                 "x..y.safetensors"})
+        for (const char* name :
+             {"model.safetensors", "Juggernaut_XL v9 (fp16).safetensors", "a", "ÄÖ-ü.gguf", "x..y.safetensors"})
             CPPUNIT_ASSERT_MESSAGE(name, SafeFileName::isSafe(name));
     }
 

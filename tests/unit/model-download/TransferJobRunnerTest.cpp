@@ -1,8 +1,8 @@
 // The server's job runner with a scripted source and transfer: what lands where, dedupe by
 // content, one transfer for two jobs on the same target, refusals with their reasons, the
 // policy asked again with the size, unsafe names, files that are not ours, isolation grants.
-#include "DownloadTesting.h"
 #include "TransferJobRunner.h"
+#include "DownloadTesting.h"
 #include "comfygate/Policy.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -180,7 +180,8 @@ public:
     void sameContentAlreadyPresentCompletesWithoutTransfer()
     {
         Control control;
-        CPPUNIT_ASSERT(_runner->run(makeJob("first", "alice", "civitai", 1), control).kind == JobOutcome::Kind::Completed);
+        CPPUNIT_ASSERT(_runner->run(makeJob("first", "alice", "civitai", 1), control).kind ==
+                       JobOutcome::Kind::Completed);
         // The same content under another name: found by hash, not transferred again.
         _resolver->file.fileName = "renamed.safetensors";
         const auto second = _runner->run(makeJob("second", "alice", "civitai", 2), control);
@@ -199,9 +200,11 @@ public:
     {
         _transfer.hold = true;
         Control first, second;
-        auto a = std::async(std::launch::async, [&] { return _runner->run(makeJob("a", "alice", "civitai", 1), first); });
+        auto a =
+            std::async(std::launch::async, [&] { return _runner->run(makeJob("a", "alice", "civitai", 1), first); });
         CPPUNIT_ASSERT(comfygate::test::eventually([&] { return _transfer.calls == 1; }));
-        auto b = std::async(std::launch::async, [&] { return _runner->run(makeJob("b", "alice", "civitai", 2), second); });
+        auto b =
+            std::async(std::launch::async, [&] { return _runner->run(makeJob("b", "alice", "civitai", 2), second); });
         // The waiting job mirrors the running transfer's progress.
         CPPUNIT_ASSERT(comfygate::test::eventually([&] { return second.last > 0; }));
         _transfer.hold = false;
@@ -217,9 +220,11 @@ public:
     {
         _transfer.hold = true;
         Control first, second;
-        auto a = std::async(std::launch::async, [&] { return _runner->run(makeJob("a", "alice", "civitai", 1), first); });
+        auto a =
+            std::async(std::launch::async, [&] { return _runner->run(makeJob("a", "alice", "civitai", 1), first); });
         CPPUNIT_ASSERT(comfygate::test::eventually([&] { return _transfer.calls == 1; }));
-        auto b = std::async(std::launch::async, [&] { return _runner->run(makeJob("b", "alice", "civitai", 2), second); });
+        auto b =
+            std::async(std::launch::async, [&] { return _runner->run(makeJob("b", "alice", "civitai", 2), second); });
         CPPUNIT_ASSERT(comfygate::test::eventually([&] { return second.last > 0; }));
         first.cancel = true;
         CPPUNIT_ASSERT(a.get().kind == JobOutcome::Kind::Cancelled);
@@ -261,8 +266,8 @@ public:
 
     void unsafeNamesFromTheSourceAreRefused()
     {
-        for (const std::string name : {"../escape.safetensors", "sub/dir.safetensors", "..", ".hidden", "",
-                                       "a\\b.safetensors", std::string("nul\x01.bin")}) {
+        for (const std::string name : std::vector<std::string>{"../escape.safetensors", "sub/dir.safetensors", "..",
+                                                               ".hidden", "", "a\\b.safetensors", "nul\x01.bin"}) {
             _resolver->file.fileName = name;
             Control control;
             const auto outcome = _runner->run(makeJob("j", "alice", "civitai", 1), control);

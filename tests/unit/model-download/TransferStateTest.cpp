@@ -1,6 +1,6 @@
+#include "TransferState.h"
 #include "SourceResolver.h"
 #include "TempDir.h"
-#include "TransferState.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -109,7 +109,9 @@ public:
         std::ifstream in(path);
         const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         CPPUNIT_ASSERT(text.find("secret-key") == std::string::npos);
-        struct stat info{};
+        struct stat info
+        {
+        };
         CPPUNIT_ASSERT_EQUAL(0, ::stat(path.c_str(), &info));
         CPPUNIT_ASSERT_EQUAL(0600u, static_cast<unsigned>(info.st_mode & 0777));
     }
