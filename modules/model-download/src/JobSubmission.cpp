@@ -16,9 +16,9 @@
 namespace comfygate::modeldownload {
 namespace {
 
-std::int64_t unixNow()
+std::int64_t unixMillis()
 {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -71,7 +71,8 @@ DownloadJob JobSubmission::insert(const DownloadRequest& request, const std::str
     job.userId = ownerId;
     job.requestedBy = request.requester.userId;
     job.request = request;
-    job.createdAt = unixNow();
+    job.queuedAtMs = unixMillis(); // the queue's order within a second
+    job.createdAt = job.queuedAtMs / 1000;
     _store.insert(job);
 
     Poco::JSON::Object detail;
