@@ -62,12 +62,7 @@ public:
         _server->start();
         _ada = _server->login("ada");
         _bob = _server->login("bob");
-        Headers json = _ada;
-        json["Content-Type"] = "application/json";
-        CPPUNIT_ASSERT_EQUAL(200, _server->client()
-                                      .request("PUT", "/mss-login/api/model-download/api-keys",
-                                               R"({"source":"civitai","api_key":"tok-ok"})", json)
-                                      .status);
+        storeCivitaiKey(_ada);
     }
 
     void tearDown() override
@@ -121,7 +116,10 @@ public:
         }
         CPPUNIT_ASSERT_EQUAL(transfers, storageGets());
 
-        // Another user asking for the same shared file gets an asset of their own at once.
+        // Another user asking for the same shared file gets an asset of their own at once
+        // (they need their own key: the file is still resolved at CivitAI with it).
+        expectError(import(body(civitaiPage), _bob), 400, "missing_api_key", "api-keys");
+        storeCivitaiKey(_bob);
         auto bobs = import(body(civitaiPage, R"(,"tags":["loras"])"), _bob);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(bobs.body, 200, bobs.status);
         CPPUNIT_ASSERT_EQUAL(true, bobs.json()->getValue<bool>("created_new"));
@@ -248,6 +246,16 @@ public:
     }
 
 private:
+    void storeCivitaiKey(const Headers& who)
+    {
+        Headers json = who;
+        json["Content-Type"] = "application/json";
+        CPPUNIT_ASSERT_EQUAL(200, _server->client()
+                                      .request("PUT", "/mss-login/api/model-download/api-keys",
+                                               R"({"source":"civitai","api_key":"tok-ok"})", json)
+                                      .status);
+    }
+
     comfygate::test::HttpResult import(const std::string& json, const Headers& who)
     {
         return _server->client().postJson("/api/assets/download", json, who);
