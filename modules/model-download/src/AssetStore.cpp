@@ -33,7 +33,7 @@ void AssetStore::insertTask(const AssetTask& task)
     auto session = _database.session();
     AssetTask row = task;
     session << _database.translate(
-                   "INSERT INTO cloud_asset_tasks (id, user_id, payload, asset_id, created_at) VALUES (?, ?, ?, ?, ?)"),
+        "INSERT INTO cloud_asset_tasks (id, user_id, payload, asset_id, created_at) VALUES (?, ?, ?, ?, ?)"),
         use(row.id), use(row.userId), use(row.payloadJson), use(row.assetId), use(row.createdAt), now;
 }
 
@@ -50,7 +50,7 @@ std::optional<AssetTask> AssetStore::findTask(const std::string& taskId)
     std::string id = taskId;
     Poco::Data::Statement select(session);
     select << _database.translate(
-                  "SELECT id, user_id, payload, asset_id, created_at FROM cloud_asset_tasks WHERE id = ?"),
+        "SELECT id, user_id, payload, asset_id, created_at FROM cloud_asset_tasks WHERE id = ?"),
         use(id);
     select.execute();
     Poco::Data::RecordSet rows(select);
@@ -120,8 +120,8 @@ AssetRecord AssetStore::attachAsset(const std::string& taskId, const AssetRecord
     _database.write([&](Poco::Data::Session& session) {
         std::string id = taskId;
         std::vector<std::string> current;
-        session << _database.translate("SELECT asset_id FROM cloud_asset_tasks WHERE id = ?"), use(id),
-            into(current), now;
+        session << _database.translate("SELECT asset_id FROM cloud_asset_tasks WHERE id = ?"), use(id), into(current),
+            now;
         if (!current.empty() && !current.front().empty()) {
             if (auto existing = selectAsset(session, "id = ?", {current.front()})) {
                 attached = *existing;

@@ -1,8 +1,8 @@
 #include "AssetTasks.h"
 
 #include <Poco/DateTimeFormat.h>
-#include <Poco/JSON/Array.h>
 #include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Timestamp.h>
 #include <Poco/UUIDGenerator.h>

@@ -43,8 +43,9 @@ void CloudAssetRoutes::registerAll(RouteRegistry& routes)
 {
     auto add = [&](const char* method, const char* pattern, const char* description,
                    void (CloudAssetRoutes::*handler)(HttpExchange&)) {
-        auto route = RouteSpec::make(method, pattern, Access::Permission, description,
-                                     [this, handler](HttpExchange& e) { (this->*handler)(e); }, "can_download_models");
+        auto route = RouteSpec::make(
+            method, pattern, Access::Permission, description, [this, handler](HttpExchange& e) { (this->*handler)(e); },
+            "can_download_models");
         route.errorStyle = ErrorStyle::ComfyCloud;
         route.bodyLimit = 64 * 1024;
         routes.add(route);
@@ -85,7 +86,8 @@ void CloudAssetRoutes::download(HttpExchange& exchange)
             throw unprocessable("at most " + std::to_string(maxTags) + " tags");
         for (std::size_t i = 0; i < tags->size(); ++i) {
             const auto tag = tags->get(i);
-            if (!tag.isString() || tag.convert<std::string>().empty() || tag.convert<std::string>().size() > maxTagLength)
+            if (!tag.isString() || tag.convert<std::string>().empty() ||
+                tag.convert<std::string>().size() > maxTagLength)
                 throw unprocessable("\"tags\" must be non-empty strings of at most " + std::to_string(maxTagLength) +
                                     " characters");
         }
@@ -98,7 +100,8 @@ void CloudAssetRoutes::download(HttpExchange& exchange)
     }
     std::string previewId;
     if (body->has("preview_id") && !body->isNull("preview_id")) {
-        static const Poco::RegularExpression uuid("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+        static const Poco::RegularExpression uuid(
+            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
         if (!body->get("preview_id").isString() || !uuid.match(body->getValue<std::string>("preview_id")))
             throw unprocessable("\"preview_id\" must be a UUID");
         previewId = body->getValue<std::string>("preview_id");
@@ -118,7 +121,8 @@ void CloudAssetRoutes::download(HttpExchange& exchange)
         throw HttpError(422, refused.what(), "download_refused");
     } catch (const std::exception& error) {
         // Unreachable right now: queue it; the runner retries and reports.
-        _logger.information("asset import: %s not checked before queueing: %s", sourceUrl, std::string(error.what()));
+        _logger.information("asset import: %s not checked before queueing: %s", SourceUrl::withoutSecrets(sourceUrl),
+                            std::string(error.what()));
     }
 
     if (found) {
@@ -145,7 +149,7 @@ void CloudAssetRoutes::download(HttpExchange& exchange)
     }
 
     Poco::JSON::Object::Ptr payload = new Poco::JSON::Object;
-    payload->set("source_url", sourceUrl);
+    payload->set("source_url", SourceUrl::withoutSecrets(sourceUrl));
     payload->set("tags", tags);
     payload->set("user_metadata", metadata);
     if (!previewId.empty())

@@ -61,8 +61,8 @@ void DownloadCommands::registerAll(CliRegistry& cli)
 DownloadCommands::Words DownloadCommands::parse(const std::vector<std::string>& args)
 {
     static const std::set<std::string> switches{"--follow", "--all"};
-    static const std::set<std::string> options{"--folder", "--type",      "--format",   "--size", "--fp",
-                                               "--host",   "--user",      "--revision", "--subfolder"};
+    static const std::set<std::string> options{"--folder", "--type", "--format",   "--size",     "--fp",
+                                               "--host",   "--user", "--revision", "--subfolder"};
     Words words;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& word = args[i];

@@ -4,12 +4,11 @@
 
 namespace comfygate::modeldownload {
 
-DownloadFrontEnds::DownloadFrontEnds(ModuleContext& context, const DownloadSettings& settings,
-                                     DownloadJobStore& store, DownloadQueue& queue, ModelFileIndex& index)
+DownloadFrontEnds::DownloadFrontEnds(ModuleContext& context, const DownloadSettings& settings, DownloadJobStore& store,
+                                     DownloadQueue& queue, ModelFileIndex& index)
     : _parser(settings),
       _sourceUrl(settings, context.globalConfig().getList("downloads.huggingface.hosts", {"huggingface.co", "hf.co"})),
-      _assets(context.database()),
-      _tasks(_assets),
+      _assets(context.database()), _tasks(_assets),
       _submission(settings, store, queue, context.policy(), context.audit(), context.services()),
       _present(context.httpClient(), settings, index),
       _routes(settings, _parser, _sourceUrl, _submission, _present, _tasks, _assets, store, queue, context.logger()),

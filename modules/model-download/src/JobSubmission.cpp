@@ -49,9 +49,8 @@ void JobSubmission::check(const DownloadRequest& request, const std::string& own
         const auto providers = secrets ? secrets->providers(ownerId) : std::vector<std::string>{};
         if (std::find(providers.begin(), providers.end(), request.source) == providers.end())
             throw HttpError(400,
-                            sourceTitle(request.source) +
-                                " needs an API key and none is stored for this user: PUT "
-                                "/mss-login/api/model-download/api-keys",
+                            sourceTitle(request.source) + " needs an API key and none is stored for this user: PUT "
+                                                          "/mss-login/api/model-download/api-keys",
                             "missing_api_key");
     }
     if (const auto refusal = askDownloadPolicy(_policy, request))
@@ -63,8 +62,8 @@ void JobSubmission::check(const DownloadRequest& request, const std::string& own
                         "too_many_jobs");
 }
 
-DownloadJob JobSubmission::insert(const DownloadRequest& request, const std::string& ownerId,
-                                  const std::string& actor, const std::string& clientAddress, const std::string& jobId)
+DownloadJob JobSubmission::insert(const DownloadRequest& request, const std::string& ownerId, const std::string& actor,
+                                  const std::string& clientAddress, const std::string& jobId)
 {
     DownloadJob job;
     job.id = jobId;

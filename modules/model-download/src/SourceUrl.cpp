@@ -46,8 +46,7 @@ std::string joined(std::vector<std::string>::const_iterator from, std::vector<st
 
 } // namespace
 
-SourceUrl::SourceUrl(const DownloadSettings& settings, std::vector<std::string> huggingfaceHosts)
-    : _settings(settings)
+SourceUrl::SourceUrl(const DownloadSettings& settings, std::vector<std::string> huggingfaceHosts) : _settings(settings)
 {
     for (const auto& host : settings.civitaiHosts)
         addUnique(_civitaiHosts, Poco::toLower(host));
@@ -55,6 +54,25 @@ SourceUrl::SourceUrl(const DownloadSettings& settings, std::vector<std::string> 
     for (const auto& host : huggingfaceHosts)
         addUnique(_huggingfaceHosts, Poco::toLower(host));
     addUnique(_huggingfaceHosts, hostOf(settings.huggingfaceBaseUrl));
+}
+
+std::string SourceUrl::withoutSecrets(const std::string& url)
+{
+    static const std::vector<std::string> naming{"modelVersionId", "type", "format", "size", "fp"};
+    try {
+        Poco::URI uri(url);
+        Poco::URI::QueryParameters kept;
+        for (const auto& parameter : uri.getQueryParameters()) {
+            if (contains(naming, parameter.first))
+                kept.push_back(parameter);
+        }
+        uri.setQueryParameters(kept);
+        uri.setUserInfo("");
+        uri.setFragment("");
+        return uri.toString();
+    } catch (const Poco::Exception&) {
+        return {};
+    }
 }
 
 Poco::JSON::Object::Ptr SourceUrl::toDownloadBody(const std::string& url) const
@@ -123,7 +141,8 @@ Poco::JSON::Object::Ptr SourceUrl::huggingface(const std::vector<std::string>& s
 {
     // owner / repo / resolve|blob / revision / path...
     if (segments.size() < 5 || (segments[2] != "resolve" && segments[2] != "blob"))
-        throw invalid("not a Hugging Face file URL: use https://huggingface.co/{owner}/{repo}/resolve/{revision}/{path}");
+        throw invalid(
+            "not a Hugging Face file URL: use https://huggingface.co/{owner}/{repo}/resolve/{revision}/{path}");
     if (segments[0] == "datasets" || segments[0] == "spaces")
         throw invalid("only model repositories can be downloaded from Hugging Face");
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object;

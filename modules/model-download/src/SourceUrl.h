@@ -27,6 +27,10 @@ public:
 
     Poco::JSON::Object::Ptr toDownloadBody(const std::string& url) const;
 
+    /// The URL as it may be stored and shown again: only the query parameters that name the
+    /// file are kept, so a `?token=` a client pasted along never lands in a task's payload.
+    static std::string withoutSecrets(const std::string& url);
+
     /// The Hugging Face hosts: the configured ones plus the base URL's.
     const std::vector<std::string>& huggingfaceHosts() const { return _huggingfaceHosts; }
 

@@ -51,12 +51,12 @@ public:
     void setUp() override
     {
         _sources = std::make_unique<ModelSources>();
-        _server = std::make_unique<DownloadServer>(std::map<std::string, std::string>{
-            {"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-            {"modules.enabled", "auth,model-download,fixture_events"},
-            {"downloads.civitai.base_url", _sources->civitai.apiUrl()},
-            {"downloads.huggingface.base_url", _sources->hf.apiUrl()},
-            {"downloads.stall_seconds", "5"}});
+        _server = std::make_unique<DownloadServer>(
+            std::map<std::string, std::string>{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
+                                               {"modules.enabled", "auth,model-download,fixture_events"},
+                                               {"downloads.civitai.base_url", _sources->civitai.apiUrl()},
+                                               {"downloads.huggingface.base_url", _sources->hf.apiUrl()},
+                                               {"downloads.stall_seconds", "5"}});
         _server->addUser("ada", "admin");
         _server->addUser("bob", "admin");
         _server->start();
@@ -73,7 +73,8 @@ public:
 
     void civitaiUrlBecomesATaskThenTheSameUrlAnswersTheAsset()
     {
-        auto accepted = import(body(civitaiPage, R"(,"tags":["models","loras"],"user_metadata":{"note":"for the lake scene"})"));
+        auto accepted =
+            import(body(civitaiPage, R"(,"tags":["models","loras"],"user_metadata":{"note":"for the lake scene"})"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(accepted.body, 202, accepted.status);
         const auto answer = accepted.json();
         const std::string taskId = answer->getValue<std::string>("task_id");
@@ -91,7 +92,8 @@ public:
         const std::string sha256 = _sources->civitai.sha256("main");
         CPPUNIT_ASSERT_EQUAL(true, result->getValue<bool>("success"));
         CPPUNIT_ASSERT_EQUAL("sha256:" + sha256, result->getValue<std::string>("hash"));
-        CPPUNIT_ASSERT_EQUAL(std::string("loras/juggernaut_v9.safetensors"), result->getValue<std::string>("file_path"));
+        CPPUNIT_ASSERT_EQUAL(std::string("loras/juggernaut_v9.safetensors"),
+                             result->getValue<std::string>("file_path"));
         CPPUNIT_ASSERT_EQUAL(std::string("juggernaut_v9.safetensors"), result->getValue<std::string>("filename"));
         const std::string assetId = result->getValue<std::string>("asset_id");
         CPPUNIT_ASSERT_EQUAL(std::size_t(36), assetId.size());
@@ -139,8 +141,8 @@ public:
         CPPUNIT_ASSERT_EQUAL("sha256:" + _sources->hf.sha256("lfs"),
                              task->getObject("result")->getValue<std::string>("hash"));
 
-        auto blob = import(body("https://hf.co/org/flux/blob/main/unet/flux_unet.safetensors?download=true",
-                                R"(,"tags":["unet"])"));
+        auto blob = import(
+            body("https://hf.co/org/flux/blob/main/unet/flux_unet.safetensors?download=true", R"(,"tags":["unet"])"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(blob.body, 200, blob.status);
         CPPUNIT_ASSERT_EQUAL(task->getObject("result")->getValue<std::string>("asset_id"),
                              blob.json()->getValue<std::string>("id"));
@@ -185,8 +187,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(out, token.size() > 20);
         const Headers apiKey{{"X-API-Key", token}};
 
-        auto accepted = import(body("https://huggingface.co/org/flux/resolve/main/config.json", R"(,"tags":["vae"])"),
-                               apiKey);
+        auto accepted =
+            import(body("https://huggingface.co/org/flux/resolve/main/config.json", R"(,"tags":["vae"])"), apiKey);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(accepted.body, 202, accepted.status);
         const std::string taskId = accepted.json()->getValue<std::string>("task_id");
         const auto task = waitForTask(taskId, apiKey);
@@ -220,9 +222,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(ModelSourceIds::fileSize), last->getValue<Poco::Int64>("bytes_total"));
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(ModelSourceIds::fileSize), last->getValue<Poco::Int64>("bytes_downloaded"));
         // Only the owner's sockets get them; the MSS-Login progress events still flow too.
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
-                             _server->client().get("/fixture/events?type=asset_download", _bob).json()->getArray("events")->size());
-        CPPUNIT_ASSERT(_server->client().get("/fixture/events?type=download_progress", _ada).json()->getArray("events")->size() >= 2);
+        CPPUNIT_ASSERT_EQUAL(
+            std::size_t(0),
+            _server->client().get("/fixture/events?type=asset_download", _bob).json()->getArray("events")->size());
+        CPPUNIT_ASSERT(
+            _server->client().get("/fixture/events?type=download_progress", _ada).json()->getArray("events")->size() >=
+            2);
     }
 
     void deleteCancelsARunningTask()
@@ -230,9 +235,13 @@ public:
         comfygate::fakes::Fault slow;
         slow.throttleBps = 16 * 1024; // 16 s for the file
         _sources->civitai.setFault("civitai", slow);
-        auto accepted = import(body(civitaiPage));
+        // A token pasted along with the URL is neither needed nor kept.
+        auto accepted = import(body(civitaiPage + "&token=hunter2"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(accepted.body, 202, accepted.status);
         const std::string taskId = accepted.json()->getValue<std::string>("task_id");
+        const auto stored = _server->client().get("/api/tasks/" + taskId, _ada);
+        CPPUNIT_ASSERT_MESSAGE(stored.body, stored.body.find("hunter2") == std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(civitaiPage, stored.json()->getObject("payload")->getValue<std::string>("source_url"));
         waitForTask(taskId, _ada, [](const Poco::JSON::Object::Ptr& task) {
             return task->getObject("progress")->getValue<Poco::Int64>("bytes_downloaded") > 0;
         });
@@ -284,7 +293,8 @@ private:
         CPPUNIT_ASSERT_MESSAGE(answer.body, error->has("code") && error->has("message") && !error->has("error"));
         if (!code.empty())
             CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, code, error->getValue<std::string>("code"));
-        CPPUNIT_ASSERT_MESSAGE(answer.body, error->getValue<std::string>("message").find(inMessage) != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(answer.body,
+                               error->getValue<std::string>("message").find(inMessage) != std::string::npos);
     }
 
     static std::string stringify(const Poco::JSON::Object::Ptr& object)

@@ -27,11 +27,11 @@ public:
     void setUp() override
     {
         _sources = std::make_unique<ModelSources>();
-        _server = std::make_unique<DownloadServer>(std::map<std::string, std::string>{
-            {"downloads.civitai.base_url", _sources->civitai.apiUrl()},
-            {"downloads.huggingface.base_url", _sources->hf.apiUrl()},
-            {"downloads.civitai.require_api_key", "false"},
-            {"downloads.stall_seconds", "5"}});
+        _server = std::make_unique<DownloadServer>(
+            std::map<std::string, std::string>{{"downloads.civitai.base_url", _sources->civitai.apiUrl()},
+                                               {"downloads.huggingface.base_url", _sources->hf.apiUrl()},
+                                               {"downloads.civitai.require_api_key", "false"},
+                                               {"downloads.stall_seconds", "5"}});
         _server->addUser("oli", "owner");
         _server->addUser("ada", "admin");
         _server->addUser("gus", "user");
@@ -57,7 +57,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(run.err, run.err.find("MB/s") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(run.err, run.err.find("ETA ") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(run.err, run.err.find("100.0%") != std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE(run.err, run.err.find("completed  loras/juggernaut_v9.safetensors") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(run.err,
+                               run.err.find("completed  loras/juggernaut_v9.safetensors") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(run.err, run.err.find('\r') == std::string::npos);
         bool partial = false; // a progress line between 0 and 100 percent
         std::istringstream lines(run.err);
@@ -70,7 +71,7 @@ public:
         CPPUNIT_ASSERT_MESSAGE(run.err, partial);
         CPPUNIT_ASSERT_EQUAL(_sources->civitai.sha256("main"),
                              comfygate::modeldownload::FileDigest::sha256OfFile(_server->modelsDir() +
-                                                                                 "/loras/juggernaut_v9.safetensors"));
+                                                                                "/loras/juggernaut_v9.safetensors"));
     }
 
     void huggingFaceForANamedUserAndListing()
@@ -79,12 +80,14 @@ public:
                                  "--revision", "v1.0", "--folder", "unet", "--user", "ada", "--follow"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(run.err, 0, run.status);
         CPPUNIT_ASSERT_EQUAL(_sources->hf.sha256("lfs-v1"), comfygate::modeldownload::FileDigest::sha256OfFile(
-                                                                 _server->modelsDir() + "/unet/flux_unet.safetensors"));
+                                                                _server->modelsDir() + "/unet/flux_unet.safetensors"));
         const std::string jobId = run.out.substr(std::string("queued download job ").size(), 32);
 
         const Run adas = command({"download", "list", "--user", "ada"});
         CPPUNIT_ASSERT_EQUAL(0, adas.status);
-        CPPUNIT_ASSERT_MESSAGE(adas.out, adas.out.find(jobId + "\tada\tcompleted\t100.0%\thuggingface\tunet/flux_unet.safetensors") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(
+            adas.out, adas.out.find(jobId + "\tada\tcompleted\t100.0%\thuggingface\tunet/flux_unet.safetensors") !=
+                          std::string::npos);
         const Run owners = command({"download", "list"}); // the owner's: none
         CPPUNIT_ASSERT_MESSAGE(owners.out, owners.out.find(jobId) == std::string::npos);
         const Run all = command({"download", "list", "--all"});
@@ -104,7 +107,8 @@ public:
 
         const Run noPermission = command({"download", "civitai", "1001", "--user", "gus"});
         CPPUNIT_ASSERT_EQUAL(1, noPermission.status);
-        CPPUNIT_ASSERT_MESSAGE(noPermission.err, noPermission.err.find("gus does not hold can_download_models") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(noPermission.err,
+                               noPermission.err.find("gus does not hold can_download_models") != std::string::npos);
         const Run unknownUser = command({"download", "civitai", "1001", "--user", "nobody"});
         CPPUNIT_ASSERT_EQUAL(1, unknownUser.status);
         const Run badFolder = command({"download", "civitai", "1001", "--folder", "custom_nodes"});
@@ -116,12 +120,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, badVersion.status);
         const Run unknownOption = command({"download", "civitai", "1001", "--bogus"});
         CPPUNIT_ASSERT_EQUAL(2, unknownOption.status);
-        CPPUNIT_ASSERT_MESSAGE(unknownOption.err, unknownOption.err.find("unknown option --bogus") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(unknownOption.err,
+                               unknownOption.err.find("unknown option --bogus") != std::string::npos);
         const Run missing = command({"download", "hf", "org/flux"});
         CPPUNIT_ASSERT_EQUAL(2, missing.status);
         // None of these queued anything but the refused one.
         const Run all = command({"download", "list", "--all"});
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), static_cast<std::size_t>(std::count(all.out.begin(), all.out.end(), '\n')));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2),
+                             static_cast<std::size_t>(std::count(all.out.begin(), all.out.end(), '\n')));
     }
 
     void queuedJobCanBeCancelled()

@@ -50,8 +50,9 @@ public:
         auto done = running(1024 * 1024, 1024 * 1024, 5e6);
         done.status = JobStatus::Completed;
         done.destination = "loras/a.safetensors";
-        CPPUNIT_ASSERT_EQUAL(std::string("100.0%  0.0 MB/s  ETA 0:00  1.0 MiB of 1.0 MiB  completed  loras/a.safetensors"),
-                             ProgressBar::describe(done, 0));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("100.0%  0.0 MB/s  ETA 0:00  1.0 MiB of 1.0 MiB  completed  loras/a.safetensors"),
+            ProgressBar::describe(done, 0));
         auto failed = running(0, -1, 0);
         failed.status = JobStatus::Failed;
         failed.error = "generation-only model";

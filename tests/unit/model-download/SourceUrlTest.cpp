@@ -17,6 +17,7 @@ class SourceUrlTest : public CppUnit::TestFixture
     CPPUNIT_TEST(civitaiSecondHostAndBaseUrlHost);
     CPPUNIT_TEST(huggingFaceResolveAndBlobUrls);
     CPPUNIT_TEST(refusesOtherHostsSchemesAndShapes);
+    CPPUNIT_TEST(storedUrlKeepsOnlyWhatNamesTheFile);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -36,10 +37,11 @@ public:
             std::string(R"({"civitai_host":"civitai.com","model_version_id":"1001","source":"civitai"})"),
             body("https://CIVITAI.com/models/100?modelVersionId=1001"));
         // The file selectors come along; other parameters (a token in the URL) do not.
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"civitai_host":"civitai.com","format":"SafeTensor","fp":"fp16",)"
-                                         R"("model_version_id":"1002","size":"pruned","source":"civitai","type":"Model"})"),
-                             body("https://civitai.com/api/download/models/1002?type=Model&format=SafeTensor&size=pruned"
-                                  "&fp=fp16&token=secret"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"({"civitai_host":"civitai.com","format":"SafeTensor","fp":"fp16",)"
+                        R"("model_version_id":"1002","size":"pruned","source":"civitai","type":"Model"})"),
+            body("https://civitai.com/api/download/models/1002?type=Model&format=SafeTensor&size=pruned"
+                 "&fp=fp16&token=secret"));
     }
 
     void civitaiSecondHostAndBaseUrlHost()
@@ -53,9 +55,11 @@ public:
 
     void huggingFaceResolveAndBlobUrls()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"filename":"unet/flux1-dev.safetensors","repo_id":"black-forest-labs/FLUX.1-dev",)"
-                                         R"("revision":"main","source":"huggingface"})"),
-                             body("https://huggingface.co/black-forest-labs/FLUX.1-dev/resolve/main/unet/flux1-dev.safetensors?download=true"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"({"filename":"unet/flux1-dev.safetensors","repo_id":"black-forest-labs/FLUX.1-dev",)"
+                        R"("revision":"main","source":"huggingface"})"),
+            body("https://huggingface.co/black-forest-labs/FLUX.1-dev/resolve/main/unet/"
+                 "flux1-dev.safetensors?download=true"));
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"filename":"a b.safetensors","repo_id":"org/m","revision":"v1.0",)"
                                          R"("source":"huggingface"})"),
                              body("https://hf.co/org/m/blob/v1.0/a%20b.safetensors"));
@@ -63,13 +67,13 @@ public:
 
     void refusesOtherHostsSchemesAndShapes()
     {
-        for (const char* url : {"", "https://evil.example/models/1?modelVersionId=2",
-                                "https://civitai.com.evil.example/models/1?modelVersionId=2",
-                                "https://user:pw@civitai.com/models/1?modelVersionId=2",
-                                "ftp://civitai.com/api/download/models/2", "file:///etc/passwd",
-                                "https://civitai.com/models/1", "https://civitai.com/images/5",
-                                "https://huggingface.co/org/m", "https://huggingface.co/org/m/tree/main/x",
-                                "https://huggingface.co/datasets/org/resolve/main/x", "not a url at all"}) {
+        for (const char* url :
+             {"", "https://evil.example/models/1?modelVersionId=2",
+              "https://civitai.com.evil.example/models/1?modelVersionId=2",
+              "https://user:pw@civitai.com/models/1?modelVersionId=2", "ftp://civitai.com/api/download/models/2",
+              "file:///etc/passwd", "https://civitai.com/models/1", "https://civitai.com/images/5",
+              "https://huggingface.co/org/m", "https://huggingface.co/org/m/tree/main/x",
+              "https://huggingface.co/datasets/org/resolve/main/x", "not a url at all"}) {
             try {
                 body(url);
                 CPPUNIT_FAIL(std::string("accepted ") + url);
@@ -78,6 +82,16 @@ public:
                 CPPUNIT_ASSERT_EQUAL(std::string("invalid_source_url"), error.code());
             }
         }
+    }
+
+    void storedUrlKeepsOnlyWhatNamesTheFile()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::string("https://civitai.com/api/download/models/1002?type=Model&fp=fp16"),
+                             SourceUrl::withoutSecrets("https://civitai.com/api/download/models/1002?type=Model"
+                                                       "&token=hunter2&fp=fp16#frag"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("https://huggingface.co/org/m/resolve/main/x.safetensors"),
+            SourceUrl::withoutSecrets("https://huggingface.co/org/m/resolve/main/x.safetensors?download=true"));
     }
 
 private:
