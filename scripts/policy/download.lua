@@ -1,11 +1,18 @@
 -- download.lua: hook `download` (fail mode: closed) - may this user download this model?
 --
---   subject = { username = "alice", role = "user", groups = { ... } }
---   request = { source = "civitai",            -- "civitai" | "huggingface" | ...
+--   subject = { username = "alice", role = "user", groups = { ... } }   -- who queued it
+--   request = { source = "civitai",            -- "civitai" | "huggingface"
 --               folder_type = "loras",          -- the ComfyUI model folder to write into
+--               destination_type = "local",     -- "local" | "s3"
 --               size_bytes = 228000000,         -- nil when the size is not known yet
---               filename = "detail.safetensors",
---               url = "https://civitai.com/..." }
+--               filename = "detail.safetensors",-- Hugging Face path, or the source's file name
+--               model_version_id = "138296",    -- CivitAI only
+--               repo_id = "org/name",           -- Hugging Face only
+--               target_username = "bob" }       -- when an admin queues it for someone else
+--
+-- The model-download module asks twice: when the request arrives (no size_bytes yet; a
+-- deny answers 403 with the reason) and again once the source has named the file and its
+-- size (a deny fails the job with the reason).
 --
 -- Rules, per role:
 --   guest          never (not configurable)
@@ -13,8 +20,8 @@
 --                  files up to download_max_gb (user) / download_max_gb_power (power)
 --   admin, owner   any source and folder type, no size cap
 --   everyone       never into custom_nodes or configs (code and configuration, not models)
--- Unknown roles are denied. When size_bytes is absent the size cap cannot apply, so the
--- caller should ask again once the size is known (e.g. after resolving the file).
+-- Unknown roles are denied. When size_bytes is absent the size cap cannot apply; the second
+-- call, after resolution, carries it.
 --
 -- Settings (lists are comma-separated; "*" allows everything):
 --   download_sources              default "civitai,huggingface"

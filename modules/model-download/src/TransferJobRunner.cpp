@@ -74,9 +74,12 @@ SourceRequest TransferJobRunner::resolverRequest(const SourceRequest& request) c
 
 std::optional<std::string> TransferJobRunner::policyRefusal(const DownloadJob& job, const ResolvedFile& file) const
 {
+    // CivitAI gives only an approximate size (sizeKB): close enough for a size cap.
     std::optional<std::int64_t> size;
     if (file.size >= 0)
         size = file.size;
+    else if (file.sizeHint >= 0)
+        size = file.sizeHint;
     return askDownloadPolicy(_policy, job.request, size, file.fileName);
 }
 
@@ -120,8 +123,11 @@ JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& con
         return JobOutcome::failed(sourceTitle(job.source()) + " names the file '" + file.fileName +
                                   "', which is not a plain file name (" + why + "); refusing to write it");
     const std::string name = file.fileName;
-    if (auto refusal = policyRefusal(job, file))
+    if (auto refusal = policyRefusal(job, file)) {
+        if (control.cancelled()) // the policy engine stops before the modules: not a verdict
+            return JobOutcome::cancelled();
         return JobOutcome::failed("refused by the download policy: " + *refusal);
+    }
 
     const std::filesystem::path directory = _settings.directoryFor(job.request.folderType, job.userId);
     std::filesystem::create_directories(directory);

@@ -60,6 +60,7 @@ class DownloadQueueServerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(cancellingARunningJobStopsItsTransfer);
     CPPUNIT_TEST(presentFileAndSameTargetCostOneTransfer);
     CPPUNIT_TEST(isolationPutsTheFileInTheOwnersTree);
+    CPPUNIT_TEST(policyIsAskedAgainWithTheResolvedSize);
     CPPUNIT_TEST(killDuringThreeDownloadsThenRestartCompletesAll);
     CPPUNIT_TEST_SUITE_END();
 
@@ -222,6 +223,27 @@ public:
         CPPUNIT_ASSERT_EQUAL("checkpoints/" + adaId + "/juggernaut_v9.safetensors",
                              job->getValue<std::string>("destination"));
         CPPUNIT_ASSERT(fs::exists(_server->modelsDir() + "/checkpoints/" + adaId + "/juggernaut_v9.safetensors"));
+    }
+
+    void policyIsAskedAgainWithTheResolvedSize()
+    {
+        comfygate::test::TempDir policies;
+        policies.write("download.lua", R"(
+policy.on("download", function(subject, request)
+    if request.size_bytes and request.size_bytes > 100000 then
+        return false, string.format("%s is %d bytes; the cap is 100000", request.filename, request.size_bytes)
+    end
+end)
+)");
+        start({{"policy.dir", policies.path()}});
+        const auto big = waitFinished(queue(R"({"source":"civitai","model_version_id":"1001"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("failed"), big->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("refused by the download policy: juggernaut_v9.safetensors is 262144 bytes; "
+                                         "the cap is 100000"),
+                             big->getValue<std::string>("error"));
+        const auto small = waitFinished(queue(R"({"source":"civitai","model_version_id":"1002","size":"full","fp":"fp32"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("completed"), small->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/model_full_fp32.safetensors"), listing());
     }
 
     void killDuringThreeDownloadsThenRestartCompletesAll()
