@@ -46,7 +46,7 @@ public:
     void civitaiFollowDownloadsWithProgressAndExitsZero()
     {
         comfygate::fakes::Fault slow;
-        slow.throttleBps = 128 * 1024; // about two seconds: progress lines while it runs
+        slow.throttleBps = 64 * 1024; // about four seconds: progress is saved and drawn once a second
         _sources->civitai.setFault("civitai", slow);
         const Run run = command({"download", "civitai", "1001", "--folder", "loras", "--follow"});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(run.err, 0, run.status);
