@@ -1,6 +1,7 @@
 // The model-download module: a durable, resumable, verified download queue for CivitAI and
 // Hugging Face (issue 5). This file wires the parts together.
 #include "CivitaiResolver.h"
+#include "DownloadFrontEnds.h"
 #include "DownloadJobStore.h"
 #include "DownloadQueue.h"
 #include "DownloadRoutes.h"
@@ -47,11 +48,13 @@ public:
         _routes = std::make_unique<DownloadRoutes>(*_settings, *_store, *_queue, context.policy(), context.audit(),
                                                    context.services());
         _routes->registerAll(context.routes());
+        _frontEnds = std::make_unique<DownloadFrontEnds>(context, *_settings, *_store, *_queue, *_index);
         _queue->start();
     }
 
     void stop() noexcept override
     {
+        _frontEnds.reset();
         if (_queue)
             _queue->stop();
         _routes.reset();
@@ -110,6 +113,7 @@ private:
     std::unique_ptr<TransferJobRunner> _runner;
     std::unique_ptr<DownloadQueue> _queue;
     std::unique_ptr<DownloadRoutes> _routes;
+    std::unique_ptr<DownloadFrontEnds> _frontEnds;
 };
 
 } // namespace comfygate::modeldownload

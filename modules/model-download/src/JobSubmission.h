@@ -1,0 +1,55 @@
+#pragma once
+
+#include "DownloadJobStore.h"
+#include "DownloadQueue.h"
+#include "DownloadSettings.h"
+
+#include <optional>
+#include <string>
+
+namespace comfygate {
+class Audit;
+class Policy;
+class ServiceRegistry;
+} // namespace comfygate
+
+namespace comfygate::modeldownload {
+
+/// Queues a validated DownloadRequest as a job, for the front ends other than MSS-Login's
+/// routes (Comfy Cloud's asset import, the `download` CLI). It applies the same rules as
+/// MSS-Login's `POST download`, in the same order: the owner's key when the source needs one
+/// (400), the `download` policy hook (403), the per-user cap on unfinished jobs (429); each
+/// refusal is an HttpError the caller renders in its own style.
+class JobSubmission
+{
+public:
+    JobSubmission(const DownloadSettings& settings, DownloadJobStore& store, DownloadQueue& queue, Policy& policy,
+                  Audit& audit, ServiceRegistry& services)
+        : _settings(settings), _store(store), _queue(queue), _policy(policy), _audit(audit), _services(services)
+    {
+    }
+
+    /// Throws HttpError when the job may not be queued for `ownerId`.
+    void check(const DownloadRequest& request, const std::string& ownerId) const;
+
+    /// Inserts the job (status queued), audits it as `actor` and publishes its first progress
+    /// event. It starts when a dispatcher claims it: call dispatch() to start it here now.
+    DownloadJob insert(const DownloadRequest& request, const std::string& ownerId, const std::string& actor,
+                       const std::string& clientAddress, const std::string& jobId = newJobId());
+    void dispatch() { _queue.dispatch(); }
+
+    /// The owner's stored key for a source (server-side use only).
+    std::optional<std::string> apiKey(const std::string& userId, const std::string& source) const;
+
+    static std::string newJobId();
+
+private:
+    const DownloadSettings& _settings;
+    DownloadJobStore& _store;
+    DownloadQueue& _queue;
+    Policy& _policy;
+    Audit& _audit;
+    ServiceRegistry& _services;
+};
+
+} // namespace comfygate::modeldownload
