@@ -75,7 +75,7 @@ void CliApplication::bootKernel(const CommandLine& line, bool withModules)
     _kernel = std::make_unique<Kernel>(std::move(config));
     _kernel->startCore();
     if (withModules)
-        _kernel->startModules();
+        _kernel->startModules(line.command.empty() || line.command == "serve");
 }
 
 int CliApplication::run(const std::vector<std::string>& args)

@@ -155,8 +155,9 @@ void Kernel::installAuthenticator(std::shared_ptr<Authenticator> authenticator, 
     _authenticatorOwner = owner;
 }
 
-void Kernel::startModules()
+void Kernel::startModules(bool serving)
 {
+    _kernelServices->serving = serving;
     _modules->discover(_settings.modulesDirs, _settings.modulesEnabled, _settings.modulesDisabled);
     _modules->startAll();
     const auto unknown = _permissions->unknownIds();

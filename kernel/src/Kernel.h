@@ -41,7 +41,8 @@ public:
     /// secrets, events, scheduler, HTTP client, audit, permissions.
     void startCore();
     /// Loads and starts the modules (which apply their migrations).
-    void startModules();
+    /// `serving`: the process will serve HTTP (ModuleContext::serving()).
+    void startModules(bool serving);
     /// Loads the Lua policies.
     void startPolicy();
     /// Registers the kernel's routes and starts serving.

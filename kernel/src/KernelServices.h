@@ -39,6 +39,7 @@ struct KernelServices
     const Configuration& config;
     std::string dataDir;
     std::function<void(std::shared_ptr<Authenticator>, const std::string& owner)> installAuthenticator;
+    bool serving = false; ///< set before the modules start: `serve` or a CLI command
 };
 
 } // namespace comfygate

@@ -40,6 +40,7 @@ public:
     const Config& config() const override { return *_config; }
     const Config& globalConfig() const override;
     std::string dataDir() const override { return _kernel.dataDir; }
+    bool serving() const override { return _kernel.serving; }
     void setAuthenticator(std::shared_ptr<Authenticator> authenticator) override;
     Poco::Logger& logger() override { return _logger; }
 

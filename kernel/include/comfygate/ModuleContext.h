@@ -52,6 +52,11 @@ public:
 
     /// The data directory (database, key file, staging); absolute.
     virtual std::string dataDir() const = 0;
+    /// True when this process serves HTTP (`comfygate serve`); false while a CLI command runs
+    /// (`user add`, `download list`, ...). Background work that takes shared state (a job
+    /// queue, for example) starts only when serving, so a short CLI command never competes
+    /// with the running server.
+    virtual bool serving() const = 0;
 
     /// Installs the authenticator (the auth module does this). Only one may be installed.
     virtual void setAuthenticator(std::shared_ptr<Authenticator> authenticator) = 0;

@@ -99,7 +99,7 @@ int DownloadCommands::run(const std::vector<std::string>& args, std::ostream& ou
                 err << "no download job " << words.positional[1] << "\n";
                 return 1;
             }
-            _queue.dispatch();
+            _queue.start();
             return follow(words.positional[1], err);
         }
         err << "usage:\n" << usage << "\n";
@@ -181,7 +181,7 @@ int DownloadCommands::queue(const std::string& source, const Words& words, std::
         << std::flush;
     if (!words.flags.count("--follow"))
         return 0;
-    _submission.dispatch();
+    _queue.start(); // this process runs the queue while it follows the job
     return follow(job.id, err);
 }
 

@@ -42,14 +42,20 @@ public:
         DownloadQueue::Settings queueSettings;
         queueSettings.limits = _settings->limits;
         queueSettings.leaseSeconds = _settings->leaseSeconds;
-        queueSettings.singleInstance = context.database().backend() == Database::Backend::SQLite;
+        // On SQLite only one server uses the database, so at its start every "running" job is
+        // an orphan of a crash. A CLI process (download --follow) may run beside that server
+        // and relies on expired leases alone.
+        queueSettings.singleInstance =
+            context.serving() && context.database().backend() == Database::Backend::SQLite;
         _queue = std::make_unique<DownloadQueue>(*_store, *_runner, context.scheduler(), context.events(),
                                                  queueSettings, context.logger());
         _routes = std::make_unique<DownloadRoutes>(*_settings, *_store, *_queue, context.policy(), context.audit(),
                                                    context.services());
         _routes->registerAll(context.routes());
         _frontEnds = std::make_unique<DownloadFrontEnds>(context, *_settings, *_store, *_queue, *_index);
-        _queue->start();
+        // A CLI command starts the queue only when it follows a job (DownloadCommands).
+        if (context.serving())
+            _queue->start();
     }
 
     void stop() noexcept override

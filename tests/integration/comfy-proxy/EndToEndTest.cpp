@@ -5,6 +5,7 @@
 #include "GatewayPrompts.h"
 #include "HttpTestClient.h"
 #include "ServerProcess.h"
+#include "TempDir.h"
 #include "WebSocketTestClient.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -56,7 +57,8 @@ class EndToEndTest : public CppUnit::TestFixture
 public:
     void setUp() override
     {
-        _comfy = std::make_unique<FakeComfyUI>();
+        _comfy = std::make_unique<FakeComfyUI>(_root.path());
+        _comfy->addModel("checkpoints", "sd15.safetensors");
         _comfy->start();
         _server = std::make_unique<ServerProcess>(
             std::map<std::string, std::string>{{"modules.dir", COMFYGATE_MODULE_DIR},
@@ -143,7 +145,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, _client->get("/object_info", gus).status);
         const auto refused = _client->postJson("/prompt", "{\"prompt\":" + comfygate::test::sampleWorkflow() + "}", gus);
         CPPUNIT_ASSERT_EQUAL(403, refused.status);
-        CPPUNIT_ASSERT(_comfy->requests("/prompt").empty());
+        for (const auto& request : _comfy->requests())
+            CPPUNIT_ASSERT_MESSAGE("a refused prompt reached ComfyUI", request.uri.find("/prompt") == std::string::npos);
         CPPUNIT_ASSERT_EQUAL(401, _client->get("/object_info").status);
     }
 
@@ -173,6 +176,7 @@ private:
         return result.json()->getValue<std::string>("prompt_id");
     }
 
+    comfygate::test::TempDir _root;
     std::unique_ptr<FakeComfyUI> _comfy;
     std::unique_ptr<ServerProcess> _server;
     std::unique_ptr<HttpTestClient> _client;

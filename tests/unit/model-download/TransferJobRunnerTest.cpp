@@ -266,7 +266,7 @@ public:
 
     void unsafeNamesFromTheSourceAreRefused()
     {
-        for (const std::string name : std::vector<std::string>{"../escape.safetensors", "sub/dir.safetensors", "..",
+        for (const std::string& name : std::vector<std::string>{"../escape.safetensors", "sub/dir.safetensors", "..",
                                                                ".hidden", "", "a\\b.safetensors", "nul\x01.bin"}) {
             _resolver->file.fileName = name;
             Control control;
