@@ -20,6 +20,7 @@ class DownloadCliTest : public CppUnit::TestFixture
     CPPUNIT_TEST(huggingFaceForANamedUserAndListing);
     CPPUNIT_TEST(failuresAndRefusalsExitNonZero);
     CPPUNIT_TEST(queuedJobCanBeCancelled);
+    CPPUNIT_TEST(withoutFollowTheJobWaitsForTheServer);
     CPPUNIT_TEST(helpDescribesTheCommands);
     CPPUNIT_TEST_SUITE_END();
 
@@ -146,6 +147,20 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, unknown.status);
         const Run follow = command({"download", "follow", jobId});
         CPPUNIT_ASSERT_EQUAL(1, follow.status); // cancelled is not success
+    }
+
+    void withoutFollowTheJobWaitsForTheServer()
+    {
+        // Short CLI commands never run the queue: the job waits for the serving process, and
+        // nothing reaches the source until then.
+        const Run queued = command({"download", "civitai", "1001"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(queued.err, 0, queued.status);
+        const std::string jobId = queued.out.substr(std::string("queued download job ").size(), 32);
+        for (int i = 0; i < 2; ++i) {
+            const Run list = command({"download", "list"});
+            CPPUNIT_ASSERT_MESSAGE(list.out, list.out.find(jobId + "\toli\tqueued") != std::string::npos);
+        }
+        CPPUNIT_ASSERT(_sources->civitai.log().empty());
     }
 
     void helpDescribesTheCommands()
