@@ -54,43 +54,40 @@ Poco::Dynamic::Var ModelListRoutes::fetchJson(HttpExchange& exchange)
     }
 }
 
-void ModelListRoutes::folder(HttpExchange& exchange)
+template <class Json, class Filter>
+void ModelListRoutes::relayFiltered(HttpExchange& exchange, const char* shape, Filter filter)
 {
     if (_check.seesAll(exchange.principal()))
         return _upstream.forward(exchange);
     const auto answer = fetchJson(exchange);
     if (answer.isEmpty())
         return;
-    if (answer.type() != typeid(Poco::JSON::Array::Ptr))
-        throw HttpError(502, "ComfyUI answered " + exchange.request().getURI() + " with something that is not a list");
-    exchange.sendJson(200, _check.filterFolder(exchange.principal(), exchange.param("folder"),
-                                               answer.extract<Poco::JSON::Array::Ptr>()));
+    if (answer.type() != typeid(Json))
+        throw HttpError(502, "ComfyUI answered " + exchange.request().getURI() + " with something that is not " +
+                                 shape);
+    exchange.sendJson(200, filter(answer.extract<Json>()));
+}
+
+void ModelListRoutes::folder(HttpExchange& exchange)
+{
+    relayFiltered<Poco::JSON::Array::Ptr>(exchange, "a list", [&](const Poco::JSON::Array::Ptr& files) {
+        return _check.filterFolder(exchange.principal(), exchange.param("folder"), files);
+    });
 }
 
 void ModelListRoutes::embeddings(HttpExchange& exchange)
 {
-    if (_check.seesAll(exchange.principal()))
-        return _upstream.forward(exchange);
-    const auto answer = fetchJson(exchange);
-    if (answer.isEmpty())
-        return;
-    if (answer.type() != typeid(Poco::JSON::Array::Ptr))
-        throw HttpError(502, "ComfyUI answered /embeddings with something that is not a list");
-    exchange.sendJson(200, _check.filterEmbeddings(exchange.principal(), answer.extract<Poco::JSON::Array::Ptr>()));
+    relayFiltered<Poco::JSON::Array::Ptr>(exchange, "a list", [&](const Poco::JSON::Array::Ptr& names) {
+        return _check.filterEmbeddings(exchange.principal(), names);
+    });
 }
 
 void ModelListRoutes::objectInfo(HttpExchange& exchange)
 {
-    if (_check.seesAll(exchange.principal()))
-        return _upstream.forward(exchange);
-    const auto answer = fetchJson(exchange);
-    if (answer.isEmpty())
-        return;
-    if (answer.type() != typeid(Poco::JSON::Object::Ptr))
-        throw HttpError(502, "ComfyUI answered /object_info with something that is not an object");
-    const auto info = answer.extract<Poco::JSON::Object::Ptr>();
-    _check.filterObjectInfo(exchange.principal(), info);
-    exchange.sendJson(200, info);
+    relayFiltered<Poco::JSON::Object::Ptr>(exchange, "an object", [&](const Poco::JSON::Object::Ptr& info) {
+        _check.filterObjectInfo(exchange.principal(), info);
+        return info;
+    });
 }
 
 void ModelListRoutes::viewMetadata(HttpExchange& exchange)

@@ -28,6 +28,11 @@ private:
     void viewMetadata(HttpExchange& exchange);
     /// The upstream answer parsed, or nullptr after relaying a non-200 answer as it is.
     Poco::Dynamic::Var fetchJson(HttpExchange& exchange);
+    /// Streams the upstream answer to callers who see everything; for the others parses it as
+    /// `Json` (an Array::Ptr or Object::Ptr, `shape` names it in the 502) and sends
+    /// `filter(parsed)`.
+    template <class Json, class Filter>
+    void relayFiltered(HttpExchange& exchange, const char* shape, Filter filter);
 
     UpstreamClient& _upstream;
     ModelGrantCheck& _check;

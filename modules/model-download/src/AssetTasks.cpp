@@ -78,19 +78,8 @@ void AssetTasks::remember(const std::string& jobId)
 
 const char* AssetTasks::cloudStatus(JobStatus status)
 {
-    switch (status) {
-    case JobStatus::Queued:
-        return "created";
-    case JobStatus::Running:
-        return "running";
-    case JobStatus::Completed:
-        return "completed";
-    case JobStatus::Failed:
-        return "failed";
-    case JobStatus::Cancelled:
-        return "cancelled";
-    }
-    return "failed";
+    // Comfy Cloud calls a task that waits "created"; the other statuses have the same names.
+    return status == JobStatus::Queued ? "created" : toString(status);
 }
 
 std::string AssetTasks::isoTime(std::int64_t unixSeconds)
