@@ -11,11 +11,9 @@
 #include "comfygate/services/UserSecrets.h"
 
 #include <Poco/JSON/Array.h>
-#include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
 #include <chrono>
-#include <sstream>
 
 namespace comfygate::modeldownload {
 namespace {
@@ -34,28 +32,6 @@ Poco::JSON::Array::Ptr array(const std::vector<std::string>& items)
     for (const auto& item : items)
         out->add(item);
     return out;
-}
-
-std::string sourceTitle(const std::string& source)
-{
-    return source == "civitai" ? "CivitAI" : "Hugging Face";
-}
-
-std::string newJobId()
-{
-    std::string id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
-    id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
-    return id;
-}
-
-std::string detail(std::initializer_list<std::pair<const char*, std::string>> fields)
-{
-    Poco::JSON::Object object;
-    for (const auto& [name, value] : fields)
-        object.set(name, value);
-    std::ostringstream out;
-    object.stringify(out);
-    return out.str();
 }
 
 } // namespace
@@ -203,45 +179,10 @@ void DownloadRoutes::download(HttpExchange& exchange)
         request.targetUsername.clear();
     }
 
-    if (_settings.requiresKey(request.source)) {
-        const auto keys = sourcesWithKeys(ownerId);
-        if (std::find(keys.begin(), keys.end(), request.source) == keys.end()) {
-            const std::string whose = ownerId == caller.userId ? "you have" : ownerName + " has";
-            throw HttpError(400,
-                            sourceTitle(request.source) + " needs an API key and " + whose +
-                                " none stored: PUT /mss-login/api/model-download/api-keys",
-                            "missing_api_key");
-        }
-    }
-
-    if (const auto refusal = askDownloadPolicy(_policy, request))
-        throw HttpError(403, *refusal, "policy_denied");
-
-    if (_store.unfinishedCount(ownerId) >= _settings.maxUnfinishedPerUser)
-        throw HttpError(429,
-                        "too many unfinished downloads (limit " + std::to_string(_settings.maxUnfinishedPerUser) +
-                            "); wait for some to finish or cancel them",
-                        "too_many_jobs");
-
-    DownloadJob job;
-    job.id = newJobId();
-    job.userId = ownerId;
-    job.requestedBy = caller.userId;
-    job.request = request;
-    job.queuedAtMs =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    job.createdAt = job.queuedAtMs / 1000;
-    _store.insert(job);
-    audit(exchange, "download.queue", job.id,
-          detail({{"source", request.source},
-                  {"folder_type", request.folderType},
-                  {"model_version_id", request.modelVersionId},
-                  {"repo_id", request.repoId},
-                  {"filename", request.filename},
-                  {"owner", ownerName}}));
-    _queue.publish(job);
-    _queue.dispatch();
+    _submission.check(request, ownerId, ownerId == caller.userId ? "you have" : ownerName + " has");
+    const DownloadJob job =
+        _submission.insert(request, ownerId, caller.username, exchange.client().toString());
+    _submission.dispatch();
 
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
     body->set("status", "queued");

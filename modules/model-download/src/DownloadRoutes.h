@@ -4,6 +4,7 @@
 #include "DownloadQueue.h"
 #include "DownloadRequestParser.h"
 #include "DownloadSettings.h"
+#include "JobSubmission.h"
 
 #include <memory>
 #include <string>
@@ -32,8 +33,8 @@ public:
 
     DownloadRoutes(const DownloadSettings& settings, DownloadJobStore& store, DownloadQueue& queue, Policy& policy,
                    Audit& audit, ServiceRegistry& services)
-        : _settings(settings), _store(store), _queue(queue), _policy(policy), _audit(audit), _services(services),
-          _parser(settings)
+        : _settings(settings), _store(store), _queue(queue), _audit(audit), _services(services),
+          _parser(settings), _submission(settings, store, queue, policy, audit, services)
     {
     }
 
@@ -58,10 +59,10 @@ private:
     const DownloadSettings& _settings;
     DownloadJobStore& _store;
     DownloadQueue& _queue;
-    Policy& _policy;
     Audit& _audit;
     ServiceRegistry& _services;
     DownloadRequestParser _parser;
+    JobSubmission _submission;
 };
 
 } // namespace comfygate::modeldownload

@@ -42,15 +42,16 @@ std::optional<std::string> JobSubmission::apiKey(const std::string& userId, cons
     return secrets ? secrets->use(userId, source) : std::nullopt;
 }
 
-void JobSubmission::check(const DownloadRequest& request, const std::string& ownerId) const
+void JobSubmission::check(const DownloadRequest& request, const std::string& ownerId,
+                          const std::string& ownerPhrase) const
 {
     if (_settings.requiresKey(request.source)) {
         const auto secrets = _services.find<services::UserSecrets>(services::UserSecrets::serviceName);
         const auto providers = secrets ? secrets->providers(ownerId) : std::vector<std::string>{};
         if (std::find(providers.begin(), providers.end(), request.source) == providers.end())
             throw HttpError(400,
-                            sourceTitle(request.source) + " needs an API key and none is stored for this user: PUT "
-                                                          "/mss-login/api/model-download/api-keys",
+                            sourceTitle(request.source) + " needs an API key and " + ownerPhrase +
+                                " none stored: PUT /mss-login/api/model-download/api-keys",
                             "missing_api_key");
     }
     if (const auto refusal = askDownloadPolicy(_policy, request))
@@ -80,6 +81,7 @@ DownloadJob JobSubmission::insert(const DownloadRequest& request, const std::str
     detail.set("model_version_id", request.modelVersionId);
     detail.set("repo_id", request.repoId);
     detail.set("filename", request.filename);
+    detail.set("owner_id", ownerId);
     std::ostringstream text;
     detail.stringify(text);
     _audit.record({actor, "download.queue", job.id, clientAddress, text.str()});

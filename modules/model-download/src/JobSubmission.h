@@ -15,11 +15,11 @@ class ServiceRegistry;
 
 namespace comfygate::modeldownload {
 
-/// Queues a validated DownloadRequest as a job, for the front ends other than MSS-Login's
-/// routes (Comfy Cloud's asset import, the `download` CLI). It applies the same rules as
-/// MSS-Login's `POST download`, in the same order: the owner's key when the source needs one
-/// (400), the `download` policy hook (403), the per-user cap on unfinished jobs (429); each
-/// refusal is an HttpError the caller renders in its own style.
+/// Queues a validated DownloadRequest as a job, for every front end (MSS-Login's
+/// `POST download`, Comfy Cloud's asset import, the `download` CLI), with the same rules in the
+/// same order: the owner's key when the source needs one (400), the `download` policy hook
+/// (403), the per-user cap on unfinished jobs (429); each refusal is an HttpError the caller
+/// renders in its own style.
 class JobSubmission
 {
 public:
@@ -29,8 +29,10 @@ public:
     {
     }
 
-    /// Throws HttpError when the job may not be queued for `ownerId`.
-    void check(const DownloadRequest& request, const std::string& ownerId) const;
+    /// Throws HttpError when the job may not be queued for `ownerId`. `ownerPhrase` names the
+    /// owner in the missing-key message ("you have", "alma has").
+    void check(const DownloadRequest& request, const std::string& ownerId,
+               const std::string& ownerPhrase = "this user has") const;
 
     /// Inserts the job (status queued), audits it as `actor` and publishes its first progress
     /// event. It starts when a dispatcher claims it: call dispatch() to start it here now.
