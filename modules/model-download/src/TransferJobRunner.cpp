@@ -95,8 +95,7 @@ JobOutcome TransferJobRunner::publish(const DownloadJob& job, const std::filesys
     if (_settings.modelIsolation && _parts.grant) {
         const std::filesystem::path folder = _settings.modelsDir / job.request.folderType;
         try {
-            _parts.grant(job.userId, job.request.folderType, file.lexically_relative(folder).generic_string(),
-                         "local");
+            _parts.grant(job.userId, job.request.folderType, file.lexically_relative(folder).generic_string(), "local");
         } catch (const std::exception& error) {
             return JobOutcome::failed("saved as " + relativeToModels(file) +
                                       " but not granted to its owner: " + error.what());
@@ -184,8 +183,8 @@ JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& con
     return publish(job, result.path, result.shared ? sha256 : publishedSha256);
 }
 
-JobOutcome TransferJobRunner::publishS3(const DownloadJob& job, const S3Object& object,
-                                        const std::string& relativeKey, const std::string& sha256)
+JobOutcome TransferJobRunner::publishS3(const DownloadJob& job, const S3Object& object, const std::string& relativeKey,
+                                        const std::string& sha256)
 {
     const std::string location = _parts.s3->location(object);
     if (_settings.modelIsolation && _parts.grant) {
@@ -210,9 +209,9 @@ JobOutcome TransferJobRunner::runToS3(const DownloadJob& job, JobControl& contro
     if (!_parts.s3)
         return JobOutcome::failed("S3 destinations are disabled on this server (experimental.s3)");
     const std::string name = file.fileName;
-    const std::string key =
-        (_settings.directoryFor(job.request.folderType, job.userId) / name).lexically_relative(_settings.modelsDir)
-            .generic_string();
+    const std::string key = (_settings.directoryFor(job.request.folderType, job.userId) / name)
+                                .lexically_relative(_settings.modelsDir)
+                                .generic_string();
     const std::string sha256 = Poco::toLower(file.sha256);
 
     // Already in the bucket with the same content: nothing to fetch. Another object under that

@@ -58,6 +58,8 @@ class S3DownloadTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(S3DownloadTest);
     CPPUNIT_TEST(civitaiDownloadEndsInTheBucketVerified);
     CPPUNIT_TEST(sameContentInTheBucketCompletesWithoutTransfer);
+    CPPUNIT_TEST(twoJobsForOneKeyShareOneFetchAndUpload);
+    CPPUNIT_TEST(isolationPutsTheObjectUnderTheOwnersId);
     CPPUNIT_TEST(uploadPhaseShowsInTheJob);
     CPPUNIT_TEST(wrongSecretFailsTheJobWithS3sReason);
     CPPUNIT_TEST(cancelDuringTheUploadAbortsTheMultipartUpload);
@@ -119,8 +121,8 @@ public:
                                      second->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(first->getValue<std::string>("destination"), second->getValue<std::string>("destination"));
         CPPUNIT_ASSERT_EQUAL(first->getValue<std::string>("sha256"), second->getValue<std::string>("sha256"));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), storageGets()); // no byte fetched from the source
-        CPPUNIT_ASSERT_EQUAL(putsBefore, requestCount("PUT"));  // nor sent to the bucket
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), storageGets());   // no byte fetched from the source
+        CPPUNIT_ASSERT_EQUAL(putsBefore, requestCount("PUT")); // nor sent to the bucket
 
         // An object under that key with other content is never overwritten.
         _s3->reset();
@@ -131,6 +133,40 @@ public:
         CPPUNIT_ASSERT_MESSAGE(third->getValue<std::string>("error"),
                                third->getValue<std::string>("error").find("a different object") == 0);
         CPPUNIT_ASSERT_EQUAL(std::string("not the model"), s3.get("/" + _s3->bucket() + "/" + objectKey).body);
+    }
+
+    void twoJobsForOneKeyShareOneFetchAndUpload()
+    {
+        start();
+        comfygate::fakes::Fault slow;
+        slow.throttleBps = 512 * 1024; // about half a second for the file
+        _sources->civitai.setFault("main", slow);
+        const std::string first = queue(civitaiToS3);
+        const std::string second = queue(civitaiToS3);
+        for (const auto& id : {first, second}) {
+            const auto job = waitFinished(id);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(job->getValue<std::string>("error"), std::string("completed"),
+                                         job->getValue<std::string>("status"));
+            CPPUNIT_ASSERT_EQUAL("s3://" + _s3->bucket() + "/" + objectKey, job->getValue<std::string>("destination"));
+            CPPUNIT_ASSERT_EQUAL(_sources->civitai.sha256("main"), job->getValue<std::string>("sha256"));
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), storageGets());
+        CPPUNIT_ASSERT_EQUAL(1, requestCount("PUT"));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), filesBelow(stagingDir()));
+    }
+
+    void isolationPutsTheObjectUnderTheOwnersId()
+    {
+        start({{"experimental.model_isolation", "true"}});
+        const std::string adaId =
+            _server->client().get("/mss-login/api/me", _ada).json()->getValue<std::string>("user_id");
+        const auto job = waitFinished(queue(civitaiToS3));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(job->getValue<std::string>("error"), std::string("completed"),
+                                     job->getValue<std::string>("status"));
+        const std::string key = "comfyui/checkpoints/" + adaId + "/juggernaut_v9.safetensors";
+        CPPUNIT_ASSERT_EQUAL("s3://" + _s3->bucket() + "/" + key, job->getValue<std::string>("destination"));
+        CPPUNIT_ASSERT_EQUAL(200, HttpTestClient(_s3->port()).get("/" + _s3->bucket() + "/" + key).status);
+        CPPUNIT_ASSERT_EQUAL(404, HttpTestClient(_s3->port()).get("/" + _s3->bucket() + "/" + objectKey).status);
     }
 
     void uploadPhaseShowsInTheJob()
@@ -198,9 +234,10 @@ public:
         start({{"experimental.s3", "false"}});
         const auto refused = _server->client().postJson(base + "/download", civitaiToS3, _ada);
         CPPUNIT_ASSERT_EQUAL(403, refused.status);
-        CPPUNIT_ASSERT_MESSAGE(refused.body,
-                               refused.json()->getValue<std::string>("error").find("experimental.s3") != std::string::npos);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), _server->client().get(base + "/jobs", _ada).json()->getArray("jobs")->size());
+        CPPUNIT_ASSERT_MESSAGE(refused.body, refused.json()->getValue<std::string>("error").find("experimental.s3") !=
+                                                 std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
+                             _server->client().get(base + "/jobs", _ada).json()->getArray("jobs")->size());
     }
 
     void incompleteS3SettingsStopTheStart()
@@ -222,7 +259,8 @@ public:
             noCredentials.start();
             CPPUNIT_FAIL("started without S3 credentials");
         } catch (const std::runtime_error& error) {
-            CPPUNIT_ASSERT_MESSAGE(error.what(), std::string(error.what()).find("S3_SECRET_ACCESS_KEY") != std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE(error.what(),
+                                   std::string(error.what()).find("S3_SECRET_ACCESS_KEY") != std::string::npos);
         }
     }
 
@@ -248,8 +286,8 @@ private:
         auto settings = serverSettings();
         for (auto& [key, value] : extra)
             settings[key] = value;
-        _server = std::make_unique<DownloadServer>(settings,
-                                                   credentials(secret.empty() ? _s3->secretAccessKey() : secret));
+        _server =
+            std::make_unique<DownloadServer>(settings, credentials(secret.empty() ? _s3->secretAccessKey() : secret));
         _server->addUser("ada", "admin");
         _server->start();
         _ada = _server->login("ada");
@@ -292,9 +330,8 @@ private:
     void injectFault(const std::string& method, const std::string& query, int status, int count) const
     {
         const auto result = HttpTestClient(_s3->port())
-                                .request("POST", "/__faults?method=" + method + "&query=" + query +
-                                                     "&status=" + std::to_string(status) +
-                                                     "&count=" + std::to_string(count));
+                                .request("POST", "/__faults?method=" + method + "&query=" + query + "&status=" +
+                                                     std::to_string(status) + "&count=" + std::to_string(count));
         CPPUNIT_ASSERT_EQUAL(200, result.status);
     }
 

@@ -334,9 +334,7 @@ private:
             return it == _keys.end() ? std::nullopt : std::optional<std::string>(it->second);
         };
         parts.grant = [this](const std::string& userId, const std::string& folder, const std::string& name,
-                             const std::string&) {
-            _grants.push_back(userId + "|" + folder + "|" + name);
-        };
+                             const std::string&) { _grants.push_back(userId + "|" + folder + "|" + name); };
         _runner = std::make_unique<TransferJobRunner>(_settings, *_index, _policy, parts);
     }
 
