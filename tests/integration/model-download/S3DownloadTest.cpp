@@ -62,6 +62,7 @@ class S3DownloadTest : public CppUnit::TestFixture
     CPPUNIT_TEST(isolationPutsTheObjectUnderTheOwnersId);
     CPPUNIT_TEST(uploadPhaseShowsInTheJob);
     CPPUNIT_TEST(wrongSecretFailsTheJobWithS3sReason);
+    CPPUNIT_TEST(refusedUploadFailsTheJobWithS3sReason);
     CPPUNIT_TEST(cancelDuringTheUploadAbortsTheMultipartUpload);
     CPPUNIT_TEST(disabledS3IsRefusedWith403);
     CPPUNIT_TEST(incompleteS3SettingsStopTheStart);
@@ -202,6 +203,19 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(""), filesBelow(stagingDir()));
         CPPUNIT_ASSERT(_server->process().stderrText().find("not-the-secret") == std::string::npos);
         CPPUNIT_ASSERT(_server->process().stdoutText().find("not-the-secret") == std::string::npos);
+    }
+
+    void refusedUploadFailsTheJobWithS3sReason()
+    {
+        start();
+        injectFault("PUT", "", 403, 1); // not retried: S3's answer is final
+        const auto job = waitFinished(queue(civitaiToS3));
+        CPPUNIT_ASSERT_EQUAL(std::string("failed"), job->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("S3 upload of " + objectKey + " failed: HTTP 403 InternalError: Injected by the test."),
+            job->getValue<std::string>("error"));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), filesBelow(stagingDir()));
+        CPPUNIT_ASSERT_EQUAL(404, HttpTestClient(_s3->port()).get("/" + _s3->bucket() + "/" + objectKey).status);
     }
 
     void cancelDuringTheUploadAbortsTheMultipartUpload()
