@@ -72,6 +72,7 @@ struct DownloadJob
     std::string error;
     std::string destination; ///< the published file, once completed
     std::string sha256;
+    std::string phase; ///< while running: "" or "downloading", "uploading" (S3)
     std::int64_t createdAt = 0;
     std::int64_t queuedAtMs = 0; ///< creation in milliseconds: the queue's order
     std::int64_t startedAt = 0;  ///< 0 until first started

@@ -13,7 +13,7 @@ namespace {
 
 const std::string selectJobs =
     "SELECT id, user_id, requested_by, request, status, bytes_done, total_bytes, speed_bps, error, destination,"
-    " sha256, created_at, started_at, finished_at, cancel_requested, lease_owner, lease_expires_at"
+    " sha256, created_at, started_at, finished_at, cancel_requested, lease_owner, lease_expires_at, phase"
     " FROM download_jobs ";
 
 std::int64_t integer(const Poco::Data::RecordSet& rows, std::size_t column, std::size_t row)
@@ -52,6 +52,7 @@ std::vector<DownloadJob> readJobs(Poco::Data::Statement& select)
         job.cancelRequested = integer(rows, 14, row) != 0;
         job.leaseOwner = text(rows, 15, row);
         job.leaseExpiresAt = integer(rows, 16, row);
+        job.phase = text(rows, 17, row);
         jobs.push_back(std::move(job));
     }
     return jobs;
@@ -250,6 +251,14 @@ void DownloadJobStore::recordProgress(const std::string& jobId, std::int64_t byt
         session << _database.translate("UPDATE download_jobs SET bytes_done = ?, total_bytes = ?, speed_bps = ?"
                                        " WHERE id = ? AND status = 'running'"),
             bind(done), bind(total), bind(speedBps), bind(jobId), now;
+    });
+}
+
+void DownloadJobStore::recordPhase(const std::string& jobId, const std::string& phase)
+{
+    _database.write([&](Poco::Data::Session& session) {
+        session << _database.translate("UPDATE download_jobs SET phase = ? WHERE id = ? AND status = 'running'"),
+            bind(phase), bind(jobId), now;
     });
 }
 

@@ -54,6 +54,8 @@ public:
     void requeue(const std::string& jobId, const std::string& owner);
 
     void recordProgress(const std::string& jobId, std::int64_t bytesDone, std::int64_t totalBytes, double speedBps);
+    /// What a running job is doing now ("downloading", "uploading"), for its JSON.
+    void recordPhase(const std::string& jobId, const std::string& phase);
     void complete(const std::string& jobId, const std::string& owner, const std::string& destination,
                   const std::string& sha256, std::int64_t size, std::int64_t now);
     void fail(const std::string& jobId, const std::string& owner, const std::string& error, std::int64_t now);

@@ -39,6 +39,17 @@ public:
         _queue.publish(_job);
     }
 
+    void phase(const std::string& phase) override
+    {
+        _job.phase = phase;
+        try {
+            _queue._store.recordPhase(_job.id, phase);
+        } catch (const std::exception& error) {
+            _queue._logger.warning("download %s: phase not saved: %s", _job.id, std::string(error.what()));
+        }
+        _queue.publish(_job);
+    }
+
     bool cancelled() const override { return _active.userCancelled || _queue._stopping; }
 
 private:

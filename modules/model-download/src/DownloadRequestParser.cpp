@@ -81,12 +81,9 @@ DownloadRequest DownloadRequestParser::parse(const Poco::JSON::Object::Ptr& body
     request.destinationType = field(body, "destination_type");
     if (request.destinationType.empty())
         request.destinationType = "local";
-    if (request.destinationType == "s3") {
-        if (!_settings.s3)
-            throw HttpError(403, "S3 destinations are disabled on this server (experimental.s3)", "s3_disabled");
-        throw invalid("destination_type s3 is not available on this server yet; use local");
-    }
-    if (request.destinationType != "local")
+    if (request.destinationType == "s3" && !_settings.s3)
+        throw HttpError(403, "S3 destinations are disabled on this server (experimental.s3)", "s3_disabled");
+    if (request.destinationType != "local" && request.destinationType != "s3")
         throw invalid("destination_type must be local or s3");
 
     // Checked for either source: a name with `..` is refused, never silently ignored.

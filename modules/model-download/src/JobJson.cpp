@@ -40,6 +40,10 @@ void setProgress(Poco::JSON::Object& object, const DownloadJob& job)
     object.set("eta_seconds", eta);
     object.set("destination", job.destination);
     object.set("error", job.error);
+    std::string phase;
+    if (job.status == JobStatus::Running)
+        phase = job.phase.empty() ? "downloading" : job.phase;
+    object.set("phase", phase);
 }
 
 } // namespace

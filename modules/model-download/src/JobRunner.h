@@ -15,6 +15,8 @@ public:
     virtual ~JobControl() = default;
     /// Reports progress; the queue persists and publishes it at most about once a second.
     virtual void progress(const TransferProgress& progress) = 0;
+    /// Says what the job does now ("downloading", "uploading"); persisted and published at once.
+    virtual void phase(const std::string& /*phase*/) {}
     /// True once the job's user cancelled it or the server is stopping.
     virtual bool cancelled() const = 0;
 };

@@ -99,7 +99,8 @@ private:
             const auto secrets = services.find<services::UserSecrets>(services::UserSecrets::serviceName);
             return secrets ? secrets->use(userId, source) : std::nullopt;
         };
-        parts.grant = [&services](const std::string& userId, const std::string& folder, const std::string& item) {
+        parts.grant = [&services](const std::string& userId, const std::string& folder, const std::string& item,
+                                  const std::string& backend) {
             const auto grants = services.find<services::ModelGrants>(services::ModelGrants::serviceName);
             if (!grants)
                 return;
@@ -108,9 +109,26 @@ private:
             grant.subject = userId;
             grant.folder = folder;
             grant.itemName = item;
+            grant.sourceBackend = backend;
             grants->grant(grant); // false when the user already holds it: fine
         };
+        parts.s3 = s3Uploader(context, settings);
+        parts.s3Staging = std::filesystem::path(context.dataDir()) / "download-staging" / "s3";
         return parts;
+    }
+
+    /// With experimental.s3 on, the S3 settings must be complete: a server that starts and then
+    /// fails every S3 download would hide the operator's mistake until a user meets it.
+    static std::shared_ptr<S3Uploader> s3Uploader(ModuleContext& context, const DownloadSettings& settings)
+    {
+        if (!settings.s3)
+            return nullptr;
+        try {
+            return std::make_shared<S3Uploader>(S3Uploader::settingsFromConfig(context.globalConfig()),
+                                                context.logger());
+        } catch (const std::invalid_argument& error) {
+            throw std::invalid_argument(std::string("experimental.s3 is on but ") + error.what());
+        }
     }
 
     std::unique_ptr<DownloadSettings> _settings;

@@ -21,7 +21,9 @@ class DownloadServer
 public:
     using Headers = std::map<std::string, std::string>;
 
-    explicit DownloadServer(std::map<std::string, std::string> overrides = {})
+    /// `environment` is added to the server's (e.g. S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY).
+    explicit DownloadServer(std::map<std::string, std::string> overrides = {},
+                            std::map<std::string, std::string> environment = {})
     {
         std::map<std::string, std::string> settings{{"modules.enabled", "auth,model-download"},
                                                     {"downloads.allow_private_addresses", "true"},
@@ -31,8 +33,8 @@ public:
             settings[key] = value;
         _modelsDir = settings.count("comfy.models_dir") ? settings["comfy.models_dir"] : _models.path();
         settings["comfy.models_dir"] = _modelsDir;
-        _process =
-            std::make_unique<ServerProcess>(settings, std::map<std::string, std::string>{{"SECRET_KEY", secretKey}});
+        environment["SECRET_KEY"] = secretKey;
+        _process = std::make_unique<ServerProcess>(settings, environment);
     }
 
     void addUser(const std::string& name, const std::string& role)

@@ -77,6 +77,10 @@ public:
     void s3IsForbiddenWhileDisabled()
     {
         expect(403, "experimental.s3", R"({"source":"civitai","model_version_id":"1","destination_type":"s3"})");
+        _settings.s3 = true;
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("s3"),
+            parse(R"({"source":"civitai","model_version_id":"1","destination_type":"s3"})").destinationType);
     }
 
 private:

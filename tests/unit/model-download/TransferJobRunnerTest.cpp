@@ -333,9 +333,8 @@ private:
             const auto it = _keys.find(userId);
             return it == _keys.end() ? std::nullopt : std::optional<std::string>(it->second);
         };
-        parts.grant = [this](const std::string& userId, const std::string& folder, const std::string& name) {
-            _grants.push_back(userId + "|" + folder + "|" + name);
-        };
+        parts.grant = [this](const std::string& userId, const std::string& folder, const std::string& name,
+                             const std::string&) { _grants.push_back(userId + "|" + folder + "|" + name); };
         _runner = std::make_unique<TransferJobRunner>(_settings, *_index, _policy, parts);
     }
 
