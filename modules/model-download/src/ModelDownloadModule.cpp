@@ -1,14 +1,13 @@
 // The model-download module: a durable, resumable, verified download queue for CivitAI and
 // Hugging Face (issue 5). This file wires the parts together.
-#include "CivitaiResolver.h"
 #include "DownloadFrontEnds.h"
 #include "DownloadJobStore.h"
 #include "DownloadQueue.h"
 #include "DownloadRoutes.h"
 #include "DownloadSettings.h"
-#include "HuggingFaceResolver.h"
 #include "ModelFileIndex.h"
 #include "ModuleMigrations.h"
+#include "SourceResolvers.h"
 #include "TransferJobRunner.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
@@ -79,13 +78,7 @@ private:
         ResolverSettings resolving;
         resolving.retryBaseDelay = settings.transfer.retryBaseDelay;
         resolving.retryMaxDelay = settings.transfer.retryMaxDelay;
-        // downloads.civitai.base_url serves the default host; the others are reached directly.
-        std::vector<std::string> civitaiBases{settings.civitaiBaseUrl};
-        for (std::size_t i = 1; i < settings.civitaiHosts.size(); ++i)
-            civitaiBases.push_back("https://" + settings.civitaiHosts[i]);
-        parts.resolvers["civitai"] = std::make_shared<CivitaiResolver>(http, civitaiBases, resolving);
-        parts.resolvers["huggingface"] =
-            std::make_shared<HuggingFaceResolver>(http, settings.huggingfaceBaseUrl, resolving);
+        parts.resolvers = makeSourceResolvers(http, settings, resolving);
         parts.transfer = [&http, transferSettings = settings.transfer](
                              const ResolvedFile& file, const std::filesystem::path& directory, const std::string& name,
                              const FileTransfer::Hooks& hooks) {

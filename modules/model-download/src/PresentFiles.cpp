@@ -1,7 +1,6 @@
 #include "PresentFiles.h"
 
-#include "CivitaiResolver.h"
-#include "HuggingFaceResolver.h"
+#include "SourceResolvers.h"
 
 #include <Poco/String.h>
 
@@ -15,12 +14,7 @@ PresentFiles::PresentFiles(HttpClient& http, const DownloadSettings& settings, M
     ResolverSettings once;
     once.maxAttempts = 1;
     once.timeout = std::chrono::seconds(15);
-    // As in the runner: the base URL serves the default (first) CivitAI host.
-    std::vector<std::string> civitaiBases{settings.civitaiBaseUrl};
-    for (std::size_t i = 1; i < settings.civitaiHosts.size(); ++i)
-        civitaiBases.push_back("https://" + settings.civitaiHosts[i]);
-    _resolvers["civitai"] = std::make_shared<CivitaiResolver>(http, civitaiBases, once);
-    _resolvers["huggingface"] = std::make_shared<HuggingFaceResolver>(http, settings.huggingfaceBaseUrl, once);
+    _resolvers = makeSourceResolvers(http, settings, once);
 }
 
 std::optional<PresentFiles::Found> PresentFiles::find(const DownloadRequest& request, const std::string& ownerId,
@@ -29,22 +23,7 @@ std::optional<PresentFiles::Found> PresentFiles::find(const DownloadRequest& req
     const auto resolver = _resolvers.find(request.source);
     if (resolver == _resolvers.end())
         return std::nullopt;
-    SourceRequest source;
-    source.source = request.source;
-    source.modelVersionId = request.modelVersionId;
-    source.type = request.type;
-    source.format = request.format;
-    source.size = request.size;
-    source.fp = request.fp;
-    if (request.civitaiHost != _settings.civitaiHosts.front())
-        source.civitaiHost = request.civitaiHost;
-    source.repoId = request.repoId;
-    source.filename = request.filename;
-    source.subfolder = request.subfolder;
-    source.revision = request.revision.empty() ? "main" : request.revision;
-    source.apiKey = apiKey;
-
-    const ResolvedFile file = resolver->second->resolve(source);
+    const ResolvedFile file = resolver->second->resolve(resolverRequest(request, _settings, apiKey));
     const std::string sha256 = Poco::toLower(file.sha256);
     if (sha256.empty())
         return std::nullopt;

@@ -3,7 +3,7 @@
 #include "DownloadJob.h"
 #include "DownloadSettings.h"
 #include "ModelFileIndex.h"
-#include "SourceResolver.h"
+#include "SourceResolvers.h"
 
 #include <filesystem>
 #include <map>
@@ -42,7 +42,7 @@ public:
 private:
     const DownloadSettings& _settings;
     ModelFileIndex& _index;
-    std::map<std::string, std::shared_ptr<SourceResolver>> _resolvers;
+    SourceResolverMap _resolvers;
 };
 
 } // namespace comfygate::modeldownload

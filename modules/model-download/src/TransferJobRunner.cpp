@@ -3,6 +3,7 @@
 #include "DownloadPolicy.h"
 #include "FileDigest.h"
 #include "SafeFileName.h"
+#include "SourceResolvers.h"
 #include "comfygate/HttpClient.h"
 
 #include <Poco/String.h>
@@ -41,35 +42,13 @@ JobOutcome TransferJobRunner::run(const DownloadJob& job, JobControl& control)
 
 SourceRequest TransferJobRunner::sourceRequest(const DownloadJob& job) const
 {
-    const DownloadRequest& request = job.request;
-    SourceRequest source;
-    source.source = request.source;
-    source.modelVersionId = request.modelVersionId;
-    source.type = request.type;
-    source.format = request.format;
-    source.size = request.size;
-    source.fp = request.fp;
-    source.civitaiHost = request.civitaiHost;
-    source.repoId = request.repoId;
-    source.filename = request.filename;
-    source.subfolder = request.subfolder;
-    source.revision = request.revision.empty() ? "main" : request.revision;
     // The owner's key: with target_username that is the target user's, not the admin's.
+    std::string key;
     if (_parts.apiKey) {
-        if (auto key = _parts.apiKey(job.userId, request.source))
-            source.apiKey = *key;
+        if (auto stored = _parts.apiKey(job.userId, job.request.source))
+            key = *stored;
     }
-    return source;
-}
-
-SourceRequest TransferJobRunner::resolverRequest(const SourceRequest& request) const
-{
-    // downloads.civitai.base_url serves the default (first) CivitAI host; the resolver
-    // reaches any other configured host at https://<host>.
-    SourceRequest resolved = request;
-    if (!_settings.civitaiHosts.empty() && resolved.civitaiHost == _settings.civitaiHosts.front())
-        resolved.civitaiHost.clear();
-    return resolved;
+    return resolverRequest(job.request, _settings, key);
 }
 
 std::optional<std::string> TransferJobRunner::policyRefusal(const DownloadJob& job, const ResolvedFile& file) const
@@ -115,7 +94,7 @@ JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& con
         return JobOutcome::failed(sourceTitle(job.source()) +
                                   " needs an API key and none is stored: PUT /mss-login/api/model-download/api-keys");
 
-    const ResolvedFile file = resolver->second->resolve(resolverRequest(request));
+    const ResolvedFile file = resolver->second->resolve(request);
     if (control.cancelled())
         return JobOutcome::cancelled();
 
@@ -156,7 +135,7 @@ JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& con
             published = {target, sha256, static_cast<std::int64_t>(std::filesystem::file_size(target))};
         } else {
             FileTransfer::Hooks hooks = shared;
-            hooks.reResolve = [this, source, request] { return source->resolve(resolverRequest(request)); };
+            hooks.reResolve = [this, source, request] { return source->resolve(request); };
             published = _parts.transfer(file, directory, name, hooks);
         }
         // Indexed before any job waiting on this target is released. A source that named no
@@ -256,7 +235,7 @@ JobOutcome TransferJobRunner::runToS3(const DownloadJob& job, JobControl& contro
         } else {
             std::filesystem::remove(target, error);
             FileTransfer::Hooks hooks = shared;
-            hooks.reResolve = [this, source, request] { return source->resolve(resolverRequest(request)); };
+            hooks.reResolve = [this, source, request] { return source->resolve(request); };
             fetched = _parts.transfer(file, staging, name, hooks);
         }
         uploadedSha256 = Poco::toLower(fetched.sha256);

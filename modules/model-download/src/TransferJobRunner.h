@@ -66,7 +66,6 @@ private:
                        const SourceRequest& request, const std::shared_ptr<SourceResolver>& source);
     JobOutcome publishS3(const DownloadJob& job, const S3Object& object, const std::string& relativeKey,
                          const std::string& sha256);
-    SourceRequest resolverRequest(const SourceRequest& request) const;
     std::string relativeToModels(const std::filesystem::path& file) const;
 
     const DownloadSettings& _settings;
