@@ -14,6 +14,20 @@
 namespace comfygate::modeldownload {
 namespace {
 
+/// The job's outcome when the shared transfer did not complete (cancelled or failed).
+std::optional<JobOutcome> unfinished(const SharedTransfers::Result& result)
+{
+    switch (result.kind) {
+    case JobOutcome::Kind::Cancelled:
+        return JobOutcome::cancelled();
+    case JobOutcome::Kind::Failed:
+        return JobOutcome::failed(result.error);
+    case JobOutcome::Kind::Completed:
+        break;
+    }
+    return std::nullopt;
+}
+
 std::int64_t unixNow()
 {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -146,14 +160,8 @@ JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& con
         return published.path;
     });
 
-    switch (result.kind) {
-    case JobOutcome::Kind::Cancelled:
-        return JobOutcome::cancelled();
-    case JobOutcome::Kind::Failed:
-        return JobOutcome::failed(result.error);
-    case JobOutcome::Kind::Completed:
-        break;
-    }
+    if (auto ended = unfinished(result))
+        return *ended;
     if (result.shared && !sha256.empty() && !_index.holds(result.path.string(), sha256)) {
         // Another job wrote this path; it must be the file this job asked for.
         return JobOutcome::failed("another download wrote a different '" + name + "' into " + job.request.folderType +
@@ -247,14 +255,8 @@ JobOutcome TransferJobRunner::runToS3(const DownloadJob& job, JobControl& contro
         return fetched.path;
     });
 
-    switch (result.kind) {
-    case JobOutcome::Kind::Cancelled:
-        return JobOutcome::cancelled();
-    case JobOutcome::Kind::Failed:
-        return JobOutcome::failed(result.error);
-    case JobOutcome::Kind::Completed:
-        break;
-    }
+    if (auto ended = unfinished(result))
+        return *ended;
     if (uploaded)
         return publishS3(job, *uploaded, key, uploadedSha256);
     // Another job fetched and uploaded this key; it must be the object this job asked for.
