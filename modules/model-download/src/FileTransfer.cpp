@@ -21,8 +21,8 @@
 #include <atomic>
 #include <charconv>
 #include <deque>
-#include <mutex>
 #include <limits>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
@@ -649,7 +649,8 @@ private:
         const bool sameHash = fresh.sha256.empty() || _file.sha256.empty() || fresh.sha256 == _file.sha256;
         const bool sameSize = fresh.size < 0 || _file.size < 0 || fresh.size == _file.size;
         if (!sameHash || !sameSize)
-            return Failure{"the file changed at the source while it was being downloaded: start the download again", true};
+            return Failure{"the file changed at the source while it was being downloaded: start the download again",
+                           true};
         _current = fresh;
         return std::nullopt;
     }
@@ -718,7 +719,7 @@ private:
         std::string refusedHop;
         HttpClientRequest request = downloadRequest(_current.downloadUrl, _current, refusedHop);
         request.headers.emplace_back("Range", "bytes=0-0");
-        request.maxBytes = 1;
+        request.maxBytes = 64 * 1024; // also caps the small bodies of the redirects on the way
         std::optional<RangeProbe> probe;
         request.onResponseHeaders = [&](long status, const std::vector<std::pair<std::string, std::string>>& headers) {
             if (status == 200) // the Range was ignored: do not let the whole file come
@@ -745,11 +746,11 @@ private:
     /// Returns false when the file is to be fetched over one connection instead.
     bool downloadInParallel()
     {
-        if (!parallelAllowed())
-            return false;
         const std::int64_t expected = _file.size >= 0 ? _file.size : _file.sizeHint;
-        if (expected < _settings.parallelMinBytes || (_offset > 0 && !_resumeParallel))
-            return false; // small, or a sequential part to continue
+        if (!parallelAllowed() || expected < _settings.parallelMinBytes || (_offset > 0 && !_resumeParallel)) {
+            leaveParallel(); // small (now), or a sequential part to continue
+            return false;
+        }
         pollCancel();
         const auto probe = probeRanges();
         const bool sizeFits = probe && (_file.size >= 0 ? probe->total == _file.size : probe->total <= byteLimit());
@@ -823,8 +824,8 @@ private:
     {
         const std::int64_t missing = probe.total - _ranges.covered();
         const int connections = _settings.parallelConnections;
-        const std::int64_t chunk = std::clamp<std::int64_t>((missing + connections - 1) / connections, minRangeChunk,
-                                                            maxRangeChunk);
+        const std::int64_t chunk =
+            std::clamp<std::int64_t>((missing + connections - 1) / connections, minRangeChunk, maxRangeChunk);
         ParallelRun run;
         const auto pieces = _ranges.missing(probe.total, chunk);
         run.work.assign(pieces.begin(), pieces.end());
@@ -845,8 +846,10 @@ private:
         _state.ranges = _ranges.list();
         _state.bytes = _ranges.covered();
         _offset = _ranges.covered();
-        if (run.stopKind != Stop::Pause && run.stopKind != Stop::Cancel && !run.fallback)
-            saveState(); // a pause saves in keepForLater, a cancel removes it
+        if (run.stopKind != Stop::Pause && run.stopKind != Stop::Cancel && !run.fallback) {
+            _part.sync(); // a pause saves in keepForLater, a cancel removes it
+            saveState();
+        }
         if (run.stopKind == Stop::Pause)
             throw Paused();
         if (run.stopKind == Stop::Cancel)
@@ -948,8 +951,8 @@ private:
             } catch (const TransferFailed& refused) {
                 throw Failure{refused.what()};
             }
-            request.headers.emplace_back("Range", "bytes=" + std::to_string(position) + "-" +
-                                                      std::to_string(piece.end - 1));
+            request.headers.emplace_back("Range",
+                                         "bytes=" + std::to_string(position) + "-" + std::to_string(piece.end - 1));
             if (!run.etag.empty())
                 request.headers.emplace_back("If-Range", "\"" + run.etag + "\"");
             request.maxBytes = static_cast<std::uint64_t>(piece.end - position);
@@ -1014,7 +1017,8 @@ private:
                 // No new byte means the HttpClient already spent its attempts.
                 if (!error.retryable() || position == start || ++resumes > maxResumes)
                     throw Failure{"download of " + _finalPath.filename().string() + " failed (bytes " +
-                                  std::to_string(position) + "-" + std::to_string(piece.end - 1) + "): " + error.what()};
+                                  std::to_string(position) + "-" + std::to_string(piece.end - 1) +
+                                  "): " + error.what()};
                 pauseBeforeResume(run);
                 continue;
             }
@@ -1170,11 +1174,10 @@ private:
     {
         const std::string hostAndPort = OutboundUrlPolicy::hostAndPort(url);
         const std::string host = hostAndPort.substr(0, hostAndPort.rfind(':'));
-        return std::any_of(credentialHosts.begin(), credentialHosts.end(),
-                           [&](const std::string& entry) {
-                               const std::string wanted = Poco::toLower(Poco::trim(entry));
-                               return wanted == hostAndPort || wanted == host;
-                           });
+        return std::any_of(credentialHosts.begin(), credentialHosts.end(), [&](const std::string& entry) {
+            const std::string wanted = Poco::toLower(Poco::trim(entry));
+            return wanted == hostAndPort || wanted == host;
+        });
     }
 
     Stop stopRequested() const
@@ -1244,7 +1247,7 @@ private:
     ProgressMeter _meter;
     OutboundUrlPolicy _policy;
     TransferState _state;
-    ByteRanges _ranges;          ///< parallel: what the .part already holds
+    ByteRanges _ranges;           ///< parallel: what the .part already holds
     bool _resumeParallel = false; ///< the .part came from a parallel transfer and may be continued so
     std::int64_t _offset = 0;
     std::int64_t _learnedTotal = -1;

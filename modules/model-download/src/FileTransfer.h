@@ -75,7 +75,7 @@ public:
         std::function<bool()> cancelled;                       ///< polled while transferring
         /// Polled before `cancelled`: true stops the transfer but keeps the partial file.
         std::function<bool()> paused;
-        std::function<ResolvedFile()> reResolve;               ///< fresh URL after 403/expiry
+        std::function<ResolvedFile()> reResolve; ///< fresh URL after 403/expiry
     };
 
     struct Settings

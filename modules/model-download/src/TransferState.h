@@ -29,7 +29,7 @@ struct TransferState
     /// A parallel transfer: the `.part` has the full size (`total`) and only `ranges` hold
     /// bytes of the file; a resume fetches the rest. Sequential transfers keep a prefix.
     bool parallel = false;
-    std::int64_t total = -1;        ///< the server's size of the file (parallel only)
+    std::int64_t total = -1;       ///< the server's size of the file (parallel only)
     std::vector<ByteRange> ranges; ///< completed intervals (parallel only)
 
     /// The state a fresh transfer of `file` starts with.

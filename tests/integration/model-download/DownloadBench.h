@@ -46,9 +46,9 @@ public:
     {
         Headers headers = ada;
         headers["Content-Type"] = "application/json";
-        const auto answer = server->client().request(
-            "PUT", std::string(base) + "/api-keys", R"({"source":")" + source + R"(","api_key":")" + key + "\"}",
-            headers);
+        const auto answer =
+            server->client().request("PUT", std::string(base) + "/api-keys",
+                                     R"({"source":")" + source + R"(","api_key":")" + key + "\"}", headers);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 200, answer.status);
     }
 

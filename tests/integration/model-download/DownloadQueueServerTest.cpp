@@ -60,8 +60,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(ModelSourceIds::fileSize), c->getValue<Poco::Int64>("total_bytes"));
         CPPUNIT_ASSERT_EQUAL(100.0, c->getValue<double>("progress_pct"));
         CPPUNIT_ASSERT_EQUAL(false, c->getValue<bool>("can_cancel"));
-        CPPUNIT_ASSERT_EQUAL(_bench->sources->civitai.content("main"),
-                             ModelSources::read(_bench->server->modelsDir() + "/checkpoints/juggernaut_v9.safetensors"));
+        CPPUNIT_ASSERT_EQUAL(
+            _bench->sources->civitai.content("main"),
+            ModelSources::read(_bench->server->modelsDir() + "/checkpoints/juggernaut_v9.safetensors"));
 
         const auto h = _bench->waitFinished(hf);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(h->getValue<std::string>("error"), std::string("completed"),
@@ -80,7 +81,8 @@ public:
     void refusalsOfTheSourceBecomeTheJobsError()
     {
         _bench->start();
-        const auto generationOnly = _bench->waitFinished(_bench->queue(R"({"source":"civitai","model_version_id":"1003"})"));
+        const auto generationOnly =
+            _bench->waitFinished(_bench->queue(R"({"source":"civitai","model_version_id":"1003"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("failed"), generationOnly->getValue<std::string>("status"));
         CPPUNIT_ASSERT(generationOnly->getValue<std::string>("error").find("generation-only model") == 0);
         const auto early = _bench->waitFinished(_bench->queue(R"({"source":"civitai","model_version_id":"1004"})"));
@@ -88,8 +90,8 @@ public:
         const auto gated = _bench->waitFinished(
             _bench->queue(R"({"source":"huggingface","repo_id":"org/gated","filename":"unet/flux_unet.safetensors"})"));
         CPPUNIT_ASSERT(gated->getValue<std::string>("error").find("gated repository") == 0);
-        const auto noSuchFile =
-            _bench->waitFinished(_bench->queue(R"({"source":"huggingface","repo_id":"org/flux","filename":"missing.bin"})"));
+        const auto noSuchFile = _bench->waitFinished(
+            _bench->queue(R"({"source":"huggingface","repo_id":"org/flux","filename":"missing.bin"})"));
         CPPUNIT_ASSERT(noSuchFile->getValue<std::string>("error").find("not found") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(std::string(""), _bench->listing());
     }
@@ -99,9 +101,10 @@ public:
         _bench->start({{"downloads.max_active_civitai", "1"}});
         _bench->sources->civitai.setFault("civitai", DownloadBench::throttle(256 * 1024)); // ~1 s for the big file
         const std::string big = _bench->queue(R"({"source":"civitai","model_version_id":"1001"})");
-        const std::string small = _bench->queue(R"({"source":"civitai","model_version_id":"1002","size":"full","fp":"fp32"})");
-        const std::string hf =
-            _bench->queue(R"({"source":"huggingface","repo_id":"org/flux","filename":"config.json","folder_type":"vae"})");
+        const std::string small =
+            _bench->queue(R"({"source":"civitai","model_version_id":"1002","size":"full","fp":"fp32"})");
+        const std::string hf = _bench->queue(
+            R"({"source":"huggingface","repo_id":"org/flux","filename":"config.json","folder_type":"vae"})");
         int maxCivitai = 0;
         bool sawOneWaiting = false;
         while (true) {
@@ -156,7 +159,8 @@ public:
         CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
         // Nothing left behind: no final file, no partial file.
         CPPUNIT_ASSERT_EQUAL(std::string(""), _bench->listing());
-        CPPUNIT_ASSERT_EQUAL(400, _bench->server->client().postJson(base + "/jobs/" + id + "/cancel", "", _bench->ada).status);
+        CPPUNIT_ASSERT_EQUAL(
+            400, _bench->server->client().postJson(base + "/jobs/" + id + "/cancel", "", _bench->ada).status);
     }
 
     void presentFileAndSameTargetCostOneTransfer()
@@ -192,7 +196,8 @@ public:
                                      job->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL("checkpoints/" + adaId + "/juggernaut_v9.safetensors",
                              job->getValue<std::string>("destination"));
-        CPPUNIT_ASSERT(fs::exists(_bench->server->modelsDir() + "/checkpoints/" + adaId + "/juggernaut_v9.safetensors"));
+        CPPUNIT_ASSERT(
+            fs::exists(_bench->server->modelsDir() + "/checkpoints/" + adaId + "/juggernaut_v9.safetensors"));
     }
 
     void policyIsAskedAgainWithTheResolvedSize()
@@ -211,7 +216,8 @@ end)
         CPPUNIT_ASSERT_EQUAL(std::string("refused by the download policy: juggernaut_v9.safetensors is 262144 bytes; "
                                          "the cap is 100000"),
                              big->getValue<std::string>("error"));
-        const auto small = _bench->waitFinished(_bench->queue(R"({"source":"civitai","model_version_id":"1002","size":"full","fp":"fp32"})"));
+        const auto small = _bench->waitFinished(
+            _bench->queue(R"({"source":"civitai","model_version_id":"1002","size":"full","fp":"fp32"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("completed"), small->getValue<std::string>("status"));
         CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/model_full_fp32.safetensors"), _bench->listing());
     }
@@ -230,7 +236,8 @@ end)
         _bench->sources->civitai.setFault("civitai", DownloadBench::throttle(512 * 1024));
         _bench->sources->hf.setFault("hf", DownloadBench::throttle(512 * 1024));
         const std::string a = _bench->queue(R"({"source":"civitai","model_version_id":"1001"})");
-        const std::string b = _bench->queue(R"({"source":"civitai","model_version_id":"1002","size":"full","fp":"fp32"})");
+        const std::string b =
+            _bench->queue(R"({"source":"civitai","model_version_id":"1002","size":"full","fp":"fp32"})");
         const std::string c = _bench->queue(
             R"({"source":"huggingface","repo_id":"org/flux","filename":"unet/flux_unet.safetensors","folder_type":"unet"})");
         for (const auto& id : {a, b, c}) {
@@ -264,8 +271,8 @@ end)
             CPPUNIT_ASSERT_EQUAL_MESSAGE(job->getValue<std::string>("error"), std::string("completed"),
                                          job->getValue<std::string>("status"));
             CPPUNIT_ASSERT_EQUAL(file.first, job->getValue<std::string>("destination"));
-            CPPUNIT_ASSERT_EQUAL(file.second, comfygate::modeldownload::FileDigest::sha256OfFile(_bench->server->modelsDir() +
-                                                                                                 "/" + file.first));
+            CPPUNIT_ASSERT_EQUAL(file.second, comfygate::modeldownload::FileDigest::sha256OfFile(
+                                                  _bench->server->modelsDir() + "/" + file.first));
         }
         CPPUNIT_ASSERT_EQUAL(
             std::string("checkpoints/juggernaut_v9.safetensors|checkpoints/model_full_fp32.safetensors|"

@@ -101,7 +101,8 @@ public:
         const auto log = civitai().log();
         std::vector<std::string> route;
         for (const auto& entry : log) {
-            route.push_back(entry.listener + " " + entry.method + " " + entry.path + " " + std::to_string(entry.status));
+            route.push_back(entry.listener + " " + entry.method + " " + entry.path + " " +
+                            std::to_string(entry.status));
             CPPUNIT_ASSERT_MESSAGE(entry.toJsonLine(), !entry.tokenInQuery);
             CPPUNIT_ASSERT_MESSAGE(entry.toJsonLine(), entry.authorization == (entry.listener == "api"));
             CPPUNIT_ASSERT_EQUAL(std::string("comfygate-downloader/1"), entry.userAgent);
@@ -126,10 +127,11 @@ public:
         const std::string error =
             _bench->waitFailed(_bench->queue(R"({"source":"civitai","model_version_id":"1005"})"));
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, "your CivitAI API key was rejected"));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), civitai().log([](const LogEntry& e) {
-                                                          return e.path == "/api/v1/me" && e.authorization &&
-                                                                 e.status == 401;
-                                                      }).size());
+        CPPUNIT_ASSERT_EQUAL(
+            std::size_t(1),
+            civitai()
+                .log([](const LogEntry& e) { return e.path == "/api/v1/me" && e.authorization && e.status == 401; })
+                .size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), _bench->storageGets());
 
         _bench->storeKey("civitai", "tok-ok");
@@ -221,7 +223,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(civitai().sha256("main"), job->getValue<std::string>("sha256"));
 
         const auto storage = _bench->gets(civitai(), "storage");
-        const auto expired = std::find_if(storage.begin(), storage.end(), [](const LogEntry& e) { return e.status == 403; });
+        const auto expired =
+            std::find_if(storage.begin(), storage.end(), [](const LogEntry& e) { return e.status == 403; });
         CPPUNIT_ASSERT_MESSAGE(describe(storage), expired != storage.end());
         // After the 403 a fresh link was fetched and the piece continued from the drop.
         const auto resumed = std::find_if(expired, storage.end(), [&](const LogEntry& e) {
@@ -324,7 +327,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(anonymous, contains(anonymous, "/org/gated"));
         _bench->storeKey("huggingface", "tok-nogate");
         const std::string noGrant = _bench->waitFailed(_bench->queue(gated));
-        CPPUNIT_ASSERT_MESSAGE(noGrant, contains(noGrant, "gated repository: your Hugging Face token has no access yet"));
+        CPPUNIT_ASSERT_MESSAGE(noGrant,
+                               contains(noGrant, "gated repository: your Hugging Face token has no access yet"));
         _bench->storeKey("huggingface", "tok-gate");
         _bench->waitCompleted(_bench->queue(gated));
 
@@ -336,9 +340,10 @@ public:
         CPPUNIT_ASSERT_MESSAGE(describe(hf().log()), !moved.empty());
         CPPUNIT_ASSERT_EQUAL(std::string("/oldorg/flux/resolve/main/unet/flux_unet.safetensors"), moved[0].path);
         CPPUNIT_ASSERT(!hf().log([&](const LogEntry& e) {
-                                return e.method == "GET" && e.path == "/neworg/flux/resolve/" + commit +
-                                                                          "/unet/flux_unet.safetensors";
-                            }).empty());
+                                return e.method == "GET" &&
+                                       e.path == "/neworg/flux/resolve/" + commit + "/unet/flux_unet.safetensors";
+                            })
+                            .empty());
     }
 
     // 10. The same bytes from another source into the same folder: no storage or CDN GET.

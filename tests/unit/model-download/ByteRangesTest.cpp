@@ -43,9 +43,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("[0,200)[300,400)"), text(ranges.list()));
         ranges.add({150, 350});
         CPPUNIT_ASSERT_EQUAL(std::string("[0,400)"), text(ranges.list()));
-        ranges.add({10, 10});  // empty
-        ranges.add({20, 5});   // inverted
-        ranges.add({-5, 3});   // negative
+        ranges.add({10, 10}); // empty
+        ranges.add({20, 5});  // inverted
+        ranges.add({-5, 3});  // negative
         CPPUNIT_ASSERT_EQUAL(std::string("[0,400)"), text(ranges.list()));
         CPPUNIT_ASSERT_EQUAL(std::string("[1,9)"), text(ByteRanges({{5, 9}, {1, 6}}).list()));
     }
