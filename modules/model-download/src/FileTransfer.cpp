@@ -506,8 +506,7 @@ private:
             if (stop == Stop::Cancel)
                 throw Cancelled();
             if (check.html)
-                failAndDiscard("the server sent an HTML page instead of " + _finalPath.filename().string() +
-                               " (a login or error page): check the API key and that the file may be downloaded");
+                failAndDiscard(htmlPageReason());
             if (check.foreignSize >= 0)
                 failAndDiscard("the server has " + std::to_string(check.foreignSize) + " bytes of " +
                                _finalPath.filename().string() + " but the source said " + std::to_string(_file.size));
@@ -539,11 +538,24 @@ private:
             return rangeNotSatisfiable(response);
         if (status == 403 && !isCredentialHost(response.finalUrl))
             return {Outcome::Expired, "HTTP 403: " + ResponseText::explanation(errorBody)};
-        if (isRetryableStatus(status))
-            fail("the server kept answering HTTP " + std::to_string(status) + " (" + std::to_string(response.attempts) +
-                 " attempts): try again later");
-        fail("the server refused the download of " + _finalPath.filename().string() + " (HTTP " +
-             std::to_string(status) + "): " + ResponseText::explanation(errorBody));
+        fail(statusReason(response, errorBody));
+    }
+
+    std::string htmlPageReason() const
+    {
+        return "the server sent an HTML page instead of " + _finalPath.filename().string() +
+               " (a login or error page): check the API key and that the file may be downloaded";
+    }
+
+    /// An error status that the HttpClient's retries did not turn into the file.
+    std::string statusReason(const HttpClientResponse& response, const std::string& errorBody) const
+    {
+        const std::string status = std::to_string(response.status);
+        if (isRetryableStatus(response.status))
+            return "the server kept answering HTTP " + status + " (" + std::to_string(response.attempts) +
+                   " attempts): try again later";
+        return "the server refused the download of " + _finalPath.filename().string() + " (HTTP " + status +
+               "): " + ResponseText::explanation(errorBody);
     }
 
     /// Called with the final answer's headers before its body: refuses what must not be
@@ -553,14 +565,8 @@ private:
     {
         if (status != 200 && status != 206)
             return true;
-        const auto header = [&](const std::string& name) -> std::optional<std::string> {
-            for (const auto& [key, value] : headers) {
-                if (key == name)
-                    return value;
-            }
-            return std::nullopt;
-        };
-        if (Poco::toLower(Poco::trim(header("content-type").value_or(""))).rfind("text/html", 0) == 0) {
+        const auto header = [&](const std::string& name) { return findHeader(headers, name); };
+        if (isHtml(headers)) {
             check.html = true;
             return false;
         }
@@ -1007,9 +1013,7 @@ private:
                 if (run.stop)
                     return;
                 if (html)
-                    throw Failure{"the server sent an HTML page instead of " + _finalPath.filename().string() +
-                                      " (a login or error page): check the API key and that the file may be downloaded",
-                                  true};
+                    throw Failure{htmlPageReason(), true};
                 if (notThatRange)
                     return startOver(run);
                 if (!refusedHop.empty())
@@ -1038,11 +1042,7 @@ private:
                 renewLink(run, generation);
                 continue;
             }
-            if (isRetryableStatus(status))
-                throw Failure{"the server kept answering HTTP " + std::to_string(status) + " (" +
-                              std::to_string(response.attempts) + " attempts): try again later"};
-            throw Failure{"the server refused the download of " + _finalPath.filename().string() + " (HTTP " +
-                          std::to_string(status) + "): " + ResponseText::explanation(errorBody)};
+            throw Failure{statusReason(response, errorBody)};
         }
     }
 
