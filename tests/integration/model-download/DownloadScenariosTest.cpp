@@ -276,7 +276,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(""), _bench->listing());
     }
 
-    // 8. 503 with Retry-After is retried after that wait; a 404 from storage is not retried.
+    // 8. 503 with Retry-After and Hugging Face's 429 with `RateLimit: …;t=N` are retried after
+    //    that wait, 500 after the capped backoff; a 404 from storage is not retried.
     void backoffHonoursRetryAfterButNotOther4xx()
     {
         _bench->start({{"downloads.retry_max_ms", "5000"}});
@@ -292,6 +293,29 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(describe(storage), std::size_t(2), storage.size());
         CPPUNIT_ASSERT_EQUAL(503, storage[0].status);
         CPPUNIT_ASSERT_EQUAL(200, storage[1].status);
+
+        civitai().clearLog();
+        Fault flaky;
+        flaky.failFirstN = 2;
+        flaky.failStatus = 500;
+        civitai().setFault("civitai.storage", flaky);
+        _bench->waitCompleted(
+            _bench->queue(R"({"source":"civitai","model_version_id":"1002","type":"VAE","folder_type":"vae"})"));
+        storage = _bench->gets(civitai(), "storage");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(describe(storage), std::size_t(3), storage.size());
+        CPPUNIT_ASSERT(storage[0].status == 500 && storage[1].status == 500 && storage[2].status == 200);
+
+        Fault limited;
+        limited.failFirstN = 1;
+        limited.failStatus = 429;
+        limited.ratelimitReset = 1;
+        hf().setFault("hf.resolve", limited);
+        const auto hfStarted = std::chrono::steady_clock::now();
+        _bench->waitCompleted(_bench->queue(
+            R"({"source":"huggingface","repo_id":"org/flux","filename":"unet/flux_unet.safetensors","folder_type":"unet"})"));
+        CPPUNIT_ASSERT(std::chrono::steady_clock::now() - hfStarted >= std::chrono::milliseconds(950));
+        const auto resolves = hf().log([](const LogEntry& e) { return e.listener == "api"; });
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(describe(resolves), 429, resolves.front().status);
 
         civitai().clearLog();
         Fault gone;
@@ -319,6 +343,16 @@ public:
         CPPUNIT_ASSERT_EQUAL("GET /org/flux/resolve/" + commit + "/unet/flux_unet.safetensors 302",
                              api[1].method + " " + api[1].path + " " + std::to_string(api[1].status));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), _bench->gets(hf(), "cdn").size());
+
+        // A small regular file comes straight from the Hub (200), verified by its git SHA-1.
+        const auto small = _bench->waitCompleted(_bench->queue(
+            R"({"source":"huggingface","repo_id":"org/flux","filename":"config.json","folder_type":"vae"})"));
+        CPPUNIT_ASSERT_EQUAL(hf().sha256("small"), small->getValue<std::string>("sha256"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), hf().log([&](const LogEntry& e) {
+                                                     return e.method == "GET" && e.status == 200 &&
+                                                            e.path == "/org/flux/resolve/" + commit + "/config.json";
+                                                 })
+                                                 .size());
 
         const std::string gated =
             R"({"source":"huggingface","repo_id":"org/gated","filename":"unet/flux_unet.safetensors","folder_type":"clip"})";
