@@ -51,6 +51,9 @@ public:
     }
 
     bool cancelled() const override { return _active.userCancelled || _queue._stopping; }
+    /// A clean stop pauses the transfer (its .part stays and the re-queued job resumes it);
+    /// a user's cancel wins over it.
+    bool pausing() const override { return _queue._stopping && !_active.userCancelled; }
 
 private:
     DownloadQueue& _queue;

@@ -46,8 +46,9 @@ public:
 
     /// Recovers jobs of dead runners and starts dispatching.
     void start();
-    /// Stops dispatching, interrupts the running jobs (they go back to the queue, to be
-    /// resumed at the next start) and waits for their threads.
+    /// Stops dispatching, pauses the running jobs (their transfers keep the partial file;
+    /// the jobs go back to the queue, to be resumed with Range at the next start) and waits
+    /// for their threads.
     void stop();
 
     /// Starts queued jobs now if the limits allow.

@@ -34,6 +34,18 @@ class TransferCancelled : public std::runtime_error
 {
 public:
     TransferCancelled() : std::runtime_error("cancelled") {}
+
+protected:
+    explicit TransferCancelled(const char* what) : std::runtime_error(what) {}
+};
+
+/// The transfer was stopped to be continued later (the server is shutting down): unlike a
+/// cancel, the `.part` and its state were kept, so the next run resumes with Range. A
+/// TransferCancelled, so code that only knows "it stopped" treats both alike.
+class TransferPaused : public TransferCancelled
+{
+public:
+    TransferPaused() : TransferCancelled("paused") {}
 };
 
 /// Moves one resolved file into `<directory>/<finalName>` safely: bytes go to
@@ -48,7 +60,12 @@ public:
 /// lost mid-body is resumed here with `Range` after a capped full-jitter backoff, the budget
 /// of `maxAttempts` restarting whenever bytes arrive. On an ordinary failure the `.part`
 /// and its state stay for a later resume; on cancellation, a hash or size mismatch or an
-/// HTML answer they are removed.
+/// HTML answer they are removed; when paused (Hooks::paused) they are kept.
+///
+/// A large file from a server that honours Range is fetched in parallel (Settings::
+/// parallelConnections): the `.part` gets its full size, workers write their ranges at
+/// their offsets, the state file lists the completed ranges, and the SHA-256 is computed in
+/// a final pass over the file.
 class FileTransfer
 {
 public:
@@ -56,7 +73,9 @@ public:
     {
         std::function<void(const TransferProgress&)> progress; ///< at most a few times a second
         std::function<bool()> cancelled;                       ///< polled while transferring
-        std::function<ResolvedFile()> reResolve;               ///< fresh URL after 403/expiry
+        /// Polled before `cancelled`: true stops the transfer but keeps the partial file.
+        std::function<bool()> paused;
+        std::function<ResolvedFile()> reResolve; ///< fresh URL after 403/expiry
     };
 
     struct Settings
@@ -71,6 +90,10 @@ public:
         int maxReResolves = 3;           ///< fresh URLs asked for after 403s from storage, per transfer
         std::chrono::milliseconds progressInterval{250};
         std::chrono::milliseconds connectTimeout{15000};
+        /// Parallel ranges: a file of at least parallelMinBytes from a server that answers
+        /// Range with 206 is fetched by this many connections at once (1 = never).
+        int parallelConnections = 4;
+        std::int64_t parallelMinBytes = 64ll << 20;
     };
 
     /// What a finished transfer published.

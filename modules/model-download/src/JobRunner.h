@@ -19,6 +19,9 @@ public:
     virtual void phase(const std::string& /*phase*/) {}
     /// True once the job's user cancelled it or the server is stopping.
     virtual bool cancelled() const = 0;
+    /// True when the work is to stop but be continued later (the server is stopping): a
+    /// transfer then keeps its partial file. Implies cancelled().
+    virtual bool pausing() const { return false; }
 };
 
 /// How a job ended.

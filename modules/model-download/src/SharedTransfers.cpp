@@ -58,6 +58,7 @@ SharedTransfers::Result SharedTransfers::lead(const std::string& key, const std:
         control.progress(progress);
     };
     hooks.cancelled = [&] { return control.cancelled(); };
+    hooks.paused = [&] { return control.pausing(); };
 
     Result result;
     try {

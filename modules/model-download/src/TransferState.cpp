@@ -3,6 +3,7 @@
 #include "DurableFile.h"
 #include "SourceResolver.h"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
@@ -62,6 +63,17 @@ std::optional<TransferState> TransferState::load(const std::filesystem::path& pa
         state.gitBlobSha1 = object->optValue<std::string>("git_blob_sha1", "");
         state.etag = object->optValue<std::string>("etag", "");
         state.bytes = object->optValue<Poco::Int64>("bytes", 0);
+        state.parallel = object->optValue<bool>("parallel", false);
+        state.total = object->optValue<Poco::Int64>("total", -1);
+        if (const auto ranges = object->getArray("ranges")) {
+            for (std::size_t i = 0; i < ranges->size(); ++i) {
+                const auto pair = ranges->getArray(i);
+                if (!pair || pair->size() != 2)
+                    return std::nullopt;
+                state.ranges.push_back({pair->getElement<Poco::Int64>(0), pair->getElement<Poco::Int64>(1)});
+            }
+        }
+        state.ranges = ByteRanges(state.ranges).list();
         return state;
     } catch (const Poco::Exception&) {
         return std::nullopt;
@@ -81,6 +93,18 @@ void TransferState::save(const std::filesystem::path& path) const
     object.set("git_blob_sha1", gitBlobSha1);
     object.set("etag", etag);
     object.set("bytes", static_cast<Poco::Int64>(bytes));
+    if (parallel) {
+        object.set("parallel", true);
+        object.set("total", static_cast<Poco::Int64>(total));
+        Poco::JSON::Array list;
+        for (const auto& range : ranges) {
+            Poco::JSON::Array pair;
+            pair.add(static_cast<Poco::Int64>(range.begin));
+            pair.add(static_cast<Poco::Int64>(range.end));
+            list.add(pair);
+        }
+        object.set("ranges", list);
+    }
     std::ostringstream text;
     object.stringify(text);
 

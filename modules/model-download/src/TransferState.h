@@ -1,9 +1,12 @@
 #pragma once
 
+#include "ByteRanges.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace comfygate::modeldownload {
 
@@ -22,6 +25,12 @@ struct TransferState
     std::string gitBlobSha1;
     std::string etag;       ///< strong ETag of the stored bytes; empty when unknown or weak
     std::int64_t bytes = 0; ///< bytes in the .part when last saved (informational)
+
+    /// A parallel transfer: the `.part` has the full size (`total`) and only `ranges` hold
+    /// bytes of the file; a resume fetches the rest. Sequential transfers keep a prefix.
+    bool parallel = false;
+    std::int64_t total = -1;       ///< the server's size of the file (parallel only)
+    std::vector<ByteRange> ranges; ///< completed intervals (parallel only)
 
     /// The state a fresh transfer of `file` starts with.
     static TransferState describing(const ResolvedFile& file);

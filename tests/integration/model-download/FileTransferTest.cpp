@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 using namespace comfygate::test;
@@ -18,6 +19,7 @@ using comfygate::modeldownload::FileTransfer;
 using comfygate::modeldownload::ResolvedFile;
 using comfygate::modeldownload::TransferCancelled;
 using comfygate::modeldownload::TransferFailed;
+using comfygate::modeldownload::TransferPaused;
 using comfygate::modeldownload::TransferProgress;
 using comfygate::modeldownload::TransferState;
 
@@ -78,6 +80,9 @@ class FileTransferTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testNamesConfinedToTheFolder);
     CPPUNIT_TEST(testExistingFileNeverReplaced);
     CPPUNIT_TEST(testPrivateAddressesRefusedByDefault);
+    CPPUNIT_TEST(testParallelResumeFetchesOnlyTheHoles);
+    CPPUNIT_TEST(testParallelFallsBackWhenRangesAreIgnored);
+    CPPUNIT_TEST(testPauseKeepsThePartialFile);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -531,6 +536,99 @@ public:
             std::size_t(1),
             sources.civitai.log([](const auto& e) { return e.path == "/api/download/models/1001"; }).size());
         CPPUNIT_ASSERT(sources.civitaiLog("storage").empty());
+    }
+
+    /// A part left by a parallel transfer (full size, two ranges done): only the holes are
+    /// fetched, each with a bounded Range, after one probe.
+    void testParallelResumeFetchesOnlyTheHoles()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file = sources.hfResolver().resolve(
+            ModelSources::hfRequest("org/flux", "unet/flux_unet.safetensors"));
+        constexpr std::int64_t quarter = ModelSourceIds::fileSize / 4;
+        std::string content = sources.hf.content("lfs");
+        for (std::int64_t i = quarter; i < 2 * quarter; ++i)
+            content[i] = 0; // holes hold anything; they must be overwritten
+        std::fill(content.begin() + 3 * quarter, content.end(), '\0');
+        writeFile(FileTransfer::partPath(dir.path(), file.fileName), content);
+        TransferState state = TransferState::describing(file);
+        state.parallel = true;
+        state.total = ModelSourceIds::fileSize;
+        state.etag = sources.hf.sha256("lfs"); // the CDN's ETag
+        state.ranges = {{0, quarter}, {2 * quarter, 3 * quarter}};
+        state.save(FileTransfer::statePath(dir.path(), file.fileName));
+        sources.clearLogs();
+
+        FileTransfer::Settings settings = ModelSources::transferSettings();
+        settings.parallelMinBytes = 64 * 1024;
+        const auto result = FileTransfer(sources.http, settings).transfer(file, dir.path(), file.fileName, {});
+        CPPUNIT_ASSERT_EQUAL(sources.hf.sha256("lfs"), result.sha256);
+        std::set<std::string> ranges;
+        for (const auto& entry : sources.hfLog("cdn")) {
+            CPPUNIT_ASSERT(!entry.authorization);
+            ranges.insert(entry.range);
+        }
+        std::string log;
+        for (const auto& entry : sources.hf.log())
+            log += entry.toJsonLine() + "\n";
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(log, std::size_t(3), ranges.size());
+        CPPUNIT_ASSERT(ranges.count("bytes=0-0"));
+        CPPUNIT_ASSERT(ranges.count("bytes=" + std::to_string(quarter) + "-" + std::to_string(2 * quarter - 1)));
+        CPPUNIT_ASSERT(ranges.count("bytes=" + std::to_string(3 * quarter) + "-" +
+                                    std::to_string(ModelSourceIds::fileSize - 1)));
+        CPPUNIT_ASSERT(!fs::exists(FileTransfer::statePath(dir.path(), file.fileName)));
+    }
+
+    /// A server that answers the probe's Range with 200 gets one plain connection.
+    void testParallelFallsBackWhenRangesAreIgnored()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        fakes::Fault ignore;
+        ignore.ignoreRange = true;
+        sources.civitai.setFault("main", ignore);
+        sources.clearLogs();
+        FileTransfer::Settings settings = ModelSources::transferSettings();
+        settings.parallelMinBytes = 64 * 1024;
+        const auto result = FileTransfer(sources.http, settings).transfer(file, dir.path(), file.fileName, {});
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"), result.sha256);
+        const auto storage = sources.civitaiLog("storage");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), storage.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("bytes=0-0"), storage[0].range);
+        CPPUNIT_ASSERT_EQUAL(std::string(""), storage[1].range);
+        CPPUNIT_ASSERT_EQUAL(ModelSourceIds::fileSize, storage[1].bytesSent);
+    }
+
+    /// Hooks::paused stops like a cancel but keeps the part and its state for a resume.
+    void testPauseKeepsThePartialFile()
+    {
+        ModelSources sources;
+        TempDir dir;
+        sources.civitai.setFault("main", [] {
+            fakes::Fault slow;
+            slow.throttleBps = 128 * 1024;
+            return slow;
+        }());
+        const ResolvedFile file =
+            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        std::atomic<std::int64_t> done{0};
+        FileTransfer::Hooks hooks;
+        hooks.progress = [&](const TransferProgress& progress) { done = progress.bytesDone; };
+        hooks.paused = [&] { return done >= 32 * 1024; };
+        hooks.cancelled = hooks.paused; // the queue's stop sets both
+        CPPUNIT_ASSERT_THROW(FileTransfer(sources.http, ModelSources::transferSettings())
+                                 .transfer(file, dir.path(), file.fileName, hooks),
+                             TransferPaused);
+        const auto part = FileTransfer::partPath(dir.path(), file.fileName);
+        CPPUNIT_ASSERT(fs::file_size(part) >= 32 * 1024);
+        const auto state = TransferState::load(FileTransfer::statePath(dir.path(), file.fileName));
+        CPPUNIT_ASSERT(state && state->sameFileAs(file));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(fs::file_size(part)), state->bytes);
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.content("main").substr(0, fs::file_size(part)),
+                             ModelSources::read(part.string()));
     }
 };
 
