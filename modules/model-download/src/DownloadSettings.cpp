@@ -54,7 +54,7 @@ DownloadSettings DownloadSettings::fromConfig(const Config& config)
     s.transfer.retryMaxDelay = std::chrono::milliseconds(positive(config, "downloads.retry_max_ms", 30000));
     s.transfer.stallTimeout = std::chrono::seconds(positive(config, "downloads.stall_seconds", 60));
     s.transfer.allowPrivateAddresses = config.getBool("downloads.allow_private_addresses", false);
-    s.transfer.parallelConnections = positive(config, "downloads.parallel_connections", 4);
+    s.transfer.parallelConnections = positive(config, "downloads.parallel_connections", 1);
     if (s.transfer.parallelConnections > 16)
         throw std::invalid_argument(config.fullKey("downloads.parallel_connections") + " must be at most 16");
     s.transfer.parallelMinBytes = std::int64_t(positive(config, "downloads.parallel_min_mb", 64)) << 20;
