@@ -203,12 +203,12 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors"),
                                  job->getValue<std::string>("destination"));
         }
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), storageGets());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), _sources->civitaiStorageGets());
         // The content already there: completes without touching storage.
         _sources->civitai.clearLog();
         const auto third = waitFinished(queue(R"({"source":"civitai","model_version_id":"1001"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("completed"), third->getValue<std::string>("status"));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), storageGets());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), _sources->civitaiStorageGets());
         CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors"), listing());
     }
 
@@ -362,14 +362,6 @@ private:
         for (const auto& name : filesBelow(_server->modelsDir()))
             joined += (joined.empty() ? "" : "|") + name;
         return joined;
-    }
-
-    std::size_t storageGets() const
-    {
-        std::size_t gets = 0;
-        for (const auto& entry : _sources->civitaiLog("storage"))
-            gets += entry.method == "GET";
-        return gets;
     }
 
     std::unique_ptr<ModelSources> _sources;
