@@ -180,24 +180,6 @@ void FakeCivitai::blockUser(int userId)
     _blockedUsers.insert(userId);
 }
 
-void FakeCivitai::setDownloadLimit(int perUser)
-{
-    std::lock_guard lock(_mutex);
-    _downloadLimit = perUser;
-}
-
-void FakeCivitai::setHeadRequiresAuthBug(bool enabled)
-{
-    std::lock_guard lock(_mutex);
-    _headAuthBug = enabled;
-}
-
-void FakeCivitai::setDevalueMode(bool enabled)
-{
-    std::lock_guard lock(_mutex);
-    _devalue = enabled;
-}
-
 std::string FakeCivitai::downloadUrl(int versionId) const
 {
     return apiUrl() + "/api/download/models/" + std::to_string(versionId);

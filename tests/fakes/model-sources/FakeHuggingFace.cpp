@@ -127,30 +127,6 @@ void FakeHuggingFace::addRepo(const HfRepo& repo)
     _repos[repo.type + ":" + repo.id] = repo;
 }
 
-void FakeHuggingFace::setLfsThreshold(std::uint64_t bytes)
-{
-    std::lock_guard lock(_mutex);
-    _lfsThreshold = bytes;
-}
-
-void FakeHuggingFace::setTreePageSize(std::size_t entries)
-{
-    std::lock_guard lock(_mutex);
-    _treePageSize = std::max<std::size_t>(1, entries);
-}
-
-void FakeHuggingFace::setResolveCacheRedirect(bool enabled)
-{
-    std::lock_guard lock(_mutex);
-    _resolveCache = enabled;
-}
-
-void FakeHuggingFace::setCdnRejectsAuthorization(bool enabled)
-{
-    std::lock_guard lock(_mutex);
-    _cdnRejectsAuthorization = enabled;
-}
-
 std::string FakeHuggingFace::commitSha(const std::string& label)
 {
     return sha1Hex(label);

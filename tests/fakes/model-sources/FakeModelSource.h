@@ -101,6 +101,13 @@ protected:
     /// The answer to an injected `fail_first_n` failure, in the service's error shape.
     virtual void sendInjectedFailure(FakeExchange& exchange, Listener listener, const Fault& fault) = 0;
 
+    /// Flips one of a derived fake's switches under that fake's mutex (tests flip them while it serves).
+    template <typename Field, typename Value> static void setLocked(std::mutex& mutex, Field& field, Value value)
+    {
+        std::lock_guard lock(mutex);
+        field = std::move(value);
+    }
+
     const std::string& service() const { return _service; }
     FaultTable& faults() { return _faults; }
     UrlSigner& signer() { return _signer; }

@@ -59,7 +59,11 @@ inline Poco::JSON::Object::Ptr waitForCompletion(const HttpTestClient& client, c
 inline Poco::JSON::Object::Ptr waitForImage(const HttpTestClient& client, const Headers& user,
                                             const std::string& promptId)
 {
-    return waitForCompletion(client, user, promptId)->getObject("outputs")->getObject("9")->getArray("images")->getObject(0);
+    return waitForCompletion(client, user, promptId)
+        ->getObject("outputs")
+        ->getObject("9")
+        ->getArray("images")
+        ->getObject(0);
 }
 
 /// A query value with every reserved character percent-encoded.
@@ -158,12 +162,14 @@ protected:
 
     /// A gateway with the real auth module and `accounts` (name, role) created by
     /// `comfygate user add` with accountPassword before it starts.
-    std::unique_ptr<ServerProcess> startServerWithAccounts(const std::vector<std::pair<std::string, std::string>>& accounts,
-                                                           const std::string& secretKey)
+    std::unique_ptr<ServerProcess>
+    startServerWithAccounts(const std::vector<std::pair<std::string, std::string>>& accounts,
+                            const std::string& secretKey)
     {
-        auto server = std::make_unique<ServerProcess>(
-            Headers{{"modules.dir", COMFYGATE_MODULE_DIR}, {"modules.enabled", "auth,comfy-proxy"}, {"comfy.url", comfyUrl()}},
-            Headers{{"SECRET_KEY", secretKey}});
+        auto server = std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR},
+                                                              {"modules.enabled", "auth,comfy-proxy"},
+                                                              {"comfy.url", comfyUrl()}},
+                                                      Headers{{"SECRET_KEY", secretKey}});
         for (const auto& [name, role] : accounts) {
             std::string out, err;
             CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0,

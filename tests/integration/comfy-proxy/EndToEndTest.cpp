@@ -9,11 +9,11 @@
 #include <set>
 
 using comfygate::test::Headers;
+using comfygate::test::promptIdOf;
 using comfygate::test::TestGraph;
+using comfygate::test::viewUri;
 using comfygate::test::WebSocketFrame;
 using comfygate::test::WebSocketTestClient;
-using comfygate::test::promptIdOf;
-using comfygate::test::viewUri;
 using namespace std::chrono_literals;
 
 class EndToEndTest : public comfygate::test::ComfyGatewayTest
@@ -42,7 +42,8 @@ public:
 
         // Both open their socket with the same clientId: namespaced per user, no take-over.
         WebSocketTestClient aliceSocket(_server->port(), "/ws?clientId=tab1&token=" + aliceToken);
-        WebSocketTestClient bobSocket(_server->port(), "/ws?clientId=tab1", {{"Authorization", bob.at("Authorization")}});
+        WebSocketTestClient bobSocket(_server->port(), "/ws?clientId=tab1",
+                                      {{"Authorization", bob.at("Authorization")}});
         CPPUNIT_ASSERT_EQUAL(std::string("tab1"),
                              aliceSocket.next(5s)->json()->getObject("data")->getValue<std::string>("sid"));
         CPPUNIT_ASSERT_EQUAL(std::string("tab1"),
@@ -88,10 +89,12 @@ public:
     {
         const Headers gus = sessionOf("gus");
         CPPUNIT_ASSERT_EQUAL(200, _client->get("/object_info", gus).status);
-        const auto refused = _client->postJson("/prompt", "{\"prompt\":" + comfygate::test::sampleWorkflow() + "}", gus);
+        const auto refused =
+            _client->postJson("/prompt", "{\"prompt\":" + comfygate::test::sampleWorkflow() + "}", gus);
         CPPUNIT_ASSERT_EQUAL(403, refused.status);
         for (const auto& request : _comfy->requests())
-            CPPUNIT_ASSERT_MESSAGE("a refused prompt reached ComfyUI", request.uri.find("/prompt") == std::string::npos);
+            CPPUNIT_ASSERT_MESSAGE("a refused prompt reached ComfyUI",
+                                   request.uri.find("/prompt") == std::string::npos);
         CPPUNIT_ASSERT_EQUAL(401, _client->get("/object_info").status);
     }
 
@@ -100,9 +103,8 @@ private:
 
     std::string apiToken(const std::string& name)
     {
-        auto result = _client->postJson("/mss-login/generate_token",
-                                        "{\"username\":\"" + name + "\",\"password\":\"" + accountPassword +
-                                            "\",\"label\":\"script\"}");
+        auto result = _client->postJson("/mss-login/generate_token", "{\"username\":\"" + name + "\",\"password\":\"" +
+                                                                         accountPassword + "\",\"label\":\"script\"}");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
         return result.json()->getValue<std::string>("jwt_token");
     }

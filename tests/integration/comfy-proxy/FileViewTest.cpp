@@ -17,11 +17,11 @@
 #include <fstream>
 #include <sstream>
 
+using comfygate::test::encodeQueryValue;
 using comfygate::test::Headers;
 using comfygate::test::HttpTestClient;
-using comfygate::test::TestGraph;
-using comfygate::test::encodeQueryValue;
 using comfygate::test::readFile;
+using comfygate::test::TestGraph;
 using comfygate::test::viewUri;
 using namespace Poco::Data::Keywords;
 
@@ -111,7 +111,8 @@ public:
         TestGraph graph;
         graph.preview = true;
         const auto image = aliceImage(graph);
-        const std::string annotated = "/view?filename=" + encodeQueryValue(image->getValue<std::string>("filename") + " [temp]");
+        const std::string annotated =
+            "/view?filename=" + encodeQueryValue(image->getValue<std::string>("filename") + " [temp]");
         CPPUNIT_ASSERT_EQUAL(200, _client->get(annotated, alice).status);
         CPPUNIT_ASSERT_EQUAL(404, _client->get(annotated, bob).status);
         // The suffix wins over type=, as in ComfyUI: type=output would not find it.

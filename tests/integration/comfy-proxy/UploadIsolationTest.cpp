@@ -13,8 +13,8 @@
 using comfygate::fakes::FakeComfyUI;
 using comfygate::test::Headers;
 using comfygate::test::HttpResult;
-using comfygate::test::TestGraph;
 using comfygate::test::readFile;
+using comfygate::test::TestGraph;
 
 namespace {
 

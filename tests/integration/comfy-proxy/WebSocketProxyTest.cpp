@@ -11,9 +11,9 @@
 #include <thread>
 
 using comfygate::test::Headers;
+using comfygate::test::promptIdOf;
 using comfygate::test::WebSocketFrame;
 using comfygate::test::WebSocketTestClient;
-using comfygate::test::promptIdOf;
 using namespace std::chrono_literals;
 
 namespace {

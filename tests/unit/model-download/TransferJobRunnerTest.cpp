@@ -313,7 +313,7 @@ private:
     /// Job "a" starts a transfer that holds; job "b" for the same target then waits for it,
     /// mirroring its progress. Returns both outcomes to come.
     std::pair<std::future<JobOutcome>, std::future<JobOutcome>> startTwoJobsForOneTarget(Control& first,
-                                                                                          Control& second)
+                                                                                         Control& second)
     {
         _transfer.hold = true;
         auto a =
