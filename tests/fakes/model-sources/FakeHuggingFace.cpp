@@ -245,7 +245,6 @@ std::optional<HfRepo> FakeHuggingFace::accessRepo(FakeExchange& exchange, const 
 void FakeHuggingFace::handleApi(FakeExchange& exchange)
 {
     const auto& s = exchange.segments();
-    const bool read = exchange.method() == "GET" || exchange.method() == "HEAD";
     std::string route;
     std::function<void()> handler;
     if (s.size() >= 3 && s[0] == "api" && (s[1] == "models" || s[1] == "datasets")) {
@@ -268,15 +267,7 @@ void FakeHuggingFace::handleApi(FakeExchange& exchange)
         const std::size_t at = static_cast<std::size_t>(resolveAt - s.begin());
         handler = [&, begin, at] { resolve(exchange, begin ? "dataset" : "model", begin, at); };
     }
-    if (!read) {
-        exchange.sendError(405, "Method Not Allowed");
-        return;
-    }
-    if (refuseUserAgent(exchange, faults().effective(service(), route, "")))
-        return;
-    if (injectFailure(exchange, Listener::Api, route))
-        return;
-    handler();
+    serveReadRoute(exchange, route, handler, "Method Not Allowed");
 }
 
 void FakeHuggingFace::resolve(FakeExchange& exchange, const std::string& type, std::size_t repoBegin,
