@@ -8,15 +8,10 @@
 #include <chrono>
 #include <set>
 
-using comfygate::test::Headers;
-using comfygate::test::promptIdOf;
-using comfygate::test::TestGraph;
-using comfygate::test::viewUri;
-using comfygate::test::WebSocketFrame;
-using comfygate::test::WebSocketTestClient;
+using namespace comfygate::test;
 using namespace std::chrono_literals;
 
-class EndToEndTest : public comfygate::test::ComfyGatewayTest
+class EndToEndTest : public ComfyGatewayTest
 {
     CPPUNIT_TEST_SUITE(EndToEndTest);
     CPPUNIT_TEST(twoUsersEachSeeOnlyTheirOwnRun);

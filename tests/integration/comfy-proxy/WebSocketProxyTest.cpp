@@ -10,10 +10,7 @@
 #include <chrono>
 #include <thread>
 
-using comfygate::test::Headers;
-using comfygate::test::promptIdOf;
-using comfygate::test::WebSocketFrame;
-using comfygate::test::WebSocketTestClient;
+using namespace comfygate::test;
 using namespace std::chrono_literals;
 
 namespace {
@@ -55,7 +52,7 @@ bool mentions(const std::vector<WebSocketFrame>& frames, const std::string& text
 
 } // namespace
 
-class WebSocketProxyTest : public comfygate::test::ComfyGatewayTest
+class WebSocketProxyTest : public ComfyGatewayTest
 {
     CPPUNIT_TEST_SUITE(WebSocketProxyTest);
     CPPUNIT_TEST(firstStatusCarriesOwnSidAndOwnQueueCount);
