@@ -58,10 +58,10 @@ struct CivitaiVersion
     std::string availability = "Public";   ///< Public | Unsearchable | Private | EarlyAccess
     std::string usageControl = "Download"; ///< anything else is generation-only
     bool requireAuth = false;              ///< the creator requires a signed-in download
-    std::string earlyAccessEndsAt;         ///< ISO time; early access while in the future
+    std::string earlyAccessEndsAt{};       ///< ISO time; early access while in the future
     std::string publishedAt = "2026-01-01T00:00:00.000Z";
-    std::vector<std::string> trainedWords;
-    std::vector<CivitaiFile> files;
+    std::vector<std::string> trainedWords{};
+    std::vector<CivitaiFile> files{};
 };
 
 /// An image with generation data (`/api/v1/images`, tRPC `image.getGenerationData`).

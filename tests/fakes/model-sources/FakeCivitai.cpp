@@ -180,24 +180,6 @@ void FakeCivitai::blockUser(int userId)
     _blockedUsers.insert(userId);
 }
 
-void FakeCivitai::setDownloadLimit(int perUser)
-{
-    std::lock_guard lock(_mutex);
-    _downloadLimit = perUser;
-}
-
-void FakeCivitai::setHeadRequiresAuthBug(bool enabled)
-{
-    std::lock_guard lock(_mutex);
-    _headAuthBug = enabled;
-}
-
-void FakeCivitai::setDevalueMode(bool enabled)
-{
-    std::lock_guard lock(_mutex);
-    _devalue = enabled;
-}
-
 std::string FakeCivitai::downloadUrl(int versionId) const
 {
     return apiUrl() + "/api/download/models/" + std::to_string(versionId);
@@ -236,7 +218,6 @@ void FakeCivitai::sendInjectedFailure(FakeExchange& exchange, Listener listener,
 void FakeCivitai::handleApi(FakeExchange& exchange)
 {
     const auto& s = exchange.segments();
-    const bool read = exchange.method() == "GET" || exchange.method() == "HEAD";
     std::string route;
     std::function<void()> handler;
     if (s.size() == 4 && s[0] == "api" && s[1] == "v1" && s[2] == "model-versions") {
@@ -267,15 +248,7 @@ void FakeCivitai::handleApi(FakeExchange& exchange)
         exchange.sendError(404, "Not found");
         return;
     }
-    if (!read) {
-        exchange.sendError(405, "Method not allowed");
-        return;
-    }
-    if (refuseUserAgent(exchange, faults().effective(service(), route, "")))
-        return;
-    if (injectFailure(exchange, Listener::Api, route))
-        return;
-    handler();
+    serveReadRoute(exchange, route, handler, "Method not allowed");
 }
 
 // ---------------------------------------------------------------- JSON shapes

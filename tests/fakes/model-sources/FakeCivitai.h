@@ -30,11 +30,11 @@ public:
     /// Requests of this user id (0: anonymous callers) get 403 "Forbidden" on the download route.
     void blockUser(int userId);
     /// Successful downloads allowed per user (anonymous: per client IP) before 429; 0 = no limit.
-    void setDownloadLimit(int perUser);
+    void setDownloadLimit(int perUser) { setLocked(_mutex, _downloadLimit, perUser); }
     /// The observed bug: HEAD on the download route answers 401 even with a valid token. On by default.
-    void setHeadRequiresAuthBug(bool enabled);
+    void setHeadRequiresAuthBug(bool enabled) { setLocked(_mutex, _headAuthBug, enabled); }
     /// tRPC answers `result.data` as a devalue string instead of the superjson object.
-    void setDevalueMode(bool enabled);
+    void setDevalueMode(bool enabled) { setLocked(_mutex, _devalue, enabled); }
 
     // ---- helpers for tests ----
     /// `<apiUrl>/api/download/models/{versionId}`

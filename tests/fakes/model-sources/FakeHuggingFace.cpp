@@ -127,30 +127,6 @@ void FakeHuggingFace::addRepo(const HfRepo& repo)
     _repos[repo.type + ":" + repo.id] = repo;
 }
 
-void FakeHuggingFace::setLfsThreshold(std::uint64_t bytes)
-{
-    std::lock_guard lock(_mutex);
-    _lfsThreshold = bytes;
-}
-
-void FakeHuggingFace::setTreePageSize(std::size_t entries)
-{
-    std::lock_guard lock(_mutex);
-    _treePageSize = std::max<std::size_t>(1, entries);
-}
-
-void FakeHuggingFace::setResolveCacheRedirect(bool enabled)
-{
-    std::lock_guard lock(_mutex);
-    _resolveCache = enabled;
-}
-
-void FakeHuggingFace::setCdnRejectsAuthorization(bool enabled)
-{
-    std::lock_guard lock(_mutex);
-    _cdnRejectsAuthorization = enabled;
-}
-
 std::string FakeHuggingFace::commitSha(const std::string& label)
 {
     return sha1Hex(label);
@@ -269,7 +245,6 @@ std::optional<HfRepo> FakeHuggingFace::accessRepo(FakeExchange& exchange, const 
 void FakeHuggingFace::handleApi(FakeExchange& exchange)
 {
     const auto& s = exchange.segments();
-    const bool read = exchange.method() == "GET" || exchange.method() == "HEAD";
     std::string route;
     std::function<void()> handler;
     if (s.size() >= 3 && s[0] == "api" && (s[1] == "models" || s[1] == "datasets")) {
@@ -292,15 +267,7 @@ void FakeHuggingFace::handleApi(FakeExchange& exchange)
         const std::size_t at = static_cast<std::size_t>(resolveAt - s.begin());
         handler = [&, begin, at] { resolve(exchange, begin ? "dataset" : "model", begin, at); };
     }
-    if (!read) {
-        exchange.sendError(405, "Method Not Allowed");
-        return;
-    }
-    if (refuseUserAgent(exchange, faults().effective(service(), route, "")))
-        return;
-    if (injectFailure(exchange, Listener::Api, route))
-        return;
-    handler();
+    serveReadRoute(exchange, route, handler, "Method Not Allowed");
 }
 
 void FakeHuggingFace::resolve(FakeExchange& exchange, const std::string& type, std::size_t repoBegin,

@@ -3,6 +3,7 @@
 #include "FakeModelSource.h"
 #include "HuggingFaceFixtures.h"
 
+#include <algorithm>
 #include <map>
 
 namespace comfygate::fakes {
@@ -25,13 +26,13 @@ public:
 
     // ---- switches ----
     /// Files above this size are LFS unless the entry says otherwise (default 10 MiB).
-    void setLfsThreshold(std::uint64_t bytes);
+    void setLfsThreshold(std::uint64_t bytes) { setLocked(_mutex, _lfsThreshold, bytes); }
     /// Tree listing page size (default 1000); pages link the next with `Link: <…>; rel="next"`.
-    void setTreePageSize(std::size_t entries);
+    void setTreePageSize(std::size_t entries) { setLocked(_mutex, _treePageSize, std::max<std::size_t>(1, entries)); }
     /// Regular files answer a relative 307 to `/api/resolve-cache/models/…` (2025 behaviour).
-    void setResolveCacheRedirect(bool enabled);
+    void setResolveCacheRedirect(bool enabled) { setLocked(_mutex, _resolveCache, enabled); }
     /// The CDN answers 400 to any Authorization header (off by default, as CloudFront ignores it).
-    void setCdnRejectsAuthorization(bool enabled);
+    void setCdnRejectsAuthorization(bool enabled) { setLocked(_mutex, _cdnRejectsAuthorization, enabled); }
 
     // ---- helpers for tests ----
     /// A deterministic 40-hex commit id for a label (SHA-1 of it).

@@ -248,6 +248,20 @@ bool FakeModelSource::injectFailure(FakeExchange& exchange, Listener listener, c
     return true;
 }
 
+void FakeModelSource::serveReadRoute(FakeExchange& exchange, const std::string& route,
+                                     const std::function<void()>& handler, const std::string& methodNotAllowed)
+{
+    if (exchange.method() != "GET" && exchange.method() != "HEAD") {
+        exchange.sendError(405, methodNotAllowed);
+        return;
+    }
+    if (refuseUserAgent(exchange, faults().effective(service(), route, "")))
+        return;
+    if (injectFailure(exchange, Listener::Api, route))
+        return;
+    handler();
+}
+
 bool FakeModelSource::refuseUserAgent(FakeExchange& exchange, const Fault& fault)
 {
     if (!fault.requireUa.value_or(false))

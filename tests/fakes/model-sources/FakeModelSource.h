@@ -101,6 +101,13 @@ protected:
     /// The answer to an injected `fail_first_n` failure, in the service's error shape.
     virtual void sendInjectedFailure(FakeExchange& exchange, Listener listener, const Fault& fault) = 0;
 
+    /// Flips one of a derived fake's switches under that fake's mutex (tests flip them while it serves).
+    template <typename Field, typename Value> static void setLocked(std::mutex& mutex, Field& field, Value value)
+    {
+        std::lock_guard lock(mutex);
+        field = std::move(value);
+    }
+
     const std::string& service() const { return _service; }
     FaultTable& faults() { return _faults; }
     UrlSigner& signer() { return _signer; }
@@ -108,6 +115,11 @@ protected:
     /// `fail_first_n` is due.
     bool injectFailure(FakeExchange& exchange, Listener listener, const std::string& route,
                        const std::string& fileKey = {});
+    /// The end of an API dispatch: anything but GET/HEAD gets 405 `methodNotAllowed` (each
+    /// service spells it its own way), then `route`'s User-Agent and `fail_first_n` faults
+    /// apply, then `handler` answers.
+    void serveReadRoute(FakeExchange& exchange, const std::string& route, const std::function<void()>& handler,
+                        const std::string& methodNotAllowed);
     /// Answers 403 (and true) under `require_ua` for an empty or Python-urllib User-Agent.
     bool refuseUserAgent(FakeExchange& exchange, const Fault& fault);
     /// Serves `file` with Range/If-Range and the fault's `ignore_range` and body faults.

@@ -15,20 +15,23 @@ namespace comfygate::fakes {
 /// match a request, the more specific one (file key > route > service > `*`) wins field by field.
 struct Fault
 {
-    std::optional<int> failFirstN;              ///< the next N matching requests fail...
-    std::optional<int> failStatus;              ///< ...with this status (default 503)
-    std::optional<int> retryAfter;              ///< seconds, sent as Retry-After on those failures
-    std::optional<int> ratelimitReset;          ///< seconds, HF `RateLimit: "resolvers";r=0;t=N`
-    std::optional<std::uint64_t> truncateAfter; ///< file offset where the socket is closed (a resume past it succeeds)
-    std::optional<std::uint64_t> stallAfter;    ///< file offset where sending pauses...
-    std::optional<int> stallMs;                 ///< ...this long (socket kept open), then the rest
-    std::optional<std::uint64_t> throttleBps;   ///< body bytes per second
-    std::optional<bool> ignoreRange;            ///< answer Range requests with 200 and the full body
-    std::optional<std::uint64_t> badContentLength; ///< declare this Content-Length, send the real body
-    std::optional<std::uint64_t> corruptAt;        ///< flip the byte at this file offset
-    std::optional<double> expireAfterS;            ///< signed URLs older than this are refused (403)
-    std::optional<bool> htmlForBrowserUa;          ///< CivitAI download: browser UAs without a token get the login HTML
-    std::optional<bool> requireUa;                 ///< 403 (WAF) for an empty or Python-urllib User-Agent
+    // Every field is `{}`-initialised so that tests may name only the ones they set
+    // (Fault{.corruptAt = 1000}) without -Wmissing-field-initializers.
+    std::optional<int> failFirstN{};     ///< the next N matching requests fail...
+    std::optional<int> failStatus{};     ///< ...with this status (default 503)
+    std::optional<int> retryAfter{};     ///< seconds, sent as Retry-After on those failures
+    std::optional<int> ratelimitReset{}; ///< seconds, HF `RateLimit: "resolvers";r=0;t=N`
+    std::optional<std::uint64_t>
+        truncateAfter{};                        ///< file offset where the socket is closed (a resume past it succeeds)
+    std::optional<std::uint64_t> stallAfter{};  ///< file offset where sending pauses...
+    std::optional<int> stallMs{};               ///< ...this long (socket kept open), then the rest
+    std::optional<std::uint64_t> throttleBps{}; ///< body bytes per second
+    std::optional<bool> ignoreRange{};          ///< answer Range requests with 200 and the full body
+    std::optional<std::uint64_t> badContentLength{}; ///< declare this Content-Length, send the real body
+    std::optional<std::uint64_t> corruptAt{};        ///< flip the byte at this file offset
+    std::optional<double> expireAfterS{};            ///< signed URLs older than this are refused (403)
+    std::optional<bool> htmlForBrowserUa{}; ///< CivitAI download: browser UAs without a token get the login HTML
+    std::optional<bool> requireUa{};        ///< 403 (WAF) for an empty or Python-urllib User-Agent
 
     /// Reads the snake_case keys of `POST /__faults` (fail_first_n, fail_status, retry_after,
     /// ratelimit_reset, truncate_after, stall_after, stall_ms, throttle_bps, ignore_range,

@@ -2,26 +2,17 @@
 // has their own ComfyUI user (created on first use), so one user's workflows and settings are
 // invisible to another whatever comfy-user header a client sends; GET /users shows only the
 // caller; without multi_user the shared folder is read-only for everyone but admins.
-#include "FakeComfyUI.h"
-#include "HttpTestClient.h"
-#include "ServerProcess.h"
+#include "ComfyGateway.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <Poco/JSON/Array.h>
 
-using comfygate::fakes::FakeComfyUI;
+using comfygate::test::Headers;
 using comfygate::test::HttpResult;
 using comfygate::test::HttpTestClient;
-using comfygate::test::ServerProcess;
-using Headers = std::map<std::string, std::string>;
 
 namespace {
-
-const Headers alice{{"Authorization", "Bearer fixture:alice:user"}};
-const Headers bob{{"Authorization", "Bearer fixture:bob:user"}};
-const Headers admin{{"Authorization", "Bearer fixture:ada:admin"}};
-const Headers guest{{"Authorization", "Bearer fixture:gus:guest"}};
 
 Headers with(Headers headers, const std::string& name, const std::string& value)
 {
@@ -33,7 +24,7 @@ const std::string workflow = R"({"nodes":[],"links":[],"version":0.4,"extra":{"o
 
 } // namespace
 
-class ComfyUserDataTest : public CppUnit::TestFixture
+class ComfyUserDataTest : public comfygate::test::ComfyGatewayTest
 {
     CPPUNIT_TEST_SUITE(ComfyUserDataTest);
     CPPUNIT_TEST(aWorkflowIsOnlyItsOwners);
@@ -45,21 +36,7 @@ class ComfyUserDataTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void setUp() override
-    {
-        _comfy = std::make_unique<FakeComfyUI>(_root.path());
-        _comfy->start();
-        _server = start({{"comfy.multi_user", "true"}});
-        _client = std::make_unique<HttpTestClient>(_server->port());
-    }
-
-    void tearDown() override
-    {
-        _client.reset();
-        _server.reset();
-        _comfy->stop();
-        _comfy.reset();
-    }
+    void setUp() override { startGateway({{"comfy.multi_user", "true"}}); }
 
     void aWorkflowIsOnlyItsOwners()
     {
@@ -145,7 +122,7 @@ public:
     void withoutMultiUserOnlyAdminsWrite()
     {
         _comfy->addUser("default", "default"); // ComfyUI's single user
-        auto single = start({});
+        auto single = startServer({});
         HttpTestClient client(single->port());
         CPPUNIT_ASSERT_EQUAL(403, client.request("POST", "/userdata/workflows%2Fx.json", workflow, alice).status);
         CPPUNIT_ASSERT_EQUAL(403, client.postJson("/settings", R"({"a":1})", alice).status);
@@ -155,23 +132,6 @@ public:
         CPPUNIT_ASSERT(users->getValue<bool>("migrated"));
         CPPUNIT_ASSERT(!users->has("users"));
     }
-
-private:
-    std::unique_ptr<ServerProcess> start(Headers extra)
-    {
-        Headers config{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-                       {"modules.enabled", "comfy-proxy,fixture_auth"},
-                       {"comfy.url", _comfy->url()}};
-        config.insert(extra.begin(), extra.end());
-        auto server = std::make_unique<ServerProcess>(config);
-        server->start();
-        return server;
-    }
-
-    comfygate::test::TempDir _root;
-    std::unique_ptr<FakeComfyUI> _comfy;
-    std::unique_ptr<ServerProcess> _server;
-    std::unique_ptr<HttpTestClient> _client;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(ComfyUserDataTest);

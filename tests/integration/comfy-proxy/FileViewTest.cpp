@@ -1,10 +1,7 @@
 // GET /view through the gateway: each user reads only their own outputs, previews and
 // uploads (another user's file looks exactly like a missing one), and the `view` policy
 // hook blocks NSFW-tagged images and prompts with blocked terms for users with sfw_check.
-#include "FakeComfyUI.h"
-#include "GatewayPrompts.h"
-#include "HttpTestClient.h"
-#include "ServerProcess.h"
+#include "ComfyGateway.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -16,47 +13,22 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Random.h>
 #include <Poco/SHA1Engine.h>
-#include <Poco/URI.h>
 
 #include <fstream>
 #include <sstream>
 
-using comfygate::fakes::FakeComfyUI;
+using comfygate::test::encodeQueryValue;
+using comfygate::test::Headers;
 using comfygate::test::HttpTestClient;
-using comfygate::test::ServerProcess;
+using comfygate::test::readFile;
 using comfygate::test::TestGraph;
-using Headers = std::map<std::string, std::string>;
+using comfygate::test::viewUri;
 using namespace Poco::Data::Keywords;
 
 namespace {
 
-const Headers alice{{"Authorization", "Bearer fixture:alice:user"}};
 const Headers aliceNoSfw{{"Authorization", "Bearer fixture:alice:user:nosfw"}};
-const Headers bob{{"Authorization", "Bearer fixture:bob:user"}};
-const Headers admin{{"Authorization", "Bearer fixture:ada:admin"}};
 const Headers adminNoSfw{{"Authorization", "Bearer fixture:ada:admin:nosfw"}};
-
-std::string encode(const std::string& value)
-{
-    std::string encoded;
-    Poco::URI::encode(value, "!#$&'()*+,/:;=?@[]", encoded);
-    return encoded;
-}
-
-std::string viewUri(const Poco::JSON::Object::Ptr& image)
-{
-    return "/view?filename=" + encode(image->getValue<std::string>("filename")) +
-           "&subfolder=" + encode(image->getValue<std::string>("subfolder")) +
-           "&type=" + image->getValue<std::string>("type");
-}
-
-std::string readFile(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 long residentKb(pid_t pid)
 {
@@ -70,7 +42,7 @@ long residentKb(pid_t pid)
 
 } // namespace
 
-class FileViewTest : public CppUnit::TestFixture
+class FileViewTest : public comfygate::test::ComfyGatewayTest
 {
     CPPUNIT_TEST_SUITE(FileViewTest);
     CPPUNIT_TEST(ownOutputIsServedOthersGetWhatAMissingFileGets);
@@ -88,26 +60,9 @@ class FileViewTest : public CppUnit::TestFixture
 public:
     void setUp() override
     {
-        _comfy = std::make_unique<FakeComfyUI>(_root.path());
-        _comfy->addModel("checkpoints", "sd15.safetensors");
         _comfy->setExecutionTime(std::chrono::milliseconds(30));
         _comfy->setPreviewFrames(0);
-        _comfy->start();
-        _server =
-            std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-                                                    {"modules.enabled", "comfy-proxy,fixture_auth"},
-                                                    {"comfy.url", _comfy->url()},
-                                                    {"policy.settings.nsfw_terms", "dragon, nude"}});
-        _server->start();
-        _client = std::make_unique<HttpTestClient>(_server->port());
-    }
-
-    void tearDown() override
-    {
-        _client.reset();
-        _server.reset();
-        _comfy->stop();
-        _comfy.reset();
+        startGateway({{"policy.settings.nsfw_terms", "dragon, nude"}});
     }
 
     void ownOutputIsServedOthersGetWhatAMissingFileGets()
@@ -156,14 +111,15 @@ public:
         TestGraph graph;
         graph.preview = true;
         const auto image = aliceImage(graph);
-        const std::string annotated = "/view?filename=" + encode(image->getValue<std::string>("filename") + " [temp]");
+        const std::string annotated =
+            "/view?filename=" + encodeQueryValue(image->getValue<std::string>("filename") + " [temp]");
         CPPUNIT_ASSERT_EQUAL(200, _client->get(annotated, alice).status);
         CPPUNIT_ASSERT_EQUAL(404, _client->get(annotated, bob).status);
         // The suffix wins over type=, as in ComfyUI: type=output would not find it.
         CPPUNIT_ASSERT_EQUAL(200, _client->get(annotated + "&type=output", alice).status);
         // A path in the name is ignored by ComfyUI (only the last element is served).
         const std::string pathInName =
-            "/view?filename=" + encode("bob/" + image->getValue<std::string>("filename") + " [temp]");
+            "/view?filename=" + encodeQueryValue("bob/" + image->getValue<std::string>("filename") + " [temp]");
         CPPUNIT_ASSERT_EQUAL(200, _client->get(pathInName, alice).status);
     }
 
@@ -329,26 +285,11 @@ public:
     void sfwCheckComesFromTheUserDirectory()
     {
         // The real auth module: users, sessions and the "auth.users" directory.
-        ServerProcess server({{"modules.dir", COMFYGATE_MODULE_DIR},
-                              {"modules.enabled", "auth,comfy-proxy"},
-                              {"comfy.url", _comfy->url()}},
-                             {{"SECRET_KEY", "file-view-test-secret-key-0123456789abcdef"}});
-        for (const auto& [name, role] : {std::pair<std::string, std::string>{"boss", "owner"}, {"uma", "user"}}) {
-            std::string out, err;
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0,
-                                         server.runCommand({"user", "add", name, "--role", role, "--password-stdin"},
-                                                           out, err, "long-enough-password-42\n"));
-        }
-        server.start();
-        HttpTestClient client(server.port());
-        const auto login = [&](const std::string& name) {
-            auto result =
-                client.postJson("/login", "{\"username\":\"" + name + "\",\"password\":\"long-enough-password-42\"}");
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
-            return Headers{{"Authorization", "Bearer " + result.json()->getValue<std::string>("jwt_token")}};
-        };
-        const Headers boss = login("boss");
-        const Headers uma = login("uma");
+        const auto server =
+            startServerWithAccounts({{"boss", "owner"}, {"uma", "user"}}, "file-view-test-secret-key-0123456789abcdef");
+        HttpTestClient client(server->port());
+        const Headers boss = comfygate::test::login(client, "boss", accountPassword);
+        const Headers uma = comfygate::test::login(client, "uma", accountPassword);
         const auto image =
             comfygate::test::waitForImage(client, uma, comfygate::test::submitPrompt(client, uma, TestGraph{}.json()));
         Poco::JSON::Object mark;
@@ -368,8 +309,7 @@ private:
     /// Runs the graph as alice and returns its image {filename, subfolder, type}.
     Poco::JSON::Object::Ptr aliceImage(const TestGraph& graph)
     {
-        const std::string id = comfygate::test::submitPrompt(*_client, alice, graph.json());
-        return comfygate::test::waitForImage(*_client, alice, id);
+        return waitForImage(alice, submit(alice, graph.json()));
     }
 
     comfygate::test::HttpResult markNsfw(const Poco::JSON::Object::Ptr& image, bool nsfw, const Headers& who)
@@ -395,11 +335,6 @@ private:
         }
         return Poco::DigestEngine::digestToHex(sha1.digest());
     }
-
-    comfygate::test::TempDir _root;
-    std::unique_ptr<FakeComfyUI> _comfy;
-    std::unique_ptr<ServerProcess> _server;
-    std::unique_ptr<HttpTestClient> _client;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(FileViewTest);

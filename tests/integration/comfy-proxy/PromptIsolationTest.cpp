@@ -1,9 +1,6 @@
 // Two users share one (fake) ComfyUI through the gateway: each sees only their own prompts,
 // queue and history, and every write lands in their own output folder.
-#include "FakeComfyUI.h"
-#include "HttpTestClient.h"
-#include "SampleWorkflow.h"
-#include "ServerProcess.h"
+#include "ComfyGateway.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -14,17 +11,9 @@
 #include <set>
 #include <thread>
 
-using comfygate::fakes::FakeComfyUI;
-using comfygate::test::HttpTestClient;
-using comfygate::test::ServerProcess;
-using Headers = std::map<std::string, std::string>;
+using comfygate::test::Headers;
 
 namespace {
-
-const Headers alice{{"Authorization", "Bearer fixture:alice:user"}};
-const Headers bob{{"Authorization", "Bearer fixture:bob:user"}};
-const Headers admin{{"Authorization", "Bearer fixture:ada:admin"}};
-const Headers guest{{"Authorization", "Bearer fixture:gus:guest"}};
 
 std::string graph(int steps = 20, const std::string& prefix = "ComfyUI")
 {
@@ -33,7 +22,7 @@ std::string graph(int steps = 20, const std::string& prefix = "ComfyUI")
 
 } // namespace
 
-class PromptIsolationTest : public CppUnit::TestFixture
+class PromptIsolationTest : public comfygate::test::ComfyGatewayTest
 {
     CPPUNIT_TEST_SUITE(PromptIsolationTest);
     CPPUNIT_TEST(promptIsRecordedAndOutputLandsInTheUsersFolder);
@@ -53,24 +42,8 @@ class PromptIsolationTest : public CppUnit::TestFixture
 public:
     void setUp() override
     {
-        _comfy = std::make_unique<FakeComfyUI>(_root.path());
-        _comfy->addModel("checkpoints", "sd15.safetensors");
         _comfy->setExecutionTime(std::chrono::milliseconds(50));
-        _comfy->start();
-        _server = std::make_unique<ServerProcess>(Headers{
-            {"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-            {"modules.enabled", "comfy-proxy,fixture_auth"},
-            {"comfy.url", _comfy->url()}});
-        _server->start();
-        _client = std::make_unique<HttpTestClient>(_server->port());
-    }
-
-    void tearDown() override
-    {
-        _client.reset();
-        _server.reset();
-        _comfy->stop();
-        _comfy.reset();
+        startGateway();
     }
 
     void promptIsRecordedAndOutputLandsInTheUsersFolder()
@@ -260,30 +233,6 @@ private:
         }
         return ids;
     }
-
-    std::string submit(const Headers& user, const std::string& prompt)
-    {
-        auto result = _client->postJson("/prompt", "{\"prompt\":" + prompt + "}", user);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
-        return result.json()->getValue<std::string>("prompt_id");
-    }
-
-    void waitForHistory(const Headers& user, const std::string& id)
-    {
-        for (int i = 0; i < 200; ++i) {
-            auto item = _client->get("/history/" + id, user).json();
-            if (item->has(id) && item->getObject(id)->getObject("status") &&
-                item->getObject(id)->getObject("status")->optValue<bool>("completed", false))
-                return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
-        CPPUNIT_FAIL("prompt " + id + " did not finish");
-    }
-
-    comfygate::test::TempDir _root;
-    std::unique_ptr<FakeComfyUI> _comfy;
-    std::unique_ptr<ServerProcess> _server;
-    std::unique_ptr<HttpTestClient> _client;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(PromptIsolationTest);

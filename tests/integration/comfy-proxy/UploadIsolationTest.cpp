@@ -1,9 +1,6 @@
 // Uploads through the gateway land in the uploader's own input folder, cannot touch another
 // user's files, and workflows may only name the caller's own uploads and outputs.
-#include "FakeComfyUI.h"
-#include "GatewayPrompts.h"
-#include "HttpTestClient.h"
-#include "ServerProcess.h"
+#include "ComfyGateway.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -13,30 +10,15 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Random.h>
 
-#include <fstream>
-#include <sstream>
-
 using comfygate::fakes::FakeComfyUI;
+using comfygate::test::Headers;
 using comfygate::test::HttpResult;
-using comfygate::test::HttpTestClient;
-using comfygate::test::ServerProcess;
+using comfygate::test::readFile;
 using comfygate::test::TestGraph;
-using Headers = std::map<std::string, std::string>;
 
 namespace {
 
-const Headers alice{{"Authorization", "Bearer fixture:alice:user"}};
-const Headers bob{{"Authorization", "Bearer fixture:bob:user"}};
-const Headers guest{{"Authorization", "Bearer fixture:gus:guest"}};
 const std::string boundary = "----test-boundary-7d3f";
-
-std::string readFile(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 std::string randomBytes(std::size_t size, int seed)
 {
@@ -69,7 +51,7 @@ std::string loadImageGraph(const std::string& image)
 
 } // namespace
 
-class UploadIsolationTest : public CppUnit::TestFixture
+class UploadIsolationTest : public comfygate::test::ComfyGatewayTest
 {
     CPPUNIT_TEST_SUITE(UploadIsolationTest);
     CPPUNIT_TEST(uploadLandsInTheUsersOwnFolder);
@@ -84,26 +66,9 @@ class UploadIsolationTest : public CppUnit::TestFixture
 public:
     void setUp() override
     {
-        _comfy = std::make_unique<FakeComfyUI>(_root.path());
-        _comfy->addModel("checkpoints", "sd15.safetensors");
         _comfy->setExecutionTime(std::chrono::milliseconds(30));
         _comfy->setPreviewFrames(0);
-        _comfy->start();
-        _server =
-            std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-                                                    {"modules.enabled", "comfy-proxy,fixture_auth"},
-                                                    {"comfy.url", _comfy->url()},
-                                                    {"comfy.max_upload_mb", "16"}});
-        _server->start();
-        _client = std::make_unique<HttpTestClient>(_server->port());
-    }
-
-    void tearDown() override
-    {
-        _client.reset();
-        _server.reset();
-        _comfy->stop();
-        _comfy.reset();
+        startGateway({{"comfy.max_upload_mb", "16"}});
     }
 
     void uploadLandsInTheUsersOwnFolder()
@@ -197,8 +162,7 @@ public:
     {
         const std::string png = FakeComfyUI::pngWithText(4, 4, {});
         CPPUNIT_ASSERT_EQUAL(200, upload("/upload/image", alice, form("cat.png", png, {{"subfolder", "pets"}})).status);
-        const auto aliceOutput = comfygate::test::waitForImage(
-            *_client, alice, comfygate::test::submitPrompt(*_client, alice, TestGraph{}.json()));
+        const auto aliceOutput = waitForImage(alice, submit(alice, TestGraph{}.json()));
         const std::string outputRef = aliceOutput->getValue<std::string>("subfolder") + "/" +
                                       aliceOutput->getValue<std::string>("filename") + " [output]";
 
@@ -250,13 +214,7 @@ public:
 
     void sharedModeKeepsTheClientsSubfolder()
     {
-        _server =
-            std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-                                                    {"modules.enabled", "comfy-proxy,fixture_auth"},
-                                                    {"comfy.url", _comfy->url()},
-                                                    {"comfy.separate_users", "false"}});
-        _server->start();
-        _client = std::make_unique<HttpTestClient>(_server->port());
+        startGateway({{"comfy.separate_users", "false"}});
         const std::string png = FakeComfyUI::pngWithText(4, 4, {});
         auto result = upload("/upload/image", alice, form("cat.png", png, {{"subfolder", "pets//"}}));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
@@ -272,11 +230,6 @@ private:
         headers["Content-Type"] = "multipart/form-data; boundary=" + boundary;
         return _client->request("POST", path, body, headers);
     }
-
-    comfygate::test::TempDir _root;
-    std::unique_ptr<FakeComfyUI> _comfy;
-    std::unique_ptr<ServerProcess> _server;
-    std::unique_ptr<HttpTestClient> _client;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(UploadIsolationTest);

@@ -1,10 +1,6 @@
 // ComfyUI's WebSocket through the gateway: two users share one (fake) ComfyUI and each socket
 // carries only its own user's events, previews and kernel events.
-#include "FakeComfyUI.h"
-#include "HttpTestClient.h"
-#include "SampleWorkflow.h"
-#include "ServerProcess.h"
-#include "WebSocketTestClient.h"
+#include "ComfyGateway.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -14,18 +10,10 @@
 #include <chrono>
 #include <thread>
 
-using comfygate::fakes::FakeComfyUI;
-using comfygate::test::HttpTestClient;
-using comfygate::test::ServerProcess;
-using comfygate::test::WebSocketFrame;
-using comfygate::test::WebSocketTestClient;
-using Headers = std::map<std::string, std::string>;
+using namespace comfygate::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-const Headers alice{{"Authorization", "Bearer fixture:alice:user"}};
-const Headers bob{{"Authorization", "Bearer fixture:bob:user"}};
 
 Headers upgrade(Headers headers)
 {
@@ -34,14 +22,6 @@ Headers upgrade(Headers headers)
     headers["Sec-WebSocket-Key"] = "dGhlIHNhbXBsZSBub25jZQ==";
     headers["Sec-WebSocket-Version"] = "13";
     return headers;
-}
-
-std::string promptIdOf(const WebSocketFrame& frame)
-{
-    if (!frame.isText())
-        return {};
-    auto data = frame.json()->getObject("data");
-    return data ? data->optValue<std::string>("prompt_id", "") : std::string();
 }
 
 bool isEndOf(const WebSocketFrame& frame, const std::string& promptId)
@@ -72,7 +52,7 @@ bool mentions(const std::vector<WebSocketFrame>& frames, const std::string& text
 
 } // namespace
 
-class WebSocketProxyTest : public CppUnit::TestFixture
+class WebSocketProxyTest : public ComfyGatewayTest
 {
     CPPUNIT_TEST_SUITE(WebSocketProxyTest);
     CPPUNIT_TEST(firstStatusCarriesOwnSidAndOwnQueueCount);
@@ -91,36 +71,20 @@ class WebSocketProxyTest : public CppUnit::TestFixture
 public:
     void setUp() override
     {
-        _comfy = std::make_unique<FakeComfyUI>(_root.path());
-        _comfy->addModel("checkpoints", "sd15.safetensors");
         _comfy->setExecutionTime(100ms);
-        _comfy->start();
-        _server =
-            std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-                                                    {"modules.enabled", "comfy-proxy,fixture_auth,fixture"},
-                                                    {"comfy.url", _comfy->url()},
-                                                    {"comfy.ws_queue_frames", "64"},
-                                                    {"comfy.ws_max_message_kib", "4"},
-                                                    {"comfy.ws_allowed_origins", "https://app.example.com"},
-                                                    {"http.access_log", "off"}});
-        _server->start();
-        _client = std::make_unique<HttpTestClient>(_server->port());
-    }
-
-    void tearDown() override
-    {
-        _client.reset();
-        _server.reset();
-        _comfy->stop();
-        _comfy.reset();
+        startGateway({{"comfy.ws_queue_frames", "64"},
+                      {"comfy.ws_max_message_kib", "4"},
+                      {"comfy.ws_allowed_origins", "https://app.example.com"},
+                      {"http.access_log", "off"}},
+                     fixtureModules + ",fixture");
     }
 
     void firstStatusCarriesOwnSidAndOwnQueueCount()
     {
         _comfy->setExecutionTime(3000ms);
-        submit(bob, "");
-        submit(bob, "");
-        submit(alice, "");
+        submitSample(bob, "");
+        submitSample(bob, "");
+        submitSample(alice, "");
         auto socket = connect(alice, "tab-a");
         auto first = socket->next(5s);
         CPPUNIT_ASSERT(first);
@@ -149,8 +113,8 @@ public:
         // Both users pick the same clientId: the gateway keeps them apart.
         auto aliceSocket = connect(alice, "tab");
         auto bobSocket = connect(bob, "tab");
-        const std::string a = submit(alice, "tab");
-        const std::string b = submit(bob, "tab");
+        const std::string a = submitSample(alice, "tab");
+        const std::string b = submitSample(bob, "tab");
         const auto aliceFrames = aliceSocket->until([&](const WebSocketFrame& f) { return isEndOf(f, a); }, 10s);
         const auto bobFrames = bobSocket->until([&](const WebSocketFrame& f) { return isEndOf(f, b); }, 10s);
         for (const auto& [frames, own, other] : {std::tuple(aliceFrames, a, b), std::tuple(bobFrames, b, a)}) {
@@ -174,7 +138,7 @@ public:
         _comfy->setCustomBroadcast(true);
         auto aliceSocket = connect(alice, "tab");
         auto bobSocket = connect(bob, "tab");
-        const std::string a = submit(alice, ""); // ComfyUI broadcasts what has no client_id
+        const std::string a = submitSample(alice, ""); // ComfyUI broadcasts what has no client_id
         waitForHistory(alice, a);
         const auto aliceFrames = aliceSocket->drain(400ms);
         const auto bobFrames = bobSocket->drain(100ms);
@@ -203,7 +167,7 @@ public:
             const auto frames = socket->until([](const WebSocketFrame& f) { return f.type() == "feature_flags"; }, 5s);
             CPPUNIT_ASSERT(frames.back().json()->getObject("data")->getValue<bool>("supports_preview_metadata"));
         }
-        const std::string a = submit(alice, "tab");
+        const std::string a = submitSample(alice, "tab");
         const auto aliceFrames = aliceSocket->until([&](const WebSocketFrame& f) { return isEndOf(f, a); }, 10s);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), countBinary(aliceFrames, 4));
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), countBinary(aliceFrames, 1));
@@ -220,7 +184,7 @@ public:
         // bob names alice's socket, with and without her prefix.
         auto thief = connect(bob, "alice.tab");
         auto otherThief = connect(bob, "tab");
-        const std::string a = submit(alice, "tab");
+        const std::string a = submitSample(alice, "tab");
         aliceSocket->until([&](const WebSocketFrame& f) { return isEndOf(f, a); }, 10s);
         CPPUNIT_ASSERT(!mentions(thief->drain(300ms), a));
         CPPUNIT_ASSERT(!mentions(otherThief->drain(100ms), a));
@@ -231,7 +195,7 @@ public:
         // alice's second socket with the same clientId takes over, as in ComfyUI.
         auto second = connect(alice, "tab");
         second->next(5s);
-        const std::string again = submit(alice, "tab");
+        const std::string again = submitSample(alice, "tab");
         const auto frames = second->until([&](const WebSocketFrame& f) { return isEndOf(f, again); }, 10s);
         CPPUNIT_ASSERT(countType(frames, "execution_success") == 1);
     }
@@ -330,7 +294,7 @@ public:
         other->next(5s);
         const std::string bytes(16, '\1');
         other->socket().sendFrame(bytes.data(), static_cast<int>(bytes.size()), Poco::Net::WebSocket::FRAME_BINARY);
-        const std::string a = submit(alice, "tab2");
+        const std::string a = submitSample(alice, "tab2");
         other->until([&](const WebSocketFrame& f) { return isEndOf(f, a); }, 10s);
     }
 
@@ -341,25 +305,10 @@ private:
                                                      clientId.empty() ? "/ws" : "/ws?clientId=" + clientId, user);
     }
 
-    std::string submit(const Headers& user, const std::string& clientId)
+    /// Runs the sample graph as `user`, its events going to the tab `clientId` ("": none).
+    std::string submitSample(const Headers& user, const std::string& clientId)
     {
-        std::string body = "{\"prompt\":" + comfygate::test::sampleWorkflow();
-        if (!clientId.empty())
-            body += ",\"client_id\":\"" + clientId + "\"";
-        auto result = _client->postJson("/prompt", body + "}", user);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
-        return result.json()->getValue<std::string>("prompt_id");
-    }
-
-    void waitForHistory(const Headers& user, const std::string& id)
-    {
-        for (int i = 0; i < 400; ++i) {
-            auto item = _client->get("/history/" + id, user).json();
-            if (item->has(id))
-                return;
-            std::this_thread::sleep_for(25ms);
-        }
-        CPPUNIT_FAIL("prompt " + id + " did not finish");
+        return submit(user, comfygate::test::sampleWorkflow(), clientId);
     }
 
     bool waitForMetric(const std::string& line)
@@ -371,11 +320,6 @@ private:
         }
         return false;
     }
-
-    comfygate::test::TempDir _root;
-    std::unique_ptr<FakeComfyUI> _comfy;
-    std::unique_ptr<ServerProcess> _server;
-    std::unique_ptr<HttpTestClient> _client;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(WebSocketProxyTest);

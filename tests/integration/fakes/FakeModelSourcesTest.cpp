@@ -176,37 +176,20 @@ public:
         _civitai->addModel({100, "Dreamy", "Checkpoint"});
         _civitai->addModel({200, "Old", "Checkpoint", "Archived"});
         _civitai->addModel({300, "Shiny", "LORA"});
-        CivitaiVersion v1;
-        v1.id = 1001;
-        v1.modelId = 100;
-        v1.files = {{5001, "sd15", "Model", "SafeTensor", "pruned", "fp16", ""},
-                    {5002, "sd15-fp32", "Model", "SafeTensor", "full", "fp32", ""},
-                    {5006, "vae", "VAE", "SafeTensor", "full", "fp16", ""}};
-        _civitai->addVersion(v1);
-        CivitaiVersion genOnly;
-        genOnly.id = 1002;
-        genOnly.modelId = 300;
-        genOnly.usageControl = "Generation";
-        genOnly.files = {{5003, "lora"}};
-        _civitai->addVersion(genOnly);
-        CivitaiVersion early;
-        early.id = 1003;
-        early.modelId = 300;
-        early.earlyAccessEndsAt = "2099-01-01T00:00:00.000Z";
-        early.files = {{5004, "lora"}};
-        _civitai->addVersion(early);
-        CivitaiVersion login;
-        login.id = 1004;
-        login.modelId = 300;
-        login.requireAuth = true;
-        login.publishedAt = "2025-06-01T00:00:00.000Z";
-        login.files = {{5005, "lora"}};
-        _civitai->addVersion(login);
-        CivitaiVersion archived;
-        archived.id = 2001;
-        archived.modelId = 200;
-        archived.files = {{6001, "lora"}};
-        _civitai->addVersion(archived);
+        _civitai->addVersion({.id = 1001,
+                              .modelId = 100,
+                              .files = {{5001, "sd15", "Model", "SafeTensor", "pruned", "fp16", ""},
+                                        {5002, "sd15-fp32", "Model", "SafeTensor", "full", "fp32", ""},
+                                        {5006, "vae", "VAE", "SafeTensor", "full", "fp16", ""}}});
+        _civitai->addVersion({.id = 1002, .modelId = 300, .usageControl = "Generation", .files = {{5003, "lora"}}});
+        _civitai->addVersion(
+            {.id = 1003, .modelId = 300, .earlyAccessEndsAt = "2099-01-01T00:00:00.000Z", .files = {{5004, "lora"}}});
+        _civitai->addVersion({.id = 1004,
+                              .modelId = 300,
+                              .requireAuth = true,
+                              .publishedAt = "2025-06-01T00:00:00.000Z",
+                              .files = {{5005, "lora"}}});
+        _civitai->addVersion({.id = 2001, .modelId = 200, .files = {{6001, "lora"}}});
         _civitai->tokens().grantEarlyAccess("tok-member", 1003);
         _civitai->start();
 
@@ -1140,11 +1123,7 @@ public:
     {
         constexpr std::uint64_t size = 96ull * 1024 * 1024;
         _civitai->addFile({"large", "large.safetensors", size, 11, ContentKind::Prng});
-        CivitaiVersion version;
-        version.id = 3001;
-        version.modelId = 100;
-        version.files = {{8001, "large"}};
-        _civitai->addVersion(version);
+        _civitai->addVersion({.id = 3001, .modelId = 100, .files = {{8001, "large"}}});
         const long before = residentKiB();
         comfygate::CurlHttpClient client;
         comfygate::HttpClientRequest request;

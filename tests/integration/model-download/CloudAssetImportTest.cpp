@@ -101,7 +101,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(sha256, comfygate::modeldownload::FileDigest::sha256OfFile(file));
 
         // The same file again, by its page URL and by its download URL: the asset, no transfer.
-        const std::size_t transfers = storageGets();
+        const std::size_t transfers = _sources->civitaiStorageGets();
         CPPUNIT_ASSERT(transfers >= 1);
         for (const std::string& url : {civitaiPage, std::string("https://civitai.com/api/download/models/1001")}) {
             auto again = import(body(url, R"(,"tags":["loras"])"));
@@ -116,7 +116,7 @@ public:
                                  asset->getObject("user_metadata")->getValue<std::string>("note"));
             CPPUNIT_ASSERT_EQUAL(std::string("loras"), asset->getArray("tags")->getElement<std::string>(1));
         }
-        CPPUNIT_ASSERT_EQUAL(transfers, storageGets());
+        CPPUNIT_ASSERT_EQUAL(transfers, _sources->civitaiStorageGets());
 
         // Another user asking for the same shared file gets an asset of their own at once
         // (they need their own key: the file is still resolved at CivitAI with it).
@@ -126,7 +126,7 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(bobs.body, 200, bobs.status);
         CPPUNIT_ASSERT_EQUAL(true, bobs.json()->getValue<bool>("created_new"));
         CPPUNIT_ASSERT(bobs.json()->getValue<std::string>("id") != assetId);
-        CPPUNIT_ASSERT_EQUAL(transfers, storageGets());
+        CPPUNIT_ASSERT_EQUAL(transfers, _sources->civitaiStorageGets());
     }
 
     void huggingFaceUrlsResolveAndBlobNamesTheSameFile()
@@ -302,14 +302,6 @@ private:
         std::ostringstream out;
         object->stringify(out);
         return out.str();
-    }
-
-    std::size_t storageGets() const
-    {
-        std::size_t gets = 0;
-        for (const auto& entry : _sources->civitaiLog("storage"))
-            gets += entry.method == "GET";
-        return gets;
     }
 
     std::unique_ptr<ModelSources> _sources;

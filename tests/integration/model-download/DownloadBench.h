@@ -112,7 +112,7 @@ public:
         return fake.log([&](const fakes::LogEntry& e) { return e.listener == listener && e.method == "GET"; });
     }
 
-    std::size_t storageGets() const { return gets(sources->civitai, "storage").size(); }
+    std::size_t storageGets() const { return sources->civitaiStorageGets(); }
 
     static fakes::Fault throttle(std::uint64_t bytesPerSecond)
     {

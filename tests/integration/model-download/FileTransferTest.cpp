@@ -43,6 +43,21 @@ void writeFile(const fs::path& path, const std::string& content)
     out << content;
 }
 
+/// The CivitAI test model, resolved through the API route (which answers with a signed link).
+ResolvedFile civitaiFile(ModelSources& sources)
+{
+    return sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+}
+
+/// Leaves in `dir` what an interrupted transfer leaves: `bytes` in the part file of `fileName`
+/// and a state that describes `described`.
+void leavePartial(const TempDir& dir, const std::string& fileName, const std::string& bytes,
+                  const ResolvedFile& described)
+{
+    writeFile(FileTransfer::partPath(dir.path(), fileName), bytes);
+    TransferState::describing(described).save(FileTransfer::statePath(dir.path(), fileName));
+}
+
 template <typename Run> std::string failure(Run run)
 {
     try {
@@ -125,11 +140,8 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        fakes::Fault trap;
-        trap.htmlForBrowserUa = true;
-        sources.civitai.setFault("civitai.download", trap);
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        sources.civitai.setFault("civitai.download", fakes::Fault{.htmlForBrowserUa = true});
+        const ResolvedFile file = civitaiFile(sources);
         auto settings = ModelSources::transferSettings();
         settings.userAgent = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120";
         FileTransfer transfer(sources.http, settings);
@@ -145,11 +157,8 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        fakes::Fault drop;
-        drop.truncateAfter = fortyPercent;
-        sources.civitai.setFault("main", drop);
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        sources.civitai.setFault("main", fakes::Fault{.truncateAfter = fortyPercent});
+        const ResolvedFile file = civitaiFile(sources);
         sources.clearLogs();
         FileTransfer transfer(sources.http, ModelSources::transferSettings());
         const auto result = transfer.transfer(file, dir.path(), file.fileName, {});
@@ -170,11 +179,8 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        fakes::Fault drop;
-        drop.truncateAfter = fortyPercent;
-        sources.civitai.setFault("main", drop);
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        sources.civitai.setFault("main", fakes::Fault{.truncateAfter = fortyPercent});
+        const ResolvedFile file = civitaiFile(sources);
         auto once = ModelSources::transferSettings();
         once.maxAttempts = 1;
         FileTransfer impatient(sources.http, once);
@@ -211,13 +217,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), probe.size());
         ResolvedFile signedLink = viaRoute;
         signedLink.downloadUrl = probe[0].location;
-        writeFile(FileTransfer::partPath(dir.path(), viaRoute.fileName),
-                  sources.civitai.content("main").substr(0, fortyPercent));
-        TransferState::describing(viaRoute).save(FileTransfer::statePath(dir.path(), viaRoute.fileName));
+        leavePartial(dir, viaRoute.fileName, sources.civitai.content("main").substr(0, fortyPercent), viaRoute);
 
-        fakes::Fault expiry;
-        expiry.expireAfterS = 0.2;
-        sources.civitai.setFault("civitai.storage", expiry);
+        sources.civitai.setFault("civitai.storage", fakes::Fault{.expireAfterS = 0.2});
         std::this_thread::sleep_for(std::chrono::milliseconds(400));
         sources.clearLogs();
 
@@ -242,14 +244,9 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
-        writeFile(FileTransfer::partPath(dir.path(), file.fileName),
-                  sources.civitai.content("main").substr(0, fortyPercent));
-        TransferState::describing(file).save(FileTransfer::statePath(dir.path(), file.fileName));
-        fakes::Fault ignore;
-        ignore.ignoreRange = true;
-        sources.civitai.setFault("main", ignore);
+        const ResolvedFile file = civitaiFile(sources);
+        leavePartial(dir, file.fileName, sources.civitai.content("main").substr(0, fortyPercent), file);
+        sources.civitai.setFault("main", fakes::Fault{.ignoreRange = true});
         sources.clearLogs();
 
         FileTransfer transfer(sources.http, ModelSources::transferSettings());
@@ -266,10 +263,8 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
-        writeFile(FileTransfer::partPath(dir.path(), file.fileName), sources.civitai.content("main"));
-        TransferState::describing(file).save(FileTransfer::statePath(dir.path(), file.fileName));
+        const ResolvedFile file = civitaiFile(sources);
+        leavePartial(dir, file.fileName, sources.civitai.content("main"), file);
         sources.clearLogs();
 
         FileTransfer transfer(sources.http, ModelSources::transferSettings());
@@ -285,12 +280,10 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
-        writeFile(FileTransfer::partPath(dir.path(), file.fileName), std::string(fortyPercent, 'x'));
+        const ResolvedFile file = civitaiFile(sources);
         ResolvedFile other = file;
         other.sha256 = std::string(64, '0'); // the state describes another file
-        TransferState::describing(other).save(FileTransfer::statePath(dir.path(), file.fileName));
+        leavePartial(dir, file.fileName, std::string(fortyPercent, 'x'), other);
         sources.clearLogs();
 
         FileTransfer transfer(sources.http, ModelSources::transferSettings());
@@ -303,11 +296,8 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        fakes::Fault corrupt;
-        corrupt.corruptAt = 1000;
-        sources.civitai.setFault("main", corrupt);
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        sources.civitai.setFault("main", fakes::Fault{.corruptAt = 1000});
+        const ResolvedFile file = civitaiFile(sources);
         FileTransfer transfer(sources.http, ModelSources::transferSettings());
         const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
         CPPUNIT_ASSERT_MESSAGE(why, contains(why, "SHA-256 mismatch"));
@@ -324,13 +314,8 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
-        fakes::Fault busy;
-        busy.failFirstN = 1;
-        busy.failStatus = 429;
-        busy.retryAfter = 1;
-        sources.civitai.setFault("civitai.storage", busy);
+        const ResolvedFile file = civitaiFile(sources);
+        sources.civitai.setFault("civitai.storage", fakes::Fault{.failFirstN = 1, .failStatus = 429, .retryAfter = 1});
         sources.clearLogs();
         const auto started = std::chrono::steady_clock::now();
         FileTransfer transfer(sources.http, ModelSources::transferSettings());
@@ -345,21 +330,15 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
-        fakes::Fault broken;
-        broken.failFirstN = 2;
-        broken.failStatus = 500;
-        sources.civitai.setFault("civitai.storage", broken);
+        const ResolvedFile file = civitaiFile(sources);
+        sources.civitai.setFault("civitai.storage", fakes::Fault{.failFirstN = 2, .failStatus = 500});
         FileTransfer transfer(sources.http, ModelSources::transferSettings());
         CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"),
                              transfer.transfer(file, dir.path(), file.fileName, {}).sha256);
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), sources.civitaiLog("storage").size());
 
         fs::remove(fs::path(dir.path()) / file.fileName);
-        broken.failFirstN = 50;
-        broken.failStatus = 502;
-        sources.civitai.setFault("civitai.storage", broken);
+        sources.civitai.setFault("civitai.storage", fakes::Fault{.failFirstN = 50, .failStatus = 502});
         sources.clearLogs();
         const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
         CPPUNIT_ASSERT_MESSAGE(why, contains(why, "HTTP 502"));
@@ -370,12 +349,8 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
-        fakes::Fault gone;
-        gone.failFirstN = 5;
-        gone.failStatus = 404;
-        sources.civitai.setFault("civitai.storage", gone);
+        const ResolvedFile file = civitaiFile(sources);
+        sources.civitai.setFault("civitai.storage", fakes::Fault{.failFirstN = 5, .failStatus = 404});
         sources.clearLogs();
         FileTransfer transfer(sources.http, ModelSources::transferSettings());
         const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
@@ -390,12 +365,8 @@ public:
         // libcurl averages the speed over its last few seconds: a small burst before the
         // stall keeps that average below stallBytesPerSecond soon enough.
         constexpr std::uint64_t stallAt = 512;
-        fakes::Fault stall;
-        stall.stallAfter = stallAt;
-        stall.stallMs = 6000;
-        sources.civitai.setFault("main", stall);
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        sources.civitai.setFault("main", fakes::Fault{.stallAfter = stallAt, .stallMs = 6000});
+        const ResolvedFile file = civitaiFile(sources);
         sources.clearLogs();
         std::thread unstall([&] { // once the first answer has begun, the next ones do not stall
             while (sources.civitaiLog("storage").empty())
@@ -418,11 +389,8 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        fakes::Fault slow;
-        slow.throttleBps = 64 * 1024;
-        sources.civitai.setFault("main", slow);
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        sources.civitai.setFault("main", fakes::Fault{.throttleBps = 64 * 1024});
+        const ResolvedFile file = civitaiFile(sources);
         std::atomic<bool> cancel{false};
         FileTransfer::Hooks hooks;
         hooks.progress = [&](const TransferProgress& p) {
@@ -488,8 +456,7 @@ public:
         ModelSources sources;
         TempDir dir;
         const fs::path folder = fs::path(dir.path()) / "checkpoints";
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        const ResolvedFile file = civitaiFile(sources);
         FileTransfer transfer(sources.http, ModelSources::transferSettings());
         for (const std::string& name :
              std::vector<std::string>{"../escape.safetensors", "/tmp/abs.safetensors", "a/b.safetensors", "..",
@@ -507,8 +474,7 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        const ResolvedFile file = civitaiFile(sources);
         dir.write(file.fileName, "someone else's model");
         FileTransfer transfer(sources.http, ModelSources::transferSettings());
         const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
@@ -520,8 +486,7 @@ public:
     {
         ModelSources sources;
         TempDir dir;
-        const ResolvedFile file =
-            sources.civitaiResolver().resolve(ModelSources::civitaiRequest(ModelSourceIds::version));
+        const ResolvedFile file = civitaiFile(sources);
         auto strict = ModelSources::transferSettings();
         strict.allowPrivateAddresses = false;
         FileTransfer transfer(sources.http, strict);

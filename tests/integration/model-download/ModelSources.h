@@ -163,6 +163,15 @@ public:
         return civitai.log([&](const fakes::LogEntry& e) { return e.listener == listener; });
     }
 
+    /// File downloads (GETs) CivitAI's storage host answered.
+    std::size_t civitaiStorageGets() const
+    {
+        std::size_t gets = 0;
+        for (const auto& entry : civitaiLog("storage"))
+            gets += entry.method == "GET";
+        return gets;
+    }
+
     std::vector<fakes::LogEntry> hfLog(const std::string& listener) const
     {
         return hf.log([&](const fakes::LogEntry& e) { return e.listener == listener; });

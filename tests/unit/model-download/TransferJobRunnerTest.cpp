@@ -198,15 +198,8 @@ public:
 
     void twoJobsForOneTargetShareOneTransfer()
     {
-        _transfer.hold = true;
         Control first, second;
-        auto a =
-            std::async(std::launch::async, [&] { return _runner->run(makeJob("a", "alice", "civitai", 1), first); });
-        CPPUNIT_ASSERT(comfygate::test::eventually([&] { return _transfer.calls == 1; }));
-        auto b =
-            std::async(std::launch::async, [&] { return _runner->run(makeJob("b", "alice", "civitai", 2), second); });
-        // The waiting job mirrors the running transfer's progress.
-        CPPUNIT_ASSERT(comfygate::test::eventually([&] { return second.last > 0; }));
+        auto [a, b] = startTwoJobsForOneTarget(first, second);
         _transfer.hold = false;
         const auto ra = a.get();
         const auto rb = b.get();
@@ -218,14 +211,8 @@ public:
 
     void cancelledLeaderHandsOverToTheWaitingJob()
     {
-        _transfer.hold = true;
         Control first, second;
-        auto a =
-            std::async(std::launch::async, [&] { return _runner->run(makeJob("a", "alice", "civitai", 1), first); });
-        CPPUNIT_ASSERT(comfygate::test::eventually([&] { return _transfer.calls == 1; }));
-        auto b =
-            std::async(std::launch::async, [&] { return _runner->run(makeJob("b", "alice", "civitai", 2), second); });
-        CPPUNIT_ASSERT(comfygate::test::eventually([&] { return second.last > 0; }));
+        auto [a, b] = startTwoJobsForOneTarget(first, second);
         first.cancel = true;
         CPPUNIT_ASSERT(a.get().kind == JobOutcome::Kind::Cancelled);
         CPPUNIT_ASSERT(comfygate::test::eventually([&] { return _transfer.calls == 2; }));
@@ -323,6 +310,21 @@ public:
     }
 
 private:
+    /// Job "a" starts a transfer that holds; job "b" for the same target then waits for it,
+    /// mirroring its progress. Returns both outcomes to come.
+    std::pair<std::future<JobOutcome>, std::future<JobOutcome>> startTwoJobsForOneTarget(Control& first,
+                                                                                         Control& second)
+    {
+        _transfer.hold = true;
+        auto a =
+            std::async(std::launch::async, [&] { return _runner->run(makeJob("a", "alice", "civitai", 1), first); });
+        CPPUNIT_ASSERT(comfygate::test::eventually([&] { return _transfer.calls == 1; }));
+        auto b =
+            std::async(std::launch::async, [&] { return _runner->run(makeJob("b", "alice", "civitai", 2), second); });
+        CPPUNIT_ASSERT(comfygate::test::eventually([&] { return second.last > 0; }));
+        return {std::move(a), std::move(b)};
+    }
+
     void makeRunner()
     {
         TransferJobRunner::Parts parts;
