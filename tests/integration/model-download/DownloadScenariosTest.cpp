@@ -247,10 +247,7 @@ public:
         Fault ignore;
         ignore.ignoreRange = true;
         civitai().setFault("main", ignore);
-        civitai().clearLog();
-        restart();
-        const auto job = _bench->waitCompleted(id);
-        CPPUNIT_ASSERT_EQUAL(civitai().sha256("main"), job->getValue<std::string>("sha256"));
+        resumeAfterRestart(id);
         const auto storage = _bench->gets(civitai(), "storage");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(describe(storage), std::size_t(1), storage.size());
         CPPUNIT_ASSERT(rangeOf(storage[0]).first > 0);
@@ -483,10 +480,7 @@ public:
         CPPUNIT_ASSERT(kept >= 64 * 1024);
         CPPUNIT_ASSERT(fs::exists(part.string() + ".json"));
         civitai().clearFaults();
-        civitai().clearLog();
-        restart();
-        const auto job = _bench->waitCompleted(id);
-        CPPUNIT_ASSERT_EQUAL(civitai().sha256("main"), job->getValue<std::string>("sha256"));
+        resumeAfterRestart(id);
         const auto storage = _bench->gets(civitai(), "storage");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(describe(storage), std::size_t(1), storage.size());
         CPPUNIT_ASSERT_EQUAL("bytes=" + std::to_string(kept) + "-", storage[0].range);
@@ -506,10 +500,7 @@ public:
             _bench->server->modelsDir() + "/checkpoints/juggernaut_v9.safetensors.part.json");
         CPPUNIT_ASSERT_MESSAGE(state, contains(state, "\"ranges\":[["));
         civitai().clearFaults();
-        civitai().clearLog();
-        restart();
-        const auto job = _bench->waitCompleted(id);
-        CPPUNIT_ASSERT_EQUAL(civitai().sha256("main"), job->getValue<std::string>("sha256"));
+        resumeAfterRestart(id);
         std::uint64_t fetched = 0;
         for (const auto& entry : _bench->gets(civitai(), "storage")) {
             CPPUNIT_ASSERT_MESSAGE(entry.toJsonLine(), entry.status == 206);
@@ -536,6 +527,16 @@ private:
     {
         _bench->server->start();
         _bench->ada = _bench->server->login("ada");
+    }
+
+    /// Restarts the server with a clean source log and waits until job `id` completed with the
+    /// right file; the log then holds only what the resumed transfer fetched.
+    void resumeAfterRestart(const std::string& id)
+    {
+        civitai().clearLog();
+        restart();
+        const auto job = _bench->waitCompleted(id);
+        CPPUNIT_ASSERT_EQUAL(civitai().sha256("main"), job->getValue<std::string>("sha256"));
     }
 
     std::unique_ptr<DownloadBench> _bench;
