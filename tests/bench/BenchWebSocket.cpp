@@ -2,6 +2,7 @@
 // gateway (RSS, threads), and the event latency from POST /prompt to execution_success through
 // the gateway against the same fake ComfyUI directly (median and p99 over 200 prompts).
 #include "FakeComfyUI.h"
+#include "TestPaths.h"
 #include "HttpTestClient.h"
 #include "SampleWorkflow.h"
 #include "ServerProcess.h"

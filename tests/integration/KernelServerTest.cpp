@@ -1,5 +1,6 @@
 // The real comfygate binary on port 0 with the fixture modules, over real HTTP.
 #include "HttpTestClient.h"
+#include "TestPaths.h"
 #include "ServerProcess.h"
 
 #include <cppunit/extensions/HelperMacros.h>

@@ -1,6 +1,7 @@
 // The module loader's refusals, seen through the real binary: each broken fixture module
 // must stop startup with a message naming the module and the cause.
 #include "ServerProcess.h"
+#include "TestPaths.h"
 #include "comfygate/Abi.h"
 #include <string>
 

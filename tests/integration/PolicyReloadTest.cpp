@@ -2,6 +2,7 @@
 // through the admin route, SIGHUP and the file watch, and a broken script keeping the old
 // generation in force.
 #include "HttpTestClient.h"
+#include "TestPaths.h"
 #include "ServerProcess.h"
 
 #include <cppunit/extensions/HelperMacros.h>

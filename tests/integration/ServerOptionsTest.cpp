@@ -1,6 +1,7 @@
 // Startup options of the real binary: TLS, environment configuration, the CLI's --version
 // and --help, and the example module answering over HTTP.
 #include "HttpTestClient.h"
+#include "TestPaths.h"
 #include "ServerProcess.h"
 
 #include <cppunit/extensions/HelperMacros.h>

@@ -1,4 +1,5 @@
 #include "S3Server.h"
+#include "TestPaths.h"
 
 #include "HttpTestClient.h"
 

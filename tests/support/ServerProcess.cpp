@@ -1,4 +1,5 @@
 #include "ServerProcess.h"
+#include "TestPaths.h"
 
 #include <Poco/File.h>
 #include <Poco/FileStream.h>

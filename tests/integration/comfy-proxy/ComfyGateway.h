@@ -3,6 +3,7 @@
 // binary in front of it, an HTTP client, the standard fixture_auth users, and the helpers that
 // submit a graph (SampleWorkflow.h) and wait until it finished.
 #include "FakeComfyUI.h"
+#include "TestPaths.h"
 #include "HttpTestClient.h"
 #include "SampleWorkflow.h"
 #include "ServerProcess.h"

@@ -1,6 +1,7 @@
 // The comfy-proxy pass-through in the real binary: a stand-in ComfyUI (TestHttpServer) on
 // loopback records what the gateway sends it.
 #include "HttpTestClient.h"
+#include "TestPaths.h"
 #include "ServerProcess.h"
 #include "TestHttpServer.h"
 

@@ -3,6 +3,7 @@
 // or group, or by a glob); the owner and admins see everything; shared-items is the owner's
 // (or a flagged admin's) and answers in MSS-Login's shapes.
 #include "FakeComfyUI.h"
+#include "TestPaths.h"
 #include "HttpTestClient.h"
 #include "PooledDatabase.h"
 #include "ServerProcess.h"

@@ -5,6 +5,7 @@
 // receives asset_download events (through the fixture_events module, standing in for the
 // WebSocket endpoint that is not merged yet).
 #include "DownloadServer.h"
+#include "TestPaths.h"
 #include "FileDigest.h"
 #include "ModelSources.h"
 

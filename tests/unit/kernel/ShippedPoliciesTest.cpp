@@ -1,4 +1,5 @@
 #include "PolicyEngine.h"
+#include "TestPaths.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
