@@ -73,9 +73,10 @@ void CliApplication::bootKernel(const CommandLine& line, bool withModules)
     config->applyEnvironment(Configuration::processEnvironment());
     config->applyOverrides(line.overrides);
     _kernel = std::make_unique<Kernel>(std::move(config));
-    _kernel->startCore();
+    const bool serving = line.command.empty() || line.command == "serve";
+    _kernel->startCore(serving);
     if (withModules)
-        _kernel->startModules(line.command.empty() || line.command == "serve");
+        _kernel->startModules(serving);
 }
 
 int CliApplication::run(const std::vector<std::string>& args)

@@ -5,11 +5,13 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Thread.h>
 
+#include <cerrno>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -34,17 +36,26 @@ void HttpServer::start()
 {
     const Poco::Net::SocketAddress address(_settings.host, static_cast<Poco::UInt16>(_settings.port));
     std::unique_ptr<Poco::Net::ServerSocket> socket;
+    if (tls()) {
+        Poco::Net::Context::Ptr context = new Poco::Net::Context(
+            Poco::Net::Context::TLS_SERVER_USE, _settings.tlsKey, _settings.tlsCert, "", Poco::Net::Context::VERIFY_NONE);
+        context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                                  Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+        socket = std::make_unique<Poco::Net::SecureServerSocket>(context);
+    } else {
+        socket = std::make_unique<Poco::Net::ServerSocket>();
+    }
     try {
-        if (tls()) {
-            Poco::Net::Context::Ptr context = new Poco::Net::Context(
-                Poco::Net::Context::TLS_SERVER_USE, _settings.tlsKey, _settings.tlsCert, "",
-                Poco::Net::Context::VERIFY_NONE);
-            context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
-                                      Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
-            socket = std::make_unique<Poco::Net::SecureServerSocket>(address, 128, context);
-        } else {
-            socket = std::make_unique<Poco::Net::ServerSocket>(address, 128);
-        }
+        // Poco's convenience constructors set SO_REUSEPORT whenever they set SO_REUSEADDR, which
+        // lets a second process share the port silently; that takes http.reuse_port.
+        socket->bind(address, true, _settings.reusePort);
+        socket->listen(128);
+    } catch (const Poco::Net::NetException& e) {
+        const bool busy = e.code() == EADDRINUSE || e.message().find("already in use") != std::string::npos ||
+                          e.displayText().find("already in use") != std::string::npos;
+        throw std::runtime_error("cannot listen on " + address.toString() + ": " +
+                                 (busy ? std::string("address already in use (another server runs there? set http.port)")
+                                       : e.displayText() + " (check http.host, http.port and the TLS files)"));
     } catch (const Poco::Exception& e) {
         throw std::runtime_error("cannot listen on " + address.toString() + ": " + e.displayText() +
                                  " (check http.host, http.port and the TLS files)");

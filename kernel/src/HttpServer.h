@@ -27,6 +27,7 @@ public:
         std::string tlsCert;
         std::string tlsKey;
         std::string portFile; ///< when set, the bound port is written here atomically
+        bool reusePort = false; ///< SO_REUSEPORT: only for deliberate multi-process setups
     };
 
     HttpServer(Settings settings, HttpPipeline& pipeline);

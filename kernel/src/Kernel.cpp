@@ -3,6 +3,7 @@
 #include "CliCommands.h"
 #include "Configuration.h"
 #include "CurlHttpClient.h"
+#include "DataDirectoryLock.h"
 #include "DatabaseAudit.h"
 #include "EmbeddedFiles.h"
 #include "HttpPipeline.h"
@@ -70,7 +71,7 @@ void Kernel::configureLogging()
     Poco::Logger::setLevel("", Poco::Logger::parseLevel(_settings.logLevel));
 }
 
-void Kernel::startCore()
+void Kernel::startCore(bool serving)
 {
     _settings = KernelSettings::read(*_config);
     configureLogging();
@@ -79,6 +80,8 @@ void Kernel::startCore()
 
     Poco::File(_settings.dataDir).createDirectories();
     ::chmod(_settings.dataDir.c_str(), 0700);
+    if (serving)
+        _dataDirectoryLock = std::make_unique<DataDirectoryLock>(_settings.dataDir);
 
     DatabaseSettings db;
     db.backend = _config->getString("db.backend", "sqlite") == "postgresql" ? Database::Backend::PostgreSQL
@@ -236,6 +239,7 @@ void Kernel::stop() noexcept
         if (_database)
             _database->close();
         _database.reset();
+        _dataDirectoryLock.reset();
     } catch (const std::exception& e) {
         Poco::Logger::get("kernel").error("error while stopping: %s", std::string(e.what()));
     }

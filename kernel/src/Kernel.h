@@ -13,6 +13,7 @@ class AccessLog;
 class CliCommands;
 class Configuration;
 class CurlHttpClient;
+class DataDirectoryLock;
 class DatabaseAudit;
 class HttpPipeline;
 class HttpServer;
@@ -38,8 +39,9 @@ public:
     ~Kernel();
 
     /// Configuration checks, logging, data directory, database and kernel migrations,
-    /// secrets, events, scheduler, HTTP client, audit, permissions.
-    void startCore();
+    /// secrets, events, scheduler, HTTP client, audit, permissions. `serving`: the process
+    /// will serve, so it first takes the data directory's lock (one server per directory).
+    void startCore(bool serving = false);
     /// Loads and starts the modules (which apply their migrations).
     /// `serving`: the process will serve HTTP (ModuleContext::serving()).
     void startModules(bool serving);
@@ -73,6 +75,7 @@ private:
 
     std::unique_ptr<Configuration> _config;
     KernelSettings _settings;
+    std::unique_ptr<DataDirectoryLock> _dataDirectoryLock;
     std::unique_ptr<PooledDatabase> _database;
     std::unique_ptr<DatabaseAudit> _audit;
     std::unique_ptr<SealedSecrets> _secrets;

@@ -62,6 +62,7 @@ KernelSettings KernelSettings::read(const Configuration& config)
     s.http.keepAliveSeconds = static_cast<int>(intIn(config, "http.keep_alive_seconds", 0, 3600));
     s.http.receiveTimeoutSeconds = static_cast<int>(intIn(config, "http.receive_timeout_seconds", 1, 3600));
     s.http.portFile = config.getString("http.port_file", "");
+    s.http.reusePort = config.getBool("http.reuse_port", false);
     s.http.tlsCert = config.getString("http.tls.cert", "");
     s.http.tlsKey = config.getString("http.tls.key", "");
     if (s.http.tlsCert.empty() != s.http.tlsKey.empty())

@@ -203,19 +203,9 @@ std::vector<std::string> DownloadJobStore::cancelRequested(const std::string& ow
 
 int DownloadJobStore::requeueExpired(std::int64_t at)
 {
-    return requeueRunning(at, at);
-}
-
-int DownloadJobStore::requeueAllRunning(std::int64_t at)
-{
-    return requeueRunning(std::numeric_limits<std::int64_t>::max(), at);
-}
-
-int DownloadJobStore::requeueRunning(std::int64_t leaseBefore, std::int64_t at)
-{
     int requeued = 0;
     const Poco::Int64 nowSeconds = at;
-    const Poco::Int64 before = leaseBefore;
+    const Poco::Int64 before = at;
     _database.write([&](Poco::Data::Session& session) {
         // A job its user cancelled while its runner died is not resumed.
         session << _database.translate("UPDATE download_jobs SET status = 'cancelled', finished_at = ?,"
@@ -260,6 +250,29 @@ void DownloadJobStore::recordPhase(const std::string& jobId, const std::string& 
         session << _database.translate("UPDATE download_jobs SET phase = ? WHERE id = ? AND status = 'running'"),
             bind(phase), bind(jobId), now;
     });
+}
+
+void DownloadJobStore::recordPartialFile(const std::string& jobId, const std::string& path)
+{
+    _database.write([&](Poco::Data::Session& session) {
+        session << _database.translate("UPDATE download_jobs SET partial_path = ? WHERE id = ?"), bind(path),
+            bind(jobId), now;
+    });
+}
+
+std::vector<std::pair<std::string, std::string>> DownloadJobStore::abandonedPartialFiles()
+{
+    std::vector<std::string> ids, paths;
+    auto session = _database.session();
+    session << _database.translate(
+                   "SELECT id, partial_path FROM download_jobs WHERE partial_path <> ''"
+                   " AND status IN ('completed', 'failed', 'cancelled') AND partial_path NOT IN"
+                   " (SELECT partial_path FROM download_jobs WHERE status IN ('queued', 'running'))"),
+        into(ids), into(paths), now;
+    std::vector<std::pair<std::string, std::string>> found;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        found.emplace_back(ids[i], paths[i]);
+    return found;
 }
 
 void DownloadJobStore::complete(const std::string& jobId, const std::string& owner, const std::string& destination,

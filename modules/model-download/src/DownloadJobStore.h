@@ -47,15 +47,16 @@ public:
     std::vector<std::string> cancelRequested(const std::string& owner);
     /// Running jobs whose lease expired before `now` go back to the queue; returns how many.
     int requeueExpired(std::int64_t now);
-    /// Every running job goes back to the queue (start-up of a single-instance SQLite server,
-    /// where no other process can hold a lease).
-    int requeueAllRunning(std::int64_t now);
     /// Gives a running job back to the queue (the server is stopping); keeps its progress.
     void requeue(const std::string& jobId, const std::string& owner);
 
     void recordProgress(const std::string& jobId, std::int64_t bytesDone, std::int64_t totalBytes, double speedBps);
     /// What a running job is doing now ("downloading", "uploading"), for its JSON.
     void recordPhase(const std::string& jobId, const std::string& phase);
+    /// The partial file a job writes ("" once it is gone).
+    void recordPartialFile(const std::string& jobId, const std::string& path);
+    /// (job id, partial file) of finished jobs whose partial file no unfinished job shares.
+    std::vector<std::pair<std::string, std::string>> abandonedPartialFiles();
     void complete(const std::string& jobId, const std::string& owner, const std::string& destination,
                   const std::string& sha256, std::int64_t size, std::int64_t now);
     void fail(const std::string& jobId, const std::string& owner, const std::string& error, std::int64_t now);
@@ -71,7 +72,6 @@ public:
     CancelResult requestCancel(const std::string& jobId, const std::string& userId, std::int64_t now);
 
 private:
-    int requeueRunning(std::int64_t leaseBefore, std::int64_t now);
 
     Database& _database;
 };

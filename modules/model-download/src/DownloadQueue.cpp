@@ -5,6 +5,7 @@
 #include <Poco/UUIDGenerator.h>
 
 #include <exception>
+#include <filesystem>
 
 namespace comfygate::modeldownload {
 
@@ -50,6 +51,8 @@ public:
         _queue.publish(_job);
     }
 
+    void partialFile(const std::string& path) override { _queue._store.recordPartialFile(_job.id, path); }
+
     bool cancelled() const override { return _active.userCancelled || _queue._stopping; }
     /// A clean stop pauses the transfer (its .part stays and the re-queued job resumes it);
     /// a user's cancel wins over it.
@@ -82,7 +85,9 @@ std::int64_t DownloadQueue::now() const
 
 void DownloadQueue::start()
 {
-    const int recovered = _settings.singleInstance ? _store.requeueAllRunning(now()) : _store.requeueExpired(now());
+    // Only an expired lease proves a runner dead: a job whose lease still runs belongs to a live
+    // process (another instance, or a CLI following it), even one on this very database.
+    const int recovered = _store.requeueExpired(now());
     if (recovered > 0)
         _logger.information("download queue: %d interrupted job(s) back in the queue, resuming", recovered);
     _timer = _scheduler.every(_settings.tick, [this] { tick(); });
@@ -129,10 +134,21 @@ void DownloadQueue::tick()
         const int recovered = _store.requeueExpired(at);
         if (recovered > 0)
             _logger.warning("download queue: %d job(s) lost their runner (lease expired); re-queued", recovered);
+        removeAbandonedPartialFiles();
     } catch (const std::exception& error) {
         _logger.error("download queue: lease upkeep failed: %s", std::string(error.what()));
     }
     dispatch();
+}
+
+void DownloadQueue::removeAbandonedPartialFiles()
+{
+    for (const auto& [jobId, path] : _store.abandonedPartialFiles()) {
+        std::error_code ignored;
+        std::filesystem::remove(path, ignored);
+        std::filesystem::remove(path + ".json", ignored);
+        _store.recordPartialFile(jobId, "");
+    }
 }
 
 void DownloadQueue::reapFinished()

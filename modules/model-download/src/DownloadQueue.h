@@ -34,9 +34,6 @@ public:
         int leaseSeconds = 30;
         std::chrono::milliseconds tick{1000};
         std::chrono::milliseconds progressInterval{1000};
-        /// SQLite: one process owns the database, so every running job found at start-up
-        /// belonged to a process that died and is re-queued at once.
-        bool singleInstance = true;
     };
 
     DownloadQueue(DownloadJobStore& store, JobRunner& runner, Scheduler& scheduler, EventBus& events, Settings settings,
@@ -71,6 +68,9 @@ private:
     void runJob(ActiveJob& active, DownloadJob job);
     void finish(ActiveJob& active, const DownloadJob& job, const JobOutcome& outcome);
     void reapFinished();
+    /// Removes the partial files of jobs that ended without their runner (cancelled while
+    /// queued after a pause), unless an unfinished job continues the same file.
+    void removeAbandonedPartialFiles();
     std::int64_t now() const;
 
     DownloadJobStore& _store;

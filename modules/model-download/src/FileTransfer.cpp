@@ -302,11 +302,11 @@ public:
             discard();
             throw TransferCancelled();
         } catch (const TransferFailed&) {
-            _part.close();
+            // A failed job has ended: nothing of it stays in the models folder.
+            discard();
             throw;
         } catch (const std::exception& error) {
-            // Disk errors and the like: keep the partial bytes for a later resume.
-            _part.close();
+            discard();
             throw TransferFailed(std::string("download of ") + _finalPath.filename().string() +
                                  " failed: " + error.what());
         }
@@ -1138,13 +1138,24 @@ private:
         try {
             DurableFile::renameNoReplace(_partPath, _finalPath);
         } catch (const std::exception& error) {
-            fail(std::string(error.what()) + " (a file of that name already exists?)");
+            if (!finalFileHolds(sha256))
+                fail(std::string(error.what()) + " (a different file of that name already exists?)");
+            // The very file is already published (by an earlier run of this job): done.
+            discard();
         }
         DurableFile::syncDirectory(_directory);
         std::error_code ignored;
         fs::remove(_statePath, ignored);
         _meter.report(_offset, _offset, true);
         return {_finalPath, sha256, _offset};
+    }
+
+    /// Publishing is idempotent: the final name may already hold exactly these bytes.
+    bool finalFileHolds(const std::string& sha256) const
+    {
+        std::error_code error;
+        const auto size = fs::file_size(_finalPath, error);
+        return !error && static_cast<std::int64_t>(size) == _offset && FileDigest::sha256OfFile(_finalPath.string()) == sha256;
     }
 
     // ---- helpers ----

@@ -17,6 +17,9 @@ public:
     virtual void progress(const TransferProgress& progress) = 0;
     /// Says what the job does now ("downloading", "uploading"); persisted and published at once.
     virtual void phase(const std::string& /*phase*/) {}
+    /// Names the partial file the job writes into a models folder, before it is created, so
+    /// that it can be removed if the job ends without running again (a cancel while queued).
+    virtual void partialFile(const std::string& /*path*/) {}
     /// True once the job's user cancelled it or the server is stopping.
     virtual bool cancelled() const = 0;
     /// True when the work is to stop but be continued later (the server is stopping): a

@@ -41,11 +41,6 @@ public:
         DownloadQueue::Settings queueSettings;
         queueSettings.limits = _settings->limits;
         queueSettings.leaseSeconds = _settings->leaseSeconds;
-        // On SQLite only one server uses the database, so at its start every "running" job is
-        // an orphan of a crash. A CLI process (download --follow) may run beside that server
-        // and relies on expired leases alone.
-        queueSettings.singleInstance =
-            context.serving() && context.database().backend() == Database::Backend::SQLite;
         _queue = std::make_unique<DownloadQueue>(*_store, *_runner, context.scheduler(), context.events(),
                                                  queueSettings, context.logger());
         _routes = std::make_unique<DownloadRoutes>(*_settings, *_store, *_queue, context.policy(), context.audit(),

@@ -150,6 +150,7 @@ JobOutcome TransferJobRunner::runChecked(const DownloadJob& job, JobControl& con
         } else {
             FileTransfer::Hooks hooks = shared;
             hooks.reResolve = [this, source, request] { return source->resolve(request); };
+            control.partialFile(FileTransfer::partPath(directory, name).string());
             published = _parts.transfer(file, directory, name, hooks);
         }
         // Indexed before any job waiting on this target is released. A source that named no

@@ -1,7 +1,9 @@
 // The download queue in the real binary against the fake CivitAI and Hugging Face: verified
 // downloads, the sources' refusals as job errors, limits with a slow source, cancel of a
 // running transfer, dedupe, one transfer for two jobs, model isolation, and kill -9 during
-// three concurrent downloads followed by a restart that resumes all three.
+// three concurrent downloads followed by a restart that resumes all three (once their leases
+// expire), a second instance on the same database that must not take over running jobs, and
+// a models folder holding only final files whatever way a job ends.
 #include "DownloadBench.h"
 #include "FileDigest.h"
 
@@ -11,6 +13,7 @@
 
 #include <filesystem>
 #include <set>
+#include <thread>
 
 using comfygate::test::DownloadBench;
 using comfygate::test::DownloadServer;
@@ -36,6 +39,9 @@ class DownloadQueueServerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(isolationPutsTheFileInTheOwnersTree);
     CPPUNIT_TEST(policyIsAskedAgainWithTheResolvedSize);
     CPPUNIT_TEST(killDuringThreeDownloadsThenRestartCompletesAll);
+    CPPUNIT_TEST(secondInstanceOnTheSameDatabaseLeavesRunningJobsAlone);
+    CPPUNIT_TEST(failedJobLeavesNoPartialFile);
+    CPPUNIT_TEST(pausedJobCancelledWhileQueuedLeavesNoPartialFile);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -232,7 +238,7 @@ end)
         _bench->sources->civitai.addFile(FileSpec{"main", "juggernaut_v9.safetensors", size, 7, ContentKind::Prng});
         _bench->sources->civitai.addFile(FileSpec{"full", "model_full_fp32.safetensors", size, 8, ContentKind::Prng});
         _bench->sources->hf.addFile(FileSpec{"lfs", "flux_unet.safetensors", size, 21, ContentKind::Prng});
-        _bench->start();
+        _bench->start({{"downloads.lease_seconds", "3"}});
         _bench->sources->civitai.setFault("civitai", DownloadBench::throttle(512 * 1024));
         _bench->sources->hf.setFault("hf", DownloadBench::throttle(512 * 1024));
         const std::string a = _bench->queue(R"({"source":"civitai","model_version_id":"1001"})");
@@ -299,6 +305,80 @@ end)
         };
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), resumedFiles(_bench->sources->civitai.log(), "storage"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), resumedFiles(_bench->sources->hf.log(), "cdn"));
+    }
+
+    void secondInstanceOnTheSameDatabaseLeavesRunningJobsAlone()
+    {
+        _bench->start();
+        _bench->sources->civitai.setFault("main", DownloadBench::throttle(64 * 1024)); // 4 s for 256 KiB
+        const std::string id = _bench->queue(R"({"source":"civitai","model_version_id":"1001"})");
+        _bench->server->waitForJob(_bench->ada, id, [](const Poco::JSON::Object::Ptr& job) {
+            return job->getValue<Poco::Int64>("bytes_done") > 0;
+        });
+        // Another instance (its own data directory) on the same database and models folder,
+        // started while the first one's lease is alive.
+        DownloadServer second({{"db.sqlite.path", _bench->server->process().dataDir() + "/comfygate.db"},
+                               {"comfy.models_dir", _bench->server->modelsDir()},
+                               {"downloads.civitai.base_url", _bench->sources->civitai.apiUrl()},
+                               {"downloads.huggingface.base_url", _bench->sources->hf.apiUrl()}});
+        second.start();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        const auto during = _bench->server->waitForJob(_bench->ada, id, [](const auto&) { return true; });
+        CPPUNIT_ASSERT_EQUAL(std::string("running"), during->getValue<std::string>("status"));
+
+        const auto job = _bench->waitFinished(id);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(job->getValue<std::string>("error"), std::string("completed"),
+                                     job->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), _bench->storageGets()); // one transfer, never two
+        CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors"), _bench->listing());
+        CPPUNIT_ASSERT_EQUAL(_bench->sources->civitai.sha256("main"),
+                             comfygate::modeldownload::FileDigest::sha256OfFile(
+                                 _bench->server->modelsDir() + "/checkpoints/juggernaut_v9.safetensors"));
+        CPPUNIT_ASSERT(second.process().stderrText().find("interrupted") == std::string::npos);
+    }
+
+    void failedJobLeavesNoPartialFile()
+    {
+        _bench->start();
+        // Half the file arrives, the connection drops, and the resume is refused for good.
+        comfygate::fakes::Fault slowThenCut = DownloadBench::throttle(64 * 1024);
+        slowThenCut.truncateAfter = ModelSourceIds::fileSize / 2;
+        _bench->sources->civitai.setFault("main", slowThenCut);
+        const std::string id = _bench->queue(R"({"source":"civitai","model_version_id":"1001"})");
+        _bench->server->waitForJob(_bench->ada, id, [](const Poco::JSON::Object::Ptr& job) {
+            return job->getValue<Poco::Int64>("bytes_done") > 0;
+        });
+        _bench->sources->civitai.setFault("civitai.storage",
+                                          comfygate::fakes::Fault{.failFirstN = 10, .failStatus = 404});
+        const std::string why = _bench->waitFailed(id);
+        CPPUNIT_ASSERT_MESSAGE(why, why.find("404") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::string(""), _bench->listing());
+    }
+
+    void pausedJobCancelledWhileQueuedLeavesNoPartialFile()
+    {
+        _bench->start();
+        _bench->sources->civitai.setFault("main", DownloadBench::throttle(32 * 1024));
+        const std::string id = _bench->queue(R"({"source":"civitai","model_version_id":"1001"})");
+        _bench->server->waitForJob(_bench->ada, id, [](const Poco::JSON::Object::Ptr& job) {
+            return job->getValue<Poco::Int64>("bytes_done") > 0;
+        });
+        CPPUNIT_ASSERT_EQUAL(0, _bench->server->process().stop()); // pauses: the .part stays
+        CPPUNIT_ASSERT_EQUAL(std::string("checkpoints/juggernaut_v9.safetensors.part|"
+                                         "checkpoints/juggernaut_v9.safetensors.part.json"),
+                             _bench->listing());
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, _bench->server->process().runCommand({"download", "cancel", id}, out, err));
+        CPPUNIT_ASSERT_MESSAGE(out, out.find("cancelled " + id) != std::string::npos);
+
+        _bench->server->start();
+        _bench->ada = _bench->server->login("ada");
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!_bench->listing().empty() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), _bench->listing());
+        const auto job = _bench->waitFinished(id);
+        CPPUNIT_ASSERT_EQUAL(std::string("cancelled"), job->getValue<std::string>("status"));
     }
 
 private:

@@ -94,6 +94,7 @@ class FileTransferTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testHuggingFaceSmallFileVerifiedByGitSha1);
     CPPUNIT_TEST(testNamesConfinedToTheFolder);
     CPPUNIT_TEST(testExistingFileNeverReplaced);
+    CPPUNIT_TEST(testPublishingTheSameFileTwiceSucceeds);
     CPPUNIT_TEST(testPrivateAddressesRefusedByDefault);
     CPPUNIT_TEST(testParallelResumeFetchesOnlyTheHoles);
     CPPUNIT_TEST(testParallelFallsBackWhenRangesAreIgnored);
@@ -186,14 +187,11 @@ public:
         FileTransfer impatient(sources.http, once);
         const std::string why = failure([&] { impatient.run(file, dir.path(), file.fileName, {}); });
         CPPUNIT_ASSERT_MESSAGE(why, contains(why, "juggernaut_v9.safetensors"));
-        // The partial bytes and their state stay for the next process.
-        const fs::path part = FileTransfer::partPath(dir.path(), file.fileName);
-        CPPUNIT_ASSERT_EQUAL(std::uintmax_t(fortyPercent), fs::file_size(part));
-        const auto state = TransferState::load(FileTransfer::statePath(dir.path(), file.fileName));
-        CPPUNIT_ASSERT(state.has_value());
-        CPPUNIT_ASSERT_EQUAL(sources.civitai.hashes("main").md5Like, state->etag);
-        CPPUNIT_ASSERT(!fs::exists(fs::path(dir.path()) / file.fileName));
+        // A failed transfer has ended its job: nothing of it stays in the folder.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), filesIn(dir.path()));
 
+        // What a crashed process leaves (the part and its state) is continued by the next one.
+        leavePartial(dir, file.fileName, sources.civitai.content("main").substr(0, fortyPercent), file);
         sources.civitai.clearFaults();
         sources.clearLogs();
         FileTransfer restarted(sources.http, ModelSources::transferSettings());
@@ -203,6 +201,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), storage.size());
         CPPUNIT_ASSERT_EQUAL("bytes=" + std::to_string(fortyPercent) + "-", storage[0].range);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(ModelSourceIds::fileSize - fortyPercent), storage[0].bytesSent);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), filesIn(dir.path()));
     }
 
     void testExpiredLinkReResolvedFromTheSameOffset()
@@ -343,6 +342,7 @@ public:
         const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
         CPPUNIT_ASSERT_MESSAGE(why, contains(why, "HTTP 502"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), sources.civitaiLog("storage").size()); // maxAttempts, not more
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), filesIn(dir.path())); // a failed job leaves no .part
     }
 
     void testOther4xxNotRetried()
@@ -356,6 +356,7 @@ public:
         const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
         CPPUNIT_ASSERT_MESSAGE(why, contains(why, "HTTP 404"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), sources.civitaiLog("storage").size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), filesIn(dir.path()));
     }
 
     void testStallDetectedAndResumed()
@@ -480,6 +481,40 @@ public:
         const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, {}); });
         CPPUNIT_ASSERT_MESSAGE(why, contains(why, "already exists"));
         CPPUNIT_ASSERT_EQUAL(std::string("someone else's model"), ModelSources::read(dir.file(file.fileName)));
+    }
+
+    void testPublishingTheSameFileTwiceSucceeds()
+    {
+        ModelSources sources;
+        TempDir dir;
+        const ResolvedFile file = civitaiFile(sources);
+        sources.civitai.setFault("main", fakes::Fault{.throttleBps = 256 * 1024});
+        // While the transfer runs, an earlier run of the job publishes the very same bytes.
+        FileTransfer::Hooks hooks;
+        bool published = false;
+        hooks.progress = [&](const TransferProgress&) {
+            if (!published)
+                writeFile(fs::path(dir.path()) / file.fileName, sources.civitai.content("main"));
+            published = true;
+        };
+        FileTransfer transfer(sources.http, ModelSources::transferSettings());
+        const auto result = transfer.transfer(file, dir.path(), file.fileName, hooks);
+        CPPUNIT_ASSERT(published);
+        CPPUNIT_ASSERT_EQUAL(sources.civitai.sha256("main"), result.sha256);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), filesIn(dir.path())); // the final file only
+
+        // Different bytes under that name are never taken for the download.
+        fs::remove(fs::path(dir.path()) / file.fileName);
+        published = false;
+        hooks.progress = [&](const TransferProgress&) {
+            if (!published)
+                writeFile(fs::path(dir.path()) / file.fileName, "someone else's model");
+            published = true;
+        };
+        const std::string why = failure([&] { transfer.run(file, dir.path(), file.fileName, hooks); });
+        CPPUNIT_ASSERT_MESSAGE(why, contains(why, "already exists"));
+        CPPUNIT_ASSERT_EQUAL(std::string("someone else's model"), ModelSources::read(dir.file(file.fileName)));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), filesIn(dir.path()));
     }
 
     void testPrivateAddressesRefusedByDefault()

@@ -160,8 +160,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(400), dead->bytesDone); // resumes, not restarts
         CPPUNIT_ASSERT_EQUAL(std::string(""), dead->leaseOwner);
         CPPUNIT_ASSERT(store.find("mine")->status == JobStatus::Running);
-        // A restarted single-instance server takes back everything that was running.
-        CPPUNIT_ASSERT_EQUAL(1, store.requeueAllRunning(t0 + 41));
+        // A live lease is never taken back, whoever asks: only its expiry frees the job.
+        CPPUNIT_ASSERT_EQUAL(0, store.requeueExpired(t0 + 49));
+        CPPUNIT_ASSERT(store.find("mine")->status == JobStatus::Running);
+        CPPUNIT_ASSERT_EQUAL(1, store.requeueExpired(t0 + 51));
         CPPUNIT_ASSERT(store.find("mine")->status == JobStatus::Queued);
         // A re-claimed job keeps its first start time.
         store.claimNext(limits, "me", t0 + 60, 30);

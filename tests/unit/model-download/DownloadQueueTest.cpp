@@ -110,7 +110,7 @@ class DownloadQueueTest : public CppUnit::TestFixture
     CPPUNIT_TEST(cancelFromAnotherInstanceReachesTheRunner);
     CPPUNIT_TEST(progressIsPersistedAndPublishedToTheOwner);
     CPPUNIT_TEST(jobsOfADeadRunnerAreResumedWhenTheirLeaseExpires);
-    CPPUNIT_TEST(singleInstanceStartTakesBackRunningJobsAtOnce);
+    CPPUNIT_TEST(startLeavesJobsWithALiveLeaseAlone);
     CPPUNIT_TEST(stopHandsRunningJobsBackToTheQueue);
     CPPUNIT_TEST_SUITE_END();
 
@@ -239,7 +239,7 @@ public:
         // Another instance claimed it with a 2 s lease and died.
         CPPUNIT_ASSERT(_store->claimNext({5, 3, 2}, "dead-instance", unixNow(), 2));
         _store->recordProgress("orphan", 300, 1000, 10);
-        startQueue({5, 3, 2}, std::chrono::milliseconds(1000), /*singleInstance=*/false);
+        startQueue({5, 3, 2}, std::chrono::milliseconds(1000));
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         CPPUNIT_ASSERT(_runner->started().empty()); // the lease still holds
         CPPUNIT_ASSERT(eventually([&] { return !_runner->started().empty(); }, std::chrono::milliseconds(6000)));
@@ -249,12 +249,17 @@ public:
         CPPUNIT_ASSERT(eventually([&] { return status("orphan") == JobStatus::Completed; }));
     }
 
-    void singleInstanceStartTakesBackRunningJobsAtOnce()
+    void startLeavesJobsWithALiveLeaseAlone()
     {
-        enqueue("orphan", "huggingface");
-        CPPUNIT_ASSERT(_store->claimNext({5, 3, 2}, "previous-process", unixNow(), 3600));
+        enqueue("taken", "huggingface");
+        // Another process on the same database runs it and keeps renewing its lease.
+        CPPUNIT_ASSERT(_store->claimNext({5, 3, 2}, "live-process", unixNow(), 3600));
         startQueue({5, 3, 2});
-        CPPUNIT_ASSERT(eventually([&] { return _runner->started().size() == 1; }, std::chrono::milliseconds(1000)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        CPPUNIT_ASSERT(_runner->started().empty());
+        const auto job = _store->find("taken");
+        CPPUNIT_ASSERT(job->status == JobStatus::Running);
+        CPPUNIT_ASSERT_EQUAL(std::string("live-process"), job->leaseOwner);
     }
 
     void stopHandsRunningJobsBackToTheQueue()
@@ -272,8 +277,7 @@ public:
 
 private:
     void startQueue(ConcurrencyLimits limits,
-                    std::chrono::milliseconds progressInterval = std::chrono::milliseconds(1000),
-                    bool singleInstance = true)
+                    std::chrono::milliseconds progressInterval = std::chrono::milliseconds(1000))
     {
         _runner = std::make_unique<ScriptedRunner>();
         DownloadQueue::Settings settings;
@@ -281,7 +285,6 @@ private:
         settings.leaseSeconds = 2;
         settings.tick = std::chrono::milliseconds(100);
         settings.progressInterval = progressInterval;
-        settings.singleInstance = singleInstance;
         _queue = std::make_unique<DownloadQueue>(*_store, *_runner, *_scheduler, *_events, settings,
                                                  Poco::Logger::get("DownloadQueueTest"));
         _queue->start();
