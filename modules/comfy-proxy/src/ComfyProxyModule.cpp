@@ -4,8 +4,10 @@
 // ComfyUI user; model grants (published as "comfy.model_grants") and the model isolation
 // that enforces them; the WebSocket, where each user gets only their own events.
 #include "ComfyUserMap.h"
+#include "CustomNodeRoutes.h"
 #include "FrameFilter.h"
 #include "JobRoutes.h"
+#include "LogSubscriptionRoutes.h"
 #include "ModelCatalog.h"
 #include "ModelGrantCheck.h"
 #include "ModelGrantStore.h"
@@ -19,6 +21,7 @@
 #include "PromptOwners.h"
 #include "PromptRoutes.h"
 #include "QueueControlRoutes.h"
+#include "QueueRemainingRoutes.h"
 #include "QueueSnapshot.h"
 #include "RunningPrompt.h"
 #include "SharedItemsRoutes.h"
@@ -69,6 +72,8 @@ public:
         if (_hub)
             _hub->stop();
         _webSockets.reset();
+        _logSubscriptions.reset();
+        _queueRemaining.reset();
         _hub.reset();
         _filter.reset();
         _queueSnapshot.reset();
@@ -84,6 +89,7 @@ public:
         _tags.reset();
         _files.reset();
         _owners.reset();
+        _customNodes.reset();
         _userData.reset();
         _comfyUsers.reset();
         _sharedItems.reset();
@@ -112,6 +118,17 @@ private:
                              "comfyui", {}});
         permissions.declare({"can_modify_workflows", "save, move and delete your workflows (userdata)", "comfyui",
                              {"admin", "power", "user"}});
+        permissions.declare(
+            {"can_view_console", "ComfyUI's log lines on your WebSocket (logs subscribe)", "comfyui", {"admin"}});
+        // For the custom-node routes an operator opens with comfy.passthrough.
+        permissions.declare({"can_access_manager",
+                             "ComfyUI-Manager's routes (when opened by comfy.passthrough)",
+                             "comfyui",
+                             {"admin", "power"}});
+        permissions.declare({"can_manage_extensions",
+                             "custom-node routes opened by comfy.passthrough",
+                             "comfyui",
+                             {"admin", "power", "user"}});
     }
 
     void startModelSharing(ModuleContext& context)
@@ -139,6 +156,12 @@ private:
         _comfyUsers = std::make_unique<ComfyUserMap>(*_upstream, context.database());
         _userData = std::make_unique<UserDataRoutes>(*_upstream, *_comfyUsers, multiUser, maxUploadBytes);
         _userData->registerAll(context.routes());
+        const std::string passthroughKey = "comfy.passthrough";
+        _customNodes = std::make_unique<CustomNodeRoutes>(
+            *_upstream, *_comfyUsers, multiUser, maxUploadBytes,
+            CustomNodeRoutes::parse(context.globalConfig().getString(passthroughKey, ""), passthroughKey),
+            context.permissions(), passthroughKey);
+        _customNodes->registerAll(context.routes());
         if (!multiUser)
             context.logger().warning("comfy.multi_user is off: ComfyUI keeps one userdata and settings folder for "
                                      "everyone, so only can_manage_comfyui may write there; run ComfyUI with "
@@ -195,6 +218,10 @@ private:
                 return answer.body;
             },
             *_owners, *_running, std::chrono::milliseconds(1000));
+        _queueRemaining = std::make_unique<QueueRemainingRoutes>(*_queueSnapshot, separate);
+        _queueRemaining->registerAll(context.routes());
+        _logSubscriptions = std::make_unique<LogSubscriptionRoutes>(*_upstream, separate);
+        _logSubscriptions->registerAll(context.routes());
         _filter = std::make_unique<FrameFilter>(*_owners, *_running, *_queueSnapshot, separate);
         _hub = std::make_unique<WebSocketHub>(hub, *_filter, context.metrics(), context.logger());
         _hub->start();
@@ -214,6 +241,7 @@ private:
     std::unique_ptr<SharedItemsRoutes> _sharedItems;
     std::unique_ptr<ComfyUserMap> _comfyUsers;
     std::unique_ptr<UserDataRoutes> _userData;
+    std::unique_ptr<CustomNodeRoutes> _customNodes;
     std::unique_ptr<PromptOwners> _owners;
     std::unique_ptr<OutputFiles> _files;
     std::unique_ptr<NsfwTags> _tags;
@@ -227,6 +255,8 @@ private:
     std::unique_ptr<UpstreamClient> _queueClient;
     std::unique_ptr<RunningPrompt> _running;
     std::unique_ptr<QueueSnapshot> _queueSnapshot;
+    std::unique_ptr<QueueRemainingRoutes> _queueRemaining;
+    std::unique_ptr<LogSubscriptionRoutes> _logSubscriptions;
     std::unique_ptr<FrameFilter> _filter;
     std::unique_ptr<WebSocketHub> _hub;
     std::unique_ptr<WebSocketRoutes> _webSockets;

@@ -70,7 +70,7 @@ std::optional<FrameFilter::Frame> FrameFilter::filterText(const Viewer& viewer, 
     const std::string type = message->optValue<std::string>("type", "");
     const auto data = message->getObject("data");
     if (type == "logs")
-        return std::nullopt;
+        return viewer.seesLogs ? std::optional(Frame{payload, false, false}) : std::nullopt;
     if (type == "status") {
         _running.queueChanged(receivedAt);
         return Frame{rewriteStatus(viewer, payload, receivedAt), false, false};

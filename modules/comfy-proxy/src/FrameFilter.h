@@ -18,7 +18,8 @@ namespace comfygate::comfyproxy {
 /// - JSON with `data.prompt_id`: only when the prompt is the viewer's (also for admins).
 /// - `status`: `sid` becomes the client's own id, `queue_remaining` the viewer's own count.
 /// - `feature_flags` and `executing` without a prompt id (the reconnect frame): passed.
-/// - `logs`: dropped (server logs).
+/// - `logs` (server log lines, sent only to sids subscribed with PATCH
+///   /internal/logs/subscribe): passed to viewers holding can_view_console, dropped otherwise.
 /// - other types (custom nodes) and binary TEXT (3) and PREVIEW_IMAGE (1) frames: only while
 ///   the running prompt is the viewer's. PREVIEW_IMAGE_WITH_METADATA (4): by its prompt_id.
 class FrameFilter
@@ -30,6 +31,7 @@ public:
     {
         std::string userId;
         std::string clientId; ///< what the client knows its socket by (the sid it is shown)
+        bool seesLogs = false; ///< holds can_view_console
     };
 
     struct Frame

@@ -77,10 +77,23 @@ int QueueSnapshot::remainingFor(const std::string& userId, int globalRemaining, 
             kept = fetch(lock);
         counts = kept && kept->ok ? kept : _latestGood;
     }
-    if (!counts)
-        return 0;
-    const auto found = counts->perUser.find(userId);
-    return found == counts->perUser.end() ? 0 : found->second;
+    return counts ? countOf(*counts, userId) : 0;
+}
+
+int QueueSnapshot::countOf(const Counts& counts, const std::string& userId)
+{
+    const auto found = counts.perUser.find(userId);
+    return found == counts.perUser.end() ? 0 : found->second;
+}
+
+std::optional<QueueSnapshot::Remaining> QueueSnapshot::remainingNow(const std::string& userId)
+{
+    std::unique_lock lock(_mutex);
+    _fetched.wait(lock, [this] { return !_fetching; });
+    auto counts = fetchedLately() ? _recent.front() : fetch(lock);
+    if (!counts->ok)
+        return std::nullopt;
+    return Remaining{counts->total, countOf(*counts, userId)};
 }
 
 void QueueSnapshot::refreshRunning(Clock::time_point since)

@@ -40,6 +40,17 @@ public:
     /// when ComfyUI does not answer.
     int remainingFor(const std::string& userId, int globalRemaining, Clock::time_point receivedAt);
 
+    /// Running + pending prompts of everyone and of one user.
+    struct Remaining
+    {
+        int total = 0;
+        int user = 0;
+    };
+
+    /// The counts now, for GET /prompt: from a copy requested by this call, or one at most
+    /// 50 ms old (clients poll this route). Empty when ComfyUI does not answer /queue.
+    std::optional<Remaining> remainingNow(const std::string& userId);
+
     /// Makes sure RunningPrompt has heard from a copy requested after `since` (a queue change).
     /// Frames without a prompt id are rare (TEXT, previews of prompts without client_id,
     /// custom nodes), so this fetch is not rate-limited.
@@ -61,6 +72,7 @@ private:
     /// Fetches a copy with `lock` released meanwhile; keeps and returns it.
     std::shared_ptr<const Counts> fetch(std::unique_lock<std::mutex>& lock);
     bool fetchedLately() const;
+    static int countOf(const Counts& counts, const std::string& userId);
 
     Fetch _fetch;
     PromptOwners& _owners;

@@ -112,8 +112,14 @@ Poco::Net::HTTPRequest UpstreamClient::requestFor(HttpExchange& exchange, const 
 
 void UpstreamClient::forward(HttpExchange& exchange, const std::map<std::string, std::string>& extraHeaders)
 {
+    forward(exchange, exchange.request().getURI(), extraHeaders);
+}
+
+void UpstreamClient::forward(HttpExchange& exchange, const std::string& pathAndQuery,
+                             const std::map<std::string, std::string>& extraHeaders)
+{
     Poco::Net::HTTPServerRequest& in = exchange.request();
-    Poco::Net::HTTPRequest out = requestFor(exchange, in.getURI(), extraHeaders);
+    Poco::Net::HTTPRequest out = requestFor(exchange, pathAndQuery, extraHeaders);
     const bool hasBody = in.hasContentLength() ? in.getContentLength64() > 0 : in.getChunkedTransferEncoding();
     if (in.hasContentLength())
         out.setContentLength64(in.getContentLength64());

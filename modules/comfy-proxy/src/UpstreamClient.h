@@ -40,6 +40,11 @@ public:
     /// when ComfyUI cannot be reached.
     void forward(HttpExchange& exchange, const std::map<std::string, std::string>& extraHeaders = {});
 
+    /// forward() to another upstream `pathAndQuery` (e.g. a client path rewritten to the form
+    /// ComfyUI's routes match).
+    void forward(HttpExchange& exchange, const std::string& pathAndQuery,
+                 const std::map<std::string, std::string>& extraHeaders = {});
+
     /// An upstream answer whose body is still to be read: for handlers that look at the first
     /// bytes before they answer (relay() sends it on; dropping it closes the connection).
     struct Stream

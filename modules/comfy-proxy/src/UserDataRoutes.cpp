@@ -1,5 +1,7 @@
 #include "UserDataRoutes.h"
 
+#include "UserDataPath.h"
+
 #include "comfygate/HttpExchange.h"
 #include "comfygate/Route.h"
 
@@ -34,11 +36,12 @@ void UserDataRoutes::registerAll(RouteRegistry& routes)
     for (const auto& entry : table) {
         auto route = RouteSpec::make(
             entry.method, entry.pattern, Access::Permission, entry.description,
-            [this](HttpExchange& e) { forwardAsUser(e); }, entry.permission);
+            [this](HttpExchange& e) { forwardAsUser(e, e.request().getURI()); }, entry.permission);
         route.apiTwin = true;
         route.bodyLimit = _bodyLimit;
         routes.add(route);
     }
+    registerLiteralSlashPaths(routes, workflowWrite);
     auto users = RouteSpec::make(
         "GET", "/users", Access::Permission, "your ComfyUI user (only yours)",
         [this](HttpExchange& e) { listUsers(e); }, "can_access_api");
@@ -49,6 +52,32 @@ void UserDataRoutes::registerAll(RouteRegistry& routes)
         [this](HttpExchange& e) { forwardPlain(e); }, "can_manage_comfyui");
     create.apiTwin = true;
     routes.add(create);
+}
+
+void UserDataRoutes::registerLiteralSlashPaths(RouteRegistry& routes, const char* workflowWrite)
+{
+    // `{file}` and `{file}/move/{dest}` are narrower, so these only see paths with more segments.
+    struct Entry
+    {
+        const char* method;
+        const char* permission;
+        const char* description;
+    };
+    const std::vector<Entry> table{
+        {"GET", "can_access_api", "read one of your user data files (path with literal slashes)"},
+        {"POST", workflowWrite, "write or move (<file>/move/<dest>) one of your user data files (literal slashes)"},
+        {"DELETE", workflowWrite, "delete one of your user data files (path with literal slashes)"},
+    };
+    for (const auto& entry : table) {
+        const bool move = std::string(entry.method) == "POST";
+        auto route = RouteSpec::make(
+            entry.method, "/userdata/{path...}", Access::Permission, entry.description,
+            [this, move](HttpExchange& e) { forwardAsUser(e, UserDataPath::upstreamUri(e.request().getURI(), move)); },
+            entry.permission);
+        route.apiTwin = true;
+        route.bodyLimit = _bodyLimit;
+        routes.add(route);
+    }
 }
 
 void UserDataRoutes::listUsers(HttpExchange& exchange)
@@ -66,12 +95,12 @@ void UserDataRoutes::listUsers(HttpExchange& exchange)
     exchange.sendJson(200, body);
 }
 
-void UserDataRoutes::forwardAsUser(HttpExchange& exchange)
+void UserDataRoutes::forwardAsUser(HttpExchange& exchange, const std::string& upstreamUri)
 {
     std::map<std::string, std::string> headers;
     if (_multiUser)
         headers["comfy-user"] = _users.comfyUserFor(exchange.principal());
-    _upstream.forward(exchange, headers);
+    _upstream.forward(exchange, upstreamUri, headers);
 }
 
 void UserDataRoutes::forwardPlain(HttpExchange& exchange)

@@ -17,6 +17,7 @@ namespace comfygate::comfyproxy {
 /// `/v2/userdata` and `/settings*` are streamed through unchanged (raw path, raw body) with
 /// the caller's own ComfyUI user as `comfy-user` (comfy.multi_user). Without multi_user,
 /// ComfyUI keeps one shared folder for everyone, so writes there need can_manage_comfyui.
+/// A file path written with literal slashes is served like its `%2F` form.
 class UserDataRoutes
 {
 public:
@@ -28,7 +29,10 @@ public:
 
 private:
     void listUsers(HttpExchange& exchange);
-    void forwardAsUser(HttpExchange& exchange);
+    /// `/userdata/{path...}`: the same routes for a file path written with literal slashes,
+    /// sent upstream in the `%2F` form (UserDataPath).
+    void registerLiteralSlashPaths(RouteRegistry& routes, const char* workflowWrite);
+    void forwardAsUser(HttpExchange& exchange, const std::string& upstreamUri);
     void forwardPlain(HttpExchange& exchange);
 
     UpstreamClient& _upstream;

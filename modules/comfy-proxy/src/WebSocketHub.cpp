@@ -32,7 +32,7 @@ struct WebSocketHub::Bridge
     Bridge(WebSocket clientSocket, WebSocket upstreamSocket, const Principal& who, const std::string& clientId,
            std::size_t queueFrames)
         : client(std::move(clientSocket)), upstream(std::move(upstreamSocket)),
-          principal(who), viewer{who.userId, clientId}, outbound(queueFrames)
+          principal(who), viewer{who.userId, clientId, who.has("can_view_console")}, outbound(queueFrames)
     {
     }
 

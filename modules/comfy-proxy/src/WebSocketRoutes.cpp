@@ -17,7 +17,6 @@
 namespace comfygate::comfyproxy {
 namespace {
 
-constexpr std::size_t maxClientIdLength = 128;
 const Poco::Timespan upstreamConnectTimeout(5, 0);
 
 } // namespace
@@ -36,13 +35,6 @@ void WebSocketRoutes::registerAll(RouteRegistry& routes)
     socket.webSocket = true;
     socket.bodyLimit = 0;
     routes.add(socket);
-}
-
-bool WebSocketRoutes::validClientId(const std::string& clientId)
-{
-    return !clientId.empty() && clientId.size() <= maxClientIdLength &&
-           std::all_of(clientId.begin(), clientId.end(),
-                       [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 std::string WebSocketRoutes::generatedClientId()
@@ -66,7 +58,7 @@ void WebSocketRoutes::accept(HttpExchange& exchange)
     std::string clientId = exchange.query("clientId").value_or("");
     if (clientId.empty())
         clientId = generatedClientId();
-    else if (!validClientId(clientId))
+    else if (!isValidClientId(clientId))
         throw HttpError(400, "clientId may hold only letters, digits, '-', '_' and '.', at most " +
                                  std::to_string(maxClientIdLength) + " characters");
     const std::string sid = _separateUsers ? upstreamSid(exchange.principal().userId, clientId) : clientId;

@@ -29,7 +29,6 @@ public:
 private:
     void accept(HttpExchange& exchange);
     Poco::Net::WebSocket connectUpstream(const std::string& path, const std::string& sid) const;
-    static bool validClientId(const std::string& clientId);
     static std::string generatedClientId();
 
     Poco::URI _upstream;

@@ -62,9 +62,23 @@ bool matchPattern(const std::string& pattern, const std::string& path, std::map<
 {
     const auto want = splitPath(pattern);
     const auto have = splitPath(path);
-    if (want.size() != have.size()) return false;
+    const bool takesRest = pattern.size() > 4 && pattern.compare(pattern.size() - 4, 4, "...}") == 0;
+    if (takesRest ? have.size() < want.size() : want.size() != have.size())
+        return false;
     std::map<std::string, std::string> found;
     for (std::size_t i = 0; i < want.size(); ++i) {
+        if (want[i].size() > 5 && want[i].compare(want[i].size() - 4, 4, "...}") == 0) {
+            // aiohttp's {name:.*}: the rest of the path, slashes included.
+            std::string tail, decoded;
+            for (std::size_t j = i; j < have.size(); ++j)
+                tail += (j == i ? "" : "/") + have[j];
+            if (tail.empty())
+                return false;
+            Poco::URI::decode(tail, decoded);
+            found[want[i].substr(1, want[i].size() - 5)] = decoded;
+            params = std::move(found);
+            return true;
+        }
         if (want[i].size() > 2 && want[i].front() == '{') {
             if (have[i].empty()) return false;
             std::string decoded;
@@ -210,6 +224,13 @@ const std::vector<FakeComfyRequestHandler::RouteSpec>& FakeComfyRequestHandler::
         {"GET", "/view_metadata/{folder_name}", false, &H::getViewMetadata},
         {"GET", "/experiment/models", false, &H::getExperimentModels},
         {"GET", "/experiment/models/{folder}", false, &H::getExperimentModelFolder},
+        {"GET", "/experiment/models/preview/{folder}/{path_index}/{filename...}", false, &H::getExperimentModelPreview},
+        {"GET", "/workflow_templates", false, &H::getWorkflowTemplates},
+        {"GET", "/i18n", false, &H::getI18n},
+        {"GET", "/global_subgraphs", false, &H::getGlobalSubgraphs},
+        {"GET", "/global_subgraphs/{id}", false, &H::getGlobalSubgraph},
+        {"GET", "/manager/queue/status", false, &H::getManagerQueueStatus},
+        {"POST", "/manager/queue/install", false, &H::postManagerQueueInstall},
         {"GET", "/internal/logs", true, &H::getInternalLogs},
         {"GET", "/internal/logs/raw", true, &H::getInternalLogsRaw},
         {"PATCH", "/internal/logs/subscribe", true, &H::patchInternalLogsSubscribe},
@@ -1285,6 +1306,105 @@ void FakeComfyRequestHandler::getExperimentModelFolder(Exchange& exchange)
         out->add(entry);
     }
     sendJson(exchange, out);
+}
+
+void FakeComfyRequestHandler::getExperimentModelPreview(Exchange& exchange)
+{
+    // model_manager.py: the first preview image next to the model (converted to webp upstream).
+    const std::string folder = exchange.params["folder"];
+    const std::string filename = exchange.params["filename"];
+    const auto keys = _server._models.keys();
+    if (exchange.params["path_index"] != "0" || std::find(keys.begin(), keys.end(), folder) == keys.end() ||
+        filename.find("..") != std::string::npos)
+        return sendEmpty(exchange, 404);
+    const fs::path model = fs::path(_server._models.primaryDirectory(folder)) / filename;
+    const fs::path stem = model.parent_path() / model.stem();
+    for (const std::string& suffix : {std::string(".webp"), std::string(".preview.png"), std::string(".png")}) {
+        const std::string candidate = stem.string() + suffix;
+        if (!fs::is_regular_file(candidate))
+            continue;
+        const std::string bytes = readFile(candidate);
+        exchange.response.setContentType("image/webp");
+        exchange.response.setContentLength(static_cast<std::streamsize>(bytes.size()));
+        exchange.response.send() << bytes;
+        return;
+    }
+    sendEmpty(exchange, 404);
+}
+
+// ---- front-end data of node packs ----
+
+void FakeComfyRequestHandler::getWorkflowTemplates(Exchange& exchange)
+{
+    Array::Ptr names = new Array;
+    names->add("upscale_example");
+    Object::Ptr out = ordered();
+    out->set("comfyui-fake-pack", names);
+    sendJson(exchange, out);
+}
+
+void FakeComfyRequestHandler::getI18n(Exchange& exchange)
+{
+    Object::Ptr node = ordered();
+    node->set("display_name", "Fake Upscale");
+    Object::Ptr nodeDefs = ordered();
+    nodeDefs->set("FakeUpscale", node);
+    Object::Ptr english = ordered();
+    english->set("nodeDefs", nodeDefs);
+    Object::Ptr out = ordered();
+    out->set("en", english);
+    sendJson(exchange, out);
+}
+
+namespace {
+
+const char* const fakeSubgraphId = "fake-pack-upscale";
+
+Object::Ptr subgraphEntry()
+{
+    Object::Ptr info = ordered();
+    info->set("node_pack", "comfyui-fake-pack");
+    Object::Ptr entry = ordered();
+    entry->set("source", "custom_node");
+    entry->set("name", "Upscale");
+    entry->set("info", info);
+    return entry;
+}
+
+} // namespace
+
+void FakeComfyRequestHandler::getGlobalSubgraphs(Exchange& exchange)
+{
+    Object::Ptr out = ordered();
+    out->set(fakeSubgraphId, subgraphEntry());
+    sendJson(exchange, out);
+}
+
+void FakeComfyRequestHandler::getGlobalSubgraph(Exchange& exchange)
+{
+    if (exchange.params["id"] != fakeSubgraphId)
+        return sendJson(exchange, Var());
+    Object::Ptr entry = subgraphEntry();
+    entry->set("data", "{\"nodes\":[],\"links\":[]}");
+    sendJson(exchange, entry);
+}
+
+// ---- a custom node's routes (ComfyUI-Manager) ----
+
+void FakeComfyRequestHandler::getManagerQueueStatus(Exchange& exchange)
+{
+    Object::Ptr out = ordered();
+    out->set("total_count", 0);
+    out->set("done_count", 0);
+    out->set("in_progress_count", 0);
+    out->set("is_processing", false);
+    sendJson(exchange, out);
+}
+
+void FakeComfyRequestHandler::postManagerQueueInstall(Exchange& exchange)
+{
+    bodyJson(exchange);
+    sendEmpty(exchange);
 }
 
 // ---- internal ----

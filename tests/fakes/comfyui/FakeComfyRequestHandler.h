@@ -91,6 +91,13 @@ private:
     void getViewMetadata(Exchange& exchange);
     void getExperimentModels(Exchange& exchange);
     void getExperimentModelFolder(Exchange& exchange);
+    void getExperimentModelPreview(Exchange& exchange);
+    void getWorkflowTemplates(Exchange& exchange);
+    void getI18n(Exchange& exchange);
+    void getGlobalSubgraphs(Exchange& exchange);
+    void getGlobalSubgraph(Exchange& exchange);
+    void getManagerQueueStatus(Exchange& exchange);
+    void postManagerQueueInstall(Exchange& exchange);
     void getInternalLogs(Exchange& exchange);
     void getInternalLogsRaw(Exchange& exchange);
     void patchInternalLogsSubscribe(Exchange& exchange);

@@ -105,13 +105,15 @@ public:
     std::string tempDir() const { return _rootDir + "/temp"; }
     std::string userDir() const { return _rootDir + "/user"; }
 
+    /// Appends to the server log and sends a `logs` event to the sids subscribed with
+    /// PATCH /internal/logs/subscribe.
+    void log(const std::string& line);
+
 private:
     friend class FakeComfyRequestHandler;
 
     Poco::JSON::Object::Ptr features() const;
     void record(RecordedRequest request);
-    /// Appends to the server log and sends a `logs` event to subscribed sids.
-    void log(const std::string& line);
     void subscribeLogs(const std::string& sid, bool enabled);
     std::map<std::string, std::string> users() const;
 

@@ -150,8 +150,8 @@ public:
 
     void unknownRoutesNeverReachComfy()
     {
-        // Routes the gateway does not know (Manager, experiments, custom nodes) never reach ComfyUI.
-        for (const char* path : {"/experiment/models", "/api/manager/queue/status", "/customnode/getlist"}) {
+        // Routes the gateway does not know (Manager, custom nodes) never reach ComfyUI.
+        for (const char* path : {"/some_node_pack/status", "/api/manager/queue/status", "/customnode/getlist"}) {
             CPPUNIT_ASSERT_EQUAL_MESSAGE(path, 404, _client->get(path, admin).status);
             CPPUNIT_ASSERT_MESSAGE(path, _comfy->requests(path).empty());
         }

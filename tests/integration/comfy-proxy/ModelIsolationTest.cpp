@@ -64,6 +64,8 @@ struct Environment
         for (const char* name :
              {"sd15.safetensors", "secret.safetensors", "sdxl/base.safetensors", "sdxl/refiner.safetensors"})
             comfy->addModel("checkpoints", name);
+        comfy->addModel("checkpoints", "sdxl/base.webp", "RIFF base preview");
+        comfy->addModel("checkpoints", "secret.webp", "RIFF secret preview");
         comfy->addModel("loras", "style.safetensors");
         comfy->addModel("loras", "other.safetensors");
         comfy->addModel("vae", "meta.safetensors", safetensors(R"({"__metadata__":{"trained_by":"olga"}})"));
@@ -80,8 +82,8 @@ struct Environment
                                                     {"experimental.model_isolation", "true"}},
                                             Headers{{"SECRET_KEY", "model-isolation-test-secret-0123456789abcdef"}});
         const std::vector<std::pair<std::string, std::string>> accounts{
-            {"olga", "owner"}, {"ada", "admin"}, {"alice", "user"}, {"bob", "user"}, {"pat", "power"},
-            {"gina", "user"},  {"carl", "user"}, {"dora", "user"},  {"erin", "user"}};
+            {"olga", "owner"}, {"ada", "admin"}, {"alice", "user"}, {"bob", "user"},  {"pat", "power"},
+            {"gina", "user"},  {"carl", "user"}, {"dora", "user"},  {"erin", "user"}, {"fay", "user"}};
         for (const auto& [name, role] : accounts) {
             std::string out, err;
             if (server->runCommand({"user", "add", name, "--role", role, "--password-stdin"}, out, err,
@@ -131,6 +133,12 @@ std::set<std::string> names(const HttpResult& result)
     return out;
 }
 
+Poco::JSON::Array::Ptr array(const HttpResult& result)
+{
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
+    return Poco::JSON::Parser().parse(result.body).extract<Poco::JSON::Array::Ptr>();
+}
+
 std::string item(const std::string& folder, const std::string& name)
 {
     return R"({"folder":")" + folder + R"(","item_name":")" + name + R"("})";
@@ -151,6 +159,7 @@ class ModelIsolationTest : public CppUnit::TestFixture
     CPPUNIT_TEST(embeddingsAreFilteredAndChecked);
     CPPUNIT_TEST(objectInfoCombosAreFiltered);
     CPPUNIT_TEST(metadataOnlyOfSharedModels);
+    CPPUNIT_TEST(modelLibraryHidesPathsAndUnsharedModels);
     CPPUNIT_TEST(onlyOwnerOrFlaggedAdminManagesSharing);
     CPPUNIT_TEST(badBodiesAre400);
     CPPUNIT_TEST(unknownUserIs404);
@@ -336,6 +345,42 @@ public:
         CPPUNIT_ASSERT_EQUAL(
             200, share("olga", "/mss-login/api/users/bob/shared-items", item("vae", "meta.safetensors")).status);
         CPPUNIT_ASSERT_EQUAL(200, get(path, "bob").status);
+    }
+
+    void modelLibraryHidesPathsAndUnsharedModels()
+    {
+        // /experiment/models: every folder, but paths on the ComfyUI host only for admins.
+        const auto forUser = array(get("/experiment/models", "fay"));
+        CPPUNIT_ASSERT(forUser->size() > 0);
+        for (std::size_t i = 0; i < forUser->size(); ++i)
+            CPPUNIT_ASSERT_EQUAL(std::size_t(0),
+                                 forUser->getObject(static_cast<unsigned>(i))->getArray("folders")->size());
+        const auto forAdmin = array(get("/api/experiment/models", "ada"));
+        CPPUNIT_ASSERT_EQUAL(forUser->size(), forAdmin->size());
+        const auto adminFolders = forAdmin->getObject(0)->getArray("folders");
+        CPPUNIT_ASSERT(adminFolders->size() == 1 && adminFolders->getElement<std::string>(0).front() == '/');
+
+        // /experiment/models/{folder}: only the shared entries, with ComfyUI's fields.
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), array(get("/experiment/models/checkpoints", "fay"))->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), array(get("/experiment/models/checkpoints", "ada"))->size());
+        CPPUNIT_ASSERT_EQUAL(
+            200, share("olga", "/mss-login/api/users/fay/shared-items", item("checkpoints", "sdxl/base.safetensors"))
+                     .status);
+        const auto shared = array(get("/api/experiment/models/checkpoints", "fay"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), shared->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("sdxl/base.safetensors"), shared->getObject(0)->getValue<std::string>("name"));
+        CPPUNIT_ASSERT(shared->getObject(0)->has("size"));
+
+        // Previews: of shared models only; an unshared one looks like a missing one.
+        const std::string preview = "/experiment/models/preview/checkpoints/0/";
+        auto own = get(preview + "sdxl/base.safetensors", "fay");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(own.body, 200, own.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("RIFF base preview"), own.body);
+        auto refused = get(preview + "secret.safetensors", "fay");
+        CPPUNIT_ASSERT_EQUAL(404, refused.status);
+        CPPUNIT_ASSERT_EQUAL(refused.body, get(preview + "none.safetensors", "fay").body);
+        CPPUNIT_ASSERT_EQUAL(std::string("RIFF secret preview"),
+                             get("/api" + preview + "secret.safetensors", "ada").body);
     }
 
     void onlyOwnerOrFlaggedAdminManagesSharing()
