@@ -23,7 +23,6 @@ void PassThroughRoutes::registerAll(RouteRegistry& routes)
     };
     const std::vector<Entry> table{
         {"GET", "/models", "can_access_api", true, "model folder names"},
-        {"GET", "/extensions", "can_access_api", true, "front-end extension scripts"},
         {"GET", "/features", "can_access_api", true, "server feature flags"},
         {"POST", "/free", "can_manage_comfyui", true, "unload models and free memory (admins)"},
         {"GET", "/internal/logs", "can_manage_comfyui", false, "ComfyUI's log (admins)"},

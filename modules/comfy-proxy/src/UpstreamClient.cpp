@@ -169,12 +169,15 @@ void UpstreamClient::relay(HttpExchange& exchange, Stream& stream, const std::st
         if (!droppedResponseHeaders.count(Poco::toLower(name)))
             response.add(name, value);
     }
+    const auto status = answer.getStatus();
+    const bool bodiless = status < 200 || status == Poco::Net::HTTPResponse::HTTP_NO_CONTENT ||
+                          status == Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED;
     if (answer.hasContentLength())
         response.setContentLength64(answer.getContentLength64());
-    else
+    else if (!bodiless) // a chunked 304 would leave a stray "0" chunk on the client's connection
         response.setChunkedTransferEncoding(true);
     std::ostream& client = response.send();
-    if (exchange.request().getMethod() != "HEAD") {
+    if (exchange.request().getMethod() != "HEAD" && !bodiless) {
         client.write(alreadyRead.data(), static_cast<std::streamsize>(alreadyRead.size()));
         Poco::StreamCopier::copyStream64(*stream.body, client, 65536);
     }
