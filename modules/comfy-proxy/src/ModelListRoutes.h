@@ -26,8 +26,6 @@ private:
     void embeddings(HttpExchange& exchange);
     void objectInfo(HttpExchange& exchange);
     void viewMetadata(HttpExchange& exchange);
-    /// The upstream answer parsed, or nullptr after relaying a non-200 answer as it is.
-    Poco::Dynamic::Var fetchJson(HttpExchange& exchange);
     /// Streams the upstream answer to callers who see everything; for the others parses it as
     /// `Json` (an Array::Ptr or Object::Ptr, `shape` names it in the 502) and sends
     /// `filter(parsed)`.

@@ -6,7 +6,6 @@
 #include "comfygate/Route.h"
 
 #include <Poco/JSON/Array.h>
-#include <Poco/JSON/Parser.h>
 
 namespace comfygate::comfyproxy {
 
@@ -23,19 +22,14 @@ void SignOutExtension::registerAll(RouteRegistry& routes)
 
 void SignOutExtension::list(HttpExchange& exchange)
 {
-    const auto answer = _upstream.fetch("GET", "/extensions");
-    if (answer.status != 200) {
-        UpstreamClient::relay(exchange, answer);
+    const auto scripts = _upstream.fetchJson(exchange);
+    if (scripts.isEmpty())
         return;
-    }
-    Poco::JSON::Array::Ptr scripts;
-    try {
-        scripts = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Array::Ptr>();
-    } catch (...) {
+    if (scripts.type() != typeid(Poco::JSON::Array::Ptr))
         throw HttpError(502, "ComfyUI answered /extensions with something that is not a JSON array");
-    }
-    scripts->add(std::string(scriptPath));
-    exchange.sendJson(200, scripts);
+    Poco::JSON::Array::Ptr list = scripts.extract<Poco::JSON::Array::Ptr>();
+    list->add(std::string(scriptPath));
+    exchange.sendJson(200, list);
 }
 
 void SignOutExtension::script(HttpExchange& exchange)

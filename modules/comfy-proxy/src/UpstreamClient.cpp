@@ -4,6 +4,8 @@
 #include "comfygate/HttpExchange.h"
 
 #include <Poco/CountingStream.h>
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
@@ -183,6 +185,21 @@ void UpstreamClient::relay(HttpExchange& exchange, Stream& stream, const std::st
     }
     if (answer.getKeepAlive())
         release(std::move(stream.session));
+}
+
+Poco::Dynamic::Var UpstreamClient::fetchJson(HttpExchange& exchange)
+{
+    const auto answer = fetch("GET", exchange.request().getURI());
+    if (answer.status != 200) {
+        relay(exchange, answer);
+        return {};
+    }
+    try {
+        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true)); // keep ComfyUI's key order
+        return parser.parse(answer.body);
+    } catch (...) {
+        throw HttpError(502, "ComfyUI answered " + exchange.request().getURI() + " with something that is not JSON");
+    }
 }
 
 void UpstreamClient::relay(HttpExchange& exchange, const Answer& answer)
