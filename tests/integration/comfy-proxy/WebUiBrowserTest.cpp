@@ -38,6 +38,8 @@ public:
                                Poco::File(chromium()).exists());
         CPPUNIT_ASSERT_MESSAGE("playwright-core is not installed in " + playwrightDir + ": run scripts/dev deps",
                                Poco::File(playwrightDir + "/node_modules/playwright-core/package.json").exists());
+        // maria is an admin, who must enrol in MFA with experimental.mfa; with comfy.multi_user
+        // each user has their own ComfyUI user (settings, workflows), as a shared server runs.
         useServer(startServerWithAccounts({{"alice", "user"}, {"bob", "user"}, {"maria", "admin"}},
                                           "web-ui-browser-test-secret-0123456789abcdef",
                                           {{"experimental.mfa", "true"}, {"comfy.multi_user", "true"}}));
