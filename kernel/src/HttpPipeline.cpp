@@ -11,6 +11,7 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/String.h>
+#include <Poco/URI.h>
 
 #include <chrono>
 #include <cstdio>
@@ -56,6 +57,14 @@ private:
 bool wantsHtml(const Poco::Net::HTTPServerRequest& request)
 {
     return request.get("Accept", "").find("text/html") != std::string::npos;
+}
+
+/// The sign-in page, told where to return: the request's path and query as one query value.
+std::string loginLocation(const std::string& requestUri)
+{
+    std::string next;
+    Poco::URI::encode(requestUri, "!#$&'()*+,/:;=?@[]", next);
+    return "/login?next=" + next;
 }
 
 } // namespace
@@ -193,7 +202,7 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
     if (spec.access != Access::Public) {
         if (!principal.authenticated) {
             if (spec.htmlLoginRedirect && wantsHtml(request)) {
-                response.set("Location", "/login");
+                response.set("Location", loginLocation(request.getURI()));
                 response.setStatus(Poco::Net::HTTPResponse::HTTP_FOUND);
                 response.setContentLength(0);
                 response.send();

@@ -39,7 +39,7 @@ struct RouteSpec
     bool apiTwin = false;                    ///< also register `/api` + pattern (ComfyUI style)
     std::vector<std::string> aliases;        ///< further patterns served by the same handler
     ErrorStyle errorStyle = ErrorStyle::Plain;
-    bool htmlLoginRedirect = false;          ///< `Accept: text/html` without credentials gets 302 /login
+    bool htmlLoginRedirect = false;          ///< `Accept: text/html` without credentials gets 302 /login?next=<this URI>
     bool webSocket = false;                  ///< the handler upgrades the connection
     std::string description;                 ///< one line, used in /openapi.json
     Handler handler;

@@ -2,11 +2,15 @@
 
 #include "AuthServices.h"
 #include "RandomTokens.h"
+#include "ReturnPath.h"
+#include "WebFiles.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/ModuleContext.h"
 
 #include <Poco/JSON/Object.h>
+
+#include <map>
 
 namespace comfygate::auth {
 namespace {
@@ -29,15 +33,29 @@ Poco::JSON::Object::Ptr message(const std::string& text)
     return body;
 }
 
-const char* loginForm = R"(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in - comfygate</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>Sign in</h1>
-<form method="post" action="/login">
-<label>Username <input name="username" autocomplete="username" required></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit">Sign in</button></form></main></body></html>
-)";
+/// The text with the characters that end an HTML attribute or element escaped.
+std::string escapeHtml(const std::string& text)
+{
+    static const std::map<char, std::string> entities{
+        {'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}};
+    std::string escaped;
+    for (char c : text) {
+        const auto entity = entities.find(c);
+        escaped += entity == entities.end() ? std::string(1, c) : entity->second;
+    }
+    return escaped;
+}
+
+/// The sign-in page with its return path filled in.
+std::string signInPage(const std::string& next)
+{
+    std::string page = webFile("signin.html");
+    const std::string placeholder = "{{next}}";
+    const std::string value = escapeHtml(next);
+    for (auto at = page.find(placeholder); at != std::string::npos; at = page.find(placeholder, at + value.size()))
+        page.replace(at, placeholder.size(), value);
+    return page;
+}
 
 } // namespace
 
@@ -52,15 +70,20 @@ std::string LoginRoutes::createTempToken(AuthServices& services, const std::stri
 void LoginRoutes::registerAll(RouteRegistry& routes)
 {
     auto login = RouteSpec::make("POST", "/login", Access::Public, "sign in with username and password (JSON or form)",
-                           [this](HttpExchange& e) { this->login(e); });
+                                 [this](HttpExchange& e) { this->login(e); });
     login.bodyLimit = 16 * 1024;
     routes.add(login);
-    routes.add(RouteSpec::make("GET", "/login", Access::Public, "the sign-in page", [this](HttpExchange& e) { loginPage(e); }));
+    routes.add(RouteSpec::make("GET", "/login", Access::Public,
+                               "the sign-in page (password, then MFA); ?next= is the local page to return to",
+                               [this](HttpExchange& e) { loginPage(e); }));
+    routes.add(
+        RouteSpec::make("GET", "/login.js", Access::Public, "the sign-in page's script", &LoginRoutes::loginScript));
     routes.add(RouteSpec::make("GET", "/logout", Access::Public, "end the current session and clear its cookie",
-                         [this](HttpExchange& e) { logout(e); }));
-    auto reg = RouteSpec::make("POST", "/register", Access::Public,
-                         "create a user: the first from loopback only, then admins, or anyone with auth.allow_registration",
-                         [this](HttpExchange& e) { registerUser(e); });
+                               [this](HttpExchange& e) { logout(e); }));
+    auto reg = RouteSpec::make(
+        "POST", "/register", Access::Public,
+        "create a user: the first from loopback only, then admins, or anyone with auth.allow_registration",
+        [this](HttpExchange& e) { registerUser(e); });
     reg.bodyLimit = 16 * 1024;
     routes.add(reg);
 }
@@ -68,8 +91,17 @@ void LoginRoutes::registerAll(RouteRegistry& routes)
 void LoginRoutes::loginPage(HttpExchange& exchange)
 {
     exchange.response().set("Content-Security-Policy",
-                            "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
-    exchange.sendText(200, "text/html; charset=utf-8", loginForm);
+                            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
+                            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+    exchange.response().set("Cache-Control", "no-store");
+    exchange.sendText(200, "text/html; charset=utf-8",
+                      signInPage(ReturnPath::from(exchange.query("next").value_or("/"))));
+}
+
+void LoginRoutes::loginScript(HttpExchange& exchange)
+{
+    exchange.response().set("Cache-Control", "no-cache");
+    exchange.sendText(200, "text/javascript; charset=utf-8", webFile("signin.js"));
 }
 
 void LoginRoutes::login(HttpExchange& exchange)
@@ -80,7 +112,7 @@ void LoginRoutes::login(HttpExchange& exchange)
         if (!_services.allowGuestJwt)
             throw HttpError(403, "guest login is disabled on this server");
         _services.users.ensureGuest(unixNow());
-        finishLogin(*_services.users.findByName("guest"), exchange);
+        finishLogin(*_services.users.findByName("guest"), exchange, field(fields, "next"));
         return;
     }
     const std::string username = field(fields, "username");
@@ -104,15 +136,15 @@ void LoginRoutes::login(HttpExchange& exchange)
         exchange.sendJson(200, body);
         return;
     }
-    finishLogin(user, exchange);
+    finishLogin(user, exchange, field(fields, "next"));
 }
 
-void LoginRoutes::finishLogin(const User& user, HttpExchange& exchange)
+void LoginRoutes::finishLogin(const User& user, HttpExchange& exchange, const std::string& next)
 {
     const auto issued = _issuer.start(user, exchange);
     _services.audit(user.username, "login.success", user.username, exchange.client().toString());
     if (wantsHtml(exchange)) {
-        exchange.redirect("/");
+        exchange.redirect(ReturnPath::from(next));
         return;
     }
     auto body = message("Login successful");

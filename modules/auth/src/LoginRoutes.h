@@ -14,7 +14,8 @@ struct AuthServices;
 
 /// MSS-Login's browser and API login: POST /login (JSON or form; MFA challenge; guest login),
 /// GET /logout (revokes the session), POST /register (first user from loopback only, then
-/// admins, or anyone when auth.allow_registration is on), GET /login (a minimal form).
+/// admins, or anyone when auth.allow_registration is on), GET /login (the sign-in page,
+/// share/www/signin.html and signin.js, which returns to its local `?next=` page).
 class LoginRoutes
 {
 public:
@@ -30,7 +31,9 @@ private:
     void logout(HttpExchange& exchange);
     void registerUser(HttpExchange& exchange);
     void loginPage(HttpExchange& exchange);
-    void finishLogin(const User& user, HttpExchange& exchange);
+    static void loginScript(HttpExchange& exchange);
+    /// Starts the session; a browser's form post is sent on to `next` (a local path, else "/").
+    void finishLogin(const User& user, HttpExchange& exchange, const std::string& next);
 
     AuthServices& _services;
     CredentialChecker _checker;

@@ -11,10 +11,12 @@ namespace {
 
 void setCookie(HttpExchange& exchange, const std::string& name, const std::string& value, int maxAge)
 {
+    // Lax, not Strict: a browser sent from a link or from the sign-in page must arrive signed
+    // in; state-changing requests are guarded by the Origin check (TokenAuthenticator).
     Poco::Net::HTTPCookie cookie(name, value);
     cookie.setPath("/");
     cookie.setHttpOnly(true);
-    cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_STRICT);
+    cookie.setSameSite(Poco::Net::HTTPCookie::SAME_SITE_LAX);
     cookie.setSecure(exchange.secure());
     cookie.setMaxAge(maxAge);
     exchange.response().addCookie(cookie);

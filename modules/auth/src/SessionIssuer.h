@@ -13,7 +13,7 @@ struct AuthServices;
 struct User;
 
 /// Starts sessions: a fresh jti, a signed session JWT, the session row, and the `jwt_token`
-/// cookie (HttpOnly, SameSite=Strict, Secure over HTTPS). Every login and re-authentication
+/// cookie (HttpOnly, SameSite=Lax, Secure over HTTPS). Every login and re-authentication
 /// gets a new session (ASVS 7.2.4).
 class SessionIssuer
 {

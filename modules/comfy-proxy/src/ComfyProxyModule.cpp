@@ -2,7 +2,8 @@
 // queue, history and jobs by prompt owner; /view, uploads and file names in workflows by the
 // user's folders and prompts; NSFW by the `view` policy hook; userdata and settings per
 // ComfyUI user; model grants (published as "comfy.model_grants") and the model isolation
-// that enforces them; the WebSocket, where each user gets only their own events.
+// that enforces them; the WebSocket, where each user gets only their own events; ComfyUI's web
+// UI files and the gateway's sign-out extension for it.
 #include "ComfyUserMap.h"
 #include "CustomNodeRoutes.h"
 #include "FrameFilter.h"
@@ -25,6 +26,8 @@
 #include "QueueSnapshot.h"
 #include "RunningPrompt.h"
 #include "SharedItemsRoutes.h"
+#include "SignOutExtension.h"
+#include "StaticFileRoutes.h"
 #include "UploadRoutes.h"
 #include "UpstreamClient.h"
 #include "UserDataRoutes.h"
@@ -58,6 +61,10 @@ public:
         _upstream = std::make_unique<UpstreamClient>(settings);
         _passThrough = std::make_unique<PassThroughRoutes>(*_upstream);
         _passThrough->registerAll(context.routes());
+        _staticFiles = std::make_unique<StaticFileRoutes>(*_upstream);
+        _staticFiles->registerAll(context.routes());
+        _signOut = std::make_unique<SignOutExtension>(*_upstream);
+        _signOut->registerAll(context.routes());
 
         startModelSharing(context);
         startUserData(context, settings.maxUploadBytes);
@@ -97,6 +104,8 @@ public:
         _grantCheck.reset();
         _catalog.reset();
         _grants.reset();
+        _signOut.reset();
+        _staticFiles.reset();
         _passThrough.reset();
         _upstream.reset();
     }
@@ -234,6 +243,8 @@ private:
 
     std::unique_ptr<UpstreamClient> _upstream;
     std::unique_ptr<PassThroughRoutes> _passThrough;
+    std::unique_ptr<StaticFileRoutes> _staticFiles;
+    std::unique_ptr<SignOutExtension> _signOut;
     std::shared_ptr<ModelGrantStore> _grants;
     std::unique_ptr<ModelCatalog> _catalog;
     std::unique_ptr<ModelGrantCheck> _grantCheck;

@@ -4,7 +4,6 @@
 #include "comfygate/HttpExchange.h"
 #include "comfygate/Route.h"
 
-#include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 
 namespace comfygate::comfyproxy {
@@ -46,27 +45,12 @@ void ModelListRoutes::registerAll(RouteRegistry& routes)
     }
 }
 
-Poco::Dynamic::Var ModelListRoutes::fetchJson(HttpExchange& exchange)
-{
-    const auto answer = _upstream.fetch("GET", exchange.request().getURI());
-    if (answer.status != 200) {
-        UpstreamClient::relay(exchange, answer);
-        return {};
-    }
-    try {
-        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true)); // keep ComfyUI's key order
-        return parser.parse(answer.body);
-    } catch (...) {
-        throw HttpError(502, "ComfyUI answered " + exchange.request().getURI() + " with something that is not JSON");
-    }
-}
-
 template <class Json, class Filter>
 void ModelListRoutes::relayFiltered(HttpExchange& exchange, bool unchanged, const char* shape, Filter filter)
 {
     if (unchanged)
         return _upstream.forward(exchange);
-    const auto answer = fetchJson(exchange);
+    const auto answer = _upstream.fetchJson(exchange);
     if (answer.isEmpty())
         return;
     if (answer.type() != typeid(Json))

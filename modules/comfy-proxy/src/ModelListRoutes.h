@@ -33,8 +33,6 @@ private:
     void libraryFolder(HttpExchange& exchange);
     void libraryPreview(HttpExchange& exchange);
     bool seesAll(HttpExchange& exchange) const;
-    /// The upstream answer parsed, or nullptr after relaying a non-200 answer as it is.
-    Poco::Dynamic::Var fetchJson(HttpExchange& exchange);
     /// Streams the upstream answer when the caller may use `model` of the `{folder}` parameter; 404 otherwise.
     void forwardIfMayUse(HttpExchange& exchange, const std::string& model);
     /// Streams the upstream answer when `unchanged`; otherwise parses it as `Json` (an

@@ -23,7 +23,6 @@ void PassThroughRoutes::registerAll(RouteRegistry& routes)
     };
     const std::vector<Entry> table{
         {"GET", "/models", "can_access_api", true, "model folder names"},
-        {"GET", "/extensions", "can_access_api", true, "front-end extension scripts"},
         {"GET", "/features", "can_access_api", true, "server feature flags"},
         {"GET", "/i18n", "can_access_api", true, "the front end's translations of core and custom nodes"},
         {"GET", "/workflow_templates", "can_access_api", true, "workflow templates of the installed node packs"},

@@ -4,6 +4,8 @@
 #include "comfygate/HttpExchange.h"
 
 #include <Poco/CountingStream.h>
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
@@ -175,17 +177,35 @@ void UpstreamClient::relay(HttpExchange& exchange, Stream& stream, const std::st
         if (!droppedResponseHeaders.count(Poco::toLower(name)))
             response.add(name, value);
     }
+    const auto status = answer.getStatus();
+    const bool bodiless = status < 200 || status == Poco::Net::HTTPResponse::HTTP_NO_CONTENT ||
+                          status == Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED;
     if (answer.hasContentLength())
         response.setContentLength64(answer.getContentLength64());
-    else
+    else if (!bodiless) // a chunked 304 would leave a stray "0" chunk on the client's connection
         response.setChunkedTransferEncoding(true);
     std::ostream& client = response.send();
-    if (exchange.request().getMethod() != "HEAD") {
+    if (exchange.request().getMethod() != "HEAD" && !bodiless) {
         client.write(alreadyRead.data(), static_cast<std::streamsize>(alreadyRead.size()));
         Poco::StreamCopier::copyStream64(*stream.body, client, 65536);
     }
     if (answer.getKeepAlive())
         release(std::move(stream.session));
+}
+
+Poco::Dynamic::Var UpstreamClient::fetchJson(HttpExchange& exchange)
+{
+    const auto answer = fetch("GET", exchange.request().getURI());
+    if (answer.status != 200) {
+        relay(exchange, answer);
+        return {};
+    }
+    try {
+        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true)); // keep ComfyUI's key order
+        return parser.parse(answer.body);
+    } catch (...) {
+        throw HttpError(502, "ComfyUI answered " + exchange.request().getURI() + " with something that is not JSON");
+    }
 }
 
 void UpstreamClient::relay(HttpExchange& exchange, const Answer& answer)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <Poco/Dynamic/Var.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -79,6 +80,11 @@ public:
     };
     Answer fetch(const std::string& method, const std::string& pathAndQuery, const std::string& body = {},
                  const std::map<std::string, std::string>& extraHeaders = {});
+
+    /// The answer to the exchange's own request (GET of its raw path and query) parsed in
+    /// ComfyUI's key order, for routes that change it; after relaying a non-200 answer to the
+    /// client as it is, an empty Var. Throws HttpError(502) when the body is not JSON.
+    Poco::Dynamic::Var fetchJson(HttpExchange& exchange);
 
     /// Sends a fetched answer to the client as it is.
     static void relay(HttpExchange& exchange, const Answer& answer);

@@ -300,6 +300,7 @@ void FakeComfyRequestHandler::handleRequest(HTTPServerRequest& request, HTTPServ
                                                " exceeded, actual body size " + std::to_string(exchange.body.size()));
         }
 
+        if (_server._frontend.serve(request, response)) return;
         const std::string& uri = request.getURI();
         const auto question = uri.find('?');
         const std::string rawPath = uri.substr(0, question);

@@ -5,6 +5,7 @@
 #include "NodeCatalog.h"
 #include "RecordedRequest.h"
 #include "SocketHub.h"
+#include "StaticFrontend.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -121,6 +122,7 @@ private:
     ModelFolders _models;
     NodeCatalog _catalog;
     SocketHub _hub;
+    StaticFrontend _frontend;
     ExecutionQueue _queue;
     std::unique_ptr<Poco::ThreadPool> _threads;
     std::unique_ptr<Poco::Net::HTTPServer> _server;

@@ -62,7 +62,7 @@ class AuthServerTest : public CppUnit::TestFixture
 {
     CPPUNIT_TEST_SUITE(AuthServerTest);
     CPPUNIT_TEST(firstUserOnlyFromLoopbackThenAdminsOnly);
-    CPPUNIT_TEST(loginJsonSetsStrictCookie);
+    CPPUNIT_TEST(loginJsonSetsLaxCookie);
     CPPUNIT_TEST(loginFormForBrowsersRedirects);
     CPPUNIT_TEST(wrongPasswordAndUnknownUserLookTheSame);
     CPPUNIT_TEST(lockoutEscalatesAndSurvivesRestart);
@@ -131,7 +131,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(400, reserved.status);
     }
 
-    void loginJsonSetsStrictCookie()
+    void loginJsonSetsLaxCookie()
     {
         auto result = _client->postJson("/login", json({{"username", "owner"}, {"password", ownerPassword}}));
         CPPUNIT_ASSERT_EQUAL(200, result.status);
@@ -141,7 +141,7 @@ public:
         const std::string cookie = result.header("Set-Cookie");
         CPPUNIT_ASSERT(cookie.find("jwt_token=") == 0);
         CPPUNIT_ASSERT(cookie.find("HttpOnly") != std::string::npos);
-        CPPUNIT_ASSERT(cookie.find("SameSite=Strict") != std::string::npos);
+        CPPUNIT_ASSERT(cookie.find("SameSite=Lax") != std::string::npos);
         CPPUNIT_ASSERT(Poco::toLower(cookie).find("path=/") != std::string::npos);
         CPPUNIT_ASSERT(cookie.find("Secure") == std::string::npos); // plain HTTP here
     }
@@ -156,6 +156,22 @@ public:
         auto page = _client->get("/login", {{"Accept", "text/html"}});
         CPPUNIT_ASSERT_EQUAL(200, page.status);
         CPPUNIT_ASSERT(page.body.find("<form") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/login.js").status);
+
+        const std::vector<std::pair<std::string, std::string>> returns{
+            {"%2Fdocs%2Fa.html%3Fx%3D1", "/docs/a.html?x=1"}, {"%2F%2Fevil.example", "/"},
+            {"https%3A%2F%2Fevil.example", "/"}, {"%2F%5Cevil.example", "/"}};
+        for (const auto& [next, location] : returns) {
+            auto back = _client->request("POST", "/login",
+                                         "username=owner&password=correct+horse+battery+staple&next=" + next,
+                                         {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "text/html"}});
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(next, 302, back.status);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(next, location, back.header("Location"));
+        }
+        auto withNext = _client->get("/login?next=%2F%2Fevil.example", {{"Accept", "text/html"}});
+        CPPUNIT_ASSERT(withNext.body.find("data-next=\"/\"") != std::string::npos);
+        auto quoted = _client->get("/login?next=%2F%22%3E%3Cscript%3E", {{"Accept", "text/html"}});
+        CPPUNIT_ASSERT(quoted.body.find("data-next=\"/&quot;&gt;&lt;script&gt;\"") != std::string::npos);
     }
 
     void wrongPasswordAndUnknownUserLookTheSame()

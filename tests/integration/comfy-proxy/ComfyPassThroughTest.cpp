@@ -65,7 +65,10 @@ public:
         _comfy->on("GET", "/view_metadata/loras", [](const TestHttpRequest&, Poco::Net::HTTPServerResponse& r) {
             json(r, "{}");
         });
-        _comfy->on("GET", "/extensions", [](const TestHttpRequest&, Poco::Net::HTTPServerResponse& r) {
+        _comfy->on("GET", "/features", [](const TestHttpRequest&, Poco::Net::HTTPServerResponse& r) {
+            json(r, "{}");
+        });
+        _comfy->on("GET", "/assets/big.js", [](const TestHttpRequest&, Poco::Net::HTTPServerResponse& r) {
             const std::string chunk(1 << 20, 'x');
             r.setContentType("application/octet-stream");
             r.setChunkedTransferEncoding(true);
@@ -127,8 +130,8 @@ public:
         headers["comfy-user"] = "someone-else";
         CPPUNIT_ASSERT_EQUAL(200, _client->get("/object_info", headers).status);
         CPPUNIT_ASSERT(!_comfy->requests("/object_info").back().header("comfy-user"));
-        CPPUNIT_ASSERT_EQUAL(200, _client->get("/extensions", headers).status);
-        CPPUNIT_ASSERT(!_comfy->requests("/extensions").back().header("comfy-user"));
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/features", headers).status);
+        CPPUNIT_ASSERT(!_comfy->requests("/features").back().header("comfy-user"));
     }
 
     void systemStatsHidesTheCommandLineFromNonAdmins()
@@ -167,7 +170,8 @@ public:
 
     void largeAnswersStreamThrough()
     {
-        auto big = _client->get("/extensions", user);
+        // A front-end file: static files are streamed, never held whole.
+        auto big = _client->get("/assets/big.js", user);
         CPPUNIT_ASSERT_EQUAL(200, big.status);
         CPPUNIT_ASSERT_EQUAL(std::size_t(32) << 20, big.body.size());
     }

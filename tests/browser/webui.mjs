@@ -1,0 +1,174 @@
+// The ComfyUI web UI through the gateway, in Debian's chromium driven by playwright-core
+// (tests/integration/comfy-proxy/WebUiBrowserTest.cpp runs it). Environment:
+//   GATEWAY_URL                 http://127.0.0.1:<port> of the gateway (in front of the fake ComfyUI)
+//   FIRST_USER, SECOND_USER     two users with role user; MFA_USER must enrol in MFA at sign-in
+//   PASSWORD                    the password of all three
+//   PLAYWRIGHT_DIR              where `scripts/dev deps` installed playwright-core (build/playwright-core)
+//   CHROMIUM                    the browser executable (default /usr/bin/chromium)
+// Exits 0 after printing "webui: all steps passed", else 1 with the failed step.
+import { createHmac } from "node:crypto";
+import { createRequire } from "node:module";
+
+const env = (name, fallback) => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`environment variable ${name} is not set`);
+  return value;
+};
+const base = env("GATEWAY_URL");
+const password = env("PASSWORD");
+const timeout = 20000;
+
+let step = "start";
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/// RFC 6238 code of a base32 secret at `seconds` (SHA-1, 6 digits, 30 s).
+function totp(secret, seconds) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
+
+async function signIn(page, user, expectedUrl) {
+  await page.fill("#username", user);
+  await page.fill("#password", password);
+  await page.click("#signin-button");
+  if (expectedUrl) await page.waitForURL(expectedUrl, { timeout });
+}
+
+async function waitForBoot(page) {
+  const state = page.locator("#boot-state");
+  await page.waitForFunction(() => document.getElementById("boot-state").textContent !== "booting", null, { timeout });
+  expect((await state.textContent()) === "ready", `the front end did not boot: ${await state.textContent()}`);
+  const calls = await page.$$eval("#boot-calls li", (items) => items.map((li) => [li.dataset.path, li.dataset.status]));
+  const status = (path) => (calls.find(([p]) => p === path) || [])[1];
+  for (const path of ["/users", "/settings", "/object_info", "/extensions"])
+    expect(status(path) === "200", `${path} answered ${status(path)} (calls: ${JSON.stringify(calls)})`);
+  const listing = status("/userdata?dir=workflows&recurse=true&split=false&full_info=true");
+  expect(listing === "200" || listing === "404", `the workflow listing answered ${listing}`);
+  expect((await page.textContent("#ws-state")) === "open", "the WebSocket /ws is not open");
+  expect((await page.locator("#menu-comfygate-SignOut").count()) === 1, "the gateway's sign-out menu entry is missing");
+}
+
+async function historyIds(page) {
+  await page.click("#refresh-button");
+  await page.waitForTimeout(300);
+  return page.$$eval("#history-list li", (items) => items.map((li) => li.textContent));
+}
+
+async function main() {
+  const require = createRequire(env("PLAYWRIGHT_DIR") + "/");
+  step = "load playwright-core";
+  const { chromium } = require("playwright-core");
+  step = "launch chromium";
+  const browser = await chromium.launch({ executablePath: env("CHROMIUM", "/usr/bin/chromium"), args: ["--no-sandbox"] });
+  try {
+    // 1. A browser without a session is sent to sign in and comes back to the page it asked for.
+    step = "first user: sent to sign in";
+    const first = await browser.newContext();
+    const page = await first.newPage();
+    await page.goto(base + "/?tab=queue");
+    const login = new URL(page.url());
+    expect(login.pathname === "/login", `expected the sign-in page, got ${page.url()}`);
+    expect(login.searchParams.get("next") === "/?tab=queue", `next is ${login.searchParams.get("next")}`);
+
+    step = "first user: a wrong password is shown";
+    await page.fill("#username", env("FIRST_USER"));
+    await page.fill("#password", "not-the-password");
+    await page.click("#signin-button");
+    await page.waitForFunction(() => document.getElementById("error").textContent !== "", null, { timeout });
+    expect(/invalid/i.test(await page.textContent("#error")), `error shown: ${await page.textContent("#error")}`);
+
+    step = "first user: signs in and returns";
+    await signIn(page, env("FIRST_USER"), base + "/?tab=queue");
+    const cookie = (await first.cookies()).find((c) => c.name === "jwt_token");
+    expect(cookie && cookie.httpOnly && cookie.sameSite === "Lax", `session cookie: ${JSON.stringify(cookie)}`);
+
+    step = "first user: the front end boots";
+    await waitForBoot(page);
+
+    step = "first user: queues a prompt and sees the image";
+    await page.click("#queue-button");
+    await page.waitForFunction(() => {
+      const img = document.getElementById("output-image");
+      return img.complete && img.naturalWidth > 0;
+    }, null, { timeout });
+    const imageUrl = await page.getAttribute("#output-image", "src");
+    const promptId = await page.textContent("#last-prompt-id");
+    expect((await historyIds(page)).includes(promptId), "the prompt is not in the first user's history");
+
+    // 2. The other user sees none of it; a sign-in link to another site lands on the gateway.
+    step = "second user: signs in (next to another site is refused)";
+    const second = await browser.newContext();
+    const other = await second.newPage();
+    await other.goto(base + "/login?next=" + encodeURIComponent("//evil.example/"));
+    await signIn(other, env("SECOND_USER"), base + "/");
+    await waitForBoot(other);
+
+    step = "second user: sees no queue, history or image of the first";
+    expect((await historyIds(other)).length === 0, "the second user sees history items");
+    expect((await other.textContent("#queue-running")) === "0", "the second user sees a running prompt");
+    expect((await other.textContent("#queue-pending")) === "0", "the second user sees pending prompts");
+    const foreign = await other.evaluate(async (url) => (await fetch(url)).status, new URL(imageUrl, base).href);
+    expect(foreign === 404, `the first user's image answered ${foreign} to the second user`);
+    const foreignHistory = await other.evaluate(async (id) => (await fetch("/api/history/" + id)).text(), promptId);
+    expect(foreignHistory === "{}", `the first user's history entry: ${foreignHistory}`);
+
+    // 3. Signing out from the extension's menu entry ends the session.
+    step = "first user: signs out from the menu";
+    await page.click("#menu-comfygate-SignOut");
+    await page.waitForURL((url) => url.pathname === "/login", { timeout });
+    const stale = await fetch(base + "/api/queue", { headers: { Cookie: `jwt_token=${cookie.value}` } });
+    expect(stale.status === 401, `the old session cookie still works (${stale.status})`);
+    await page.goto(base + "/");
+    expect(new URL(page.url()).pathname === "/login", "after signing out / did not ask to sign in");
+
+    // 4. A user who must use MFA enrols through the page, then signs in with a code.
+    step = "MFA user: enrols at sign-in";
+    const third = await browser.newContext();
+    const mfa = await third.newPage();
+    await mfa.goto(base + "/");
+    await signIn(mfa, env("MFA_USER"));
+    await mfa.waitForSelector("#mfa-setup-form:not([hidden])", { timeout });
+    const secret = (await mfa.textContent("#mfa-secret")).trim();
+    expect(/^[A-Z2-7]+=*$/.test(secret), `no TOTP secret shown: ${secret}`);
+    await mfa.fill("#mfa-setup-code", totp(secret, Date.now() / 1000));
+    await mfa.click("#mfa-setup-button");
+    await mfa.waitForURL(base + "/", { timeout });
+    await waitForBoot(mfa);
+
+    step = "MFA user: signs out with the action-bar button";
+    await mfa.click("#action-comfygate-SignOut-0");
+    await mfa.waitForURL((url) => url.pathname === "/login", { timeout });
+
+    step = "MFA user: signs in with a TOTP code";
+    await mfa.goto(base + "/?again=1");
+    await signIn(mfa, env("MFA_USER"));
+    await mfa.waitForSelector("#mfa-form:not([hidden])", { timeout });
+    // The enrolment used this time step; each step counts once, and the next one is accepted.
+    await mfa.fill("#mfa-code", totp(secret, Date.now() / 1000 + 30));
+    await mfa.click("#mfa-button");
+    await mfa.waitForURL(base + "/?again=1", { timeout });
+    await waitForBoot(mfa);
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(
+  () => {
+    console.log("webui: all steps passed");
+    process.exit(0);
+  },
+  (error) => {
+    console.error(`webui: FAILED at "${step}": ${error.message}`);
+    process.exit(1);
+  }
+);
