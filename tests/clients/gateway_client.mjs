@@ -1,6 +1,6 @@
 #!/usr/bin/node
 // A client of comfygate written the way its users write theirs: Node's built-in fetch
-// (undici), keep-alive connections from its global pool, strict about what comes back.
+// (undici), one keep-alive connection per user, strict about what comes back.
 //
 // It walks every route family (kernel, MSS-Login, SwarmUI, ComfyUI through comfy-proxy,
 // model-download, Comfy Cloud) with a success and a refusal that carries a body, each refusal
@@ -39,7 +39,8 @@ const REASONS = {
 };
 
 // A keep-alive connection idle for less than this must not be closed unannounced (the gateway
-// keeps them for http.keep_alive_seconds, 10 s by default; undici for 4 s).
+// keeps them for http.keep_alive_seconds, 10 s by default; undici for 4 s), unless a
+// Keep-Alive header says less.
 const REUSE_WINDOW_MS = 2000;
 
 // A 2x2 RGB PNG, made for this test.
@@ -54,11 +55,32 @@ let currentSocket = null;
 const closedAt = new WeakMap();
 dc.subscribe('undici:client:sendHeaders', ({ socket }) => {
   currentSocket = socket;
-  if (socket && !socket.comfygateWatched) {
-    socket.comfygateWatched = true;
+  if (socket && !closedAt.has(socket)) {
+    closedAt.set(socket, null);
     socket.once('close', () => closedAt.set(socket, Date.now()));
   }
 });
+
+// One keep-alive connection per user, like a requests.Session: an undici Agent limited to one
+// connection per origin. Node's fetch takes an undici `dispatcher`; the Agent class is reached
+// through the global dispatcher undici registers under this symbol at its first request.
+function singleConnection() {
+  const Agent = globalThis[Symbol.for('undici.globalDispatcher.1')]?.constructor;
+  return Agent ? new Agent({ connections: 1 }) : undefined;
+}
+
+// How long an idle connection must stay open, shortened by a `Keep-Alive: timeout=N` hint
+// (undici closes such a connection a second before N).
+function reuseWindow(keepAlive) {
+  const match = /timeout=(\d+)/.exec(keepAlive);
+  return match ? Math.min(REUSE_WINDOW_MS, Number(match[1]) * 1000 - 1500) : REUSE_WINDOW_MS;
+}
+
+// undici itself closes the connection after a HEAD and after a request body on a method
+// other than POST, PUT and PATCH, so those closes say nothing about the server.
+function clientCloses(method, payload) {
+  return method === 'HEAD' || (payload !== undefined && !['POST', 'PUT', 'PATCH'].includes(method));
+}
 
 // ---- shapes ------------------------------------------------------------------------------
 
@@ -136,6 +158,8 @@ class Client {
     this.run = run;
     this.name = name;
     this.headers = { ...headers };
+    this.dispatcher = undefined; // made at this user's first request
+    this.last = null; // {route, closing, end, socket} of this user's previous request
   }
 
   authorize(token) {
@@ -155,24 +179,26 @@ class Client {
       payload = JSON.stringify(json);
       allHeaders['Content-Type'] = 'application/json';
     }
+    this.dispatcher ??= singleConnection();
     let response;
     let bytes;
     try {
-      response = await fetch(url, { method, headers: allHeaders, body: payload, redirect: 'manual' });
+      response = await fetch(url, { method, headers: allHeaders, body: payload, redirect: 'manual',
+        dispatcher: this.dispatcher });
       bytes = Buffer.from(await response.arrayBuffer());
     } catch (error) {
       const cause = error.cause ? ` (${error.cause.code ?? ''} ${error.cause.message ?? error.cause})` : '';
-      throw new CheckFailed(`${route}: ${error.name}: ${error.message}${cause}`);
+      const previous = this.last ? `; the previous request on this connection: ${this.last.route}` : '';
+      throw new CheckFailed(`${route}: ${error.name}: ${error.message}${cause}${previous}`);
     }
-    // Let undici put the connection back in its pool before the next request, so that
-    // sequential requests share one connection.
-    await new Promise((resolve) => setImmediate(resolve));
-    this.run.checkPreviousConnection(route);
-    this.run.last = {
+    const reused = this.run.record(() => this.checkPreviousConnection(route));
+    this.last = {
       route: `${route} -> ${response.status}`,
-      closing: (response.headers.get('connection') ?? '').toLowerCase().includes('close'),
+      closing: clientCloses(method, payload)
+        || (response.headers.get('connection') ?? '').toLowerCase().includes('close'),
       end: Date.now(),
       socket: currentSocket,
+      window: reuseWindow(response.headers.get('keep-alive') ?? ''),
     };
 
     const result = {
@@ -189,17 +215,35 @@ class Client {
         }
       },
     };
-    checkFraming(result, method, status);
-    if (expect === 'json') {
-      const type = response.headers.get('content-type') ?? '';
-      ensure(route, type.startsWith('application/json'), `Content-Type is '${type}', expected application/json`);
-      const value = result.json();
-      if (shape !== undefined) checkShape(route, value, shape);
-    } else if (expect === 'empty') {
-      ensure(route, bytes.length === 0, `expected an empty body, got ${show(bytes.toString('utf8'))}`);
-    }
-    this.run.passed += 1;
+    if (this.run.record(() => checkAnswer(result, method, status, expect, shape)) && reused) this.run.passed += 1;
     return result;
+  }
+
+  // The connection of this user's previous request must still be open unless its response
+  // said Connection: close (or undici closes it itself) or it sat idle long enough for a
+  // keep-alive timeout.
+  checkPreviousConnection(route) {
+    const { last } = this;
+    if (!last || last.closing || !last.socket) return;
+    const closed = closedAt.get(last.socket);
+    if (closed != null && closed - last.end < last.window) {
+      throw new CheckFailed(`${route}: the keep-alive connection of the previous request (${last.route}) was closed `
+        + `${closed - last.end} ms after its response, which did not say Connection: close `
+        + '(unread bytes on it, or a silent close: request framing desync?)');
+    }
+  }
+}
+
+function checkAnswer(result, method, status, expect, shape) {
+  checkFraming(result, method, status);
+  const { route, response, body } = result;
+  if (expect === 'json') {
+    const type = response.headers.get('content-type') ?? '';
+    ensure(route, type.startsWith('application/json'), `Content-Type is '${type}', expected application/json`);
+    const value = result.json();
+    if (shape !== undefined) checkShape(route, value, shape);
+  } else if (expect === 'empty') {
+    ensure(route, body.length === 0, `expected an empty body, got ${show(body.toString('utf8'))}`);
   }
 }
 
@@ -263,7 +307,10 @@ class Run {
     this.civitaiKey = environment('GATEWAY_CIVITAI_KEY', 'tok-ok');
     this.cloudSourceUrl = environment('GATEWAY_CLOUD_SOURCE_URL');
     this.passed = 0;
-    this.last = null;
+    this.failed = 0;
+    // GATEWAY_KEEP_GOING=1: report every failed check and go on (a family whose steps cannot
+    // go on is abandoned) instead of stopping at the first one.
+    this.keepGoing = process.env.GATEWAY_KEEP_GOING === '1';
     this.tag = `node-${randomUUID().slice(0, 8)}`;
     this.anonymous = new Client(this, 'anonymous');
     this.alice = new Client(this, this.user);
@@ -272,16 +319,16 @@ class Run {
     this.aliceId = null;
   }
 
-  // The connection of the previous request must still be open unless its response said
-  // Connection: close or it sat idle long enough for a keep-alive timeout.
-  checkPreviousConnection(route) {
-    const last = this.last;
-    if (!last || last.closing || !last.socket) return;
-    const closed = closedAt.get(last.socket);
-    if (closed !== undefined && closed - last.end < REUSE_WINDOW_MS) {
-      throw new CheckFailed(`${route}: the keep-alive connection of the previous request (${last.route}) was closed `
-        + `${closed - last.end} ms after its response, which did not say Connection: close `
-        + '(unread bytes on it, or a silent close: request framing desync?)');
+  // Runs a check; true when it passed. A failure stops the run unless keepGoing.
+  record(check) {
+    try {
+      check();
+      return true;
+    } catch (error) {
+      if (!(error instanceof CheckFailed) || !this.keepGoing) throw error;
+      this.failed += 1;
+      console.error(`FAILED ${error.message}`);
+      return false;
     }
   }
 
@@ -554,28 +601,34 @@ class Run {
     await this.anonymous.call('GET', `/api/tasks/${taskId}`, 401, { shape: { code: 'string', message: 'string' } });
   }
 
-  async main() {
-    await this.kernel();
-    await this.auth();
-    await this.swarm();
-    await this.comfy();
-    await this.downloads();
-    await this.cloudImport();
+  async logout() {
     await this.ada.call('GET', '/logout', 200, { shape: { message: eq('Logged out') } });
     // A close right after the last response would otherwise go unseen.
     await sleep(200);
-    this.checkPreviousConnection('(after the last request)');
+    this.ada.checkPreviousConnection('(after the last request)');
+  }
+
+  async main() {
+    for (const family of ['kernel', 'auth', 'swarm', 'comfy', 'downloads', 'cloudImport', 'logout']) {
+      try {
+        await this[family]();
+      } catch (error) {
+        // In keep-going mode a family that cannot go on is abandoned.
+        if (!this.keepGoing) throw error;
+        this.failed += 1;
+        console.error(`FAILED ${family} abandoned: ${error.stack ?? error}`);
+      }
+    }
   }
 }
 
-let run = null;
+const run = new Run();
 try {
-  run = new Run();
   await run.main();
-  console.log(`${run.passed} passed, 0 failed`);
 } catch (error) {
   if (!(error instanceof CheckFailed)) throw error;
   console.error(`FAILED ${error.message}`);
-  console.log(`${run ? run.passed : 0} passed, 1 failed`);
-  process.exitCode = 1;
+  run.failed += 1;
 }
+console.log(`${run.passed} passed, ${run.failed} failed`);
+process.exitCode = run.failed ? 1 : 0;

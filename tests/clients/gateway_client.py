@@ -18,6 +18,7 @@ Run with /usr/bin/python3 (Debian's python3-requests).
 import base64
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -48,7 +49,7 @@ REASONS = {
 }
 
 # A keep-alive connection idle for less than this must still be usable (the gateway keeps
-# them for http.keep_alive_seconds, 10 s by default).
+# them for http.keep_alive_seconds, 10 s by default), unless a Keep-Alive header says less.
 REUSE_WINDOW_SECONDS = 2.0
 
 # A 2x2 RGB PNG, made for this test.
@@ -139,6 +140,12 @@ def check_shape(route, value, spec, where="body"):
         raise CheckFailed(f"{route}: {where} is {json.dumps(value)[:200]}, expected {describe(spec)}")
 
 
+def reuse_window(keep_alive):
+    """How long an idle connection must stay usable, shortened by a `Keep-Alive: timeout=N` hint."""
+    match = re.search(r"timeout=(\d+)", keep_alive)
+    return min(REUSE_WINDOW_SECONDS, int(match.group(1)) - 0.5) if match else REUSE_WINDOW_SECONDS
+
+
 def ensure(route, condition, message):
     if not condition:
         raise CheckFailed(f"{route}: {message}")
@@ -185,13 +192,21 @@ class Client:
                                             headers=headers, params=params, timeout=30, allow_redirects=False)
             body = response.content
         except requests.RequestException as error:
-            raise CheckFailed(f"{route}: {type(error).__name__}: {error}")
-        self.check_reuse(route, _connects - connects_before, started)
+            previous = f"; the previous request on this connection: {self.last[0]}" if self.last else ""
+            raise CheckFailed(f"{route}: {type(error).__name__}: {error}{previous}")
+        reused = self.run.record(lambda: self.check_reuse(route, _connects - connects_before, started))
         closing = "close" in response.headers.get("Connection", "").lower()
-        self.last = (f"{route} -> {response.status_code}", closing, time.monotonic())
+        self.last = (f"{route} -> {response.status_code}", closing, time.monotonic(),
+                     reuse_window(response.headers.get("Keep-Alive", "")))
 
         result = Result(route, response, body)
+        if self.run.record(lambda: self.check_answer(result, method, status, expect, shape)) and reused:
+            self.run.passed += 1
+        return result
+
+    def check_answer(self, result, method, status, expect, shape):
         self.check_framing(result, method, status)
+        route, response = result.route, result.response
         if expect == "json":
             ensure(route, response.headers.get("Content-Type", "").startswith("application/json"),
                    f"Content-Type is {response.headers.get('Content-Type')!r}, expected application/json")
@@ -199,15 +214,13 @@ class Client:
             if shape is not None:
                 check_shape(route, value, shape)
         elif expect == "empty":
-            ensure(route, body == b"", f"expected an empty body, got {body[:200]!r}")
-        self.run.passed += 1
-        return result
+            ensure(route, result.body == b"", f"expected an empty body, got {result.body[:200]!r}")
 
     def check_reuse(self, route, new_connections, started):
         if self.last is None or new_connections == 0:
             return
-        previous, closing, ended = self.last
-        if not closing and started - ended < REUSE_WINDOW_SECONDS:
+        previous, closing, ended, window = self.last
+        if not closing and started - ended < window:
             raise CheckFailed(
                 f"{route}: needed a new connection: the keep-alive connection of the previous request "
                 f"({previous}) was closed or had unread bytes on it, though that response did not say "
@@ -247,12 +260,28 @@ class Run:
         self.civitai_key = os.environ.get("GATEWAY_CIVITAI_KEY", "tok-ok")
         self.cloud_source_url = os.environ["GATEWAY_CLOUD_SOURCE_URL"]
         self.passed = 0
+        self.failed = 0
+        # GATEWAY_KEEP_GOING=1: report every failed check and go on (a family whose steps
+        # cannot go on is abandoned) instead of stopping at the first one.
+        self.keep_going = os.environ.get("GATEWAY_KEEP_GOING") == "1"
         self.tag = "py-" + uuid.uuid4().hex[:8]
         self.anonymous = Client(self, "anonymous")
         self.alice = Client(self, self.user)
         self.ada = Client(self, self.admin)
         self.cloud = Client(self, "api token", {"X-API-Key": self.api_token})
         self.alice_id = None
+
+    def record(self, check):
+        """Runs a check; True when it passed. A failure stops the run unless keep_going."""
+        try:
+            check()
+            return True
+        except CheckFailed as failure:
+            if not self.keep_going:
+                raise
+            self.failed += 1
+            print(f"FAILED {failure}", file=sys.stderr)
+            return False
 
     # ---- kernel -------------------------------------------------------------------------
 
@@ -496,7 +525,7 @@ class Run:
 
     # ---- Comfy Cloud asset import ---------------------------------------------------------
 
-    def cloud(self):
+    def cloud_import(self):
         cloud = self.cloud
         cloud.call("POST", "/api/assets/download", 400, json_body={"source_url": "https://downloads.invalid/x.bin"},
                    shape={"code": Eq("invalid_source_url"), "message": str})
@@ -522,25 +551,32 @@ class Run:
         self.anonymous.call("GET", f"/api/tasks/{task_id}", 401, shape={"code": str, "message": str})
 
     def main(self):
-        for family in (self.kernel, self.auth, self.swarm, self.comfy, self.downloads, self.cloud):
-            family()
+        for family in (self.kernel, self.auth, self.swarm, self.comfy, self.downloads, self.cloud_import, self.logout):
+            try:
+                family()
+            except Exception as error:  # in keep-going mode a family that cannot go on is abandoned
+                if not self.keep_going:
+                    raise
+                self.failed += 1
+                print(f"FAILED {family.__name__} abandoned: {type(error).__name__}: {error}", file=sys.stderr)
+
+    def logout(self):
         self.ada.call("GET", "/logout", 200, shape={"message": Eq("Logged out")})
 
 
 def main():
-    run = None
     try:
         run = Run()
-        run.main()
     except KeyError as missing:
         print(f"gateway_client.py: environment variable {missing} is not set", file=sys.stderr)
         return 2
+    try:
+        run.main()
     except CheckFailed as failure:
         print(f"FAILED {failure}", file=sys.stderr)
-        print(f"{run.passed if run else 0} passed, 1 failed")
-        return 1
-    print(f"{run.passed} passed, 0 failed")
-    return 0
+        run.failed += 1
+    print(f"{run.passed} passed, {run.failed} failed")
+    return 1 if run.failed else 0
 
 
 if __name__ == "__main__":

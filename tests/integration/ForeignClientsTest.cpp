@@ -18,6 +18,7 @@
 #include <Poco/File.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -162,7 +163,7 @@ private:
     /// asserts that every one of its checks passed.
     void runClient(const std::vector<std::string>& args)
     {
-        const Settings environment{
+        Settings environment{
             {"GATEWAY_URL", "http://127.0.0.1:" + std::to_string(_server->port())},
             {"GATEWAY_USER", user},
             {"GATEWAY_USER_PASSWORD", userPassword},
@@ -173,6 +174,8 @@ private:
             {"GATEWAY_CIVITAI_VERSION", std::to_string(civitaiVersion)},
             {"GATEWAY_CIVITAI_KEY", "tok-ok"},
             {"GATEWAY_CLOUD_SOURCE_URL", "https://huggingface.co/" + hfRepo + "/resolve/main/" + hfPath}};
+        if (const char* keepGoing = std::getenv("GATEWAY_KEEP_GOING"))
+            environment["GATEWAY_KEEP_GOING"] = keepGoing; // every failed check, not just the first
         const ProgramResult result = comfygate::test::runProgram(args, environment, clientTimeout);
         const std::string program = args.back().substr(args.back().rfind('/') + 1);
         const std::string output = "\n--- " + program + " stdout ---\n" + result.out + "--- " + program +
@@ -189,7 +192,7 @@ private:
     std::string gatewayLogTail() const
     {
         const std::string log = _server->stderrText();
-        return log.size() > 4000 ? log.substr(log.size() - 4000) : log;
+        return log.size() > 6000 ? log.substr(log.size() - 6000) : log;
     }
 
     comfygate::test::TempDir _comfyRoot;
