@@ -175,7 +175,7 @@ class Client:
         self.session = requests.Session()
         self.session.trust_env = False  # no proxies, no .netrc: straight to the gateway
         self.session.headers.update(headers or {})
-        self.last = None  # (route, closed by the server's announcement, monotonic end time)
+        self.last = None  # (route, announced Connection: close, monotonic end time, reuse window)
 
     def authorize(self, token):
         self.session.headers["Authorization"] = "Bearer " + token
