@@ -193,6 +193,8 @@ class Client:
             body = response.content
         except requests.RequestException as error:
             previous = f"; the previous request on this connection: {self.last[0]}" if self.last else ""
+            if status in (204, 304) and isinstance(error, requests.exceptions.ChunkedEncodingError):
+                previous += f" (a {status} sent with Transfer-Encoding: chunked?)"
             raise CheckFailed(f"{route}: {type(error).__name__}: {error}{previous}")
         reused = self.run.record(lambda: self.check_reuse(route, _connects - connects_before, started))
         closing = "close" in response.headers.get("Connection", "").lower()
