@@ -451,6 +451,8 @@ class Run {
     await anon.call('GET', '/object_info', 401, { shape: { error: 'string' } });
     await anon.call('HEAD', '/object_info', 401, { expect: 'empty' });
     await anon.call('GET', '/healthz', 200, { shape: { status: eq('ok') } });
+    await anon.call('POST', '/prompt', 401, { json: { prompt: this.graph(this.tag) }, shape: { error: 'string' } });
+    await anon.call('GET', '/healthz', 200, { shape: { status: eq('ok') } });
 
     const nodes = (await alice.call('GET', '/object_info', 200, { shape: { KSampler: {
       input: { required: 'object' }, output: 'array', name: eq('KSampler'), category: 'string' } } })).json();

@@ -409,6 +409,8 @@ class Run:
         anon.call("GET", "/object_info", 401, shape={"error": str})
         anon.call("HEAD", "/object_info", 401, expect="empty")
         anon.call("GET", "/healthz", 200, shape={"status": Eq("ok")})
+        anon.call("POST", "/prompt", 401, json_body={"prompt": self.graph(self.tag)}, shape={"error": str})
+        anon.call("GET", "/healthz", 200, shape={"status": Eq("ok")})
 
         nodes = alice.call("GET", "/object_info", 200, shape={"KSampler": {
             "input": {"required": dict}, "output": list, "name": Eq("KSampler"), "category": str}}).json()
