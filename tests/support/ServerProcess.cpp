@@ -1,33 +1,15 @@
 #include "ServerProcess.h"
+#include "ChildProcess.h"
 #include "TestPaths.h"
-
-#include <Poco/File.h>
-#include <Poco/FileStream.h>
-#include <Poco/StreamCopier.h>
 
 #include <chrono>
 #include <csignal>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
 namespace comfygate::test {
-namespace {
-
-std::string slurp(const std::string& path)
-{
-    if (!Poco::File(path).exists())
-        return {};
-    Poco::FileInputStream in(path);
-    std::string text;
-    Poco::StreamCopier::copyToString(in, text);
-    return text;
-}
-
-} // namespace
 
 ServerProcess::ServerProcess(std::map<std::string, std::string> overrides,
                              std::map<std::string, std::string> environment)
@@ -66,39 +48,10 @@ std::vector<std::string> ServerProcess::baseArguments() const
 pid_t ServerProcess::spawn(const std::vector<std::string>& args, const std::string& in, const std::string& out,
                            const std::string& err) const
 {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
     std::vector<std::string> envText{"PATH=/usr/bin:/bin", "HOME=" + _temp.path(), "TMPDIR=" + _temp.path()};
     for (const auto& [name, value] : _environment)
         envText.push_back(name + "=" + value);
-    std::vector<char*> argv;
-    for (const auto& arg : args)
-        argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (const auto& entry : envText)
-        envp.push_back(const_cast<char*>(entry.c_str()));
-    envp.push_back(nullptr);
-
-    // The test process may have signals blocked; the child must start with a clean mask.
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t empty;
-    sigemptyset(&empty);
-    posix_spawnattr_setsigmask(&attributes, &empty);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
-
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    if (rc != 0)
-        throw std::runtime_error(std::string("cannot start ") + argv[0]);
-    return pid;
+    return spawnProcess(args, envText, in, out, err);
 }
 
 void ServerProcess::start()
@@ -111,7 +64,7 @@ void ServerProcess::start()
     _pid = spawn(args, _temp.file("stdin"), _temp.file("stdout"), _temp.file("stderr"));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
-        const std::string text = slurp(portFile);
+        const std::string text = fileText(portFile);
         if (!text.empty() && text.back() == '\n') {
             _port = static_cast<unsigned>(std::stoul(text));
             return;
@@ -171,8 +124,8 @@ void ServerProcess::signal(int number)
         ::kill(_pid, number);
 }
 
-std::string ServerProcess::stdoutText() const { return slurp(_temp.file("stdout")); }
-std::string ServerProcess::stderrText() const { return slurp(_temp.file("stderr")); }
+std::string ServerProcess::stdoutText() const { return fileText(_temp.file("stdout")); }
+std::string ServerProcess::stderrText() const { return fileText(_temp.file("stderr")); }
 
 int ServerProcess::runCommand(const std::vector<std::string>& words, std::string& out, std::string& err,
                               const std::string& input) const
@@ -183,8 +136,8 @@ int ServerProcess::runCommand(const std::vector<std::string>& words, std::string
     const pid_t pid = spawn(args, inFile, _temp.file("command.out"), _temp.file("command.err"));
     int status = 0;
     ::waitpid(pid, &status, 0);
-    out = slurp(_temp.file("command.out"));
-    err = slurp(_temp.file("command.err"));
+    out = fileText(_temp.file("command.out"));
+    err = fileText(_temp.file("command.err"));
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

@@ -1113,7 +1113,7 @@ void FakeComfyRequestHandler::deleteUserdataFile(Exchange& exchange)
     if (path.empty()) return sendEmpty(exchange, 403);
     if (!fs::exists(path)) return sendEmpty(exchange, 404);
     fs::remove(path);
-    exchange.response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
+    exchange.response.setStatusAndReason(HTTPResponse::HTTP_NO_CONTENT);
     exchange.response.send();
 }
 
