@@ -6,11 +6,12 @@
 #include "Router.h"
 #include "comfygate/Authenticator.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,8 @@ namespace comfygate {
 class MetricsRegistry;
 class PermissionTable;
 
-/// The path every request takes: request id -> client address (trusted proxies only) ->
-/// IP rules -> route (400/404/405) -> authenticate -> authorize -> body limit -> handler ->
+/// The path every request takes: request id -> framing (400/501) -> client address (trusted
+/// proxies only) -> IP rules -> route (400/404/405; OPTIONS 200) -> authenticate -> authorize -> body limit -> handler ->
 /// access log + metrics. Handlers never see a request that failed a step before them.
 class HttpPipeline
 {
@@ -43,14 +44,16 @@ public:
 
     void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
-    /// Factory for Poco's HTTPServer: every request goes through handle().
-    Poco::Net::HTTPRequestHandlerFactory::Ptr factory();
-
     static std::string newRequestId();
 
 private:
     struct Outcome;
     void run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, Outcome& outcome);
+    /// OPTIONS on a path without its own OPTIONS route: an empty 200, with Allow when the path has routes.
+    static void answerOptions(const Router::Resolution& resolution, Poco::Net::HTTPServerResponse& response);
+    /// Sends 100 Continue once a client that asked for it may send its body.
+    static void acceptBody(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+    static std::string allowHeader(const std::set<std::string>& methods);
 
     Settings _settings;
     ClientAddressResolver _clients;
