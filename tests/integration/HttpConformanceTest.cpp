@@ -146,7 +146,9 @@ public:
         const RawHttpResponse item = connection.read("HEAD");
         CPPUNIT_ASSERT_EQUAL(200, item.status);
         CPPUNIT_ASSERT_EQUAL(std::string(), item.body);
-        CPPUNIT_ASSERT_EQUAL(404, connection.read("HEAD").status);
+        const RawHttpResponse nowhere = connection.read("HEAD");
+        CPPUNIT_ASSERT_EQUAL(404, nowhere.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("Not Found"), nowhere.reason);
         CPPUNIT_ASSERT(connection.read().body.find("\"follower\"") != std::string::npos);
     }
 
