@@ -1,6 +1,7 @@
 #include "HttpConnection.h"
 
 #include "ErrorResponse.h"
+#include "FramedRequest.h"
 #include "FramedResponse.h"
 #include "HttpConnectionFactory.h"
 #include "HttpPipeline.h"

@@ -1,11 +1,9 @@
 #pragma once
 
-#include "FramedRequest.h"
-
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/TCPServerConnection.h>
 
 #include <atomic>
+#include <string>
 
 namespace Poco::Net {
 class HTTPServerSession;
@@ -15,7 +13,6 @@ class MessageException;
 namespace comfygate {
 
 class HttpConnectionFactory;
-class HttpPipeline;
 
 /// One client connection: reads requests one after another and hands each to the pipeline.
 /// It replaces Poco's HTTPServerConnection to keep request framing exact on keep-alive
