@@ -1,7 +1,8 @@
 #include "FramedRequest.h"
 
+#include "HttpSession.h"
+
 #include <Poco/Ascii.h>
-#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/String.h>
 
 #include <algorithm>
@@ -10,16 +11,22 @@
 
 namespace comfygate {
 
-FramedRequest::FramedRequest(Poco::Net::HTTPServerResponseImpl& response, Poco::Net::HTTPServerSession& session,
+FramedRequest::FramedRequest(Poco::Net::HTTPServerResponseImpl& response, HttpSession& session,
                              Poco::Net::HTTPServerParams* params)
     : Poco::Net::HTTPServerRequestImpl(response, session, params), _session(session)
 {
+    if (getChunkedTransferEncoding()) {
+        _chunks = std::make_unique<ChunkedBodyBuffer>(session);
+        _chunkedBody = std::make_unique<std::istream>(_chunks.get());
+    }
 }
 
 bool FramedRequest::hasFramedBody() const { return hasContentLength() || getChunkedTransferEncoding(); }
 
 std::istream& FramedRequest::stream()
 {
+    if (_chunkedBody)
+        return *_chunkedBody;
     if (!hasFramedBody())
         return _noBody;
     return Poco::Net::HTTPServerRequestImpl::stream();
@@ -56,14 +63,14 @@ bool FramedRequest::bodyConsumed()
 {
     if (!hasFramedBody() || (hasContentLength() && getContentLength64() == 0))
         return true;
-    return Poco::Net::HTTPServerRequestImpl::stream().eof();
+    return stream().eof();
 }
 
 bool FramedRequest::discardBody(const DrainLimits& limits)
 {
     if (bodyConsumed())
         return true;
-    std::istream& body = Poco::Net::HTTPServerRequestImpl::stream();
+    std::istream& body = stream();
     Poco::Net::StreamSocket& socket = _session.socket();
     const Poco::Timespan receiveTimeout = socket.getReceiveTimeout();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(limits.deadline.totalMicroseconds());

@@ -1,9 +1,12 @@
 #pragma once
 
+#include "ChunkedBodyBuffer.h"
+
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Timespan.h>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -11,8 +14,9 @@
 namespace comfygate {
 
 /// A request read by the kernel's HttpConnection. Its body is exactly what RFC 9112 says:
-/// Content-Length bytes, chunked, or nothing at all (Poco would read a POST without either
-/// until the connection ends, swallowing the next request). It can also discard the rest of
+/// Content-Length bytes, chunked with its trailer section (ChunkedBodyBuffer), or nothing at
+/// all (Poco would read a POST without either until the connection ends, swallowing the next
+/// request). It can also discard the rest of
 /// its body, so the connection may carry the next request after an early answer.
 class FramedRequest : public Poco::Net::HTTPServerRequestImpl
 {
@@ -30,7 +34,7 @@ public:
         Poco::Timespan deadline{1, 0};
     };
 
-    FramedRequest(Poco::Net::HTTPServerResponseImpl& response, Poco::Net::HTTPServerSession& session,
+    FramedRequest(Poco::Net::HTTPServerResponseImpl& response, HttpSession& session,
                   Poco::Net::HTTPServerParams* params);
 
     std::istream& stream() override;
@@ -47,8 +51,10 @@ public:
 private:
     bool hasFramedBody() const;
 
-    Poco::Net::HTTPServerSession& _session;
+    HttpSession& _session;
     std::istringstream _noBody;
+    std::unique_ptr<ChunkedBodyBuffer> _chunks;
+    std::unique_ptr<std::istream> _chunkedBody;
 };
 
 } // namespace comfygate

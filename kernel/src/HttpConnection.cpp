@@ -5,6 +5,7 @@
 #include "FramedResponse.h"
 #include "HttpConnectionFactory.h"
 #include "HttpPipeline.h"
+#include "HttpSession.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPServerSession.h>
@@ -25,7 +26,7 @@ void HttpConnection::run()
 {
     _factory.enter(*this);
     try {
-        Poco::Net::HTTPServerSession session(socket(), _factory.params());
+        HttpSession session(socket(), _factory.params());
         while (!_stopped && session.hasMoreRequests() && serveOne(session)) {
         }
         if (_inputLeft && !_stopped)
@@ -59,7 +60,7 @@ int HttpConnection::statusForUnreadableHead(const Poco::Net::MessageException& e
     return 400;
 }
 
-bool HttpConnection::serveOne(Poco::Net::HTTPServerSession& session)
+bool HttpConnection::serveOne(HttpSession& session)
 {
     Poco::Net::HTTPServerParams::Ptr params = _factory.params();
     FramedResponse response(session, _factory.drainLimits());

@@ -13,6 +13,7 @@ class MessageException;
 namespace comfygate {
 
 class HttpConnectionFactory;
+class HttpSession;
 
 /// One client connection: reads requests one after another and hands each to the pipeline.
 /// It replaces Poco's HTTPServerConnection to keep request framing exact on keep-alive
@@ -34,7 +35,7 @@ public:
 
 private:
     /// True when the connection may carry another request.
-    bool serveOne(Poco::Net::HTTPServerSession& session);
+    bool serveOne(HttpSession& session);
     void refuseUnreadable(Poco::Net::HTTPServerSession& session, int status, const std::string& message);
     void closeGracefully();
 

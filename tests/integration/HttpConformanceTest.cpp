@@ -34,6 +34,8 @@ class HttpConformanceTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(HttpConformanceTest);
     CPPUNIT_TEST(earlyAnswersKeepTheConnectionInStep);
     CPPUNIT_TEST(unreadChunkedBodyIsDrained);
+    CPPUNIT_TEST(chunkedBodiesEndAfterTheirTrailers);
+    CPPUNIT_TEST(malformedChunkedBodyClosesTheConnection);
     CPPUNIT_TEST(bodyOverTheDrainLimitClosesTheConnection);
     CPPUNIT_TEST(bodyThatDoesNotArriveClosesTheConnection);
     CPPUNIT_TEST(postWithoutFramingHasNoBody);
@@ -81,6 +83,25 @@ public:
                            "POST /fixture/echo HTTP/1.1\r\nHost: x\r\n" + guest +
                                "Transfer-Encoding: chunked\r\n\r\n7\r\n\"value\"\r\n3;ext=1\r\nabc\r\n0\r\n\r\n",
                            403);
+    }
+
+    void chunkedBodiesEndAfterTheirTrailers()
+    {
+        const KeepAliveCheck check(_server->port(), follower, 200, "\"follower\"");
+        const std::string chunkedWithTrailers =
+            "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Checksum: 1\r\nX-Other: 2\r\n\r\n";
+        check.assertInStep("chunked with trailers, read",
+                           "POST /fixture/echo HTTP/1.1\r\nHost: x\r\n" + user + chunkedWithTrailers, 200);
+        check.assertInStep("chunked with trailers, unread", "POST /nowhere HTTP/1.1\r\nHost: x\r\n" + chunkedWithTrailers,
+                           404);
+    }
+
+    void malformedChunkedBodyClosesTheConnection()
+    {
+        for (const std::string body : {"3\r\nabcX\r\n0\r\n\r\n", "zz\r\nabc\r\n0\r\n\r\n", "3\nabc\r\n0\r\n\r\n"})
+            assertRefusedAndClosed("POST /nowhere HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body +
+                                       follower,
+                                   404, body);
     }
 
     void bodyOverTheDrainLimitClosesTheConnection()
