@@ -247,6 +247,11 @@ public:
         const RawHttpResponse item = connection.read("OPTIONS");
         CPPUNIT_ASSERT_EQUAL(std::string("GET, HEAD, OPTIONS"), item.header("Allow"));
         CPPUNIT_ASSERT(connection.read().body.find("\"follower\"") != std::string::npos);
+
+        connection.write("OPTIONS /fixture/options HTTP/1.1\r\nHost: x\r\n\r\nOPTIONS /fixture/options HTTP/1.1\r\nHost: "
+                         "x\r\n" + user + "\r\n");
+        CPPUNIT_ASSERT_EQUAL(401, connection.read("OPTIONS").status);
+        CPPUNIT_ASSERT_EQUAL(std::string("own options"), connection.read("OPTIONS").body);
     }
 
 private:
