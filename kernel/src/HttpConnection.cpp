@@ -116,8 +116,7 @@ void HttpConnection::refuseUnreadable(Poco::Net::HTTPServerSession& session, int
     ErrorResponse::send(response, ErrorStyle::Plain, status, message);
     session.setKeepAlive(false);
     _inputLeft = true;
-    Poco::Logger::get("http").information("%d for an unreadable request from %s: %s", status,
-                                          socket().peerAddress().toString(), message);
+    _factory.pipeline().recordUnreadable(socket().peerAddress().host().toString(), status);
 }
 
 void HttpConnection::closeGracefully()

@@ -109,6 +109,12 @@ void HttpPipeline::acceptBody(Poco::Net::HTTPServerRequest& request, Poco::Net::
         response.sendContinue();
 }
 
+void HttpPipeline::recordUnreadable(const std::string& client, int status)
+{
+    _metrics.observeRequest("(unreadable)", "-", status, 0.0);
+    _accessLog.write({newRequestId(), client, "-", "(unreadable request head)", "(unreadable)", status, 0.0, ""});
+}
+
 void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                        Outcome& outcome)
 {

@@ -43,6 +43,8 @@ public:
     bool draining() const { return _draining; }
 
     void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+    /// Records the refusal of a request whose head could not be read (it never reached handle()).
+    void recordUnreadable(const std::string& client, int status);
 
     static std::string newRequestId();
 
