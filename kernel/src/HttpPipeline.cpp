@@ -118,15 +118,15 @@ void HttpPipeline::recordUnreadable(const std::string& client, int status)
 void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                        Outcome& outcome)
 {
+    const Poco::Net::IPAddress peer = IpRange::normalize(request.clientAddress().host());
+    const auto client = _clients.resolve(peer, request);
+    outcome.client = client.address.toString();
     if (const auto refusal = FramedRequest::framingProblem(request)) {
         // Framing a proxy may read differently is how requests get smuggled past it.
         response.setKeepAlive(false);
         ErrorResponse::send(response, ErrorStyle::Plain, refusal->status, refusal->message);
         return;
     }
-    const Poco::Net::IPAddress peer = IpRange::normalize(request.clientAddress().host());
-    const auto client = _clients.resolve(peer, request);
-    outcome.client = client.address.toString();
 
     if (IpRange::anyContains(_settings.deny, client.address) ||
         (!_settings.allow.empty() && !IpRange::anyContains(_settings.allow, client.address))) {

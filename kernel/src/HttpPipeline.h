@@ -20,9 +20,10 @@ namespace comfygate {
 class MetricsRegistry;
 class PermissionTable;
 
-/// The path every request takes: request id -> framing (400/501) -> client address (trusted
-/// proxies only) -> IP rules -> route (400/404/405; OPTIONS 200) -> authenticate -> authorize -> body limit -> handler ->
-/// access log + metrics. Handlers never see a request that failed a step before them.
+/// The path every request takes: request id -> client address (trusted proxies only) ->
+/// framing (400/501) -> IP rules -> route (400/404/405; OPTIONS 200) -> authenticate ->
+/// authorize -> body limit -> handler -> access log + metrics. Handlers never see a request
+/// that failed a step before them.
 class HttpPipeline
 {
 public:
