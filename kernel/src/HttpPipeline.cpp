@@ -1,6 +1,7 @@
 #include "HttpPipeline.h"
 
 #include "ErrorResponse.h"
+#include "FramedRequest.h"
 #include "RequestBody.h"
 #include "MetricsRegistry.h"
 #include "PermissionTable.h"
@@ -28,32 +29,6 @@ struct HttpPipeline::Outcome
 
 namespace {
 
-class PipelineHandler : public Poco::Net::HTTPRequestHandler
-{
-public:
-    explicit PipelineHandler(HttpPipeline& pipeline) : _pipeline(pipeline) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override
-    {
-        _pipeline.handle(request, response);
-    }
-
-private:
-    HttpPipeline& _pipeline;
-};
-
-class PipelineFactory : public Poco::Net::HTTPRequestHandlerFactory
-{
-public:
-    explicit PipelineFactory(HttpPipeline& pipeline) : _pipeline(pipeline) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override
-    {
-        return new PipelineHandler(_pipeline);
-    }
-
-private:
-    HttpPipeline& _pipeline;
-};
-
 bool wantsHtml(const Poco::Net::HTTPServerRequest& request)
 {
     return request.get("Accept", "").find("text/html") != std::string::npos;
@@ -80,8 +55,6 @@ void HttpPipeline::setAuthenticator(std::shared_ptr<Authenticator> authenticator
 {
     _authenticator = std::move(authenticator);
 }
-
-Poco::Net::HTTPRequestHandlerFactory::Ptr HttpPipeline::factory() { return new PipelineFactory(*this); }
 
 std::string HttpPipeline::newRequestId()
 {
@@ -119,22 +92,54 @@ void HttpPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTP
                       seconds, outcome.user});
 }
 
+std::string HttpPipeline::allowHeader(const std::set<std::string>& methods)
+{
+    std::string allow;
+    for (const auto& method : methods)
+        allow += (allow.empty() ? "" : ", ") + method;
+    return allow;
+}
+
+void HttpPipeline::answerOptions(const Router::Resolution& resolution, Poco::Net::HTTPServerResponse& response)
+{
+    if (resolution.outcome == Router::Outcome::MethodNotAllowed) {
+        std::set<std::string> methods = resolution.allowed;
+        methods.insert(Poco::Net::HTTPRequest::HTTP_OPTIONS);
+        response.set("Allow", allowHeader(methods));
+    }
+    response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    response.setContentLength(0);
+    response.send();
+}
+
+void HttpPipeline::acceptBody(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response)
+{
+    if (request.getExpectContinue() && !response.sent())
+        response.sendContinue();
+}
+
+void HttpPipeline::recordUnreadable(const std::string& client, int status)
+{
+    _metrics.observeRequest("(unreadable)", "-", status, 0.0);
+    _accessLog.write({newRequestId(), client, "-", "(unreadable request head)", "(unreadable)", status, 0.0, ""});
+}
+
 void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                        Outcome& outcome)
 {
     const Poco::Net::IPAddress peer = IpRange::normalize(request.clientAddress().host());
     const auto client = _clients.resolve(peer, request);
     outcome.client = client.address.toString();
+    if (const auto refusal = FramedRequest::framingProblem(request)) {
+        // Framing a proxy may read differently is how requests get smuggled past it.
+        response.setKeepAlive(false);
+        ErrorResponse::send(response, ErrorStyle::Plain, refusal->status, refusal->message);
+        return;
+    }
 
     if (IpRange::anyContains(_settings.deny, client.address) ||
         (!_settings.allow.empty() && !IpRange::anyContains(_settings.allow, client.address))) {
         ErrorResponse::send(response, ErrorStyle::Plain, 403, "access from this address is not allowed");
-        return;
-    }
-    if (request.has("Transfer-Encoding") && request.has("Content-Length")) {
-        // Conflicting framing is how requests get smuggled past proxies.
-        response.setKeepAlive(false);
-        ErrorResponse::send(response, ErrorStyle::Plain, 400, "a request may not carry both Transfer-Encoding and Content-Length");
         return;
     }
 
@@ -143,6 +148,11 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
     if (question != std::string::npos)
         path.resize(question);
     auto resolution = _router.resolve(request.getMethod(), path);
+    if (request.getMethod() == Poco::Net::HTTPRequest::HTTP_OPTIONS &&
+        (resolution.outcome == Router::Outcome::NotFound || resolution.outcome == Router::Outcome::MethodNotAllowed)) {
+        answerOptions(resolution, response);
+        return;
+    }
     switch (resolution.outcome) {
     case Router::Outcome::BadPath:
         ErrorResponse::send(response, ErrorStyle::Plain, 400, "the request path is not allowed (dot segments, backslashes or bad encoding)");
@@ -151,9 +161,7 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
         ErrorResponse::send(response, ErrorStyle::Plain, 404, "no route for " + path);
         return;
     case Router::Outcome::MethodNotAllowed: {
-        std::string allow;
-        for (const auto& method : resolution.allowed)
-            allow += (allow.empty() ? "" : ", ") + method;
+        const std::string allow = allowHeader(resolution.allowed);
         response.set("Allow", allow);
         ErrorResponse::send(response, ErrorStyle::Plain, 405,
                             request.getMethod() + " is not allowed on " + path + " (allowed: " + allow + ")");
@@ -170,10 +178,11 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
     ClientInfo info{client.address, _settings.tls || client.forwardedSecure, client.address.isLoopback()};
     std::optional<std::string> body;
     if (spec.errorStyle == ErrorStyle::SwarmUI && request.getMethod() == "POST") {
-        if (!(request.hasContentLength() && static_cast<std::size_t>(request.getContentLength64()) > spec.bodyLimit))
+        if (!(request.hasContentLength() && static_cast<std::size_t>(request.getContentLength64()) > spec.bodyLimit)) {
+            acceptBody(request, response);
             body = RequestBody::read(request.stream(), spec.bodyLimit);
+        }
         if (!body) {
-            response.setKeepAlive(false);
             ErrorResponse::send(response, spec.errorStyle, 413,
                                 "request body exceeds the limit of " + std::to_string(spec.bodyLimit) + " bytes");
             return;
@@ -228,12 +237,12 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
     }
 
     if (request.hasContentLength() && static_cast<std::size_t>(request.getContentLength64()) > spec.bodyLimit) {
-        response.setKeepAlive(false);
         ErrorResponse::send(response, spec.errorStyle, 413,
                             "request body exceeds the limit of " + std::to_string(spec.bodyLimit) + " bytes");
         return;
     }
 
+    acceptBody(request, response);
     try {
         HttpExchange exchange(request, response, spec, std::move(resolution.params), std::move(principal),
                               client.address, request.get("X-Request-Id"), info.secure, std::move(body));

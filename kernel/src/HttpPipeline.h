@@ -6,11 +6,12 @@
 #include "Router.h"
 #include "comfygate/Authenticator.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,9 @@ class MetricsRegistry;
 class PermissionTable;
 
 /// The path every request takes: request id -> client address (trusted proxies only) ->
-/// IP rules -> route (400/404/405) -> authenticate -> authorize -> body limit -> handler ->
-/// access log + metrics. Handlers never see a request that failed a step before them.
+/// framing (400/501) -> IP rules -> route (400/404/405; OPTIONS 200) -> authenticate ->
+/// authorize -> body limit -> handler -> access log + metrics. Handlers never see a request
+/// that failed a step before them.
 class HttpPipeline
 {
 public:
@@ -42,15 +44,19 @@ public:
     bool draining() const { return _draining; }
 
     void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
-
-    /// Factory for Poco's HTTPServer: every request goes through handle().
-    Poco::Net::HTTPRequestHandlerFactory::Ptr factory();
+    /// Records the refusal of a request whose head could not be read (it never reached handle()).
+    void recordUnreadable(const std::string& client, int status);
 
     static std::string newRequestId();
 
 private:
     struct Outcome;
     void run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, Outcome& outcome);
+    /// OPTIONS on a path without its own OPTIONS route: an empty 200, with Allow when the path has routes.
+    static void answerOptions(const Router::Resolution& resolution, Poco::Net::HTTPServerResponse& response);
+    /// Sends 100 Continue once a client that asked for it may send its body.
+    static void acceptBody(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+    static std::string allowHeader(const std::set<std::string>& methods);
 
     Settings _settings;
     ClientAddressResolver _clients;

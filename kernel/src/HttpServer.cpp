@@ -71,7 +71,9 @@ void HttpServer::start()
     params->setMaxKeepAliveRequests(1000);
     params->setServerName("comfygate");
     params->setSoftwareVersion("comfygate");
-    _server = std::make_unique<Poco::Net::HTTPServer>(_pipeline.factory(), _threads, *socket, params);
+    Poco::Net::HTTPServerParams::Ptr sharedParams(params);
+    _connections = new HttpConnectionFactory(_pipeline, sharedParams, _settings.drain);
+    _server = std::make_unique<Poco::Net::TCPServer>(_connections, _threads, *socket, sharedParams);
     _server->start();
     Poco::Logger::get("http").information("listening on %s:%u%s", _settings.host, _port,
                                           std::string(tls() ? " (TLS)" : ""));
@@ -95,7 +97,7 @@ void HttpServer::stop(int drainSeconds)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (_server->currentConnections() > 0)
         Poco::Logger::get("http").warning("drain time over: closing %d connection(s)", _server->currentConnections());
-    _server->stopAll(true);
+    _connections->abortAll();
     _server.reset();
     _threads.joinAll();
 }

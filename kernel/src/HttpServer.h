@@ -1,8 +1,11 @@
 #pragma once
 
+#include "FramedRequest.h"
+#include "HttpConnectionFactory.h"
 #include "HttpPipeline.h"
 
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/SharedPtr.h>
 #include <Poco/ThreadPool.h>
 
 #include <memory>
@@ -10,7 +13,8 @@
 
 namespace comfygate {
 
-/// Poco's HTTPServer on one listening socket (plain or TLS), with its own thread pool.
+/// Poco's TCPServer with the kernel's HttpConnection on one listening socket (plain or TLS),
+/// with its own thread pool.
 /// stop() drains: it stops accepting, lets in-flight requests finish for a bounded time,
 /// then aborts what is left.
 class HttpServer
@@ -24,6 +28,7 @@ public:
         int queue = 256;
         int keepAliveSeconds = 10;
         int receiveTimeoutSeconds = 60;
+        FramedRequest::DrainLimits drain; ///< an unread request body discarded to keep the connection
         std::string tlsCert;
         std::string tlsKey;
         std::string portFile; ///< when set, the bound port is written here atomically
@@ -47,7 +52,8 @@ private:
     Settings _settings;
     HttpPipeline& _pipeline;
     Poco::ThreadPool _threads;
-    std::unique_ptr<Poco::Net::HTTPServer> _server;
+    Poco::SharedPtr<HttpConnectionFactory> _connections;
+    std::unique_ptr<Poco::Net::TCPServer> _server;
     unsigned _port = 0;
 };
 

@@ -61,6 +61,8 @@ KernelSettings KernelSettings::read(const Configuration& config)
     s.http.queue = static_cast<int>(intIn(config, "http.queue", 1, 65536));
     s.http.keepAliveSeconds = static_cast<int>(intIn(config, "http.keep_alive_seconds", 0, 3600));
     s.http.receiveTimeoutSeconds = static_cast<int>(intIn(config, "http.receive_timeout_seconds", 1, 3600));
+    s.http.drain.bytes = static_cast<std::size_t>(intIn(config, "http.drain_limit_kb", 0, 1 << 20)) * 1024;
+    s.http.drain.deadline = Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(intIn(config, "http.drain_timeout_ms", 0, 60000)) * 1000);
     s.http.portFile = config.getString("http.port_file", "");
     s.http.reusePort = config.getBool("http.reuse_port", false);
     s.http.tlsCert = config.getString("http.tls.cert", "");

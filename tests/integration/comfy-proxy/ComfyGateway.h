@@ -161,15 +161,14 @@ protected:
         return server;
     }
 
-    /// A gateway with the real auth module and `accounts` (name, role) created by
-    /// `comfygate user add` with accountPassword before it starts; `settings` are extra --set keys.
+    /// A gateway with the real auth module (and `modules`, `settings`) and `accounts` (name,
+    /// role) created by `comfygate user add` with accountPassword before it starts.
     std::unique_ptr<ServerProcess>
     startServerWithAccounts(const std::vector<std::pair<std::string, std::string>>& accounts,
-                            const std::string& secretKey, const Headers& settings = {})
+                            const std::string& secretKey, const std::string& modules = "auth,comfy-proxy",
+                            const Headers& settings = {})
     {
-        Headers config{{"modules.dir", COMFYGATE_MODULE_DIR},
-                       {"modules.enabled", "auth,comfy-proxy"},
-                       {"comfy.url", comfyUrl()}};
+        Headers config{{"modules.dir", COMFYGATE_MODULE_DIR}, {"modules.enabled", modules}, {"comfy.url", comfyUrl()}};
         for (const auto& [key, value] : settings)
             config[key] = value;
         auto server = std::make_unique<ServerProcess>(config, Headers{{"SECRET_KEY", secretKey}});

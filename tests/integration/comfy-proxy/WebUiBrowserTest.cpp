@@ -41,7 +41,7 @@ public:
         // maria is an admin, who must enrol in MFA with experimental.mfa; with comfy.multi_user
         // each user has their own ComfyUI user (settings, workflows), as a shared server runs.
         useServer(startServerWithAccounts({{"alice", "user"}, {"bob", "user"}, {"maria", "admin"}},
-                                          "web-ui-browser-test-secret-0123456789abcdef",
+                                          "web-ui-browser-test-secret-0123456789abcdef", "auth,comfy-proxy",
                                           {{"experimental.mfa", "true"}, {"comfy.multi_user", "true"}}));
     }
 

@@ -64,6 +64,8 @@ public:
         const KernelSettings s = readWith({});
         CPPUNIT_ASSERT_EQUAL(8190u, s.http.port);
         CPPUNIT_ASSERT_EQUAL(32, s.http.threads);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(64 * 1024), s.http.drain.bytes);
+        CPPUNIT_ASSERT_EQUAL(Poco::Timespan::TimeDiff(1000000), s.http.drain.deadline.totalMicroseconds());
         CPPUNIT_ASSERT(s.accessLog == AccessLog::Format::Text);
         CPPUNIT_ASSERT_EQUAL(std::string("can_view_metrics"), s.metricsPermission);
         CPPUNIT_ASSERT(s.modulesDirs.size() == 1);
@@ -83,6 +85,8 @@ public:
                                            {"http.tls.cert", "/etc/c.pem"},
                                            {"http.tls.key", "/etc/k.pem"},
                                            {"http.max_body_bytes", "2048"},
+                                           {"http.drain_limit_kb", "8"},
+                                           {"http.drain_timeout_ms", "250"},
                                            {"db.backend", "postgresql"},
                                            {"modules.dir", "/opt/mods"},
                                            {"modules.enabled", "auth, presets"},
@@ -96,6 +100,8 @@ public:
         CPPUNIT_ASSERT(s.pipeline.tls);
         CPPUNIT_ASSERT_EQUAL(std::string("/etc/c.pem"), s.http.tlsCert);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2048), s.defaultBodyLimit);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(8 * 1024), s.http.drain.bytes);
+        CPPUNIT_ASSERT_EQUAL(Poco::Timespan::TimeDiff(250000), s.http.drain.deadline.totalMicroseconds());
         CPPUNIT_ASSERT(s.modulesDirs == (std::vector<std::string>{"/opt/mods"}));
         CPPUNIT_ASSERT(s.modulesEnabled == (std::vector<std::string>{"auth", "presets"}));
         CPPUNIT_ASSERT_EQUAL(std::string("/opt/policy"), s.policyDir);

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "TempDir.h"
+
+#include <Poco/Process.h>
+
+#include <memory>
+#include <string>
+
+namespace comfygate::test {
+
+/// Debian's nginx (/usr/sbin/nginx) as a reverse proxy on a free loopback port, in front of
+/// one upstream server with a keep-alive pool of upstream connections, the way operators put
+/// it in front of the gateway. Its nginx.conf, pid, logs and temp files live in its own temp
+/// dir; it runs in the foreground as one process (no master) and is killed on destruction.
+/// The request header X-Test-Client is passed upstream as X-Forwarded-For.
+class NginxProxy
+{
+public:
+    /// Throws std::runtime_error with a clear message when nginx is not installed
+    /// (`scripts/dev deps` installs nginx-light) or does not start.
+    explicit NginxProxy(unsigned upstreamPort);
+    ~NginxProxy();
+
+    unsigned port() const { return _port; }
+    std::string errorLog() const;
+
+private:
+    TempDir _dir;
+    unsigned _port = 0;
+    std::unique_ptr<Poco::ProcessHandle> _process;
+};
+
+} // namespace comfygate::test
