@@ -25,6 +25,14 @@ function(comfygate_module name)
     set_target_properties(${name}_core PROPERTIES POSITION_INDEPENDENT_CODE ON)
     target_include_directories(${name}_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src
                                                    ${CMAKE_CURRENT_BINARY_DIR}/generated)
+    # A large module groups its classes in subfolders of src/ by concern; they include each
+    # other by file name, so every subfolder is an include directory.
+    file(GLOB src_children LIST_DIRECTORIES true ${CMAKE_CURRENT_SOURCE_DIR}/src/*)
+    foreach(child ${src_children})
+      if(IS_DIRECTORY ${child})
+        target_include_directories(${name}_core PUBLIC ${child})
+      endif()
+    endforeach()
     target_link_libraries(${name}_core PUBLIC comfygate-kernel ${ARG_LIBRARIES})
     target_link_libraries(${name} PRIVATE ${name}_core)
   endif()

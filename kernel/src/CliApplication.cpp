@@ -72,8 +72,12 @@ void CliApplication::bootKernel(const CommandLine& line, bool withModules)
         config->loadFile(line.configFile);
     config->applyEnvironment(Configuration::processEnvironment());
     config->applyOverrides(line.overrides);
-    _kernel = std::make_unique<Kernel>(std::move(config));
     const bool serving = line.command.empty() || line.command == "serve";
+    // A command prints its result; the start-up chatter of the kernel and modules is the
+    // server's, so commands log only warnings and errors unless log.level is set.
+    if (!serving && !config->isExplicit("log.level"))
+        config->applyOverrides({{"log.level", "warning"}});
+    _kernel = std::make_unique<Kernel>(std::move(config));
     _kernel->startCore(serving);
     if (withModules)
         _kernel->startModules(serving);
