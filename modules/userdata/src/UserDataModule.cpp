@@ -21,4 +21,4 @@ public:
 
 } // namespace comfygate::userdata
 
-COMFYGATE_MODULE(comfygate::userdata::UserDataModule, "userdata", "0.1.0", "auth")
+COMFYGATE_MODULE(comfygate::userdata::UserDataModule, "userdata", "0.1.0")
