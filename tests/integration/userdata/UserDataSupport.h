@@ -117,6 +117,33 @@ inline bool sameJson(const Poco::Dynamic::Var& a, const Poco::Dynamic::Var& b)
     return a.toString() == b.toString();
 }
 
+inline std::string describe(const HttpResult& result)
+{
+    return std::to_string(result.status) + " " + result.body;
+}
+
+/// An error's text: the `error` of a JSON object answer, else the plain body.
+inline std::string errorText(const HttpResult& result)
+{
+    try {
+        auto object = parseJson(result.body).extract<Poco::JSON::Object::Ptr>();
+        if (object->has("error"))
+            return object->getValue<std::string>("error");
+    } catch (...) {
+    }
+    return result.body;
+}
+
+/// What the kernel answers (400) for a request path with dot segments, backslashes or bad
+/// encoding, before any module sees it.
+inline const std::string kernelPathRefusal = "the request path is not allowed (dot segments, backslashes or bad encoding)";
+
+/// A name that leaves the user's root: 403 from the module, or the kernel's 400 path refusal.
+inline bool leavesRoot(const HttpResult& result)
+{
+    return result.status == 403 || (result.status == 400 && errorText(result) == kernelPathRefusal);
+}
+
 /// A number of seconds since the epoch (ComfyUI's file times), not milliseconds.
 inline bool looksLikeSeconds(const Poco::Dynamic::Var& value)
 {

@@ -29,11 +29,6 @@ bool isWorkflowDenied(const HttpResult& result)
     }
 }
 
-std::string describe(const HttpResult& result)
-{
-    return std::to_string(result.status) + " " + result.body;
-}
-
 /// A small ComfyUI UI-format (LiteGraph) text-to-image workflow with the fake's node classes;
 /// `unknownClass` replaces the VAEDecode node's type.
 std::string uiWorkflow(const std::string& decodeClass = "VAEDecode")
