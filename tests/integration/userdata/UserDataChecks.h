@@ -371,6 +371,30 @@ protected:
         assertComfyAskedNothing();
     }
 
+    /// As on ComfyUI's disk, a name is a file or a directory, never both: a write or a move
+    /// that would make it both is refused (4xx) and changes nothing.
+    void aNameIsAFileOrADirectoryNotBoth()
+    {
+        save(alice, "workflows/a.json", R"({"a":1})");
+        save(alice, "workflows/sub/b.json", R"({"b":1})");
+        // Every case is tried, then all that were accepted are reported together.
+        std::vector<std::string> accepted;
+        const auto expectRefused = [&](const std::string& what, const HttpResult& result) {
+            if (result.status < 400 || result.status >= 500)
+                accepted.push_back(what + ": " + describe(result));
+        };
+        expectRefused("a file below a file", post(alice, "/userdata/workflows%2Fa.json%2Fchild.json", "{}"));
+        expectRefused("a file named like a directory", post(alice, "/userdata/workflows%2Fsub", "x"));
+        expectRefused("a file named like the workflows directory", post(alice, "/userdata/workflows", "x"));
+        expectRefused("a move onto a directory", post(alice, "/userdata/workflows%2Fa.json/move/workflows%2Fsub", ""));
+        expectRefused("a move below a file",
+                      post(alice, "/userdata/workflows%2Fsub%2Fb.json/move/workflows%2Fa.json%2Fb.json", ""));
+        CPPUNIT_ASSERT_MESSAGE(joined(accepted), accepted.empty());
+        CPPUNIT_ASSERT_EQUAL(std::string("workflows/a.json,workflows/sub/b.json"), joined(allFiles(alice)));
+        auto v2 = jsonArray(_client->get("/v2/userdata?path=workflows", alice));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(stringify(v2), std::size_t(3), v2->size());
+    }
+
     // ------------------------------------------------------------------ content and limits
 
     void invalidJsonIsRefused()
@@ -592,6 +616,7 @@ protected:
     CPPUNIT_TEST(settingsMerge);                                                                                     \
     CPPUNIT_TEST(usersIsOnlyTheCaller);                                                                              \
     CPPUNIT_TEST(traversalIsRefused);                                                                                \
+    CPPUNIT_TEST(aNameIsAFileOrADirectoryNotBoth);                                                                   \
     CPPUNIT_TEST(invalidJsonIsRefused);                                                                              \
     CPPUNIT_TEST(oversizedFileIs413);                                                                                \
     CPPUNIT_TEST(fileQuotaIs413);                                                                                    \
