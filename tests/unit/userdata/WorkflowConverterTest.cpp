@@ -1,5 +1,5 @@
-#include "TestPaths.h"
 #include "WorkflowConverter.h"
+#include "TestPaths.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -84,7 +84,8 @@ std::string difference(const Poco::Dynamic::Var& expected, const Poco::Dynamic::
         return "";
     }
     if (expected.isEmpty() || actual.isEmpty())
-        return expected.isEmpty() == actual.isEmpty() ? "" : path + ": expected " + show(expected) + ", got " + show(actual);
+        return expected.isEmpty() == actual.isEmpty() ? ""
+                                                      : path + ": expected " + show(expected) + ", got " + show(actual);
     if (expected.isBoolean() || actual.isBoolean()) {
         return expected.isBoolean() && actual.isBoolean() && expected.extract<bool>() == actual.extract<bool>()
                    ? ""
@@ -115,6 +116,7 @@ class WorkflowConverterTest : public CppUnit::TestFixture
     CPPUNIT_TEST(apiPromptIsNotAUiWorkflow);
     CPPUNIT_TEST(widgetValuesByNameOrMissing);
     CPPUNIT_TEST(arrayWidgetValuesAreBoxed);
+    CPPUNIT_TEST(controlValueFollowsTheInputOption);
     CPPUNIT_TEST(missingNodesIsRefused);
     CPPUNIT_TEST(wrongTypesAreRefused);
     CPPUNIT_TEST(danglingLinksAreRefused);
@@ -186,6 +188,25 @@ public:
         CPPUNIT_ASSERT_MESSAGE(diff, diff.empty());
     }
 
+    void controlValueFollowsTheInputOption()
+    {
+        // control_after_generate: false on a "seed" adds no control value; true on a COMBO does;
+        // the upload button's value follows the required inputs, before the optional ones.
+        const WorkflowConverter converter(parseObject(R"({"Custom": {
+            "input": {"required": {"seed": ["INT", {"control_after_generate": false}],
+                                   "mode": [["a", "b"], {"control_after_generate": true}],
+                                   "file": [["x.png"], {"image_upload": true}]},
+                      "optional": {"strength": ["FLOAT", {"default": 1.0}], "hint": ["STRING", {"forceInput": true}]}},
+            "input_order": {"required": ["seed", "mode", "file"], "optional": ["strength", "hint"]},
+            "output": [], "name": "Custom", "display_name": "Custom Node", "category": "test", "output_node": true}})"));
+        const auto prompt = converter.convert(parseObject(
+            R"({"nodes": [{"id": 1, "type": "Custom", "widgets_values": [5, "b", "increment", "x.png", "image", 0.5]}]})"));
+        const auto diff = difference(parseObject(R"({"1": {"inputs": {"seed": 5, "mode": "b", "file": "x.png",
+            "strength": 0.5}, "class_type": "Custom", "_meta": {"title": "Custom Node"}}})"),
+                                     prompt, "prompt");
+        CPPUNIT_ASSERT_MESSAGE(diff, diff.empty());
+    }
+
     void missingNodesIsRefused()
     {
         expectError(R"({"links": []})", "no \"nodes\" array");
@@ -210,12 +231,14 @@ public:
 
     void danglingLinksAreRefused()
     {
-        expectError(R"({"nodes": [{"id": 2, "type": "PreviewImage", "inputs": [{"name": "images", "type": "IMAGE", "link": 5}]}],
+        expectError(
+            R"({"nodes": [{"id": 2, "type": "PreviewImage", "inputs": [{"name": "images", "type": "IMAGE", "link": 5}]}],
                        "links": [[5, 99, 0, 2, 0, "IMAGE"]]})",
-                    "node 2 (PreviewImage): input 'images' comes from node 99, which is not in the workflow");
-        expectError(R"({"nodes": [{"id": 2, "type": "PreviewImage", "inputs": [{"name": "images", "type": "IMAGE", "link": 77}]}],
+            "node 2 (PreviewImage): input 'images' comes from node 99, which is not in the workflow");
+        expectError(
+            R"({"nodes": [{"id": 2, "type": "PreviewImage", "inputs": [{"name": "images", "type": "IMAGE", "link": 77}]}],
                        "links": []})",
-                    "uses link 77, which is not in the workflow");
+            "uses link 77, which is not in the workflow");
     }
 
     void unknownClassIsNamed()
@@ -268,7 +291,8 @@ public:
         for (int level = 0; level < 10; ++level) {
             const auto next = R"(", "type": "sg-)" + std::to_string(level + 1) + R"("})";
             definitions += std::string(level ? "," : "") + R"({"id": "sg-)" + std::to_string(level) +
-                           R"(", "nodes": [{"id": "1)" + next + R"(, {"id": "2)" + next + R"(, {"id": "3)" + next + "]}";
+                           R"(", "nodes": [{"id": "1)" + next + R"(, {"id": "2)" + next + R"(, {"id": "3)" + next +
+                           "]}";
         }
         expectError(R"({"nodes": [{"id": 1, "type": "sg-0"}], "definitions": {"subgraphs": [)" + definitions + "]}}",
                     "expands to more than");
@@ -276,9 +300,10 @@ public:
 
     void subgraphInputsAreChecked()
     {
-        expectError(R"({"nodes": [{"id": 2, "type": "PreviewImage", "inputs": [{"name": "images", "type": "IMAGE", "link": 5}]}],
+        expectError(
+            R"({"nodes": [{"id": 2, "type": "PreviewImage", "inputs": [{"name": "images", "type": "IMAGE", "link": 5}]}],
                        "links": [{"id": 5, "origin_id": -10, "origin_slot": 0, "target_id": 2, "target_slot": 0}]})",
-                    "comes from a subgraph input outside any subgraph");
+            "comes from a subgraph input outside any subgraph");
         expectError(R"({"nodes": [{"id": 1, "type": "sg", "inputs": []}], "definitions": {"subgraphs": [
             {"id": "sg", "name": "S", "nodes": [{"id": 2, "type": "PreviewImage", "inputs": [{"name": "images", "type": "IMAGE", "link": 5}]}],
              "links": [{"id": 5, "origin_id": -10, "origin_slot": 3, "target_id": 2, "target_slot": 0}]}]}})",

@@ -49,7 +49,8 @@ bool compatible(const std::string& a, const std::string& b)
     if (isAny(a) || isAny(b) || Poco::icompare(a, b) == 0)
         return true;
     const Poco::StringTokenizer left(a, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
-    const Poco::StringTokenizer right(b, ",", Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+    const Poco::StringTokenizer right(b, ",",
+                                      Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
     for (const auto& x : left) {
         for (const auto& y : right) {
             if (Poco::icompare(x, y) == 0)
@@ -185,8 +186,8 @@ ResolvedInput ExecutionGraph::resolveInput(const ExecutableNode& node, std::size
         const auto outer = static_cast<std::size_t>(link->originSlot);
         if (link->originSlot < 0 || outer >= slotCount(node.container->json, "inputs"))
             throw WorkflowConversionError("node " + node.label() + ": input '" + name + "' comes from input " +
-                                          std::to_string(link->originSlot) + " of node " +
-                                          node.container->label() + ", which does not exist");
+                                          std::to_string(link->originSlot) + " of node " + node.container->label() +
+                                          ", which does not exist");
         const auto outerInput = slotAt(node.container->json, "inputs", outer);
         if (!outerInput->has("link") || JsonField::isNull(outerInput->get("link")))
             return promotedWidget(*node.container, outer);
@@ -221,9 +222,8 @@ ResolvedInput ExecutionGraph::resolveOutput(const ExecutableNode& node, int slot
     }
     // A primitive node is replaced by its value, which the front end copies into each target widget.
     if (node.type == "PrimitiveNode") {
-        const auto value = WidgetValues::at(node.json->has("widgets_values") ? node.json->get("widgets_values")
-                                                                             : Poco::Dynamic::Var(),
-                                            0);
+        const auto value = WidgetValues::at(
+            node.json->has("widgets_values") ? node.json->get("widgets_values") : Poco::Dynamic::Var(), 0);
         if (value.isEmpty())
             return {};
         ResolvedInput result;

@@ -21,11 +21,11 @@ namespace comfygate::userdata {
 struct ExecutableNode
 {
     Poco::JSON::Object::Ptr json;
-    const WorkflowGraph* graph = nullptr;    /// the level the node lives in
-    std::string id;                          /// execution id
-    std::string prefix;                      /// execution id of the containing instance plus ':', or ""
+    const WorkflowGraph* graph = nullptr;      /// the level the node lives in
+    std::string id;                            /// execution id
+    std::string prefix;                        /// execution id of the containing instance plus ':', or ""
     const ExecutableNode* container = nullptr; /// the subgraph / group node instance it lives in
-    const WorkflowGraph* inner = nullptr;    /// for an expanded instance, the graph it stands for
+    const WorkflowGraph* inner = nullptr;      /// for an expanded instance, the graph it stands for
     std::string type;
     int mode = 0;
 
@@ -80,8 +80,7 @@ private:
     void expand(ExecutableNode& instance, const WorkflowGraph& inner, std::vector<std::string>& ancestry);
     ResolvedInput resolveInput(const ExecutableNode& node, std::size_t slot, Visited& visited,
                                const std::string& type) const;
-    ResolvedInput resolveOutput(const ExecutableNode& node, int slot, const std::string& type,
-                                Visited& visited) const;
+    ResolvedInput resolveOutput(const ExecutableNode& node, int slot, const std::string& type, Visited& visited) const;
     ResolvedInput promotedWidget(const ExecutableNode& instance, std::size_t slot) const;
     int bypassSlot(const ExecutableNode& node, int slot, const std::string& type) const;
     const ExecutableNode& byId(const std::string& id, const ExecutableNode& from) const;

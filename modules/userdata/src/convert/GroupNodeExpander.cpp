@@ -211,7 +211,8 @@ Poco::JSON::Object::Ptr GroupNodeExpander::expand(const Poco::JSON::Object::Ptr&
     }
 
     // The instance's widgets_values run through the inner widgets not linked inside, in order.
-    const auto instanceValues = instance->has("widgets_values") ? instance->get("widgets_values") : Poco::Dynamic::Var();
+    const auto instanceValues =
+        instance->has("widgets_values") ? instance->get("widgets_values") : Poco::Dynamic::Var();
     const bool fromInstance = instanceValues.type() == typeid(Poco::JSON::Array::Ptr);
     std::size_t cursor = 0;
     for (std::size_t index = 0; index < inner.size(); ++index) {

@@ -11,8 +11,7 @@ namespace comfygate::userdata {
 namespace {
 
 const std::set<std::string> widgetTypes{"INT", "FLOAT", "STRING", "BOOLEAN", "COMBO"};
-const std::vector<std::string> uploadFlags{"image_upload", "video_upload", "audio_upload",
-                                           "animated_image_upload"};
+const std::vector<std::string> uploadFlags{"image_upload", "video_upload", "audio_upload", "animated_image_upload"};
 
 bool flag(const Poco::JSON::Object::Ptr& options, const std::string& key)
 {
@@ -96,16 +95,21 @@ InputSpec NodeCatalog::readInput(const std::string& name, const Poco::Dynamic::V
     if (!input.comboValues)
         input.comboValues = JsonField::array(input.options, "options");
     // forceInput (and the older defaultInput) make a widget type a socket-only input.
-    input.widget = widgetTypes.count(input.type) > 0 && !flag(input.options, "forceInput") &&
-                   !flag(input.options, "defaultInput");
+    input.widget =
+        widgetTypes.count(input.type) > 0 && !flag(input.options, "forceInput") && !flag(input.options, "defaultInput");
     return input;
 }
 
 bool NodeCatalog::controlsValue(const InputSpec& input)
 {
-    if (input.type == "INT" && (input.name == "seed" || input.name == "noise_seed"))
-        return true;
-    return (input.type == "INT" || input.type == "COMBO") && flag(input.options, "control_after_generate");
+    if (input.type != "INT" && input.type != "COMBO")
+        return false;
+    // An explicit option wins; without one, INT inputs named seed / noise_seed get the control.
+    if (input.options && input.options->has("control_after_generate")) {
+        const auto value = input.options->get("control_after_generate");
+        return value.isString() ? !value.extract<std::string>().empty() : flag(input.options, "control_after_generate");
+    }
+    return input.type == "INT" && (input.name == "seed" || input.name == "noise_seed");
 }
 
 bool NodeCatalog::hasUpload(const InputSpec& input)

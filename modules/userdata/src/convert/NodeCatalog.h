@@ -12,18 +12,18 @@ namespace comfygate::userdata {
 struct InputSpec
 {
     std::string name;
-    std::string type; /// "INT", "MODEL", ...; "COMBO" for a list of values
-    Poco::JSON::Object::Ptr options;  /// the second element of the declaration, may be null
+    std::string type;                   /// "INT", "MODEL", ...; "COMBO" for a list of values
+    Poco::JSON::Object::Ptr options;    /// the second element of the declaration, may be null
     Poco::JSON::Array::Ptr comboValues; /// the values of a list-form COMBO, else null
-    bool widget = false; /// shown as a widget (INT, FLOAT, STRING, BOOLEAN, COMBO), not a socket
+    bool widget = false;                /// shown as a widget (INT, FLOAT, STRING, BOOLEAN, COMBO), not a socket
 };
 
 /// One entry of a node's `widgets_values`, in the order the front end creates the widgets.
 struct WidgetSlot
 {
     std::string name;
-    std::string inputName;     /// the input the widget belongs to
-    bool sentToPrompt = true;  /// false for the front end's own widgets (control_after_generate, upload)
+    std::string inputName;       /// the input the widget belongs to
+    bool sentToPrompt = true;    /// false for the front end's own widgets (control_after_generate, upload)
     Poco::Dynamic::Var fallback; /// the value when `widgets_values` has none
 };
 

@@ -44,8 +44,8 @@ Poco::JSON::Object::Ptr WorkflowConverter::convertGraph(const Poco::JSON::Object
             throw WorkflowConversionError("node " + node.label() + ": unknown node type '" + node.type +
                                           "'; install the custom node that provides it or remove the node");
 
-        const auto widgetsValues = node.json->has("widgets_values") ? node.json->get("widgets_values")
-                                                                    : Poco::Dynamic::Var();
+        const auto widgetsValues =
+            node.json->has("widgets_values") ? node.json->get("widgets_values") : Poco::Dynamic::Var();
         auto inputs = WidgetValues::promptInputs(_catalog.widgetSlots(node.type), widgetsValues);
         const auto saved = JsonField::array(node.json, "inputs");
         for (std::size_t slot = 0; saved && slot < saved->size(); ++slot) {
