@@ -6,7 +6,9 @@
 #include "ModuleMigrations.h"
 #include "SettingsRoutes.h"
 #include "UserDataRoutes.h"
+#include "UserEnvRoutes.h"
 #include "UserFileStore.h"
+#include "VersionRoutes.h"
 #include "WorkflowLibrary.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
@@ -32,10 +34,16 @@ public:
         _userData->registerAll(context.routes());
         _settings = std::make_unique<SettingsRoutes>(*_store, *_notifier, bodyLimit);
         _settings->registerAll(context.routes());
+        _versions = std::make_unique<VersionRoutes>(*_library);
+        _versions->registerAll(context.routes());
+        _userEnv = std::make_unique<UserEnvRoutes>(*_library, context.services());
+        _userEnv->registerAll(context.routes());
     }
 
     void stop() noexcept override
     {
+        _userEnv.reset();
+        _versions.reset();
         _settings.reset();
         _userData.reset();
         _library.reset();
@@ -83,6 +91,8 @@ private:
     std::unique_ptr<WorkflowLibrary> _library;
     std::unique_ptr<UserDataRoutes> _userData;
     std::unique_ptr<SettingsRoutes> _settings;
+    std::unique_ptr<VersionRoutes> _versions;
+    std::unique_ptr<UserEnvRoutes> _userEnv;
 };
 
 } // namespace comfygate::userdata
