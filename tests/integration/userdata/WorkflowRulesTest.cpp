@@ -96,6 +96,7 @@ class WorkflowRulesTest : public UserDataGatewayTest
     CPPUNIT_TEST(userEnvListsWorkflows);
     CPPUNIT_TEST(userEnvPromotesWorkflows);
     CPPUNIT_TEST(userEnvRefusals);
+    CPPUNIT_TEST(userEnvWithRealAccounts);
     CPPUNIT_TEST(overwritesKeepVersions);
     CPPUNIT_TEST(restoreMakesAVersionCurrent);
     CPPUNIT_TEST(versionsKeptPrunesOldOnes);
@@ -256,6 +257,14 @@ public:
         auto info = fullInfo(alice);
         CPPUNIT_ASSERT_EQUAL(std::string("global"), info["best.json"]->getValue<std::string>("source"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), info.size());
+        // The replaced global content is a version of the global file, which admins see.
+        auto globalVersions = _client->get("/mss-login/api/workflows/best.json/versions?global=true", admin);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(globalVersions.body, 200, globalVersions.status);
+        auto versions = jsonObject(globalVersions)->getArray("versions");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(globalVersions.body, std::size_t(1), versions->size());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"best":1})"),
+                             _client->get("/mss-login/api/workflows/best.json/versions/" + id(versions->getObject(0)) +
+                                              "?global=true", admin).body);
     }
 
     void userEnvRefusals()
@@ -275,6 +284,33 @@ public:
         }
         CPPUNIT_ASSERT_EQUAL(401, _client->postJson("/mss-login/api/user-env", R"({"action":"list_workflows","user":"alice"})").status);
         CPPUNIT_ASSERT_EQUAL(404, _client->get("/userdata/workflows%2Fw.json", bob).status); // nothing promoted
+    }
+
+    /// With the real auth module user ids are not usernames: user-env takes a username.
+    void userEnvWithRealAccounts()
+    {
+        useServer(startServerWithAccounts({{"alice", "user"}, {"ada", "admin"}}, "userdata-rules-test-secret-0123456789",
+                                          "auth,comfy-proxy,userdata"));
+        const Headers aliceSession = login(*_client, "alice", accountPassword);
+        const Headers adaSession = login(*_client, "ada", accountPassword);
+        save(aliceSession, "workflows/real.json", R"({"real":1})");
+        auto users = jsonObject(_client->get("/users", aliceSession))->getObject("users");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), users->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("alice"), users->getValue<std::string>(users->getNames().front()));
+
+        auto listed = _client->postJson("/mss-login/api/user-env", R"({"action":"list_workflows","user":"alice"})", adaSession);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(listed.body, 200, listed.status);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(listed.body, std::size_t(1), jsonObject(listed)->getArray("workflows")->size());
+        auto promoted = _client->postJson("/mss-login/api/user-env",
+                                          R"({"action":"promote_workflow","user":"alice","workflow":"real.json","delete_source":true})",
+                                          adaSession);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(promoted.body, 200, promoted.status);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"real":1})"), _client->get("/userdata/workflows%2Freal.json", adaSession).body);
+        CPPUNIT_ASSERT_EQUAL(std::string("global"), fullInfo(aliceSession)["real.json"]->getValue<std::string>("source"));
+        auto unknown = _client->postJson("/mss-login/api/user-env", R"({"action":"list_workflows","user":"mallory"})", adaSession);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(unknown.body, 404, unknown.status);
+        auto byUser = _client->postJson("/mss-login/api/user-env", R"({"action":"list_workflows","user":"alice"})", aliceSession);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(byUser.body, 403, byUser.status);
     }
 
     // ------------------------------------------------------------------ versions
@@ -306,6 +342,12 @@ public:
         }
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"n":4})"), _client->get("/userdata/workflows%2Fv.json", alice).body);
         CPPUNIT_ASSERT_EQUAL(401, _client->get("/mss-login/api/workflows/v.json/versions").status);
+        // A workflow in a subfolder: its name is one %2F-encoded segment.
+        save(alice, "workflows/sub/deep.json", R"({"d":1})");
+        save(alice, "workflows/sub/deep.json", R"({"d":2})");
+        auto deep = versionList(alice, "sub%2Fdeep.json");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(stringify(deep), std::size_t(1), deep->size());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"d":1})"), versionContent(alice, "/api", "sub%2Fdeep.json", id(deep->getObject(0))));
     }
 
     void restoreMakesAVersionCurrent()
