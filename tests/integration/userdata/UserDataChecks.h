@@ -6,7 +6,9 @@
 // UserDataPostgresTest on PostgreSQL; the suites differ only in backendSettings().
 #include "UserDataSupport.h"
 
+#include <functional>
 #include <string>
+#include <thread>
 
 namespace comfygate::test::userdata {
 
@@ -510,6 +512,60 @@ protected:
         CPPUNIT_ASSERT(bytes == read.body);
     }
 
+    /// Writes racing each other (the web UI's autosave in two tabs, two gateways): the quota
+    /// holds, and a race on one new name answers every writer as ComfyUI does (200, last
+    /// writer wins), never 500.
+    void concurrentWritesStayConsistent()
+    {
+        startUserData({{"userdata.max_files", "5"}});
+        const auto race = [&](int writers, const std::function<std::string(int)>& uri,
+                              const std::function<std::string(int)>& body) {
+            std::vector<HttpResult> results(static_cast<std::size_t>(writers));
+            std::vector<std::thread> threads;
+            const unsigned port = _server->port();
+            for (int i = 0; i < writers; ++i)
+                threads.emplace_back([&, i] {
+                    try {
+                        results[static_cast<std::size_t>(i)] =
+                            HttpTestClient(port).request("POST", uri(i), body(i), alice);
+                    } catch (const std::exception& e) {
+                        results[static_cast<std::size_t>(i)].body = e.what();
+                    }
+                });
+            for (auto& thread : threads)
+                thread.join();
+            return results;
+        };
+        // Distinct new files against a quota of 5.
+        auto distinct = race(12, [](int i) { return "/userdata/notes%2Fn" + std::to_string(i) + ".txt"; },
+                             [](int i) { return std::to_string(i); });
+        int created = 0;
+        std::string statuses;
+        for (const auto& result : distinct) {
+            statuses += describe(result) + "; ";
+            if (result.status == 200)
+                ++created;
+            else
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(statuses, 413, result.status);
+        }
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(statuses, 5, created);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(joined(allFiles(alice)), std::size_t(5), allFiles(alice).size());
+
+        // One new name written by many at once.
+        CPPUNIT_ASSERT_EQUAL(204, del(alice, "/userdata/notes%2F" + allFiles(alice).front().substr(6)).status);
+        auto same = race(8, [](int) { return std::string("/userdata/workflows%2Frace.json"); },
+                         [](int i) { return "{\"writer\":" + std::to_string(i) + "}"; });
+        statuses.clear();
+        for (const auto& result : same)
+            statuses += describe(result) + "; ";
+        for (const auto& result : same)
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(statuses + "\n" + logTail(), 200, result.status);
+        auto final = _client->get("/userdata/workflows%2Frace.json", alice);
+        CPPUNIT_ASSERT_EQUAL(200, final.status);
+        CPPUNIT_ASSERT(jsonObject(final)->has("writer"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(joined(allFiles(alice)), std::size_t(5), allFiles(alice).size());
+    }
+
     // ------------------------------------------------------------------ users and permissions
 
     void otherUsersFilesAreInvisible()
@@ -623,6 +679,7 @@ protected:
     CPPUNIT_TEST(byteQuotaIs413);                                                                                    \
     CPPUNIT_TEST(binaryRoundTrip);                                                                                   \
     CPPUNIT_TEST(largeFileRoundTrip);                                                                                \
+    CPPUNIT_TEST(concurrentWritesStayConsistent);                                                                    \
     CPPUNIT_TEST(otherUsersFilesAreInvisible);                                                                       \
     CPPUNIT_TEST(guestReadsButCannotWrite);                                                                          \
     CPPUNIT_TEST(dataSurvivesARestart)

@@ -210,6 +210,13 @@ protected:
         return files;
     }
 
+    /// The end of the gateway's log, for failure messages.
+    std::string logTail() const
+    {
+        const std::string log = _server->stderrText() + _server->stdoutText();
+        return log.size() > 3000 ? log.substr(log.size() - 3000) : log;
+    }
+
     /// The fake ComfyUI was never asked about userdata, settings or users: the gateway answers
     /// those itself.
     void assertComfyAskedNothing()
