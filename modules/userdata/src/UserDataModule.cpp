@@ -39,7 +39,7 @@ public:
         _settings->registerAll(context.routes());
         _versions = std::make_unique<VersionRoutes>(*_library);
         _versions->registerAll(context.routes());
-        _userEnv = std::make_unique<UserEnvRoutes>(*_library, context.services());
+        _userEnv = std::make_unique<UserEnvRoutes>(*_library, context.services(), context.audit());
         _userEnv->registerAll(context.routes());
         const Config& config = context.globalConfig();
         _objectInfo = std::make_unique<ObjectInfoSource>(
