@@ -1,12 +1,13 @@
 -- The userdata module's tables. Times are Unix milliseconds (ComfyUI reports file times with
 -- sub-second precision). owner is a user id, or '' for the global workflows every user sees.
 -- path is relative to the owner's root, '/'-separated, already confined (UserDataName).
+-- content is NULL for an empty file: Poco binds an empty BLOB as NULL.
 
 -- The current content of every file.
 CREATE TABLE userdata_files (
     owner VARCHAR(64) NOT NULL,
     path VARCHAR(1024) NOT NULL,
-    content {{blob}} NOT NULL,
+    content {{blob}},
     size {{bigint}} NOT NULL,
     created_ms {{bigint}} NOT NULL,
     modified_ms {{bigint}} NOT NULL,
@@ -19,7 +20,7 @@ CREATE TABLE userdata_versions (
     id {{id}},
     owner VARCHAR(64) NOT NULL,
     path VARCHAR(1024) NOT NULL,
-    content {{blob}} NOT NULL,
+    content {{blob}},
     size {{bigint}} NOT NULL,
     saved_ms {{bigint}} NOT NULL,
     replaced_ms {{bigint}} NOT NULL,

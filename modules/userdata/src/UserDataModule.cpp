@@ -4,6 +4,8 @@
 // and import/export of ComfyUI user folders.
 #include "ChangeNotifier.h"
 #include "ModuleMigrations.h"
+#include "ObjectInfoSource.h"
+#include "PortalRoutes.h"
 #include "SettingsRoutes.h"
 #include "UserDataRoutes.h"
 #include "UserEnvRoutes.h"
@@ -13,6 +15,7 @@
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 
@@ -36,12 +39,20 @@ public:
         _settings->registerAll(context.routes());
         _versions = std::make_unique<VersionRoutes>(*_library);
         _versions->registerAll(context.routes());
-        _userEnv = std::make_unique<UserEnvRoutes>(*_library, context.services());
+        _userEnv = std::make_unique<UserEnvRoutes>(*_library, context.services(), context.audit());
         _userEnv->registerAll(context.routes());
+        const Config& config = context.globalConfig();
+        _objectInfo = std::make_unique<ObjectInfoSource>(
+            context.httpClient(), config.getString("comfy.url", "http://127.0.0.1:8188"),
+            std::chrono::seconds(config.getInt("comfy.model_list_ttl_seconds", 30)));
+        _portal = std::make_unique<PortalRoutes>(*_library, *_objectInfo, bodyLimit);
+        _portal->registerAll(context.routes());
     }
 
     void stop() noexcept override
     {
+        _portal.reset();
+        _objectInfo.reset();
         _userEnv.reset();
         _versions.reset();
         _settings.reset();
@@ -93,6 +104,8 @@ private:
     std::unique_ptr<SettingsRoutes> _settings;
     std::unique_ptr<VersionRoutes> _versions;
     std::unique_ptr<UserEnvRoutes> _userEnv;
+    std::unique_ptr<ObjectInfoSource> _objectInfo;
+    std::unique_ptr<PortalRoutes> _portal;
 };
 
 } // namespace comfygate::userdata

@@ -26,7 +26,8 @@ Poco::JSON::Object::Ptr ObjectInfoSource::get()
         throw ComfyUnavailable("ComfyUI at " + _url + " answered /object_info with HTTP " +
                                std::to_string(response.status));
     try {
-        Poco::Dynamic::Var parsed = Poco::JSON::Parser().parse(response.body);
+        // Key order matters: without input_order, widgets follow the order of the inputs.
+        Poco::Dynamic::Var parsed = Poco::JSON::Parser(new Poco::JSON::ParseHandler(true)).parse(response.body);
         _cached = parsed.extract<Poco::JSON::Object::Ptr>();
     } catch (const Poco::Exception& e) {
         throw ComfyUnavailable("ComfyUI at " + _url + " sent an /object_info that is not a JSON object: " + e.message());

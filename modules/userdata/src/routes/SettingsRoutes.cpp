@@ -51,7 +51,7 @@ void SettingsRoutes::registerAll(RouteRegistry& routes)
         {"GET", "/settings/{id}", "one of your ComfyUI settings (null when unset)",
          [this](HttpExchange& e) {
              auto settings = load(e.principal().userId);
-             const std::string id = UserDataRequestPath::decode(e.param("id"));
+             const std::string id = e.param("id");
              e.sendJson(200, settings->has(id) ? settings->get(id) : Poco::Dynamic::Var());
          }},
         {"POST", "/settings", "change your ComfyUI settings (a JSON object, merged)",
@@ -67,7 +67,7 @@ void SettingsRoutes::registerAll(RouteRegistry& routes)
          }},
         {"POST", "/settings/{id}", "change one of your ComfyUI settings (any JSON value)",
          [this](HttpExchange& e) {
-             const std::string id = UserDataRequestPath::decode(e.param("id"));
+             const std::string id = e.param("id");
              const Poco::Dynamic::Var value = parseBody(e.body());
              merge(e, [&](Poco::JSON::Object& settings) { settings.set(id, value); });
          }},

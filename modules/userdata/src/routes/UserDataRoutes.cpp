@@ -100,7 +100,7 @@ void UserDataRoutes::registerAll(RouteRegistry& routes)
 
 void UserDataRoutes::list(HttpExchange& exchange)
 {
-    const std::string dir = UserDataRequestPath::decode(exchange.query("dir").value_or(""));
+    const std::string dir = exchange.query("dir").value_or("");
     if (dir.empty())
         return ComfyAnswers::text(exchange, 400, "Directory not provided");
     const std::string directory = UserDataName::trimmed(dir);
@@ -136,7 +136,7 @@ void UserDataRoutes::list(HttpExchange& exchange)
 
 void UserDataRoutes::listV2(HttpExchange& exchange)
 {
-    const std::string requested = UserDataName::trimmed(UserDataRequestPath::decode(exchange.query("path").value_or("")));
+    const std::string requested = UserDataName::trimmed(exchange.query("path").value_or(""));
     if (UserDataName::check(requested, true) != UserDataName::Verdict::Valid)
         return ComfyAnswers::text(exchange, 403, "Invalid path");
     const Principal& principal = exchange.principal();

@@ -9,6 +9,8 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include <sstream>
+
 namespace comfygate::userdata {
 namespace {
 
@@ -113,6 +115,13 @@ void UserEnvRoutes::promote(HttpExchange& exchange, const Poco::JSON::Object& bo
     case WorkflowLibrary::PromoteResult::Promoted:
         break;
     }
+    Poco::JSON::Object detail(Poco::JSON_PRESERVE_KEY_ORDER);
+    detail.set("user_id", userId);
+    detail.set("delete_source", deleteSource);
+    std::ostringstream detailJson;
+    detail.stringify(detailJson);
+    _audit.record({exchange.principal().username, "workflow.promote", path, exchange.client().toString(),
+                   detailJson.str()});
     Poco::JSON::Object::Ptr out = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     out->set("status", "ok");
     out->set("workflow", path);

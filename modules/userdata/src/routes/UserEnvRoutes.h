@@ -1,6 +1,7 @@
 #pragma once
 
 #include "WorkflowLibrary.h"
+#include "comfygate/Audit.h"
 #include "comfygate/Route.h"
 #include "comfygate/ServiceRegistry.h"
 
@@ -15,11 +16,14 @@ namespace comfygate::userdata {
 /// MSS-Login's admin route `POST /mss-login/api/user-env`, for its workflow actions:
 /// `list_workflows` (a user's own and the global ones) and `promote_workflow` (copy a user's
 /// workflow to the global set). Users are named by username, resolved through the auth
-/// module's directory ("auth.users").
+/// module's directory ("auth.users"). A promotion is audited as `workflow.promote`.
 class UserEnvRoutes
 {
 public:
-    UserEnvRoutes(WorkflowLibrary& library, ServiceRegistry& services) : _library(library), _services(services) {}
+    UserEnvRoutes(WorkflowLibrary& library, ServiceRegistry& services, Audit& audit)
+        : _library(library), _services(services), _audit(audit)
+    {
+    }
 
     void registerAll(RouteRegistry& routes);
 
@@ -36,6 +40,7 @@ private:
 
     WorkflowLibrary& _library;
     ServiceRegistry& _services;
+    Audit& _audit;
 };
 
 } // namespace comfygate::userdata
