@@ -110,6 +110,7 @@ class WorkflowRulesTest : public UserDataGatewayTest
     CPPUNIT_TEST(portalReturnsApiPromptsUnchanged);
     CPPUNIT_TEST(portalConvertsUiWorkflows);
     CPPUNIT_TEST(portalRefusesUnknownNodeClasses);
+    CPPUNIT_TEST(portalConversionNeedsComfyUI);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -169,7 +170,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"v":"alice"})"), _client->get("/userdata/workflows%2Fshared.json", alice).body);
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"v":"global"})"), _client->get("/userdata/workflows%2Fshared.json", bob).body);
         auto portal = _client->get("/cpe/workflow/get?filename=shared.json", bob);
-        CPPUNIT_ASSERT_EQUAL(std::string("global"), jsonObject(portal)->getObject("workflow")->getValue<std::string>("v"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(portal.body, std::string(R"({"v":"global"})"),
+                                     jsonObject(portal)->getValue<std::string>("workflow"));
         // Deleting alice's copy shows the global one again.
         CPPUNIT_ASSERT_EQUAL(204, del(alice, "/userdata/workflows%2Fshared.json").status);
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"v":"global"})"), _client->get("/userdata/workflows%2Fshared.json", alice).body);
@@ -473,27 +475,33 @@ public:
             auto health = _client->get(prefix + "/cpe/health", alice);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(health.body, 200, health.status);
             CPPUNIT_ASSERT_MESSAGE(health.body, sameJson(parseJson(health.body),
-                                                         parseJson(R"({"status":"ok","service":"comfygate-userdata","comfyui":"reachable"})")));
+                                                         parseJson(R"({"status":"success","browser":{"status":"ready"}})")));
             CPPUNIT_ASSERT_EQUAL(401, _client->get(prefix + "/cpe/health").status);
         }
-        _comfy->stop();
+        // A gateway whose ComfyUI does not answer (nothing listens on port 1).
+        startUserData({{"comfy.url", "http://127.0.0.1:1"}});
         auto down = _client->get("/cpe/health", alice);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(down.body, 200, down.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("unreachable"), jsonObject(down)->getValue<std::string>("comfyui"));
+        CPPUNIT_ASSERT_MESSAGE(down.body, sameJson(parseJson(down.body),
+                                                   parseJson(R"({"status":"success","browser":{"status":"error"}})")));
     }
 
     void portalSaveListGet()
     {
         for (const std::string prefix : {"", "/api"}) {
             // A string workflow, named without .json.
-            auto asString = _client->postJson(prefix + "/cpe/workflow/save", R"({"workflow":"{\"a\":1}","name":"portal)" + prefix.substr(prefix.empty() ? 0 : 1) + R"("})", alice);
+            const std::string base = prefix.empty() ? "portal" : "portal-api";
+            auto asString = _client->postJson(prefix + "/cpe/workflow/save",
+                                              R"({"workflow":"{\"a\":1}","name":")" + base + "\"}", alice);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(asString.body, 200, asString.status);
-            const std::string stringName = "portal" + prefix.substr(prefix.empty() ? 0 : 1) + ".json";
-            CPPUNIT_ASSERT_MESSAGE(asString.body, sameJson(parseJson(asString.body),
-                                                           parseJson(R"({"status":"success","filename":")" + stringName + "\"}")));
-            CPPUNIT_ASSERT(sameJson(parseJson(_client->get("/userdata/workflows%2F" + stringName, alice).body), parseJson(R"({"a":1})")));
+            auto saved = jsonObject(asString);
+            CPPUNIT_ASSERT_EQUAL(std::string("success"), saved->getValue<std::string>("status"));
+            CPPUNIT_ASSERT_EQUAL(base + ".json", saved->getValue<std::string>("filename"));
+            CPPUNIT_ASSERT(saved->has("message"));
+            CPPUNIT_ASSERT(sameJson(parseJson(_client->get("/userdata/workflows%2F" + base + ".json", alice).body),
+                                    parseJson(R"({"a":1})")));
         }
-        // An object workflow named with .json (not doubled); a name from the query.
+        // An object workflow named with .json (not doubled); names from the query; in a subfolder.
         auto asObject = _client->postJson("/cpe/workflow/save", R"({"workflow":{"b":[1,2]},"name":"obj.json"})", alice);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(asObject.body, 200, asObject.status);
         CPPUNIT_ASSERT_EQUAL(std::string("obj.json"), jsonObject(asObject)->getValue<std::string>("filename"));
@@ -503,21 +511,39 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("queried.json"), jsonObject(fromQuery)->getValue<std::string>("filename"));
         auto fromFile = _client->postJson("/cpe/workflow/save?file=filed", R"({"workflow":{"f":1}})", alice);
         CPPUNIT_ASSERT_EQUAL(std::string("filed.json"), jsonObject(fromFile)->getValue<std::string>("filename"));
+        auto nested = _client->postJson("/cpe/workflow/save", R"({"workflow":{"n":1},"name":"sub/nested"})", alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(nested.body, 200, nested.status);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"n":1})"), _client->get("/userdata/workflows%2Fsub%2Fnested.json", alice).body);
+        // Saving again overwrites, keeping the old content as a version.
+        CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/cpe/workflow/save", R"({"workflow":{"b":3},"name":"obj"})", alice).status);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), versionList(alice, "obj.json")->size());
+        save(alice, "workflows/readme.txt", "not a workflow");
 
+        // The list: the .json files below workflows/, names relative to it.
         auto list = portalList(alice);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(5), list.size());
+        std::vector<std::string> names;
+        for (const auto& [name, entry] : list)
+            names.push_back(name);
+        CPPUNIT_ASSERT_EQUAL(std::string("filed.json,obj.json,portal-api.json,portal.json,queried.json,sub/nested.json"),
+                             joined(names));
         auto obj = list["obj.json"];
-        CPPUNIT_ASSERT(obj);
         CPPUNIT_ASSERT_EQUAL(std::string("user"), obj->getValue<std::string>("source"));
-        CPPUNIT_ASSERT(obj->getValue<int>("size") > 0);
+        CPPUNIT_ASSERT_EQUAL(7, obj->getValue<int>("size"));
         CPPUNIT_ASSERT(obj->has("modified"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), portalList(bob).size());
 
         for (const std::string prefix : {"", "/api"}) {
             auto got = _client->get(prefix + "/cpe/workflow/get?filename=obj.json", alice);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(got.body, 200, got.status);
-            CPPUNIT_ASSERT_MESSAGE(got.body, sameJson(parseJson(got.body),
-                                                      parseJson(R"({"status":"success","filename":"obj.json","workflow":{"b":[1,2]}})")));
+            auto body = jsonObject(got);
+            CPPUNIT_ASSERT_EQUAL(std::string("success"), body->getValue<std::string>("status"));
+            CPPUNIT_ASSERT_EQUAL(std::string("obj.json"), body->getValue<std::string>("filename"));
+            // The file's JSON text, as a string (as the node answers).
+            CPPUNIT_ASSERT_MESSAGE(got.body, body->get("workflow").isString());
+            CPPUNIT_ASSERT(sameJson(parseJson(body->getValue<std::string>("workflow")), parseJson(R"({"b":3})")));
+            auto deep = _client->get(prefix + "/cpe/workflow/get?filename=sub%2Fnested.json", alice);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(deep.body, 200, deep.status);
+
             auto missing = _client->get(prefix + "/cpe/workflow/get", alice);
             CPPUNIT_ASSERT_EQUAL(400, missing.status);
             CPPUNIT_ASSERT_EQUAL(std::string("error"), jsonObject(missing)->getValue<std::string>("status"));
@@ -533,24 +559,32 @@ public:
 
     void portalRefusesBadNamesAndGuests()
     {
-        for (const std::string name : {"../evil", "..\\\\evil", "/etc/evil", "a/../../evil", "..", "bad\\u0001name"}) {
+        for (const std::string name : {"../evil", "..\\\\evil", "/etc/evil", "a/../../evil", "../..", "bad\\u0001name",
+                                       "sub//evil"}) {
             auto saved = _client->postJson("/cpe/workflow/save", R"({"workflow":{"e":1},"name":")" + name + "\"}", alice);
             CPPUNIT_ASSERT_MESSAGE(name + ": " + describe(saved), saved.status == 400 || saved.status == 403);
             CPPUNIT_ASSERT_EQUAL(std::string("error"), jsonObject(saved)->getValue<std::string>("status"));
         }
-        auto queried = _client->postJson("/cpe/workflow/save?name=..%2F..%2Fevil", R"({"workflow":{"e":1}})", alice);
-        CPPUNIT_ASSERT_MESSAGE(describe(queried), queried.status == 400 || queried.status == 403);
-        for (const std::string filename : {"..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "..%5C..%5Cx"}) {
+        for (const std::string query : {"name=..%2F..%2Fevil", "file=..%2Fevil", "name=%2Fetc%2Fevil"}) {
+            auto queried = _client->postJson("/cpe/workflow/save?" + query, R"({"workflow":{"e":1}})", alice);
+            CPPUNIT_ASSERT_MESSAGE(query + ": " + describe(queried), queried.status == 400 || queried.status == 403);
+        }
+        for (const std::string filename : {"..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "..%5C..%5Cx", "..", "a%00.json"}) {
             auto got = _client->get("/cpe/workflow/get?filename=" + filename, alice);
             CPPUNIT_ASSERT_MESSAGE(filename + ": " + describe(got), got.status == 400 || got.status == 403);
+            CPPUNIT_ASSERT_MESSAGE(got.body, got.body.find("root:") == std::string::npos);
             auto converted = _client->get("/cpe/workflow/get-and-convert?filename=" + filename, alice);
             CPPUNIT_ASSERT_MESSAGE(filename + ": " + describe(converted), converted.status == 400 || converted.status == 403);
         }
         CPPUNIT_ASSERT_EQUAL(std::string(), joined(allFiles(alice)));
         // Bad bodies.
-        CPPUNIT_ASSERT_EQUAL(400, _client->postJson("/cpe/workflow/save", "not json", alice).status);
-        CPPUNIT_ASSERT_EQUAL(400, _client->postJson("/cpe/workflow/save", R"({"name":"x"})", alice).status);
-        CPPUNIT_ASSERT_EQUAL(400, _client->postJson("/cpe/workflow/save", R"({"workflow":"{broken","name":"x"})", alice).status);
+        for (const std::string body : {"not json", R"({"name":"x"})", R"({"workflow":"{broken","name":"x"})",
+                                       R"({"workflow":42,"name":"x"})", R"({"workflow":"[1,2]","name":"x"})"}) {
+            auto refused = _client->postJson("/cpe/workflow/save", body, alice);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(body + ": " + refused.body, 400, refused.status);
+            CPPUNIT_ASSERT_EQUAL(std::string("error"), jsonObject(refused)->getValue<std::string>("status"));
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string(), joined(allFiles(alice)));
         // The guest reads but does not save.
         auto byGuest = _client->postJson("/api/cpe/workflow/save", R"({"workflow":{"g":1},"name":"g"})", guest);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(byGuest.body, 403, byGuest.status);
@@ -568,23 +602,40 @@ public:
             auto body = jsonObject(converted);
             CPPUNIT_ASSERT_EQUAL(std::string("success"), body->getValue<std::string>("status"));
             CPPUNIT_ASSERT_EQUAL(std::string("api.json"), body->getValue<std::string>("filename"));
-            CPPUNIT_ASSERT_MESSAGE(converted.body, sameJson(body->get("workflow"), parseJson(prompt)));
+            CPPUNIT_ASSERT(body->has("message"));
+            CPPUNIT_ASSERT_MESSAGE(converted.body, sameJson(body->getObject("data")->get("workflow"), parseJson(prompt)));
         }
-        CPPUNIT_ASSERT_EQUAL(404, _client->get("/cpe/workflow/get-and-convert?filename=none.json", alice).status);
+        auto direct = _client->postJson("/cpe/workflow/convert", prompt, alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(direct.body, 200, direct.status);
+        CPPUNIT_ASSERT(sameJson(jsonObject(direct)->getObject("data")->get("workflow"), parseJson(prompt)));
+        auto missing = _client->get("/cpe/workflow/get-and-convert?filename=none.json", alice);
+        CPPUNIT_ASSERT_EQUAL(404, missing.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), jsonObject(missing)->getValue<std::string>("status"));
     }
 
     void portalConvertsUiWorkflows()
     {
         save(alice, "workflows/ui.json", uiWorkflow());
-        auto converted = _client->get("/cpe/workflow/get-and-convert?filename=ui.json", alice);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(converted.body, 200, converted.status);
-        auto body = jsonObject(converted);
-        CPPUNIT_ASSERT_EQUAL(std::string("success"), body->getValue<std::string>("status"));
-        auto prompt = withoutMeta(body->getObject("workflow"));
-        CPPUNIT_ASSERT_MESSAGE(stringify(prompt) + "\nexpected " + expectedPrompt,
-                               sameJson(prompt, parseJson(expectedPrompt)));
+        for (const std::string prefix : {"", "/api"}) {
+            auto converted = _client->get(prefix + "/cpe/workflow/get-and-convert?filename=ui.json", alice);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(converted.body, 200, converted.status);
+            auto body = jsonObject(converted);
+            CPPUNIT_ASSERT_EQUAL(std::string("success"), body->getValue<std::string>("status"));
+            CPPUNIT_ASSERT_EQUAL(std::string("ui.json"), body->getValue<std::string>("filename"));
+            auto prompt = body->getObject("data")->getObject("workflow");
+            CPPUNIT_ASSERT_MESSAGE(stringify(prompt) + "\nexpected " + expectedPrompt,
+                                   sameJson(withoutMeta(prompt), parseJson(expectedPrompt)));
+            // _meta.title: the node's title, else the class's display name.
+            CPPUNIT_ASSERT_EQUAL(std::string("Load Checkpoint"),
+                                 prompt->getObject("4")->getObject("_meta")->getValue<std::string>("title"));
+        }
+        // POST /cpe/workflow/convert gives the same prompt.
+        auto direct = _client->postJson("/api/cpe/workflow/convert", uiWorkflow(), alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(direct.body, 200, direct.status);
+        auto prompt = jsonObject(direct)->getObject("data")->getObject("workflow");
+        CPPUNIT_ASSERT_MESSAGE(stringify(prompt), sameJson(withoutMeta(prompt), parseJson(expectedPrompt)));
         // The converted prompt runs on ComfyUI as it is.
-        const std::string id = submit(alice, stringify(body->getObject("workflow")));
+        const std::string id = submit(alice, stringify(prompt));
         CPPUNIT_ASSERT(waitForHistory(alice, id));
     }
 
@@ -592,10 +643,42 @@ public:
     {
         save(alice, "workflows/odd.json", uiWorkflow("NoSuchNodeClass"));
         auto converted = _client->get("/api/cpe/workflow/get-and-convert?filename=odd.json", alice);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(converted.body, 422, converted.status);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(converted.body, 400, converted.status);
         auto body = jsonObject(converted);
         CPPUNIT_ASSERT_EQUAL(std::string("error"), body->getValue<std::string>("status"));
         CPPUNIT_ASSERT_MESSAGE(converted.body, body->getValue<std::string>("message").find("NoSuchNodeClass") != std::string::npos);
+        auto direct = _client->postJson("/cpe/workflow/convert", uiWorkflow("NoSuchNodeClass"), alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(direct.body, 400, direct.status);
+        // A broken link (to a node that does not exist) is refused the same way, never a crash.
+        std::string broken = uiWorkflow();
+        const std::string link = R"([7,3,0,8,0,"LATENT"])";
+        broken.replace(broken.find(link), link.size(), R"([7,33,0,8,0,"LATENT"])");
+        auto brokenLink = _client->postJson("/cpe/workflow/convert", broken, alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(brokenLink.body, 400, brokenLink.status);
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/cpe/health", alice).status);
+    }
+
+    void portalConversionNeedsComfyUI()
+    {
+        // ComfyUI failing (500 on every request): 503, nothing cached.
+        _comfy->setFailing(true);
+        save(alice, "workflows/ui.json", uiWorkflow());
+        save(alice, "workflows/api.json", sampleWorkflow());
+        auto failing = _client->get("/cpe/workflow/get-and-convert?filename=ui.json", alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(failing.body, 503, failing.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), jsonObject(failing)->getValue<std::string>("status"));
+        // An API prompt needs no /object_info.
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/cpe/workflow/get-and-convert?filename=api.json", alice).status);
+        _comfy->setFailing(false);
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/cpe/workflow/get-and-convert?filename=ui.json", alice).status);
+
+        // ComfyUI not listening at all.
+        startUserData({{"comfy.url", "http://127.0.0.1:1"}});
+        save(alice, "workflows/ui.json", uiWorkflow());
+        auto down = _client->get("/cpe/workflow/get-and-convert?filename=ui.json", alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(down.body, 503, down.status);
+        auto convert = _client->postJson("/cpe/workflow/convert", uiWorkflow(), alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(convert.body, 503, convert.status);
     }
 
 private:
