@@ -71,6 +71,64 @@ const std::string expectedPrompt =
     R"("8":{"class_type":"VAEDecode","inputs":{"samples":["3",0],"vae":["4",2]}},)"
     R"("9":{"class_type":"SaveImage","inputs":{"filename_prefix":"portal","images":["8",0]}}})";
 
+/// uiWorkflow() with what the front end adds around it: a bypassed LoraLoader (mode 4) between
+/// the checkpoint and its consumers, a Reroute before the KSampler's model, a PrimitiveNode
+/// feeding the KSampler's seed (a widget converted to an input), a muted PreviewImage (mode 2),
+/// a Note, and a title on the KSampler. Converts to expectedPrompt with seed 777.
+std::string advancedUiWorkflow()
+{
+    return R"({"last_node_id":30,"last_link_id":16,"nodes":[)"
+           R"({"id":4,"type":"CheckpointLoaderSimple","mode":0,"inputs":[],)"
+           R"("outputs":[{"name":"MODEL","type":"MODEL","links":[1]},{"name":"CLIP","type":"CLIP","links":[3]},{"name":"VAE","type":"VAE","links":[8]}],)"
+           R"("widgets_values":["sd15.safetensors"]},)"
+           R"({"id":10,"type":"LoraLoader","mode":4,"inputs":[{"name":"model","type":"MODEL","link":1},{"name":"clip","type":"CLIP","link":3}],)"
+           R"("outputs":[{"name":"MODEL","type":"MODEL","links":[11]},{"name":"CLIP","type":"CLIP","links":[12,13]}],"widgets_values":["none.safetensors",1,1]},)"
+           R"({"id":20,"type":"Reroute","mode":0,"inputs":[{"name":"","type":"*","link":11}],"outputs":[{"name":"","type":"MODEL","links":[14]}]},)"
+           R"({"id":21,"type":"PrimitiveNode","mode":0,"inputs":[],"outputs":[{"name":"INT","type":"INT","links":[15],"widget":{"name":"seed"}}],)"
+           R"("widgets_values":[777,"fixed"]},)"
+           R"({"id":5,"type":"EmptyLatentImage","mode":0,"inputs":[],"outputs":[{"name":"LATENT","type":"LATENT","links":[2]}],"widgets_values":[640,448,2]},)"
+           R"({"id":6,"type":"CLIPTextEncode","mode":0,"inputs":[{"name":"clip","type":"CLIP","link":12}],)"
+           R"("outputs":[{"name":"CONDITIONING","type":"CONDITIONING","links":[4]}],"widgets_values":["a red fox"]},)"
+           R"({"id":7,"type":"CLIPTextEncode","mode":0,"inputs":[{"name":"clip","type":"CLIP","link":13}],)"
+           R"("outputs":[{"name":"CONDITIONING","type":"CONDITIONING","links":[6]}],"widgets_values":["blurry"]},)"
+           R"({"id":3,"type":"KSampler","title":"My Sampler","mode":0,)"
+           R"("inputs":[{"name":"model","type":"MODEL","link":14},{"name":"positive","type":"CONDITIONING","link":4},)"
+           R"({"name":"negative","type":"CONDITIONING","link":6},{"name":"latent_image","type":"LATENT","link":2},)"
+           R"({"name":"seed","type":"INT","widget":{"name":"seed"},"link":15}],)"
+           R"("outputs":[{"name":"LATENT","type":"LATENT","links":[7]}],"widgets_values":[42,"fixed",25,6.5,"euler","karras",0.75]},)"
+           R"({"id":8,"type":"VAEDecode","mode":0,"inputs":[{"name":"samples","type":"LATENT","link":7},{"name":"vae","type":"VAE","link":8}],)"
+           R"("outputs":[{"name":"IMAGE","type":"IMAGE","links":[9,16]}],"widgets_values":[]},)"
+           R"({"id":9,"type":"SaveImage","mode":0,"inputs":[{"name":"images","type":"IMAGE","link":9}],"outputs":[],"widgets_values":["portal"]},)"
+           R"({"id":22,"type":"PreviewImage","mode":2,"inputs":[{"name":"images","type":"IMAGE","link":16}],"outputs":[],"widgets_values":[]},)"
+           R"({"id":30,"type":"Note","mode":0,"inputs":[],"outputs":[],"widgets_values":["remember the fox"]}],)"
+           R"("links":[[1,4,0,10,0,"MODEL"],[3,4,1,10,1,"CLIP"],[11,10,0,20,0,"MODEL"],[12,10,1,6,0,"CLIP"],[13,10,1,7,0,"CLIP"],)"
+           R"([14,20,0,3,0,"MODEL"],[15,21,0,3,4,"INT"],[4,6,0,3,1,"CONDITIONING"],[6,7,0,3,2,"CONDITIONING"],[2,5,0,3,3,"LATENT"],)"
+           R"([7,3,0,8,0,"LATENT"],[8,4,2,8,1,"VAE"],[9,8,0,9,0,"IMAGE"],[16,8,0,22,0,"IMAGE"]],)"
+           R"("groups":[],"config":{},"extra":{},"version":0.4})";
+}
+
+/// A 0.4 workflow with its links as the 1.0 schema's objects.
+std::string withObjectLinks(const std::string& workflow)
+{
+    auto parsed = parseJson(workflow).extract<Poco::JSON::Object::Ptr>();
+    auto links = parsed->getArray("links");
+    Poco::JSON::Array::Ptr objects = new Poco::JSON::Array;
+    for (unsigned i = 0; i < links->size(); ++i) {
+        auto link = links->getArray(i);
+        Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
+        object->set("id", link->get(0));
+        object->set("origin_id", link->get(1));
+        object->set("origin_slot", link->get(2));
+        object->set("target_id", link->get(3));
+        object->set("target_slot", link->get(4));
+        object->set("type", link->get(5));
+        objects->add(object);
+    }
+    parsed->set("links", objects);
+    parsed->set("version", 1);
+    return stringify(parsed);
+}
+
 /// A prompt without each node's _meta (which a converter may add).
 Poco::JSON::Object::Ptr withoutMeta(const Poco::JSON::Object::Ptr& prompt)
 {
@@ -109,6 +167,7 @@ class WorkflowRulesTest : public UserDataGatewayTest
     CPPUNIT_TEST(portalRefusesBadNamesAndGuests);
     CPPUNIT_TEST(portalReturnsApiPromptsUnchanged);
     CPPUNIT_TEST(portalConvertsUiWorkflows);
+    CPPUNIT_TEST(portalConvertsWhatTheFrontEndAdds);
     CPPUNIT_TEST(portalRefusesUnknownNodeClasses);
     CPPUNIT_TEST(portalConversionNeedsComfyUI);
     CPPUNIT_TEST_SUITE_END();
@@ -637,6 +696,29 @@ public:
         // The converted prompt runs on ComfyUI as it is.
         const std::string id = submit(alice, stringify(prompt));
         CPPUNIT_ASSERT(waitForHistory(alice, id));
+    }
+
+    void portalConvertsWhatTheFrontEndAdds()
+    {
+        const std::string expected = [] {
+            std::string text = expectedPrompt;
+            text.replace(text.find(R"("seed":42)"), 9, R"("seed":777)");
+            return text;
+        }();
+        for (const auto& [what, workflow] : std::vector<std::pair<std::string, std::string>>{
+                 {"bypass, reroute, primitive, mute, note", advancedUiWorkflow()},
+                 {"1.0 link objects", withObjectLinks(uiWorkflow())},
+                 {"1.0 link objects, bypass, reroute, primitive, mute, note", withObjectLinks(advancedUiWorkflow())}}) {
+            auto converted = _client->postJson("/cpe/workflow/convert", workflow, alice);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(what + ": " + converted.body, 200, converted.status);
+            auto prompt = jsonObject(converted)->getObject("data")->getObject("workflow");
+            const std::string& want = what == "1.0 link objects" ? expectedPrompt : expected;
+            CPPUNIT_ASSERT_MESSAGE(what + ": " + stringify(prompt) + "\nexpected " + want,
+                                   sameJson(withoutMeta(prompt), parseJson(want)));
+            if (what != "1.0 link objects")
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(what, std::string("My Sampler"),
+                                             prompt->getObject("3")->getObject("_meta")->getValue<std::string>("title"));
+        }
     }
 
     void portalRefusesUnknownNodeClasses()
