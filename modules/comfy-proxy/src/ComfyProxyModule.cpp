@@ -1,7 +1,7 @@
 // The comfy-proxy module: ComfyUI's HTTP API through the gateway, isolated per user: prompts,
 // queue, history and jobs by prompt owner; /view, uploads and file names in workflows by the
-// user's folders and prompts; NSFW by the `view` policy hook; userdata and settings per
-// ComfyUI user; model grants (published as "comfy.model_grants") and the model isolation
+// user's folders and prompts; NSFW by the `view` policy hook (userdata and settings are the
+// userdata module's); model grants (published as "comfy.model_grants") and the model isolation
 // that enforces them; the WebSocket, where each user gets only their own events; ComfyUI's web
 // UI files and the gateway's sign-out extension for it.
 #include "ComfyUserMap.h"
@@ -30,7 +30,6 @@
 #include "StaticFileRoutes.h"
 #include "UploadRoutes.h"
 #include "UpstreamClient.h"
-#include "UserDataRoutes.h"
 #include "ViewRoutes.h"
 #include "WebSocketHub.h"
 #include "WebSocketRoutes.h"
@@ -67,7 +66,7 @@ public:
         _signOut->registerAll(context.routes());
 
         startModelSharing(context);
-        startUserData(context, settings.maxUploadBytes);
+        startCustomNodeRoutes(context, settings.maxUploadBytes);
         startPromptsAndFiles(context, settings.maxUploadBytes);
         startWebSockets(context, settings, context.globalConfig().getBool("comfy.separate_users", true));
     }
@@ -97,7 +96,6 @@ public:
         _files.reset();
         _owners.reset();
         _customNodes.reset();
-        _userData.reset();
         _comfyUsers.reset();
         _sharedItems.reset();
         _modelLists.reset();
@@ -159,22 +157,16 @@ private:
         _sharedItems->registerAll(context.routes());
     }
 
-    void startUserData(ModuleContext& context, std::size_t maxUploadBytes)
+    void startCustomNodeRoutes(ModuleContext& context, std::size_t maxUploadBytes)
     {
         const bool multiUser = context.globalConfig().getBool("comfy.multi_user", false);
         _comfyUsers = std::make_unique<ComfyUserMap>(*_upstream, context.database());
-        _userData = std::make_unique<UserDataRoutes>(*_upstream, *_comfyUsers, multiUser, maxUploadBytes);
-        _userData->registerAll(context.routes());
         const std::string passthroughKey = "comfy.passthrough";
         _customNodes = std::make_unique<CustomNodeRoutes>(
             *_upstream, *_comfyUsers, multiUser, maxUploadBytes,
             CustomNodeRoutes::parse(context.globalConfig().getString(passthroughKey, ""), passthroughKey),
             context.permissions(), passthroughKey);
         _customNodes->registerAll(context.routes());
-        if (!multiUser)
-            context.logger().warning("comfy.multi_user is off: ComfyUI keeps one userdata and settings folder for "
-                                     "everyone, so only can_manage_comfyui may write there; run ComfyUI with "
-                                     "--multi-user and set comfy.multi_user = true to give each user their own");
     }
 
     void startPromptsAndFiles(ModuleContext& context, std::size_t maxUploadBytes)
@@ -251,7 +243,6 @@ private:
     std::unique_ptr<ModelListRoutes> _modelLists;
     std::unique_ptr<SharedItemsRoutes> _sharedItems;
     std::unique_ptr<ComfyUserMap> _comfyUsers;
-    std::unique_ptr<UserDataRoutes> _userData;
     std::unique_ptr<CustomNodeRoutes> _customNodes;
     std::unique_ptr<PromptOwners> _owners;
     std::unique_ptr<OutputFiles> _files;

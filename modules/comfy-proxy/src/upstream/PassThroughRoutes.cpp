@@ -29,6 +29,7 @@ void PassThroughRoutes::registerAll(RouteRegistry& routes)
         {"GET", "/global_subgraphs", "can_access_api", true, "subgraph blueprints of the installed node packs"},
         {"GET", "/global_subgraphs/{id}", "can_access_api", true, "one subgraph blueprint with its data"},
         {"POST", "/free", "can_manage_comfyui", true, "unload models and free memory (admins)"},
+        {"POST", "/users", "can_manage_comfyui", true, "create a ComfyUI user (admins; ComfyUI --multi-user)"},
         {"GET", "/internal/logs", "can_manage_comfyui", false, "ComfyUI's log (admins)"},
         {"GET", "/internal/logs/raw", "can_manage_comfyui", false, "ComfyUI's log entries (admins)"},
         {"GET", "/internal/folder_paths", "can_manage_comfyui", false, "absolute model folder paths (admins)"},

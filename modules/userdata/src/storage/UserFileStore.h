@@ -2,6 +2,8 @@
 
 #include "comfygate/Database.h"
 
+#include <Poco/Data/LOB.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -92,12 +94,12 @@ public:
     /// Writes `content`. With `keepVersion` an overwritten content becomes a version.
     /// Throws QuotaExceeded (nothing written) when the file or the owner's total breaks a limit.
     WriteResult write(const std::string& owner, const std::string& path, const std::string& content, bool overwrite,
-                      const std::string& actor, bool keepVersion = true);
+                      const std::string& actor, bool keepOld = true);
     /// Reads, transforms and writes in one transaction (settings merges). `change` gets the
     /// current content, if any, and returns the new one; it may throw to abort.
     void update(const std::string& owner, const std::string& path,
                 const std::function<std::string(const std::optional<std::string>&)>& change,
-                const std::string& actor, bool keepVersion);
+                const std::string& actor, bool keepOld);
     /// Removes the file; its last content becomes a version, so a delete can be undone.
     bool remove(const std::string& owner, const std::string& path, const std::string& actor);
     /// Renames within one owner; versions move with the file.
@@ -119,6 +121,23 @@ public:
     std::vector<std::string> owners();
 
 private:
+    /// What storeRow() needs to know of the row it replaces.
+    struct CurrentRowView
+    {
+        bool found;
+        std::int64_t size;
+        std::int64_t modifiedMs;
+        const Poco::Data::BLOB* content;
+    };
+
+    void checkLimits(Poco::Data::Session& session, const std::string& owner, std::int64_t oldSize, bool exists,
+                     std::int64_t newSize);
+    void keepVersion(Poco::Data::Session& session, const std::string& owner, const std::string& path,
+                     const Poco::Data::BLOB& content, std::int64_t size, std::int64_t savedMs, const std::string& actor);
+    void pruneVersions(Poco::Data::Session& session, const std::string& owner, const std::string& path);
+    void storeRow(Poco::Data::Session& session, const std::string& owner, const std::string& path,
+                  const std::string& content, const CurrentRowView& current, const std::string& actor, bool keepOld);
+
     Database& _database;
     StoreLimits _limits;
     Clock _clock;
