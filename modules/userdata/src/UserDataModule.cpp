@@ -5,6 +5,7 @@
 #include "ChangeNotifier.h"
 #include "ModuleMigrations.h"
 #include "SettingsRoutes.h"
+#include "UserDataCommand.h"
 #include "UserDataRoutes.h"
 #include "UserFileStore.h"
 #include "WorkflowLibrary.h"
@@ -25,6 +26,7 @@ public:
         declarePermissions(context.permissions());
         const StoreLimits limits = readLimits(context.globalConfig());
         _store = std::make_unique<UserFileStore>(context.database(), limits);
+        UserDataCommand::registerWith(context, *_store);
         _notifier = std::make_unique<ChangeNotifier>(&context.events());
         _library = std::make_unique<WorkflowLibrary>(*_store, *_notifier);
         const auto bodyLimit = static_cast<std::size_t>(limits.maxFileBytes);

@@ -127,7 +127,7 @@ public:
         auto array = Poco::JSON::Parser().parse(listing.body).extract<Poco::JSON::Array::Ptr>();
         for (std::size_t i = 0; i < array->size(); ++i)
             names.insert(array->getElement<std::string>(i));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(listing.body, (std::set<std::string>{"a.json", "nested/deep/b.json"}), names);
+        CPPUNIT_ASSERT_MESSAGE(listing.body, (std::set<std::string>{"a.json", "nested/deep/b.json"}) == names);
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"nodes":[],"changed":true})"),
                              client.get("/api/userdata/workflows%2Fa.json", alice).body);
         CPPUNIT_ASSERT_EQUAL(workflowB, client.get("/api/userdata/workflows%2Fnested%2Fdeep%2Fb.json", alice).body);
