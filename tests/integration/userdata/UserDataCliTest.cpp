@@ -103,7 +103,7 @@ public:
         for (const char* line : {"imported workflows/a.json (", "imported workflows/nested/deep/b.json (",
                                  "imported comfy.settings.json (", "imported comfy.templates.json (",
                                  "imported user.css (", "imported notes/todo.txt (", "imported inside-link.json (",
-                                 "skipped workflows/broken.json: invalid JSON",
+                                 "skipped workflows/broken.json: Invalid JSON in workflows/broken.json: ",
                                  "skipped workflows/huge.json: too large: 1.5 MiB, the limit is 1 MiB",
                                  "skipped escape.json: a symlink that leaves the folder", "skipped .hidden: hidden",
                                  "skipped .git/: hidden", "imported 7 files (", "for alice, skipped 2, refused 3"})

@@ -161,7 +161,8 @@ int UserDataCommand::importFolder(const Words& words, std::ostream& out, std::os
         << refused << "\n";
     if (refused > 0)
         err << refused << (refused == 1 ? " file was" : " files were")
-            << " refused: fix or remove them (see the reasons above) and import again"
+            << " refused: fix or remove " << (refused == 1 ? "it" : "them")
+            << " (see the reasons above) and import again"
             << (options.overwrite ? "" : "; files already imported are kept") << "\n";
     return refused > 0 ? 1 : 0;
 }

@@ -2,9 +2,7 @@
 
 #include "UserDataName.h"
 #include "UserFileStore.h"
-
-#include <Poco/Exception.h>
-#include <Poco/JSON/Parser.h>
+#include "WorkflowLibrary.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -19,13 +17,6 @@ namespace fs = std::filesystem;
 
 namespace comfygate::userdata {
 namespace {
-
-const std::string settingsFile = "comfy.settings.json";
-
-bool endsWith(const std::string& text, const std::string& tail)
-{
-    return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
-}
 
 /// True when `path` (canonical) is `root` (canonical) or lies below it.
 bool inside(const fs::path& path, const fs::path& root)
@@ -172,7 +163,7 @@ ImportOutcome UserFolderImport::importOne(const Candidate& candidate, const Opti
     };
     if (candidate.hidden)
         return skip(ImportOutcome::Kind::Skipped, "hidden");
-    if (options.workflowsOnly && !UserDataName::isBelow(candidate.name, "workflows"))
+    if (options.workflowsOnly && !WorkflowLibrary::isWorkflow(candidate.name))
         return skip(ImportOutcome::Kind::Skipped, "not a workflow (--global imports workflows/ only)");
     if (!candidate.refusal.empty())
         return skip(ImportOutcome::Kind::Refused, candidate.refusal);
@@ -183,21 +174,14 @@ ImportOutcome UserFolderImport::importOne(const Candidate& candidate, const Opti
     std::string content, reason;
     if (!readLimited(candidate.source, _store.limits().maxFileBytes, content, outcome.size, reason))
         return skip(ImportOutcome::Kind::Refused, reason);
-    if (endsWith(candidate.name, ".json")) {
-        try {
-            Poco::JSON::Parser parser;
-            const Poco::Dynamic::Var value = parser.parse(content);
-            if (candidate.name == settingsFile && value.type() != typeid(Poco::JSON::Object::Ptr))
-                return skip(ImportOutcome::Kind::Refused, "the settings file must hold a JSON object");
-        } catch (const Poco::Exception& error) {
-            return skip(ImportOutcome::Kind::Refused, "invalid JSON: " + error.displayText());
-        } catch (const std::exception& error) {
-            return skip(ImportOutcome::Kind::Refused, std::string("invalid JSON: ") + error.what());
-        }
+    try {
+        WorkflowLibrary::validate(candidate.name, content); // the rules an upload meets
+    } catch (const InvalidContent& error) {
+        return skip(ImportOutcome::Kind::Refused, error.what());
     }
     try {
         const auto result = _store.write(options.owner, candidate.name, content, options.overwrite, options.actor,
-                                         candidate.name != settingsFile);
+                                         candidate.name != WorkflowLibrary::settingsFile);
         if (result == UserFileStore::WriteResult::AlreadyExists)
             return skip(ImportOutcome::Kind::Skipped, "exists (--overwrite replaces it)");
     } catch (const QuotaExceeded& error) {
