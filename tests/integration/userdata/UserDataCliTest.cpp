@@ -80,12 +80,12 @@ class UserDataCliTest : public CppUnit::TestFixture
 public:
     void setUp() override
     {
-        _server = std::make_unique<ServerProcess>(
-            Headers{{"modules.dir", COMFYGATE_MODULE_DIR},
-                    {"modules.enabled", "auth,comfy-proxy,userdata"},
-                    {"comfy.url", "http://127.0.0.1:9"}, // nothing here reaches ComfyUI
-                    {"userdata.max_file_mb", "1"}},
-            Headers{{"SECRET_KEY", "userdata-cli-test-secret-0123456789abcdef"}});
+        _server =
+            std::make_unique<ServerProcess>(Headers{{"modules.dir", COMFYGATE_MODULE_DIR},
+                                                    {"modules.enabled", "auth,comfy-proxy,userdata"},
+                                                    {"comfy.url", "http://127.0.0.1:9"}, // nothing here reaches ComfyUI
+                                                    {"userdata.max_file_mb", "1"}},
+                                            Headers{{"SECRET_KEY", "userdata-cli-test-secret-0123456789abcdef"}});
         for (const char* name : {"alice", "bob"}) {
             const Run added = command({"user", "add", name, "--role", "user", "--password-stdin"}, password + "\n");
             CPPUNIT_ASSERT_EQUAL_MESSAGE(added.err, 0, added.status);
@@ -113,7 +113,8 @@ public:
 
         // Again: the files are kept unless --overwrite.
         const Run again = command({"userdata", "import", "--from", _folder, "--user", "alice"});
-        CPPUNIT_ASSERT_MESSAGE(again.out, contains(again.out, "skipped workflows/a.json: exists (--overwrite replaces it)"));
+        CPPUNIT_ASSERT_MESSAGE(again.out,
+                               contains(again.out, "skipped workflows/a.json: exists (--overwrite replaces it)"));
         _temp.write("comfy/workflows/a.json", R"({"nodes":[],"changed":true})");
         const Run overwrite = command({"userdata", "import", "--from", _folder, "--user", "alice", "--overwrite"});
         CPPUNIT_ASSERT_MESSAGE(overwrite.out, contains(overwrite.out, "imported workflows/a.json ("));
@@ -164,7 +165,9 @@ public:
             const auto found = exported.find(name);
             CPPUNIT_ASSERT_MESSAGE(name + " was not exported", found != exported.end());
             CPPUNIT_ASSERT_MESSAGE(name + " differs", found->second == bytes);
-            struct stat info {};
+            struct stat info
+            {
+            };
             CPPUNIT_ASSERT_EQUAL(0, ::stat((to + "/" + name).c_str(), &info));
             CPPUNIT_ASSERT_EQUAL(0644, static_cast<int>(info.st_mode & 0777));
         }

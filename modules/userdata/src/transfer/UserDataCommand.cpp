@@ -33,8 +33,7 @@ const char* UserDataCommand::usage()
 void UserDataCommand::registerWith(ModuleContext& context, UserFileStore& store)
 {
     auto command = std::make_shared<UserDataCommand>(store, context.services());
-    context.cli().add({"userdata", "import or export a ComfyUI user folder (workflows, settings, user files)",
-                       usage(),
+    context.cli().add({"userdata", "import or export a ComfyUI user folder (workflows, settings, user files)", usage(),
                        [command](const std::vector<std::string>& args, std::istream&, std::ostream& out,
                                  std::ostream& err) { return command->run(args, out, err); }});
 }
@@ -112,7 +111,8 @@ bool UserDataCommand::owner(const Words& words, std::string& ownerId, std::strin
     }
     const auto user = users->findByName(named->second);
     if (!user) {
-        err << "no user named " << named->second << ": see `comfygate user list`, or add one with `comfygate user add`\n";
+        err << "no user named " << named->second
+            << ": see `comfygate user list`, or add one with `comfygate user add`\n";
         return false;
     }
     ownerId = user->id;
@@ -160,9 +160,8 @@ int UserDataCommand::importFolder(const Words& words, std::ostream& out, std::os
         << UserFolderImport::formatSize(bytes) << ") for " << label << ", skipped " << skipped << ", refused "
         << refused << "\n";
     if (refused > 0)
-        err << refused << (refused == 1 ? " file was" : " files were")
-            << " refused: fix or remove " << (refused == 1 ? "it" : "them")
-            << " (see the reasons above) and import again"
+        err << refused << (refused == 1 ? " file was" : " files were") << " refused: fix or remove "
+            << (refused == 1 ? "it" : "them") << " (see the reasons above) and import again"
             << (options.overwrite ? "" : "; files already imported are kept") << "\n";
     return refused > 0 ? 1 : 0;
 }
@@ -187,8 +186,8 @@ int UserDataCommand::exportFolder(const Words& words, std::ostream& out, std::os
         }
         out << std::flush;
     });
-    out << "exported " << written << (written == 1 ? " file" : " files") << " ("
-        << UserFolderImport::formatSize(bytes) << ") of " << label << " to " << to.string() << "\n";
+    out << "exported " << written << (written == 1 ? " file" : " files") << " (" << UserFolderImport::formatSize(bytes)
+        << ") of " << label << " to " << to.string() << "\n";
     if (failed > 0)
         err << failed << (failed == 1 ? " file" : " files") << " could not be written (see above)\n";
     return failed > 0 ? 1 : 0;

@@ -38,7 +38,9 @@ fs::path makeDirectories(const fs::path& root, const fs::path& relative)
     fs::path current = root;
     for (const auto& part : relative) {
         current /= part;
-        struct stat info {};
+        struct stat info
+        {
+        };
         if (::lstat(current.c_str(), &info) == 0) {
             if (S_ISLNK(info.st_mode))
                 throw std::runtime_error(current.string() + " is a symlink: not written through");
@@ -57,7 +59,9 @@ fs::path makeDirectories(const fs::path& root, const fs::path& relative)
 
 void UserFolderExport::writeAtomically(const fs::path& path, const std::string& content)
 {
-    struct stat existing {};
+    struct stat existing
+    {
+    };
     if (::lstat(path.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode))
         throw std::runtime_error(path.string() + " is a directory");
     std::string pattern = (path.parent_path() / ("." + path.filename().string() + ".tmp-XXXXXX")).string();

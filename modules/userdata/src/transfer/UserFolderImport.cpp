@@ -41,7 +41,9 @@ bool readLimited(const fs::path& path, std::int64_t limit, std::string& content,
         reason = std::string("cannot read it: ") + std::strerror(errno);
         return false;
     }
-    struct stat info {};
+    struct stat info
+    {
+    };
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
         ::close(fd);
         reason = "not a regular file";
@@ -104,7 +106,7 @@ std::vector<UserFolderImport::Candidate> UserFolderImport::collect(const fs::pat
 
     std::vector<Candidate> found;
     const std::function<void(const fs::path&, const std::string&)> walk = [&](const fs::path& directory,
-                                                                             const std::string& prefix) {
+                                                                              const std::string& prefix) {
         std::vector<fs::directory_entry> entries;
         std::error_code listError;
         for (fs::directory_iterator it(directory, listError), end; !listError && it != end; it.increment(listError))
@@ -144,7 +146,8 @@ std::vector<UserFolderImport::Candidate> UserFolderImport::collect(const fs::pat
             } else if (fs::is_regular_file(status)) {
                 found.push_back({name, entry.path(), {}});
             } else {
-                found.push_back({name, {}, statError ? "cannot read it: " + statError.message() : "not a regular file"});
+                found.push_back(
+                    {name, {}, statError ? "cannot read it: " + statError.message() : "not a regular file"});
             }
         }
     };
