@@ -505,22 +505,23 @@ class Run {
     await alice.call('GET', '/view', 404, { expect: 'empty', query: { filename: 'missing.png', type: 'output' } });
     await alice.call('POST', '/interrupt', 200, { json: {}, expect: 'empty' });
 
-    // Settings and userdata without comfy.multi_user: users read, admins write.
-    await alice.call('POST', '/settings/Comfy.Locale', 403, { json: 'fr', shape: { error: 'string' } });
-    await alice.call('GET', '/settings', 200, { shape: 'object' });
-    await ada.call('POST', '/settings/Comfy.Locale', 200, { json: 'fr', expect: 'empty' });
-    await ada.call('GET', '/settings/Comfy.Locale', 200, { shape: eq('fr') });
-    await ada.call('GET', '/api/settings', 200, { shape: { 'Comfy.Locale': eq('fr') } });
+    // Settings and userdata: each user has their own, kept by the gateway (userdata module).
+    await alice.call('POST', '/settings/Comfy.Locale', 200, { json: 'fr', expect: 'empty' });
+    await alice.call('GET', '/settings/Comfy.Locale', 200, { shape: eq('fr') });
+    await alice.call('GET', '/api/settings', 200, { shape: { 'Comfy.Locale': eq('fr') } });
+    const others = (await ada.call('GET', '/settings', 200, { shape: 'object' })).json();
+    ensure('GET /settings', !('Comfy.Locale' in others), "another user's setting is visible");
 
     const name = `workflows%2F${this.tag}.json`;
     const workflow = JSON.stringify({ nodes: [], links: [], version: 0.4, extra: { client: this.tag } });
-    await ada.call('POST', `/api/userdata/${name}`, 200, { body: workflow,
+    await alice.call('POST', `/api/userdata/${name}`, 200, { body: workflow,
       headers: { 'Content-Type': 'application/json' }, shape: 'string' });
-    const stored = await ada.call('GET', `/api/userdata/${name}`, 200, { expect: 'bytes' });
+    const stored = await alice.call('GET', `/api/userdata/${name}`, 200, { expect: 'bytes' });
     ensure(`GET /api/userdata/${name}`, stored.body.toString('utf8') === workflow, 'the workflow came back different');
-    await ada.call('GET', '/api/userdata', 200, { query: { dir: 'workflows' }, shape: ['string'] });
-    await ada.call('DELETE', `/api/userdata/${name}`, 204, { expect: 'empty' });
+    await alice.call('GET', '/api/userdata', 200, { query: { dir: 'workflows' }, shape: ['string'] });
     await ada.call('GET', `/api/userdata/${name}`, 404, { expect: 'any' });
+    await alice.call('DELETE', `/api/userdata/${name}`, 204, { expect: 'empty' });
+    await alice.call('GET', `/api/userdata/${name}`, 404, { expect: 'any' });
   }
 
   async waitForImage(promptId) {

@@ -460,22 +460,23 @@ class Run:
         alice.call("GET", "/view", 404, expect="empty", params={"filename": "missing.png", "type": "output"})
         alice.call("POST", "/interrupt", 200, json_body={}, expect="empty")
 
-        # Settings and userdata without comfy.multi_user: users read, admins write.
-        alice.call("POST", "/settings/Comfy.Locale", 403, json_body="fr", shape={"error": str})
-        alice.call("GET", "/settings", 200, shape=dict)
-        ada.call("POST", "/settings/Comfy.Locale", 200, json_body="fr", expect="empty")
-        ada.call("GET", "/settings/Comfy.Locale", 200, shape=Eq("fr"))
-        ada.call("GET", "/api/settings", 200, shape={"Comfy.Locale": Eq("fr")})
+        # Settings and userdata: each user has their own, kept by the gateway (userdata module).
+        alice.call("POST", "/settings/Comfy.Locale", 200, json_body="fr", expect="empty")
+        alice.call("GET", "/settings/Comfy.Locale", 200, shape=Eq("fr"))
+        alice.call("GET", "/api/settings", 200, shape={"Comfy.Locale": Eq("fr")})
+        others = ada.call("GET", "/settings", 200, shape=dict).json()
+        ensure("GET /settings", "Comfy.Locale" not in others, "another user's setting is visible")
 
         name = f"workflows%2F{self.tag}.json"
         workflow = json.dumps({"nodes": [], "links": [], "version": 0.4, "extra": {"client": self.tag}})
-        ada.call("POST", f"/api/userdata/{name}", 200, data=workflow, headers={"Content-Type": "application/json"},
-                 shape=str)
-        stored = ada.call("GET", f"/api/userdata/{name}", 200, expect="bytes")
+        alice.call("POST", f"/api/userdata/{name}", 200, data=workflow, headers={"Content-Type": "application/json"},
+                   shape=str)
+        stored = alice.call("GET", f"/api/userdata/{name}", 200, expect="bytes")
         ensure(f"GET /api/userdata/{name}", stored.body == workflow.encode(), "the workflow came back different")
-        ada.call("GET", "/api/userdata", 200, params={"dir": "workflows"}, shape=[str])
-        ada.call("DELETE", f"/api/userdata/{name}", 204, expect="empty")
+        alice.call("GET", "/api/userdata", 200, params={"dir": "workflows"}, shape=[str])
         ada.call("GET", f"/api/userdata/{name}", 404, expect="any")
+        alice.call("DELETE", f"/api/userdata/{name}", 204, expect="empty")
+        alice.call("GET", f"/api/userdata/{name}", 404, expect="any")
 
     def wait_for_image(self, prompt_id):
         deadline = time.monotonic() + 60

@@ -64,7 +64,7 @@ public:
 
         _server = std::make_unique<ServerProcess>(
             Settings{{"modules.dir", COMFYGATE_MODULE_DIR},
-                     {"modules.enabled", "auth,comfy-proxy,model-download"},
+                     {"modules.enabled", "auth,comfy-proxy,model-download,userdata"},
                      {"comfy.url", _comfy->url()},
                      {"comfy.models_dir", _models.path()},
                      {"downloads.civitai.base_url", _civitai->apiUrl()},

@@ -4,14 +4,19 @@
 // and import/export of ComfyUI user folders.
 #include "ChangeNotifier.h"
 #include "ModuleMigrations.h"
+#include "ObjectInfoSource.h"
+#include "PortalRoutes.h"
 #include "SettingsRoutes.h"
 #include "UserDataCommand.h"
 #include "UserDataRoutes.h"
+#include "UserEnvRoutes.h"
 #include "UserFileStore.h"
+#include "VersionRoutes.h"
 #include "WorkflowLibrary.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 
@@ -34,10 +39,24 @@ public:
         _userData->registerAll(context.routes());
         _settings = std::make_unique<SettingsRoutes>(*_store, *_notifier, bodyLimit);
         _settings->registerAll(context.routes());
+        _versions = std::make_unique<VersionRoutes>(*_library);
+        _versions->registerAll(context.routes());
+        _userEnv = std::make_unique<UserEnvRoutes>(*_library, context.services());
+        _userEnv->registerAll(context.routes());
+        const Config& config = context.globalConfig();
+        _objectInfo = std::make_unique<ObjectInfoSource>(
+            context.httpClient(), config.getString("comfy.url", "http://127.0.0.1:8188"),
+            std::chrono::seconds(config.getInt("comfy.model_list_ttl_seconds", 30)));
+        _portal = std::make_unique<PortalRoutes>(*_library, *_objectInfo, bodyLimit);
+        _portal->registerAll(context.routes());
     }
 
     void stop() noexcept override
     {
+        _portal.reset();
+        _objectInfo.reset();
+        _userEnv.reset();
+        _versions.reset();
         _settings.reset();
         _userData.reset();
         _library.reset();
@@ -85,6 +104,10 @@ private:
     std::unique_ptr<WorkflowLibrary> _library;
     std::unique_ptr<UserDataRoutes> _userData;
     std::unique_ptr<SettingsRoutes> _settings;
+    std::unique_ptr<VersionRoutes> _versions;
+    std::unique_ptr<UserEnvRoutes> _userEnv;
+    std::unique_ptr<ObjectInfoSource> _objectInfo;
+    std::unique_ptr<PortalRoutes> _portal;
 };
 
 } // namespace comfygate::userdata

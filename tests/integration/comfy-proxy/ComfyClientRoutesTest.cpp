@@ -1,7 +1,7 @@
 // The ComfyUI routes that client libraries and the front end call besides prompts and files:
 // GET /prompt (counts per user), the node packs' front-end data, the logs subscription with
-// `logs` events only on the subscriber's own socket, custom-node routes opened by
-// comfy.passthrough, and userdata paths written with literal slashes.
+// `logs` events only on the subscriber's own socket, and custom-node routes opened by
+// comfy.passthrough.
 #include "ComfyGateway.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -42,7 +42,6 @@ class ComfyClientRoutesTest : public ComfyGatewayTest
     CPPUNIT_TEST(customNodeRoutesOpenOnlyByConfiguration);
     CPPUNIT_TEST(openedPrefixIsListedAndDocumented);
     CPPUNIT_TEST(badPassthroughStopsStartup);
-    CPPUNIT_TEST(literalSlashUserDataEqualsTheEncodedForm);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -186,40 +185,6 @@ public:
             CPPUNIT_ASSERT_MESSAGE(value + " was accepted", contains(message, "comfy.passthrough"));
             CPPUNIT_ASSERT_MESSAGE(message, contains(message, named));
         }
-    }
-
-    void literalSlashUserDataEqualsTheEncodedForm()
-    {
-        const std::string content = R"({"nodes":[],"links":[]})";
-        auto saved = _client->request("POST", "/api/userdata/workflows/literal.json", content,
-                                      with(alice, "Content-Type", "application/json"));
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(saved.body, 200, saved.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("/api/userdata/workflows%2Fliteral.json"), _comfy->requests().back().uri);
-        for (const char* path : {"/api/userdata/workflows/literal.json", "/userdata/workflows/literal.json"}) {
-            auto literal = _client->get(path, alice);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(path, 200, literal.status);
-            CPPUNIT_ASSERT_EQUAL(content, literal.body);
-        }
-        CPPUNIT_ASSERT_EQUAL(content, _client->get("/api/userdata/workflows%2Fliteral.json", alice).body);
-        CPPUNIT_ASSERT_EQUAL(404, _client->get("/api/userdata/workflows/literal.json", bob).status);
-
-        auto moved =
-            _client->request("POST", "/api/userdata/workflows/literal.json/move/workflows/moved.json", "", alice);
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(moved.body, 200, moved.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("/api/userdata/workflows%2Fliteral.json/move/workflows%2Fmoved.json"),
-                             _comfy->requests().back().uri);
-        CPPUNIT_ASSERT_EQUAL(404, _client->get("/api/userdata/workflows%2Fliteral.json", alice).status);
-        CPPUNIT_ASSERT_EQUAL(content, _client->get("/api/userdata/workflows%2Fmoved.json", alice).body);
-
-        auto removed = _client->request("DELETE", "/api/userdata/workflows/moved.json", "", alice);
-        CPPUNIT_ASSERT_EQUAL(204, removed.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("/api/userdata/workflows%2Fmoved.json"), _comfy->requests().back().uri);
-        auto missing = _client->get("/api/userdata/workflows/moved.json", alice);
-        auto missingEncoded = _client->get("/api/userdata/workflows%2Fmoved.json", alice);
-        CPPUNIT_ASSERT_EQUAL(404, missing.status);
-        CPPUNIT_ASSERT_EQUAL(missingEncoded.body, missing.body);
-        // Writes keep their permission: a guest may not write.
-        CPPUNIT_ASSERT_EQUAL(403, _client->request("POST", "/userdata/workflows/x.json", content, guest).status);
     }
 
 private:

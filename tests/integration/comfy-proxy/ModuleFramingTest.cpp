@@ -1,6 +1,6 @@
 // The modules' early answers over raw keep-alive connections, read by a strict parser: the
-// real auth, comfy-proxy and model-download modules refusing requests with bodies, and
-// ComfyUI's bodiless 204 relayed without framing.
+// real auth, comfy-proxy, model-download and userdata modules refusing requests with bodies,
+// and a bodiless 204 without framing.
 #include "ComfyGateway.h"
 #include "KeepAliveCheck.h"
 #include "RawHttpConnection.h"
@@ -14,7 +14,7 @@ class ModuleFramingTest : public ComfyGatewayTest
 {
     CPPUNIT_TEST_SUITE(ModuleFramingTest);
     CPPUNIT_TEST(refusalsKeepTheConnectionInStep);
-    CPPUNIT_TEST(relayed204HasNoFraming);
+    CPPUNIT_TEST(deleted204HasNoFraming);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -23,7 +23,7 @@ public:
         _comfy->addUser("default", "default"); // ComfyUI's single user
         useServer(startServerWithAccounts({{"alice", "user"}, {"gus", "guest"}, {"boss", "owner"}},
                                           "module-framing-test-secret-key-0123456789abcdef",
-                                          "auth,comfy-proxy,model-download", {{"comfy.models_dir", _models.path()}}));
+                                          "auth,comfy-proxy,model-download,userdata", {{"comfy.models_dir", _models.path()}}));
         _alice = bearer("alice");
         _gus = bearer("gus");
     }
@@ -35,18 +35,18 @@ public:
                            post("/login", "", R"({"username":"alice","password":"not-the-password"})"), 401);
         check.assertInStep("auth: an MSS route without a token",
                            post("/mss-login/me/sessions/revoke", "", R"({"all":true})"), 401);
-        check.assertInStep("comfy-proxy: a setting without permission", post("/settings/x", _alice, "\"value-a\""),
-                           403);
+        check.assertInStep("userdata: a workflow saved without permission",
+                           post("/userdata/workflows%2Fx.json", _gus, R"({"nodes":[]})"), 403);
+        check.assertInStep("userdata: a setting that is not JSON", post("/settings/x", _alice, "{value-a"), 400);
         check.assertInStep("comfy-proxy: a prompt without permission", post("/prompt", _gus, R"({"prompt":{}})"), 403);
         check.assertInStep("comfy-proxy: a prompt that is not JSON", post("/prompt", _alice, "\"value-a\""), 400);
         check.assertInStep("model-download: a download without permission",
                            post("/mss-login/api/model-download/download", _gus, R"({"url":"x"})"), 403);
     }
 
-    void relayed204HasNoFraming()
+    void deleted204HasNoFraming()
     {
-        // Without comfy.multi_user only who may manage ComfyUI writes the one shared userdata folder.
-        const auto owner = comfygate::test::login(*_client, "boss", accountPassword);
+        const auto owner = comfygate::test::login(*_client, "alice", accountPassword);
         auto saved = _client->postJson("/userdata/workflows%2Fframing.json", "{}", owner);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(saved.body, 200, saved.status);
         RawHttpConnection connection(_server->port());

@@ -10,11 +10,11 @@ namespace comfygate::userdata {
 
 Poco::Dynamic::Var JsonText::parse(const std::string& text)
 {
-    // Wrapped in an array so a scalar parses too; exactly one element proves it was one value
+    // Key order is kept (a workflow saved again reads the same). Wrapped in an array so a scalar parses too; exactly one element proves it was one value
     // (`1],[2` would give two).
     Poco::Dynamic::Var parsed;
     try {
-        parsed = Poco::JSON::Parser().parse("[" + text + "\n]");
+        parsed = Poco::JSON::Parser(new Poco::JSON::ParseHandler(true)).parse("[" + text + "\n]");
     } catch (const Poco::Exception& e) {
         throw std::invalid_argument(e.message());
     }

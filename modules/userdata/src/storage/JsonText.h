@@ -8,6 +8,7 @@ namespace comfygate::userdata {
 
 /// Parses any JSON text: an object, an array, or a bare scalar (`"dark"`, `42`, `true`,
 /// `null`), which ComfyUI's settings accept but Poco's parser refuses at the top level.
+/// Objects keep their key order.
 class JsonText
 {
 public:
