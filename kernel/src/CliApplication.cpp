@@ -72,7 +72,8 @@ void CliApplication::bootKernel(const CommandLine& line, bool withModules)
         config->loadFile(line.configFile);
     config->applyEnvironment(Configuration::processEnvironment());
     config->applyOverrides(line.overrides);
-    const bool serving = line.command.empty() || line.command == "serve";
+    // `comfygate --help` boots the modules only to list their commands: it does not serve.
+    const bool serving = (line.command.empty() && !line.help) || line.command == "serve";
     // A command prints its result; the start-up chatter of the kernel and modules is the
     // server's, so commands log only warnings and errors unless log.level is set.
     if (!serving && !config->isExplicit("log.level"))

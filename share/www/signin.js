@@ -33,7 +33,32 @@ async function post(url, body) {
   return answer;
 }
 
-function signedIn() {
+// ComfyUI's front end shows its own user-selection screen when /api/users lists users and
+// localStorage has no Comfy.userId. The gateway answers /api/users with only the signed-in user,
+// so that user is selected here; anything else clears a stale choice (another account's).
+async function rememberComfyUser() {
+  try {
+    const response = await fetch("/api/users", { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    const answer = response.ok ? await response.json() : {};
+    const ids = answer && answer.users && typeof answer.users === "object" ? Object.keys(answer.users) : [];
+    if (ids.length === 1) {
+      localStorage["Comfy.userId"] = ids[0];
+      localStorage["Comfy.userName"] = String(answer.users[ids[0]]);
+      return;
+    }
+  } catch (e) {
+    // No ComfyUI user list (e.g. without comfy-proxy): forget any earlier choice below.
+  }
+  try {
+    localStorage.removeItem("Comfy.userId");
+    localStorage.removeItem("Comfy.userName");
+  } catch (e) {
+    // storage disabled: nothing to forget
+  }
+}
+
+async function signedIn() {
+  await rememberComfyUser();
   window.location.replace(page.dataset.next || "/");
 }
 
@@ -65,14 +90,14 @@ onSubmit("password-form", async () => {
   tempToken = answer.mfa_temp_token || "";
   if (answer.mfa_required) show("mfa-form");
   else if (answer.mfa_setup_required) await startEnrolment();
-  else signedIn();
+  else await signedIn();
 });
 
 onSubmit("mfa-form", async () => {
   const code = document.getElementById("mfa-code").value.trim();
   const factor = /^\d{6}$/.test(code) ? { code } : { backup_code: code };
   await post("/mss-login/api/mfa/verify", Object.assign({ mfa_temp_token: tempToken }, factor));
-  signedIn();
+  await signedIn();
 });
 
 onSubmit("mfa-setup-form", async () => {
@@ -80,5 +105,5 @@ onSubmit("mfa-setup-form", async () => {
     mfa_temp_token: tempToken,
     code: document.getElementById("mfa-setup-code").value.trim(),
   });
-  signedIn();
+  await signedIn();
 });

@@ -5,6 +5,9 @@
 //   PASSWORD                    the password of all three
 //   PLAYWRIGHT_DIR              where `scripts/dev deps` installed playwright-core (build/playwright-core)
 //   CHROMIUM                    the browser executable (default /usr/bin/chromium)
+//   SCENARIO                    "session" (default: sign-in, prompts, isolation, sign-out, MFA) or
+//                               "workflows" (save, list, reopen a workflow and a setting; MFA_USER unused)
+//   WORKFLOW_NAME               the workflow the "workflows" scenario saves (without .json)
 // Exits 0 after printing "webui: all steps passed", else 1 with the failed step.
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
@@ -70,6 +73,97 @@ async function main() {
   step = "launch chromium";
   const browser = await chromium.launch({ executablePath: env("CHROMIUM", "/usr/bin/chromium"), args: ["--no-sandbox"] });
   try {
+    const scenario = env("SCENARIO", "session");
+    if (scenario === "workflows") await workflows(browser);
+    else if (scenario === "session") await session(browser);
+    else throw new Error(`unknown SCENARIO ${scenario}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function workflowNames(page) {
+  return page.$$eval("#workflow-list li", (items) => items.map((li) => li.dataset.path));
+}
+
+/// A new browser context signed in as `user`, with the front end booted.
+async function signedInPage(browser, user) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(base + "/");
+  expect(new URL(page.url()).pathname === "/login", `expected the sign-in page, got ${page.url()}`);
+  await signIn(page, user, base + "/");
+  const selected = await page.evaluate(() => localStorage["Comfy.userId"]);
+  expect(typeof selected === "string" && selected !== "", "the sign-in page selected no ComfyUI user");
+  await waitForBoot(page);
+  return page;
+}
+
+/// The workflows a user saves from the web UI (ComfyUI's userdata calls, kept by the gateway).
+async function workflows(browser) {
+  const name = env("WORKFLOW_NAME");
+  const file = name + ".json";
+
+  step = "first user: a page without a selected ComfyUI user asks for one";
+  const bare = await (await browser.newContext()).newPage();
+  await bare.goto(base + "/");
+  await signIn(bare, env("FIRST_USER"), base + "/");
+  await bare.evaluate(() => localStorage.removeItem("Comfy.userId"));
+  await bare.reload();
+  await bare.waitForFunction(() => document.getElementById("boot-state").textContent !== "booting", null, { timeout });
+  const bareState = await bare.textContent("#boot-state");
+  expect(bareState === "failed: needs user selection", `without Comfy.userId the front end booted: ${bareState}`);
+
+  step = "first user: signs in and the front end boots";
+  const page = await signedInPage(browser, env("FIRST_USER"));
+  expect(!(await workflowNames(page)).includes(file), "the workflow is listed before it was saved");
+
+  step = "first user: saves a workflow";
+  await page.fill("#workflow-name", name);
+  await page.click("#save-workflow");
+  await page.waitForFunction(() => document.getElementById("save-state").textContent !== "" ||
+                                   document.getElementById("boot-state").textContent !== "ready", null, { timeout });
+  expect((await page.textContent("#boot-state")) === "ready", `saving failed: ${await page.textContent("#boot-state")}`);
+  const saved = await page.textContent("#save-state");
+  expect(saved === `saved workflows/${file}`, `the save answered ${saved}`);
+  expect((await workflowNames(page)).includes(file), "the saved workflow is not listed");
+
+  step = "first user: stores a setting";
+  await page.fill("#setting-value", "value-of-" + name);
+  await page.click("#set-setting");
+  await page.waitForFunction(() => document.getElementById("setting-state").textContent === "stored" ||
+                                   document.getElementById("boot-state").textContent !== "ready", null, { timeout });
+  expect((await page.textContent("#boot-state")) === "ready", `the setting failed: ${await page.textContent("#boot-state")}`);
+
+  step = "first user: reloads, sees the workflow and reopens it";
+  await page.reload();
+  await waitForBoot(page);
+  const listed = await workflowNames(page);
+  expect(listed.includes(file), `after a reload the list is ${JSON.stringify(listed)}`);
+  expect((await page.textContent("#test-setting")) === JSON.stringify("value-of-" + name),
+         `after a reload the setting is ${await page.textContent("#test-setting")}`);
+  await page.fill("#workflow-name", name);
+  await page.click("#open-workflow");
+  await page.waitForFunction(() => document.getElementById("opened-workflow").textContent !== "", null, { timeout });
+  const opened = await page.textContent("#opened-workflow");
+  expect(opened === `workflows/${file}: 7 nodes, marker ${name}`, `reopened: ${opened}`);
+
+  step = "second user: does not see the first user's workflow or setting";
+  const other = await signedInPage(browser, env("SECOND_USER"));
+  const others = await workflowNames(other);
+  expect(!others.includes(file), `the second user lists ${JSON.stringify(others)}`);
+  expect((await other.textContent("#test-setting")) === "null",
+         `the second user sees the setting ${await other.textContent("#test-setting")}`);
+  await other.fill("#workflow-name", name);
+  await other.click("#open-workflow");
+  await other.waitForFunction(() => document.getElementById("opened-workflow").textContent !== "", null, { timeout });
+  const foreign = await other.textContent("#opened-workflow");
+  expect(foreign === "error 404", `the second user opened the first user's workflow: ${foreign}`);
+}
+
+/// Sign-in, prompts and their isolation, sign-out and MFA.
+async function session(browser) {
+  {
     // 1. A browser without a session is sent to sign in and comes back to the page it asked for.
     step = "first user: sent to sign in";
     const first = await browser.newContext();
@@ -157,8 +251,6 @@ async function main() {
     await mfa.click("#mfa-button");
     await mfa.waitForURL(base + "/?again=1", { timeout });
     await waitForBoot(mfa);
-  } finally {
-    await browser.close();
   }
 }
 

@@ -7,6 +7,7 @@
 #include "ObjectInfoSource.h"
 #include "PortalRoutes.h"
 #include "SettingsRoutes.h"
+#include "UserDataCommand.h"
 #include "UserDataRoutes.h"
 #include "UserEnvRoutes.h"
 #include "UserFileStore.h"
@@ -30,6 +31,7 @@ public:
         declarePermissions(context.permissions());
         const StoreLimits limits = readLimits(context.globalConfig());
         _store = std::make_unique<UserFileStore>(context.database(), limits);
+        UserDataCommand::registerWith(context, *_store);
         _notifier = std::make_unique<ChangeNotifier>(&context.events());
         _library = std::make_unique<WorkflowLibrary>(*_store, *_notifier);
         const auto bodyLimit = static_cast<std::size_t>(limits.maxFileBytes);

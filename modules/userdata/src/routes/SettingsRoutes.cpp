@@ -2,7 +2,6 @@
 
 #include "ComfyAnswers.h"
 #include "JsonText.h"
-#include "UserDataRequestPath.h"
 #include "comfygate/HttpExchange.h"
 
 #include <Poco/Exception.h>

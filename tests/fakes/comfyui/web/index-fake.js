@@ -42,8 +42,18 @@ const app = {
 };
 window.comfyAPI = { app: { app } };
 
-async function call(path, options) {
-  const response = await fetch("/api" + path, options);
+// The real front end sends the selected user (userStore) as Comfy-User with every API call.
+function selectedUser() {
+  try {
+    return localStorage["Comfy.userId"] || "";
+  } catch (e) {
+    return "";
+  }
+}
+
+async function call(path, options = {}) {
+  const headers = Object.assign({ "Comfy-User": selectedUser() }, options.headers || {});
+  const response = await fetch("/api" + path, Object.assign({ cache: "no-cache" }, options, { headers }));
   const item = document.createElement("li");
   item.dataset.path = path;
   item.dataset.status = String(response.status);
@@ -100,17 +110,106 @@ async function queuePrompt() {
   byId("last-prompt-id").textContent = answer.prompt_id;
 }
 
+// The graph as the UI saves it (a LiteGraph workflow: nodes with widget values, links).
+function uiWorkflow(marker) {
+  const nodes = [];
+  const links = [];
+  for (const [id, node] of Object.entries(workflow)) {
+    const inputs = [];
+    const widgets = [];
+    for (const [name, value] of Object.entries(node.inputs)) {
+      if (Array.isArray(value)) {
+        const link = links.length + 1;
+        links.push([link, Number(value[0]), value[1], Number(id), inputs.length, "*"]);
+        inputs.push({ name, type: "*", link });
+      } else {
+        widgets.push(value);
+      }
+    }
+    nodes.push({ id: Number(id), type: node.class_type, pos: [nodes.length * 250, 100], size: [240, 120], flags: {},
+                 order: nodes.length, mode: 0, inputs, outputs: [],
+                 properties: { "Node name for S&R": node.class_type }, widgets_values: widgets });
+  }
+  return { last_node_id: Math.max(...nodes.map((n) => n.id)), last_link_id: links.length, nodes, links, groups: [],
+           config: {}, extra: { marker }, version: 0.4 };
+}
+
+const listingPath = "/userdata?dir=workflows&recurse=true&split=false&full_info=true";
+
+/// Fills #workflow-list from the full_info listing (ComfyUI answers 404 while there is no folder).
+async function listWorkflows() {
+  const response = await call(listingPath);
+  if (response.status === 404) return byId("workflow-list").replaceChildren();
+  if (!response.ok) throw new Error("the workflow listing answered " + response.status);
+  const files = await response.json();
+  byId("workflow-list").replaceChildren(...files.map((file) => {
+    const item = document.createElement("li");
+    item.dataset.path = file.path;
+    item.dataset.size = String(file.size);
+    item.textContent = file.path;
+    return item;
+  }));
+}
+
+function workflowFile() {
+  const name = byId("workflow-name").value.trim();
+  if (!name) throw new Error("no workflow name");
+  return "workflows/" + name + ".json";
+}
+
+async function saveWorkflow() {
+  const file = workflowFile();
+  const answer = await json("/userdata/" + encodeURIComponent(file) + "?overwrite=true&full_info=true", {
+    method: "POST",
+    body: JSON.stringify(uiWorkflow(byId("workflow-name").value.trim())),
+  });
+  byId("save-state").textContent = "saved " + answer.path;
+  await listWorkflows();
+}
+
+async function openWorkflow() {
+  const file = workflowFile();
+  const response = await call("/userdata/" + encodeURIComponent(file));
+  if (!response.ok) {
+    byId("opened-workflow").textContent = "error " + response.status;
+    return;
+  }
+  const opened = await response.json();
+  byId("opened-workflow").textContent = `${file}: ${opened.nodes.length} nodes, marker ${opened.extra.marker}`;
+}
+
+async function setSetting() {
+  const value = byId("setting-value").value;
+  const response = await call("/settings/" + encodeURIComponent("Comfy.TestSetting"), {
+    method: "POST",
+    body: JSON.stringify(value),
+  });
+  if (!response.ok) throw new Error("storing the setting answered " + response.status);
+  byId("setting-state").textContent = "stored";
+}
+
+function onClick(id, action) {
+  byId(id).addEventListener("click", () => action().catch(fail));
+}
+
 async function boot() {
-  await json("/users");
-  await json("/settings");
+  const users = await json("/users");
+  // The real front end (userStore.needsLogin) shows its user-selection screen when the server
+  // lists users and localStorage names none of them: the gateway's sign-in page selects it.
+  if (users && users.users && !Object.prototype.hasOwnProperty.call(users.users, selectedUser()))
+    throw new Error("needs user selection");
+  const settings = await json("/settings");
+  byId("test-setting").textContent = JSON.stringify(settings["Comfy.TestSetting"] ?? null);
   await json("/object_info");
-  // ComfyUI answers 404 while the user has no workflows folder; the front end carries on.
-  await call("/userdata?dir=workflows&recurse=true&split=false&full_info=true");
+  await listWorkflows();
   await openSocket();
   for (const script of await json("/extensions")) await import(script);
   await refresh();
-  byId("queue-button").addEventListener("click", () => queuePrompt().catch(fail));
-  byId("refresh-button").addEventListener("click", () => refresh().catch(fail));
+  onClick("queue-button", queuePrompt);
+  onClick("refresh-button", refresh);
+  onClick("save-workflow", saveWorkflow);
+  onClick("open-workflow", openWorkflow);
+  onClick("set-setting", setSetting);
   byId("boot-state").textContent = "ready";
 }
 
