@@ -654,7 +654,21 @@ protected:
         save(alice, "workflows/after.json", "{}");
         CPPUNIT_ASSERT_EQUAL(std::string("after.json,kept.json"),
                              joined(sortedStrings(jsonArray(_client->get("/userdata?dir=workflows", alice)))));
+        // A crash (kill -9) loses nothing that was answered 200.
+        save(alice, "workflows/before-crash.json", R"({"crash":1})");
+        CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/settings/Comfy.Crash", "true", alice).status);
+        CPPUNIT_ASSERT_EQUAL(204, del(alice, "/userdata/workflows%2Fafter.json").status);
+        auto crashed = std::move(_server);
+        _client.reset();
+        crashed->kill9();
+        useServer(startUserDataServer({{"data.dir", dataDir}}));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"crash":1})"),
+                             _client->get("/userdata/workflows%2Fbefore-crash.json", alice).body);
+        CPPUNIT_ASSERT_EQUAL(std::string("true"), _client->get("/settings/Comfy.Crash", alice).body);
+        CPPUNIT_ASSERT_EQUAL(std::string("before-crash.json,kept.json"),
+                             joined(sortedStrings(jsonArray(_client->get("/userdata?dir=workflows", alice)))));
         _server.reset();
+        crashed.reset();
         previous.reset(); // its temp dir held the data directory
         _client.reset();
     }

@@ -249,7 +249,12 @@ public:
         CPPUNIT_ASSERT_MESSAGE(describe(guestDelete), isWorkflowDenied(guestDelete));
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"global":1})"), _client->get("/userdata/workflows%2Fg.json", bob).body);
         CPPUNIT_ASSERT_EQUAL(std::string("g.json"), joined(sortedStrings(jsonArray(_client->get("/userdata?dir=workflows", bob)))));
-        // An admin may.
+        // An admin may move it (it stays global) and delete it.
+        auto movedByAdmin = post(admin, "/userdata/workflows%2Fg.json/move/workflows%2Fg2.json", "");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(movedByAdmin.body, 200, movedByAdmin.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("global"), fullInfo(bob)["g2.json"]->getValue<std::string>("source"));
+        CPPUNIT_ASSERT_EQUAL(404, _client->get("/userdata/workflows%2Fg.json", bob).status);
+        CPPUNIT_ASSERT_EQUAL(200, post(admin, "/userdata/workflows%2Fg2.json/move/workflows%2Fg.json", "").status);
         auto byAdmin = del(admin, "/userdata/workflows%2Fg.json");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(byAdmin.body, 204, byAdmin.status);
         CPPUNIT_ASSERT_EQUAL(404, _client->get("/userdata/workflows%2Fg.json", bob).status);
@@ -326,6 +331,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"best":1})"),
                              _client->get("/mss-login/api/workflows/best.json/versions/" + id(versions->getObject(0)) +
                                               "?global=true", admin).body);
+        // An admin restores the global one; users see it at once.
+        auto restored = post(admin, "/api/mss-login/api/workflows/best.json/versions/" + id(versions->getObject(0)) +
+                                        "/restore?global=true", "");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(restored.body, 200, restored.status);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"best":1})"), _client->get("/userdata/workflows%2Fbest.json", bob).body);
+        auto byUser = post(alice, "/mss-login/api/workflows/best.json/versions/" + id(versions->getObject(0)) +
+                                      "/restore?global=true", "");
+        CPPUNIT_ASSERT_MESSAGE(describe(byUser), isWorkflowDenied(byUser));
     }
 
     void userEnvRefusals()
@@ -523,7 +536,17 @@ public:
         WebSocketTestClient bobTab(_server->port(), "/ws?clientId=bob-tab", bob);
         makeGlobal("announced.json", "{}");
         auto data = nextChange(bobTab, "global");
-        CPPUNIT_ASSERT_MESSAGE(stringify(data), data->getValue<std::string>("path").find("announced.json") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::string("workflows/announced.json"), data->getValue<std::string>("path"));
+        CPPUNIT_ASSERT_EQUAL(std::string("saved"), data->getValue<std::string>("action"));
+        // An admin's move and delete of a global workflow reach everyone too.
+        CPPUNIT_ASSERT_EQUAL(200, post(admin, "/userdata/workflows%2Fannounced.json/move/workflows%2Fmoved.json", "").status);
+        data = nextChange(bobTab, "global");
+        CPPUNIT_ASSERT_EQUAL(std::string("moved"), data->getValue<std::string>("action"));
+        CPPUNIT_ASSERT_EQUAL(std::string("workflows/moved.json"), data->getValue<std::string>("to"));
+        CPPUNIT_ASSERT_EQUAL(204, del(admin, "/userdata/workflows%2Fmoved.json").status);
+        data = nextChange(bobTab, "global");
+        CPPUNIT_ASSERT_EQUAL(std::string("deleted"), data->getValue<std::string>("action"));
+        CPPUNIT_ASSERT_EQUAL(std::string("workflows/moved.json"), data->getValue<std::string>("path"));
     }
 
     // ------------------------------------------------------------------ Comfy Portal
