@@ -670,6 +670,9 @@ public:
         // The guest reads but does not save.
         auto byGuest = _client->postJson("/api/cpe/workflow/save", R"({"workflow":{"g":1},"name":"g"})", guest);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(byGuest.body, 403, byGuest.status);
+        // In the Portal's error shape, like every /cpe error (README: Errors of the /cpe routes).
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(byGuest.body, std::string("error"), jsonObject(byGuest)->optValue<std::string>("status", ""));
+        CPPUNIT_ASSERT_MESSAGE(byGuest.body, jsonObject(byGuest)->has("message"));
         CPPUNIT_ASSERT_EQUAL(200, _client->get("/cpe/workflow/list", guest).status);
         CPPUNIT_ASSERT_EQUAL(std::string(), joined(allFiles(guest)));
     }
