@@ -358,9 +358,20 @@ protected:
                 CPPUNIT_ASSERT_MESSAGE("move to " + file + ": " + std::to_string(moved.status),
                                        moved.status == 400 || moved.status == 403);
             }
-            // A name too long: a 256-byte segment.
+            // A name too long: a 256-byte segment, or 1025 bytes in all; 255 and 1024 are fine.
             auto longName = post(alice, prefix + "/userdata/workflows%2F" + std::string(256, 'n'), "{}");
             CPPUNIT_ASSERT_EQUAL_MESSAGE(longName.body, 400, longName.status);
+            const std::string longest = "workflows%2F" + std::string(255, 'n');
+            CPPUNIT_ASSERT_EQUAL(200, post(alice, prefix + "/userdata/" + longest, "x").status);
+            CPPUNIT_ASSERT_EQUAL(204, del(alice, prefix + "/userdata/" + longest).status);
+            // 255 + 255 + 255 + 254 + 1 bytes and 4 slashes = 1024 bytes.
+            std::string deep;
+            for (int i = 0; i < 4; ++i)
+                deep += (deep.empty() ? "" : "%2F") + std::string(i == 3 ? 254 : 255, static_cast<char>('a' + i));
+            CPPUNIT_ASSERT_EQUAL(200, post(alice, prefix + "/userdata/" + deep + "%2Fe", "x").status);
+            CPPUNIT_ASSERT_EQUAL(204, del(alice, prefix + "/userdata/" + deep + "%2Fe").status);
+            auto tooLong = post(alice, prefix + "/userdata/" + deep + "%2Fee", "x"); // 1025 bytes
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(tooLong.body, 400, tooLong.status);
             // Literal-slash forms with dot segments never reach a file.
             auto literal = _client->get(prefix + "/userdata/workflows/../../bob/workflows/bobs.json", alice);
             CPPUNIT_ASSERT_MESSAGE(std::to_string(literal.status) + " " + literal.body,
@@ -488,6 +499,12 @@ protected:
         CPPUNIT_ASSERT(bytes == read.body);
         auto info = jsonArray(_client->get("/userdata?dir=blobs&full_info=true", alice));
         CPPUNIT_ASSERT_EQUAL(1024, info->getObject(0)->getValue<int>("size"));
+        // A literal percent sign in a name survives.
+        save(alice, "workflows/100% fox.json", "{}");
+        CPPUNIT_ASSERT_EQUAL(std::string("100% fox.json"),
+                             joined(sortedStrings(jsonArray(_client->get("/userdata?dir=workflows", alice)))));
+        CPPUNIT_ASSERT_EQUAL(std::string("{}"), _client->get("/userdata/workflows%2F100%25%20fox.json", alice).body);
+        CPPUNIT_ASSERT_EQUAL(204, del(alice, "/userdata/workflows%2F100%25%20fox.json").status);
         // Non-ASCII UTF-8 names and contents.
         save(alice, "workflows/caf\xc3\xa9 \xe2\x98\x95.json", "{\"t\":\"\xe2\x98\x95\"}");
         CPPUNIT_ASSERT_EQUAL(std::string("{\"t\":\"\xe2\x98\x95\"}"),
