@@ -231,6 +231,11 @@ public:
         auto portal = _client->get("/cpe/workflow/get?filename=shared.json", bob);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(portal.body, std::string(R"({"v":"global"})"),
                                      jsonObject(portal)->getValue<std::string>("workflow"));
+        // overwrite=false does not see the global file: bob gets his own copy.
+        auto bobsCopy = post(bob, "/userdata/workflows%2Fshared.json?overwrite=false", R"({"v":"bob"})");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(bobsCopy.body, 200, bobsCopy.status);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"v":"bob"})"), _client->get("/userdata/workflows%2Fshared.json", bob).body);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"v":"global"})"), _client->get("/userdata/workflows%2Fshared.json", guest).body);
         // Deleting alice's copy shows the global one again.
         CPPUNIT_ASSERT_EQUAL(204, del(alice, "/userdata/workflows%2Fshared.json").status);
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"v":"global"})"), _client->get("/userdata/workflows%2Fshared.json", alice).body);
@@ -600,6 +605,13 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/cpe/workflow/save", R"({"workflow":{"b":3},"name":"obj"})", alice).status);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), versionList(alice, "obj.json")->size());
         save(alice, "workflows/readme.txt", "not a workflow");
+        // An object workflow keeps its key order (node ids, widget order matter to readers).
+        auto ordered = _client->postJson("/cpe/workflow/save", R"({"workflow":{"z":1,"a":{"y":1,"b":2}},"name":"sub/ordered"})", alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ordered.body, 200, ordered.status);
+        const std::string orderedText = _client->get("/userdata/workflows%2Fsub%2Fordered.json", alice).body;
+        CPPUNIT_ASSERT_MESSAGE(orderedText, orderedText.find("\"z\"") < orderedText.find("\"a\"") &&
+                                                orderedText.find("\"y\"") < orderedText.find("\"b\""));
+        CPPUNIT_ASSERT_EQUAL(204, del(alice, "/userdata/workflows%2Fsub%2Fordered.json").status);
 
         // The list: the .json files below workflows/, names relative to it.
         auto list = portalList(alice);
@@ -693,6 +705,11 @@ public:
         auto direct = _client->postJson("/cpe/workflow/convert", prompt, alice);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(direct.body, 200, direct.status);
         CPPUNIT_ASSERT(sameJson(jsonObject(direct)->getObject("data")->get("workflow"), parseJson(prompt)));
+        // A file that is no workflow object cannot be converted.
+        save(alice, "workflows/list.json", "[1,2]");
+        auto notObject = _client->get("/cpe/workflow/get-and-convert?filename=list.json", alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(notObject.body, 400, notObject.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("error"), jsonObject(notObject)->getValue<std::string>("status"));
         auto missing = _client->get("/cpe/workflow/get-and-convert?filename=none.json", alice);
         CPPUNIT_ASSERT_EQUAL(404, missing.status);
         CPPUNIT_ASSERT_EQUAL(std::string("error"), jsonObject(missing)->getValue<std::string>("status"));
