@@ -27,3 +27,12 @@ CREATE TABLE userdata_versions (
     replaced_by VARCHAR(64) NOT NULL
 );
 CREATE INDEX userdata_versions_file ON userdata_versions (owner, path, id);
+
+-- One row per owner that has written. Every write transaction updates its owner's row first,
+-- so writers of one owner take turns: on PostgreSQL (READ COMMITTED) the quota a writer checks
+-- is the one it commits against, and two writers of one new name never both insert it.
+-- SQLite's BEGIN IMMEDIATE serialises every write anyway.
+CREATE TABLE userdata_owners (
+    owner VARCHAR(64) PRIMARY KEY,
+    writes {{bigint}} NOT NULL DEFAULT 0
+);

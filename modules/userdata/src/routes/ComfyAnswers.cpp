@@ -25,6 +25,12 @@ void ComfyAnswers::workflowDenied(HttpExchange& exchange, const std::string& mes
     exchange.sendJson(403, body);
 }
 
+void ComfyAnswers::nameConflict(HttpExchange& exchange, const std::string& name)
+{
+    text(exchange, 409, "A file and a folder cannot have the same name: " + name +
+                            " is a folder, or one of its folders is a file; choose another name");
+}
+
 bool ComfyAnswers::acceptName(HttpExchange& exchange, const std::string& name)
 {
     switch (UserDataName::check(name)) {

@@ -18,6 +18,8 @@ public:
     static void text(HttpExchange& exchange, int status, const std::string& message);
     static void empty(HttpExchange& exchange, int status);
     static void workflowDenied(HttpExchange& exchange, const std::string& message);
+    /// 409: `name` would be a file and a folder at once (ComfyUI's file system cannot hold that).
+    static void nameConflict(HttpExchange& exchange, const std::string& name);
 
     /// Checks a file name from the client; answers 403 (outside the root) or 400 (invalid) and
     /// returns false when it is refused.

@@ -79,7 +79,8 @@ void PortalRoutes::registerAll(RouteRegistry& routes)
         {"GET", "/cpe/workflow/list", "can_access_api", "Comfy Portal: your workflows and the global ones",
          &PortalRoutes::list},
         {"GET", "/cpe/workflow/get", "can_access_api", "Comfy Portal: one workflow (filename)", &PortalRoutes::get},
-        {"POST", "/cpe/workflow/save", WorkflowLibrary::modifyPermission,
+        // can_modify_workflows is checked by the library, so a refusal has the Portal's shape.
+        {"POST", "/cpe/workflow/save", "can_access_api",
          "Comfy Portal: save a workflow ({workflow, name?})", &PortalRoutes::save},
         {"POST", "/cpe/workflow/convert", "can_access_api",
          "Comfy Portal: convert a UI workflow (the body) to the API prompt format", &PortalRoutes::convert},
@@ -185,7 +186,8 @@ void PortalRoutes::save(HttpExchange& exchange)
     if (name.size() < 5 || name.compare(name.size() - 5, 5, ".json") != 0)
         name += ".json";
     const std::string path = workflowPath(name);
-    _library.save(exchange.principal(), path, text, true);
+    if (_library.save(exchange.principal(), path, text, true) == UserFileStore::WriteResult::NameConflict)
+        throw PortalError(409, "a folder of your workflows is named " + name + "; choose another name");
     auto body = success("Workflow saved successfully");
     body->set("filename", name);
     exchange.sendJson(200, body);

@@ -96,6 +96,17 @@ Poco::JSON::Object::Ptr SettingsRoutes::load(const std::string& userId)
 void SettingsRoutes::merge(HttpExchange& exchange, const std::function<void(Poco::JSON::Object&)>& change)
 {
     const std::string& userId = exchange.principal().userId;
+    try {
+        updateSettings(userId, change);
+    } catch (const std::invalid_argument& e) {
+        throw InvalidContent(std::string("your settings cannot be saved: ") + e.what());
+    }
+    _notifier.changed(userId, "saved", WorkflowLibrary::settingsFile);
+    exchange.sendText(200, "application/octet-stream", "");
+}
+
+void SettingsRoutes::updateSettings(const std::string& userId, const std::function<void(Poco::JSON::Object&)>& change)
+{
     _store.update(
         userId, WorkflowLibrary::settingsFile,
         [&](const std::optional<std::string>& current) {
@@ -106,8 +117,6 @@ void SettingsRoutes::merge(HttpExchange& exchange, const std::function<void(Poco
             return out.str();
         },
         userId, false);
-    _notifier.changed(userId, "saved", WorkflowLibrary::settingsFile);
-    exchange.sendText(200, "application/octet-stream", "");
 }
 
 void SettingsRoutes::listUsers(HttpExchange& exchange)

@@ -30,6 +30,7 @@ public:
 private:
     Poco::JSON::Object::Ptr load(const std::string& userId);
     void merge(HttpExchange& exchange, const std::function<void(Poco::JSON::Object&)>& change);
+    void updateSettings(const std::string& userId, const std::function<void(Poco::JSON::Object&)>& change);
     void listUsers(HttpExchange& exchange);
 
     UserFileStore& _store;

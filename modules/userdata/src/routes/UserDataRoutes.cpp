@@ -207,6 +207,8 @@ void UserDataRoutes::write(HttpExchange& exchange)
             _library.save(exchange.principal(), path.file, exchange.body(), overwriteRequested(exchange));
         if (result == UserFileStore::WriteResult::AlreadyExists)
             return ComfyAnswers::text(exchange, 409, "File already exists");
+        if (result == UserFileStore::WriteResult::NameConflict)
+            return ComfyAnswers::nameConflict(exchange, path.file);
         if (!flag(exchange, "full_info"))
             return exchange.sendJson(200, path.file);
         exchange.sendJson(200, fileInfo(*_library.info(exchange.principal(), path.file)));
@@ -237,6 +239,8 @@ void UserDataRoutes::move(HttpExchange& exchange, const std::string& file, const
             return ComfyAnswers::empty(exchange, 404);
         case UserFileStore::MoveResult::DestinationExists:
             return ComfyAnswers::text(exchange, 409, "File already exists");
+        case UserFileStore::MoveResult::NameConflict:
+            return ComfyAnswers::nameConflict(exchange, destination);
         case UserFileStore::MoveResult::Moved:
             break;
         }

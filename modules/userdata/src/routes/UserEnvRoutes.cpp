@@ -112,6 +112,9 @@ void UserEnvRoutes::promote(HttpExchange& exchange, const Poco::JSON::Object& bo
         throw HttpError(404, "the user has no workflow " + path);
     case WorkflowLibrary::PromoteResult::GlobalExists:
         throw HttpError(409, "a global workflow " + path + " exists already: send \"overwrite\": true to replace it");
+    case WorkflowLibrary::PromoteResult::NameConflict:
+        throw HttpError(409, "the global workflows have a folder named " + path + ", or a file where its folder "
+                             "would be; rename the workflow first");
     case WorkflowLibrary::PromoteResult::Promoted:
         break;
     }

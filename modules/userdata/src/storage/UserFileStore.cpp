@@ -128,6 +128,39 @@ bool UserFileStore::directoryExists(const std::string& owner, const std::string&
     return !list(owner, directory, true).empty();
 }
 
+void UserFileStore::lockOwner(Poco::Data::Session& session, const std::string& owner)
+{
+    std::string o = owner, o2 = owner;
+    session << _database.translate(
+                   "INSERT INTO userdata_owners (owner, writes) VALUES (?, 0) ON CONFLICT (owner) DO NOTHING"),
+        use(o), now;
+    session << _database.translate("UPDATE userdata_owners SET writes = writes + 1 WHERE owner = ?"), use(o2), now;
+}
+
+bool UserFileStore::nameConflict(Poco::Data::Session& session, const std::string& owner, const std::string& path)
+{
+    std::vector<std::string> folders;
+    for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1))
+        folders.push_back(path.substr(0, slash));
+    const std::string below = path + "/";
+    // SUBSTR counts characters on both backends; a UTF-8 continuation byte is not one.
+    int characters = 0;
+    for (unsigned char c : below)
+        characters += (c & 0xC0) != 0x80;
+    std::string sql = "SELECT COUNT(*) FROM userdata_files WHERE owner = ? AND (SUBSTR(path, 1, ?) = ?";
+    for (std::size_t i = 0; i < folders.size(); ++i)
+        sql += i == 0 ? " OR path IN (?" : ", ?";
+    sql += folders.empty() ? ")" : "))";
+    Poco::Int64 count = 0;
+    std::string o = owner, b = below;
+    Poco::Data::Statement statement(session);
+    statement << _database.translate(sql), into(count), use(o), use(characters), use(b);
+    for (auto& folder : folders)
+        statement, use(folder);
+    statement.execute();
+    return count > 0;
+}
+
 void UserFileStore::checkLimits(Poco::Data::Session& session, const std::string& owner, std::int64_t oldSize,
                                 bool exists, std::int64_t newSize)
 {
@@ -208,9 +241,14 @@ UserFileStore::WriteResult UserFileStore::write(const std::string& owner, const 
                                              " (userdata.max_file_mb)");
     WriteResult result = WriteResult::Created;
     _database.write([&](Poco::Data::Session& session) {
+        lockOwner(session, owner);
         CurrentRow row = loadRow(_database, session, owner, path, keepOld);
         if (row.found && !overwrite) {
             result = WriteResult::AlreadyExists;
+            return;
+        }
+        if (!row.found && nameConflict(session, owner, path)) {
+            result = WriteResult::NameConflict;
             return;
         }
         storeRow(session, owner, path, content, {row.found, row.size, row.modifiedMs, &row.content}, actor, keepOld);
@@ -224,7 +262,10 @@ void UserFileStore::update(const std::string& owner, const std::string& path,
                            const std::string& actor, bool keepOld)
 {
     _database.write([&](Poco::Data::Session& session) {
+        lockOwner(session, owner);
         CurrentRow row = loadRow(_database, session, owner, path, true);
+        if (!row.found && nameConflict(session, owner, path))
+            throw std::invalid_argument(path + " is a folder");
         std::optional<std::string> current;
         if (row.found)
             current = text(row.content);
@@ -233,14 +274,16 @@ void UserFileStore::update(const std::string& owner, const std::string& path,
     });
 }
 
-bool UserFileStore::remove(const std::string& owner, const std::string& path, const std::string& actor)
+bool UserFileStore::remove(const std::string& owner, const std::string& path, const std::string& actor, bool keepOld)
 {
     bool removed = false;
     _database.write([&](Poco::Data::Session& session) {
-        CurrentRow row = loadRow(_database, session, owner, path, true);
+        lockOwner(session, owner);
+        CurrentRow row = loadRow(_database, session, owner, path, keepOld);
         if (!row.found)
             return;
-        keepVersion(session, owner, path, row.content, row.size, row.modifiedMs, actor);
+        if (keepOld)
+            keepVersion(session, owner, path, row.content, row.size, row.modifiedMs, actor);
         std::string o = owner, p = path;
         session << _database.translate("DELETE FROM userdata_files WHERE owner = ? AND path = ?"), use(o), use(p),
             now;
@@ -254,6 +297,7 @@ UserFileStore::MoveResult UserFileStore::move(const std::string& owner, const st
 {
     MoveResult result = MoveResult::Moved;
     _database.write([&](Poco::Data::Session& session) {
+        lockOwner(session, owner);
         if (!loadRow(_database, session, owner, from, false).found) {
             result = MoveResult::SourceMissing;
             return;
@@ -261,6 +305,11 @@ UserFileStore::MoveResult UserFileStore::move(const std::string& owner, const st
         if (from == to)
             return;
         CurrentRow target = loadRow(_database, session, owner, to, true);
+        // Also refuses moving a file below itself ("a" to "a/b"): "a" is a file when it is checked.
+        if (!target.found && nameConflict(session, owner, to)) {
+            result = MoveResult::NameConflict;
+            return;
+        }
         if (target.found) {
             if (!overwrite) {
                 result = MoveResult::DestinationExists;

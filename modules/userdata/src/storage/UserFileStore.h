@@ -68,13 +68,15 @@ public:
     {
         Created,
         Replaced,
-        AlreadyExists ///< nothing written: the file exists and overwrite was false
+        AlreadyExists, ///< nothing written: the file exists and overwrite was false
+        NameConflict   ///< nothing written: a folder has this name, or a file has the name of one of its folders
     };
     enum class MoveResult
     {
         Moved,
         SourceMissing,
-        DestinationExists ///< nothing moved: the destination exists and overwrite was false
+        DestinationExists, ///< nothing moved: the destination exists and overwrite was false
+        NameConflict       ///< nothing moved: the destination is a folder, or lies below a file
     };
 
     using Clock = std::function<std::int64_t()>; ///< Unix milliseconds
@@ -95,13 +97,14 @@ public:
     /// Throws QuotaExceeded (nothing written) when the file or the owner's total breaks a limit.
     WriteResult write(const std::string& owner, const std::string& path, const std::string& content, bool overwrite,
                       const std::string& actor, bool keepOld = true);
-    /// Reads, transforms and writes in one transaction (settings merges). `change` gets the
+    /// Reads, transforms and writes in one transaction (settings merges); a name conflict throws
+    /// std::invalid_argument. `change` gets the
     /// current content, if any, and returns the new one; it may throw to abort.
     void update(const std::string& owner, const std::string& path,
                 const std::function<std::string(const std::optional<std::string>&)>& change,
                 const std::string& actor, bool keepOld);
-    /// Removes the file; its last content becomes a version, so a delete can be undone.
-    bool remove(const std::string& owner, const std::string& path, const std::string& actor);
+    /// Removes the file; with `keepOld` its last content becomes a version, so a delete can be undone.
+    bool remove(const std::string& owner, const std::string& path, const std::string& actor, bool keepOld = true);
     /// Renames within one owner; versions move with the file.
     MoveResult move(const std::string& owner, const std::string& from, const std::string& to, bool overwrite,
                     const std::string& actor);
@@ -130,6 +133,11 @@ private:
         const Poco::Data::BLOB* content;
     };
 
+    /// Makes concurrent writers of one owner take turns (see userdata_owners).
+    void lockOwner(Poco::Data::Session& session, const std::string& owner);
+    /// True when `path` would be both a file and a folder: a file exists below it, or one of
+    /// its folders is a file. A store of names must keep the tree ComfyUI and export can write.
+    bool nameConflict(Poco::Data::Session& session, const std::string& owner, const std::string& path);
     void checkLimits(Poco::Data::Session& session, const std::string& owner, std::int64_t oldSize, bool exists,
                      std::int64_t newSize);
     void keepVersion(Poco::Data::Session& session, const std::string& owner, const std::string& path,

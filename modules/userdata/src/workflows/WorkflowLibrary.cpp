@@ -99,7 +99,7 @@ UserFileStore::WriteResult WorkflowLibrary::save(const Principal& principal, con
     validate(path, content);
     const bool keepVersions = path != settingsFile;
     const auto result = _store.write(principal.userId, path, content, overwrite, principal.userId, keepVersions);
-    if (result != UserFileStore::WriteResult::AlreadyExists)
+    if (result == UserFileStore::WriteResult::Created || result == UserFileStore::WriteResult::Replaced)
         _notifier.changed(principal.userId, "saved", path);
     return result;
 }
@@ -107,7 +107,7 @@ UserFileStore::WriteResult WorkflowLibrary::save(const Principal& principal, con
 bool WorkflowLibrary::remove(const Principal& principal, const std::string& path)
 {
     requireModify(principal);
-    if (_store.remove(principal.userId, path, principal.userId)) {
+    if (_store.remove(principal.userId, path, principal.userId, path != settingsFile)) {
         _notifier.changed(principal.userId, "deleted", path);
         return true;
     }
@@ -145,9 +145,15 @@ WorkflowLibrary::PromoteResult WorkflowLibrary::promote(const std::string& userI
     auto content = _store.read(userId, path);
     if (!content)
         return PromoteResult::SourceMissing;
-    if (_store.write(UserFileStore::globalOwner, path, *content, overwrite, actor) ==
-        UserFileStore::WriteResult::AlreadyExists)
+    switch (_store.write(UserFileStore::globalOwner, path, *content, overwrite, actor)) {
+    case UserFileStore::WriteResult::AlreadyExists:
         return PromoteResult::GlobalExists;
+    case UserFileStore::WriteResult::NameConflict:
+        return PromoteResult::NameConflict;
+    case UserFileStore::WriteResult::Created:
+    case UserFileStore::WriteResult::Replaced:
+        break;
+    }
     _notifier.changed(UserFileStore::globalOwner, "saved", path);
     if (deleteSource && _store.remove(userId, path, actor))
         _notifier.changed(userId, "deleted", path);
@@ -171,7 +177,8 @@ bool WorkflowLibrary::restore(const Principal& principal, const std::string& own
     auto content = _store.versionContent(owner, path, versionId);
     if (!content)
         return false;
-    _store.write(owner, path, *content, true, principal.userId, true);
+    if (_store.write(owner, path, *content, true, principal.userId, true) == UserFileStore::WriteResult::NameConflict)
+        throw InvalidContent(path + " cannot be restored: a folder has that name now");
     _notifier.changed(owner, "saved", path);
     return true;
 }

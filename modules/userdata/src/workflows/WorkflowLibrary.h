@@ -80,7 +80,8 @@ public:
     {
         Promoted,
         SourceMissing,
-        GlobalExists
+        GlobalExists,
+        NameConflict ///< the global set has a folder of that name, or a file where its folder would be
     };
     /// Copies `userId`'s workflow to the global set (same path); with `deleteSource` the user's
     /// copy goes. The caller has checked `can_manage_global_workflows`.

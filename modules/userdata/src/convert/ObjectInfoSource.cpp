@@ -14,7 +14,7 @@ Poco::JSON::Object::Ptr ObjectInfoSource::get()
     HttpClientRequest request;
     request.url = _url + "/object_info";
     request.connectTimeout = std::chrono::seconds(5);
-    request.totalTimeout = std::chrono::seconds(60);
+    request.totalTimeout = std::chrono::seconds(15);
     request.followRedirects = false;
     HttpClientResponse response;
     try {
