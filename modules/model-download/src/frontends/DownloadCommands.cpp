@@ -63,22 +63,7 @@ DownloadCommands::Words DownloadCommands::parse(const std::vector<std::string>& 
     static const std::set<std::string> switches{"--follow", "--all"};
     static const std::set<std::string> options{"--folder", "--type", "--format",   "--size",     "--fp",
                                                "--host",   "--user", "--revision", "--subfolder"};
-    Words words;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& word = args[i];
-        if (switches.count(word)) {
-            words.flags[word] = "";
-        } else if (options.count(word)) {
-            if (i + 1 >= args.size())
-                throw std::invalid_argument(word + " needs a value");
-            words.flags[word] = args[++i];
-        } else if (word.rfind("--", 0) == 0) {
-            throw std::invalid_argument("unknown option " + word);
-        } else {
-            words.positional.push_back(word);
-        }
-    }
-    return words;
+    return CliWords::parse(args, switches, options);
 }
 
 int DownloadCommands::run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)

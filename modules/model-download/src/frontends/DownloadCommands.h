@@ -1,5 +1,7 @@
 #pragma once
 
+#include "comfygate/CliWords.h"
+
 #include "DownloadJobStore.h"
 #include "DownloadRequestParser.h"
 #include "JobSubmission.h"
@@ -43,12 +45,7 @@ public:
     std::chrono::milliseconds pollInterval{200};
 
 private:
-    struct Words
-    {
-        std::vector<std::string> positional;
-        std::map<std::string, std::string> flags; ///< --follow and --all map to ""
-    };
-
+    using Words = CliWords;
     int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
     int queue(const std::string& source, const Words& words, std::ostream& out, std::ostream& err);
     int list(const Words& words, std::ostream& out, std::ostream& err);

@@ -222,14 +222,8 @@ ResolvedInput ExecutionGraph::resolveOutput(const ExecutableNode& node, int slot
     }
     // A primitive node is replaced by its value, which the front end copies into each target widget.
     if (node.type == "PrimitiveNode") {
-        const auto value = WidgetValues::at(
-            node.json->has("widgets_values") ? node.json->get("widgets_values") : Poco::Dynamic::Var(), 0);
-        if (value.isEmpty())
-            return {};
-        ResolvedInput result;
-        result.kind = ResolvedInput::Kind::Value;
-        result.value = value;
-        return result;
+        return ResolvedInput::valueOf(WidgetValues::at(
+            node.json->has("widgets_values") ? node.json->get("widgets_values") : Poco::Dynamic::Var(), 0));
     }
     if (isVirtual(node.type)) {
         if (static_cast<std::size_t>(slot) < slotCount(node.json, "inputs"))
@@ -255,14 +249,8 @@ ResolvedInput ExecutionGraph::promotedWidget(const ExecutableNode& instance, std
         if (JsonField::object(slotAt(instance.json, "inputs", i), "widget"))
             ++index;
     }
-    const auto value = WidgetValues::at(
-        instance.json->has("widgets_values") ? instance.json->get("widgets_values") : Poco::Dynamic::Var(), index);
-    if (value.isEmpty())
-        return {};
-    ResolvedInput result;
-    result.kind = ResolvedInput::Kind::Value;
-    result.value = value;
-    return result;
+    return ResolvedInput::valueOf(WidgetValues::at(
+        instance.json->has("widgets_values") ? instance.json->get("widgets_values") : Poco::Dynamic::Var(), index));
 }
 
 int ExecutionGraph::bypassSlot(const ExecutableNode& node, int slot, const std::string& type) const

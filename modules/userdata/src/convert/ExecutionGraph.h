@@ -47,6 +47,17 @@ struct ResolvedInput
     std::string originId;
     int originSlot = 0;
     Poco::Dynamic::Var value;
+
+    /// A Value input, or Nothing when `value` is empty (no saved value).
+    static ResolvedInput valueOf(const Poco::Dynamic::Var& value)
+    {
+        ResolvedInput result;
+        if (!value.isEmpty()) {
+            result.kind = Kind::Value;
+            result.value = value;
+        }
+        return result;
+    }
 };
 
 /// The whole node network of a UI workflow, flattened: subgraph instances

@@ -125,6 +125,14 @@ std::string PortalRoutes::workflowPath(const std::string& filename)
     return std::string(WorkflowLibrary::workflowDirectory) + "/" + filename;
 }
 
+std::string PortalRoutes::load(HttpExchange& exchange, const std::string& filename)
+{
+    auto loaded = _library.load(exchange.principal(), workflowPath(filename));
+    if (!loaded)
+        throw PortalError(404, "Workflow file not found: " + filename);
+    return std::move(loaded->content);
+}
+
 void PortalRoutes::list(HttpExchange& exchange)
 {
     Poco::JSON::Array::Ptr workflows = new Poco::JSON::Array;
@@ -147,14 +155,11 @@ void PortalRoutes::list(HttpExchange& exchange)
 void PortalRoutes::get(HttpExchange& exchange)
 {
     const std::string filename = exchange.query("filename").value_or("");
-    const std::string path = workflowPath(filename);
-    auto loaded = _library.load(exchange.principal(), path);
-    if (!loaded)
-        throw PortalError(404, "Workflow file not found: " + filename);
+    const std::string content = load(exchange, filename);
     auto body = success();
     body->set("filename", filename);
     // The node's answer carries the file's text, not a parsed object.
-    body->set("workflow", loaded->content);
+    body->set("workflow", content);
     exchange.sendJson(200, body);
 }
 
@@ -213,11 +218,8 @@ void PortalRoutes::convert(HttpExchange& exchange)
 void PortalRoutes::getAndConvert(HttpExchange& exchange)
 {
     const std::string filename = exchange.query("filename").value_or("");
-    const std::string path = workflowPath(filename);
-    auto loaded = _library.load(exchange.principal(), path);
-    if (!loaded)
-        throw PortalError(404, "Workflow file not found: " + filename);
-    const auto workflow = parseWorkflow(loaded->content, "the workflow file");
+    const std::string content = load(exchange, filename);
+    const auto workflow = parseWorkflow(content, "the workflow file");
     Poco::JSON::Object::Ptr data = new Poco::JSON::Object;
     data->set("workflow", converted(workflow));
     auto body = success("Workflow converted successfully");

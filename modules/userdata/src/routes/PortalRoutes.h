@@ -37,6 +37,8 @@ private:
 
     /// The stored path of a `filename` below workflows/; answers the refusal and returns "" when bad.
     static std::string workflowPath(const std::string& filename);
+    /// The caller's (or the global) workflow `filename`; 404 PortalError when there is none.
+    std::string load(HttpExchange& exchange, const std::string& filename);
     Poco::JSON::Object::Ptr converted(const Poco::JSON::Object::Ptr& workflow);
 
     WorkflowLibrary& _library;

@@ -42,24 +42,7 @@ UserDataCommand::Words UserDataCommand::parse(const std::vector<std::string>& ar
 {
     static const std::set<std::string> switches{"--global", "--overwrite"};
     static const std::set<std::string> options{"--from", "--to", "--user"};
-    Words words;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& word = args[i];
-        if (switches.count(word)) {
-            words.flags[word] = "";
-        } else if (options.count(word)) {
-            if (i + 1 >= args.size() || args[i + 1].empty())
-                throw std::invalid_argument(word + " needs a value");
-            if (words.flags.count(word))
-                throw std::invalid_argument(word + " is given twice");
-            words.flags[word] = args[++i];
-        } else if (word.rfind("--", 0) == 0) {
-            throw std::invalid_argument("unknown option " + word);
-        } else {
-            words.positional.push_back(word);
-        }
-    }
-    return words;
+    return CliWords::parse(args, switches, options);
 }
 
 int UserDataCommand::run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)

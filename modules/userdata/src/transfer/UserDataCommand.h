@@ -1,5 +1,7 @@
 #pragma once
 
+#include "comfygate/CliWords.h"
+
 #include <iosfwd>
 #include <map>
 #include <string>
@@ -31,11 +33,7 @@ public:
     static const char* usage();
 
 private:
-    struct Words
-    {
-        std::vector<std::string> positional;
-        std::map<std::string, std::string> flags; ///< switches map to ""
-    };
+    using Words = CliWords;
     static Words parse(const std::vector<std::string>& args);
 
     int importFolder(const Words& words, std::ostream& out, std::ostream& err);
