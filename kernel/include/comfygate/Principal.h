@@ -26,6 +26,7 @@ struct Principal
     std::string tokenKind; ///< "session", "api_token", "swarm_session", ... ; empty when anonymous
     std::string sessionId; ///< the session's jti or id, when the credential is a session
     bool sfwCheck = true;
+    bool mfaEnabled = false; ///< the user has a second factor (TOTP) enrolled
 
     bool has(const std::string& permission) const { return permissions.count(permission) != 0; }
     bool isAdmin() const { return role == "owner" || role == "admin"; }

@@ -1,7 +1,9 @@
 #include "UserStore.h"
 
+
 #include "comfygate/Principal.h"
 
+#include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/DigestEngine.h>
 #include <Poco/JSON/Array.h>
@@ -119,6 +121,32 @@ std::optional<User> UserStore::findWhere(Poco::Data::Session& session, const std
     return User{ids[0],       names[0],     roles[0],       decodeGroups(groups[0]),
                 sfw[0] != 0,  hashes[0],    mfa[0] != 0,    created[0],
                 lastLogin[0], validAfter[0], builtin[0] != 0};
+}
+
+std::optional<std::pair<User, std::vector<Poco::Dynamic::Var>>>
+UserStore::findWithCredential(const std::string& table, const std::string& keyColumn, const std::string& key,
+                              const std::vector<std::string>& columns)
+{
+    std::string sql = "SELECT u.id, u.username, u.role, u.groups_json, u.sfw_check, u.password_hash, u.mfa_enabled,"
+                      " u.created_at, u.last_login_at, u.tokens_valid_after, u.builtin";
+    for (const auto& column : columns)
+        sql += ", c." + column;
+    sql += " FROM " + table + " c JOIN users u ON u.id = c.user_id WHERE c." + keyColumn + " = ?";
+    Poco::Data::Session session = _database.session();
+    Poco::Data::Statement statement(session);
+    statement << _database.translate(sql), bind(key);
+    statement.execute();
+    Poco::Data::RecordSet rows(statement);
+    if (rows.rowCount() == 0)
+        return std::nullopt;
+    const auto text = [&](std::size_t column) { return rows.value(column, 0).convert<std::string>(); };
+    const auto number = [&](std::size_t column) { return rows.value(column, 0).convert<Poco::Int64>(); };
+    User user{text(0),          text(1),   text(2),   decodeGroups(text(3)), number(4) != 0, text(5),
+              number(6) != 0,   number(7), number(8), number(9),             number(10) != 0};
+    std::vector<Poco::Dynamic::Var> values;
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        values.push_back(rows.value(11 + i, 0));
+    return std::make_pair(std::move(user), std::move(values));
 }
 
 User UserStore::requireUser(Poco::Data::Session& session, const std::string& id)

@@ -30,14 +30,11 @@ void MeRoutes::me(HttpExchange& exchange)
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
     Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
     Poco::JSON::Array::Ptr permissions = new Poco::JSON::Array;
-    bool mfaEnabled = false;
     if (principal.authenticated) {
         for (const auto& group : principal.groups)
             groups->add(group);
         for (const auto& permission : principal.permissions)
             permissions->add(permission);
-        if (const auto user = _services.users.findById(principal.userId))
-            mfaEnabled = user->mfaEnabled;
     } else {
         groups->add("guest");
         for (const auto& permission : _services.context.permissions().effective("guest", "guest", {"guest"}))
@@ -50,7 +47,7 @@ void MeRoutes::me(HttpExchange& exchange)
     body->set("is_admin", principal.authenticated && principal.isAdmin());
     body->set("is_owner", principal.authenticated && principal.role == "owner");
     body->set("authenticated", principal.authenticated);
-    body->set("mfa_enabled", mfaEnabled);
+    body->set("mfa_enabled", principal.authenticated && principal.mfaEnabled);
     body->set("sfw_check", principal.sfwCheck);
     body->set("token_kind", principal.tokenKind);
     body->set("permissions", permissions);

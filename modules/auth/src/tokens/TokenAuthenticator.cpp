@@ -49,6 +49,7 @@ Principal TokenAuthenticator::principalOf(const User& user, const std::string& t
     principal.role = user.role;
     principal.groups = user.groups;
     principal.sfwCheck = user.role == "guest" ? true : user.sfwCheck; // guests are always SFW-enforced
+    principal.mfaEnabled = user.mfaEnabled;
     principal.tokenKind = tokenKind;
     principal.sessionId = sessionId;
     return principal;
@@ -129,16 +130,19 @@ Principal TokenAuthenticator::verify(const Credential& credential, std::int64_t 
 Principal TokenAuthenticator::verifyApiToken(const std::string& token, std::int64_t now)
 {
     const std::string hash = ApiTokenCodec::hash(token);
-    const auto record = _services.apiTokens.findByHash(hash);
-    if (!record)
+    // One query for the token and its user: this runs on every request.
+    const auto found = _services.users.findWithCredential("api_tokens", "hash", hash, {"created_at", "expires_at"});
+    if (!found)
         throw unauthorized("the API token is not valid or was revoked");
-    if (record->expiresAt != 0 && record->expiresAt <= now)
+    const User& user = found->first;
+    const auto createdAt = found->second[0].convert<Poco::Int64>();
+    const auto expiresAt = found->second[1].convert<Poco::Int64>();
+    if (expiresAt != 0 && expiresAt <= now)
         throw unauthorized("the API token has expired");
-    const auto user = _services.users.findById(record->userId);
-    if (!user || record->createdAt < user->tokensValidAfter)
+    if (createdAt < user.tokensValidAfter)
         throw unauthorized("the API token is no longer valid");
     _services.apiTokens.touch(hash, now);
-    return principalOf(*user, "api_token", hash); // the credential id a SwarmUI session binds to
+    return principalOf(user, "api_token", hash); // the credential id a SwarmUI session binds to
 }
 
 Principal TokenAuthenticator::verifySessionJwt(const std::string& token, std::int64_t now)
@@ -152,20 +156,22 @@ Principal TokenAuthenticator::verifySessionJwt(const std::string& token, std::in
         }
         _cache.remember(token, *claims, now);
     }
-    const auto session = _services.sessions.find(claims->jti);
-    if (!session || session->revoked)
+    // One query for the session and its user: this runs on every request.
+    const auto found = _services.users.findWithCredential("session_tokens", "jti", claims->jti,
+                                                          {"revoked", "expires_at", "last_used_at"});
+    if (!found || found->second[0].convert<int>() != 0)
         throw unauthorized("the session has ended");
-    if (session->expiresAt <= now)
+    const User& user = found->first;
+    if (found->second[1].convert<Poco::Int64>() <= now)
         throw unauthorized("the session has expired");
-    if (session->lastUsedAt + _services.settings.idleSeconds < now) {
+    if (found->second[2].convert<Poco::Int64>() + _services.settings.idleSeconds < now) {
         _services.sessions.revoke(claims->jti);
         throw unauthorized("the session was idle too long");
     }
-    const auto user = _services.users.findById(session->userId);
-    if (!user || claims->subject != user->id || claims->issuedAt < user->tokensValidAfter)
+    if (claims->subject != user.id || claims->issuedAt < user.tokensValidAfter)
         throw unauthorized("the session is no longer valid");
     _services.sessions.touch(claims->jti, now);
-    return principalOf(*user, "session", claims->jti);
+    return principalOf(user, "session", claims->jti);
 }
 
 Principal TokenAuthenticator::verifySwarmSession(const std::string& sessionId, std::int64_t now)
