@@ -6,6 +6,9 @@
 //                           account calling with an API token (captured once from a real server)
 //   GET /extensions         a small JSON array: the upstream ("ComfyUI") of the proxy rows
 //   anything else           404
+// `--threads N` sets the pool (and queue) size otherwise: bench_hotpath runs a second instance as
+// the proxies' upstream with room for every kept upstream connection of nginx and comfygate, since
+// each idle keep-alive connection holds one Poco worker thread and would starve the next phase.
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -15,8 +18,11 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace {
@@ -65,8 +71,18 @@ public:
 
 } // namespace
 
-int main()
+int main(int argc, char** argv)
 {
+    int threads = 32;
+    int queue = 256;
+    if (argc == 3 && std::strcmp(argv[1], "--threads") == 0) {
+        threads = std::atoi(argv[2]);
+        queue = std::max(queue, threads);
+    } else if (argc != 1) {
+        std::fprintf(stderr, "usage: %s [--threads N]\n", argv[0]);
+        return 2;
+    }
+
     // Block the stop signals before any thread starts, then wait for one of them.
     sigset_t stop;
     sigemptyset(&stop);
@@ -79,15 +95,15 @@ int main()
     socket.listen(128);
 
     auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(32);
-    params->setMaxQueued(256);
+    params->setMaxThreads(threads);
+    params->setMaxQueued(queue);
     params->setKeepAlive(true);
     params->setKeepAliveTimeout(Poco::Timespan(10, 0));
     params->setTimeout(Poco::Timespan(60, 0));
     params->setMaxKeepAliveRequests(1000);
     params->setServerName("bench_reference_poco");
-    Poco::ThreadPool threads(2, 32);
-    Poco::Net::HTTPServer server(new Routes, threads, socket, params);
+    Poco::ThreadPool pool(2, threads);
+    Poco::Net::HTTPServer server(new Routes, pool, socket, params);
     server.start();
     std::printf("%u\n", static_cast<unsigned>(socket.address().port()));
     std::fflush(stdout);
