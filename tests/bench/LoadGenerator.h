@@ -28,7 +28,7 @@ public:
         double seconds = 0;
         std::vector<double> latenciesMs; ///< of the successful requests, sorted
         // Counted by runEvented() only (run() folds transport errors into `failures`):
-        long long connectErrors = 0; ///< connects refused, reset or timed out
+        long long connectErrors = 0; ///< connects refused or timed out, connections closed before a first answer
         long long drops = 0; ///< connections closed or reset by the server (idle or with a request outstanding)
         long long timeouts = 0; ///< requests not answered within the request timeout
         long long starved = 0; ///< connections that never got one answer during the run

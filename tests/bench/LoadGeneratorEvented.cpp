@@ -277,7 +277,9 @@ private:
         for (std::size_t i = 0; i < _connections.size(); ++i) {
             Connection& c = _connections[i];
             if (c.fd >= 0 && now - c.started > _timeout) {
-                ++_counters.timeouts;
+                // A connect still pending (SYNs dropped by a full listen backlog) is a connection
+                // error; an accepted connection whose request gets no answer is a timeout.
+                ++(c.state == State::Connecting ? _counters.connectErrors : _counters.timeouts);
                 c.answered = 0;
                 reopen(i);
             }
