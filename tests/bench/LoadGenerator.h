@@ -27,6 +27,13 @@ public:
         long long failures = 0; ///< non-2xx answers or transport errors
         double seconds = 0;
         std::vector<double> latenciesMs; ///< of the successful requests, sorted
+        // Counted by runEvented() only (run() folds transport errors into `failures`):
+        long long connectErrors = 0; ///< connects refused or timed out, connections closed before a first answer
+        long long drops = 0; ///< connections closed or reset by the server (idle or with a request outstanding)
+        long long timeouts = 0; ///< requests not answered within the request timeout
+        long long starved = 0; ///< connections that never got one answer during the run
+        /// Everything that is not a 2xx answer on a kept connection.
+        long long errors() const { return failures + connectErrors + drops + timeouts; }
         double requestsPerSecond() const { return seconds > 0 ? requests / seconds : 0; }
         /// The latency below which `fraction` (0..1) of the successful requests finished; 0 without any.
         double percentileMs(double fraction) const;
@@ -42,6 +49,14 @@ public:
         return run(Request{"GET", path, headers, {}});
     }
     Result run(const Request& request) const;
+
+    /// Like run(), but `threads` epoll loops drive all `connections` (non-blocking sockets, the
+    /// request serialised once, responses framed by Content-Length or chunked encoding), so a
+    /// thousand connections cost a thousand sockets rather than a thousand threads. A connection
+    /// the server closes or resets is counted (drops/connectErrors) and opened again; latencies
+    /// are recorded for every 2xx answer.
+    Result runEvented(const Request& request, int threads = 2,
+                      std::chrono::milliseconds requestTimeout = std::chrono::milliseconds(5000)) const;
 
 private:
     unsigned _port;
