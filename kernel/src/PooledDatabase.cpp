@@ -3,11 +3,16 @@
 #include "SqlScript.h"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/NumberFormatter.h>
+#include <Poco/Nullable.h>
 #include <Poco/Path.h>
+
+#include <sqlite3.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
@@ -63,6 +68,10 @@ void registerConnectors()
 {
     static std::once_flag once;
     std::call_once(once, [] {
+        // SQLite's memory statistics take one process-wide mutex on every allocation; with many
+        // request threads preparing statements at once that mutex was the hot path's top wait.
+        // It must be set before SQLite initialises, so before the first connection opens.
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
         Poco::Data::SQLite::Connector::registerConnector();
         Poco::Data::PostgreSQL::Connector::registerConnector();
     });
@@ -210,6 +219,9 @@ void PooledDatabase::open()
                                  + " (" + advice + ")");
     }
     _pool = pool;
+    if (_settings.backend == Backend::SQLite)
+        _reads = std::make_shared<SqlitePreparedReads>(_settings.sqlitePath, _settings.maxSessions,
+                                                       _settings.busyTimeoutMs);
     _logger.information("opened %s (pool of at most %d sessions)", describeTarget(),
                         _settings.maxSessions);
 }
@@ -220,6 +232,7 @@ void PooledDatabase::close()
     {
         std::lock_guard<std::mutex> lock(_mutex);
         pool.swap(_pool);
+        _reads.reset();
     }
     if (!pool)
         return;
@@ -277,6 +290,40 @@ Poco::Data::Session PooledDatabase::session()
     if (Poco::Data::Session* active = activeWriteSession(this))
         return *active;
     return acquire();
+}
+
+std::vector<Database::Row> PooledDatabase::select(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params)
+{
+    std::shared_ptr<SqlitePreparedReads> reads;
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        reads = _reads;
+    }
+    if (reads && !activeWriteSession(this))
+        return reads->select(sql, params);
+    Poco::Data::Session session = this->session();
+    Poco::Data::Statement statement(session);
+    statement << translate(sql);
+    for (const auto& value : params) {
+        if (value.isEmpty())
+            statement, bind(Poco::Nullable<std::string>());
+        else if (value.isInteger() || value.isBoolean())
+            statement, bind(value.convert<Poco::Int64>());
+        else
+            statement, bind(value.convert<std::string>());
+    }
+    statement.execute();
+    Poco::Data::RecordSet records(statement);
+    std::vector<Row> rows;
+    for (std::size_t r = 0; r < records.rowCount(); ++r) {
+        Row row(records.columnCount());
+        for (std::size_t c = 0; c < records.columnCount(); ++c) {
+            if (!records.isNull(c, r))
+                row[c] = records.value(c, r);
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
 }
 
 void PooledDatabase::write(const std::function<void(Poco::Data::Session&)>& work)

@@ -2,11 +2,13 @@
 
 #include "SqlDialect.h"
 #include "SqlSessionPool.h"
+#include "SqlitePreparedReads.h"
 #include "comfygate/Database.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Logger.h>
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -71,6 +73,7 @@ public:
     Poco::Data::Session session() override;
 
     void write(const std::function<void(Poco::Data::Session&)>& work) override;
+    std::vector<Row> select(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params) override;
 
     /// Records migrations in `schema_migrations(owner, number, name, applied_at)`. Throws
     /// std::invalid_argument when numbers are not strictly increasing, std::runtime_error
@@ -101,6 +104,7 @@ private:
     SqlDialect _dialect;
     mutable std::mutex _mutex;
     Poco::AutoPtr<SqlSessionPool> _pool;
+    std::shared_ptr<SqlitePreparedReads> _reads; ///< SQLite only
     Poco::Logger& _logger;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <Poco/Data/Session.h>
+#include <Poco/Dynamic/Var.h>
 
 #include <functional>
 #include <string>
@@ -35,6 +36,18 @@ public:
 
     /// A session from the pool; it returns to the pool when the last copy goes.
     virtual Poco::Data::Session session() = 0;
+
+    /// One row of select(): the columns in order, each an Int64, a double, a std::string (TEXT
+    /// and BLOB) or empty (NULL).
+    using Row = std::vector<Poco::Dynamic::Var>;
+
+    /// A read for the request hot path (credentials and the like): portable SQL with `?`
+    /// placeholders, `params` strings, integers or empty (NULL). On SQLite the statement stays
+    /// prepared on the kernel's own read-only connections, so a query costs a bind and a step
+    /// instead of a parse (Poco::Data parses every statement anew); on PostgreSQL, and inside
+    /// write() on the same thread, it runs through the session as usual. It sees everything
+    /// committed before it starts, by any connection or process.
+    virtual std::vector<Row> select(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params) = 0;
 
     /// Runs `work` inside a write transaction (SQLite: BEGIN IMMEDIATE, so it never fails
     /// with SQLITE_BUSY halfway; PostgreSQL: BEGIN). Commits when `work` returns, rolls back

@@ -97,6 +97,7 @@ class PooledDatabaseTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTranslateSqlite);
     CPPUNIT_TEST(testTranslatePostgres);
     CPPUNIT_TEST(testTranslateUnknownToken);
+    CPPUNIT_TEST(testSelectSeesEveryCommitAtOnce);
     CPPUNIT_TEST(testPostgresLive);
     CPPUNIT_TEST_SUITE_END();
 
@@ -533,6 +534,54 @@ public:
         CPPUNIT_ASSERT_MESSAGE(failed, contains(failed, "{{text}}"));
     }
 
+    /// The hot-path read: prepared once, yet it sees what any connection or another process
+    /// committed before it starts (a revocation must count on the next request), and inside
+    /// write() the transaction's own rows.
+    void testSelectSeesEveryCommitAtOnce()
+    {
+        _db->migrate("alpha", alphaMigrations);
+        _db->write([&](Poco::Data::Session& session) {
+            session << "CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB, note TEXT, ratio REAL)", now;
+        });
+        const std::string query = "SELECT id, label FROM items WHERE label = ?";
+        auto rows = _db->select(query, {std::string("first")});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rows.size());
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(1), rows[0][0].convert<Poco::Int64>());
+        CPPUNIT_ASSERT_EQUAL(std::string("first"), rows[0][1].convert<std::string>());
+        CPPUNIT_ASSERT(_db->select(query, {std::string("second")}).empty());
+
+        // Another instance on the same file stands for another process (the CLI, say).
+        PooledDatabase other(sqliteSettings());
+        other.open();
+        other.write([&](Poco::Data::Session& session) {
+            session << "INSERT INTO items (label) VALUES ('second')", now;
+        });
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), _db->select(query, {std::string("second")}).size());
+        other.write([&](Poco::Data::Session& session) { session << "DELETE FROM items WHERE label = 'second'", now; });
+        CPPUNIT_ASSERT(_db->select(query, {std::string("second")}).empty());
+
+        std::size_t seenInside = 0;
+        _db->write([&](Poco::Data::Session& session) {
+            session << "INSERT INTO items (label) VALUES ('third')", now;
+            seenInside = _db->select(query, {std::string("third")}).size();
+        });
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), seenInside);
+
+        const std::string bytes("a\0b\xff", 4);
+        _db->write([&](Poco::Data::Session& session) {
+            Poco::Data::BLOB blob(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+            session << "INSERT INTO blobs (id, body, note, ratio) VALUES (7, ?, NULL, 0.5)", use(blob), now;
+        });
+        rows = _db->select("SELECT body, note, ratio, id FROM blobs WHERE id = ?", {Poco::Int64(7)});
+        CPPUNIT_ASSERT_EQUAL(bytes, rows.at(0)[0].convert<std::string>());
+        CPPUNIT_ASSERT(rows[0][1].isEmpty());
+        CPPUNIT_ASSERT_EQUAL(0.5, rows[0][2].convert<double>());
+
+        const std::string message =
+            messageOf<std::runtime_error>([&] { _db->select("SELECT nothing FROM nowhere", {}); });
+        CPPUNIT_ASSERT_MESSAGE(message, contains(message, "nowhere"));
+    }
+
     void testPostgresLive()
     {
         if (comfygate::test::PostgresCluster::binDir().empty()) {
@@ -598,6 +647,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(2), count(first, "SELECT COUNT(*) FROM items"));
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(5000000000), count(first, "SELECT MAX(price) FROM items"));
         const Poco::Int64 nowSeconds = count(first, first.translate("SELECT {{now}}"));
+        // select() runs through the pool and sees the other instance's commit at once.
+        second.write([&](Poco::Data::Session& session) {
+            session << "INSERT INTO items (label, price) VALUES ('fourth', 4)", now;
+        });
+        const auto selected = first.select("SELECT label, price FROM items WHERE label = ?", {std::string("fourth")});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), selected.size());
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(4), selected[0][1].convert<Poco::Int64>());
+        second.write([&](Poco::Data::Session& session) { session << "DELETE FROM items WHERE label = 'fourth'", now; });
         CPPUNIT_ASSERT(std::abs(nowSeconds - std::time(nullptr)) < 60);
 
         // Concurrent read-modify-write transactions from both instances.

@@ -132,20 +132,15 @@ UserStore::findWithCredential(const std::string& table, const std::string& keyCo
     for (const auto& column : columns)
         sql += ", c." + column;
     sql += " FROM " + table + " c JOIN users u ON u.id = c.user_id WHERE c." + keyColumn + " = ?";
-    Poco::Data::Session session = _database.session();
-    Poco::Data::Statement statement(session);
-    statement << _database.translate(sql), bind(key);
-    statement.execute();
-    Poco::Data::RecordSet rows(statement);
-    if (rows.rowCount() == 0)
+    const auto rows = _database.select(sql, {key});
+    if (rows.empty())
         return std::nullopt;
-    const auto text = [&](std::size_t column) { return rows.value(column, 0).convert<std::string>(); };
-    const auto number = [&](std::size_t column) { return rows.value(column, 0).convert<Poco::Int64>(); };
-    User user{text(0),          text(1),   text(2),   decodeGroups(text(3)), number(4) != 0, text(5),
-              number(6) != 0,   number(7), number(8), number(9),             number(10) != 0};
-    std::vector<Poco::Dynamic::Var> values;
-    for (std::size_t i = 0; i < columns.size(); ++i)
-        values.push_back(rows.value(11 + i, 0));
+    const auto& row = rows.front();
+    const auto text = [&](std::size_t column) { return row[column].convert<std::string>(); };
+    const auto number = [&](std::size_t column) { return row[column].convert<Poco::Int64>(); };
+    User user{text(0),        text(1),   text(2),   decodeGroups(text(3)), number(4) != 0, text(5),
+              number(6) != 0, number(7), number(8), number(9),             number(10) != 0};
+    std::vector<Poco::Dynamic::Var> values(row.begin() + 11, row.end());
     return std::make_pair(std::move(user), std::move(values));
 }
 
