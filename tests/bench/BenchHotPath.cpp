@@ -14,7 +14,7 @@
 // `-v` also prints each phase's raw numbers.
 #include "HttpTestClient.h"
 #include "LoadGenerator.h"
-#include "NginxReference.h"
+#include "NginxProxy.h"
 #include "ReferenceProcess.h"
 #include "ServerProcess.h"
 #include "TestPaths.h"
@@ -181,7 +181,7 @@ int main(int argc, char** argv)
         const std::string pythonToken = "cgt_reference_token_for_the_aiohttp_lookup_0123456789";
         comfygate::bench::ReferenceProcess python({"/usr/bin/python3", COMFYGATE_SOURCE_DIR "/tests/bench/reference/aiohttp_me.py",
                                                    pythonDir.file("reference.db"), pythonToken});
-        comfygate::bench::NginxReference nginx(upstream.port());
+        comfygate::test::NginxProxy nginx(upstream.port(), {4096, 64});
 
         // comfygate, its upstream the bare Poco server.
         comfygate::test::TempDir config;

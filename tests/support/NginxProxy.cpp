@@ -38,15 +38,18 @@ bool accepts(unsigned port)
 
 } // namespace
 
-NginxProxy::NginxProxy(unsigned upstreamPort)
+NginxProxy::NginxProxy(unsigned upstreamPort, NginxSizing sizing)
 {
     if (!Poco::File(nginxBinary).exists())
         throw std::runtime_error(nginxBinary + " is missing: install nginx-light (scripts/dev deps installs it)");
     _port = freeLoopbackPort();
     const std::string dir = _dir.path();
-    _dir.write("nginx.conf", "events { worker_connections 64; }\n"
+    const std::string connections = std::to_string(sizing.workerConnections);
+    _dir.write("nginx.conf", "worker_rlimit_nofile " + std::to_string(2 * sizing.workerConnections + 64) + ";\n"
+                             "events { worker_connections " + connections + "; }\n"
                              "http {\n"
                              "  access_log off;\n"
+                             "  keepalive_requests 100000;\n"
                              "  client_body_temp_path " + dir + "/body;\n"
                              "  proxy_temp_path " + dir + "/proxy;\n"
                              "  fastcgi_temp_path " + dir + "/fastcgi;\n"
@@ -54,7 +57,8 @@ NginxProxy::NginxProxy(unsigned upstreamPort)
                              "  scgi_temp_path " + dir + "/scgi;\n"
                              "  upstream gateway {\n"
                              "    server 127.0.0.1:" + std::to_string(upstreamPort) + ";\n"
-                             "    keepalive 4;\n"
+                             "    keepalive " + std::to_string(sizing.keepalive) + ";\n"
+                             "    keepalive_requests 100000;\n"
                              "  }\n"
                              "  server {\n"
                              "    listen 127.0.0.1:" + std::to_string(_port) + ";\n"
@@ -67,8 +71,8 @@ NginxProxy::NginxProxy(unsigned upstreamPort)
                              "  }\n"
                              "}\n");
     Poco::Process::Args args{"-p", dir, "-c", dir + "/nginx.conf", "-g",
-                             "daemon off; master_process off; pid " + dir + "/nginx.pid; error_log " + dir +
-                                 "/error.log;"};
+                             "daemon off; master_process off; worker_processes 1; pid " + dir +
+                                 "/nginx.pid; error_log " + dir + "/error.log;"};
     _process = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(nginxBinary, args));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!accepts(_port)) {

@@ -9,6 +9,14 @@
 
 namespace comfygate::test {
 
+/// How many sockets nginx's worker may hold and how many upstream connections it keeps open:
+/// small for the functional tests, large for bench_hotpath's reference.
+struct NginxSizing
+{
+    int workerConnections = 64;
+    int keepalive = 4;
+};
+
 /// Debian's nginx (/usr/sbin/nginx) as a reverse proxy on a free loopback port, in front of
 /// one upstream server with a keep-alive pool of upstream connections, the way operators put
 /// it in front of the gateway. Its nginx.conf, pid, logs and temp files live in its own temp
@@ -19,7 +27,7 @@ class NginxProxy
 public:
     /// Throws std::runtime_error with a clear message when nginx is not installed
     /// (`scripts/dev deps` installs nginx-light) or does not start.
-    explicit NginxProxy(unsigned upstreamPort);
+    explicit NginxProxy(unsigned upstreamPort, NginxSizing sizing = NginxSizing());
     ~NginxProxy();
 
     unsigned port() const { return _port; }
