@@ -85,6 +85,7 @@ class AuthServerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(swarmLoginRegisterAndChangePassword);
     CPPUNIT_TEST(restartKeepsUsersSessionsAndTokens);
     CPPUNIT_TEST(cliManagesUsersAndTokens);
+    CPPUNIT_TEST(anotherProcessRevokesOnTheNextRequest);
     CPPUNIT_TEST(mfaRequiredRolesEnrolAtLogin);
     CPPUNIT_TEST(cookieIsSecureOverHttps);
     CPPUNIT_TEST(startWithoutUsersSaysHowToCreateTheOwner);
@@ -620,6 +621,28 @@ public:
         CPPUNIT_ASSERT_EQUAL(0, _server->runCommand({"user", "reset-mfa", "carl"}, out, err));
         CPPUNIT_ASSERT_EQUAL(1, _server->runCommand({"user", "add", "second_owner", "--role", "owner", "--password-stdin"}, out, err,
                                                     "second-owner-pw\n"));
+    }
+
+    /// The credential read stays prepared on the server's own connections, yet a deletion
+    /// committed by another process (the CLI) counts on the very next request.
+    void anotherProcessRevokesOnTheNextRequest()
+    {
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL(0, _server->runCommand({"user", "add", "dora", "--role", "power", "--password-stdin"}, out,
+                                                    err, "orbit-lantern-9\n"));
+        CPPUNIT_ASSERT_EQUAL(0, _server->runCommand({"token", "create", "dora", "--label", "script"}, out, err));
+        const std::string token = out.substr(0, out.find('\n'));
+        const std::string session = login("dora", "orbit-lantern-9");
+        for (int i = 0; i < 3; ++i) { // the statements are prepared and reused by now
+            CPPUNIT_ASSERT_EQUAL(std::string("dora"), me(token)->getValue<std::string>("username"));
+            CPPUNIT_ASSERT_EQUAL(std::string("dora"), me(session)->getValue<std::string>("username"));
+        }
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/mss-login/me/sessions", bearer(session)).status);
+        CPPUNIT_ASSERT_EQUAL(0, _server->runCommand({"user", "delete", "dora"}, out, err));
+        // /me answers anyone (as guest without a valid credential); this route needs one.
+        CPPUNIT_ASSERT_EQUAL(401, _client->get("/mss-login/me/sessions", bearer(token)).status);
+        CPPUNIT_ASSERT_EQUAL(401, _client->get("/mss-login/me/sessions", bearer(session)).status);
+        CPPUNIT_ASSERT_EQUAL(false, _client->get("/mss-login/api/me", bearer(token)).json()->getValue<bool>("authenticated"));
     }
 
     void mfaRequiredRolesEnrolAtLogin()
