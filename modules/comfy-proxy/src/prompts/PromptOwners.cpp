@@ -74,26 +74,21 @@ std::optional<std::string> PromptOwners::ownerOf(const std::string& promptId)
 {
     if (auto hit = cached(promptId))
         return *hit;
-    std::vector<std::string> owners;
-    {
-        Poco::Data::Session session = _database.session();
-        session << _database.translate("SELECT user_id FROM comfy_prompts WHERE prompt_id = ?"), bind(promptId),
-            into(owners), now;
-    }
+    // Database::select: these reads run for every /history, /queue and WebSocket event.
+    const auto rows = _database.select("SELECT user_id FROM comfy_prompts WHERE prompt_id = ?", {promptId});
     std::optional<std::string> owner;
-    if (!owners.empty())
-        owner = owners.front();
+    if (!rows.empty())
+        owner = rows.front()[0].convert<std::string>();
     remember(promptId, owner);
     return owner;
 }
 
 std::set<std::string> PromptOwners::promptsOf(const std::string& userId)
 {
-    std::vector<std::string> ids;
-    Poco::Data::Session session = _database.session();
-    session << _database.translate("SELECT prompt_id FROM comfy_prompts WHERE user_id = ?"), bind(userId),
-        into(ids), now;
-    return {ids.begin(), ids.end()};
+    std::set<std::string> ids;
+    for (const auto& row : _database.select("SELECT prompt_id FROM comfy_prompts WHERE user_id = ?", {userId}))
+        ids.insert(row[0].convert<std::string>());
+    return ids;
 }
 
 } // namespace comfygate::comfyproxy
