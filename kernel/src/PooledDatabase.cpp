@@ -11,10 +11,10 @@
 #include <Poco/NumberFormatter.h>
 #include <Poco/Nullable.h>
 #include <Poco/Path.h>
-
-#include <sqlite3.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
+
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <map>

@@ -106,14 +106,18 @@ void UserDataRoutes::list(HttpExchange& exchange)
     const std::string directory = UserDataName::trimmed(dir);
     if (UserDataName::check(directory) != UserDataName::Verdict::Valid)
         return ComfyAnswers::text(exchange, 403, "Invalid directory");
-    const Principal& principal = exchange.principal();
-    if (!_library.directoryExists(principal, directory))
+    // One read serves both questions: a directory exists when some file lies below it.
+    const auto files = _library.list(exchange.principal(), directory, true);
+    if (files.empty())
         return ComfyAnswers::text(exchange, 404, "Directory not found");
+    const bool recurse = flag(exchange, "recurse");
     const bool fullInfo = flag(exchange, "full_info");
     const bool split = flag(exchange, "split");
     Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
-    for (const auto& file : _library.list(principal, directory, flag(exchange, "recurse"))) {
+    for (const auto& file : files) {
         const std::string relative = relativeTo(file.info.path, directory);
+        if (!recurse && relative.find('/') != std::string::npos)
+            continue;
         if (fullInfo) {
             out->add(fileInfo(file, directory));
         } else if (split) {

@@ -62,16 +62,6 @@ std::vector<VisibleFile> WorkflowLibrary::list(const Principal& principal, const
     return out;
 }
 
-bool WorkflowLibrary::directoryExists(const Principal& principal, const std::string& directory)
-{
-    if (_store.directoryExists(principal.userId, directory))
-        return true;
-    for (const auto& file : _store.list(UserFileStore::globalOwner, directory, true))
-        if (isWorkflow(file.path))
-            return true;
-    return false;
-}
-
 std::optional<WorkflowLibrary::Loaded> WorkflowLibrary::load(const Principal& principal, const std::string& path)
 {
     if (auto own = _store.read(principal.userId, path))

@@ -56,7 +56,6 @@ public:
 
     /// Files below `directory` ("" = all) the principal sees, merged, ordered by path.
     std::vector<VisibleFile> list(const Principal& principal, const std::string& directory, bool recurse);
-    bool directoryExists(const Principal& principal, const std::string& directory);
 
     struct Loaded
     {
