@@ -77,6 +77,15 @@ RoutePattern::RoutePattern(const std::string& pattern) : _text(pattern)
     }
 }
 
+std::optional<std::string> RoutePattern::firstLiteral() const
+{
+    if (_segments.empty())
+        return std::string(); // "/" splits into one empty segment
+    if (!_segments.front().parameter.empty())
+        return std::nullopt;
+    return _segments.front().literal;
+}
+
 std::optional<std::map<std::string, std::string>>
 RoutePattern::match(const std::vector<std::string>& segments) const
 {

@@ -22,6 +22,9 @@ public:
     const std::string& shape() const { return _shape; }
     std::size_t literalCount() const { return _literals; }
     const std::vector<std::string>& parameterNames() const { return _names; }
+    /// The literal a request path's first segment must equal ("" for `/`), or nothing when the
+    /// pattern starts with a parameter: what the router indexes patterns by.
+    std::optional<std::string> firstLiteral() const;
 
     /// Matches decoded segments; returns the parameters or nothing.
     std::optional<std::map<std::string, std::string>> match(const std::vector<std::string>& segments) const;

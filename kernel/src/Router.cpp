@@ -57,6 +57,8 @@ void Router::add(RouteSpec spec, const std::string& owner)
         auto route = std::make_unique<RegisteredRoute>(
             RegisteredRoute{shared->method, std::move(pattern), shared, owner});
         _byShape[route->method + " " + route->pattern.shape()] = route.get();
+        const auto first = route->pattern.firstLiteral();
+        (first ? _byFirstSegment[*first] : _startingWithParameter).push_back(_routes.size());
         _routes.push_back(std::move(route));
     }
 }
@@ -72,7 +74,7 @@ Router::Resolution Router::resolve(const std::string& method, const std::string&
     const std::string wanted = method == "HEAD" ? "GET" : method;
     const RegisteredRoute* best = nullptr;
     std::map<std::string, std::string> bestParams;
-    for (const auto& route : _routes) {
+    for (const RegisteredRoute* route : candidates(segments->front())) {
         auto params = route->pattern.match(*segments);
         if (!params)
             continue;
@@ -83,7 +85,7 @@ Router::Resolution Router::resolve(const std::string& method, const std::string&
             continue;
         }
         if (!best || betterThan(*route, *best)) {
-            best = route.get();
+            best = route;
             bestParams = std::move(*params);
         }
     }
@@ -96,6 +98,23 @@ Router::Resolution Router::resolve(const std::string& method, const std::string&
         result.outcome = Outcome::MethodNotAllowed;
     }
     return result;
+}
+
+std::vector<const RegisteredRoute*> Router::candidates(const std::string& firstSegment) const
+{
+    static const std::vector<std::size_t> none;
+    const auto literal = _byFirstSegment.find(firstSegment);
+    const auto& a = literal == _byFirstSegment.end() ? none : literal->second;
+    const auto& b = _startingWithParameter;
+    // Merged by index, so ties still go to the route registered first.
+    std::vector<const RegisteredRoute*> merged;
+    merged.reserve(a.size() + b.size());
+    std::size_t i = 0, j = 0;
+    while (i < a.size() || j < b.size()) {
+        const bool takeA = j == b.size() || (i < a.size() && a[i] < b[j]);
+        merged.push_back(_routes[takeA ? a[i++] : b[j++]].get());
+    }
+    return merged;
 }
 
 void ModuleRoutes::add(RouteSpec route)

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -57,7 +58,14 @@ public:
     const std::vector<std::unique_ptr<RegisteredRoute>>& routes() const { return _routes; }
 
 private:
+    /// The routes a path may match, in registration order: those whose first segment is the
+    /// path's and those that start with a parameter. Every request resolves, so it compares
+    /// against a handful of patterns instead of all of them.
+    std::vector<const RegisteredRoute*> candidates(const std::string& firstSegment) const;
+
     std::vector<std::unique_ptr<RegisteredRoute>> _routes;
+    std::unordered_map<std::string, std::vector<std::size_t>> _byFirstSegment; ///< indexes into _routes
+    std::vector<std::size_t> _startingWithParameter;
     std::map<std::string, const RegisteredRoute*> _byShape; ///< "METHOD shape" -> route
     bool _frozen = false;
 };

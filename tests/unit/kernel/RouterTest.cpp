@@ -44,6 +44,7 @@ class RouterTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testLeftmostLiteralWins);
     CPPUNIT_TEST(testParameterBeatsRestInEitherOrder);
     CPPUNIT_TEST(testLiteralBeatsRest);
+    CPPUNIT_TEST(testFirstSegmentParameterMeetsLiteralRoutes);
     CPPUNIT_TEST(testNotFound);
     CPPUNIT_TEST(testMethodNotAllowedListsMethods);
     CPPUNIT_TEST(testHeadImpliedByGetInAllowed);
@@ -145,6 +146,38 @@ public:
         router.add(spec("GET", "/files/special", "special"), "m");
         CPPUNIT_ASSERT_EQUAL(std::string("special"), resolvedTag(router, "GET", "/files/special"));
         CPPUNIT_ASSERT_EQUAL(std::string("rest"), resolvedTag(router, "GET", "/files/special/x"));
+    }
+
+    void testFirstSegmentParameterMeetsLiteralRoutes()
+    {
+        // The router indexes routes by their first literal; a route starting with a parameter
+        // must still compete with them, a percent-encoded first segment finds its literal, and
+        // `/` is found.
+        for (int order = 0; order < 2; ++order) {
+            Router router;
+            auto any = spec("GET", "/{page}", "any");
+            auto anyDeep = spec("GET", "/{a}/view", "any-view");
+            auto view = spec("GET", "/view", "view");
+            if (order == 0) {
+                router.add(any, "m");
+                router.add(anyDeep, "m");
+                router.add(view, "m");
+            } else {
+                router.add(view, "m");
+                router.add(anyDeep, "m");
+                router.add(any, "m");
+            }
+            router.add(spec("GET", "/", "root"), "m" + std::to_string(order));
+            router.add(spec("POST", "/other/{x}", "post-other"), "m");
+            CPPUNIT_ASSERT_EQUAL(std::string("view"), resolvedTag(router, "GET", "/view"));
+            CPPUNIT_ASSERT_EQUAL(std::string("view"), resolvedTag(router, "GET", "/%76iew"));
+            CPPUNIT_ASSERT_EQUAL(std::string("any"), resolvedTag(router, "GET", "/other"));
+            CPPUNIT_ASSERT_EQUAL(std::string("any-view"), resolvedTag(router, "GET", "/other/view"));
+            CPPUNIT_ASSERT_EQUAL(std::string("root"), resolvedTag(router, "GET", "/"));
+            const auto wrongMethod = router.resolve("GET", "/other/thing");
+            CPPUNIT_ASSERT(wrongMethod.outcome == Router::Outcome::MethodNotAllowed);
+            CPPUNIT_ASSERT(router.resolve("GET", "/nothing/at/all").outcome == Router::Outcome::NotFound);
+        }
     }
 
     void testNotFound()
