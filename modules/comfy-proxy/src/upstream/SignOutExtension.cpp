@@ -5,7 +5,6 @@
 #include "comfygate/HttpExchange.h"
 #include "comfygate/Route.h"
 
-#include <Poco/JSON/Array.h>
 
 namespace comfygate::comfyproxy {
 
@@ -20,16 +19,37 @@ void SignOutExtension::registerAll(RouteRegistry& routes)
                                &SignOutExtension::script, "can_access_api"));
 }
 
+std::optional<std::string> SignOutExtension::withScript(const std::string& list)
+{
+    const auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    std::size_t first = 0, last = list.size();
+    while (first < last && isSpace(list[first]))
+        ++first;
+    while (last > first && isSpace(list[last - 1]))
+        --last;
+    if (last - first < 2 || list[first] != '[' || list[last - 1] != ']')
+        return std::nullopt;
+    std::size_t inner = first + 1;
+    while (inner < last - 1 && isSpace(list[inner]))
+        ++inner;
+    const bool empty = inner == last - 1;
+    std::string out = empty ? std::string("[\"") : list.substr(first, last - 1 - first) + ",\"";
+    out += scriptPath;
+    out += "\"]";
+    return out;
+}
+
 void SignOutExtension::list(HttpExchange& exchange)
 {
-    const auto scripts = _upstream.fetchJson(exchange);
-    if (scripts.isEmpty())
+    const auto answer = _upstream.fetch("GET", exchange.request().getURI());
+    if (answer.status != 200) {
+        UpstreamClient::relay(exchange, answer);
         return;
-    if (scripts.type() != typeid(Poco::JSON::Array::Ptr))
+    }
+    const auto scripts = withScript(answer.body);
+    if (!scripts)
         throw HttpError(502, "ComfyUI answered /extensions with something that is not a JSON array");
-    Poco::JSON::Array::Ptr list = scripts.extract<Poco::JSON::Array::Ptr>();
-    list->add(std::string(scriptPath));
-    exchange.sendJson(200, list);
+    exchange.sendText(200, "application/json", *scripts);
 }
 
 void SignOutExtension::script(HttpExchange& exchange)

@@ -2,6 +2,9 @@
 
 #include "UpstreamClient.h"
 
+#include <optional>
+#include <string>
+
 namespace comfygate {
 class HttpExchange;
 class RouteRegistry;
@@ -20,6 +23,11 @@ public:
 
     explicit SignOutExtension(UpstreamClient& upstream) : _upstream(upstream) {}
     void registerAll(RouteRegistry& routes);
+
+    /// ComfyUI's JSON array text with the script's path appended, ComfyUI's bytes kept as they
+    /// are (the list is fetched on every page load: it is not parsed and written again).
+    /// Nothing when `list` is not a JSON array.
+    static std::optional<std::string> withScript(const std::string& list);
 
 private:
     void list(HttpExchange& exchange);
