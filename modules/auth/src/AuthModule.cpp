@@ -62,7 +62,7 @@ public:
         if (!context.globalConfig().getBool("auth.require_auth_for_remote_api", true))
             context.logger().warning("auth.require_auth_for_remote_api is off, but comfygate has no unauthenticated "
                                      "access for local clients: every protected route still needs a token");
-        if (_services->users.countAccounts() == 0)
+        if (context.serving() && _services->users.countAccounts() == 0) // a CLI command is not the moment
             context.logger().warning("no user exists yet: create the owner with `comfygate user add NAME --role owner "
                                      "--password-stdin`, or POST /register from this machine");
         _context = &context;
