@@ -13,6 +13,7 @@
 // `bench_hotpath --quick` (or COMFYGATE_BENCH_QUICK=1) shortens every phase for development;
 // `-v` also prints each phase's raw numbers.
 #include "HttpTestClient.h"
+#include "GoalTable.h"
 #include "LoadGenerator.h"
 #include "NginxProxy.h"
 #include "ReferenceProcess.h"
@@ -72,76 +73,17 @@ Result measure(const char* name, unsigned port, const LoadGenerator::Request& re
     return r;
 }
 
-struct Row
-{
-    std::string figure, reference, measured, referenceValue, ratio, goal;
-    bool met = false;
-};
+using comfygate::bench::GoalRow;
+using comfygate::bench::GoalTable;
 
-std::string fmt(const char* format, double value)
-{
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, format, value);
-    return buffer;
-}
+std::string count(long long n) { return GoalTable::count(n); }
+std::string fmt(const char* format, double value) { return GoalTable::format(format, value); }
 
-std::string count(long long n)
+GoalRow throughputRow(const std::string& figure, const std::string& reference, const Result& measured,
+                      const Result& ref, double goal)
 {
-    std::string digits = std::to_string(n < 0 ? -n : n), out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0)
-            out += ',';
-        out += digits[i];
-    }
-    return (n < 0 ? "-" : "") + out;
-}
-
-Row throughputRow(const std::string& figure, const std::string& reference, const Result& measured,
-                  const Result& ref, double goal)
-{
-    const double ratio = ref.requestsPerSecond() > 0 ? measured.requestsPerSecond() / ref.requestsPerSecond() : 0;
-    return {figure, reference, count(static_cast<long long>(measured.requestsPerSecond())) + " req/s",
-            count(static_cast<long long>(ref.requestsPerSecond())) + " req/s", fmt("%.2f", ratio), fmt("≥ %.2g", goal),
-            ratio >= goal && measured.errors() == 0};
-}
-
-/// Display width of a UTF-8 string (≥, ≤ and µ count as one column).
-std::size_t width(const std::string& text)
-{
-    std::size_t n = 0;
-    for (const unsigned char c : text)
-        n += (c & 0xC0) != 0x80;
-    return n;
-}
-
-void printTable(const std::vector<Row>& rows)
-{
-    const std::vector<std::string> head{"figure", "reference", "measured", "reference value", "ratio", "goal", "met?"};
-    std::vector<std::size_t> widths;
-    for (const auto& h : head)
-        widths.push_back(width(h));
-    auto cells = [](const Row& r) {
-        return std::vector<std::string>{r.figure, r.reference, r.measured, r.referenceValue, r.ratio, r.goal,
-                                        r.met ? "yes" : "NO"};
-    };
-    for (const auto& r : rows) {
-        const auto c = cells(r);
-        for (std::size_t i = 0; i < c.size(); ++i)
-            widths[i] = std::max(widths[i], width(c[i]));
-    }
-    auto line = [&](const std::vector<std::string>& c) {
-        std::string out = "|";
-        for (std::size_t i = 0; i < c.size(); ++i)
-            out += " " + c[i] + std::string(widths[i] - width(c[i]), ' ') + " |";
-        std::puts(out.c_str());
-    };
-    line(head);
-    std::string rule = "|";
-    for (const auto w : widths)
-        rule += std::string(w + 2, '-') + "|";
-    std::puts(rule.c_str());
-    for (const auto& r : rows)
-        line(cells(r));
+    return GoalTable::ratioRow(figure, reference, measured.requestsPerSecond(), ref.requestsPerSecond(), "req/s",
+                               goal, measured.errors() == 0);
 }
 
 std::string errorBreakdown(const Result& r)
@@ -253,28 +195,28 @@ int main(int argc, char** argv)
         const auto gateCrowd = measure("comfygate /me, 1000 conns", server.port(), meToken, crowd, crowdPhase, 2, milliseconds(2000));
         const auto pythonCrowd = measure("aiohttp /me, 1000 conns", python.port(), mePython, crowd, crowdPhase, 2, milliseconds(2000));
 
-        std::vector<Row> rows;
+        GoalTable table;
         const std::string bare = "bare Poco server, same JSON";
         const std::string aiohttp = "aiohttp + sqlite3 lookup";
-        rows.push_back(throughputRow("GET /mss-login/api/me, API token", bare, gateToken, pocoMe, 0.85));
-        rows.push_back(throughputRow("GET /mss-login/api/me, session JWT", bare, gateSession, pocoMe, 0.85));
-        rows.push_back(throughputRow("GET /mss-login/api/me, API token", aiohttp, gateToken, pythonMe, 4));
-        rows.push_back(throughputRow("GET /mss-login/api/me, session JWT", aiohttp, gateSession, pythonMe, 4));
-        rows.push_back(throughputRow("proxied GET /extensions, API token", "nginx 1 worker, keepalive, same upstream",
+        table.add(throughputRow("GET /mss-login/api/me, API token", bare, gateToken, pocoMe, 0.85));
+        table.add(throughputRow("GET /mss-login/api/me, session JWT", bare, gateSession, pocoMe, 0.85));
+        table.add(throughputRow("GET /mss-login/api/me, API token", aiohttp, gateToken, pythonMe, 4));
+        table.add(throughputRow("GET /mss-login/api/me, session JWT", aiohttp, gateSession, pythonMe, 4));
+        table.add(throughputRow("proxied GET /extensions, API token", "nginx 1 worker, keepalive, same upstream",
                                      gateExt, nginxExt, 0.9));
         const double direct = directOne.percentileMs(0.5) * 1000;
         const double gateAdded = gateOne.percentileMs(0.5) * 1000 - direct;
         const double nginxAdded = nginxOne.percentileMs(0.5) * 1000 - direct;
-        rows.push_back({"added 1-connection p50 over direct (" + fmt("%.0f µs", direct) + ")", "nginx, same upstream",
+        table.add({"added 1-connection p50 over direct (" + fmt("%.0f µs", direct) + ")", "nginx, same upstream",
                         fmt("%.0f µs", gateAdded), fmt("%.0f µs", nginxAdded),
                         nginxAdded > 0 ? fmt("%.2f", gateAdded / nginxAdded) : "-", "≤ 60 µs",
                         gateAdded <= 60 && gateOne.errors() == 0});
-        rows.push_back(throughputRow("1,000 keep-alive clients on /me, API token", "aiohttp, same load", gateCrowd,
-                                     pythonCrowd, 2));
-        rows.back().met = gateCrowd.requestsPerSecond() >= 2 * pythonCrowd.requestsPerSecond();
-        rows.push_back({"1,000 keep-alive clients: connection errors/drops", "aiohttp, same load",
+        // Errors have a row of their own.
+        table.add(GoalTable::ratioRow("1,000 keep-alive clients on /me, API token", "aiohttp, same load",
+                                      gateCrowd.requestsPerSecond(), pythonCrowd.requestsPerSecond(), "req/s", 2));
+        table.add({"1,000 keep-alive clients: connection errors/drops", "aiohttp, same load",
                         count(gateCrowd.errors()), count(pythonCrowd.errors()), "-", "0", gateCrowd.errors() == 0});
-        printTable(rows);
+        table.publish();
 
         std::printf("\nerrors with 1,000 clients: comfygate %s; aiohttp %s\n", errorBreakdown(gateCrowd).c_str(),
                     errorBreakdown(pythonCrowd).c_str());
