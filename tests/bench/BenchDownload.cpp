@@ -6,6 +6,7 @@
 #include "CurlHttpClient.h"
 #include "FakeCivitai.h"
 #include "FileTransfer.h"
+#include "GoalTable.h"
 #include "TempDir.h"
 
 #include <chrono>
@@ -125,5 +126,11 @@ int main()
                 settings.parallelConnections, mebibytes / bestParallel, bestParallel, bestCurl / bestParallel);
     std::printf("curl -L -o, then sync of the file          %8.1f MiB/s  (%.2f s)  FileTransfer's ratio to it %.2f\n",
                 mebibytes / bestCurlSynced, bestCurlSynced, bestCurlSynced / bestOurs);
+    std::printf("\n");
+    comfygate::bench::GoalTable goals;
+    goals.add(comfygate::bench::GoalTable::ratioRow("1 GiB download, SHA-256 verified, fsync + rename",
+                                                    "curl -o, then sync", mebibytes / bestOurs,
+                                                    mebibytes / bestCurlSynced, "MiB/s", 1.0));
+    goals.publish();
     return 0;
 }
