@@ -16,6 +16,9 @@ namespace {
 
 constexpr int readsPerTurn = 16; // frames one worker reads from a socket before others get a turn
 constexpr std::size_t inlineWriteBytes = 4096;
+// A frame for more clients than this is written by the pool, not by the reader of the
+// upstream socket: the events of the next frames must not wait behind a broadcast's writes.
+constexpr std::size_t inlineWriteRecipients = 8;
 
 /// The gateway's own first message upstream: metadata previews name their prompt, so each
 /// one can be routed by prompt id (clients that did not ask for them get plain previews).
@@ -339,8 +342,12 @@ void WebSocketHub::pollLoop()
                 unwatchLocked(socket); // one reader per socket at a time: out of the set while read
             }
         }
-        for (const auto& target : toRead)
-            _workers.submit([this, target] { readFrom(target); });
+        for (const auto& target : toRead) {
+            if (target.upstream)
+                _workers.submitFirst([this, target] { readFrom(target); });
+            else
+                _workers.submit([this, target] { readFrom(target); });
+        }
     }
 }
 
@@ -569,6 +576,7 @@ void WebSocketHub::deliver(const FrameRouter::Delivery& delivery, const std::str
     std::map<std::string, std::string> statusOfUser;
     std::string plainPreview;
     const int flags = binary ? WebSocket::FRAME_BINARY : WebSocket::FRAME_TEXT;
+    const bool writeHere = recipients.size() <= inlineWriteRecipients;
     for (const auto& client : recipients) {
         std::string frame;
         if (delivery.status && namesSid) {
@@ -589,7 +597,7 @@ void WebSocketHub::deliver(const FrameRouter::Delivery& delivery, const std::str
         } else {
             frame = payload;
         }
-        enqueue(client, {std::move(frame), flags, delivery.preview, false}, true);
+        enqueue(client, {std::move(frame), flags, delivery.preview, false}, writeHere);
     }
 }
 
