@@ -65,7 +65,8 @@ struct WebSocketHub::Client
 
     std::mutex outMutex; ///< the outgoing side below
     OutboundQueue outbound;
-    bool flushing = false; ///< a worker is writing this client's queue
+    bool scheduled = false; ///< a flush task is queued (or writing) for this client
+    bool writing = false;   ///< a thread is writing this client's queue
     bool closing = false;  ///< the close frame is queued: nothing else may follow
     bool broken = false;   ///< a write failed: the socket can take no more frames
 };
@@ -121,6 +122,7 @@ void WebSocketHub::stop()
     }
     for (const auto& client : open)
         close(client, 1001, "the gateway is shutting down");
+    _broadcastWriter.drain(std::chrono::milliseconds(2000));
     _workers.drain(std::chrono::milliseconds(2000));
     UpstreamPtr upstream;
     {
@@ -144,6 +146,7 @@ void WebSocketHub::stop()
         sendUpstream(upstream, goingAway.payload, goingAway.flags);
         shutdownQuietly(upstream->socket);
     }
+    _broadcastWriter.stop();
     _workers.stop();
 }
 
@@ -477,7 +480,7 @@ void WebSocketHub::negotiateFeatures(const ClientPtr& client, const char* data, 
         }
         answer = _serverFeatures;
     }
-    enqueue(client, {std::move(answer), WebSocket::FRAME_TEXT, false, false}, true);
+    enqueue(client, {std::move(answer), WebSocket::FRAME_TEXT, false, false}, Writer::ThisWorker);
 }
 
 bool WebSocketHub::readUpstreamFrame(const UpstreamPtr& upstream)
@@ -576,7 +579,7 @@ void WebSocketHub::deliver(const FrameRouter::Delivery& delivery, const std::str
     std::map<std::string, std::string> statusOfUser;
     std::string plainPreview;
     const int flags = binary ? WebSocket::FRAME_BINARY : WebSocket::FRAME_TEXT;
-    const bool writeHere = recipients.size() <= inlineWriteRecipients;
+    const Writer writer = recipients.size() <= inlineWriteRecipients ? Writer::ThisWorker : Writer::Broadcast;
     for (const auto& client : recipients) {
         std::string frame;
         if (delivery.status && namesSid) {
@@ -597,7 +600,7 @@ void WebSocketHub::deliver(const FrameRouter::Delivery& delivery, const std::str
         } else {
             frame = payload;
         }
-        enqueue(client, {std::move(frame), flags, delivery.preview, false}, writeHere);
+        enqueue(client, {std::move(frame), flags, delivery.preview, false, delivery.status && !namesSid}, writer);
     }
 }
 
@@ -610,12 +613,12 @@ void WebSocketHub::relayServerFeatures(const std::string& payload)
         waiting.swap(_awaitingFeatures);
     }
     for (const auto& client : waiting)
-        enqueue(client, {payload, WebSocket::FRAME_TEXT, false, false}, true);
+        enqueue(client, {payload, WebSocket::FRAME_TEXT, false, false}, Writer::ThisWorker);
 }
 
 // ---- writing ----
 
-void WebSocketHub::enqueue(const ClientPtr& client, OutboundQueue::Frame frame, bool onWorker)
+void WebSocketHub::enqueue(const ClientPtr& client, OutboundQueue::Frame frame, Writer writer)
 {
     const bool small = frame.payload.size() <= inlineWriteBytes;
     bool overflow = false;
@@ -625,8 +628,8 @@ void WebSocketHub::enqueue(const ClientPtr& client, OutboundQueue::Frame frame, 
         if (client->closing)
             return;
         overflow = client->outbound.push(std::move(frame)) == OutboundQueue::Result::Overflow;
-        if (!overflow && !client->flushing) {
-            client->flushing = true;
+        if (!overflow && !client->scheduled) {
+            client->scheduled = true;
             schedule = true;
         }
     }
@@ -636,14 +639,17 @@ void WebSocketHub::enqueue(const ClientPtr& client, OutboundQueue::Frame frame, 
                   std::to_string(_settings.queueFrames) + ")");
         return;
     }
+    // A small frame for a client that can take it now is written by this worker: most frames
+    // are small events, and handing each to another worker costs more than the write. It does
+    // so even when the broadcast writer has yet to reach this client (the queue keeps the order).
+    if (writer == Writer::ThisWorker && small && writable(client->socket)) {
+        flush(client);
+        return;
+    }
     if (!schedule)
         return;
-    // A small frame for a client that can take it now is written by this worker: most frames
-    // are small events, and handing each to another worker costs more than the write.
-    if (onWorker && small && writable(client->socket))
-        flush(client);
-    else
-        _workers.submit([this, client] { flush(client); });
+    auto& pool = writer == Writer::Broadcast ? _broadcastWriter : _workers;
+    pool.submit([this, client] { flush(client); });
 }
 
 bool WebSocketHub::writable(WebSocket& socket)
@@ -657,13 +663,20 @@ bool WebSocketHub::writable(WebSocket& socket)
 
 void WebSocketHub::flush(const ClientPtr& client)
 {
+    {
+        std::lock_guard lock(client->outMutex);
+        if (client->writing)
+            return; // the thread that writes takes every queued frame
+        client->writing = true;
+    }
     while (true) {
         std::optional<OutboundQueue::Frame> frame;
         {
             std::lock_guard lock(client->outMutex);
             frame = client->outbound.pop();
             if (!frame) {
-                client->flushing = false;
+                client->writing = false;
+                client->scheduled = false;
                 return;
             }
         }
@@ -679,7 +692,8 @@ void WebSocketHub::flush(const ClientPtr& client)
                 std::lock_guard lock(client->outMutex);
                 client->broken = client->broken || failed;
                 client->closing = true;
-                client->flushing = false;
+                client->writing = false;
+                client->scheduled = false;
                 while (client->outbound.pop()) {
                 }
             }
@@ -727,8 +741,8 @@ void WebSocketHub::close(const ClientPtr& client, int code, const std::string& r
         if (!client->broken) {
             client->closing = true;
             client->outbound.replaceWith(closeFrame(code, reason));
-            if (!client->flushing) {
-                client->flushing = true;
+            if (!client->scheduled) {
+                client->scheduled = true;
                 schedule = true;
             }
         }

@@ -136,9 +136,15 @@ private:
     std::vector<ClientPtr> recipientsLocked(const FrameRouter::Delivery& delivery) const;
     void relayServerFeatures(const std::string& payload);
 
-    /// Queues a frame for the client. `onWorker`: the caller is a worker, which may write a
-    /// small frame itself when the socket has room (never the event bus publisher's thread).
-    void enqueue(const ClientPtr& client, OutboundQueue::Frame frame, bool onWorker = false);
+    /// Who writes a queued frame to its client.
+    enum class Writer
+    {
+        Pool,       ///< a worker of the pool
+        ThisWorker, ///< the calling worker, when the frame is small and the socket has room (else the pool)
+        Broadcast   ///< the broadcast writer: one thread, so thousands of writes never starve the rest
+    };
+    /// Queues a frame for the client (never blocks unless `writer` is ThisWorker).
+    void enqueue(const ClientPtr& client, OutboundQueue::Frame frame, Writer writer = Writer::Pool);
     static bool writable(Poco::Net::WebSocket& socket);
     void flush(const ClientPtr& client);
     /// Ends a client connection with a close frame.
@@ -152,6 +158,7 @@ private:
     Metrics& _metrics;
     Poco::Logger& _logger;
     WorkerPool _workers;
+    WorkerPool _broadcastWriter{1};
     std::function<void()> _onUpstreamOpen;
 
     mutable std::mutex _mutex; ///< everything below, and each client's `active`
