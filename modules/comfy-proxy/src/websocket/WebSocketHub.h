@@ -50,8 +50,11 @@ namespace comfygate::comfyproxy {
 /// (Poco::Net::PollSet); a ready socket leaves the set while a worker of a small pool reads
 /// its frames (so a half-sent frame holds up one worker for at most the receive timeout,
 /// never the reader), then rejoins it. Frames for a client go through its bounded
-/// OutboundQueue and are written by a worker with a send timeout, so a slow client only ever
-/// delays itself; when its queue overflows with JSON it is closed with 1008.
+/// OutboundQueue and are written with a send timeout, so a slow client only ever delays
+/// itself; when its queue overflows with JSON it is closed with 1008. A frame for a few
+/// clients (a prompt's events) is written by the worker that read it; one for many (a status
+/// broadcast) by a writer thread of its own, so thousands of writes never hold up the events
+/// behind it.
 class WebSocketHub
 {
 public:
