@@ -1,6 +1,8 @@
 // Issue 4's WebSocket benchmark: what 2,000 idle authenticated WebSocket clients cost the
 // gateway (RSS, threads), and the event latency from POST /prompt to execution_success through
 // the gateway against the same fake ComfyUI directly (median and p99 over 200 prompts).
+// Issue 18's reference is the fake serving the 2,000 clients itself (the gateway holds one
+// upstream socket for all of its clients, so it shields ComfyUI from their number).
 #include "FakeComfyUI.h"
 #include "TestPaths.h"
 #include "HttpTestClient.h"
@@ -158,6 +160,19 @@ int main()
     for (auto& client : idle)
         client->close();
     idle.clear();
+    // The same 2,000 clients straight at the fake: what ComfyUI bears without the gateway.
+    for (int i = 0; i < idleClients; ++i) {
+        idle.push_back(std::make_unique<WebSocketTestClient>(comfy.port(), "/ws?clientId=idle" + std::to_string(i)));
+        if (!idle.back()->next(5s)) {
+            std::cerr << "direct idle client " << i << " got no status frame\n";
+            return 1;
+        }
+    }
+    std::this_thread::sleep_for(1s);
+    const Latency directCrowded = measure(straight, direct, "direct", {});
+    for (auto& client : idle)
+        client->close();
+    idle.clear();
     std::this_thread::sleep_for(1s);
     const Latency gatewayQuiet = measure(viaGateway, gateway, "bench", user);
     const Latency directQuiet = measure(straight, direct, "direct", {});
@@ -174,9 +189,15 @@ int main()
                 gatewayBusy.p99Ms);
     std::printf("  %-44s %8.2f %8.2f\n", "directly from the fake, 2,000 idle open", directBusy.medianMs,
                 directBusy.p99Ms);
+    std::printf("  %-44s %8.2f %8.2f\n", "directly from the fake, 2,000 idle open at it", directCrowded.medianMs,
+                directCrowded.p99Ms);
     std::printf(
         "  (%.1f GET /queue per prompt for the status frames of 2,001 sockets; 3 status broadcasts per prompt)\n",
         fetchesPerPrompt);
+    std::printf("  ratio gateway / fake with the 2,000 at the fake (issue 18: <= 0.5): median %.2f, p99 %.2f\n",
+                gatewayBusy.medianMs / directCrowded.medianMs, gatewayBusy.p99Ms / directCrowded.p99Ms);
+    std::printf("  ratio gateway / fake beside the gateway's 2,000: median %.2f, p99 %.2f\n",
+                gatewayBusy.medianMs / directBusy.medianMs, gatewayBusy.p99Ms / directBusy.p99Ms);
     std::printf("  %-44s %8.2f %8.2f\n", "through the gateway, no other sockets", gatewayQuiet.medianMs,
                 gatewayQuiet.p99Ms);
     std::printf("  %-44s %8.2f %8.2f\n", "directly from the fake, no other sockets", directQuiet.medianMs,

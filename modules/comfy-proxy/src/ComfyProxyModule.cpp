@@ -6,7 +6,8 @@
 // UI files and the gateway's sign-out extension for it.
 #include "ComfyUserMap.h"
 #include "CustomNodeRoutes.h"
-#include "FrameFilter.h"
+#include "ClientId.h"
+#include "FrameRouter.h"
 #include "JobRoutes.h"
 #include "LogSubscriptionRoutes.h"
 #include "ModelCatalog.h"
@@ -33,6 +34,7 @@
 #include "ViewRoutes.h"
 #include "WebSocketHub.h"
 #include "WebSocketRoutes.h"
+#include "UpstreamConnector.h"
 #include "WorkflowFileCheck.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
@@ -81,7 +83,7 @@ public:
         _logSubscriptions.reset();
         _queueRemaining.reset();
         _hub.reset();
-        _filter.reset();
+        _router.reset();
         _queueSnapshot.reset();
         _running.reset();
         _queueClient.reset();
@@ -177,7 +179,7 @@ private:
         _tags = std::make_unique<NsfwTags>(context.database());
         _fileCheck = std::make_unique<WorkflowFileCheck>(*_upstream, *_files, separate);
         _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(), *_fileCheck, *_grantCheck,
-                                                  separate);
+                                                  _gatewaySid, separate);
         _prompts->registerAll(context.routes());
         _control = std::make_unique<QueueControlRoutes>(*_upstream, *_owners, separate);
         _control->registerAll(context.routes());
@@ -221,15 +223,16 @@ private:
             *_owners, *_running, std::chrono::milliseconds(1000));
         _queueRemaining = std::make_unique<QueueRemainingRoutes>(*_queueSnapshot, separate);
         _queueRemaining->registerAll(context.routes());
-        _logSubscriptions = std::make_unique<LogSubscriptionRoutes>(*_upstream, separate);
+        _router = std::make_unique<FrameRouter>(*_owners, *_running, *_queueSnapshot, separate);
+        _hub = std::make_unique<WebSocketHub>(hub, _gatewaySid, UpstreamConnector(settings.url), *_router,
+                                              context.metrics(), context.logger());
+        _logSubscriptions = std::make_unique<LogSubscriptionRoutes>(*_upstream, *_hub);
         _logSubscriptions->registerAll(context.routes());
-        _filter = std::make_unique<FrameFilter>(*_owners, *_running, *_queueSnapshot, separate);
-        _hub = std::make_unique<WebSocketHub>(hub, *_filter, context.metrics(), context.logger());
-        _hub->start();
+        _hub->start([logs = _logSubscriptions.get()] { logs->renew(); });
         _events = &context.events();
         _subscription = _events->subscribe([hub = _hub.get()](const Event& event) { hub->publish(event); });
-        _webSockets = std::make_unique<WebSocketRoutes>(
-            settings.url, OriginCheck(config.getList("comfy.ws_allowed_origins", {})), *_hub, separate);
+        _webSockets =
+            std::make_unique<WebSocketRoutes>(OriginCheck(config.getList("comfy.ws_allowed_origins", {})), *_hub);
         _webSockets->registerAll(context.routes());
     }
 
@@ -244,6 +247,8 @@ private:
     std::unique_ptr<SharedItemsRoutes> _sharedItems;
     std::unique_ptr<ComfyUserMap> _comfyUsers;
     std::unique_ptr<CustomNodeRoutes> _customNodes;
+    /// The sid of the gateway's one upstream WebSocket: POST /prompt's client_id upstream.
+    const std::string _gatewaySid = newGatewaySid();
     std::unique_ptr<PromptOwners> _owners;
     std::unique_ptr<OutputFiles> _files;
     std::unique_ptr<NsfwTags> _tags;
@@ -259,7 +264,7 @@ private:
     std::unique_ptr<QueueSnapshot> _queueSnapshot;
     std::unique_ptr<QueueRemainingRoutes> _queueRemaining;
     std::unique_ptr<LogSubscriptionRoutes> _logSubscriptions;
-    std::unique_ptr<FrameFilter> _filter;
+    std::unique_ptr<FrameRouter> _router;
     std::unique_ptr<WebSocketHub> _hub;
     std::unique_ptr<WebSocketRoutes> _webSockets;
     EventBus* _events = nullptr;

@@ -14,6 +14,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -53,6 +54,10 @@ void FakeComfyUI::start(unsigned port)
     Poco::Net::ServerSocket socket;
     socket.bind(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)), true);
     socket.listen(256);
+    // Not inherited by processes the test spawns (the gateway): a copy there would keep the
+    // port listening after stop(), and a restart on the same port (SO_REUSEPORT) would share
+    // its connections with that copy, which never answers.
+    ::fcntl(socket.impl()->sockfd(), F_SETFD, FD_CLOEXEC);
     _port = socket.address().port();
 
     auto* params = new Poco::Net::HTTPServerParams;

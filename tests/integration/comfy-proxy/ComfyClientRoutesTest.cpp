@@ -98,20 +98,29 @@ public:
         bobSocket->next(5s);
         auto subscribed = subscribeLogs(admin, R"({"clientId":"tab","enabled":true})");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(subscribed.body, 200, subscribed.status);
-        // Upstream the subscription names the admin's own socket, never bob's "tab".
+        // Upstream the subscription names the gateway's one socket (ComfyUI knows no other);
+        // the gateway routes the lines to the admin's "tab" only, never to bob's "tab".
         const auto seen = requestsTo("/internal/logs/subscribe");
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), seen.size());
-        CPPUNIT_ASSERT(contains(seen.front().body, "\"ada.tab\""));
-        // Even a socket ComfyUI sends logs to gets none without can_view_console.
-        HttpTestClient comfy(_comfy->port());
-        CPPUNIT_ASSERT_EQUAL(
-            200, comfy.request("PATCH", "/internal/logs/subscribe", R"({"clientId":"bob.tab","enabled":true})").status);
+        CPPUNIT_ASSERT(contains(seen.front().body, "\"comfygate-"));
+        CPPUNIT_ASSERT(contains(seen.front().body, "true"));
         _comfy->log("model loaded in 1.2 s");
         const auto frames = adminSocket->until([](const WebSocketFrame& f) { return f.type() == "logs"; }, 5s);
         CPPUNIT_ASSERT_EQUAL(std::string("logs"), frames.back().type());
         CPPUNIT_ASSERT(contains(frames.back().payload, "model loaded in 1.2 s"));
         for (const auto& frame : bobSocket->drain(500ms))
             CPPUNIT_ASSERT_MESSAGE(frame.payload, frame.type() != "logs");
+        // Another tab of the admin is not subscribed; unsubscribing the last tab unsubscribes upstream.
+        auto otherTab = connect(admin, "other");
+        otherTab->next(5s);
+        _comfy->log("second line");
+        adminSocket->until([](const WebSocketFrame& f) { return f.type() == "logs"; }, 5s);
+        for (const auto& frame : otherTab->drain(300ms))
+            CPPUNIT_ASSERT_MESSAGE(frame.payload, frame.type() != "logs");
+        CPPUNIT_ASSERT_EQUAL(200, subscribeLogs(admin, R"({"clientId":"tab","enabled":false})").status);
+        const auto unsubscribed = requestsTo("/internal/logs/subscribe");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), unsubscribed.size());
+        CPPUNIT_ASSERT(contains(unsubscribed.back().body, "false"));
     }
 
     void logsSubscribeChecksTheBody()

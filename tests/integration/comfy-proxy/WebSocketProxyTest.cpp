@@ -1,5 +1,6 @@
-// ComfyUI's WebSocket through the gateway: two users share one (fake) ComfyUI and each socket
-// carries only its own user's events, previews and kernel events.
+// ComfyUI's WebSocket through the gateway: two users share one (fake) ComfyUI, the gateway
+// holds one upstream socket for all its clients, and each client socket carries only its own
+// tab's events and previews, its user's broadcasts and kernel events.
 #include "ComfyGateway.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -56,6 +57,8 @@ class WebSocketProxyTest : public ComfyGatewayTest
 {
     CPPUNIT_TEST_SUITE(WebSocketProxyTest);
     CPPUNIT_TEST(firstStatusCarriesOwnSidAndOwnQueueCount);
+    CPPUNIT_TEST(allClientsShareOneUpstreamSocket);
+    CPPUNIT_TEST(eachTabGetsOnlyThePromptsSubmittedWithIt);
     CPPUNIT_TEST(eachSocketGetsOnlyItsOwnEventSequence);
     CPPUNIT_TEST(promptWithoutClientIdReachesOnlyItsOwner);
     CPPUNIT_TEST(metadataPreviewsReachOnlyTheOwner);
@@ -64,7 +67,7 @@ class WebSocketProxyTest : public ComfyGatewayTest
     CPPUNIT_TEST(upstreamDownAnswers502WithoutUpgrade);
     CPPUNIT_TEST(kernelEventsReachOnlyTheirUser);
     CPPUNIT_TEST(slowClientIsClosedWithoutDelayingOthers);
-    CPPUNIT_TEST(upstreamCloseClosesTheClient);
+    CPPUNIT_TEST(upstreamRestartKeepsClientsAndReconnects);
     CPPUNIT_TEST(oversizedClientMessageCloses1009);
     CPPUNIT_TEST_SUITE_END();
 
@@ -92,8 +95,10 @@ public:
         auto data = first->json()->getObject("data");
         CPPUNIT_ASSERT_EQUAL(std::string("tab-a"), data->getValue<std::string>("sid"));
         CPPUNIT_ASSERT_EQUAL(1, data->getObject("status")->getObject("exec_info")->getValue<int>("queue_remaining"));
+        // ComfyUI knows only the gateway's own sid, never a client's.
         const auto sids = _comfy->webSocketSids();
-        CPPUNIT_ASSERT(std::find(sids.begin(), sids.end(), "alice.tab-a") != sids.end());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), sids.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("comfygate-"), sids.front().substr(0, 10));
 
         // Without a clientId the gateway picks one, like ComfyUI: uuid4 hex.
         auto anonymous = connect(bob, "");
@@ -106,6 +111,72 @@ public:
                                     ->getObject("status")
                                     ->getObject("exec_info")
                                     ->getValue<int>("queue_remaining"));
+    }
+
+    void allClientsShareOneUpstreamSocket()
+    {
+        std::vector<std::unique_ptr<WebSocketTestClient>> aliceTabs;
+        std::vector<std::unique_ptr<WebSocketTestClient>> bobTabs;
+        for (int i = 0; i < 4; ++i) {
+            aliceTabs.push_back(connect(alice, "a" + std::to_string(i)));
+            bobTabs.push_back(connect(bob, "b" + std::to_string(i)));
+        }
+        for (auto* tabs : {&aliceTabs, &bobTabs})
+            for (auto& tab : *tabs)
+                CPPUNIT_ASSERT(tab->next(5s));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), _comfy->openWebSockets());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), _comfy->webSocketSids().size());
+
+        const std::string a = submitSample(alice, "a2");
+        const std::string b = submitSample(bob, "b1");
+        const auto aliceFrames = aliceTabs[2]->until([&](const WebSocketFrame& f) { return isEndOf(f, a); }, 10s);
+        const auto bobFrames = bobTabs[1]->until([&](const WebSocketFrame& f) { return isEndOf(f, b); }, 10s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), countType(aliceFrames, "execution_success"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), countBinary(aliceFrames, 1));
+        CPPUNIT_ASSERT(!mentions(aliceFrames, b));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), countType(bobFrames, "execution_success"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), countBinary(bobFrames, 1));
+        CPPUNIT_ASSERT(!mentions(bobFrames, a));
+        // The other tabs had queue changes only (status), never a prompt's event or preview.
+        for (auto* tabs : {&aliceTabs, &bobTabs})
+            for (std::size_t i = 0; i < tabs->size(); ++i) {
+                if ((tabs == &aliceTabs && i == 2) || (tabs == &bobTabs && i == 1))
+                    continue;
+                for (const auto& frame : (*tabs)[i]->drain(200ms))
+                    CPPUNIT_ASSERT_EQUAL_MESSAGE(frame.payload, std::string("status"), frame.type());
+            }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), _comfy->openWebSockets());
+    }
+
+    void eachTabGetsOnlyThePromptsSubmittedWithIt()
+    {
+        // As ComfyUI does per sid: two tabs of one user, each gets the prompts submitted with its clientId.
+        auto first = connect(alice, "first");
+        auto second = connect(alice, "second");
+        first->next(5s);
+        second->next(5s);
+        const std::string one = submitSample(alice, "first");
+        const auto firstFrames = first->until([&](const WebSocketFrame& f) { return isEndOf(f, one); }, 10s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), countType(firstFrames, "execution_start"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), countBinary(firstFrames, 1));
+        const std::string two = submitSample(alice, "second");
+        const auto secondFrames = second->until([&](const WebSocketFrame& f) { return isEndOf(f, two); }, 10s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), countType(secondFrames, "execution_success"));
+        CPPUNIT_ASSERT(!mentions(secondFrames, one));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), countBinary(secondFrames, 1)); // none of the first prompt's
+        CPPUNIT_ASSERT(!mentions(first->drain(300ms), two));
+
+        // Without client_id ComfyUI broadcasts progress and previews (both tabs) and sends its
+        // other events to nobody.
+        const std::string none = submitSample(alice, "");
+        waitForHistory(alice, none);
+        for (auto* tab : {first.get(), second.get()}) {
+            const auto frames = tab->drain(400ms);
+            CPPUNIT_ASSERT(countType(frames, "progress") > 0);
+            CPPUNIT_ASSERT_EQUAL(std::size_t(2), countBinary(frames, 1));
+            CPPUNIT_ASSERT_EQUAL(std::size_t(0), countType(frames, "execution_start"));
+            CPPUNIT_ASSERT_EQUAL(std::size_t(0), countType(frames, "execution_success"));
+        }
     }
 
     void eachSocketGetsOnlyItsOwnEventSequence()
@@ -188,9 +259,11 @@ public:
         aliceSocket->until([&](const WebSocketFrame& f) { return isEndOf(f, a); }, 10s);
         CPPUNIT_ASSERT(!mentions(thief->drain(300ms), a));
         CPPUNIT_ASSERT(!mentions(otherThief->drain(100ms), a));
-        const auto sids = _comfy->webSocketSids();
-        CPPUNIT_ASSERT(std::find(sids.begin(), sids.end(), "bob.alice.tab") != sids.end());
-        CPPUNIT_ASSERT(std::find(sids.begin(), sids.end(), "alice.tab") != sids.end());
+        // Nor can anyone name the gateway's own socket: a client's clientId names only its own tab.
+        auto gatewayThief = connect(bob, _comfy->webSocketSids().front());
+        const std::string ownAgain = submitSample(alice, "tab");
+        aliceSocket->until([&](const WebSocketFrame& f) { return isEndOf(f, ownAgain); }, 10s);
+        CPPUNIT_ASSERT(!mentions(gatewayThief->drain(300ms), ownAgain));
 
         // alice's second socket with the same clientId takes over, as in ComfyUI.
         auto second = connect(alice, "tab");
@@ -271,15 +344,27 @@ public:
         CPPUNIT_ASSERT(waitForMetric("comfygate_websockets_open 1"));
     }
 
-    void upstreamCloseClosesTheClient()
+    void upstreamRestartKeepsClientsAndReconnects()
     {
         auto socket = connect(alice, "tab");
         socket->next(5s);
         CPPUNIT_ASSERT(waitForMetric("comfygate_websockets_open 1"));
+        const unsigned port = _comfy->port();
         _comfy->stop();
-        const auto frames = socket->until([](const WebSocketFrame& f) { return f.isClose(); }, 5s);
-        CPPUNIT_ASSERT_EQUAL(1001, frames.back().closeCode());
-        CPPUNIT_ASSERT(waitForMetric("comfygate_websockets_open 0"));
+        // The client stays connected while ComfyUI is away; a new one cannot get in.
+        for (const auto& frame : socket->drain(500ms))
+            CPPUNIT_ASSERT_MESSAGE(frame.payload, !frame.isClose());
+        CPPUNIT_ASSERT_EQUAL(502, _client->get("/ws?clientId=late", upgrade(bob)).status);
+        CPPUNIT_ASSERT(waitForMetric("comfygate_websockets_open 1"));
+
+        _comfy->start(port);
+        // The hub reconnects by itself; ComfyUI's first status reaches the client with its own sid.
+        const auto frames = socket->until([](const WebSocketFrame& f) { return f.type() == "status"; }, 10s);
+        CPPUNIT_ASSERT_EQUAL(std::string("tab"), frames.back().json()->getObject("data")->getValue<std::string>("sid"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), _comfy->openWebSockets());
+        const std::string a = submitSample(alice, "tab");
+        const auto events = socket->until([&](const WebSocketFrame& f) { return isEndOf(f, a); }, 10s);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), countType(events, "execution_success"));
     }
 
     void oversizedClientMessageCloses1009()

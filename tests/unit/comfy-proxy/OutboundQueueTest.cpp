@@ -24,9 +24,27 @@ class OutboundQueueTest : public CppUnit::TestFixture
     CPPUNIT_TEST(previewsAreDroppedFirst);
     CPPUNIT_TEST(jsonThatDoesNotFitOverflows);
     CPPUNIT_TEST(controlFramesAreNotCounted);
+    CPPUNIT_TEST(newerSnapshotReplacesAnUnsentOne);
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    void newerSnapshotReplacesAnUnsentOne()
+    {
+        OutboundQueue queue(3);
+        queue.push({"status 1", 0x81, false, false, true});
+        queue.push(json("event"));
+        // The newer state goes where it arrived; the older one is not sent.
+        CPPUNIT_ASSERT(queue.push({"status 2", 0x81, false, false, true}) == OutboundQueue::Result::Queued);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), queue.size());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), queue.replacedSnapshots());
+        for (int i = 3; i < 300; ++i) // a client behind on broadcasts never piles them up
+            CPPUNIT_ASSERT(queue.push({"status " + std::to_string(i), 0x81, false, false, true}) ==
+                           OutboundQueue::Result::Queued);
+        CPPUNIT_ASSERT_EQUAL(std::string("event"), queue.pop()->payload);
+        CPPUNIT_ASSERT_EQUAL(std::string("status 299"), queue.pop()->payload);
+        CPPUNIT_ASSERT(!queue.pop());
+    }
+
     void keepsOrderWithinTheLimit()
     {
         OutboundQueue queue(3);

@@ -23,7 +23,7 @@ bool PromptOwners::record(const std::string& promptId, const std::string& userId
         inserted = insert.execute() == 1;
     });
     if (inserted)
-        remember(promptId, userId);
+        remember(promptId, Submitter{userId, clientId});
     return inserted;
 }
 
@@ -36,24 +36,24 @@ void PromptOwners::forget(const std::string& promptId)
     _cache.erase(promptId);
 }
 
-std::optional<std::optional<std::string>> PromptOwners::cached(const std::string& promptId)
+std::optional<std::optional<PromptOwners::Submitter>> PromptOwners::cached(const std::string& promptId)
 {
     std::lock_guard lock(_mutex);
     const auto found = _cache.find(promptId);
     if (found == _cache.end())
         return std::nullopt;
-    if (!found->second.owner && found->second.expires < Clock::now()) {
+    if (!found->second.submitter && found->second.expires < Clock::now()) {
         _cache.erase(found);
         return std::nullopt;
     }
-    return found->second.owner;
+    return found->second.submitter;
 }
 
-void PromptOwners::remember(const std::string& promptId, std::optional<std::string> owner)
+void PromptOwners::remember(const std::string& promptId, std::optional<Submitter> submitter)
 {
     std::lock_guard lock(_mutex);
     const bool added =
-        _cache.insert_or_assign(promptId, Cached{std::move(owner), Clock::now() + unknownLifetime}).second;
+        _cache.insert_or_assign(promptId, Cached{std::move(submitter), Clock::now() + unknownLifetime}).second;
     if (added)
         _insertionOrder.push_back(promptId);
     // Evict the oldest entries; ids in the order list may already be gone (forget()).
@@ -72,15 +72,22 @@ void PromptOwners::remember(const std::string& promptId, std::optional<std::stri
 
 std::optional<std::string> PromptOwners::ownerOf(const std::string& promptId)
 {
+    const auto submitter = submitterOf(promptId);
+    return submitter ? std::optional(submitter->userId) : std::nullopt;
+}
+
+std::optional<PromptOwners::Submitter> PromptOwners::submitterOf(const std::string& promptId)
+{
     if (auto hit = cached(promptId))
         return *hit;
     // Database::select: these reads run for every /history, /queue and WebSocket event.
-    const auto rows = _database.select("SELECT user_id FROM comfy_prompts WHERE prompt_id = ?", {promptId});
-    std::optional<std::string> owner;
+    const auto rows =
+        _database.select("SELECT user_id, client_id FROM comfy_prompts WHERE prompt_id = ?", {promptId});
+    std::optional<Submitter> submitter;
     if (!rows.empty())
-        owner = rows.front()[0].convert<std::string>();
-    remember(promptId, owner);
-    return owner;
+        submitter = Submitter{rows.front()[0].convert<std::string>(), rows.front()[1].convert<std::string>()};
+    remember(promptId, submitter);
+    return submitter;
 }
 
 std::set<std::string> PromptOwners::promptsOf(const std::string& userId)

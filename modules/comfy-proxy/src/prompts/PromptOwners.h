@@ -28,22 +28,32 @@ public:
     {
     }
 
+    /// Who submitted a prompt, and for which of their WebSocket tabs (ComfyUI's `client_id` as
+    /// the client sent it; empty when it named none).
+    struct Submitter
+    {
+        std::string userId;
+        std::string clientId;
+    };
+
     /// Records the prompt; false when the prompt id is already taken (by anyone).
     bool record(const std::string& promptId, const std::string& userId, const std::string& clientId, std::int64_t now);
     void forget(const std::string& promptId);
     std::optional<std::string> ownerOf(const std::string& promptId);
+    /// ownerOf() with the client id: where ComfyUI would have sent the prompt's events.
+    std::optional<Submitter> submitterOf(const std::string& promptId);
     std::set<std::string> promptsOf(const std::string& userId);
 
 private:
     using Clock = std::chrono::steady_clock;
     struct Cached
     {
-        std::optional<std::string> owner;
+        std::optional<Submitter> submitter;
         Clock::time_point expires; ///< only for unknown ids
     };
 
-    std::optional<std::optional<std::string>> cached(const std::string& promptId);
-    void remember(const std::string& promptId, std::optional<std::string> owner);
+    std::optional<std::optional<Submitter>> cached(const std::string& promptId);
+    void remember(const std::string& promptId, std::optional<Submitter> submitter);
 
     Database& _database;
     std::size_t _cacheSize;

@@ -1,6 +1,5 @@
 #include "PromptRoutes.h"
 
-#include "UpstreamSid.h"
 
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
@@ -164,12 +163,10 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
         throw promptError(403, "file_not_allowed", *refusal);
     _modelGrants.checkPrompt(user, body->getObject("prompt"));
 
-    // client_id names the WebSocket that gets the events: it is always the user's own.
-    std::string clientId = body->optValue<std::string>("client_id", "");
-    if (_separateUsers && !clientId.empty())
-        clientId = upstreamSid(user.userId, clientId);
-    if (!clientId.empty())
-        body->set("client_id", clientId);
+    // ComfyUI sends the events of every prompt to the gateway's one socket; the client's own
+    // client_id is recorded, and the hub routes the events to that tab of this user.
+    const std::string clientId = body->optValue<std::string>("client_id", "");
+    body->set("client_id", _gatewaySid);
 
     std::string promptId = body->optValue<std::string>("prompt_id", "");
     if (promptId.empty())

@@ -19,7 +19,8 @@ class RouteRegistry;
 namespace comfygate::comfyproxy {
 
 /// Prompts, queue and history per user. POST /prompt records the submitter, refuses a
-/// prompt_id that exists, namespaces client_id per user, moves every `filename_prefix` into
+/// prompt_id that exists, sends ComfyUI the gateway's own WebSocket sid as `client_id` (the
+/// client's own is recorded with the prompt, for the WebSocketHub), moves every `filename_prefix` into
 /// the user's output subfolder, asks the `prompt` policy hook and refuses models the user
 /// may not use (model isolation); GET /queue and /history show
 /// each user only their own items (all of them with can_view_all_comfyui_items) and never the
@@ -28,9 +29,9 @@ class PromptRoutes
 {
 public:
     PromptRoutes(UpstreamClient& upstream, PromptOwners& owners, Policy& policy, WorkflowFileCheck& fileCheck,
-                 ModelGrantCheck& modelGrants, bool separateUsers)
+                 ModelGrantCheck& modelGrants, std::string gatewaySid, bool separateUsers)
         : _upstream(upstream), _owners(owners), _policy(policy), _fileCheck(fileCheck), _modelGrants(modelGrants),
-          _scope(separateUsers),
+          _gatewaySid(std::move(gatewaySid)), _scope(separateUsers),
           _separateUsers(separateUsers)
     {
     }
@@ -52,6 +53,7 @@ private:
     Policy& _policy;
     WorkflowFileCheck& _fileCheck;
     ModelGrantCheck& _modelGrants;
+    std::string _gatewaySid;
     UserScope _scope;
     bool _separateUsers;
 };

@@ -1,6 +1,6 @@
 #include "LogSubscriptionRoutes.h"
 
-#include "UpstreamSid.h"
+#include "ClientId.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/Route.h"
@@ -30,13 +30,30 @@ void LogSubscriptionRoutes::subscribe(HttpExchange& exchange)
     const auto enabled = body->get("enabled");
     if (!enabled.isBoolean())
         throw HttpError(400, "enabled must be true or false");
-    const std::string& id = clientId.extract<std::string>();
+    const bool anySubscribed =
+        _hub.subscribeLogs(exchange.principal().userId, clientId.extract<std::string>(), enabled.extract<bool>());
+    UpstreamClient::relay(exchange, tellComfy(anySubscribed));
+}
+
+UpstreamClient::Answer LogSubscriptionRoutes::tellComfy(bool enabled)
+{
     Poco::JSON::Object forwarded;
-    forwarded.set("clientId", _separateUsers ? upstreamSid(exchange.principal().userId, id) : id);
-    forwarded.set("enabled", enabled.extract<bool>());
+    forwarded.set("clientId", _hub.gatewaySid());
+    forwarded.set("enabled", enabled);
     std::ostringstream text;
     forwarded.stringify(text);
-    UpstreamClient::relay(exchange, _upstream.fetch("PATCH", "/internal/logs/subscribe", text.str()));
+    return _upstream.fetch("PATCH", "/internal/logs/subscribe", text.str());
+}
+
+void LogSubscriptionRoutes::renew()
+{
+    if (!_hub.hasLogSubscribers())
+        return;
+    try {
+        tellComfy(true);
+    } catch (const std::exception&) {
+        // ComfyUI went away again; the next reopening renews it
+    }
 }
 
 } // namespace comfygate::comfyproxy

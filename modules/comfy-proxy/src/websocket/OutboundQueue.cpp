@@ -10,6 +10,14 @@ OutboundQueue::Result OutboundQueue::push(Frame frame)
         _frames.push_back(std::move(frame));
         return Result::Queued;
     }
+    if (frame.snapshot) {
+        const auto older = std::find_if(_frames.begin(), _frames.end(), [](const Frame& f) { return f.snapshot; });
+        if (older != _frames.end()) {
+            _frames.erase(older);
+            --_counted;
+            ++_replacedSnapshots;
+        }
+    }
     if (_counted < _capacity) {
         _frames.push_back(std::move(frame));
         ++_counted;

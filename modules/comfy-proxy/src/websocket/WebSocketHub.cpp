@@ -1,10 +1,13 @@
 #include "WebSocketHub.h"
 
+#include "comfygate/HttpError.h"
+
 #include <Poco/Buffer.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/UTF8String.h>
 
-#include <chrono>
+#include <algorithm>
 
 using Poco::Net::WebSocket;
 
@@ -13,6 +16,13 @@ namespace {
 
 constexpr int readsPerTurn = 16; // frames one worker reads from a socket before others get a turn
 constexpr std::size_t inlineWriteBytes = 4096;
+// A frame for more clients than this is written by the pool, not by the reader of the
+// upstream socket: the events of the next frames must not wait behind a broadcast's writes.
+constexpr std::size_t inlineWriteRecipients = 8;
+
+/// The gateway's own first message upstream: metadata previews name their prompt, so each
+/// one can be routed by prompt id (clients that did not ask for them get plain previews).
+const std::string gatewayFeatures = R"({"type":"feature_flags","data":{"supports_preview_metadata":true}})";
 
 int opcodeOf(int flags)
 {
@@ -25,38 +35,54 @@ int finalFrame(WebSocket::FrameOpcodes opcode)
     return static_cast<int>(WebSocket::FRAME_FLAG_FIN) | static_cast<int>(opcode);
 }
 
+void shutdownQuietly(WebSocket& socket)
+{
+    try {
+        socket.shutdown();
+    } catch (const Poco::Exception&) {
+    }
+}
+
 } // namespace
 
-struct WebSocketHub::Bridge
+struct WebSocketHub::Client
 {
-    Bridge(WebSocket clientSocket, WebSocket upstreamSocket, const Principal& who, const std::string& clientId,
-           std::size_t queueFrames)
-        : client(std::move(clientSocket)), upstream(std::move(upstreamSocket)),
-          principal(who), viewer{who.userId, clientId, who.has("can_view_console")}, outbound(queueFrames)
+    Client(WebSocket clientSocket, const Principal& who, const std::string& clientId, std::size_t queueFrames)
+        : socket(std::move(clientSocket)), principal(who), viewer{who.userId, clientId, who.has("can_view_console")},
+          outbound(queueFrames)
     {
     }
 
-    WebSocket client;
-    WebSocket upstream;
-    const Principal principal;
-    const FrameFilter::Viewer viewer;
+    TabKey tab() const { return {viewer.userId, viewer.clientId}; }
 
-    // Guarded by the hub's mutex.
-    bool active = true;             ///< the client side is open
-    bool upstreamOpen = true;       ///< stays open after the client left when a newer connection has the sid
-    std::vector<BridgePtr> retired; ///< taken-over connections whose upstream this one keeps open
+    WebSocket socket;
+    const Principal principal;
+    const FrameRouter::Viewer viewer;
+
+    bool active = true;        ///< guarded by the hub's mutex
+    bool firstMessage = true;  ///< touched only by the worker reading this socket (one at a time)
+    std::atomic<bool> previewMetadata{false}; ///< negotiated supports_preview_metadata
 
     std::mutex outMutex; ///< the outgoing side below
     OutboundQueue outbound;
-    bool flushing = false; ///< a worker is writing this client's queue
+    bool scheduled = false; ///< a flush task is queued (or writing) for this client
+    bool writing = false;   ///< a thread is writing this client's queue
     bool closing = false;  ///< the close frame is queued: nothing else may follow
     bool broken = false;   ///< a write failed: the socket can take no more frames
-
-    std::mutex upstreamSendMutex;
 };
 
-WebSocketHub::WebSocketHub(Settings settings, FrameFilter& filter, Metrics& metrics, Poco::Logger& logger)
-    : _settings(settings), _filter(filter), _metrics(metrics), _logger(logger), _workers(settings.workers)
+struct WebSocketHub::Upstream
+{
+    explicit Upstream(WebSocket upstreamSocket) : socket(std::move(upstreamSocket)) {}
+
+    WebSocket socket;
+    std::mutex sendMutex;
+};
+
+WebSocketHub::WebSocketHub(Settings settings, std::string gatewaySid, UpstreamConnector connector,
+                           FrameRouter& router, Metrics& metrics, Poco::Logger& logger)
+    : _settings(settings), _gatewaySid(std::move(gatewaySid)), _connector(std::move(connector)), _router(router),
+      _metrics(metrics), _logger(logger), _workers(settings.workers)
 {
 }
 
@@ -65,11 +91,13 @@ WebSocketHub::~WebSocketHub()
     stop();
 }
 
-void WebSocketHub::start()
+void WebSocketHub::start(std::function<void()> onUpstreamOpen)
 {
     if (_running.exchange(true))
         return;
+    _onUpstreamOpen = std::move(onUpstreamOpen);
     _reader = std::thread([this] { pollLoop(); });
+    _reconnector = std::thread([this] { keepUpstreamOpen(); });
 }
 
 void WebSocketHub::stop()
@@ -82,16 +110,21 @@ void WebSocketHub::stop()
     }
     _running = false;
     _watchedChanged.notify_all();
+    _upstreamChanged.notify_all();
     if (_reader.joinable())
         _reader.join();
-    std::vector<BridgePtr> open;
+    if (_reconnector.joinable())
+        _reconnector.join();
+    std::vector<ClientPtr> open;
     {
         std::lock_guard lock(_mutex);
-        open.assign(_bridges.begin(), _bridges.end());
+        open.assign(_clients.begin(), _clients.end());
     }
-    for (const auto& bridge : open)
-        close(bridge, 1001, "the gateway is shutting down");
+    for (const auto& client : open)
+        close(client, 1001, "the gateway is shutting down");
+    _broadcastWriter.drain(std::chrono::milliseconds(2000));
     _workers.drain(std::chrono::milliseconds(2000));
+    UpstreamPtr upstream;
     {
         std::lock_guard lock(_mutex);
         for (const auto& [socket, watch] : _watched) {
@@ -101,71 +134,184 @@ void WebSocketHub::stop()
             }
         }
         _watched.clear();
-        _current.clear();
+        _tabs.clear();
+        _awaitingFeatures.clear();
+        upstream = std::move(_upstream);
     }
-    for (const auto& bridge : open) {
-        for (WebSocket* socket : {&bridge->client, &bridge->upstream}) {
-            try {
-                socket->shutdown();
-            } catch (const Poco::Exception&) {
-            }
-        }
+    for (const auto& client : open)
+        shutdownQuietly(client->socket);
+    if (upstream) {
+        const auto goingAway = closeFrame(1001, "");
+        upstream->socket.setSendTimeout(Poco::Timespan(1, 0));
+        sendUpstream(upstream, goingAway.payload, goingAway.flags);
+        shutdownQuietly(upstream->socket);
     }
+    _broadcastWriter.stop();
     _workers.stop();
 }
 
-void WebSocketHub::attach(WebSocket client, WebSocket upstream, const Principal& principal, const std::string& clientId)
+// ---- the upstream socket ----
+
+void WebSocketHub::requireUpstream()
 {
-    client.setReceiveTimeout(_settings.receiveTimeout);
-    client.setSendTimeout(_settings.sendTimeout);
-    client.setMaxPayloadSize(_settings.maxClientMessageBytes);
-    client.setNoDelay(true);
-    upstream.setReceiveTimeout(_settings.receiveTimeout);
-    upstream.setSendTimeout(_settings.sendTimeout);
-    upstream.setMaxPayloadSize(_settings.maxUpstreamMessageBytes);
-    auto bridge = std::make_shared<Bridge>(client, upstream, principal, clientId, _settings.queueFrames);
+    {
+        std::lock_guard lock(_mutex);
+        _upstreamWanted = true;
+        if (_upstream)
+            return;
+    }
+    _upstreamChanged.notify_all(); // should this attempt fail, the reconnect thread carries on
+    openUpstream();
+}
+
+void WebSocketHub::openUpstream()
+{
+    std::lock_guard connecting(_connectMutex);
+    {
+        std::lock_guard lock(_mutex);
+        if (_stopping)
+            throw HttpError(503, "the gateway is shutting down");
+        if (_upstream)
+            return;
+    }
+    WebSocket socket = _connector.open(_gatewaySid);
+    socket.setReceiveTimeout(_settings.receiveTimeout);
+    socket.setSendTimeout(_settings.sendTimeout);
+    socket.setMaxPayloadSize(_settings.maxUpstreamMessageBytes);
+    auto upstream = std::make_shared<Upstream>(socket);
+    if (!sendUpstream(upstream, gatewayFeatures, WebSocket::FRAME_TEXT)) {
+        shutdownQuietly(upstream->socket);
+        throw HttpError(502, "ComfyUI closed its WebSocket at " + _connector.url() + " right after opening it",
+                        "upstream_unavailable");
+    }
     {
         std::lock_guard lock(_mutex);
         if (_stopping) {
-            client.shutdown();
-            upstream.shutdown();
+            shutdownQuietly(upstream->socket);
             return;
         }
-        _bridges.insert(bridge);
-        _current[{principal.userId, clientId}] = bridge; // the older one, if any, stays open
+        _upstream = upstream;
+    }
+    _logger.information("opened ComfyUI's WebSocket at %s as %s, shared by every client", _connector.url(),
+                        _gatewaySid);
+    watchOrRead({nullptr, upstream});
+    if (_onUpstreamOpen)
+        _onUpstreamOpen();
+}
+
+void WebSocketHub::keepUpstreamOpen()
+{
+    auto delay = _settings.firstRetry;
+    std::unique_lock lock(_mutex);
+    while (!_stopping) {
+        _upstreamChanged.wait(lock, [this] { return _stopping || (_upstreamWanted && !_upstream); });
+        if (_stopping)
+            return;
+        lock.unlock();
+        bool opened = false;
+        try {
+            openUpstream();
+            opened = true;
+        } catch (const std::exception& e) {
+            _logger.debug("ComfyUI's WebSocket is still closed (%s); next attempt in %d ms", std::string(e.what()),
+                          static_cast<int>(delay.count()));
+        }
+        lock.lock();
+        if (opened) {
+            delay = _settings.firstRetry;
+            continue;
+        }
+        _upstreamChanged.wait_for(lock, delay, [this] { return _stopping || _upstream != nullptr; });
+        delay = std::min(delay * 2, _settings.maxRetry);
+    }
+}
+
+void WebSocketHub::upstreamLost(const UpstreamPtr& upstream)
+{
+    bool current = false;
+    {
+        std::lock_guard lock(_mutex);
+        unwatchLocked(upstream->socket);
+        current = _upstream == upstream;
+        if (current)
+            _upstream.reset();
+    }
+    shutdownQuietly(upstream->socket);
+    if (!current)
+        return;
+    _logger.warning("ComfyUI closed the gateway's WebSocket: reconnecting; the clients stay connected and get "
+                    "ComfyUI's frames again once it is back");
+    _upstreamChanged.notify_all();
+}
+
+bool WebSocketHub::sendUpstream(const UpstreamPtr& upstream, const std::string& payload, int flags)
+{
+    std::lock_guard lock(upstream->sendMutex);
+    try {
+        upstream->socket.sendFrame(payload.data(), static_cast<int>(payload.size()), flags);
+        return true;
+    } catch (const Poco::Exception&) {
+        return false;
+    }
+}
+
+// ---- clients ----
+
+void WebSocketHub::attach(WebSocket socket, const Principal& principal, const std::string& clientId)
+{
+    socket.setReceiveTimeout(_settings.receiveTimeout);
+    socket.setSendTimeout(_settings.sendTimeout);
+    socket.setMaxPayloadSize(_settings.maxClientMessageBytes);
+    socket.setNoDelay(true);
+    auto client = std::make_shared<Client>(socket, principal, clientId, _settings.queueFrames);
+    // Queued before the client can be routed to, so nothing overtakes them.
+    enqueue(client, {_router.firstStatus(client->viewer), WebSocket::FRAME_TEXT, false, false});
+    if (auto executing = _router.reconnectFrame(client->viewer); !executing.empty())
+        enqueue(client, {std::move(executing), WebSocket::FRAME_TEXT, false, false});
+    {
+        std::lock_guard lock(_mutex);
+        if (_stopping) {
+            shutdownQuietly(client->socket);
+            return;
+        }
+        _clients.insert(client);
+        _tabs[client->tab()] = client; // the older socket of this tab, if any, stays open without ComfyUI's frames
     }
     _metrics.webSocketOpened();
-    // Bytes that arrived with the handshake sit in Poco's buffer, where epoll cannot see them.
-    for (const Side side : {Side::Upstream, Side::Client}) {
-        const Watch target{bridge, side};
-        WebSocket& socket = side == Side::Client ? bridge->client : bridge->upstream;
-        int buffered = 0;
-        try {
-            buffered = socket.available();
-        } catch (const Poco::Exception&) {
-        }
-        if (buffered > 0)
-            _workers.submit([this, target] { readFrom(target); });
-        else
-            watch(target);
-    }
+    watchOrRead({client, nullptr});
 }
 
 void WebSocketHub::publish(const Event& event)
 {
-    std::vector<BridgePtr> targets;
+    std::vector<ClientPtr> targets;
     {
         std::lock_guard lock(_mutex);
-        for (const auto& bridge : _bridges)
-            if (event.audience.includes(bridge->principal))
-                targets.push_back(bridge);
+        for (const auto& client : _clients)
+            if (event.audience.includes(client->principal))
+                targets.push_back(client);
     }
     if (targets.empty())
         return;
     const std::string text = "{\"type\":\"" + Poco::UTF8::escape(event.type, true) +
                              "\",\"data\":" + (event.jsonData.empty() ? std::string("null") : event.jsonData) + "}";
-    for (const auto& bridge : targets)
-        enqueue(bridge, {text, WebSocket::FRAME_TEXT, false, false});
+    for (const auto& client : targets)
+        enqueue(client, {text, WebSocket::FRAME_TEXT, false, false});
+}
+
+bool WebSocketHub::subscribeLogs(const std::string& userId, const std::string& clientId, bool enabled)
+{
+    std::lock_guard lock(_mutex);
+    if (enabled)
+        _logSubscribers.insert({userId, clientId});
+    else
+        _logSubscribers.erase({userId, clientId});
+    return !_logSubscribers.empty();
+}
+
+bool WebSocketHub::hasLogSubscribers() const
+{
+    std::lock_guard lock(_mutex);
+    return !_logSubscribers.empty();
 }
 
 // ---- reading ----
@@ -199,8 +345,12 @@ void WebSocketHub::pollLoop()
                 unwatchLocked(socket); // one reader per socket at a time: out of the set while read
             }
         }
-        for (const auto& target : toRead)
-            _workers.submit([this, target] { readFrom(target); });
+        for (const auto& target : toRead) {
+            if (target.upstream)
+                _workers.submitFirst([this, target] { readFrom(target); });
+            else
+                _workers.submit([this, target] { readFrom(target); });
+        }
     }
 }
 
@@ -208,10 +358,10 @@ void WebSocketHub::watch(const Watch& target)
 {
     {
         std::lock_guard lock(_mutex);
-        const bool open = target.side == Side::Client ? target.bridge->active : target.bridge->upstreamOpen;
+        const bool open = target.client ? target.client->active : target.upstream == _upstream;
         if (!open || _stopping)
             return;
-        const WebSocket& socket = target.side == Side::Client ? target.bridge->client : target.bridge->upstream;
+        const WebSocket& socket = target.client ? target.client->socket : target.upstream->socket;
         if (!_watched.emplace(socket, target).second)
             return;
         try {
@@ -223,6 +373,20 @@ void WebSocketHub::watch(const Watch& target)
         }
     }
     _watchedChanged.notify_one();
+}
+
+void WebSocketHub::watchOrRead(const Watch& target)
+{
+    WebSocket& socket = target.client ? target.client->socket : target.upstream->socket;
+    int buffered = 0;
+    try {
+        buffered = socket.available();
+    } catch (const Poco::Exception&) {
+    }
+    if (buffered > 0)
+        _workers.submit([this, target] { readFrom(target); });
+    else
+        watch(target);
 }
 
 void WebSocketHub::unwatchLocked(const Poco::Net::Socket& socket)
@@ -238,10 +402,9 @@ void WebSocketHub::unwatchLocked(const Poco::Net::Socket& socket)
 
 void WebSocketHub::readFrom(const Watch& target)
 {
-    WebSocket& socket = target.side == Side::Client ? target.bridge->client : target.bridge->upstream;
+    WebSocket& socket = target.client ? target.client->socket : target.upstream->socket;
     for (int frame = 0; frame < readsPerTurn; ++frame) {
-        const bool more =
-            target.side == Side::Client ? readClientFrame(target.bridge) : readUpstreamFrame(target.bridge);
+        const bool more = target.client ? readClientFrame(target.client) : readUpstreamFrame(target.upstream);
         if (!more)
             return;
         int available = 0;
@@ -252,139 +415,241 @@ void WebSocketHub::readFrom(const Watch& target)
         if (available <= 0)
             break;
     }
-    watch(target); // back into the set, unless this side was closed meanwhile
+    watch(target); // back into the set, unless this socket was closed meanwhile
 }
 
-bool WebSocketHub::readClientFrame(const BridgePtr& bridge)
+bool WebSocketHub::readClientFrame(const ClientPtr& client)
 {
     Poco::Buffer<char> buffer(0);
     int flags = 0;
     int received = 0;
     try {
-        received = bridge->client.receiveFrame(buffer, flags);
+        received = client->socket.receiveFrame(buffer, flags);
     } catch (const Poco::Net::WebSocketException& e) {
         if (e.code() == WebSocket::WS_ERR_PAYLOAD_TOO_BIG)
-            close(bridge, 1009,
+            close(client, 1009,
                   "message too big: at most " + std::to_string(_settings.maxClientMessageBytes / 1024) + " KiB");
         else
-            close(bridge, 1002, "WebSocket protocol error");
+            close(client, 1002, "WebSocket protocol error");
         return false;
     } catch (const Poco::Exception&) {
-        close(bridge, 1001, "connection lost"); // reset, or a frame that stalled half-way
+        close(client, 1001, "connection lost"); // reset, or a frame that stalled half-way
         return false;
     }
     const int opcode = opcodeOf(flags);
     if ((received == 0 && flags == 0) || opcode == WebSocket::FRAME_OP_CLOSE) {
-        close(bridge, 1000, "");
+        close(client, 1000, "");
         return false;
     }
     if (opcode == WebSocket::FRAME_OP_PING) {
-        enqueue(bridge,
+        enqueue(client,
                 {std::string(buffer.begin(), buffer.size()), finalFrame(WebSocket::FRAME_OP_PONG), false, true});
         return true;
     }
-    // Text goes to ComfyUI (the first one negotiates feature_flags; it ignores the rest).
-    // Binary frames and fragments carry nothing ComfyUI reads: dropped.
-    if (opcode == WebSocket::FRAME_OP_TEXT && (flags & WebSocket::FRAME_FLAG_FIN))
-        forwardUpstream(bridge, buffer.begin(), static_cast<int>(buffer.size()), WebSocket::FRAME_TEXT);
+    // ComfyUI reads only a client's first text message (feature_flags): answered here. Later
+    // text, binary frames and fragments carry nothing ComfyUI reads: dropped.
+    if (client->firstMessage && opcode == WebSocket::FRAME_OP_TEXT && (flags & WebSocket::FRAME_FLAG_FIN))
+        negotiateFeatures(client, buffer.begin(), buffer.size());
     return true;
 }
 
-bool WebSocketHub::readUpstreamFrame(const BridgePtr& bridge)
+void WebSocketHub::negotiateFeatures(const ClientPtr& client, const char* data, std::size_t size)
 {
-    const auto receivedAt = FrameFilter::Clock::now();
+    Poco::JSON::Object::Ptr message;
+    try {
+        const auto parsed = Poco::JSON::Parser().parse(std::string(data, size));
+        client->firstMessage = false; // as in ComfyUI, a message that is not JSON does not count
+        if (parsed.type() != typeid(Poco::JSON::Object::Ptr))
+            return;
+        message = parsed.extract<Poco::JSON::Object::Ptr>();
+        if (message->optValue<std::string>("type", "") != "feature_flags")
+            return;
+        const auto flags = message->getObject("data");
+        client->previewMetadata = flags && flags->has("supports_preview_metadata") &&
+                                  flags->get("supports_preview_metadata").isBoolean() &&
+                                  flags->getValue<bool>("supports_preview_metadata");
+    } catch (const Poco::Exception&) {
+        return;
+    }
+    std::string answer;
+    {
+        std::lock_guard lock(_mutex);
+        if (_serverFeatures.empty()) {
+            _awaitingFeatures.push_back(client); // answered when ComfyUI's answer arrives
+            return;
+        }
+        answer = _serverFeatures;
+    }
+    enqueue(client, {std::move(answer), WebSocket::FRAME_TEXT, false, false}, Writer::ThisWorker);
+}
+
+bool WebSocketHub::readUpstreamFrame(const UpstreamPtr& upstream)
+{
+    const auto receivedAt = FrameRouter::Clock::now();
     Poco::Buffer<char> buffer(0);
     int flags = 0;
     int received = 0;
     bool gone = false;
     try {
-        received = bridge->upstream.receiveFrame(buffer, flags);
+        received = upstream->socket.receiveFrame(buffer, flags);
         gone = (received == 0 && flags == 0) || opcodeOf(flags) == WebSocket::FRAME_OP_CLOSE;
     } catch (const Poco::Exception&) {
         gone = true;
     }
-    bool active = false;
-    {
-        std::lock_guard lock(_mutex);
-        active = bridge->active;
-        if (gone) {
-            bridge->upstreamOpen = false;
-            unwatchLocked(bridge->upstream);
-        }
-    }
     if (gone) {
-        if (active)
-            close(bridge, 1001, "ComfyUI closed the connection", false);
-        try {
-            bridge->upstream.shutdown();
-        } catch (const Poco::Exception&) {
-        }
+        upstreamLost(upstream);
         return false;
     }
     const int opcode = opcodeOf(flags);
     if (opcode == WebSocket::FRAME_OP_PING) {
-        forwardUpstream(bridge, buffer.begin(), static_cast<int>(buffer.size()), finalFrame(WebSocket::FRAME_OP_PONG));
+        if (!sendUpstream(upstream, std::string(buffer.begin(), buffer.size()), finalFrame(WebSocket::FRAME_OP_PONG))) {
+            upstreamLost(upstream);
+            return false;
+        }
         return true;
     }
-    // A retired upstream (its client left, a newer socket has the sid) is only drained.
-    if (!active || (opcode != WebSocket::FRAME_OP_TEXT && opcode != WebSocket::FRAME_OP_BINARY))
+    if (opcode != WebSocket::FRAME_OP_TEXT && opcode != WebSocket::FRAME_OP_BINARY)
         return true;
     const bool binary = opcode == WebSocket::FRAME_OP_BINARY;
-    auto frame = _filter.filter(bridge->viewer, std::string(buffer.begin(), buffer.size()), binary, receivedAt);
-    if (frame)
-        enqueue(bridge,
-                {std::move(frame->payload), binary ? WebSocket::FRAME_BINARY : WebSocket::FRAME_TEXT, frame->preview,
-                 false},
-                true);
+    const std::string payload(buffer.begin(), buffer.size());
+    deliver(_router.route(payload, binary, receivedAt), payload, binary, receivedAt);
     return true;
 }
 
-void WebSocketHub::forwardUpstream(const BridgePtr& bridge, const char* data, int size, int flags)
+// ---- routing ----
+
+std::vector<WebSocketHub::ClientPtr> WebSocketHub::recipientsLocked(const FrameRouter::Delivery& delivery) const
 {
-    bool failed = false;
-    {
-        std::lock_guard lock(bridge->upstreamSendMutex);
-        try {
-            bridge->upstream.sendFrame(data, size, flags);
-        } catch (const Poco::Exception&) {
-            failed = true;
+    using To = FrameRouter::Delivery::To;
+    std::vector<ClientPtr> recipients;
+    switch (delivery.to) {
+    case To::Tab:
+        if (!delivery.userId.empty()) {
+            const auto found = _tabs.find({delivery.userId, delivery.clientId});
+            if (found != _tabs.end())
+                recipients.push_back(found->second);
+        } else {
+            for (const auto& [tab, client] : _tabs)
+                if (tab.second == delivery.clientId)
+                    recipients.push_back(client);
         }
+        break;
+    case To::User:
+        for (auto tab = _tabs.lower_bound({delivery.userId, ""});
+             tab != _tabs.end() && tab->first.first == delivery.userId; ++tab)
+            recipients.push_back(tab->second);
+        break;
+    case To::Everyone:
+        recipients.reserve(_tabs.size());
+        for (const auto& [tab, client] : _tabs)
+            recipients.push_back(client);
+        break;
+    case To::LogSubscribers:
+        for (const auto& subscriber : _logSubscribers) {
+            const auto found = _tabs.find(subscriber);
+            if (found != _tabs.end() && found->second->viewer.seesLogs)
+                recipients.push_back(found->second);
+        }
+        break;
+    case To::Nobody:
+    case To::Gateway:
+        break;
     }
-    if (failed)
-        close(bridge, 1001, "ComfyUI closed the connection", false);
+    return recipients;
+}
+
+void WebSocketHub::deliver(const FrameRouter::Delivery& delivery, const std::string& payload, bool binary,
+                           FrameRouter::Clock::time_point receivedAt)
+{
+    using To = FrameRouter::Delivery::To;
+    if (delivery.to == To::Nobody)
+        return;
+    if (delivery.to == To::Gateway) {
+        relayServerFeatures(payload);
+        return;
+    }
+    std::vector<ClientPtr> recipients;
+    {
+        std::lock_guard lock(_mutex);
+        recipients = recipientsLocked(delivery);
+    }
+    // A status frame reads the same for every socket of a user, unless it names the sid (the
+    // first one after the upstream socket opened): rewritten once per user, or per socket.
+    const bool namesSid = delivery.status && payload.find("\"sid\"") != std::string::npos;
+    std::map<std::string, std::string> statusOfUser;
+    std::string plainPreview;
+    const int flags = binary ? WebSocket::FRAME_BINARY : WebSocket::FRAME_TEXT;
+    const Writer writer = recipients.size() <= inlineWriteRecipients ? Writer::ThisWorker : Writer::Broadcast;
+    for (const auto& client : recipients) {
+        std::string frame;
+        if (delivery.status && namesSid) {
+            frame = _router.statusFor(client->viewer, payload, receivedAt);
+        } else if (delivery.status) {
+            auto status = statusOfUser.find(client->viewer.userId);
+            if (status == statusOfUser.end())
+                status = statusOfUser
+                             .emplace(client->viewer.userId, _router.statusFor(client->viewer, payload, receivedAt))
+                             .first;
+            frame = status->second;
+        } else if (delivery.metadataPreview && !client->previewMetadata) {
+            if (plainPreview.empty())
+                plainPreview = FrameRouter::asPlainPreview(payload);
+            if (plainPreview.empty())
+                continue;
+            frame = plainPreview;
+        } else {
+            frame = payload;
+        }
+        enqueue(client, {std::move(frame), flags, delivery.preview, false, delivery.status && !namesSid}, writer);
+    }
+}
+
+void WebSocketHub::relayServerFeatures(const std::string& payload)
+{
+    std::vector<ClientPtr> waiting;
+    {
+        std::lock_guard lock(_mutex);
+        _serverFeatures = payload;
+        waiting.swap(_awaitingFeatures);
+    }
+    for (const auto& client : waiting)
+        enqueue(client, {payload, WebSocket::FRAME_TEXT, false, false}, Writer::ThisWorker);
 }
 
 // ---- writing ----
 
-void WebSocketHub::enqueue(const BridgePtr& bridge, OutboundQueue::Frame frame, bool onWorker)
+void WebSocketHub::enqueue(const ClientPtr& client, OutboundQueue::Frame frame, Writer writer)
 {
     const bool small = frame.payload.size() <= inlineWriteBytes;
     bool overflow = false;
     bool schedule = false;
     {
-        std::lock_guard lock(bridge->outMutex);
-        if (bridge->closing)
+        std::lock_guard lock(client->outMutex);
+        if (client->closing)
             return;
-        overflow = bridge->outbound.push(std::move(frame)) == OutboundQueue::Result::Overflow;
-        if (!overflow && !bridge->flushing) {
-            bridge->flushing = true;
+        overflow = client->outbound.push(std::move(frame)) == OutboundQueue::Result::Overflow;
+        if (!overflow && !client->scheduled) {
+            client->scheduled = true;
             schedule = true;
         }
     }
     if (overflow) {
-        close(bridge, 1008,
+        close(client, 1008,
               "too slow: the gateway would have had to drop events (comfy.ws_queue_frames = " +
                   std::to_string(_settings.queueFrames) + ")");
         return;
     }
+    // A small frame for a client that can take it now is written by this worker: most frames
+    // are small events, and handing each to another worker costs more than the write. It does
+    // so even when the broadcast writer has yet to reach this client (the queue keeps the order).
+    if (writer == Writer::ThisWorker && small && writable(client->socket)) {
+        flush(client);
+        return;
+    }
     if (!schedule)
         return;
-    // A small frame for a client that can take it now is written by this worker: most frames
-    // are small events, and handing each to another worker costs more than the write.
-    if (onWorker && small && writable(bridge->client))
-        flush(bridge);
-    else
-        _workers.submit([this, bridge] { flush(bridge); });
+    auto& pool = writer == Writer::Broadcast ? _broadcastWriter : _workers;
+    pool.submit([this, client] { flush(client); });
 }
 
 bool WebSocketHub::writable(WebSocket& socket)
@@ -396,40 +661,45 @@ bool WebSocketHub::writable(WebSocket& socket)
     }
 }
 
-void WebSocketHub::flush(const BridgePtr& bridge)
+void WebSocketHub::flush(const ClientPtr& client)
 {
+    {
+        std::lock_guard lock(client->outMutex);
+        if (client->writing)
+            return; // the thread that writes takes every queued frame
+        client->writing = true;
+    }
     while (true) {
         std::optional<OutboundQueue::Frame> frame;
         {
-            std::lock_guard lock(bridge->outMutex);
-            frame = bridge->outbound.pop();
+            std::lock_guard lock(client->outMutex);
+            frame = client->outbound.pop();
             if (!frame) {
-                bridge->flushing = false;
+                client->writing = false;
+                client->scheduled = false;
                 return;
             }
         }
         const bool last = opcodeOf(frame->flags) == WebSocket::FRAME_OP_CLOSE;
         bool failed = false;
         try {
-            bridge->client.sendFrame(frame->payload.data(), static_cast<int>(frame->payload.size()), frame->flags);
+            client->socket.sendFrame(frame->payload.data(), static_cast<int>(frame->payload.size()), frame->flags);
         } catch (const Poco::Exception&) {
             failed = true; // gone, or it did not take a frame within the send timeout
         }
         if (failed || last) {
             {
-                std::lock_guard lock(bridge->outMutex);
-                bridge->broken = bridge->broken || failed;
-                bridge->closing = true;
-                bridge->flushing = false;
-                while (bridge->outbound.pop()) {
+                std::lock_guard lock(client->outMutex);
+                client->broken = client->broken || failed;
+                client->closing = true;
+                client->writing = false;
+                client->scheduled = false;
+                while (client->outbound.pop()) {
                 }
             }
             if (failed)
-                close(bridge, 1008, "too slow: a frame was not taken within the send timeout");
-            try {
-                bridge->client.shutdown();
-            } catch (const Poco::Exception&) {
-            }
+                close(client, 1008, "too slow: a frame was not taken within the send timeout");
+            shutdownQuietly(client->socket);
             return;
         }
     }
@@ -444,83 +714,43 @@ OutboundQueue::Frame WebSocketHub::closeFrame(int code, const std::string& reaso
     return {payload, finalFrame(WebSocket::FRAME_OP_CLOSE), false, true};
 }
 
-void WebSocketHub::close(const BridgePtr& bridge, int code, const std::string& reason, bool upstreamAlive)
+void WebSocketHub::close(const ClientPtr& client, int code, const std::string& reason)
 {
-    std::vector<BridgePtr> upstreams;
     {
         std::lock_guard lock(_mutex);
-        if (!bridge->active)
+        if (!client->active)
             return;
-        bridge->active = false;
-        _bridges.erase(bridge);
-        unwatchLocked(bridge->client);
-        if (!upstreamAlive) {
-            bridge->upstreamOpen = false;
-            unwatchLocked(bridge->upstream);
+        client->active = false;
+        _clients.erase(client);
+        unwatchLocked(client->socket);
+        const auto tab = _tabs.find(client->tab());
+        if (tab != _tabs.end() && tab->second == client) {
+            _tabs.erase(tab);
+            _logSubscribers.erase(client->tab()); // as in ComfyUI, a subscription ends with its socket
         }
-        BridgePtr heir;
-        const auto current = _current.find({bridge->viewer.userId, bridge->viewer.clientId});
-        if (current != _current.end() && current->second == bridge)
-            _current.erase(current);
-        else if (current != _current.end() && !_stopping)
-            heir = current->second;
-        // ComfyUI drops the sid when any of its sockets closes, so while a newer connection
-        // uses this sid, the upstream sockets of older ones stay open with it.
-        std::vector<BridgePtr> held = std::move(bridge->retired);
-        bridge->retired.clear();
-        if (bridge->upstreamOpen)
-            held.push_back(bridge);
-        for (const auto& old : held) {
-            if (heir)
-                heir->retired.push_back(old);
-            else if (old->upstreamOpen) {
-                old->upstreamOpen = false;
-                unwatchLocked(old->upstream);
-                upstreams.push_back(old);
-            }
-        }
+        _awaitingFeatures.erase(std::remove(_awaitingFeatures.begin(), _awaitingFeatures.end(), client),
+                                _awaitingFeatures.end());
     }
     _metrics.webSocketClosed();
     if (code == 1008 || code == 1009 || code == 1002)
-        _logger.information("closed the WebSocket of user %s (clientId %s): %d %s", bridge->viewer.userId,
-                            bridge->viewer.clientId, code, reason);
+        _logger.information("closed the WebSocket of user %s (clientId %s): %d %s", client->viewer.userId,
+                            client->viewer.clientId, code, reason);
     bool schedule = false;
     {
-        std::lock_guard lock(bridge->outMutex);
-        if (!bridge->broken) {
-            bridge->closing = true;
-            bridge->outbound.replaceWith(closeFrame(code, reason));
-            if (!bridge->flushing) {
-                bridge->flushing = true;
+        std::lock_guard lock(client->outMutex);
+        if (!client->broken) {
+            client->closing = true;
+            client->outbound.replaceWith(closeFrame(code, reason));
+            if (!client->scheduled) {
+                client->scheduled = true;
                 schedule = true;
             }
         }
     }
     if (schedule)
-        _workers.submit([this, bridge] { flush(bridge); });
-    else if (bridge->broken) {
-        try {
-            bridge->client.shutdown();
-        } catch (const Poco::Exception&) {
-        }
-    }
-    for (const auto& old : upstreams)
-        closeUpstream(old);
-}
-
-void WebSocketHub::closeUpstream(const BridgePtr& bridge)
-{
-    std::lock_guard lock(bridge->upstreamSendMutex);
-    try {
-        const auto frame = closeFrame(1000, "");
-        bridge->upstream.setSendTimeout(Poco::Timespan(1, 0));
-        bridge->upstream.sendFrame(frame.payload.data(), static_cast<int>(frame.payload.size()), frame.flags);
-    } catch (const Poco::Exception&) {
-    }
-    try {
-        bridge->upstream.shutdown();
-    } catch (const Poco::Exception&) {
-    }
+        _workers.submit([this, client] { flush(client); });
+    else if (client->broken)
+        shutdownQuietly(client->socket);
 }
 
 } // namespace comfygate::comfyproxy

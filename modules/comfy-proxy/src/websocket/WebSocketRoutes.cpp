@@ -1,30 +1,14 @@
 #include "WebSocketRoutes.h"
 
-#include "UpstreamSid.h"
+#include "ClientId.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/Route.h"
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/NetException.h>
+#include <Poco/Net/WebSocket.h>
 #include <Poco/String.h>
-#include <Poco/UUIDGenerator.h>
-
-#include <algorithm>
 
 namespace comfygate::comfyproxy {
-namespace {
-
-const Poco::Timespan upstreamConnectTimeout(5, 0);
-
-} // namespace
-
-WebSocketRoutes::WebSocketRoutes(std::string upstreamUrl, OriginCheck origins, WebSocketHub& hub, bool separateUsers)
-    : _upstream(upstreamUrl), _origins(std::move(origins)), _hub(hub), _separateUsers(separateUsers)
-{
-}
 
 void WebSocketRoutes::registerAll(RouteRegistry& routes)
 {
@@ -35,14 +19,6 @@ void WebSocketRoutes::registerAll(RouteRegistry& routes)
     socket.webSocket = true;
     socket.bodyLimit = 0;
     routes.add(socket);
-}
-
-std::string WebSocketRoutes::generatedClientId()
-{
-    // ComfyUI's own choice when a client brings none: uuid4().hex.
-    std::string id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
-    id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
-    return id;
 }
 
 void WebSocketRoutes::accept(HttpExchange& exchange)
@@ -61,41 +37,14 @@ void WebSocketRoutes::accept(HttpExchange& exchange)
     else if (!isValidClientId(clientId))
         throw HttpError(400, "clientId may hold only letters, digits, '-', '_' and '.', at most " +
                                  std::to_string(maxClientIdLength) + " characters");
-    const std::string sid = _separateUsers ? upstreamSid(exchange.principal().userId, clientId) : clientId;
-    std::string path = request.getURI();
-    path.resize(std::min(path.size(), path.find('?')));
-
-    Poco::Net::WebSocket upstream = connectUpstream(path, sid);
+    _hub.requireUpstream();
     try {
         Poco::Net::WebSocket client(request, exchange.response());
-        _hub.attach(client, upstream, exchange.principal(), clientId);
+        _hub.attach(client, exchange.principal(), clientId);
     } catch (const Poco::Exception& e) {
-        try {
-            upstream.shutdown();
-        } catch (const Poco::Exception&) {
-        }
         if (exchange.responded())
             return;
         throw HttpError(400, "WebSocket handshake failed: " + e.message());
-    }
-}
-
-Poco::Net::WebSocket WebSocketRoutes::connectUpstream(const std::string& path, const std::string& sid) const
-{
-    Poco::Net::HTTPClientSession session(_upstream.getHost(), _upstream.getPort());
-    session.setTimeout(upstreamConnectTimeout);
-    std::string target;
-    Poco::URI::encode(sid, "&=+#?/%", target);
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path + "?clientId=" + target,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
-    Poco::Net::HTTPResponse response;
-    try {
-        return Poco::Net::WebSocket(session, request, response);
-    } catch (const Poco::Exception& e) {
-        throw HttpError(502,
-                        "ComfyUI's WebSocket is not reachable at " + _upstream.toString() + " (" + e.displayText() +
-                            "): check that it runs and that comfy.url points at it",
-                        "upstream_unavailable");
     }
 }
 

@@ -17,11 +17,24 @@ WorkerPool::~WorkerPool()
 
 void WorkerPool::submit(std::function<void()> task)
 {
+    enqueue(std::move(task), false);
+}
+
+void WorkerPool::submitFirst(std::function<void()> task)
+{
+    enqueue(std::move(task), true);
+}
+
+void WorkerPool::enqueue(std::function<void()> task, bool first)
+{
     {
         std::lock_guard lock(_mutex);
         if (_stopping)
             return;
-        _tasks.push_back(std::move(task));
+        if (first)
+            _tasks.push_front(std::move(task));
+        else
+            _tasks.push_back(std::move(task));
     }
     _ready.notify_one();
 }

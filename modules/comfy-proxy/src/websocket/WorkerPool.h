@@ -24,12 +24,16 @@ public:
 
     /// Ignored after stop().
     void submit(std::function<void()> task);
+    /// Ahead of every queued task: reading the upstream socket must not wait behind the
+    /// writes of a broadcast to thousands of clients.
+    void submitFirst(std::function<void()> task);
     /// Waits until no task is queued or running, at most `timeout`; false on timeout.
     bool drain(std::chrono::milliseconds timeout);
     /// Finishes the running tasks, drops the queued ones and joins the threads; idempotent.
     void stop();
 
 private:
+    void enqueue(std::function<void()> task, bool first);
     void run();
 
     std::mutex _mutex;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <Poco/UUIDGenerator.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
@@ -7,10 +9,6 @@
 
 namespace comfygate::comfyproxy {
 
-/// The sid ComfyUI knows a user's socket by: `<user id>.<client id>`. POST /prompt's
-/// `client_id` and the WebSocket's `clientId` both go through this one rule, so they meet
-/// upstream, and a user can never name (and so receive the events of) another user's socket.
-/// An id that already carries the caller's own prefix is kept as it is.
 /// The longest client id the gateway accepts.
 constexpr std::size_t maxClientIdLength = 128;
 
@@ -23,11 +21,20 @@ inline bool isValidClientId(const std::string& clientId)
                        [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
-inline std::string upstreamSid(const std::string& userId, const std::string& clientId)
+/// ComfyUI's own choice of sid when a client brings none: uuid4().hex.
+inline std::string generatedClientId()
 {
-    if (clientId.rfind(userId + ".", 0) == 0)
-        return clientId;
-    return userId + "." + clientId;
+    std::string id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
+    return id;
+}
+
+/// The sid of the gateway's one upstream WebSocket, new for each process: ComfyUI addresses
+/// every prompt the gateway submits to it (POST /prompt's `client_id`), and no client can
+/// name it (a client's clientId only ever names its own socket at the gateway).
+inline std::string newGatewaySid()
+{
+    return "comfygate-" + generatedClientId();
 }
 
 } // namespace comfygate::comfyproxy
