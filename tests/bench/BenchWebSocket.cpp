@@ -4,6 +4,7 @@
 // Issue 18's reference is the fake serving the 2,000 clients itself (the gateway holds one
 // upstream socket for all of its clients, so it shields ComfyUI from their number).
 #include "FakeComfyUI.h"
+#include "GoalTable.h"
 #include "TestPaths.h"
 #include "HttpTestClient.h"
 #include "SampleWorkflow.h"
@@ -202,5 +203,16 @@ int main()
                 gatewayQuiet.p99Ms);
     std::printf("  %-44s %8.2f %8.2f\n", "directly from the fake, no other sockets", directQuiet.medianMs,
                 directQuiet.p99Ms);
+
+    std::printf("\n");
+    using comfygate::bench::GoalTable;
+    GoalTable goals;
+    const double latencyRatio = gatewayBusy.medianMs / directCrowded.medianMs;
+    goals.add({"event latency, 2,000 WebSocket clients open (median)", "the fake serving the 2,000 itself",
+               GoalTable::format("%.1f ms", gatewayBusy.medianMs), GoalTable::format("%.1f ms", directCrowded.medianMs),
+               GoalTable::format("%.2f", latencyRatio), "≤ 0.5", latencyRatio <= 0.5});
+    goals.add({"RSS with 2,000 idle WebSockets", "-", GoalTable::format("%.1f MiB", after.rssMiB), "-", "-",
+               "< 64 MiB", after.rssMiB < 64});
+    goals.publish();
     return 0;
 }
