@@ -1,0 +1,83 @@
+#include "HttpWorkerPool.h"
+
+#include "HttpConnection.h"
+
+#include <algorithm>
+#include <pthread.h>
+
+namespace comfygate {
+
+HttpWorkerPool::HttpWorkerPool(int maxThreads, HttpConnectionStats& stats, Handler serveTurn)
+    : _maxThreads(static_cast<std::size_t>(std::max(1, maxThreads))), _stats(stats), _serveTurn(std::move(serveTurn))
+{
+}
+
+HttpWorkerPool::~HttpWorkerPool()
+{
+    stop();
+}
+
+void HttpWorkerPool::submit(std::shared_ptr<HttpConnection> connection)
+{
+    {
+        std::lock_guard lock(_mutex);
+        if (!_stopping) {
+            _queue.push_back(std::move(connection));
+            ++_stats.queued;
+            // A thread per connection waiting beyond the idle ones, up to the maximum.
+            if (_queue.size() > _idleThreads && _threads.size() < _maxThreads) {
+                _threads.emplace_back([this] { work(); });
+                pthread_setname_np(_threads.back().native_handle(), "http-worker");
+            }
+        }
+    }
+    if (connection) // not queued: the pool is stopping
+        connection->close();
+    else
+        _workArrived.notify_one();
+}
+
+std::size_t HttpWorkerPool::queued() const
+{
+    std::lock_guard lock(_mutex);
+    return _queue.size();
+}
+
+void HttpWorkerPool::stop()
+{
+    std::deque<std::shared_ptr<HttpConnection>> left;
+    std::vector<std::thread> threads;
+    {
+        std::lock_guard lock(_mutex);
+        _stopping = true;
+        left.swap(_queue);
+        _stats.queued -= static_cast<long long>(left.size());
+        threads.swap(_threads);
+    }
+    _workArrived.notify_all();
+    for (const auto& connection : left)
+        connection->close();
+    left.clear();
+    for (auto& thread : threads)
+        thread.join();
+}
+
+void HttpWorkerPool::work()
+{
+    std::unique_lock lock(_mutex);
+    for (;;) {
+        ++_idleThreads;
+        _workArrived.wait(lock, [this] { return _stopping || !_queue.empty(); });
+        --_idleThreads;
+        if (_stopping)
+            return;
+        auto connection = std::move(_queue.front());
+        _queue.pop_front();
+        --_stats.queued;
+        lock.unlock();
+        _serveTurn(std::move(connection));
+        lock.lock();
+    }
+}
+
+} // namespace comfygate
