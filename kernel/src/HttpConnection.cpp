@@ -146,12 +146,24 @@ bool HttpConnection::nextRequestAtHand()
     // holding them must never be parked.
     if (_session->buffered() > 0 || (_tls && _socket.available() > 0))
         return true;
-    // Waiting here costs nothing while no other connection needs a worker, and a busy client's
-    // next request usually comes within microseconds; parking it would add two thread hand-offs.
-    const bool othersWaiting = _table.stats().queued.load(std::memory_order_relaxed) > 0;
-    const auto wait = othersWaiting ? std::chrono::milliseconds(0) : _table.nextRequestWait();
-    return _socket.poll(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(wait).count()),
-                        Poco::Net::Socket::SELECT_READ);
+    // Waiting here costs nothing while no queued connection lacks a worker, and a busy client's
+    // next request usually comes within a few milliseconds; parking it would add two thread
+    // hand-offs per request. The wait goes in short slices so a worker that becomes needed
+    // stops waiting soon. (Waiting only while the queue is empty would not do: a connection is
+    // queued for a moment each time a parked one wakes, and every worker done just then would
+    // park its own in turn.)
+    const auto deadline = std::chrono::steady_clock::now() + _table.nextRequestWait();
+    constexpr auto slice = std::chrono::milliseconds(5);
+    for (;;) {
+        auto wait = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+        if (_table.stats().starved.load(std::memory_order_relaxed) > 0 || wait.count() < 0)
+            wait = std::chrono::microseconds(0);
+        if (_socket.poll(Poco::Timespan(std::min<std::chrono::microseconds>(wait, slice).count()),
+                         Poco::Net::Socket::SELECT_READ))
+            return true;
+        if (wait <= slice)
+            return false;
+    }
 }
 
 void HttpConnection::refuseUnreadable(int status, const std::string& message)

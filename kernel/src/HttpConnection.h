@@ -59,8 +59,8 @@ public:
 private:
     Next serveOne();
     /// True when the next request can be read without waiting idle: already buffered
-    /// (pipelined), or arriving within the table's nextRequestWait while no other
-    /// connection waits for a worker.
+    /// (pipelined), or arriving within the table's nextRequestWait while no queued
+    /// connection lacks a worker.
     bool nextRequestAtHand();
     void refuseUnreadable(int status, const std::string& message);
     void closeGracefully();

@@ -26,10 +26,10 @@ public:
     {
         long long maxConnections = 10000;
         FramedRequest::DrainLimits drain;
-        /// How long a worker with nothing else to do waits on its connection for the next
+        /// How long a worker no queued connection needs waits on its connection for the next
         /// request before parking it (a busy keep-alive client sends it within microseconds;
         /// parking and waking it again costs more than waiting).
-        std::chrono::milliseconds nextRequestWait{10};
+        std::chrono::milliseconds nextRequestWait{50};
     };
 
     HttpConnectionTable(HttpPipeline& pipeline, Poco::Net::HTTPServerParams::Ptr params, Limits limits,

@@ -28,7 +28,9 @@ void HttpWorkerPool::submit(std::shared_ptr<HttpConnection> connection)
             if (_queue.size() > _idleThreads && _threads.size() < _maxThreads) {
                 _threads.emplace_back([this] { work(); });
                 pthread_setname_np(_threads.back().native_handle(), "http-worker");
+                ++_idleThreads; // counted from now on, so the next submit does not start another for this one
             }
+            countStarvedLocked();
         }
     }
     if (connection) // not queued: the pool is stopping
@@ -62,11 +64,17 @@ void HttpWorkerPool::stop()
         thread.join();
 }
 
+void HttpWorkerPool::countStarvedLocked()
+{
+    const bool full = _threads.size() >= _maxThreads;
+    const auto starved = full && _queue.size() > _idleThreads ? _queue.size() - _idleThreads : 0;
+    _stats.starved.store(static_cast<long long>(starved), std::memory_order_relaxed);
+}
+
 void HttpWorkerPool::work()
 {
-    std::unique_lock lock(_mutex);
+    std::unique_lock lock(_mutex); // a new thread was counted idle by submit()
     for (;;) {
-        ++_idleThreads;
         _workArrived.wait(lock, [this] { return _stopping || !_queue.empty(); });
         --_idleThreads;
         if (_stopping)
@@ -74,9 +82,12 @@ void HttpWorkerPool::work()
         auto connection = std::move(_queue.front());
         _queue.pop_front();
         --_stats.queued;
+        countStarvedLocked();
         lock.unlock();
         _serveTurn(std::move(connection));
         lock.lock();
+        ++_idleThreads;
+        countStarvedLocked();
     }
 }
 

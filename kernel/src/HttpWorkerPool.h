@@ -34,6 +34,8 @@ public:
 
 private:
     void work();
+    /// Publishes stats.starved; the caller holds the lock.
+    void countStarvedLocked();
 
     const std::size_t _maxThreads;
     HttpConnectionStats& _stats;
