@@ -9,8 +9,13 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/SocketAddress.h>
+
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -99,6 +104,7 @@ class IdleConnectionsTest : public CppUnit::TestFixture
     CPPUNIT_TEST(peerCloseOfAnIdleConnectionIsCleanedUp);
     CPPUNIT_TEST(pipelinedRequestsInOneWriteAreBothAnswered);
     CPPUNIT_TEST(headSentInTwoPartsIsAnswered);
+    CPPUNIT_TEST(tlsConnectionIsParkedAndServedAgain);
     CPPUNIT_TEST(connectionsBeyondTheLimitAreRefusedWith503);
     CPPUNIT_TEST(maxRequestsPerConnectionStillHolds);
     CPPUNIT_TEST(sigtermWithIdleConnectionsExitsAtOnce);
@@ -206,6 +212,62 @@ public:
         assertPong(connection.read());
     }
 
+    void tlsConnectionIsParkedAndServedAgain()
+    {
+        comfygate::test::TempDir certs;
+        const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " +
+                                    certs.file("key.pem") + " -out " + certs.file("cert.pem") + " 2>/dev/null";
+        CPPUNIT_ASSERT_EQUAL(0, std::system(command.c_str()));
+        ServerProcess server(fixtureConfig({{"http.tls.cert", certs.file("cert.pem")},
+                                            {"http.tls.key", certs.file("key.pem")},
+                                            {"http.threads", "2"}}));
+        server.start();
+        Poco::Net::Context::Ptr context =
+            new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_NONE);
+        Poco::Net::SecureStreamSocket socket(
+            Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(server.port())), context);
+        socket.setReceiveTimeout(Poco::Timespan(5, 0));
+        const auto answers = [&socket](int wanted) {
+            std::string got;
+            char buffer[4096];
+            int found = 0;
+            while (found < wanted) {
+                const int n = socket.receiveBytes(buffer, sizeof buffer);
+                if (n <= 0)
+                    break;
+                got.append(buffer, static_cast<std::size_t>(n));
+                found = 0;
+                for (auto at = got.find("{\"pong\":true}"); at != std::string::npos;
+                     at = got.find("{\"pong\":true}", at + 1))
+                    ++found;
+            }
+            return found;
+        };
+        // Pipelined in one record, then again after the connection was parked, twice.
+        for (int round = 0; round < 3; ++round) {
+            const std::string twice = ping + ping;
+            socket.sendBytes(twice.data(), static_cast<int>(twice.size()));
+            CPPUNIT_ASSERT_EQUAL(2, answers(2));
+            std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        }
+        // Other clients are served while it is idle, with only two workers.
+        std::vector<std::unique_ptr<Poco::Net::SecureStreamSocket>> others;
+        for (int i = 0; i < 4; ++i) {
+            others.push_back(std::make_unique<Poco::Net::SecureStreamSocket>(
+                Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(server.port())), context));
+            others.back()->sendBytes(ping.data(), static_cast<int>(ping.size()));
+        }
+        for (auto& other : others) {
+            char buffer[4096];
+            other->setReceiveTimeout(Poco::Timespan(5, 0));
+            const int n = other->receiveBytes(buffer, sizeof buffer);
+            CPPUNIT_ASSERT(n > 0 &&
+                           std::string(buffer, static_cast<std::size_t>(n)).find("200 OK") != std::string::npos);
+        }
+        socket.sendBytes(ping.data(), static_cast<int>(ping.size()));
+        CPPUNIT_ASSERT_EQUAL(1, answers(1));
+    }
+
     void connectionsBeyondTheLimitAreRefusedWith503()
     {
         ServerProcess server(fixtureConfig({{"http.max_connections", "20"}}));
@@ -232,7 +294,6 @@ public:
                                      std::regex("\ncomfygate_http_connections_refused_total ([0-9]+)\n")) &&
                    std::stoi(refusals[1]) >= 1;
         }));
-
     }
 
     void maxRequestsPerConnectionStillHolds()
