@@ -10,10 +10,13 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SocketImpl.h>
 #include <Poco/Timestamp.h>
 
+#include <cerrno>
 #include <chrono>
 #include <memory>
+#include <poll.h>
 
 namespace comfygate {
 
@@ -148,22 +151,18 @@ bool HttpConnection::nextRequestAtHand()
         return true;
     // Waiting here costs nothing while no queued connection lacks a worker, and a busy client's
     // next request usually comes within a few milliseconds; parking it would add two thread
-    // hand-offs per request. The wait goes in short slices so a worker that becomes needed
-    // stops waiting soon. (Waiting only while the queue is empty would not do: a connection is
-    // queued for a moment each time a parked one wakes, and every worker done just then would
-    // park its own in turn.)
-    const auto deadline = std::chrono::steady_clock::now() + _table.nextRequestWait();
-    constexpr auto slice = std::chrono::milliseconds(5);
-    for (;;) {
-        auto wait = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
-        if (_table.stats().starved.load(std::memory_order_relaxed) > 0 || wait.count() < 0)
-            wait = std::chrono::microseconds(0);
-        if (_socket.poll(Poco::Timespan(std::min<std::chrono::microseconds>(wait, slice).count()),
-                         Poco::Net::Socket::SELECT_READ))
-            return true;
-        if (wait <= slice)
-            return false;
-    }
+    // hand-offs per request. The pool's signal ends the wait as soon as a worker is needed.
+    // (Waiting only while the queue is empty would not do: a connection is queued for a moment
+    // each time a parked one wakes, and every worker done just then would park its own in turn.)
+    if (_table.stats().starved.load(std::memory_order_relaxed) > 0)
+        return _socket.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ);
+    pollfd watched[2] = {{_socket.impl()->sockfd(), POLLIN, 0}, {_table.starvedSignal(), POLLIN, 0}};
+    int ready;
+    do {
+        ready = ::poll(watched, 2, static_cast<int>(_table.nextRequestWait().count()));
+    } while (ready < 0 && errno == EINTR);
+    // Readable includes the peer's close: the next serveOne() sees it and ends the connection.
+    return ready > 0 && (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
 void HttpConnection::refuseUnreadable(int status, const std::string& message)

@@ -5,8 +5,9 @@
 namespace comfygate {
 
 HttpConnectionTable::HttpConnectionTable(HttpPipeline& pipeline, Poco::Net::HTTPServerParams::Ptr params, Limits limits,
-                                         std::shared_ptr<HttpConnectionStats> stats)
-    : _pipeline(pipeline), _params(std::move(params)), _limits(limits), _stats(std::move(stats))
+                                         std::shared_ptr<HttpConnectionStats> stats, int starvedSignal)
+    : _pipeline(pipeline), _params(std::move(params)), _limits(limits), _stats(std::move(stats)),
+      _starvedSignal(starvedSignal)
 {
 }
 

@@ -32,8 +32,9 @@ public:
         std::chrono::milliseconds nextRequestWait{50};
     };
 
+    /// `starvedSignal`: HttpWorkerPool::starvedSignal().
     HttpConnectionTable(HttpPipeline& pipeline, Poco::Net::HTTPServerParams::Ptr params, Limits limits,
-                        std::shared_ptr<HttpConnectionStats> stats);
+                        std::shared_ptr<HttpConnectionStats> stats, int starvedSignal);
 
     /// A connection for an accepted socket; null when http.max_connections are open already.
     std::shared_ptr<HttpConnection> open(const Poco::Net::StreamSocket& socket);
@@ -43,6 +44,7 @@ public:
     const FramedRequest::DrainLimits& drainLimits() const { return _limits.drain; }
     std::chrono::milliseconds nextRequestWait() const { return _limits.nextRequestWait; }
     HttpConnectionStats& stats() { return *_stats; }
+    int starvedSignal() const { return _starvedSignal; }
 
     /// Registered by a connection while a worker serves it.
     void enter(HttpConnection& connection);
@@ -57,6 +59,7 @@ private:
     Poco::Net::HTTPServerParams::Ptr _params;
     Limits _limits;
     std::shared_ptr<HttpConnectionStats> _stats;
+    int _starvedSignal;
     mutable std::mutex _mutex;
     std::set<HttpConnection*> _serving;
     bool _aborted = false;

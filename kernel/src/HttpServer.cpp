@@ -93,9 +93,10 @@ void HttpServer::start()
     HttpConnectionTable::Limits limits;
     limits.maxConnections = _settings.maxConnections;
     limits.drain = _settings.drain;
-    _table = std::make_unique<HttpConnectionTable>(_pipeline, Poco::Net::HTTPServerParams::Ptr(params), limits, _stats);
     _workers = std::make_unique<HttpWorkerPool>(_settings.threads, *_stats,
                                                 [this](std::shared_ptr<HttpConnection> c) { serveTurn(std::move(c)); });
+    _table = std::make_unique<HttpConnectionTable>(_pipeline, Poco::Net::HTTPServerParams::Ptr(params), limits, _stats,
+                                                   _workers->starvedSignal());
     _watcher = std::make_unique<IdleConnectionWatcher>(
         *_stats, [this](std::shared_ptr<HttpConnection> c) { _workers->submit(std::move(c)); });
     _acceptor = std::make_unique<HttpAcceptor>(

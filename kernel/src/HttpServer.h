@@ -32,7 +32,7 @@ public:
         std::string host = "0.0.0.0";
         unsigned port = 8190;
         int threads = 32;
-        int queue = 256;            ///< listen backlog: connections the OS holds until accepted
+        int queue = 1024;           ///< listen backlog: connections the OS holds until accepted
         int maxConnections = 10000; ///< open connections; beyond it a new one is refused (503)
         int keepAliveSeconds = 10;
         int receiveTimeoutSeconds = 60;

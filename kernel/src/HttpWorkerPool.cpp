@@ -3,18 +3,26 @@
 #include "HttpConnection.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <pthread.h>
+#include <stdexcept>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace comfygate {
 
 HttpWorkerPool::HttpWorkerPool(int maxThreads, HttpConnectionStats& stats, Handler serveTurn)
-    : _maxThreads(static_cast<std::size_t>(std::max(1, maxThreads))), _stats(stats), _serveTurn(std::move(serveTurn))
+    : _maxThreads(static_cast<std::size_t>(std::max(1, maxThreads))),
+      _starvedSignal(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), _stats(stats), _serveTurn(std::move(serveTurn))
 {
+    if (_starvedSignal < 0)
+        throw std::runtime_error("cannot create an eventfd for the HTTP workers");
 }
 
 HttpWorkerPool::~HttpWorkerPool()
 {
     stop();
+    ::close(_starvedSignal);
 }
 
 void HttpWorkerPool::submit(std::shared_ptr<HttpConnection> connection)
@@ -68,7 +76,13 @@ void HttpWorkerPool::countStarvedLocked()
 {
     const bool full = _threads.size() >= _maxThreads;
     const auto starved = full && _queue.size() > _idleThreads ? _queue.size() - _idleThreads : 0;
-    _stats.starved.store(static_cast<long long>(starved), std::memory_order_relaxed);
+    const long long before = _stats.starved.exchange(static_cast<long long>(starved), std::memory_order_relaxed);
+    // Only the changes between none and some touch the eventfd: no syscall on the busy path.
+    std::uint64_t value = 1;
+    if (before == 0 && starved > 0)
+        (void)!::write(_starvedSignal, &value, sizeof value);
+    else if (before > 0 && starved == 0)
+        (void)!::read(_starvedSignal, &value, sizeof value);
 }
 
 void HttpWorkerPool::work()

@@ -28,6 +28,9 @@ public:
     ~HttpWorkerPool();
 
     void submit(std::shared_ptr<HttpConnection> connection);
+    /// A descriptor that is readable while stats.starved > 0, so a worker waiting on its own
+    /// connection for the next request (HttpConnection) wakes when another one needs it.
+    int starvedSignal() const { return _starvedSignal; }
     std::size_t queued() const;
     /// Closes the queued connections, lets the workers finish their turns and joins them.
     void stop();
@@ -38,6 +41,7 @@ private:
     void countStarvedLocked();
 
     const std::size_t _maxThreads;
+    const int _starvedSignal; ///< eventfd
     HttpConnectionStats& _stats;
     Handler _serveTurn;
     mutable std::mutex _mutex;
