@@ -3,49 +3,81 @@
 #include "ErrorResponse.h"
 #include "FramedRequest.h"
 #include "FramedResponse.h"
-#include "HttpConnectionFactory.h"
+#include "HttpConnectionTable.h"
 #include "HttpPipeline.h"
 #include "HttpSession.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SocketImpl.h>
 #include <Poco/Timestamp.h>
 
+#include <cerrno>
 #include <chrono>
 #include <memory>
+#include <poll.h>
 
 namespace comfygate {
 
-HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, HttpConnectionFactory& factory)
-    : Poco::Net::TCPServerConnection(socket), _factory(factory)
+HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, HttpConnectionTable& table)
+    : _socket(socket), _table(table), _tls(socket.secure())
 {
+    ++_table.stats().open;
 }
 
-void HttpConnection::run()
+HttpConnection::~HttpConnection()
 {
-    _factory.enter(*this);
+    --_table.stats().open;
+}
+
+HttpConnection::Next HttpConnection::serve()
+{
+    _table.enter(*this);
+    Next next = Next::Close;
     try {
-        HttpSession session(socket(), _factory.params());
-        while (!_stopped && session.hasMoreRequests() && serveOne(session)) {
+        if (!_session) {
+            _session = std::make_unique<HttpSession>(_socket, _table.params());
+            _socket.setReceiveTimeout(_table.params()->getTimeout());
         }
-        if (_inputLeft && !_stopped)
+        do {
+            next = _stopped ? Next::Close : serveOne();
+        } while (next == Next::WaitIdle && !_stopped && nextRequestAtHand());
+        if (_stopped)
+            next = Next::Close;
+        if (next == Next::Close && _inputLeft && !_stopped)
             closeGracefully();
     } catch (const Poco::Exception& e) {
         Poco::Logger::get("http").debug("connection ended: %s", e.displayText());
+        next = Next::Close;
     } catch (const std::exception& e) {
         Poco::Logger::get("http").error("connection ended: %s", std::string(e.what()));
+        next = Next::Close;
     }
-    _factory.leave(*this);
+    _table.leave(*this);
+    return next;
+}
+
+void HttpConnection::close()
+{
+    try {
+        _socket.close();
+    } catch (const Poco::Exception&) {
+    }
 }
 
 void HttpConnection::abort()
 {
     _stopped = true;
     try {
-        socket().shutdown();
+        _socket.shutdown();
     } catch (const Poco::Exception&) {
     }
+}
+
+Poco::Timespan HttpConnection::idleTimeout() const
+{
+    return _requests == 0 ? _table.params()->getTimeout() : _table.params()->getKeepAliveTimeout();
 }
 
 int HttpConnection::statusForUnreadableHead(const Poco::Net::MessageException& error)
@@ -60,63 +92,89 @@ int HttpConnection::statusForUnreadableHead(const Poco::Net::MessageException& e
     return 400;
 }
 
-bool HttpConnection::serveOne(HttpSession& session)
+HttpConnection::Next HttpConnection::serveOne()
 {
-    Poco::Net::HTTPServerParams::Ptr params = _factory.params();
-    FramedResponse response(session, _factory.drainLimits());
+    HttpSession& session = *_session;
+    Poco::Net::HTTPServerParams::Ptr params = _table.params();
+    FramedResponse response(session, _table.drainLimits());
     std::unique_ptr<FramedRequest> request;
     try {
         request = std::make_unique<FramedRequest>(response, session, params.get());
     } catch (const Poco::Net::NoMessageException&) {
-        return false;
+        return Next::Close;
     } catch (const Poco::Net::MessageException& e) {
         const int status = statusForUnreadableHead(e);
-        refuseUnreadable(session, status,
-                         status == 414 ? "the request target is too long (at most 16384 bytes)"
-                         : status == 431
-                             ? "too many or too large request header fields (at most 100 fields, names of 256 "
-                               "and values of 8192 bytes)"
-                             : "the request head cannot be read: " + e.message());
-        return false;
+        refuseUnreadable(status, status == 414 ? "the request target is too long (at most 16384 bytes)"
+                                 : status == 431
+                                     ? "too many or too large request header fields (at most 100 fields, names of 256 "
+                                       "and values of 8192 bytes)"
+                                     : "the request head cannot be read: " + e.message());
+        return Next::Close;
     } catch (const Poco::SyntaxException&) {
-        refuseUnreadable(session, 400, "Content-Length must be a decimal number");
-        return false;
+        refuseUnreadable(400, "Content-Length must be a decimal number");
+        return Next::Close;
     }
+    // Poco's session counts requests only in hasMoreRequests(), which also waits on the
+    // socket; the connection counts them itself and never waits there.
+    ++_requests;
+    const int maxRequests = params->getMaxKeepAliveRequests();
+    const bool mayKeepAlive = params->getKeepAlive() && (maxRequests <= 0 || _requests < maxRequests);
     response.attach(*request);
     response.setDate(Poco::Timestamp());
     response.setVersion(request->getVersion());
-    response.setKeepAlive(params->getKeepAlive() && request->getKeepAlive() && session.canKeepAlive());
+    response.setKeepAlive(mayKeepAlive && request->getKeepAlive());
     if (!params->getSoftwareVersion().empty())
         response.set("Server", params->getSoftwareVersion());
 
-    _factory.pipeline().handle(*request, response);
+    _table.pipeline().handle(*request, response);
 
     if (response.getStatus() == Poco::Net::HTTPResponse::HTTP_SWITCHING_PROTOCOLS)
-        return false;
+        return Next::HandedOver;
     if (!response.getKeepAlive()) {
         _inputLeft = !request->bodyConsumed();
-        return false;
+        return Next::Close;
     }
     // A handler may have answered first and left the body; it must be gone before the next request.
-    if (!request->discardBody(_factory.drainLimits())) {
+    if (!request->discardBody(_table.drainLimits())) {
         _inputLeft = true;
-        return false;
+        return Next::Close;
     }
-    const bool keepAlive = params->getKeepAlive() && session.canKeepAlive();
-    session.setKeepAlive(keepAlive);
-    return keepAlive;
+    session.setKeepAlive(mayKeepAlive);
+    return mayKeepAlive ? Next::WaitIdle : Next::Close;
 }
 
-void HttpConnection::refuseUnreadable(Poco::Net::HTTPServerSession& session, int status, const std::string& message)
+bool HttpConnection::nextRequestAtHand()
 {
-    FramedResponse response(session, _factory.drainLimits());
+    // Bytes in Poco's buffer (or decrypted in OpenSSL's) are invisible to epoll: a connection
+    // holding them must never be parked.
+    if (_session->buffered() > 0 || (_tls && _socket.available() > 0))
+        return true;
+    // Waiting here costs nothing while no queued connection lacks a worker, and a busy client's
+    // next request usually comes within a few milliseconds; parking it would add two thread
+    // hand-offs per request. The pool's signal ends the wait as soon as a worker is needed.
+    // (Waiting only while the queue is empty would not do: a connection is queued for a moment
+    // each time a parked one wakes, and every worker done just then would park its own in turn.)
+    if (_table.stats().starved.load(std::memory_order_relaxed) > 0)
+        return _socket.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ);
+    pollfd watched[2] = {{_socket.impl()->sockfd(), POLLIN, 0}, {_table.starvedSignal(), POLLIN, 0}};
+    int ready;
+    do {
+        ready = ::poll(watched, 2, static_cast<int>(_table.nextRequestWait().count()));
+    } while (ready < 0 && errno == EINTR);
+    // Readable includes the peer's close: the next serveOne() sees it and ends the connection.
+    return ready > 0 && (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}
+
+void HttpConnection::refuseUnreadable(int status, const std::string& message)
+{
+    FramedResponse response(*_session, _table.drainLimits());
     response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
     response.setDate(Poco::Timestamp());
     response.setKeepAlive(false);
     ErrorResponse::send(response, ErrorStyle::Plain, status, message);
-    session.setKeepAlive(false);
+    _session->setKeepAlive(false);
     _inputLeft = true;
-    _factory.pipeline().recordUnreadable(socket().peerAddress().host().toString(), status);
+    _table.pipeline().recordUnreadable(_socket.peerAddress().host().toString(), status);
 }
 
 void HttpConnection::closeGracefully()
@@ -124,16 +182,17 @@ void HttpConnection::closeGracefully()
     // Closing a socket with unread input sends a reset, which can destroy the answer before the
     // client reads it; half-close and drop what still arrives for a moment instead.
     try {
-        socket().shutdownSend();
+        _socket.shutdownSend();
         const auto deadline = std::chrono::steady_clock::now() +
-                              std::chrono::microseconds(_factory.drainLimits().deadline.totalMicroseconds());
+                              std::chrono::microseconds(_table.drainLimits().deadline.totalMicroseconds());
         char buffer[8192];
         while (!_stopped) {
-            const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0)
                 break;
-            socket().setReceiveTimeout(Poco::Timespan(left.count()));
-            if (socket().receiveBytes(buffer, sizeof buffer) <= 0)
+            _socket.setReceiveTimeout(Poco::Timespan(left.count()));
+            if (_socket.receiveBytes(buffer, sizeof buffer) <= 0)
                 break;
         }
     } catch (const Poco::Exception&) {

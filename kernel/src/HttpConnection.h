@@ -1,8 +1,10 @@
 #pragma once
 
-#include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Timespan.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 namespace Poco::Net {
@@ -12,36 +14,64 @@ class MessageException;
 
 namespace comfygate {
 
-class HttpConnectionFactory;
+class HttpConnectionTable;
 class HttpSession;
 
-/// One client connection: reads requests one after another and hands each to the pipeline.
+/// One client connection, served by a worker thread one turn at a time: a turn reads
+/// requests one after another and hands each to the pipeline while the next one is at hand,
+/// then tells the worker what the connection needs (wait idle for its next request, be
+/// closed, or nothing: a WebSocket handler took the socket).
 /// It replaces Poco's HTTPServerConnection to keep request framing exact on keep-alive
 /// connections: a connection is kept only when the previous request's body is gone
 /// (see FramedResponse), request-head limits are answered 414 / 431, and a connection
 /// closed with input still arriving is shut down for writing and drained briefly, so the
 /// client reads the final answer instead of a reset.
-class HttpConnection : public Poco::Net::TCPServerConnection
+class HttpConnection
 {
 public:
-    HttpConnection(const Poco::Net::StreamSocket& socket, HttpConnectionFactory& factory);
+    enum class Next
+    {
+        WaitIdle,   ///< keep-alive, no byte of the next request yet: park it (IdleConnectionWatcher)
+        Close,      ///< done: close the socket
+        HandedOver, ///< 101 Switching Protocols: the socket belongs to the handler now
+    };
 
-    void run() override;
+    HttpConnection(const Poco::Net::StreamSocket& socket, HttpConnectionTable& table);
+    ~HttpConnection();
+    HttpConnection(const HttpConnection&) = delete;
+    HttpConnection& operator=(const HttpConnection&) = delete;
+
+    /// One turn on a worker thread; call it when a byte is readable (or buffered).
+    Next serve();
+    /// Closes the socket (the owner of the connection, never while a worker serves it).
+    void close();
     /// Ends the connection now, from another thread (server stop).
     void abort();
+
+    /// How long it may wait idle: the receive timeout before its first request, the
+    /// keep-alive timeout between requests.
+    Poco::Timespan idleTimeout() const;
+    const Poco::Net::StreamSocket& socket() const { return _socket; }
 
     /// The status for a request head Poco could not read.
     static int statusForUnreadableHead(const Poco::Net::MessageException& error);
 
 private:
-    /// True when the connection may carry another request.
-    bool serveOne(HttpSession& session);
-    void refuseUnreadable(Poco::Net::HTTPServerSession& session, int status, const std::string& message);
+    Next serveOne();
+    /// True when the next request can be read without waiting idle: already buffered
+    /// (pipelined), or arriving within the table's nextRequestWait while no queued
+    /// connection lacks a worker.
+    bool nextRequestAtHand();
+    void refuseUnreadable(int status, const std::string& message);
     void closeGracefully();
 
-    HttpConnectionFactory& _factory;
+    Poco::Net::StreamSocket _socket;
+    HttpConnectionTable& _table;
+    std::unique_ptr<HttpSession> _session; ///< kept across turns: it counts the requests served
     std::atomic<bool> _stopped{false};
     bool _inputLeft = false;
+    bool _tls = false;
+    int _requests = 0;
 };
 
 } // namespace comfygate

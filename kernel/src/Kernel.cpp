@@ -201,6 +201,7 @@ void Kernel::startHttp()
     _pipeline = std::make_unique<HttpPipeline>(_settings.pipeline, *_router, *_permissions, *_metrics, *_accessLog);
     _pipeline->setAuthenticator(_authenticator);
     _httpServer = std::make_unique<HttpServer>(_settings.http, *_pipeline);
+    _httpServer->exportMetrics(*_metrics);
     _httpServer->start();
     _ready = true;
 }

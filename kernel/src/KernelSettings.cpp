@@ -59,6 +59,7 @@ KernelSettings KernelSettings::read(const Configuration& config)
     s.http.port = static_cast<unsigned>(intIn(config, "http.port", 0, 65535));
     s.http.threads = static_cast<int>(intIn(config, "http.threads", 2, 4096));
     s.http.queue = static_cast<int>(intIn(config, "http.queue", 1, 65536));
+    s.http.maxConnections = static_cast<int>(intIn(config, "http.max_connections", 1, 1000000));
     s.http.keepAliveSeconds = static_cast<int>(intIn(config, "http.keep_alive_seconds", 0, 3600));
     s.http.receiveTimeoutSeconds = static_cast<int>(intIn(config, "http.receive_timeout_seconds", 1, 3600));
     s.http.drain.bytes = static_cast<std::size_t>(intIn(config, "http.drain_limit_kb", 0, 1 << 20)) * 1024;

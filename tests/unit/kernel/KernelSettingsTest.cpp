@@ -64,6 +64,7 @@ public:
         const KernelSettings s = readWith({});
         CPPUNIT_ASSERT_EQUAL(8190u, s.http.port);
         CPPUNIT_ASSERT_EQUAL(32, s.http.threads);
+        CPPUNIT_ASSERT_EQUAL(10000, s.http.maxConnections);
         CPPUNIT_ASSERT_EQUAL(std::size_t(64 * 1024), s.http.drain.bytes);
         CPPUNIT_ASSERT_EQUAL(Poco::Timespan::TimeDiff(1000000), s.http.drain.deadline.totalMicroseconds());
         CPPUNIT_ASSERT(s.accessLog == AccessLog::Format::Text);
@@ -79,6 +80,7 @@ public:
     {
         const KernelSettings s = readWith({{"http.port", "0"},
                                            {"http.threads", "2"},
+                                           {"http.max_connections", "500"},
                                            {"http.access_log", "json"},
                                            {"http.trusted_proxies", "127.0.0.1, 10.0.0.0/8"},
                                            {"http.ip_deny", "192.0.2.0/24"},
@@ -94,6 +96,7 @@ public:
                                            {"scheduler.workers", "8"}});
         CPPUNIT_ASSERT_EQUAL(0u, s.http.port);
         CPPUNIT_ASSERT_EQUAL(2, s.http.threads);
+        CPPUNIT_ASSERT_EQUAL(500, s.http.maxConnections);
         CPPUNIT_ASSERT(s.accessLog == AccessLog::Format::Json);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), s.pipeline.trustedProxies.size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), s.pipeline.deny.size());
@@ -204,6 +207,7 @@ public:
     {
         const std::vector<std::pair<std::string, std::string>> bad{
             {"http.queue", "0"},
+            {"http.max_connections", "0"},
             {"http.keep_alive_seconds", "3601"},
             {"http.receive_timeout_seconds", "0"},
             {"http.drain_seconds", "601"},
