@@ -54,8 +54,8 @@ public:
 
         _sweeper = context.scheduler().every(std::chrono::seconds(60), [services = _services] {
             const std::int64_t now = unixNow();
-            services->sessions.revokeIdle(services->settings.idleSeconds, now);
-            services->sessions.purgeExpired(now);
+            services->sweptSessions.revokeIdle(services->settings.idleSeconds, now);
+            services->sweptSessions.purgeExpired(now);
         });
         context.metrics().gauge("auth_users", "user accounts (without the built-in guest)",
                                 [services = _services] { return static_cast<double>(services->users.countAccounts()); });

@@ -57,7 +57,7 @@ AuthServices::AuthServices(ModuleContext& ctx, AuthSettings authSettings)
     : context(ctx), settings(std::move(authSettings)), revocationEpoch(revocationEpochFor(ctx)),
       trackedDatabase(ctx.database(), *revocationEpoch),
       credentials(*revocationEpoch, credentialCacheEntries(ctx, settings)), users(trackedDatabase),
-      sessions(trackedDatabase, ctx.database()), apiTokens(trackedDatabase, ctx.database()),
+      sessions(trackedDatabase, ctx.database()), sweptSessions(ctx.database()), apiTokens(trackedDatabase, ctx.database()),
       mfa(trackedDatabase, ctx.secrets()), throttle(ctx.database(), throttleSettings(settings)),
       ipLists(trackedDatabase), secrets(ctx.database(), ctx.secrets()),
       swarmSessions(trackedDatabase, ctx.database()), runtimeSettings(trackedDatabase),

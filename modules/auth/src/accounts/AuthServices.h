@@ -44,6 +44,11 @@ struct AuthServices
     CredentialCache credentials;
     UserStore users;
     SessionStore sessions;
+    /// The minute sweep's view of the sessions, around the revocation tracking: it only
+    /// revokes idle sessions and deletes expired or revoked ones, which a cache hit refuses
+    /// by itself (TokenAuthenticator checks expiry and idle time on every hit), so it need not
+    /// empty the credential cache every minute.
+    SessionStore sweptSessions;
     ApiTokenStore apiTokens;
     MfaStore mfa;
     LoginThrottle throttle;
