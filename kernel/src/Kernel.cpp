@@ -112,7 +112,17 @@ void Kernel::startCore(bool serving)
     _services = std::make_unique<ServiceTable>();
     _cli = std::make_unique<CliCommands>();
 
-    _permissions = std::make_unique<PermissionTable>();
+    _permissions = std::make_unique<PermissionTable>(_settings.effectiveCacheEntries);
+    const auto& effectiveCache = _permissions->effectiveCache();
+    _metrics->gauge("permissions_effective_cache_entries", "memoised effective permission sets",
+                    [&effectiveCache] { return static_cast<double>(effectiveCache.size()); });
+    _metrics->gauge("permissions_effective_cache_capacity",
+                    "the most memoised effective permission sets (permissions.effective_cache_entries)",
+                    [&effectiveCache] { return static_cast<double>(effectiveCache.capacity()); });
+    _metrics->gauge("permissions_effective_cache_hits", "effective permission sets answered from the memo since start",
+                    [&effectiveCache] { return static_cast<double>(effectiveCache.hits()); });
+    _metrics->gauge("permissions_effective_cache_misses", "effective permission sets computed since start",
+                    [&effectiveCache] { return static_cast<double>(effectiveCache.misses()); });
     if (_settings.groupsFile.empty())
         _permissions->loadGroups(embeddedGroupsJson(), "built-in etc/groups.json");
     else

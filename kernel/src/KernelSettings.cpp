@@ -101,6 +101,8 @@ KernelSettings KernelSettings::read(const Configuration& config)
     s.modulesDisabled = config.getList("modules.disabled", {});
 
     s.groupsFile = config.getString("permissions.groups_file", "");
+    s.effectiveCacheEntries =
+        static_cast<std::size_t>(intIn(config, "permissions.effective_cache_entries", 0, 10000000));
     s.policyDir = config.getString("policy.dir", "");
     if (s.policyDir.empty())
         s.policyDir = COMFYGATE_SOURCE_DIR "/scripts/policy";

@@ -27,6 +27,7 @@ struct KernelSettings
     std::vector<std::string> modulesEnabled;
     std::vector<std::string> modulesDisabled;
     std::string groupsFile;    ///< empty: the compiled-in etc/groups.json
+    std::size_t effectiveCacheEntries = 10000; ///< memoised effective permission sets
     std::string policyDir;
     int policyWatchSeconds = 2;
     int schedulerWorkers = 4;

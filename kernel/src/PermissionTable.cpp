@@ -1,6 +1,6 @@
 #include "PermissionTable.h"
 
-#include "comfygate/Policy.h"
+#include "PolicyEngine.h"
 #include "comfygate/Principal.h"
 
 #include <Poco/JSON/Array.h>
@@ -32,6 +32,19 @@ void PermissionTable::declare(const PermissionSpec& spec)
     }
     std::lock_guard lock(_mutex);
     _declared.emplace(spec.id, spec); // a second declaration of a shared id keeps the first
+    ++_changes;
+}
+
+void PermissionTable::setPolicy(PolicyEngine* policy)
+{
+    std::lock_guard lock(_mutex);
+    _policy = policy;
+    ++_changes;
+}
+
+PermissionTable::Generation PermissionTable::generation() const
+{
+    return {_changes.load(std::memory_order_acquire), _policy ? _policy->generation() : 0};
 }
 
 bool PermissionTable::isDeclared(const std::string& id) const
@@ -72,6 +85,7 @@ void PermissionTable::loadGroups(const std::string& jsonText, const std::string&
     }
     std::lock_guard lock(_mutex);
     _groups = std::move(groups);
+    ++_changes;
 }
 
 void PermissionTable::setGroups(const std::string& jsonText)
@@ -85,6 +99,7 @@ void PermissionTable::setGroups(const std::string& jsonText)
     }
     std::lock_guard lock(_mutex);
     _groups = std::move(candidate._groups);
+    ++_changes;
 }
 
 std::vector<std::string> PermissionTable::unknownIds() const
@@ -114,6 +129,30 @@ bool PermissionTable::grants(const std::string& group, const PermissionSpec& spe
 std::set<std::string> PermissionTable::effective(const std::string& username, const std::string& role,
                                                  const std::vector<std::string>& groups) const
 {
+    if (_effectiveCache.capacity() == 0) {
+        bool memoisable = false;
+        return compute(username, role, groups, memoisable);
+    }
+    std::string key = username;
+    key += '\n'; // not in usernames, roles or group names
+    key += role;
+    for (const auto& group : groups) {
+        key += '\n';
+        key += group;
+    }
+    const Generation before = generation();
+    if (auto known = _effectiveCache.find(key, before))
+        return std::move(*known);
+    bool memoisable = true;
+    std::set<std::string> result = compute(username, role, groups, memoisable);
+    if (memoisable)
+        _effectiveCache.remember(key, result, before, generation());
+    return result;
+}
+
+std::set<std::string> PermissionTable::compute(const std::string& username, const std::string& role,
+                                               const std::vector<std::string>& groups, bool& memoisable) const
+{
     std::set<std::string> result;
     {
         std::lock_guard lock(_mutex);
@@ -140,6 +179,7 @@ std::set<std::string> PermissionTable::effective(const std::string& username, co
     request->set("permissions", permissions);
 
     const Verdict verdict = _policy->call("groups", subject, request);
+    memoisable = !verdict.failed;
     if (verdict.decision != Verdict::Decision::Modify || verdict.failed)
         return result;
     try {

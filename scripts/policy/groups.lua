@@ -6,6 +6,10 @@
 --   subject = { username = "alice", role = "user", groups = { "artists", ... } }
 --   request = { permissions = { "can_run", "can_upload", ... } }
 --
+-- The kernel remembers the answer per (username, role, groups) until the policies reload or
+-- the role table changes: answer from `subject`, `request` and the settings only (not from
+-- os.time() or state kept between calls), or set permissions.effective_cache_entries = 0.
+--
 -- Return nothing to keep the permissions, or a table { permissions = { ... } } to replace
 -- them. A failing handler leaves the permissions unchanged (fail open), so a broken edit
 -- here cannot lock everyone out; it cannot grant anything either unless a script does.

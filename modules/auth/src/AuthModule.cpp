@@ -11,6 +11,7 @@
 #include "TokenRoutes.h"
 #include "UserCommands.h"
 #include "UserDirectoryService.h"
+#include "comfygate/Metrics.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
 
@@ -53,11 +54,13 @@ public:
 
         _sweeper = context.scheduler().every(std::chrono::seconds(60), [services = _services] {
             const std::int64_t now = unixNow();
-            services->sessions.revokeIdle(services->settings.idleSeconds, now);
-            services->sessions.purgeExpired(now);
+            services->sweptSessions.revokeIdle(services->settings.idleSeconds, now);
+            services->sweptSessions.purgeExpired(now);
         });
         context.metrics().gauge("auth_users", "user accounts (without the built-in guest)",
                                 [services = _services] { return static_cast<double>(services->users.countAccounts()); });
+
+        exportCredentialCacheMetrics(context.metrics());
 
         if (!context.globalConfig().getBool("auth.require_auth_for_remote_api", true))
             context.logger().warning("auth.require_auth_for_remote_api is off, but comfygate has no unauthenticated "
@@ -90,6 +93,21 @@ private:
         permissions.declare({"mfa_required", "must enrol in MFA (when experimental.mfa is on)", "auth", {"admin"}});
         permissions.declare({"can_see_restricted_settings", "see restricted settings in the UI", "auth", {"admin"}});
         permissions.declare({"can_view_console", "see the server console in the UI", "auth", {}});
+    }
+
+    void exportCredentialCacheMetrics(Metrics& metrics)
+    {
+        const CredentialCache& cache = _services->credentials;
+        metrics.gauge("auth_credential_cache_entries", "verified credentials held (auth.credential_cache_entries)",
+                      [services = _services, &cache] { return static_cast<double>(cache.size()); });
+        metrics.gauge("auth_credential_cache_capacity", "the most verified credentials held (0: off)",
+                      [services = _services, &cache] { return static_cast<double>(cache.capacity()); });
+        metrics.gauge("auth_credential_cache_hits", "requests whose credential came from the cache, since start",
+                      [services = _services, &cache] { return static_cast<double>(cache.hits()); });
+        metrics.gauge("auth_credential_cache_misses", "requests whose credential was read from the database, since start",
+                      [services = _services, &cache] { return static_cast<double>(cache.misses()); });
+        metrics.gauge("auth_revocation_epoch", "changes that may revoke a credential (all processes on this data directory)",
+                      [services = _services] { return static_cast<double>(services->revocationEpoch->current()); });
     }
 
     void restoreRuntimeSettings(ModuleContext& context)

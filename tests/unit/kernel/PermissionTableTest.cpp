@@ -9,6 +9,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <stdexcept>
+#include <tuple>
 
 using comfygate::FailMode;
 using comfygate::PermissionSpec;
@@ -95,6 +96,11 @@ class PermissionTableTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testFailingGroupsHookKeepsSet);
     CPPUNIT_TEST(testGroupsHookNonStringIdsGrantNothing);
     CPPUNIT_TEST(testGroupsHookNotAskedForOwner);
+    CPPUNIT_TEST(testMemoAnswersLikeTheTable);
+    CPPUNIT_TEST(testMemoDroppedWhenTheRoleTableChanges);
+    CPPUNIT_TEST(testMemoDroppedOnPolicyReload);
+    CPPUNIT_TEST(testFailedHookIsNotMemoised);
+    CPPUNIT_TEST(testMemoIsBounded);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -351,6 +357,86 @@ public:
         table.setPolicy(&engine);
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), table.effective("root", "owner", {}).size());
         CPPUNIT_ASSERT(table.effective("u", "user", {}).empty());
+    }
+
+    void testMemoAnswersLikeTheTable()
+    {
+        TempDir dir;
+        dir.write("groups.lua", groupsScript);
+        PolicyEngine engine(dir.path());
+        engine.declareHook({"groups", "", FailMode::Open});
+        engine.load();
+        PermissionTable plain, memoised(100);
+        for (PermissionTable* table : {&plain, &memoised}) {
+            declareThree(*table);
+            table->setPolicy(&engine);
+        }
+        const std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> principals{
+            {"ann", "power", {}},          {"bob", "power", {}},      {"carl", "guest", {"x", "beta"}},
+            {"carl", "guest", {"xbeta"}},  {"carl", "user", {"beta"}}, {"banned", "admin", {}},
+            {"owner", "owner", {}},        {"nolist", "user", {}},    {"dan", "user", {"power"}}};
+        for (int round = 0; round < 2; ++round) {
+            for (const auto& [name, role, groups] : principals)
+                CPPUNIT_ASSERT(plain.effective(name, role, groups) == memoised.effective(name, role, groups));
+        }
+        CPPUNIT_ASSERT_EQUAL(principals.size(), memoised.effectiveCache().size());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(principals.size()), memoised.effectiveCache().hits());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), plain.effectiveCache().size());
+    }
+
+    void testMemoDroppedWhenTheRoleTableChanges()
+    {
+        PermissionTable table(100);
+        declareThree(table);
+        CPPUNIT_ASSERT(table.effective("bob", "user", {}) == (Ids{"can_run"}));
+        table.loadGroups(R"({"user": {"can_upload": true}})", "groups.json");
+        CPPUNIT_ASSERT(table.effective("bob", "user", {}) == (Ids{"can_run", "can_upload"}));
+        table.setGroups(R"({"user": {"can_run": false}})");
+        CPPUNIT_ASSERT(table.effective("bob", "user", {}) == (Ids{}));
+        table.declare(permission("can_share", {"user"}));
+        CPPUNIT_ASSERT(table.effective("bob", "user", {}) == (Ids{"can_share"}));
+    }
+
+    void testMemoDroppedOnPolicyReload()
+    {
+        TempDir dir;
+        dir.write("groups.lua", "policy.on('groups', function(subject, request) end)\n");
+        PolicyEngine engine(dir.path());
+        engine.declareHook({"groups", "", FailMode::Open});
+        engine.load();
+        PermissionTable table(100);
+        declareThree(table);
+        table.setPolicy(&engine);
+        CPPUNIT_ASSERT(table.effective("bob", "user", {}) == (Ids{"can_run"}));
+        dir.write("groups.lua", "policy.on('groups', function(subject, request)\n"
+                                "    return { permissions = { 'can_view_metrics' } }\nend)\n");
+        CPPUNIT_ASSERT(engine.reload().swapped);
+        CPPUNIT_ASSERT(table.effective("bob", "user", {}) == (Ids{"can_view_metrics"}));
+    }
+
+    void testFailedHookIsNotMemoised()
+    {
+        TempDir dir;
+        dir.write("groups.lua", groupsScript);
+        PolicyEngine engine(dir.path());
+        engine.declareHook({"groups", "", FailMode::Open});
+        engine.load();
+        PermissionTable table(100);
+        declareThree(table);
+        table.setPolicy(&engine);
+        CPPUNIT_ASSERT(table.effective("broken", "user", {}) == (Ids{"can_run"}));
+        CPPUNIT_ASSERT(table.effective("broken", "user", {}) == (Ids{"can_run"}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), table.effectiveCache().size());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), table.effectiveCache().hits());
+    }
+
+    void testMemoIsBounded()
+    {
+        PermissionTable table(3);
+        declareThree(table);
+        for (int i = 0; i < 10; ++i)
+            table.effective("user" + std::to_string(i), "user", {});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), table.effectiveCache().size());
     }
 };
 

@@ -29,6 +29,22 @@ LoginThrottle::Settings throttleSettings(const AuthSettings& settings)
     return throttle;
 }
 
+// On SQLite the server and the CLI share one data directory, so they share the epoch through a
+// file there. On PostgreSQL several instances share the data but not a file: a cache could
+// only see another instance's revocation by reading the database on every request, which is
+// what the cache saves, so there it is off (module README, "Credential cache").
+std::unique_ptr<RevocationEpoch> revocationEpochFor(ModuleContext& context)
+{
+    if (context.database().backend() != Database::Backend::SQLite)
+        return std::make_unique<RevocationEpoch>();
+    return std::make_unique<RevocationEpoch>(context.dataDir() + "/auth-revocation.epoch");
+}
+
+std::size_t credentialCacheEntries(ModuleContext& context, const AuthSettings& settings)
+{
+    return context.database().backend() == Database::Backend::SQLite ? settings.credentialCacheEntries : 0;
+}
+
 } // namespace
 
 std::int64_t unixNow()
@@ -38,10 +54,13 @@ std::int64_t unixNow()
 }
 
 AuthServices::AuthServices(ModuleContext& ctx, AuthSettings authSettings)
-    : context(ctx), settings(std::move(authSettings)), users(ctx.database()), sessions(ctx.database()),
-      apiTokens(ctx.database()), mfa(ctx.database(), ctx.secrets()),
-      throttle(ctx.database(), throttleSettings(settings)), ipLists(ctx.database()),
-      secrets(ctx.database(), ctx.secrets()), swarmSessions(ctx.database()), runtimeSettings(ctx.database()),
+    : context(ctx), settings(std::move(authSettings)), revocationEpoch(revocationEpochFor(ctx)),
+      trackedDatabase(ctx.database(), *revocationEpoch),
+      credentials(*revocationEpoch, credentialCacheEntries(ctx, settings)), users(trackedDatabase),
+      sessions(trackedDatabase, ctx.database()), sweptSessions(ctx.database()), apiTokens(trackedDatabase, ctx.database()),
+      mfa(trackedDatabase, ctx.secrets()), throttle(ctx.database(), throttleSettings(settings)),
+      ipLists(trackedDatabase), secrets(ctx.database(), ctx.secrets()),
+      swarmSessions(trackedDatabase, ctx.database()), runtimeSettings(trackedDatabase),
       hasher(PasswordHasher::Parameters{settings.argon2MemoryKiB, settings.argon2Iterations, settings.argon2Parallelism},
              settings.hashConcurrency, std::chrono::milliseconds(5000)),
       passwordPolicy(settings.passwordMinLength, 1024),

@@ -3,12 +3,15 @@
 #include "ApiTokenStore.h"
 #include "AuthSettings.h"
 #include "AuthSettingsStore.h"
+#include "CredentialCache.h"
 #include "IpListStore.h"
 #include "JwtCodec.h"
 #include "LoginThrottle.h"
 #include "MfaStore.h"
 #include "PasswordHasher.h"
 #include "PasswordPolicy.h"
+#include "RevocationEpoch.h"
+#include "RevocationTrackingDatabase.h"
 #include "SessionStore.h"
 #include "SwarmSessionStore.h"
 #include "UserSecretStore.h"
@@ -34,8 +37,18 @@ struct AuthServices
 
     ModuleContext& context;
     AuthSettings settings;
+    /// Advanced by every committed write of the stores below (through `trackedDatabase`),
+    /// shared with the CLI through the data directory on SQLite; see CredentialCache.
+    std::unique_ptr<RevocationEpoch> revocationEpoch;
+    RevocationTrackingDatabase trackedDatabase;
+    CredentialCache credentials;
     UserStore users;
     SessionStore sessions;
+    /// The minute sweep's view of the sessions, around the revocation tracking: it only
+    /// revokes idle sessions and deletes expired or revoked ones, which a cache hit refuses
+    /// by itself (TokenAuthenticator checks expiry and idle time on every hit), so it need not
+    /// empty the credential cache every minute.
+    SessionStore sweptSessions;
     ApiTokenStore apiTokens;
     MfaStore mfa;
     LoginThrottle throttle;

@@ -44,6 +44,8 @@ AuthSettings AuthSettings::read(const Config& config)
     AuthSettings s;
     s.sessionSeconds = bounded(config, "auth.session_hours", 12, 1, 24 * 30) * 3600;
     s.idleSeconds = bounded(config, "auth.session_idle_minutes", 30, 1, 24 * 60) * 60;
+    s.credentialCacheEntries =
+        static_cast<std::size_t>(bounded(config, "auth.credential_cache_entries", 10000, 0, 10000000));
     s.allowRegistration = config.getBool("auth.allow_registration", false);
     s.allowGuestJwt = config.getBool("auth.allow_guest_jwt", false);
     s.mfaDisabled = config.getBool("auth.mfa_disabled", false);

@@ -18,6 +18,7 @@ struct AuthSettings
 {
     std::int64_t sessionSeconds = 12 * 3600;
     std::int64_t idleSeconds = 30 * 60;
+    std::size_t credentialCacheEntries = 10000; ///< 0: every request reads its credential
     bool allowRegistration = false;
     bool allowGuestJwt = false;
     bool mfaDisabled = false;

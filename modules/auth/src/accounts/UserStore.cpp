@@ -123,8 +123,7 @@ std::optional<User> UserStore::findWhere(Poco::Data::Session& session, const std
                 lastLogin[0], validAfter[0], builtin[0] != 0};
 }
 
-std::optional<std::pair<User, std::vector<Poco::Dynamic::Var>>>
-UserStore::findWithCredential(const std::string& table, const std::string& keyColumn, const std::string& key,
+std::optional<UserStore::CredentialRow> UserStore::findWithCredential(const std::string& table, const std::string& keyColumn, const std::string& key,
                               const std::vector<std::string>& columns)
 {
     std::string sql = "SELECT u.id, u.username, u.role, u.groups_json, u.sfw_check, u.password_hash, u.mfa_enabled,"

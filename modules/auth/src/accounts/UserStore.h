@@ -50,14 +50,16 @@ class UserStore
 public:
     explicit UserStore(Database& database);
 
+    /// A credential's user and the asked-for columns of its row (findWithCredential()).
+    using CredentialRow = std::pair<User, std::vector<Poco::Dynamic::Var>>;
+
     /// Case-insensitive.
     std::optional<User> findByName(const std::string& username);
     std::optional<User> findById(const std::string& id);
     /// A credential row and its user in ONE query, for the hot path of every authenticated
     /// request: `table` has a `user_id` column and is keyed by `keyColumn`; the values of
     /// `columns` of that row come back in order. Nothing when the row or the user is missing.
-    std::optional<std::pair<User, std::vector<Poco::Dynamic::Var>>>
-    findWithCredential(const std::string& table, const std::string& keyColumn, const std::string& key,
+    std::optional<CredentialRow> findWithCredential(const std::string& table, const std::string& keyColumn, const std::string& key,
                        const std::vector<std::string>& columns);
     /// Every account, the built-in guest included, ordered by name.
     std::vector<User> list();

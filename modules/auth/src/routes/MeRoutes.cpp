@@ -2,6 +2,7 @@
 
 #include "AuthServices.h"
 #include "IsoTime.h"
+#include "comfygate/Config.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/ModuleContext.h"
@@ -24,40 +25,33 @@ void MeRoutes::registerAll(RouteRegistry& routes)
                          "end one of the caller's sessions by jti", [this](HttpExchange& e) { revoke(e); }));
 }
 
+namespace {
+
+std::vector<std::pair<std::string, bool>> experimentalFeatures(const Config& config)
+{
+    const bool master = config.getBool("experimental.enabled", false);
+    std::vector<std::pair<std::string, bool>> features;
+    for (const char* feature : {"mfa", "s3", "model_isolation"})
+        features.emplace_back(feature, master || config.getBool(std::string("experimental.") + feature, false));
+    return features;
+}
+
+} // namespace
+
+MeRoutes::MeRoutes(AuthServices& services)
+    : _services(services), _answer(experimentalFeatures(services.context.globalConfig()))
+{
+}
+
 void MeRoutes::me(HttpExchange& exchange)
 {
     const Principal& principal = exchange.principal();
-    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
-    Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
-    Poco::JSON::Array::Ptr permissions = new Poco::JSON::Array;
-    if (principal.authenticated) {
-        for (const auto& group : principal.groups)
-            groups->add(group);
-        for (const auto& permission : principal.permissions)
-            permissions->add(permission);
-    } else {
-        groups->add("guest");
-        for (const auto& permission : _services.context.permissions().effective("guest", "guest", {"guest"}))
-            permissions->add(permission);
-    }
-    body->set("username", principal.authenticated ? principal.username : "guest");
-    body->set("role", principal.authenticated ? principal.role : "guest");
-    body->set("user_id", principal.userId);
-    body->set("groups", groups);
-    body->set("is_admin", principal.authenticated && principal.isAdmin());
-    body->set("is_owner", principal.authenticated && principal.role == "owner");
-    body->set("authenticated", principal.authenticated);
-    body->set("mfa_enabled", principal.authenticated && principal.mfaEnabled);
-    body->set("sfw_check", principal.sfwCheck);
-    body->set("token_kind", principal.tokenKind);
-    body->set("permissions", permissions);
-    Poco::JSON::Object::Ptr experimental = new Poco::JSON::Object;
-    const Config& config = _services.context.globalConfig();
-    const bool master = config.getBool("experimental.enabled", false);
-    for (const char* feature : {"mfa", "s3", "model_isolation"})
-        experimental->set(feature, master || config.getBool(std::string("experimental.") + feature, false));
-    body->set("experimental_features", experimental);
-    exchange.sendJson(200, body);
+    std::string text;
+    if (principal.authenticated)
+        text = _answer.text(principal, principal.groups, principal.permissions);
+    else
+        text = _answer.text(principal, {"guest"}, _services.context.permissions().effective("guest", "guest", {"guest"}));
+    exchange.sendText(200, "application/json", text);
 }
 
 void MeRoutes::sessions(HttpExchange& exchange)

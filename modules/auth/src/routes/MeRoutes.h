@@ -1,5 +1,7 @@
 #pragma once
 
+#include "MeAnswer.h"
+
 namespace comfygate {
 class HttpExchange;
 class RouteRegistry;
@@ -14,7 +16,7 @@ struct AuthServices;
 class MeRoutes
 {
 public:
-    explicit MeRoutes(AuthServices& services) : _services(services) {}
+    explicit MeRoutes(AuthServices& services);
     void registerAll(RouteRegistry& routes);
 
 private:
@@ -23,6 +25,7 @@ private:
     void revoke(HttpExchange& exchange);
 
     AuthServices& _services;
+    const MeAnswer _answer;
 };
 
 } // namespace comfygate::auth

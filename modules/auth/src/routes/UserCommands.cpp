@@ -120,9 +120,15 @@ int UserCommands::user(const std::vector<std::string>& args, std::istream& in, s
                 return 1;
             }
             _services.users.setPassword(user->id, _services.hasher.hash(password));
+            // A reset password is often a stolen one: end the API tokens too, not only the
+            // sessions (a running server sees it on the next request, see CredentialCache).
+            // The rows go, so a credential made within the same second goes too, which
+            // tokens_valid_after (whole seconds) alone would miss; it still guards the rest.
+            _services.users.setTokensValidAfter(user->id, unixNow());
             _services.sessions.revokeForUser(user->id, "");
+            _services.apiTokens.revokeForUser(user->id);
             _services.audit("cli", "password.reset", name, "");
-            out << "password changed; " << name << "'s sessions were ended\n";
+            out << "password changed; " << name << "'s sessions and API tokens were ended\n";
             return 0;
         }
         if (action == "reset-mfa") {

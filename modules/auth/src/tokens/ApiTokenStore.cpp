@@ -54,7 +54,8 @@ std::vector<ApiToken> readTokens(Poco::Data::Session& session, const std::string
 
 } // namespace
 
-ApiTokenStore::ApiTokenStore(Database& database) : _database(database)
+ApiTokenStore::ApiTokenStore(Database& database, Database& lastUseDatabase)
+    : _database(database), _lastUse(lastUseDatabase, touchIntervalSeconds)
 {
 }
 
@@ -139,7 +140,7 @@ std::size_t ApiTokenStore::revokeForUser(const std::string& userId)
 
 bool ApiTokenStore::touch(const std::string& hash, std::int64_t now)
 {
-    return _lastUse.touch(_database, "api_tokens", "hash", hash, now);
+    return _lastUse.touch("api_tokens", "hash", hash, now);
 }
 
 std::size_t ApiTokenStore::purgeExpired(std::int64_t now)

@@ -33,7 +33,10 @@ public:
     /// The shortest hash prefix revokeByPrefix() accepts.
     static constexpr std::size_t minimumPrefixLength = 8;
 
-    explicit ApiTokenStore(Database& database);
+    explicit ApiTokenStore(Database& database) : ApiTokenStore(database, database) {}
+    /// `lastUseDatabase` takes the touch() writes: the auth module passes the database without
+    /// its revocation tracking there (a last-use write revokes nothing).
+    ApiTokenStore(Database& database, Database& lastUseDatabase);
 
     /// `expiresAt` 0 = never. Throws std::invalid_argument when `hash` is not 64 lower-case
     /// hex digits, the label is longer than 200 bytes or not UTF-8, or the user is unknown.
@@ -62,7 +65,7 @@ public:
 private:
 
     Database& _database;
-    LastUseThrottle _lastUse{touchIntervalSeconds};
+    LastUseThrottle _lastUse;
 };
 
 } // namespace comfygate::auth

@@ -6,15 +6,15 @@ using namespace Poco::Data::Keywords;
 
 namespace comfygate::auth {
 
-bool LastUseThrottle::touch(Database& database, const std::string& table, const std::string& keyColumn,
-                            const std::string& key, std::int64_t now)
+bool LastUseThrottle::touch(const std::string& table, const std::string& keyColumn, const std::string& key,
+                            std::int64_t now)
 {
     if (recentlyWritten(key, now))
         return false;
     std::size_t changed = 0;
-    database.write([&](Poco::Data::Session& session) {
+    _database.write([&](Poco::Data::Session& session) {
         Poco::Data::Statement update(session);
-        update << database.translate("UPDATE " + table + " SET last_used_at = ? WHERE " + keyColumn +
+        update << _database.translate("UPDATE " + table + " SET last_used_at = ? WHERE " + keyColumn +
                                      " = ? AND last_used_at <= ?"),
             bind(static_cast<Poco::Int64>(now)), bind(key), bind(static_cast<Poco::Int64>(now - _interval));
         changed = update.execute();

@@ -31,7 +31,8 @@ const std::string selectSessions = "SELECT jti, user_id, created_at, last_used_a
 
 } // namespace
 
-SessionStore::SessionStore(Database& database) : _database(database)
+SessionStore::SessionStore(Database& database, Database& lastUseDatabase)
+    : _database(database), _lastUse(lastUseDatabase, touchIntervalSeconds)
 {
 }
 
@@ -72,7 +73,7 @@ std::optional<Session> SessionStore::find(const std::string& jti)
 
 bool SessionStore::touch(const std::string& jti, std::int64_t now)
 {
-    return _lastUse.touch(_database, "session_tokens", "jti", jti, now);
+    return _lastUse.touch("session_tokens", "jti", jti, now);
 }
 
 bool SessionStore::revoke(const std::string& jti)

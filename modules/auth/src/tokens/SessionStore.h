@@ -25,7 +25,10 @@ public:
     /// touch() writes at most once per this many seconds per session.
     static constexpr std::int64_t touchIntervalSeconds = 30;
 
-    explicit SessionStore(Database& database);
+    explicit SessionStore(Database& database) : SessionStore(database, database) {}
+    /// `lastUseDatabase` takes the touch() writes: the auth module passes the database without
+    /// its revocation tracking there (a last-use write revokes nothing).
+    SessionStore(Database& database, Database& lastUseDatabase);
 
     /// Records a new session; `expiresAt` 0 = no expiry. The user agent is kept as printable
     /// ASCII, at most 512 bytes. Throws std::invalid_argument for an empty or over-long
@@ -58,7 +61,7 @@ public:
 private:
 
     Database& _database;
-    LastUseThrottle _lastUse{touchIntervalSeconds};
+    LastUseThrottle _lastUse;
 };
 
 } // namespace comfygate::auth

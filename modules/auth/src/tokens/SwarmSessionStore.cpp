@@ -50,7 +50,8 @@ std::optional<SwarmSession> readOne(Poco::Data::Statement& statement,
 
 } // namespace
 
-SwarmSessionStore::SwarmSessionStore(Database& database) : _database(database)
+SwarmSessionStore::SwarmSessionStore(Database& database, Database& lastUseDatabase)
+    : _database(database), _lastUse(lastUseDatabase, touchIntervalSeconds)
 {
 }
 
@@ -147,7 +148,7 @@ bool SwarmSessionStore::remove(const std::string& sessionHash)
 
 bool SwarmSessionStore::touch(const std::string& sessionHash, std::int64_t now)
 {
-    return _lastUse.touch(_database, "swarm_sessions", "session_hash", sessionHash, now);
+    return _lastUse.touch("swarm_sessions", "session_hash", sessionHash, now);
 }
 
 std::size_t SwarmSessionStore::purgeStale(std::int64_t idleSeconds, std::int64_t now)

@@ -24,7 +24,10 @@ class SwarmSessionStore
 public:
     static constexpr std::int64_t touchIntervalSeconds = 30;
 
-    explicit SwarmSessionStore(Database& database);
+    explicit SwarmSessionStore(Database& database) : SwarmSessionStore(database, database) {}
+    /// `lastUseDatabase` takes the touch() writes: the auth module passes the database without
+    /// its revocation tracking there (a last-use write revokes nothing).
+    SwarmSessionStore(Database& database, Database& lastUseDatabase);
 
     /// Throws std::invalid_argument for a malformed hash or kind, or when the credential does
     /// not exist or belongs to another user.
@@ -57,7 +60,7 @@ public:
 private:
 
     Database& _database;
-    LastUseThrottle _lastUse{touchIntervalSeconds};
+    LastUseThrottle _lastUse;
 };
 
 } // namespace comfygate::auth

@@ -127,22 +127,49 @@ Principal TokenAuthenticator::verify(const Credential& credential, std::int64_t 
     throw unauthorized("the token is not valid");
 }
 
+std::string TokenAuthenticator::apiTokenProblem(const CredentialCache::Row& row, std::int64_t now)
+{
+    const auto createdAt = row.second[0].convert<Poco::Int64>();
+    const auto expiresAt = row.second[1].convert<Poco::Int64>();
+    if (expiresAt != 0 && expiresAt <= now)
+        return "the API token has expired";
+    if (createdAt < row.first.tokensValidAfter)
+        return "the API token is no longer valid";
+    return {};
+}
+
 Principal TokenAuthenticator::verifyApiToken(const std::string& token, std::int64_t now)
 {
     const std::string hash = ApiTokenCodec::hash(token);
-    // One query for the token and its user: this runs on every request.
-    const auto found = _services.users.findWithCredential("api_tokens", "hash", hash, {"created_at", "expires_at"});
-    if (!found)
-        throw unauthorized("the API token is not valid or was revoked");
-    const User& user = found->first;
-    const auto createdAt = found->second[0].convert<Poco::Int64>();
-    const auto expiresAt = found->second[1].convert<Poco::Int64>();
-    if (expiresAt != 0 && expiresAt <= now)
-        throw unauthorized("the API token has expired");
-    if (createdAt < user.tokensValidAfter)
-        throw unauthorized("the API token is no longer valid");
+    const std::string cacheKey = "t:" + hash;
+    auto row = _services.credentials.find(cacheKey);
+    if (!row || !apiTokenProblem(*row, now).empty()) {
+        const std::uint64_t epoch = _services.credentials.epoch();
+        // One query for the token and its user.
+        row = _services.users.findWithCredential("api_tokens", "hash", hash, {"created_at", "expires_at"});
+        if (!row)
+            throw unauthorized("the API token is not valid or was revoked");
+        if (const std::string problem = apiTokenProblem(*row, now); !problem.empty())
+            throw unauthorized(problem);
+        remember(cacheKey, *row, epoch);
+    }
     _services.apiTokens.touch(hash, now);
-    return principalOf(user, "api_token", hash); // the credential id a SwarmUI session binds to
+    return principalOf(row->first, "api_token", hash); // the credential id a SwarmUI session binds to
+}
+
+TokenAuthenticator::SessionState TokenAuthenticator::sessionState(const CredentialCache::Row& row,
+                                                                  const JwtCodec::Claims& claims,
+                                                                  std::int64_t now) const
+{
+    if (row.second[0].convert<int>() != 0)
+        return SessionState::Ended;
+    if (row.second[1].convert<Poco::Int64>() <= now)
+        return SessionState::Expired;
+    if (row.second[2].convert<Poco::Int64>() + _services.settings.idleSeconds < now)
+        return SessionState::Idle;
+    if (claims.subject != row.first.id || claims.issuedAt < row.first.tokensValidAfter)
+        return SessionState::Invalid;
+    return SessionState::Valid;
 }
 
 Principal TokenAuthenticator::verifySessionJwt(const std::string& token, std::int64_t now)
@@ -156,22 +183,43 @@ Principal TokenAuthenticator::verifySessionJwt(const std::string& token, std::in
         }
         _cache.remember(token, *claims, now);
     }
-    // One query for the session and its user: this runs on every request.
-    const auto found = _services.users.findWithCredential("session_tokens", "jti", claims->jti,
-                                                          {"revoked", "expires_at", "last_used_at"});
-    if (!found || found->second[0].convert<int>() != 0)
-        throw unauthorized("the session has ended");
-    const User& user = found->first;
-    if (found->second[1].convert<Poco::Int64>() <= now)
-        throw unauthorized("the session has expired");
-    if (found->second[2].convert<Poco::Int64>() + _services.settings.idleSeconds < now) {
-        _services.sessions.revoke(claims->jti);
-        throw unauthorized("the session was idle too long");
+    const std::string cacheKey = "s:" + claims->jti;
+    auto row = _services.credentials.find(cacheKey);
+    // A cached row may hold an older last use than the database (another process touched
+    // it): only the database decides that a session was idle too long.
+    if (!row || sessionState(*row, *claims, now) != SessionState::Valid) {
+        const std::uint64_t epoch = _services.credentials.epoch();
+        // One query for the session and its user.
+        row = _services.users.findWithCredential("session_tokens", "jti", claims->jti,
+                                                 {"revoked", "expires_at", "last_used_at"});
+        if (!row)
+            throw unauthorized("the session has ended");
+        switch (sessionState(*row, *claims, now)) {
+        case SessionState::Ended:
+            throw unauthorized("the session has ended");
+        case SessionState::Expired:
+            throw unauthorized("the session has expired");
+        case SessionState::Idle:
+            _services.sessions.revoke(claims->jti);
+            throw unauthorized("the session was idle too long");
+        case SessionState::Invalid:
+            throw unauthorized("the session is no longer valid");
+        case SessionState::Valid:
+            break;
+        }
+        remember(cacheKey, *row, epoch);
     }
-    if (claims->subject != user.id || claims->issuedAt < user.tokensValidAfter)
-        throw unauthorized("the session is no longer valid");
-    _services.sessions.touch(claims->jti, now);
-    return principalOf(user, "session", claims->jti);
+    // The cached row keeps the last use it was read with; once touch() writes a newer one the
+    // entry is read again, so the idle check always sees what the database holds.
+    if (_services.sessions.touch(claims->jti, now))
+        _services.credentials.forget(cacheKey);
+    return principalOf(row->first, "session", claims->jti);
+}
+
+void TokenAuthenticator::remember(const std::string& cacheKey, CredentialCache::Row row, std::uint64_t epoch)
+{
+    row.first.passwordHash.clear(); // not needed to authenticate; keep it out of long-lived memory
+    _services.credentials.remember(cacheKey, row, epoch);
 }
 
 Principal TokenAuthenticator::verifySwarmSession(const std::string& sessionId, std::int64_t now)

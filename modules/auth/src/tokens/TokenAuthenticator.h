@@ -1,5 +1,6 @@
 #pragma once
 
+#include "CredentialCache.h"
 #include "VerifiedTokenCache.h"
 #include "comfygate/Authenticator.h"
 #include "comfygate/Principal.h"
@@ -52,6 +53,21 @@ public:
     std::optional<Credential> find(const Poco::Net::HTTPServerRequest& request, const ClientInfo& client) const;
 
 private:
+    enum class SessionState
+    {
+        Valid,
+        Ended,   ///< revoked
+        Expired,
+        Idle,    ///< unused longer than auth.session_idle_minutes
+        Invalid  ///< another user's, or issued before the user's tokens_valid_after
+    };
+
+    /// Why an API token row (created_at, expires_at) refuses at `now`; empty when it is good.
+    static std::string apiTokenProblem(const CredentialCache::Row& row, std::int64_t now);
+    /// What a session row (revoked, expires_at, last_used_at) says about `claims` at `now`.
+    SessionState sessionState(const CredentialCache::Row& row, const JwtCodec::Claims& claims, std::int64_t now) const;
+    void remember(const std::string& cacheKey, CredentialCache::Row row, std::uint64_t epoch);
+
     Principal verifyApiToken(const std::string& token, std::int64_t now);
     Principal verifySessionJwt(const std::string& token, std::int64_t now);
     Principal verifySwarmSession(const std::string& sessionId, std::int64_t now);
