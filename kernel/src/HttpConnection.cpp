@@ -154,12 +154,12 @@ bool HttpConnection::nextRequestAtHand()
     // hand-offs per request. The pool's signal ends the wait as soon as a worker is needed.
     // (Waiting only while the queue is empty would not do: a connection is queued for a moment
     // each time a parked one wakes, and every worker done just then would park its own in turn.)
-    if (_table.stats().starved.load(std::memory_order_relaxed) > 0)
-        return _socket.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ);
+    // (::poll, not Socket::poll: Poco 1.11 makes an epoll instance per call, four system calls.)
+    const bool starved = _table.stats().starved.load(std::memory_order_relaxed) > 0;
     pollfd watched[2] = {{_socket.impl()->sockfd(), POLLIN, 0}, {_table.starvedSignal(), POLLIN, 0}};
     int ready;
     do {
-        ready = ::poll(watched, 2, static_cast<int>(_table.nextRequestWait().count()));
+        ready = ::poll(watched, starved ? 1 : 2, starved ? 0 : static_cast<int>(_table.nextRequestWait().count()));
     } while (ready < 0 && errno == EINTR);
     // Readable includes the peer's close: the next serveOne() sees it and ends the connection.
     return ready > 0 && (watched[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
