@@ -9,7 +9,10 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 namespace comfygate::comfyproxy {
 
@@ -33,6 +36,9 @@ public:
     void forget(const std::string& promptId);
     std::optional<std::string> ownerOf(const std::string& promptId);
     std::set<std::string> promptsOf(const std::string& userId);
+    /// Which of `promptIds` are the user's: answered from the cache, the ids it does not know
+    /// read in batches (GET /history asks this for every id ComfyUI lists).
+    std::unordered_set<std::string> ownedBy(const std::string& userId, const std::vector<std::string>& promptIds);
 
 private:
     using Clock = std::chrono::steady_clock;
