@@ -8,10 +8,13 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -52,6 +55,35 @@ bool copyLimited(std::istream& in, std::ostream& out, std::size_t limit)
     return true;
 }
 
+/// Bodies are moved in blocks this large: a few syscalls per megabyte instead of 256.
+constexpr std::size_t blockSize = 1 << 20;
+
+/// The client's connection, so that large bodies skip the 4 KiB buffer of Poco's response
+/// stream; null when the kernel's request does not expose a blocking one (the stream is used).
+/// Writing through the socket object keeps TLS, when the kernel speaks it, in the path.
+Poco::Net::StreamSocket* clientSocket(HttpExchange& exchange)
+{
+    auto* request = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&exchange.request());
+    if (!request)
+        return nullptr;
+    Poco::Net::StreamSocket& socket = request->socket();
+    return socket.getBlocking() ? &socket : nullptr;
+}
+
+/// Reads a body of `length` bytes whole, in blocks.
+std::string readKnownLength(UpstreamSession& session, std::uint64_t length)
+{
+    std::string body(static_cast<std::size_t>(length), '\0');
+    std::size_t got = 0;
+    while (got < body.size()) {
+        const std::size_t n = session.readBody(&body[got], body.size() - got);
+        if (n == 0)
+            throw Poco::Net::NetException("ComfyUI closed the connection in the middle of an answer");
+        got += n;
+    }
+    return body;
+}
+
 } // namespace
 
 UpstreamClient::UpstreamClient(Settings settings) : _settings(std::move(settings)), _base(_settings.url)
@@ -63,7 +95,7 @@ UpstreamClient::UpstreamClient(Settings settings) : _settings(std::move(settings
 
 bool UpstreamClient::isDropped(const std::string& lowerName) { return droppedRequestHeaders.count(lowerName) != 0; }
 
-std::unique_ptr<Poco::Net::HTTPClientSession> UpstreamClient::acquire()
+std::unique_ptr<UpstreamSession> UpstreamClient::acquire()
 {
     {
         std::lock_guard lock(_mutex);
@@ -73,7 +105,7 @@ std::unique_ptr<Poco::Net::HTTPClientSession> UpstreamClient::acquire()
             return session;
         }
     }
-    auto session = std::make_unique<Poco::Net::HTTPClientSession>(_base.getHost(), _base.getPort());
+    auto session = std::make_unique<UpstreamSession>(_base.getHost(), _base.getPort());
     session->setKeepAlive(true);
     // Shorter than aiohttp's keep-alive, so Poco reconnects before ComfyUI closes on us.
     session->setKeepAliveTimeout(Poco::Timespan(10, 0));
@@ -81,7 +113,7 @@ std::unique_ptr<Poco::Net::HTTPClientSession> UpstreamClient::acquire()
     return session;
 }
 
-void UpstreamClient::release(std::unique_ptr<Poco::Net::HTTPClientSession> session)
+void UpstreamClient::release(std::unique_ptr<UpstreamSession> session)
 {
     std::lock_guard lock(_mutex);
     if (_idle.size() < _settings.maxIdleConnections)
@@ -187,10 +219,53 @@ void UpstreamClient::relay(HttpExchange& exchange, Stream& stream, const std::st
     std::ostream& client = response.send();
     if (exchange.request().getMethod() != "HEAD" && !bodiless) {
         client.write(alreadyRead.data(), static_cast<std::streamsize>(alreadyRead.size()));
-        Poco::StreamCopier::copyStream64(*stream.body, client, 65536);
+        if (answer.hasContentLength()) {
+            const auto length = static_cast<std::uint64_t>(answer.getContentLength64());
+            if (!copyKnownLength(exchange, stream, client, length - std::min<std::uint64_t>(length, alreadyRead.size())))
+                return;
+        } else {
+            Poco::StreamCopier::copyStream64(*stream.body, client, 65536);
+        }
     }
-    if (answer.getKeepAlive())
+    if (answer.getKeepAlive() && client)
         release(std::move(stream.session));
+}
+
+bool UpstreamClient::copyKnownLength(HttpExchange& exchange, Stream& stream, std::ostream& client,
+                                     std::uint64_t remaining)
+{
+    std::vector<char> block(static_cast<std::size_t>(std::min<std::uint64_t>(blockSize, remaining)));
+    // What the body stream already read ahead (a handler looked at the first bytes) goes first.
+    while (remaining > 0 && stream.body->rdbuf()->in_avail() > 0) {
+        const auto n = stream.body->readsome(block.data(), static_cast<std::streamsize>(block.size()));
+        client.write(block.data(), n);
+        remaining -= static_cast<std::uint64_t>(n);
+    }
+    Poco::Net::StreamSocket* socket = remaining >= blockSize ? clientSocket(exchange) : nullptr;
+    if (socket) {
+        client.flush(); // the head (and anything written so far) before the raw blocks
+        if (!client)
+            return false;
+    }
+    while (remaining > 0) {
+        const std::size_t n = stream.session->readBody(
+            block.data(), static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), remaining)));
+        if (n == 0)
+            return false; // ComfyUI went away: the client's answer is cut short, as it would be
+        remaining -= n;
+        if (!socket) {
+            client.write(block.data(), static_cast<std::streamsize>(n));
+            if (!client)
+                return false;
+            continue;
+        }
+        try {
+            socket->sendBytes(block.data(), static_cast<int>(n));
+        } catch (const Poco::Exception&) {
+            return false; // the client went away
+        }
+    }
+    return true;
 }
 
 Poco::Dynamic::Var UpstreamClient::fetchJson(HttpExchange& exchange)
@@ -234,7 +309,15 @@ UpstreamClient::Answer UpstreamClient::fetch(const std::string& method, const st
             session->sendRequest(out) << body;
             Poco::Net::HTTPResponse response;
             Answer answer;
-            Poco::StreamCopier::copyToString(session->receiveResponse(response), answer.body);
+            std::istream& received = session->receiveResponse(response);
+            const auto status = response.getStatus();
+            // Poco's stream knows that these have no body whatever their Content-Length says.
+            const bool bodiless = method == "HEAD" || status < 200 || status == Poco::Net::HTTPResponse::HTTP_NO_CONTENT ||
+                                  status == Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED;
+            if (!bodiless && response.hasContentLength())
+                answer.body = readKnownLength(*session, static_cast<std::uint64_t>(response.getContentLength64()));
+            else
+                Poco::StreamCopier::copyToString(received, answer.body);
             answer.status = static_cast<int>(response.getStatus());
             answer.contentType = response.getContentType();
             if (response.getKeepAlive())
