@@ -1,5 +1,6 @@
 #include "PromptRoutes.h"
 
+#include "ClientBody.h"
 #include "HistoryFilter.h"
 
 #include "UpstreamSid.h"
@@ -245,7 +246,7 @@ void PromptRoutes::history(HttpExchange& exchange)
         const auto mine = _owners.ownedBy(exchange.principal().userId, filter->promptIds());
         body = filter->render([&mine](const std::string& id) { return mine.count(id) != 0; }, page);
     }
-    exchange.sendText(200, "application/json", body);
+    ClientBody::send(exchange, 200, "application/json", body);
 }
 
 void PromptRoutes::historyItem(HttpExchange& exchange)

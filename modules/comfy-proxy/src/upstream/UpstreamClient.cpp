@@ -1,5 +1,7 @@
 #include "UpstreamClient.h"
 
+#include "ClientBody.h"
+
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 
@@ -8,9 +10,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 
@@ -57,18 +57,6 @@ bool copyLimited(std::istream& in, std::ostream& out, std::size_t limit)
 
 /// Bodies are moved in blocks this large: a few syscalls per megabyte instead of 256.
 constexpr std::size_t blockSize = 1 << 20;
-
-/// The client's connection, so that large bodies skip the 4 KiB buffer of Poco's response
-/// stream; null when the kernel's request does not expose a blocking one (the stream is used).
-/// Writing through the socket object keeps TLS, when the kernel speaks it, in the path.
-Poco::Net::StreamSocket* clientSocket(HttpExchange& exchange)
-{
-    auto* request = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&exchange.request());
-    if (!request)
-        return nullptr;
-    Poco::Net::StreamSocket& socket = request->socket();
-    return socket.getBlocking() ? &socket : nullptr;
-}
 
 /// Reads a body of `length` bytes whole, in blocks.
 std::string readKnownLength(UpstreamSession& session, std::uint64_t length)
@@ -241,29 +229,17 @@ bool UpstreamClient::copyKnownLength(HttpExchange& exchange, Stream& stream, std
         client.write(block.data(), n);
         remaining -= static_cast<std::uint64_t>(n);
     }
-    Poco::Net::StreamSocket* socket = remaining >= blockSize ? clientSocket(exchange) : nullptr;
-    if (socket) {
-        client.flush(); // the head (and anything written so far) before the raw blocks
-        if (!client)
-            return false;
-    }
+    if (!client)
+        return false;
+    ClientBody body(exchange, client);
     while (remaining > 0) {
         const std::size_t n = stream.session->readBody(
             block.data(), static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), remaining)));
         if (n == 0)
             return false; // ComfyUI went away: the client's answer is cut short, as it would be
         remaining -= n;
-        if (!socket) {
-            client.write(block.data(), static_cast<std::streamsize>(n));
-            if (!client)
-                return false;
-            continue;
-        }
-        try {
-            socket->sendBytes(block.data(), static_cast<int>(n));
-        } catch (const Poco::Exception&) {
+        if (!body.write(block.data(), n))
             return false; // the client went away
-        }
     }
     return true;
 }
