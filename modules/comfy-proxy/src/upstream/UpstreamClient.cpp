@@ -58,17 +58,23 @@ bool copyLimited(std::istream& in, std::ostream& out, std::size_t limit)
 /// Bodies are moved in blocks this large: a few syscalls per megabyte instead of 256.
 constexpr std::size_t blockSize = 1 << 20;
 
-/// Reads a body of `length` bytes whole, in blocks.
+/// Reads a body of `length` bytes whole, in blocks. A failure here is a 502, never a Poco
+/// exception: the request has been answered, so fetch() must not send it again.
 std::string readKnownLength(UpstreamSession& session, std::uint64_t length)
 {
     std::string body(static_cast<std::size_t>(length), '\0');
     std::size_t got = 0;
-    while (got < body.size()) {
-        const std::size_t n = session.readBody(&body[got], body.size() - got);
-        if (n == 0)
-            throw Poco::Net::NetException("ComfyUI closed the connection in the middle of an answer");
-        got += n;
+    try {
+        while (got < body.size()) {
+            const std::size_t n = session.readBody(&body[got], body.size() - got);
+            if (n == 0)
+                break;
+            got += n;
+        }
+    } catch (const Poco::Exception&) {
     }
+    if (got < body.size())
+        throw HttpError(502, "ComfyUI closed the connection in the middle of an answer", "upstream_unavailable");
     return body;
 }
 
@@ -233,8 +239,12 @@ bool UpstreamClient::copyKnownLength(HttpExchange& exchange, Stream& stream, std
         return false;
     ClientBody body(exchange, client);
     while (remaining > 0) {
-        const std::size_t n = stream.session->readBody(
-            block.data(), static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), remaining)));
+        std::size_t n = 0;
+        try {
+            n = stream.session->readBody(block.data(),
+                                         static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), remaining)));
+        } catch (const Poco::Exception&) {
+        }
         if (n == 0)
             return false; // ComfyUI went away: the client's answer is cut short, as it would be
         remaining -= n;
