@@ -54,6 +54,7 @@ class FileViewTest : public comfygate::test::ComfyGatewayTest
     CPPUNIT_TEST(markNsfwIsForAdminsAndValidatesItsInput);
     CPPUNIT_TEST(blockedTermInThePositivePromptBlocksTheImage);
     CPPUNIT_TEST(largeFileStreamsWithFlatMemory);
+    CPPUNIT_TEST(largePngIsWholeAfterItsTextWasRead);
     CPPUNIT_TEST(sfwCheckComesFromTheUserDirectory);
     CPPUNIT_TEST_SUITE_END();
 
@@ -280,6 +281,30 @@ public:
         std::cout << "\n  /view of 200 MiB: gateway VmRSS " << before / 1024 << " MiB before, peak growth "
                   << growthKb / 1024.0 << " MiB\n";
         CPPUNIT_ASSERT_MESSAGE("VmRSS grew by " + std::to_string(growthKb) + " KiB", growthKb < 40 * 1024);
+    }
+
+    void largePngIsWholeAfterItsTextWasRead()
+    {
+        // The NSFW check reads the text chunks from the head of the answer; the rest of a file
+        // larger than one relay block must follow unchanged, and the upstream connection must
+        // serve the next request.
+        std::string png = comfygate::fakes::FakeComfyUI::pngWithText(8, 8, {{"prompt", "{}"}});
+        Poco::Random random;
+        random.seed(7);
+        for (int i = 0; i < 3 * 1024 * 1024 + 12345; ++i)
+            png += static_cast<char>(random.next(256));
+        _comfy->addOutput("alice", "large.png", png);
+        for (int i = 0; i < 2; ++i) {
+            const auto whole = _client->get("/view?filename=large.png&subfolder=alice&type=output", alice);
+            CPPUNIT_ASSERT_EQUAL(200, whole.status);
+            CPPUNIT_ASSERT(png == whole.body);
+            Headers ranged = alice;
+            ranged["Range"] = "bytes=100-";
+            const auto tail = _client->get("/view?filename=large.png&subfolder=alice&type=output", ranged);
+            CPPUNIT_ASSERT_EQUAL(206, tail.status);
+            CPPUNIT_ASSERT(png.substr(100) == tail.body);
+        }
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/history", alice).status);
     }
 
     void sfwCheckComesFromTheUserDirectory()

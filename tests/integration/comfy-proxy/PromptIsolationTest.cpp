@@ -6,6 +6,9 @@
 
 #include <Poco/File.h>
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
 
 #include <chrono>
 #include <set>
@@ -27,6 +30,7 @@ class PromptIsolationTest : public comfygate::test::ComfyGatewayTest
     CPPUNIT_TEST_SUITE(PromptIsolationTest);
     CPPUNIT_TEST(promptIsRecordedAndOutputLandsInTheUsersFolder);
     CPPUNIT_TEST(historyShowsOnlyYourOwnPrompts);
+    CPPUNIT_TEST(historyEntriesAreComfyUIsOwnBytes);
     CPPUNIT_TEST(queueShowsOnlyYourOwnItemsWithoutApiKeys);
     CPPUNIT_TEST(takenPromptIdIsRefused);
     CPPUNIT_TEST(traversalInFilenamePrefixIsRefused);
@@ -78,6 +82,39 @@ public:
         auto last = _client->get("/history?max_items=1", alice).json();
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), last->size());
         CPPUNIT_ASSERT(last->has(mine));
+    }
+
+    void historyEntriesAreComfyUIsOwnBytes()
+    {
+        const std::string first = submit(alice, graph());
+        const std::string theirs = submit(bob, graph());
+        const std::string second = submit(alice, graph());
+        for (const auto& [user, id] : {std::pair{&alice, first}, {&bob, theirs}, {&alice, second}})
+            waitForHistory(*user, id);
+        const auto direct = comfygate::test::HttpTestClient(_comfy->port()).get("/history");
+        CPPUNIT_ASSERT_EQUAL(200, direct.status);
+        // Everyone's history is ComfyUI's answer as it is, byte for byte.
+        CPPUNIT_ASSERT_EQUAL(direct.body, _client->get("/history", admin).body);
+        // Alice's is ComfyUI's entries of her prompts, in ComfyUI's order, each unchanged.
+        auto ordered = [](const std::string& body) {
+            Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+            return parser.parse(body).extract<Poco::JSON::Object::Ptr>();
+        };
+        const auto all = ordered(direct.body);
+        const auto mine = _client->get("/history", alice);
+        CPPUNIT_ASSERT_EQUAL(200, mine.status);
+        std::vector<std::string> expectedIds;
+        for (const auto& id : all->getNames())
+            if (id == first || id == second)
+                expectedIds.push_back(id);
+        CPPUNIT_ASSERT(expectedIds == ordered(mine.body)->getNames());
+        std::string expected = "{";
+        for (const auto& id : expectedIds) {
+            std::ostringstream entry;
+            Poco::JSON::Stringifier::stringify(all->get(id), entry);
+            expected += (expected.size() > 1 ? "," : "") + ("\"" + id + "\":") + entry.str();
+        }
+        CPPUNIT_ASSERT_EQUAL(expected + "}", mine.body);
     }
 
     void queueShowsOnlyYourOwnItemsWithoutApiKeys()

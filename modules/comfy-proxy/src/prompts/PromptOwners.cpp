@@ -9,6 +9,21 @@ namespace {
 
 constexpr std::chrono::seconds unknownLifetime{5};
 
+/// ownedBy() reads unknown ids this many at a time, padded with the batch's last id, so that
+/// one prepared statement serves every batch.
+constexpr std::size_t ownerBatch = 16;
+
+const std::string& ownersOfBatch()
+{
+    static const std::string sql = [] {
+        std::string text = "SELECT prompt_id, user_id FROM comfy_prompts WHERE prompt_id IN (?";
+        for (std::size_t i = 1; i < ownerBatch; ++i)
+            text += ", ?";
+        return text + ")";
+    }();
+    return sql;
+}
+
 } // namespace
 
 bool PromptOwners::record(const std::string& promptId, const std::string& userId, const std::string& clientId,
@@ -96,6 +111,41 @@ std::set<std::string> PromptOwners::promptsOf(const std::string& userId)
     for (const auto& row : _database.select("SELECT prompt_id FROM comfy_prompts WHERE user_id = ?", {userId}))
         ids.insert(row[0].convert<std::string>());
     return ids;
+}
+
+std::unordered_set<std::string> PromptOwners::ownedBy(const std::string& userId,
+                                                     const std::vector<std::string>& promptIds)
+{
+    std::unordered_set<std::string> owned;
+    std::vector<std::string> unknown;
+    for (const auto& id : promptIds) {
+        if (auto hit = cached(id)) {
+            if (*hit == userId)
+                owned.insert(id);
+        } else {
+            unknown.push_back(id);
+        }
+    }
+    for (std::size_t from = 0; from < unknown.size(); from += ownerBatch) {
+        const std::size_t to = std::min(unknown.size(), from + ownerBatch);
+        std::vector<Poco::Dynamic::Var> params;
+        for (std::size_t i = 0; i < ownerBatch; ++i)
+            params.emplace_back(unknown[std::min(from + i, to - 1)]);
+        std::unordered_map<std::string, std::string> found;
+        for (const auto& row : _database.select(ownersOfBatch(), params))
+            found.emplace(row[0].convert<std::string>(), row[1].convert<std::string>());
+        for (std::size_t i = from; i < to; ++i) {
+            const auto owner = found.find(unknown[i]);
+            if (owner == found.end()) {
+                remember(unknown[i], std::nullopt);
+                continue;
+            }
+            if (owner->second == userId)
+                owned.insert(unknown[i]);
+            remember(unknown[i], owner->second);
+        }
+    }
+    return owned;
 }
 
 } // namespace comfygate::comfyproxy

@@ -9,7 +9,10 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 namespace comfygate::comfyproxy {
 
@@ -43,6 +46,9 @@ public:
     /// ownerOf() with the client id: where ComfyUI would have sent the prompt's events.
     std::optional<Submitter> submitterOf(const std::string& promptId);
     std::set<std::string> promptsOf(const std::string& userId);
+    /// Which of `promptIds` are the user's: answered from the cache, the ids it does not know
+    /// read in batches (GET /history asks this for every id ComfyUI lists).
+    std::unordered_set<std::string> ownedBy(const std::string& userId, const std::vector<std::string>& promptIds);
 
 private:
     using Clock = std::chrono::steady_clock;

@@ -1,5 +1,7 @@
 #include "PromptRoutes.h"
 
+#include "ClientBody.h"
+#include "HistoryFilter.h"
 
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
@@ -9,7 +11,6 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/NumberParser.h>
 #include <Poco/UUIDGenerator.h>
 
 #include <chrono>
@@ -56,15 +57,6 @@ std::string stringify(const Poco::Dynamic::Var& value)
     std::ostringstream out;
     Poco::JSON::Stringifier::stringify(value, out);
     return out.str();
-}
-
-void stripApiKeys(const Poco::JSON::Array::Ptr& item)
-{
-    // QueueItem = [number, prompt_id, prompt, extra_data, outputs]; before ComfyUI 0.3.68
-    // extra_data carried the submitter's Comfy.org keys.
-    if (!item || item->size() < 4)
-        return;
-    UserScope::scrubApiKeys(item->getObject(3));
 }
 
 } // namespace
@@ -218,7 +210,7 @@ void PromptRoutes::queue(HttpExchange& exchange)
                 if (!item || item->size() < 2)
                     continue;
                 if (all || mine.count(item->getElement<std::string>(1))) {
-                    stripApiKeys(item);
+                    UserScope::scrubQueueItem(item);
                     kept->add(item);
                 }
             }
@@ -231,41 +223,26 @@ void PromptRoutes::queue(HttpExchange& exchange)
 void PromptRoutes::history(HttpExchange& exchange)
 {
     const bool twin = exchange.request().getURI().rfind("/api/", 0) == 0;
+    const std::string path = twin ? "/api/history" : "/history";
     // The whole history, filtered, then paged: paging the global list would mix users.
-    auto history = upstreamJson(exchange, twin ? "/api/history" : "/history");
-    const bool all = _scope.seesEveryone(exchange.principal());
-    const auto mine = all ? std::set<std::string>() : _owners.promptsOf(exchange.principal().userId);
-    std::vector<std::pair<std::string, Poco::Dynamic::Var>> items;
-    for (const auto& key : history->getNames()) {
-        if (all || mine.count(key)) {
-            auto entry = history->getObject(key);
-            if (entry)
-                stripApiKeys(entry->getArray("prompt"));
-            items.emplace_back(key, history->get(key));
-        }
+    const auto answer = _upstream.fetch("GET", path);
+    if (answer.status != 200)
+        throw HttpError(502, "ComfyUI answered " + path + " with status " + std::to_string(answer.status));
+    std::optional<HistoryFilter> filter;
+    try {
+        filter.emplace(answer.body);
+    } catch (const JsonMembers::Malformed&) {
+        throw HttpError(502, "ComfyUI answered " + path + " with something that is not a JSON object");
     }
-    std::size_t begin = 0;
-    std::size_t end = items.size();
-    const auto maxItems = exchange.query("max_items");
-    const auto offset = exchange.query("offset");
-    int count = 0;
-    int from = 0;
-    if (maxItems && !Poco::NumberParser::tryParse(*maxItems, count))
-        throw HttpError(400, "max_items must be a whole number");
-    if (offset && !Poco::NumberParser::tryParse(*offset, from))
-        throw HttpError(400, "offset must be a whole number");
-    if (maxItems && count >= 0) {
-        if (offset && from >= 0) {
-            begin = std::min<std::size_t>(static_cast<std::size_t>(from), items.size());
-            end = std::min(items.size(), begin + static_cast<std::size_t>(count));
-        } else {
-            begin = items.size() > static_cast<std::size_t>(count) ? items.size() - count : 0; // the last N
-        }
+    const auto page = HistoryPage::fromQuery(exchange.query("max_items"), exchange.query("offset"));
+    std::string body;
+    if (_scope.seesEveryone(exchange.principal())) {
+        body = filter->render([](const std::string&) { return true; }, page);
+    } else {
+        const auto mine = _owners.ownedBy(exchange.principal().userId, filter->promptIds());
+        body = filter->render([&mine](const std::string& id) { return mine.count(id) != 0; }, page);
     }
-    Poco::JSON::Object::Ptr page = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    for (std::size_t i = begin; i < end; ++i)
-        page->set(items[i].first, items[i].second);
-    exchange.sendJson(200, page);
+    ClientBody::send(exchange, 200, "application/json", body);
 }
 
 void PromptRoutes::historyItem(HttpExchange& exchange)
@@ -279,7 +256,7 @@ void PromptRoutes::historyItem(HttpExchange& exchange)
     }
     auto item = upstreamJson(exchange, exchange.request().getURI());
     if (auto entry = item->getObject(id))
-        stripApiKeys(entry->getArray("prompt"));
+        UserScope::scrubQueueItem(entry->getArray("prompt"));
     exchange.sendJson(200, item);
 }
 

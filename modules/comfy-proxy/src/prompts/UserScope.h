@@ -2,6 +2,7 @@
 
 #include "comfygate/Principal.h"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 namespace comfygate::comfyproxy {
@@ -26,6 +27,14 @@ public:
             return;
         extraData->remove("api_key_comfy_org");
         extraData->remove("auth_token_comfy_org");
+    }
+
+    /// scrubApiKeys() on a queue item or a history entry's `prompt`:
+    /// [number, prompt_id, prompt, extra_data, outputs].
+    static void scrubQueueItem(const Poco::JSON::Array::Ptr& item)
+    {
+        if (item && item->size() >= 4)
+            scrubApiKeys(item->getObject(3));
     }
 
 private:

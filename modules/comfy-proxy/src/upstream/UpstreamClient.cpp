@@ -1,5 +1,7 @@
 #include "UpstreamClient.h"
 
+#include "ClientBody.h"
+
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 
@@ -12,6 +14,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -52,6 +55,29 @@ bool copyLimited(std::istream& in, std::ostream& out, std::size_t limit)
     return true;
 }
 
+/// Bodies are moved in blocks this large: a few syscalls per megabyte instead of 256.
+constexpr std::size_t blockSize = 1 << 20;
+
+/// Reads a body of `length` bytes whole, in blocks. A failure here is a 502, never a Poco
+/// exception: the request has been answered, so fetch() must not send it again.
+std::string readKnownLength(UpstreamSession& session, std::uint64_t length)
+{
+    std::string body(static_cast<std::size_t>(length), '\0');
+    std::size_t got = 0;
+    try {
+        while (got < body.size()) {
+            const std::size_t n = session.readBody(&body[got], body.size() - got);
+            if (n == 0)
+                break;
+            got += n;
+        }
+    } catch (const Poco::Exception&) {
+    }
+    if (got < body.size())
+        throw HttpError(502, "ComfyUI closed the connection in the middle of an answer", "upstream_unavailable");
+    return body;
+}
+
 } // namespace
 
 UpstreamClient::UpstreamClient(Settings settings) : _settings(std::move(settings)), _base(_settings.url)
@@ -63,7 +89,7 @@ UpstreamClient::UpstreamClient(Settings settings) : _settings(std::move(settings
 
 bool UpstreamClient::isDropped(const std::string& lowerName) { return droppedRequestHeaders.count(lowerName) != 0; }
 
-std::unique_ptr<Poco::Net::HTTPClientSession> UpstreamClient::acquire()
+std::unique_ptr<UpstreamSession> UpstreamClient::acquire()
 {
     {
         std::lock_guard lock(_mutex);
@@ -73,7 +99,7 @@ std::unique_ptr<Poco::Net::HTTPClientSession> UpstreamClient::acquire()
             return session;
         }
     }
-    auto session = std::make_unique<Poco::Net::HTTPClientSession>(_base.getHost(), _base.getPort());
+    auto session = std::make_unique<UpstreamSession>(_base.getHost(), _base.getPort());
     session->setKeepAlive(true);
     // Shorter than aiohttp's keep-alive, so Poco reconnects before ComfyUI closes on us.
     session->setKeepAliveTimeout(Poco::Timespan(10, 0));
@@ -81,7 +107,7 @@ std::unique_ptr<Poco::Net::HTTPClientSession> UpstreamClient::acquire()
     return session;
 }
 
-void UpstreamClient::release(std::unique_ptr<Poco::Net::HTTPClientSession> session)
+void UpstreamClient::release(std::unique_ptr<UpstreamSession> session)
 {
     std::lock_guard lock(_mutex);
     if (_idle.size() < _settings.maxIdleConnections)
@@ -187,10 +213,45 @@ void UpstreamClient::relay(HttpExchange& exchange, Stream& stream, const std::st
     std::ostream& client = response.send();
     if (exchange.request().getMethod() != "HEAD" && !bodiless) {
         client.write(alreadyRead.data(), static_cast<std::streamsize>(alreadyRead.size()));
-        Poco::StreamCopier::copyStream64(*stream.body, client, 65536);
+        if (answer.hasContentLength()) {
+            const auto length = static_cast<std::uint64_t>(answer.getContentLength64());
+            if (!copyKnownLength(exchange, stream, client, length - std::min<std::uint64_t>(length, alreadyRead.size())))
+                return;
+        } else {
+            Poco::StreamCopier::copyStream64(*stream.body, client, 65536);
+        }
     }
-    if (answer.getKeepAlive())
+    if (answer.getKeepAlive() && client)
         release(std::move(stream.session));
+}
+
+bool UpstreamClient::copyKnownLength(HttpExchange& exchange, Stream& stream, std::ostream& client,
+                                     std::uint64_t remaining)
+{
+    std::vector<char> block(static_cast<std::size_t>(std::min<std::uint64_t>(blockSize, remaining)));
+    // What the body stream already read ahead (a handler looked at the first bytes) goes first.
+    while (remaining > 0 && stream.body->rdbuf()->in_avail() > 0) {
+        const auto n = stream.body->readsome(block.data(), static_cast<std::streamsize>(block.size()));
+        client.write(block.data(), n);
+        remaining -= static_cast<std::uint64_t>(n);
+    }
+    if (!client)
+        return false;
+    ClientBody body(exchange, client);
+    while (remaining > 0) {
+        std::size_t n = 0;
+        try {
+            n = stream.session->readBody(block.data(),
+                                         static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), remaining)));
+        } catch (const Poco::Exception&) {
+        }
+        if (n == 0)
+            return false; // ComfyUI went away: the client's answer is cut short, as it would be
+        remaining -= n;
+        if (!body.write(block.data(), n))
+            return false; // the client went away
+    }
+    return true;
 }
 
 Poco::Dynamic::Var UpstreamClient::fetchJson(HttpExchange& exchange)
@@ -234,7 +295,15 @@ UpstreamClient::Answer UpstreamClient::fetch(const std::string& method, const st
             session->sendRequest(out) << body;
             Poco::Net::HTTPResponse response;
             Answer answer;
-            Poco::StreamCopier::copyToString(session->receiveResponse(response), answer.body);
+            std::istream& received = session->receiveResponse(response);
+            const auto status = response.getStatus();
+            // Poco's stream knows that these have no body whatever their Content-Length says.
+            const bool bodiless = method == "HEAD" || status < 200 || status == Poco::Net::HTTPResponse::HTTP_NO_CONTENT ||
+                                  status == Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED;
+            if (!bodiless && response.hasContentLength())
+                answer.body = readKnownLength(*session, static_cast<std::uint64_t>(response.getContentLength64()));
+            else
+                Poco::StreamCopier::copyToString(received, answer.body);
             answer.status = static_cast<int>(response.getStatus());
             answer.contentType = response.getContentType();
             if (response.getKeepAlive())

@@ -1,11 +1,14 @@
 #pragma once
 
+#include "UpstreamSession.h"
+
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/URI.h>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -50,7 +53,7 @@ public:
     /// bytes before they answer (relay() sends it on; dropping it closes the connection).
     struct Stream
     {
-        std::unique_ptr<Poco::Net::HTTPClientSession> session;
+        std::unique_ptr<UpstreamSession> session;
         Poco::Net::HTTPResponse answer;
         std::istream* body = nullptr;
     };
@@ -95,14 +98,17 @@ public:
     const std::string& url() const { return _settings.url; }
 
 private:
-    std::unique_ptr<Poco::Net::HTTPClientSession> acquire();
-    void release(std::unique_ptr<Poco::Net::HTTPClientSession> session);
+    std::unique_ptr<UpstreamSession> acquire();
+    void release(std::unique_ptr<UpstreamSession> session);
+    /// Copies the rest of a body of known length to the client in large blocks; false when the
+    /// client went away (the upstream connection is then not reused).
+    static bool copyKnownLength(HttpExchange& exchange, Stream& stream, std::ostream& client, std::uint64_t remaining);
     [[noreturn]] void unreachable(const std::string& reason) const;
 
     Settings _settings;
     Poco::URI _base;
     std::mutex _mutex;
-    std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> _idle;
+    std::vector<std::unique_ptr<UpstreamSession>> _idle;
 };
 
 } // namespace comfygate::comfyproxy
