@@ -16,7 +16,7 @@ constexpr std::size_t ownerBatch = 16;
 const std::string& ownersOfBatch()
 {
     static const std::string sql = [] {
-        std::string text = "SELECT prompt_id, user_id FROM comfy_prompts WHERE prompt_id IN (?";
+        std::string text = "SELECT prompt_id, user_id, client_id FROM comfy_prompts WHERE prompt_id IN (?";
         for (std::size_t i = 1; i < ownerBatch; ++i)
             text += ", ?";
         return text + ")";
@@ -120,7 +120,7 @@ std::unordered_set<std::string> PromptOwners::ownedBy(const std::string& userId,
     std::vector<std::string> unknown;
     for (const auto& id : promptIds) {
         if (auto hit = cached(id)) {
-            if (*hit == userId)
+            if (*hit && (*hit)->userId == userId)
                 owned.insert(id);
         } else {
             unknown.push_back(id);
@@ -131,16 +131,17 @@ std::unordered_set<std::string> PromptOwners::ownedBy(const std::string& userId,
         std::vector<Poco::Dynamic::Var> params;
         for (std::size_t i = 0; i < ownerBatch; ++i)
             params.emplace_back(unknown[std::min(from + i, to - 1)]);
-        std::unordered_map<std::string, std::string> found;
+        std::unordered_map<std::string, Submitter> found;
         for (const auto& row : _database.select(ownersOfBatch(), params))
-            found.emplace(row[0].convert<std::string>(), row[1].convert<std::string>());
+            found.emplace(row[0].convert<std::string>(),
+                          Submitter{row[1].convert<std::string>(), row[2].convert<std::string>()});
         for (std::size_t i = from; i < to; ++i) {
             const auto owner = found.find(unknown[i]);
             if (owner == found.end()) {
                 remember(unknown[i], std::nullopt);
                 continue;
             }
-            if (owner->second == userId)
+            if (owner->second.userId == userId)
                 owned.insert(unknown[i]);
             remember(unknown[i], owner->second);
         }
