@@ -59,6 +59,13 @@ public:
         settings.url = config.getString("comfy.url", "http://127.0.0.1:8188");
         settings.timeoutSeconds = static_cast<int>(config.getInt("comfy.timeout_seconds", 300));
         settings.maxUploadBytes = static_cast<std::size_t>(config.getInt("comfy.max_upload_mb", 100)) * 1024 * 1024;
+        // Every worker may be relaying at once: a smaller pool would connect and close again
+        // for each request beyond it.
+        const auto idle = config.getInt("comfy.upstream_idle_connections", config.getInt("http.threads", 32));
+        if (idle < 0 || idle > 4096)
+            throw std::invalid_argument("configuration key comfy.upstream_idle_connections: " + std::to_string(idle) +
+                                        " is not between 0 and 4096");
+        settings.maxIdleConnections = static_cast<std::size_t>(idle);
         _upstream = std::make_unique<UpstreamClient>(settings);
         _passThrough = std::make_unique<PassThroughRoutes>(*_upstream);
         _passThrough->registerAll(context.routes());
