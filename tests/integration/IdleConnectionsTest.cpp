@@ -45,10 +45,7 @@ std::map<std::string, std::string> fixtureConfig(std::map<std::string, std::stri
 /// The value of one comfygate_* metric, -1 when absent.
 double metric(const ServerProcess& server, const std::string& name)
 {
-    const std::string text = HttpTestClient(server.port()).get("/metrics").body;
-    const std::regex line("(^|\n)comfygate_" + name + " ([0-9.e+-]+)");
-    std::smatch match;
-    return std::regex_search(text, match, line) ? std::stod(match[2]) : -1;
+    return server.metric("comfygate_" + name).value_or(-1);
 }
 
 int threadsOf(pid_t pid)

@@ -1,9 +1,11 @@
 #include "ServerProcess.h"
 #include "ChildProcess.h"
+#include "HttpTestClient.h"
 #include "TestPaths.h"
 
 #include <chrono>
 #include <csignal>
+#include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
@@ -139,6 +141,19 @@ int ServerProcess::runCommand(const std::vector<std::string>& words, std::string
     out = fileText(_temp.file("command.out"));
     err = fileText(_temp.file("command.err"));
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::optional<double> ServerProcess::metric(const std::string& name) const
+{
+    const auto answer = HttpTestClient(_port).get("/metrics");
+    if (answer.status != 200)
+        throw std::runtime_error("GET /metrics answered " + std::to_string(answer.status));
+    std::istringstream lines(answer.body);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind(name + " ", 0) == 0)
+            return std::stod(line.substr(name.size() + 1));
+    }
+    return std::nullopt;
 }
 
 } // namespace comfygate::test

@@ -3,6 +3,7 @@
 #include "TempDir.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -37,6 +38,9 @@ public:
     bool running() const { return _pid > 0; }
     /// The server's process id (for /proc/<pid>/status), -1 when not running.
     pid_t pid() const { return _pid; }
+    /// One sample of `GET /metrics` (the full name, e.g. comfygate_http_connections_idle);
+    /// nothing when the server does not export it.
+    std::optional<double> metric(const std::string& name) const;
 
     /// Runs `comfygate [--set ...] <words>` to completion (same configuration, no server)
     /// with `input` on stdin; returns the exit status and fills out/err.

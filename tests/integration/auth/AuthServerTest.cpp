@@ -1,4 +1,5 @@
 // The auth module in the real binary, over real HTTP: every route, happy and hostile.
+#include "AuthRequests.h"
 #include "HttpTestClient.h"
 #include "JwtCodec.h"
 #include "SealedSecrets.h"
@@ -24,6 +25,8 @@ using comfygate::test::HttpResult;
 using comfygate::test::HttpTestClient;
 using comfygate::test::ServerProcess;
 using Headers = std::map<std::string, std::string>;
+using comfygate::test::bearer;
+using comfygate::test::json;
 
 namespace {
 
@@ -33,18 +36,6 @@ const std::string ownerPassword = "correct horse battery staple";
 std::int64_t now()
 {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-
-std::string json(std::initializer_list<std::pair<const char*, std::string>> fields)
-{
-    Poco::JSON::Object object;
-    for (const auto& [name, value] : fields)
-        object.set(name, value);
-    std::ostringstream out;
-    object.stringify(out);
-    return out.str();
 }
 
 std::string base64Url(const std::string& text)

@@ -2,6 +2,7 @@
 // HTTP: a credential used once (so it is cached) must be refused, or show its new facts, on
 // the very next request after each change that can revoke it, whether the change comes through
 // the HTTP API or from the CLI in another process (issue 18, "Revocation stays immediate").
+#include "AuthRequests.h"
 #include "HttpTestClient.h"
 #include "ServerProcess.h"
 #include "TempDir.h"
@@ -20,6 +21,8 @@ using comfygate::test::HttpResult;
 using comfygate::test::HttpTestClient;
 using comfygate::test::ServerProcess;
 using Headers = std::map<std::string, std::string>;
+using comfygate::test::bearer;
+using comfygate::test::json;
 
 namespace {
 
@@ -27,18 +30,6 @@ const std::string ownerPassword = "correct horse battery staple";
 const std::string userPassword = "orbit-lantern-9";
 const std::string meRoute = "/mss-login/api/me";
 const std::string sessionsRoute = "/mss-login/me/sessions"; // unlike /me, it needs a credential
-
-Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
-
-std::string json(std::initializer_list<std::pair<const char*, std::string>> fields)
-{
-    Poco::JSON::Object object;
-    for (const auto& [name, value] : fields)
-        object.set(name, value);
-    std::ostringstream out;
-    object.stringify(out);
-    return out.str();
-}
 
 bool contains(const Poco::JSON::Array::Ptr& array, const std::string& value)
 {
@@ -343,15 +334,9 @@ private:
 
     double metric(const std::string& name)
     {
-        const auto result = _client->get("/metrics");
-        CPPUNIT_ASSERT_EQUAL(200, result.status);
-        std::istringstream lines(result.body);
-        for (std::string line; std::getline(lines, line);) {
-            if (line.rfind(name + " ", 0) == 0)
-                return std::stod(line.substr(name.size() + 1));
-        }
-        CPPUNIT_FAIL("no metric " + name + " in:\n" + result.body);
-        return 0;
+        const auto value = _server->metric(name);
+        CPPUNIT_ASSERT_MESSAGE("no metric " + name, value);
+        return *value;
     }
 
     /// A `groups` hook that grants `permission` to everyone (nothing when empty).
