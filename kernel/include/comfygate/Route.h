@@ -2,12 +2,16 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace comfygate {
 
 class HttpExchange;
+namespace swarm {
+struct RouteInfo;
+}
 
 /// Who may call a route. `Permission` needs the permission named in RouteSpec::permission.
 enum class Access
@@ -42,6 +46,7 @@ struct RouteSpec
     bool htmlLoginRedirect = false;          ///< `Accept: text/html` without credentials gets 302 /login?next=<this URI>
     bool webSocket = false;                  ///< the handler upgrades the connection
     std::string description;                 ///< one line, used in /openapi.json
+    std::shared_ptr<const swarm::RouteInfo> swarm; ///< SwarmUI metadata, set by swarm::addRoute (docs, dispatcher)
     Handler handler;
 
     /// A route in one expression; adjust the other members afterwards (twin, limits, style).
