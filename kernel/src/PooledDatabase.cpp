@@ -219,9 +219,14 @@ void PooledDatabase::open()
                                  + " (" + advice + ")");
     }
     _pool = pool;
-    if (_settings.backend == Backend::SQLite)
+    if (_settings.backend == Backend::SQLite) {
         _reads = std::make_shared<SqlitePreparedReads>(_settings.sqlitePath, _settings.maxSessions,
                                                        _settings.busyTimeoutMs);
+        // One connection: SQLite takes one writer at a time anyway, and waiting for it here on
+        // a condition variable is cheaper than in SQLite's sleeping busy handler.
+        _writes = std::make_shared<SqlitePreparedReads>(_settings.sqlitePath, 1, _settings.busyTimeoutMs,
+                                                        SqlitePreparedReads::Mode::Write);
+    }
     _logger.information("opened %s (pool of at most %d sessions)", describeTarget(),
                         _settings.maxSessions);
 }
@@ -233,6 +238,7 @@ void PooledDatabase::close()
         std::lock_guard<std::mutex> lock(_mutex);
         pool.swap(_pool);
         _reads.reset();
+        _writes.reset();
     }
     if (!pool)
         return;
@@ -292,6 +298,20 @@ Poco::Data::Session PooledDatabase::session()
     return acquire();
 }
 
+void PooledDatabase::bindAll(Poco::Data::Statement& statement, const std::string& sql,
+                             const std::vector<Poco::Dynamic::Var>& params) const
+{
+    statement << translate(sql);
+    for (const auto& value : params) {
+        if (value.isEmpty())
+            statement, bind(Poco::Nullable<std::string>());
+        else if (value.isInteger() || value.isBoolean())
+            statement, bind(value.convert<Poco::Int64>());
+        else
+            statement, bind(value.convert<std::string>());
+    }
+}
+
 std::vector<Database::Row> PooledDatabase::select(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params)
 {
     std::shared_ptr<SqlitePreparedReads> reads;
@@ -303,15 +323,7 @@ std::vector<Database::Row> PooledDatabase::select(const std::string& sql, const 
         return reads->select(sql, params);
     Poco::Data::Session session = this->session();
     Poco::Data::Statement statement(session);
-    statement << translate(sql);
-    for (const auto& value : params) {
-        if (value.isEmpty())
-            statement, bind(Poco::Nullable<std::string>());
-        else if (value.isInteger() || value.isBoolean())
-            statement, bind(value.convert<Poco::Int64>());
-        else
-            statement, bind(value.convert<std::string>());
-    }
+    bindAll(statement, sql, params);
     statement.execute();
     Poco::Data::RecordSet records(statement);
     std::vector<Row> rows;
@@ -324,6 +336,28 @@ std::vector<Database::Row> PooledDatabase::select(const std::string& sql, const 
         rows.push_back(std::move(row));
     }
     return rows;
+}
+
+std::int64_t PooledDatabase::execute(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params)
+{
+    std::shared_ptr<SqlitePreparedReads> writes;
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        writes = _writes;
+    }
+    if (writes && !activeWriteSession(this))
+        return writes->execute(sql, params);
+    std::int64_t changed = 0;
+    const auto run = [&](Poco::Data::Session& session) {
+        Poco::Data::Statement statement(session);
+        bindAll(statement, sql, params);
+        changed = static_cast<std::int64_t>(statement.execute());
+    };
+    if (Poco::Data::Session* active = activeWriteSession(this))
+        run(*active);
+    else
+        write(run);
+    return changed;
 }
 
 void PooledDatabase::write(const std::function<void(Poco::Data::Session&)>& work)

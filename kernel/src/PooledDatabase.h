@@ -74,6 +74,7 @@ public:
 
     void write(const std::function<void(Poco::Data::Session&)>& work) override;
     std::vector<Row> select(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params) override;
+    std::int64_t execute(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params) override;
 
     /// Records migrations in `schema_migrations(owner, number, name, applied_at)`. Throws
     /// std::invalid_argument when numbers are not strictly increasing, std::runtime_error
@@ -99,12 +100,16 @@ private:
                        std::vector<const Migration*>& pending);
     void apply(const std::string& owner, const Migration& migration);
     std::string describeTarget() const;
+    /// The statement with its parameters bound, on `session`.
+    void bindAll(Poco::Data::Statement& statement, const std::string& sql,
+                 const std::vector<Poco::Dynamic::Var>& params) const;
 
     DatabaseSettings _settings;
     SqlDialect _dialect;
     mutable std::mutex _mutex;
     Poco::AutoPtr<SqlSessionPool> _pool;
-    std::shared_ptr<SqlitePreparedReads> _reads; ///< SQLite only
+    std::shared_ptr<SqlitePreparedReads> _reads;  ///< SQLite only
+    std::shared_ptr<SqlitePreparedReads> _writes; ///< SQLite only
     Poco::Logger& _logger;
 };
 

@@ -38,8 +38,8 @@ struct SqlitePreparedReads::Connection
     }
 };
 
-SqlitePreparedReads::SqlitePreparedReads(std::string path, int maxConnections, int busyTimeoutMs)
-    : _path(std::move(path)), _maxConnections(std::max(1, maxConnections)), _busyTimeoutMs(busyTimeoutMs)
+SqlitePreparedReads::SqlitePreparedReads(std::string path, int maxConnections, int busyTimeoutMs, Mode mode)
+    : _path(std::move(path)), _maxConnections(std::max(1, maxConnections)), _busyTimeoutMs(busyTimeoutMs), _mode(mode)
 {
 }
 
@@ -48,11 +48,17 @@ SqlitePreparedReads::~SqlitePreparedReads() = default;
 std::unique_ptr<SqlitePreparedReads::Connection> SqlitePreparedReads::openConnection() const
 {
     auto connection = std::make_unique<Connection>();
-    // Read-only and without SQLite's own mutex: one thread holds a connection at a time.
-    const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+    // Without SQLite's own mutex: one thread holds a connection at a time.
+    const int flags = (_mode == Mode::Read ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(_path.c_str(), &connection->db, flags, nullptr) != SQLITE_OK)
-        connection->fail("cannot open " + _path + " for reading");
+        connection->fail("cannot open " + _path + (_mode == Mode::Read ? " for reading" : " for writing"));
     sqlite3_busy_timeout(connection->db, _busyTimeoutMs);
+    // The same per-connection settings as the pool's sessions (PooledDatabase), so a write
+    // here is exactly as durable and as checked as one through write().
+    if (_mode == Mode::Write &&
+        sqlite3_exec(connection->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", nullptr, nullptr,
+                     nullptr) != SQLITE_OK)
+        connection->fail("cannot set up " + _path);
     return connection;
 }
 
@@ -84,67 +90,96 @@ void SqlitePreparedReads::release(std::unique_ptr<Connection> connection)
     _returned.notify_one();
 }
 
+void SqlitePreparedReads::run(Connection& connection, const std::string& sql,
+                              const std::vector<Poco::Dynamic::Var>& params,
+                              const std::function<void(sqlite3_stmt*)>& onRow)
+{
+    sqlite3_stmt* statement = connection.prepared(sql);
+    // Reset whatever happens, so the statement holds no lock and no bound value afterwards.
+    struct ResetOnExit
+    {
+        sqlite3_stmt* statement;
+        ~ResetOnExit()
+        {
+            sqlite3_reset(statement);
+            sqlite3_clear_bindings(statement);
+        }
+    } reset{statement};
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        const int index = static_cast<int>(i) + 1;
+        const Poco::Dynamic::Var& value = params[i];
+        int rc = SQLITE_OK;
+        if (value.isEmpty())
+            rc = sqlite3_bind_null(statement, index);
+        else if (value.isInteger() || value.isBoolean())
+            rc = sqlite3_bind_int64(statement, index, value.convert<Poco::Int64>());
+        else if (value.isNumeric())
+            rc = sqlite3_bind_double(statement, index, value.convert<double>());
+        else {
+            const std::string text = value.convert<std::string>();
+            rc = sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+        }
+        if (rc != SQLITE_OK)
+            connection.fail("cannot bind parameter " + std::to_string(index) + " of " + sql);
+    }
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
+        onRow(statement);
+    if (rc != SQLITE_DONE)
+        connection.fail("cannot run " + sql);
+}
+
 std::vector<SqlitePreparedReads::Row> SqlitePreparedReads::select(const std::string& sql,
                                                                   const std::vector<Poco::Dynamic::Var>& params)
 {
     auto connection = acquire();
     std::vector<Row> rows;
-    sqlite3_stmt* statement = nullptr;
+    const auto collect = [&rows](sqlite3_stmt* statement) {
+        const int columns = sqlite3_column_count(statement);
+        Row row(static_cast<std::size_t>(columns));
+        for (int c = 0; c < columns; ++c) {
+            switch (sqlite3_column_type(statement, c)) {
+            case SQLITE_INTEGER:
+                row[c] = static_cast<Poco::Int64>(sqlite3_column_int64(statement, c));
+                break;
+            case SQLITE_FLOAT:
+                row[c] = sqlite3_column_double(statement, c);
+                break;
+            case SQLITE_NULL:
+                break;
+            default: {
+                const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, c));
+                row[c] = std::string(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(statement, c)));
+            }
+            }
+        }
+        rows.push_back(std::move(row));
+    };
     try {
-        statement = connection->prepared(sql);
-        for (std::size_t i = 0; i < params.size(); ++i) {
-            const int index = static_cast<int>(i) + 1;
-            const Poco::Dynamic::Var& value = params[i];
-            int rc = SQLITE_OK;
-            if (value.isEmpty())
-                rc = sqlite3_bind_null(statement, index);
-            else if (value.isInteger() || value.isBoolean())
-                rc = sqlite3_bind_int64(statement, index, value.convert<Poco::Int64>());
-            else if (value.isNumeric())
-                rc = sqlite3_bind_double(statement, index, value.convert<double>());
-            else {
-                const std::string text = value.convert<std::string>();
-                rc = sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-            }
-            if (rc != SQLITE_OK)
-                connection->fail("cannot bind parameter " + std::to_string(index) + " of " + sql);
-        }
-        int rc = SQLITE_ROW;
-        while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
-            const int columns = sqlite3_column_count(statement);
-            Row row(static_cast<std::size_t>(columns));
-            for (int c = 0; c < columns; ++c) {
-                switch (sqlite3_column_type(statement, c)) {
-                case SQLITE_INTEGER:
-                    row[c] = static_cast<Poco::Int64>(sqlite3_column_int64(statement, c));
-                    break;
-                case SQLITE_FLOAT:
-                    row[c] = sqlite3_column_double(statement, c);
-                    break;
-                case SQLITE_NULL:
-                    break;
-                default: {
-                    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, c));
-                    row[c] = std::string(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(statement, c)));
-                }
-                }
-            }
-            rows.push_back(std::move(row));
-        }
-        if (rc != SQLITE_DONE)
-            connection->fail("cannot run " + sql);
-        sqlite3_reset(statement);
-        sqlite3_clear_bindings(statement);
+        run(*connection, sql, params, collect);
     } catch (...) {
-        if (statement) {
-            sqlite3_reset(statement);
-            sqlite3_clear_bindings(statement);
-        }
         release(std::move(connection));
         throw;
     }
     release(std::move(connection));
     return rows;
+}
+
+std::int64_t SqlitePreparedReads::execute(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params)
+{
+    if (_mode != Mode::Write)
+        throw std::logic_error("SqlitePreparedReads::execute on read-only connections: " + sql);
+    auto connection = acquire();
+    std::int64_t changed = 0;
+    try {
+        run(*connection, sql, params, [](sqlite3_stmt*) {});
+        changed = sqlite3_changes64(connection->db);
+    } catch (...) {
+        release(std::move(connection));
+        throw;
+    }
+    release(std::move(connection));
+    return changed;
 }
 
 } // namespace comfygate

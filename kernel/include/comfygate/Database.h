@@ -3,6 +3,7 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Dynamic/Var.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -48,6 +49,14 @@ public:
     /// write() on the same thread, it runs through the session as usual. It sees everything
     /// committed before it starts, by any connection or process.
     virtual std::vector<Row> select(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params) = 0;
+
+    /// One writing statement on the request hot path (an INSERT, UPDATE or DELETE), in its own
+    /// transaction: portable SQL with `?` placeholders and `params` as for select(). On SQLite
+    /// it runs on the kernel's own prepared read-write connections (a bind and a step instead
+    /// of Poco::Data's parse of BEGIN, the statement and COMMIT); on PostgreSQL, and inside
+    /// write() on the same thread (joining that transaction), through a session as usual.
+    /// @return the number of rows changed
+    virtual std::int64_t execute(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params) = 0;
 
     /// Runs `work` inside a write transaction (SQLite: BEGIN IMMEDIATE, so it never fails
     /// with SQLITE_BUSY halfway; PostgreSQL: BEGIN). Commits when `work` returns, rolls back

@@ -98,6 +98,8 @@ class PooledDatabaseTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTranslatePostgres);
     CPPUNIT_TEST(testTranslateUnknownToken);
     CPPUNIT_TEST(testSelectSeesEveryCommitAtOnce);
+    CPPUNIT_TEST(testExecuteWritesOneStatement);
+    CPPUNIT_TEST(testExecuteBesideConcurrentWrites);
     CPPUNIT_TEST(testPostgresLive);
     CPPUNIT_TEST_SUITE_END();
 
@@ -582,6 +584,75 @@ public:
         CPPUNIT_ASSERT_MESSAGE(message, contains(message, "nowhere"));
     }
 
+    void testExecuteWritesOneStatement()
+    {
+        _db->migrate("alpha", alphaMigrations);
+        const std::string insert = "INSERT INTO items (label, price) VALUES (?, ?)";
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), _db->execute(insert, {std::string("second"), Poco::Int64(5)}));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), _db->execute(insert, {std::string("third"), Poco::Int64(6)}));
+        // Committed at once: another instance (another process) sees it.
+        PooledDatabase other(sqliteSettings());
+        other.open();
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(3), count(other, "SELECT COUNT(*) FROM items"));
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(6), count(other, "SELECT price FROM items WHERE label = 'third'"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), _db->execute("UPDATE items SET price = ? WHERE label <> ?",
+                                                           {Poco::Int64(9), std::string("first")}));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), _db->execute("DELETE FROM items WHERE label = ?", {std::string("none")}));
+
+        // Inside write() it joins the transaction, so a rollback takes it back too.
+        try {
+            _db->write([&](Poco::Data::Session&) {
+                _db->execute(insert, {std::string("undone"), Poco::Int64(1)});
+                CPPUNIT_ASSERT_EQUAL(std::size_t(1), _db->select("SELECT 1 FROM items WHERE label = 'undone'", {}).size());
+                throw std::runtime_error("undo");
+            });
+        } catch (const std::runtime_error&) {
+        }
+        CPPUNIT_ASSERT(_db->select("SELECT 1 FROM items WHERE label = 'undone'", {}).empty());
+
+        // A constraint violation (NULL into NOT NULL) names the statement and leaves the
+        // connection usable.
+        const std::string message = messageOf<std::runtime_error>(
+            [&] { _db->execute(insert, {std::string("no price"), Poco::Dynamic::Var()}); });
+        CPPUNIT_ASSERT_MESSAGE(message, contains(message, "INSERT INTO items") && contains(message, "NOT NULL"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), _db->execute(insert, {std::string("after"), Poco::Int64(2)}));
+    }
+
+    void testExecuteBesideConcurrentWrites()
+    {
+        _db->migrate("alpha", {{1, "counter", "CREATE TABLE counter (n INTEGER NOT NULL);"
+                                              "INSERT INTO counter (n) VALUES (0)"}});
+        std::atomic<int> failures{0};
+        const auto viaWrite = [&] {
+            for (int i = 0; i < 150; ++i) {
+                try {
+                    _db->write([](Poco::Data::Session& session) {
+                        int n = 0;
+                        session << "SELECT n FROM counter", into(n), now;
+                        session << "UPDATE counter SET n = ?", use(n = n + 1), now;
+                    });
+                } catch (const std::exception&) {
+                    ++failures;
+                }
+            }
+        };
+        const auto viaExecute = [&] {
+            for (int i = 0; i < 150; ++i) {
+                try {
+                    _db->execute("UPDATE counter SET n = n + 1", {});
+                } catch (const std::exception&) {
+                    ++failures;
+                }
+            }
+        };
+        std::thread a(viaWrite), b(viaExecute), c(viaExecute);
+        a.join();
+        b.join();
+        c.join();
+        CPPUNIT_ASSERT_EQUAL(0, failures.load());
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(450), count(*_db, "SELECT n FROM counter"));
+    }
+
     void testPostgresLive()
     {
         if (comfygate::test::PostgresCluster::binDir().empty()) {
@@ -656,6 +727,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(4), selected[0][1].convert<Poco::Int64>());
         second.write([&](Poco::Data::Session& session) { session << "DELETE FROM items WHERE label = 'fourth'", now; });
         CPPUNIT_ASSERT(std::abs(nowSeconds - std::time(nullptr)) < 60);
+        // execute() runs through a session with `$n` placeholders and commits.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), first.execute("INSERT INTO items (label, price) VALUES (?, ?)",
+                                                            {std::string("fifth"), Poco::Int64(5)}));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), second.execute("DELETE FROM items WHERE label = ?", {std::string("fifth")}));
 
         // Concurrent read-modify-write transactions from both instances.
         first.migrate("gamma", {{1, "counter", "CREATE TABLE counter (n INTEGER NOT NULL);"

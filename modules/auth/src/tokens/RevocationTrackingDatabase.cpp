@@ -11,4 +11,11 @@ void RevocationTrackingDatabase::write(const std::function<void(Poco::Data::Sess
     _epoch.advance();
 }
 
+std::int64_t RevocationTrackingDatabase::execute(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params)
+{
+    const std::int64_t changed = _database.execute(sql, params);
+    _epoch.advance(); // after the commit, as in write()
+    return changed;
+}
+
 } // namespace comfygate::auth

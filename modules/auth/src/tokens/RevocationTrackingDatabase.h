@@ -23,6 +23,7 @@ public:
         return _database.select(sql, params);
     }
     void write(const std::function<void(Poco::Data::Session&)>& work) override;
+    std::int64_t execute(const std::string& sql, const std::vector<Poco::Dynamic::Var>& params) override;
     void migrate(const std::string& owner, const std::vector<Migration>& migrations) override
     {
         _database.migrate(owner, migrations);

@@ -29,14 +29,10 @@ const std::string& ownersOfBatch()
 bool PromptOwners::record(const std::string& promptId, const std::string& userId, const std::string& clientId,
                           std::int64_t now)
 {
-    bool inserted = false;
-    _database.write([&](Poco::Data::Session& session) {
-        Poco::Data::Statement insert(session);
-        insert << _database.translate("INSERT INTO comfy_prompts (prompt_id, user_id, client_id, created_at)"
-                                      " VALUES (?, ?, ?, ?) ON CONFLICT (prompt_id) DO NOTHING"),
-            bind(promptId), bind(userId), bind(clientId), bind(static_cast<Poco::Int64>(now));
-        inserted = insert.execute() == 1;
-    });
+    // Once per POST /prompt: the prepared write path, not a parsed BEGIN, INSERT and COMMIT.
+    const bool inserted = _database.execute("INSERT INTO comfy_prompts (prompt_id, user_id, client_id, created_at)"
+                                            " VALUES (?, ?, ?, ?) ON CONFLICT (prompt_id) DO NOTHING",
+                                            {promptId, userId, clientId, static_cast<Poco::Int64>(now)}) == 1;
     if (inserted)
         remember(promptId, Submitter{userId, clientId});
     return inserted;
