@@ -4,12 +4,15 @@
 
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
+#include "comfygate/Principal.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/Logger.h>
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
+
+#include <algorithm>
 
 namespace comfygate::swarm {
 namespace {
@@ -177,6 +180,14 @@ Poco::JSON::Object::Ptr Call::raw() const
     Poco::JSON::Object::Ptr copy = new Poco::JSON::Object(*_body);
     copy->remove("session_id");
     return copy;
+}
+
+std::vector<std::string> tierRoles(Tier tier)
+{
+    // knownRoles() lists the roles from most to least powerful, as the tiers go.
+    const auto& roles = knownRoles();
+    const std::size_t count = static_cast<std::size_t>(tier) + 1;
+    return {roles.begin(), roles.begin() + static_cast<std::ptrdiff_t>(std::min(count, roles.size()))};
 }
 
 Poco::JSON::Object::Ptr success()

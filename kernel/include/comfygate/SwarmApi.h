@@ -138,6 +138,19 @@ using Handler = std::function<Poco::JSON::Object::Ptr(Call& call, HttpExchange& 
 /// duplicate name (case-insensitive) or a route without permission that is not sessionless.
 void addRoute(RouteRegistry& routes, RouteInfo info, Handler handler);
 
+/// SwarmUI's default tiers of a permission, most restrictive first (reference §3.1).
+enum class Tier
+{
+    Nobody,     ///< owner only
+    Admins,     ///< owner, admin
+    PowerUsers, ///< owner, admin, power
+    User,       ///< every registered role but guest
+    Guest       ///< all five roles
+};
+
+/// The comfygate roles a permission of that tier holds by default (PermissionSpec::defaultRoles).
+std::vector<std::string> tierRoles(Tier tier);
+
 /// `{"success": true}`, the most common SwarmUI answer.
 Poco::JSON::Object::Ptr success();
 
