@@ -19,7 +19,10 @@
 namespace comfygate {
 namespace {
 
-HttpError basicApi(const std::string& message) { return HttpError(400, message, "basic_api"); }
+HttpError basicApi(const std::string& message)
+{
+    return HttpError(400, message, "basic_api");
+}
 
 bool isJsonContentType(const std::string& contentType)
 {
@@ -109,8 +112,10 @@ void SwarmDispatcher::serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HT
     }
     outcome.route = route->pattern.text();
     if (route->spec->swarm->webSocket) {
-        refuse(response, HttpError(400, "This is a WebSocket route: open it as a WebSocket and send the call as one JSON message.",
-                                   "bad_request_method"));
+        refuse(response,
+               HttpError(400,
+                         "This is a WebSocket route: open it as a WebSocket and send the call as one JSON message.",
+                         "bad_request_method"));
         return;
     }
     serveHttp(*route, request, response, std::move(client), outcome);

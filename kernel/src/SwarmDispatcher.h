@@ -38,8 +38,8 @@ public:
     /// ComfyUI's /api/ is another family).
     static bool claims(const std::string& path) { return path.rfind(prefix, 0) == 0; }
 
-    void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-               const std::string& path, ClientInfo client, RequestOutcome& outcome);
+    void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response, const std::string& path,
+               ClientInfo client, RequestOutcome& outcome);
 
 private:
     void serveHttp(const RegisteredRoute& route, Poco::Net::HTTPServerRequest& request,

@@ -62,16 +62,16 @@ void SwarmRoutes::declarePermissions(PermissionRegistry& permissions)
     using swarm::Tier;
     using swarm::tierRoles;
     permissions.declare({"fundamental", "the basics of a SwarmUI session (Logout)", "swarm", tierRoles(Tier::Guest)});
-    permissions.declare({"read_user_settings", "read your own settings and sign-in tokens (SwarmUI)", "swarm",
-                         tierRoles(Tier::Guest)});
+    permissions.declare(
+        {"read_user_settings", "read your own settings and sign-in tokens (SwarmUI)", "swarm", tierRoles(Tier::Guest)});
     permissions.declare({"edit_user_settings", "change your own settings, password and sign-in tokens (SwarmUI)",
                          "swarm", tierRoles(Tier::User)});
 }
 
 void SwarmRoutes::registerAll(RouteRegistry& routes)
 {
-    using swarm::ParamType;
     using swarm::Parameter;
+    using swarm::ParamType;
     const auto bind = [this](Poco::JSON::Object::Ptr (SwarmRoutes::*method)(swarm::Call&, HttpExchange&)) {
         return [this, method](swarm::Call& call, HttpExchange& exchange, const swarm::Emit&) {
             return (this->*method)(call, exchange);
@@ -92,8 +92,9 @@ void SwarmRoutes::registerAll(RouteRegistry& routes)
 })";
     swarm::addRoute(routes, getNewSession, bind(&SwarmRoutes::getNewSession));
 
-    auto login = basicRoute("Login", "", "Sign in with username and password; sets the `swarm_token` cookie. "
-                                         "Accounts with MFA sign in at /login instead.");
+    auto login = basicRoute("Login", "",
+                            "Sign in with username and password; sets the `swarm_token` cookie. "
+                            "Accounts with MFA sign in at /login instead.");
     login.sessionless = true;
     login.nonFinal = true;
     login.parameters = {Parameter::needed("username", ParamType::String, "the account's name"),

@@ -52,8 +52,8 @@ std::optional<std::size_t> utf8Characters(const std::string& text)
 
 void SwarmTokenRoutes::registerAll(RouteRegistry& routes)
 {
-    using swarm::ParamType;
     using swarm::Parameter;
+    using swarm::ParamType;
 
     auto list = tokenRoute("ListMyAuthTokens", "read_user_settings",
                            "Your API tokens (never their secrets). `id` is what RevokeMyAuthToken takes; "
@@ -141,9 +141,9 @@ Poco::JSON::Object::Ptr SwarmTokenRoutes::create(swarm::Call& call, HttpExchange
     if (!user)
         throw HttpError(401, "Invalid or unauthorized.", "invalid_login");
     // The same checks as POST /mss-login/generate_token: can_have_api_tokens, and the lifetime.
-    const auto issued = TokenRoutes::issue(_services, *user, reason,
-                                           TokenRoutes::expireHours(_services, new Poco::JSON::Object, *user),
-                                           exchange.client().toString());
+    const auto issued =
+        TokenRoutes::issue(_services, *user, reason, TokenRoutes::expireHours(_services, new Poco::JSON::Object, *user),
+                           exchange.client().toString());
     Poco::JSON::Object::Ptr answer = new Poco::JSON::Object;
     answer->set("token", issued->getValue<std::string>("jwt_token"));
     return answer;
