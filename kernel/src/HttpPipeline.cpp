@@ -41,7 +41,7 @@ std::string loginLocation(const std::string& requestUri)
 HttpPipeline::HttpPipeline(Settings settings, const Router& router, const PermissionTable& permissions,
                            MetricsRegistry& metrics, AccessLog& accessLog)
     : _settings(std::move(settings)), _clients(_settings.trustedProxies), _router(router),
-      _permissions(permissions), _metrics(metrics), _accessLog(accessLog), _swarm(*this, router)
+      _permissions(permissions), _metrics(metrics), _accessLog(accessLog), _swarm(*this, router, _settings.swarmFirstMessageSeconds)
 {
 }
 

@@ -53,6 +53,7 @@ public:
         std::vector<IpRange> allow; ///< empty: everyone
         std::vector<IpRange> deny;
         bool tls = false;
+        int swarmFirstMessageSeconds = 60; ///< http.swarm_ws_first_message_seconds
     };
 
     HttpPipeline(Settings settings, const Router& router, const PermissionTable& permissions,

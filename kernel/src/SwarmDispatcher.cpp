@@ -189,9 +189,9 @@ void SwarmDispatcher::serveWebSocket(const RegisteredRoute* route, Poco::Net::HT
     const std::size_t limit = route->spec->bodyLimit;
     std::optional<std::string> message;
     try {
-        message = channel.receiveCall(limit, Poco::Timespan(firstMessageSeconds, 0));
+        message = channel.receiveCall(limit, Poco::Timespan(_firstMessageSeconds, 0));
     } catch (const Poco::TimeoutException&) {
-        channel.fail("No request message within " + std::to_string(firstMessageSeconds) + " seconds.", "basic_api");
+        channel.fail("No request message within " + std::to_string(_firstMessageSeconds) + " seconds.", "basic_api");
         return;
     } catch (const Poco::Net::WebSocketException& e) {
         if (e.code() == Poco::Net::WebSocket::WS_ERR_PAYLOAD_TOO_BIG)

@@ -26,14 +26,16 @@ class HttpError;
 class SwarmDispatcher
 {
 public:
-    SwarmDispatcher(HttpPipeline& pipeline, const Router& router) : _pipeline(pipeline), _router(router) {}
+    /// `firstMessageSeconds`: how long an opened WebSocket may take to send its call (SwarmUI:
+    /// one minute); the socket holds an HTTP worker meanwhile.
+    SwarmDispatcher(HttpPipeline& pipeline, const Router& router, int firstMessageSeconds)
+        : _pipeline(pipeline), _router(router), _firstMessageSeconds(firstMessageSeconds)
+    {
+    }
 
     static constexpr const char* prefix = "/API/";
     /// Where other methods than POST are sent (a browser that opened an API link).
     static constexpr const char* noGetPage = "/Error/NoGetAPI";
-    /// How long an opened WebSocket may take to send its call (SwarmUI: one minute).
-    static constexpr int firstMessageSeconds = 60;
-
     /// True for paths SwarmUI's dispatcher owns: everything under /API/ (case-sensitive, as
     /// ComfyUI's /api/ is another family).
     static bool claims(const std::string& path) { return path.rfind(prefix, 0) == 0; }
@@ -49,6 +51,7 @@ private:
 
     HttpPipeline& _pipeline;
     const Router& _router;
+    int _firstMessageSeconds;
 };
 
 } // namespace comfygate

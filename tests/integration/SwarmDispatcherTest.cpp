@@ -66,6 +66,7 @@ class SwarmDispatcherTest : public CppUnit::TestFixture
     CPPUNIT_TEST(parametersBindAndHandlersFailInSwarmUIsShapes);
     CPPUNIT_TEST(webSocketRoutesStreamTheirMessagesThenClose);
     CPPUNIT_TEST(webSocketRefusalsAreMessagesThenAClose);
+    CPPUNIT_TEST(aSilentWebSocketIsClosedAfterTheConfiguredWait);
     CPPUNIT_TEST(theWrongTransportIsABadRequestMethod);
     CPPUNIT_TEST(docsAndOpenApiComeFromTheMetadata);
     CPPUNIT_TEST(authTokensAreListedCreatedAndRevoked);
@@ -76,7 +77,8 @@ public:
     {
         _server = std::make_unique<ServerProcess>(
             std::map<std::string, std::string>{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-                                               {"modules.enabled", "auth,fixture_swarm"}},
+                                               {"modules.enabled", "auth,fixture_swarm"},
+                                               {"http.swarm_ws_first_message_seconds", "2"}},
             std::map<std::string, std::string>{{"SECRET_KEY", "swarm-dispatcher-test-secret-key-0123456789"}});
         addUser("owner", "owner", ownerPassword);
         addUser("gus", "guest", guestPassword);
@@ -331,6 +333,18 @@ public:
         auto frame = withCookie.next(std::chrono::seconds(5));
         CPPUNIT_ASSERT(frame && frame->isText());
         CPPUNIT_ASSERT_EQUAL(std::string("basic_api"), frame->json()->getValue<std::string>("error_id"));
+    }
+
+    void aSilentWebSocketIsClosedAfterTheConfiguredWait()
+    {
+        WebSocketTestClient socket(_server->port(), "/API/FixtureProgressWS");
+        const auto started = std::chrono::steady_clock::now();
+        const auto frames = socket.drain(std::chrono::seconds(5));
+        const auto waited = std::chrono::steady_clock::now() - started;
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), frames.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("basic_api"), frames[0].json()->getValue<std::string>("error_id"));
+        CPPUNIT_ASSERT(frames[1].isClose());
+        CPPUNIT_ASSERT(waited >= std::chrono::milliseconds(1500) && waited < std::chrono::seconds(5));
     }
 
     void theWrongTransportIsABadRequestMethod()
