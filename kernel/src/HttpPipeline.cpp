@@ -11,6 +11,7 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/WebSocket.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
@@ -19,13 +20,6 @@
 #include <random>
 
 namespace comfygate {
-
-struct HttpPipeline::Outcome
-{
-    std::string route = "(unmatched)";
-    std::string user;
-    std::string client;
-};
 
 namespace {
 
@@ -47,7 +41,7 @@ std::string loginLocation(const std::string& requestUri)
 HttpPipeline::HttpPipeline(Settings settings, const Router& router, const PermissionTable& permissions,
                            MetricsRegistry& metrics, AccessLog& accessLog)
     : _settings(std::move(settings)), _clients(_settings.trustedProxies), _router(router),
-      _permissions(permissions), _metrics(metrics), _accessLog(accessLog)
+      _permissions(permissions), _metrics(metrics), _accessLog(accessLog), _swarm(*this, router, _settings.swarmFirstMessageSeconds)
 {
 }
 
@@ -100,10 +94,10 @@ std::string HttpPipeline::allowHeader(const std::set<std::string>& methods)
     return allow;
 }
 
-void HttpPipeline::answerOptions(const Router::Resolution& resolution, Poco::Net::HTTPServerResponse& response)
+void HttpPipeline::answerOptions(const std::set<std::string>& allowed, Poco::Net::HTTPServerResponse& response)
 {
-    if (resolution.outcome == Router::Outcome::MethodNotAllowed) {
-        std::set<std::string> methods = resolution.allowed;
+    if (!allowed.empty()) {
+        std::set<std::string> methods = allowed;
         methods.insert(Poco::Net::HTTPRequest::HTTP_OPTIONS);
         response.set("Allow", allowHeader(methods));
     }
@@ -148,9 +142,18 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
     if (question != std::string::npos)
         path.resize(question);
     auto resolution = _router.resolve(request.getMethod(), path);
+    // A plain route under /API/ (GET /API/docs) stays a plain route; everything else there
+    // is SwarmUI's, including the names a case-sensitive router cannot find.
+    if (SwarmDispatcher::claims(path) && resolution.outcome != Router::Outcome::BadPath &&
+        !(resolution.outcome == Router::Outcome::Found && !resolution.route->spec->swarm)) {
+        _swarm.serve(request, response, path, clientInfo(client), outcome);
+        return;
+    }
     if (request.getMethod() == Poco::Net::HTTPRequest::HTTP_OPTIONS &&
         (resolution.outcome == Router::Outcome::NotFound || resolution.outcome == Router::Outcome::MethodNotAllowed)) {
-        answerOptions(resolution, response);
+        answerOptions(resolution.outcome == Router::Outcome::MethodNotAllowed ? resolution.allowed
+                                                                                : std::set<std::string>{},
+                      response);
         return;
     }
     switch (resolution.outcome) {
@@ -175,7 +178,7 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
     const RouteSpec& spec = *route.spec;
     outcome.route = route.pattern.text();
 
-    ClientInfo info{client.address, _settings.tls || client.forwardedSecure, client.address.isLoopback()};
+    ClientInfo info = clientInfo(client);
     std::optional<std::string> body;
     if (spec.errorStyle == ErrorStyle::SwarmUI && request.getMethod() == "POST") {
         if (!(request.hasContentLength() && static_cast<std::size_t>(request.getContentLength64()) > spec.bodyLimit)) {
@@ -189,23 +192,12 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
         }
         info.body = &*body;
     }
-    Principal principal;
-    std::optional<HttpError> authError;
-    if (_authenticator) {
-        try {
-            if (auto found = _authenticator->authenticate(request, info))
-                principal = std::move(*found);
-        } catch (const HttpError& e) {
-            authError = e;
-        }
-    }
+    Identity identity = identify(request, info, outcome);
+    Principal& principal = identity.principal;
+    const std::optional<HttpError>& authError = identity.error;
     if (authError && authError->status() == 403) {
         ErrorResponse::send(response, spec.errorStyle, 403, authError->what(), authError->code(), authError->extra());
         return;
-    }
-    if (principal.authenticated) {
-        principal.permissions = _permissions.effective(principal.username, principal.role, principal.groups);
-        outcome.user = principal.username;
     }
 
     if (spec.access != Access::Public) {
@@ -243,9 +235,45 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
     }
 
     acceptBody(request, response);
+    invoke(route, std::move(resolution.params), request, response, std::move(principal), info, std::move(body));
+}
+
+ClientInfo HttpPipeline::clientInfo(const ClientAddressResolver::Client& client) const
+{
+    return ClientInfo{client.address, _settings.tls || client.forwardedSecure, client.address.isLoopback()};
+}
+
+HttpPipeline::Identity HttpPipeline::identify(Poco::Net::HTTPServerRequest& request, const ClientInfo& client,
+                                              Outcome& outcome)
+{
+    Identity identity;
+    if (_authenticator) {
+        try {
+            if (auto found = _authenticator->authenticate(request, client))
+                identity.principal = std::move(*found);
+        } catch (const HttpError& e) {
+            identity.error = e;
+        }
+    }
+    Principal& principal = identity.principal;
+    if (principal.authenticated) {
+        principal.permissions = _permissions.effective(principal.username, principal.role, principal.groups);
+        outcome.user = principal.username;
+    }
+    return identity;
+}
+
+void HttpPipeline::invoke(const RegisteredRoute& route, std::map<std::string, std::string> params,
+                          Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                          Principal principal, const ClientInfo& client, std::optional<std::string> body,
+                          std::shared_ptr<Poco::Net::WebSocket> socket)
+{
+    const RouteSpec& spec = *route.spec;
     try {
-        HttpExchange exchange(request, response, spec, std::move(resolution.params), std::move(principal),
-                              client.address, request.get("X-Request-Id"), info.secure, std::move(body));
+        HttpExchange exchange(request, response, spec, std::move(params), std::move(principal), client.address,
+                              request.get("X-Request-Id"), client.secure, std::move(body));
+        if (socket)
+            exchange.attachWebSocket(std::move(socket));
         spec.handler(exchange);
         if (!response.sent())
             throw std::logic_error("handler of " + route.pattern.text() + " sent no response");

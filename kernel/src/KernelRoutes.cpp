@@ -5,6 +5,8 @@
 #include "MetricsRegistry.h"
 #include "OpenApiBuilder.h"
 #include "Router.h"
+#include "SwarmDispatcher.h"
+#include "SwarmRouteDocs.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 
@@ -12,6 +14,21 @@
 #include <Poco/JSON/Object.h>
 
 namespace comfygate {
+namespace {
+
+const char* const noGetApiPage = R"(<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>API calls need POST</title></head>
+<body>
+<h1>This is an API route</h1>
+<p>The SwarmUI API under <code>/API/</code> is called with <code>POST</code> and a JSON object body
+(<code>Content-Type: application/json</code>), not opened in a browser.</p>
+<p>The routes and their parameters are listed at <a href="/API/docs">/API/docs</a>.</p>
+</body>
+</html>
+)";
+
+} // namespace
 
 void KernelRoutes::registerAll()
 {
@@ -57,6 +74,22 @@ void KernelRoutes::registerAll()
                                [&kernel](HttpExchange& exchange) {
                                    exchange.response().set("Cache-Control", "no-cache");
                                    exchange.sendText(200, "application/json", OpenApiBuilder(kernel.router()).build());
+                               }),
+               "kernel");
+
+    router.add(RouteSpec::make("GET", "/API/docs", Access::Public,
+                               "the SwarmUI routes (POST /API/<Name>) as Markdown docs, from their metadata",
+                               [&kernel](HttpExchange& exchange) {
+                                   exchange.response().set("Cache-Control", "no-cache");
+                                   exchange.sendText(200, "text/markdown; charset=utf-8",
+                                                     SwarmRouteDocs(kernel.router()).markdown());
+                               }),
+               "kernel");
+
+    router.add(RouteSpec::make("GET", SwarmDispatcher::noGetPage, Access::Public,
+                               "where SwarmUI API calls made with GET are redirected: the API needs POST with JSON",
+                               [](HttpExchange& exchange) {
+                                   exchange.sendText(200, "text/html; charset=utf-8", noGetApiPage);
                                }),
                "kernel");
 

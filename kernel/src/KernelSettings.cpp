@@ -77,6 +77,7 @@ KernelSettings KernelSettings::read(const Configuration& config)
     s.pipeline.allow = rangesOf(config, "http.ip_allow");
     s.pipeline.deny = rangesOf(config, "http.ip_deny");
     s.pipeline.tls = !s.http.tlsCert.empty();
+    s.pipeline.swarmFirstMessageSeconds = static_cast<int>(intIn(config, "http.swarm_ws_first_message_seconds", 1, 600));
     try {
         s.accessLog = AccessLog::parseFormat(config.getString("http.access_log", "text"));
     } catch (const std::invalid_argument&) {

@@ -1,6 +1,7 @@
 #include "OpenApiBuilder.h"
 
 #include "Router.h"
+#include "comfygate/SwarmApi.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -40,6 +41,86 @@ Poco::JSON::Object::Ptr stringProperties(std::initializer_list<const char*> name
     }
     schema->set("properties", properties);
     return schema;
+}
+
+/// A SwarmUI parameter's JSON schema: the JSON types its binding accepts ("5" binds to an
+/// int too, so numbers and booleans also take their string forms).
+Poco::JSON::Object::Ptr parameterSchema(const swarm::Parameter& parameter)
+{
+    auto schema = object();
+    const auto oneOf = [&schema](const char* type) {
+        Poco::JSON::Array::Ptr choices = new Poco::JSON::Array;
+        auto typed = object();
+        typed->set("type", type);
+        choices->add(typed);
+        auto text = object();
+        text->set("type", "string");
+        choices->add(text);
+        schema->set("oneOf", choices);
+    };
+    switch (parameter.type) {
+    case swarm::ParamType::String: schema->set("type", "string"); break;
+    case swarm::ParamType::Int:
+    case swarm::ParamType::Long: oneOf("integer"); break;
+    case swarm::ParamType::Double: oneOf("number"); break;
+    case swarm::ParamType::Bool: oneOf("boolean"); break;
+    case swarm::ParamType::StringList: {
+        auto items = object();
+        items->set("type", "string");
+        auto array = object();
+        array->set("type", "array");
+        array->set("items", items);
+        Poco::JSON::Array::Ptr choices = new Poco::JSON::Array;
+        choices->add(array);
+        auto csv = object();
+        csv->set("type", "string");
+        csv->set("description", "comma-separated");
+        choices->add(csv);
+        schema->set("oneOf", choices);
+        break;
+    }
+    case swarm::ParamType::Object:
+    case swarm::ParamType::Raw: schema->set("type", "object"); break;
+    }
+    if (!parameter.description.empty())
+        schema->set("description", parameter.description);
+    if (!parameter.required && !parameter.defaultValue.isEmpty())
+        schema->set("default", parameter.defaultValue);
+    return schema;
+}
+
+/// The JSON body of a SwarmUI route: its parameters (the required ones listed) and, unless
+/// sessionless, `session_id`. A Raw parameter takes the whole body, so other members are allowed.
+Poco::JSON::Object::Ptr swarmRequestBody(const swarm::RouteInfo& info)
+{
+    auto schema = object();
+    schema->set("type", "object");
+    auto properties = object();
+    Poco::JSON::Array::Ptr required = new Poco::JSON::Array;
+    if (!info.sessionless) {
+        auto session = object();
+        session->set("type", "string");
+        session->set("description", "from GetNewSession (or send X-Session-ID)");
+        properties->set("session_id", session);
+    }
+    for (const auto& parameter : info.parameters) {
+        if (parameter.type == swarm::ParamType::Raw)
+            continue;
+        properties->set(parameter.name, parameterSchema(parameter));
+        if (parameter.required)
+            required->add(parameter.name);
+    }
+    schema->set("properties", properties);
+    if (required->size() > 0)
+        schema->set("required", required);
+    auto json = object();
+    json->set("schema", schema);
+    auto content = object();
+    content->set("application/json", json);
+    auto body = object();
+    body->set("required", true);
+    body->set("content", content);
+    return body;
 }
 
 } // namespace
@@ -92,6 +173,13 @@ std::string OpenApiBuilder::build() const
         }
         if (parameters->size() > 0)
             operation->set("parameters", parameters);
+        if (spec.swarm) {
+            if (spec.swarm->webSocket)
+                operation->set("x-websocket", true);
+            else
+                operation->set("requestBody", swarmRequestBody(*spec.swarm));
+            operation->set("x-swarm-name", spec.swarm->name);
+        }
         auto responses = object();
         auto ok = object();
         ok->set("description", "success");

@@ -1,5 +1,9 @@
 #include "Router.h"
 
+#include "comfygate/SwarmApi.h"
+
+#include <Poco/String.h>
+
 #include <stdexcept>
 
 namespace comfygate {
@@ -52,6 +56,17 @@ void Router::add(RouteSpec spec, const std::string& owner)
             throw std::logic_error("route " + spec.method + " " + text + " is already registered by module '" +
                                    existing->second->owner + "' (" + existing->second->pattern.text() + ")");
     }
+    std::string swarmName;
+    if (spec.swarm) {
+        // SwarmUI finds a route by its lower-cased name, so two names differing only in case
+        // could never both be reached.
+        swarmName = Poco::toLower(spec.swarm->name);
+        const auto taken = _swarmByName.find(swarmName);
+        if (taken != _swarmByName.end())
+            throw std::logic_error("SwarmUI route " + spec.swarm->name + " clashes with " +
+                                   taken->second->spec->swarm->name + " of module '" + taken->second->owner +
+                                   "' (route names are case-insensitive)");
+    }
     auto shared = std::make_shared<const RouteSpec>(std::move(spec));
     for (auto& pattern : compiled) {
         auto route = std::make_unique<RegisteredRoute>(
@@ -61,6 +76,14 @@ void Router::add(RouteSpec spec, const std::string& owner)
         (first ? _byFirstSegment[*first] : _startingWithParameter).push_back(_routes.size());
         _routes.push_back(std::move(route));
     }
+    if (!swarmName.empty())
+        _swarmByName[swarmName] = _routes[_routes.size() - compiled.size()].get();
+}
+
+const RegisteredRoute* Router::swarmRoute(const std::string& name) const
+{
+    const auto found = _swarmByName.find(Poco::toLower(name));
+    return found == _swarmByName.end() ? nullptr : found->second;
 }
 
 Router::Resolution Router::resolve(const std::string& method, const std::string& rawPath) const

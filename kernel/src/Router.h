@@ -54,6 +54,10 @@ public:
 
     Resolution resolve(const std::string& method, const std::string& rawPath) const;
 
+    /// The SwarmUI route (one registered by swarm::addRoute) named `name`, case ignored, as
+    /// SwarmUI's dispatcher lower-cases the path after /API/; nullptr when there is none.
+    const RegisteredRoute* swarmRoute(const std::string& name) const;
+
     /// Every registered route, in registration order.
     const std::vector<std::unique_ptr<RegisteredRoute>>& routes() const { return _routes; }
 
@@ -67,6 +71,7 @@ private:
     std::unordered_map<std::string, std::vector<std::size_t>> _byFirstSegment; ///< indexes into _routes
     std::vector<std::size_t> _startingWithParameter;
     std::map<std::string, const RegisteredRoute*> _byShape; ///< "METHOD shape" -> route
+    std::unordered_map<std::string, const RegisteredRoute*> _swarmByName; ///< lower-cased name -> route
     bool _frozen = false;
 };
 

@@ -1,13 +1,18 @@
 #include "comfygate/SwarmApi.h"
 
+#include "SwarmSocket.h"
+
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
+#include "comfygate/Principal.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/Logger.h>
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
+
+#include <algorithm>
 
 namespace comfygate::swarm {
 namespace {
@@ -177,6 +182,14 @@ Poco::JSON::Object::Ptr Call::raw() const
     return copy;
 }
 
+std::vector<std::string> tierRoles(Tier tier)
+{
+    // knownRoles() lists the roles from most to least powerful, as the tiers go.
+    const auto& roles = knownRoles();
+    const std::size_t count = static_cast<std::size_t>(tier) + 1;
+    return {roles.begin(), roles.begin() + static_cast<std::ptrdiff_t>(std::min(count, roles.size()))};
+}
+
 Poco::JSON::Object::Ptr success()
 {
     Poco::JSON::Object::Ptr answer = new Poco::JSON::Object;
@@ -224,20 +237,60 @@ void serveHttp(const RouteInfo& info, const Handler& handler, HttpExchange& exch
     }
 }
 
+/// One WebSocket call: the kernel's dispatcher has upgraded the socket, read the call's one
+/// message (the exchange's body) and checked session and permission. Every emitted object is
+/// a message as it comes, the answer the last one; refusals are messages too; then the close.
+void serveWebSocket(const RouteInfo& info, const Handler& handler, HttpExchange& exchange)
+{
+    Poco::Net::WebSocket* socket = exchange.webSocket();
+    if (!socket)
+        throw HttpError(400, "This is a WebSocket route: open it as a WebSocket.", "bad_request_method");
+    SwarmSocket channel(*socket);
+    const Emit emit = [&channel](const Poco::JSON::Object::Ptr& message) {
+        if (message)
+            channel.send(message);
+    };
+    try {
+        Call call(info, exchange.jsonBody());
+        if (const Poco::JSON::Object::Ptr answer = handler(call, exchange, emit))
+            channel.send(answer);
+        channel.close();
+    } catch (const Refusal& refusal) {
+        Poco::JSON::Object::Ptr answer = new Poco::JSON::Object;
+        answer->set(refusal.key(), std::string(refusal.what()));
+        if (!refusal.errorId().empty())
+            answer->set("error_id", refusal.errorId());
+        channel.send(answer);
+        channel.close();
+    } catch (const HttpError& e) {
+        channel.fail(e.what(), e.code().empty() ? "error" : e.code());
+    } catch (const std::exception& e) {
+        Poco::Logger::get("swarm").error("%s failed (request %s): %s", info.name, exchange.requestId(),
+                                         std::string(e.what()));
+        channel.fail("An internal error occurred", "internal_error");
+    }
+}
+
 } // namespace
 
 void addRoute(RouteRegistry& routes, RouteInfo info, Handler handler)
 {
     if (info.permission.empty() && !info.sessionless)
         throw std::logic_error("SwarmUI route " + info.name + " has no permission and is not sessionless");
-    if (info.webSocket)
-        throw std::logic_error("SwarmUI WebSocket route " + info.name + ": not supported yet");
     auto shared = std::make_shared<const RouteInfo>(std::move(info));
+    // The kernel's SwarmDispatcher checks session and permission for every /API/ route, in
+    // SwarmUI's way; access and permission here describe the route (/openapi.json).
     RouteSpec spec = RouteSpec::make(
-        "POST", "/API/" + shared->name, shared->permission.empty() ? Access::Public : Access::Permission,
-        shared->description,
-        [shared, handler = std::move(handler)](HttpExchange& exchange) { serveHttp(*shared, handler, exchange); },
+        shared->webSocket ? "GET" : "POST", "/API/" + shared->name,
+        shared->permission.empty() ? Access::Public : Access::Permission, shared->description,
+        [shared, handler = std::move(handler)](HttpExchange& exchange) {
+            if (shared->webSocket)
+                serveWebSocket(*shared, handler, exchange);
+            else
+                serveHttp(*shared, handler, exchange);
+        },
         shared->permission);
+    spec.webSocket = shared->webSocket;
     spec.errorStyle = ErrorStyle::SwarmUI;
     spec.bodyLimit = shared->bodyLimit;
     spec.swarm = shared;

@@ -423,6 +423,16 @@ class Run {
       session_id: 'string', user_id: eq(this.user), output_append_user: 'boolean', version: 'string',
       server_id: 'string', permissions: ['string'] } })).json();
     ensure('POST /API/GetNewSession', session.session_id.length === 40, 'session_id is not 40 characters');
+    // The session_id is the credential from here on: a plain client, no cookie, names in any case.
+    const api = new Client(this, `${this.user} (SwarmUI session)`);
+    await api.call('POST', '/API/listmyauthtokens', 200, { json: { session_id: session.session_id },
+      shape: { tokens: [{ id: 'string', created: 'number', last_active: 'number', user_agent: 'string',
+        origin_address: 'string', is_current: 'boolean' }] } });
+    await api.call('POST', '/API/ListMyAuthTokens', 400, { json: {},
+      shape: { error: 'string', error_id: eq('basic_api') } });
+    await api.call('POST', '/API/NoSuchRoute', 400, { json: { session_id: session.session_id },
+      shape: { error: eq('Unknown API route'), error_id: eq('bad_route') } });
+    await api.call('GET', '/API/ListMyAuthTokens', 302, { expect: 'empty' });
     await swarm.call('POST', '/API/RegisterBasic', 403, { json: { username: 'mallory', password: 'x'.repeat(20) },
       shape: { error: 'string', error_id: eq('registration_failed') } });
     await this.anonymous.call('POST', '/API/GetNewSession', 401, { json: { session_id: '0'.repeat(40) },

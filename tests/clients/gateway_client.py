@@ -380,6 +380,18 @@ class Run:
                                  shape={"session_id": str, "user_id": Eq(self.user), "output_append_user": bool,
                                         "version": str, "server_id": str, "permissions": [str]}).json()
         ensure("POST /API/GetNewSession", len(new_session["session_id"]) == 40, "session_id is not 40 characters")
+        # The session_id is the credential from here on: a plain client, no cookie, names in any case.
+        api = Client(self, self.user + " (SwarmUI session)")
+        api.call("POST", "/API/listmyauthtokens", 200, json_body={"session_id": new_session["session_id"]},
+                 shape={"tokens": [{"id": str, "created": int, "last_active": int, "user_agent": str,
+                                    "origin_address": str, "is_current": bool}]})
+        api.call("POST", "/API/ListMyAuthTokens", 400, json_body={},
+                 shape={"error": str, "error_id": Eq("basic_api")})
+        api.call("POST", "/API/NoSuchRoute", 400, json_body={"session_id": new_session["session_id"]},
+                 shape={"error": Eq("Unknown API route"), "error_id": Eq("bad_route")})
+        api.call("GET", "/API/ListMyAuthTokens", 302, expect="empty")
+        api.call("POST", "/API/ListMyAuthTokens", 400, data=b'{"session_id": "x"}',
+                 headers={"Content-Type": "text/plain"}, shape={"error": str, "error_id": Eq("basic_api")})
         swarm.call("POST", "/API/RegisterBasic", 403, json_body={"username": "mallory", "password": "x" * 20},
                    headers={"Origin": self.base}, shape={"error": str, "error_id": Eq("registration_failed")})
         self.anonymous.call("POST", "/API/GetNewSession", 401, json_body={"session_id": "0" * 40},

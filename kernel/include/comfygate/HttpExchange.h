@@ -10,8 +10,13 @@
 #include <Poco/Net/IPAddress.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+
+namespace Poco::Net {
+class WebSocket;
+}
 
 namespace comfygate {
 
@@ -58,6 +63,13 @@ public:
 
     bool responded() const { return _response.sent(); }
 
+    /// On a SwarmUI WebSocket route (swarm::RouteInfo::webSocket): the socket the kernel
+    /// upgraded and read the call's JSON message from (that message is body()); nullptr on
+    /// every other route.
+    Poco::Net::WebSocket* webSocket() const { return _webSocket.get(); }
+    /// Set by the kernel's SwarmUI dispatcher before the handler runs.
+    void attachWebSocket(std::shared_ptr<Poco::Net::WebSocket> socket) { _webSocket = std::move(socket); }
+
 private:
     Poco::Net::HTTPServerRequest& _request;
     Poco::Net::HTTPServerResponse& _response;
@@ -69,6 +81,7 @@ private:
     std::string _requestId;
     bool _secure;
     std::optional<std::string> _body;
+    std::shared_ptr<Poco::Net::WebSocket> _webSocket;
 };
 
 } // namespace comfygate

@@ -132,10 +132,24 @@ using Emit = std::function<void(const Poco::JSON::Object::Ptr&)>;
 /// Refusal for a handler-level failure, HttpError for a dispatcher-level one.
 using Handler = std::function<Poco::JSON::Object::Ptr(Call& call, HttpExchange& exchange, const Emit& emit)>;
 
-/// Registers `POST /API/<info.name>` (a WebSocket route for info.webSocket) with the SwarmUI
-/// error style, the permission check and the binding above. Throws std::logic_error for a
+/// Registers `POST /API/<info.name>` (for info.webSocket: `GET /API/<info.name>` with a
+/// WebSocket upgrade, one JSON message in, every Emit and the answer out as text messages)
+/// with the SwarmUI error style, the permission check and the binding above. Throws std::logic_error for a
 /// duplicate name (case-insensitive) or a route without permission that is not sessionless.
 void addRoute(RouteRegistry& routes, RouteInfo info, Handler handler);
+
+/// SwarmUI's default tiers of a permission, most restrictive first (reference §3.1).
+enum class Tier
+{
+    Nobody,     ///< owner only
+    Admins,     ///< owner, admin
+    PowerUsers, ///< owner, admin, power
+    User,       ///< every registered role but guest
+    Guest       ///< all five roles
+};
+
+/// The comfygate roles a permission of that tier holds by default (PermissionSpec::defaultRoles).
+std::vector<std::string> tierRoles(Tier tier);
 
 /// `{"success": true}`, the most common SwarmUI answer.
 Poco::JSON::Object::Ptr success();

@@ -7,6 +7,7 @@
 #include "MfaRoutes.h"
 #include "ModuleMigrations.h"
 #include "SwarmRoutes.h"
+#include "SwarmTokenRoutes.h"
 #include "TokenAuthenticator.h"
 #include "TokenRoutes.h"
 #include "UserCommands.h"
@@ -37,12 +38,14 @@ public:
         _mfa = std::make_unique<MfaRoutes>(*_services);
         _admin = std::make_unique<AdminRoutes>(*_services);
         _swarm = std::make_unique<SwarmRoutes>(*_services);
+        _swarmTokens = std::make_unique<SwarmTokenRoutes>(*_services);
         _login->registerAll(context.routes());
         _tokens->registerAll(context.routes());
         _me->registerAll(context.routes());
         _mfa->registerAll(context.routes());
         _admin->registerAll(context.routes());
         _swarm->registerAll(context.routes());
+        _swarmTokens->registerAll(context.routes());
         _commands = std::make_unique<UserCommands>(*_services);
         _commands->registerAll(context.cli());
 
@@ -76,6 +79,7 @@ public:
         if (_context && _sweeper)
             _context->scheduler().cancel(_sweeper);
         _commands.reset();
+        _swarmTokens.reset();
         _swarm.reset();
         _admin.reset();
         _mfa.reset();
@@ -93,6 +97,7 @@ private:
         permissions.declare({"mfa_required", "must enrol in MFA (when experimental.mfa is on)", "auth", {"admin"}});
         permissions.declare({"can_see_restricted_settings", "see restricted settings in the UI", "auth", {"admin"}});
         permissions.declare({"can_view_console", "see the server console in the UI", "auth", {}});
+        SwarmRoutes::declarePermissions(permissions);
     }
 
     void exportCredentialCacheMetrics(Metrics& metrics)
@@ -131,6 +136,7 @@ private:
     std::unique_ptr<MfaRoutes> _mfa;
     std::unique_ptr<AdminRoutes> _admin;
     std::unique_ptr<SwarmRoutes> _swarm;
+    std::unique_ptr<SwarmTokenRoutes> _swarmTokens;
     std::unique_ptr<UserCommands> _commands;
     Scheduler::TimerId _sweeper = 0;
     ModuleContext* _context = nullptr;

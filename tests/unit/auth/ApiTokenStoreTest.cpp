@@ -154,7 +154,7 @@ private:
                                             [&] { tokens.create(bad, alice, "", t0, 0); }));
         }
         CPPUNIT_ASSERT(throws<std::invalid_argument>(
-            [&] { tokens.create(hash, alice, std::string(201, 'l'), t0, 0); }));
+            [&] { tokens.create(hash, alice, std::string(2001, 'l'), t0, 0); }));
         CPPUNIT_ASSERT(throws<std::invalid_argument>(
             [&] { tokens.create(hash, alice, "bad \xff utf-8", t0, 0); }));
         CPPUNIT_ASSERT(throws<std::invalid_argument>(

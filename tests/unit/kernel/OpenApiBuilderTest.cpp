@@ -1,5 +1,6 @@
 #include "OpenApiBuilder.h"
 #include "Router.h"
+#include "comfygate/SwarmApi.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -67,6 +68,7 @@ class OpenApiBuilderTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testAccessAndSecurity);
     CPPUNIT_TEST(testErrorSchemaPerStyle);
     CPPUNIT_TEST(testOwnerAndDescription);
+    CPPUNIT_TEST(testSwarmRoutesHaveARequestBody);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -218,6 +220,52 @@ public:
 
 private:
     Router _router;
+
+    void testSwarmRoutesHaveARequestBody()
+    {
+        using namespace comfygate;
+        Router router;
+        bool open = true;
+        ModuleRoutes routes(router, "auth", open);
+        swarm::RouteInfo change;
+        change.name = "ChangePassword";
+        change.permission = "edit_user_settings";
+        change.parameters = {swarm::Parameter::needed("oldPassword", swarm::ParamType::String, "the current one"),
+                             swarm::Parameter::optional("count", swarm::ParamType::Int, "a number", 3),
+                             swarm::Parameter::optional("rest", swarm::ParamType::Raw, "the body")};
+        const swarm::Handler handler = [](swarm::Call&, HttpExchange&, const swarm::Emit&) { return swarm::success(); };
+        swarm::addRoute(routes, change, handler);
+        swarm::RouteInfo login;
+        login.name = "Login";
+        login.sessionless = true;
+        swarm::addRoute(routes, login, handler);
+        swarm::RouteInfo socket;
+        socket.name = "WatchWS";
+        socket.permission = "fundamental";
+        socket.webSocket = true;
+        swarm::addRoute(routes, socket, handler);
+
+        const auto doc = document(router);
+        const auto post = operation(doc, "/API/ChangePassword", "post");
+        CPPUNIT_ASSERT_EQUAL(std::string("#/components/schemas/SwarmError"), errorRef(post));
+        const auto schema = post->getObject("requestBody")->getObject("content")->getObject("application/json")->getObject("schema");
+        const auto properties = schema->getObject("properties");
+        CPPUNIT_ASSERT(properties->has("session_id") && properties->has("oldPassword") && properties->has("count"));
+        CPPUNIT_ASSERT(!properties->has("rest")); // a raw parameter is the whole body, not a member
+        CPPUNIT_ASSERT_EQUAL(std::string("string"), properties->getObject("oldPassword")->getValue<std::string>("type"));
+        CPPUNIT_ASSERT_EQUAL(3, properties->getObject("count")->getValue<int>("default"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), properties->getObject("count")->getArray("oneOf")->size()); // 5 or "5"
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), schema->getArray("required")->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("oldPassword"), schema->getArray("required")->getElement<std::string>(0));
+
+        const auto loginSchema = operation(doc, "/API/Login", "post")->getObject("requestBody")->getObject("content")
+                                     ->getObject("application/json")->getObject("schema");
+        CPPUNIT_ASSERT(!loginSchema->getObject("properties")->has("session_id"));
+        CPPUNIT_ASSERT(!loginSchema->has("required"));
+        const auto watch = operation(doc, "/API/WatchWS", "get");
+        CPPUNIT_ASSERT(watch->getValue<bool>("x-websocket"));
+        CPPUNIT_ASSERT(!watch->has("requestBody"));
+    }
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(OpenApiBuilderTest);

@@ -5,6 +5,7 @@
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/ModuleContext.h"
+#include "comfygate/SwarmApi.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -12,11 +13,13 @@
 namespace comfygate::auth {
 namespace {
 
-std::string required(const Poco::JSON::Object::Ptr& body, const std::string& name)
+/// SwarmUI refuses a missing parameter (Call does); comfygate also refuses an empty one.
+std::string nonEmpty(const swarm::Call& call, const std::string& name)
 {
-    if (!body->has(name) || !body->get(name).isString() || body->getValue<std::string>(name).empty())
+    std::string value = call.string(name);
+    if (value.empty())
         throw HttpError(400, "Missing required parameter '" + name + "'", "invalid_input");
-    return body->getValue<std::string>(name);
+    return value;
 }
 
 Poco::JSON::Object::Ptr successText()
@@ -36,6 +39,17 @@ std::pair<std::string, std::string> credentialOf(const Principal& principal)
     return {"session", principal.sessionId};
 }
 
+swarm::RouteInfo basicRoute(std::string name, std::string permission, std::string description)
+{
+    swarm::RouteInfo info;
+    info.name = std::move(name);
+    info.group = "BasicAPIFeatures";
+    info.permission = std::move(permission);
+    info.description = std::move(description);
+    info.bodyLimit = 16 * 1024;
+    return info;
+}
+
 } // namespace
 
 SwarmRoutes::SwarmRoutes(AuthServices& services)
@@ -43,29 +57,80 @@ SwarmRoutes::SwarmRoutes(AuthServices& services)
 {
 }
 
-void SwarmRoutes::registerAll(RouteRegistry& routes)
+void SwarmRoutes::declarePermissions(PermissionRegistry& permissions)
 {
-    using Method = void (SwarmRoutes::*)(HttpExchange&);
-    const std::vector<std::tuple<const char*, Access, const char*, Method>> table{
-        {"/API/GetNewSession", Access::Authenticated, "a SwarmUI session_id bound to the caller's credential",
-         &SwarmRoutes::getNewSession},
-        {"/API/Login", Access::Public, "sign in with username and password; sets the swarm_token cookie", &SwarmRoutes::login},
-        {"/API/Logout", Access::Authenticated, "end the session and every session_id made from it", &SwarmRoutes::logout},
-        {"/API/ChangePassword", Access::Authenticated, "change the password (old password checked, rate limited)",
-         &SwarmRoutes::changePassword},
-        {"/API/RegisterBasic", Access::Public, "self-registration, when auth.allow_registration is on",
-         &SwarmRoutes::registerBasic},
-    };
-    for (const auto& [pattern, access, description, method] : table) {
-        auto route = RouteSpec::make("POST", pattern, access, description,
-                               [this, method = method](HttpExchange& e) { (this->*method)(e); });
-        route.errorStyle = ErrorStyle::SwarmUI;
-        route.bodyLimit = 16 * 1024;
-        routes.add(route);
-    }
+    using swarm::Tier;
+    using swarm::tierRoles;
+    permissions.declare({"fundamental", "the basics of a SwarmUI session (Logout)", "swarm", tierRoles(Tier::Guest)});
+    permissions.declare(
+        {"read_user_settings", "read your own settings and sign-in tokens (SwarmUI)", "swarm", tierRoles(Tier::Guest)});
+    permissions.declare({"edit_user_settings", "change your own settings, password and sign-in tokens (SwarmUI)",
+                         "swarm", tierRoles(Tier::User)});
 }
 
-void SwarmRoutes::getNewSession(HttpExchange& exchange)
+void SwarmRoutes::registerAll(RouteRegistry& routes)
+{
+    using swarm::Parameter;
+    using swarm::ParamType;
+    const auto bind = [this](Poco::JSON::Object::Ptr (SwarmRoutes::*method)(swarm::Call&, HttpExchange&)) {
+        return [this, method](swarm::Call& call, HttpExchange& exchange, const swarm::Emit&) {
+            return (this->*method)(call, exchange);
+        };
+    };
+
+    auto getNewSession = basicRoute("GetNewSession", "",
+                                    "A SwarmUI `session_id` bound to the caller's credential: the login cookie "
+                                    "(`swarm_token`, `jwt_token`) or an API token, never another session_id.");
+    getNewSession.sessionless = true;
+    getNewSession.returnExample = R"({
+    "session_id": "0123456789abcdef0123456789abcdef01234567",
+    "user_id": "alice",
+    "output_append_user": true,
+    "version": "comfygate",
+    "server_id": "0123456789abcdef0123456789abcdef",
+    "permissions": ["fundamental", "read_user_settings"]
+})";
+    swarm::addRoute(routes, getNewSession, bind(&SwarmRoutes::getNewSession));
+
+    auto login = basicRoute("Login", "",
+                            "Sign in with username and password; sets the `swarm_token` cookie. "
+                            "Accounts with MFA sign in at /login instead.");
+    login.sessionless = true;
+    login.nonFinal = true;
+    login.parameters = {Parameter::needed("username", ParamType::String, "the account's name"),
+                        Parameter::needed("password", ParamType::String, "the account's password")};
+    login.returnExample = R"({"success": "true"})";
+    swarm::addRoute(routes, login, bind(&SwarmRoutes::login));
+
+    auto registerBasic = basicRoute("RegisterBasic", "",
+                                    "Self-registration (when `auth.allow_registration` is on, or by a user manager). "
+                                    "Does not sign in.");
+    registerBasic.sessionless = true;
+    registerBasic.nonFinal = true;
+    registerBasic.parameters = {Parameter::needed("username", ParamType::String, "the new account's name"),
+                                Parameter::needed("password", ParamType::String, "the new account's password")};
+    registerBasic.returnExample = R"({"success": "true"})";
+    swarm::addRoute(routes, registerBasic, bind(&SwarmRoutes::registerBasic));
+
+    auto logout = basicRoute("Logout", "fundamental",
+                             "End the sign-in session and every session_id made from it; clears the cookie.");
+    logout.userUpdate = true;
+    logout.nonFinal = true;
+    logout.returnExample = R"({"success": "true"})";
+    swarm::addRoute(routes, logout, bind(&SwarmRoutes::logout));
+
+    auto changePassword = basicRoute("ChangePassword", "edit_user_settings",
+                                     "Change your password (the old one is checked, attempts are rate limited). "
+                                     "Your other sign-in sessions end.");
+    changePassword.userUpdate = true;
+    changePassword.nonFinal = true;
+    changePassword.parameters = {Parameter::needed("oldPassword", ParamType::String, "the current password"),
+                                 Parameter::needed("newPassword", ParamType::String, "the new password")};
+    changePassword.returnExample = R"({"success": true})";
+    swarm::addRoute(routes, changePassword, bind(&SwarmRoutes::changePassword));
+}
+
+Poco::JSON::Object::Ptr SwarmRoutes::getNewSession(swarm::Call&, HttpExchange& exchange)
 {
     const Principal& principal = exchange.principal();
     if (principal.tokenKind == "swarm_session")
@@ -85,21 +150,20 @@ void SwarmRoutes::getNewSession(HttpExchange& exchange)
     for (const auto& permission : principal.permissions)
         permissions->add(permission);
     body->set("permissions", permissions);
-    exchange.sendJson(200, body);
+    return body;
 }
 
-void SwarmRoutes::login(HttpExchange& exchange)
+Poco::JSON::Object::Ptr SwarmRoutes::login(swarm::Call& call, HttpExchange& exchange)
 {
-    const auto body = exchange.jsonBody();
-    const User user = _checker.check(required(body, "username"), required(body, "password"), exchange.client());
+    const User user = _checker.check(nonEmpty(call, "username"), nonEmpty(call, "password"), exchange.client());
     if (!_services.settings.mfaDisabled && user.mfaEnabled)
         throw HttpError(401, "this account uses MFA: sign in at /login, then call GetNewSession", "mfa_required");
     _issuer.start(user, exchange, "swarm_token");
     _services.audit(user.username, "login.success", user.username, exchange.client().toString(), "{\"api\":\"swarm\"}");
-    exchange.sendJson(200, successText());
+    return successText();
 }
 
-void SwarmRoutes::logout(HttpExchange& exchange)
+Poco::JSON::Object::Ptr SwarmRoutes::logout(swarm::Call&, HttpExchange& exchange)
 {
     const Principal& principal = exchange.principal();
     const auto [kind, credentialId] = credentialOf(principal);
@@ -109,15 +173,14 @@ void SwarmRoutes::logout(HttpExchange& exchange)
     }
     SessionIssuer::clearCookie(exchange, "swarm_token");
     _services.audit(principal.username, "logout", principal.username, exchange.client().toString());
-    exchange.sendJson(200, successText());
+    return successText();
 }
 
-void SwarmRoutes::changePassword(HttpExchange& exchange)
+Poco::JSON::Object::Ptr SwarmRoutes::changePassword(swarm::Call& call, HttpExchange& exchange)
 {
     const Principal& principal = exchange.principal();
-    const auto body = exchange.jsonBody();
-    const std::string newPassword = required(body, "newPassword");
-    const User user = _checker.check(principal.username, required(body, "oldPassword"), exchange.client());
+    const std::string newPassword = nonEmpty(call, "newPassword");
+    const User user = _checker.check(principal.username, nonEmpty(call, "oldPassword"), exchange.client());
     if (const auto problem = _services.passwordPolicy.problem(newPassword, user.username))
         throw HttpError(400, *problem, "invalid_input");
     _services.users.setPassword(user.id, _services.hasher.hash(newPassword));
@@ -125,19 +188,16 @@ void SwarmRoutes::changePassword(HttpExchange& exchange)
     const auto [kind, credentialId] = credentialOf(principal);
     _services.sessions.revokeForUser(user.id, kind == "session" ? credentialId : "");
     _services.audit(user.username, "password.change", user.username, exchange.client().toString());
-    Poco::JSON::Object::Ptr answer = new Poco::JSON::Object;
-    answer->set("success", true);
-    exchange.sendJson(200, answer);
+    return swarm::success();
 }
 
-void SwarmRoutes::registerBasic(HttpExchange& exchange)
+Poco::JSON::Object::Ptr SwarmRoutes::registerBasic(swarm::Call& call, HttpExchange& exchange)
 {
     const Principal& caller = exchange.principal();
     if (!_services.settings.allowRegistration && !(caller.authenticated && caller.has("can_manage_users")))
         throw HttpError(403, "registration is closed on this server", "registration_failed");
-    const auto body = exchange.jsonBody();
-    const std::string username = required(body, "username");
-    const std::string password = required(body, "password");
+    const std::string username = nonEmpty(call, "username");
+    const std::string password = nonEmpty(call, "password");
     if (const auto problem = _services.passwordPolicy.problem(password, username))
         throw HttpError(400, *problem, "invalid_input");
     try {
@@ -148,7 +208,7 @@ void SwarmRoutes::registerBasic(HttpExchange& exchange)
     }
     _services.audit(caller.authenticated ? caller.username : username, "user.create", username,
                     exchange.client().toString(), "{\"api\":\"swarm\"}");
-    exchange.sendJson(200, successText());
+    return successText();
 }
 
 } // namespace comfygate::auth

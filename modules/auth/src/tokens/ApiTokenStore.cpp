@@ -17,7 +17,7 @@ namespace comfygate::auth {
 namespace {
 
 constexpr std::int64_t purgeAfterSeconds = 86400;
-constexpr std::size_t maximumLabelBytes = 200;
+constexpr std::size_t maximumLabelBytes = 2000; // SwarmUI reasons: 500 characters of up to 4 bytes
 
 bool isLowerHex(const std::string& text)
 {
@@ -66,7 +66,7 @@ void ApiTokenStore::create(const std::string& hash, const std::string& userId,
     if (hash.size() != 64 || !isLowerHex(hash))
         throw std::invalid_argument("an API token hash is 64 lower-case hex digits");
     if (label.size() > maximumLabelBytes || !isUtf8(label))
-        throw std::invalid_argument("a token label is UTF-8 text of at most 200 bytes");
+        throw std::invalid_argument("a token label is UTF-8 text of at most 2000 bytes");
     _database.write([&](Poco::Data::Session& session) {
         UserStore::requireExists(_database, session, userId);
         session << _database.translate(

@@ -39,7 +39,7 @@ public:
     ApiTokenStore(Database& database, Database& lastUseDatabase);
 
     /// `expiresAt` 0 = never. Throws std::invalid_argument when `hash` is not 64 lower-case
-    /// hex digits, the label is longer than 200 bytes or not UTF-8, or the user is unknown.
+    /// hex digits, the label is longer than 2000 bytes or not UTF-8, or the user is unknown.
     void create(const std::string& hash, const std::string& userId, const std::string& label,
                 std::int64_t createdAt, std::int64_t expiresAt);
 
