@@ -31,7 +31,8 @@ public:
 
         _presetRoutes = std::make_unique<PresetRoutes>(*_presets, readLimits(config));
         _presetRoutes->registerAll(context.routes());
-        const auto documentBytes = static_cast<std::size_t>(positive(config, "presets.user_document_max_bytes", 1 << 20, 1024));
+        const auto documentBytes =
+            static_cast<std::size_t>(positive(config, "presets.user_document_max_bytes", 1 << 20, 1024));
         _userDataRoutes = std::make_unique<MyUserDataRoutes>(*_presets, *_documents, documentBytes);
         _userDataRoutes->registerAll(context.routes());
         // At merge: the settings routes are constructed and registered here too, and
@@ -93,7 +94,8 @@ private:
         PresetLimits limits;
         limits.preview.maxDataUrlBytes =
             static_cast<std::size_t>(positive(config, "presets.preview_max_bytes", 16 << 20, 1024));
-        limits.preview.maxPixels = static_cast<std::uint64_t>(positive(config, "presets.preview_max_pixels", 40'000'000, 1));
+        limits.preview.maxPixels =
+            static_cast<std::uint64_t>(positive(config, "presets.preview_max_pixels", 40'000'000, 1));
         limits.preview.maxSide = static_cast<unsigned>(positive(config, "presets.preview_max_side", 256, 16));
         limits.preview.jpegQuality = static_cast<int>(positive(config, "presets.preview_jpeg_quality", 85, 1));
         if (limits.preview.jpegQuality > 100)

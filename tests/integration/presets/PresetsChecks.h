@@ -37,23 +37,26 @@ protected:
     {
         addPreset(alice, "Portrait");
         auto data = ok(alice, "GetMyUserData");
-        CPPUNIT_ASSERT_EQUAL(std::string("autocompletions,language,model_preset_links,permissions,presets,starred_models,user_name"),
-                             keysOf(data));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("autocompletions,language,model_preset_links,permissions,presets,starred_models,user_name"),
+            keysOf(data));
         CPPUNIT_ASSERT_EQUAL(std::string("alice"), data->getValue<std::string>("user_name"));
         CPPUNIT_ASSERT_EQUAL(std::string("en"), data->getValue<std::string>("language"));
         CPPUNIT_ASSERT(data->isNull("autocompletions"));
         CPPUNIT_ASSERT_EQUAL(std::string("{}"), text(data->get("starred_models")));
         CPPUNIT_ASSERT_EQUAL(std::string("{}"), text(data->get("model_preset_links")));
         const std::string permissions = text(data->get("permissions"));
-        for (const char* id : {"fundamental_generate_tab_access", "fundamental_model_access", "manage_presets", "edit_params"})
+        for (const char* id :
+             {"fundamental_generate_tab_access", "fundamental_model_access", "manage_presets", "edit_params"})
             CPPUNIT_ASSERT_MESSAGE(permissions, permissions.find(std::string("\"") + id + "\"") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(permissions, permissions.find("manage_shared_presets") == std::string::npos);
 
         auto presets = data->getArray("presets");
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), presets->size());
         auto preset = presets->getObject(0);
-        CPPUNIT_ASSERT_EQUAL(std::string("author,description,is_starred,param_map,preview_image,read_only,shared,title"),
-                             keysOf(preset));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("author,description,is_starred,param_map,preview_image,read_only,shared,title"),
+            keysOf(preset));
         CPPUNIT_ASSERT_EQUAL(std::string("alice"), preset->getValue<std::string>("author"));
         CPPUNIT_ASSERT_EQUAL(std::string("Portrait"), preset->getValue<std::string>("title"));
         CPPUNIT_ASSERT_EQUAL(std::string("desc of Portrait"), preset->getValue<std::string>("description"));
@@ -94,16 +97,20 @@ protected:
                              refused(alice, "AddNewPreset", presetBody("t", R"({"is_starred":5})"), "error"));
         CPPUNIT_ASSERT_EQUAL(std::string("Invalid value for parameter 'title': must be type string"),
                              refused(alice, "AddNewPreset", presetBody("t", R"({"title":["a","b"]})"), "error"));
-        CPPUNIT_ASSERT_EQUAL(std::string("Invalid value for parameter 'raw': must be type object"),
-                             refused(alice, "AddNewPreset", R"({"title":"t","description":"d","raw":"param_map"})", "error"));
-        CPPUNIT_ASSERT_EQUAL(std::string("The preset's raw data needs a param_map object."),
-                             refused(alice, "AddNewPreset", R"({"title":"t","description":"d","raw":{"param_map":[1]}})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("Missing required parameter 'preset'"), refused(alice, "DeletePreset", "{}", "error"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("Invalid value for parameter 'raw': must be type object"),
+            refused(alice, "AddNewPreset", R"({"title":"t","description":"d","raw":"param_map"})", "error"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("The preset's raw data needs a param_map object."),
+            refused(alice, "AddNewPreset", R"({"title":"t","description":"d","raw":{"param_map":[1]}})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Missing required parameter 'preset'"),
+                             refused(alice, "DeletePreset", "{}", "error"));
         CPPUNIT_ASSERT_EQUAL(std::string("Invalid value for parameter 'preset': must be type string"),
                              refused(alice, "DuplicatePreset", R"({"preset":{"a":1}})", "error"));
         CPPUNIT_ASSERT_EQUAL(std::string("Invalid value for parameter 'preset': must be type string"),
                              refused(alice, "DeletePreset", R"({"preset":["x"]})", "error"));
-        CPPUNIT_ASSERT_EQUAL(std::string("Missing required parameter 'rawData'"), refused(alice, "SetParamEdits", "{}", "error"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Missing required parameter 'rawData'"),
+                             refused(alice, "SetParamEdits", "{}", "error"));
         // Nothing was stored by any of them.
         CPPUNIT_ASSERT_EQUAL(std::string(""), titlesOf(alice));
         // A body that is not JSON never reaches the handler.
@@ -121,10 +128,13 @@ protected:
         CPPUNIT_ASSERT(refused(alice, "AddNewPreset", presetBody("../..")).find("needs a title") != std::string::npos);
         CPPUNIT_ASSERT(refused(alice, "AddNewPreset", presetBody(" ?*. ")).find("needs a title") != std::string::npos);
         // Titles are unique per user, case-insensitively, after cleaning.
-        CPPUNIT_ASSERT_EQUAL(std::string("That preset name is taken."), refused(alice, "AddNewPreset", presetBody("X")));
-        CPPUNIT_ASSERT_EQUAL(std::string("That preset name is taken."), refused(alice, "AddNewPreset", presetBody("A\\B")));
+        CPPUNIT_ASSERT_EQUAL(std::string("That preset name is taken."),
+                             refused(alice, "AddNewPreset", presetBody("X")));
+        CPPUNIT_ASSERT_EQUAL(std::string("That preset name is taken."),
+                             refused(alice, "AddNewPreset", presetBody("A\\B")));
         // The cleaned title is what later calls use; the raw one finds the same preset.
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"), text(ok(alice, "DeletePreset", R"({"preset":"ETC/passwd"})")));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"),
+                             text(ok(alice, "DeletePreset", R"({"preset":"ETC/passwd"})")));
         CPPUNIT_ASSERT_EQUAL(std::string("a/b|v15 best|x"), titlesOf(alice));
     }
 
@@ -136,14 +146,17 @@ protected:
         CPPUNIT_ASSERT(oldPreview.rfind("/ViewSpecial/Preset/old?editid=", 0) == 0);
 
         // Renaming onto another preset is refused and changes nothing.
-        CPPUNIT_ASSERT_EQUAL(std::string("That preset name is taken."),
-                             refused(alice, "AddNewPreset", presetBody("Other", R"({"is_edit":true,"editing":"old"})")));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("That preset name is taken."),
+            refused(alice, "AddNewPreset", presetBody("Other", R"({"is_edit":true,"editing":"old"})")));
         CPPUNIT_ASSERT_EQUAL(std::string("old|other"), titlesOf(alice));
         // Without is_edit an existing title is taken even for the same content.
-        CPPUNIT_ASSERT_EQUAL(std::string("That preset name is taken."), refused(alice, "AddNewPreset", presetBody("old")));
+        CPPUNIT_ASSERT_EQUAL(std::string("That preset name is taken."),
+                             refused(alice, "AddNewPreset", presetBody("old")));
 
         // Edit in place: the description changes, the preview is kept by its /ViewSpecial URL.
-        addPreset(alice, "old", R"({"is_edit":true,"editing":"old","description":"edited","preview_image":")" + oldPreview + R"("})");
+        addPreset(alice, "old",
+                  R"({"is_edit":true,"editing":"old","description":"edited","preview_image":")" + oldPreview + R"("})");
         auto edited = presetNamed(alice, "old");
         CPPUNIT_ASSERT_EQUAL(std::string("edited"), edited->getValue<std::string>("description"));
         CPPUNIT_ASSERT(edited->getValue<std::string>("preview_image").rfind("/ViewSpecial/Preset/old?editid=", 0) == 0);
@@ -166,14 +179,16 @@ protected:
     void duplicateNumbersCopies()
     {
         addPreset(alice, "p", R"({"preview_image":")" + dataUrl("image/jpeg", jpegFile(32, 32)) + R"("})");
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"), text(ok(alice, "DuplicatePreset", R"({"preset":"p"})")));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"),
+                             text(ok(alice, "DuplicatePreset", R"({"preset":"p"})")));
         ok(alice, "DuplicatePreset", R"({"preset":"P"})");
         ok(alice, "DuplicatePreset", R"j({"preset":"p (2)"})j");
         CPPUNIT_ASSERT_EQUAL(std::string("p|p (2)|p (2) (2)|p (3)"), titlesOf(alice));
         auto copy = presetNamed(alice, "p (3)");
         CPPUNIT_ASSERT_EQUAL(std::string("desc of p"), copy->getValue<std::string>("description"));
         CPPUNIT_ASSERT_EQUAL(200, viewWithCookie(alice, copy->getValue<std::string>("preview_image")).status);
-        CPPUNIT_ASSERT_EQUAL(std::string("No such preset."), refused(alice, "DuplicatePreset", R"({"preset":"missing"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("No such preset."),
+                             refused(alice, "DuplicatePreset", R"({"preset":"missing"})"));
         // Deleting the original leaves the copies.
         ok(alice, "DeletePreset", R"({"preset":"p"})");
         CPPUNIT_ASSERT_EQUAL(std::string("p (2)|p (2) (2)|p (3)"), titlesOf(alice));
@@ -184,9 +199,11 @@ protected:
         addPreset(alice, "secret", R"({"preview_image":")" + dataUrl("image/png", pngFile(20, 20)) + R"("})");
         const std::string url = presetNamed(alice, "secret")->getValue<std::string>("preview_image");
         CPPUNIT_ASSERT_EQUAL(std::string(""), titlesOf(bob));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":false})"), text(ok(bob, "DeletePreset", R"({"preset":"secret"})")));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":false})"),
+                             text(ok(bob, "DeletePreset", R"({"preset":"secret"})")));
         CPPUNIT_ASSERT_EQUAL(std::string("No such preset."), refused(bob, "DuplicatePreset", R"({"preset":"secret"})"));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), ok(bob, "ExportUserPresets", R"({"titles":["secret"]})")->getArray("presets")->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
+                             ok(bob, "ExportUserPresets", R"({"titles":["secret"]})")->getArray("presets")->size());
         // Bob's own preset of the same title is his alone; editing "secret" touches only his.
         addPreset(bob, "SECRET");
         addPreset(bob, "renamed", R"({"is_edit":true,"editing":"secret"})");
@@ -227,15 +244,20 @@ protected:
             request->set("preview_image", preview);
             return refused(alice, "AddNewPreset", text(request));
         };
-        CPPUNIT_ASSERT(fails(dataUrl("image/png", "this is text pretending to be a PNG")).find("not a PNG or JPEG") != std::string::npos);
+        CPPUNIT_ASSERT(fails(dataUrl("image/png", "this is text pretending to be a PNG")).find("not a PNG or JPEG") !=
+                       std::string::npos);
         const std::string png = pngFile(200, 200);
-        CPPUNIT_ASSERT(fails(dataUrl("image/png", png.substr(0, png.size() * 2 / 3))).find("damaged PNG") != std::string::npos);
-        CPPUNIT_ASSERT(fails(dataUrl("image/png", pngHeaderOnly(50000, 50000))).find("too large (50000x50000") != std::string::npos);
+        CPPUNIT_ASSERT(fails(dataUrl("image/png", png.substr(0, png.size() * 2 / 3))).find("damaged PNG") !=
+                       std::string::npos);
+        CPPUNIT_ASSERT(fails(dataUrl("image/png", pngHeaderOnly(50000, 50000))).find("too large (50000x50000") !=
+                       std::string::npos);
         const std::string oversized = fails(dataUrl("image/png", std::string(350'000, 'x')));
-        CPPUNIT_ASSERT_MESSAGE(oversized, oversized.find("too large") != std::string::npos && oversized.find("400000") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(oversized, oversized.find("too large") != std::string::npos &&
+                                              oversized.find("400000") != std::string::npos);
         CPPUNIT_ASSERT(fails("data:image/png;base64,@@@@").find("base64") != std::string::npos);
-        for (const char* forbidden : {"http://evil.example/x.png", "/Output/x.png?token=1", "/Output/../API/GetMyUserData",
-                                      "/View/bob/x.png", "file:///etc/passwd", "javascript:alert(1)"})
+        for (const char* forbidden :
+             {"http://evil.example/x.png", "/Output/x.png?token=1", "/Output/../API/GetMyUserData", "/View/bob/x.png",
+              "file:///etc/passwd", "javascript:alert(1)"})
             CPPUNIT_ASSERT_EQUAL_MESSAGE(forbidden, std::string("Forbidden preview-image path."), fails(forbidden));
         CPPUNIT_ASSERT_EQUAL(std::string("cat"), titlesOf(alice));
 
@@ -245,8 +267,10 @@ protected:
         addPreset(alice, "none", R"({"preview_image":""})");
         CPPUNIT_ASSERT_EQUAL(std::string("/Output/raw/2026-12-07/0001.png"),
                              presetNamed(alice, "from output")->getValue<std::string>("preview_image"));
-        CPPUNIT_ASSERT_EQUAL(std::string("imgs/model_placeholder.jpg"), presetNamed(alice, "placeholder")->getValue<std::string>("preview_image"));
-        CPPUNIT_ASSERT_EQUAL(std::string("imgs/model_placeholder.jpg"), presetNamed(alice, "none")->getValue<std::string>("preview_image"));
+        CPPUNIT_ASSERT_EQUAL(std::string("imgs/model_placeholder.jpg"),
+                             presetNamed(alice, "placeholder")->getValue<std::string>("preview_image"));
+        CPPUNIT_ASSERT_EQUAL(std::string("imgs/model_placeholder.jpg"),
+                             presetNamed(alice, "none")->getValue<std::string>("preview_image"));
     }
 
     void exportCarriesFullDataUrls()
@@ -262,7 +286,8 @@ protected:
         auto onlyOne = ok(alice, "ExportUserPresets", R"({"titles":["WITH, COMMA"]})")->getArray("presets");
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), onlyOne->size());
         auto exported = onlyOne->getObject(0);
-        CPPUNIT_ASSERT_EQUAL(std::string("author,description,is_starred,param_map,preview_image,shared,title"), keysOf(exported));
+        CPPUNIT_ASSERT_EQUAL(std::string("author,description,is_starred,param_map,preview_image,shared,title"),
+                             keysOf(exported));
         const std::string url = exported->getValue<std::string>("preview_image");
         CPPUNIT_ASSERT_MESSAGE(url.substr(0, 40), url.rfind("data:image/jpeg;base64,", 0) == 0);
         const std::string jpeg = decodeDataUrl(url);
@@ -276,11 +301,15 @@ protected:
         auto again = object(presetBody("imported"));
         again->set("preview_image", url);
         ok(bob, "AddNewPreset", text(again));
-        CPPUNIT_ASSERT_EQUAL(200, viewWithCookie(bob, presetNamed(bob, "imported")->getValue<std::string>("preview_image")).status);
+        CPPUNIT_ASSERT_EQUAL(
+            200, viewWithCookie(bob, presetNamed(bob, "imported")->getValue<std::string>("preview_image")).status);
 
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), ok(alice, "ExportUserPresets", R"({"titles":[]})")->getArray("presets")->size());
-        CPPUNIT_ASSERT(refused(alice, "ExportUserPresets", R"({"titles":"plain"})", "error").find("titles") != std::string::npos);
-        CPPUNIT_ASSERT(refused(alice, "ExportUserPresets", R"({"titles":[1,{"a":2}]})", "error").find("titles") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
+                             ok(alice, "ExportUserPresets", R"({"titles":[]})")->getArray("presets")->size());
+        CPPUNIT_ASSERT(refused(alice, "ExportUserPresets", R"({"titles":"plain"})", "error").find("titles") !=
+                       std::string::npos);
+        CPPUNIT_ASSERT(refused(alice, "ExportUserPresets", R"({"titles":[1,{"a":2}]})", "error").find("titles") !=
+                       std::string::npos);
     }
 
     void sharedPresetsAreReadOnlyForOthers()
@@ -288,8 +317,10 @@ protected:
         addPreset(chief, "house style", R"({"preview_image":")" + dataUrl("image/png", pngFile(40, 40)) + R"("})");
         // Publishing needs manage_shared_presets (admins): alice may not, and may not publish chief's.
         CPPUNIT_ASSERT(call(alice, "PublishSharedPreset", R"({"preset":"house style"})").status >= 400);
-        CPPUNIT_ASSERT_EQUAL(std::string("No such preset."), refused(chief, "PublishSharedPreset", R"({"preset":"missing"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"), text(ok(chief, "PublishSharedPreset", R"({"preset":"HOUSE STYLE"})")));
+        CPPUNIT_ASSERT_EQUAL(std::string("No such preset."),
+                             refused(chief, "PublishSharedPreset", R"({"preset":"missing"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"),
+                             text(ok(chief, "PublishSharedPreset", R"({"preset":"HOUSE STYLE"})")));
 
         auto mine = presetNamed(chief, "house style");
         CPPUNIT_ASSERT_EQUAL(true, mine->getValue<bool>("shared"));
@@ -300,7 +331,8 @@ protected:
         CPPUNIT_ASSERT_EQUAL(true, seen->getValue<bool>("read_only"));
         CPPUNIT_ASSERT_EQUAL(std::string("30"), seen->getObject("param_map")->getValue<std::string>("steps"));
         const std::string sharedUrl = seen->getValue<std::string>("preview_image");
-        CPPUNIT_ASSERT_MESSAGE(sharedUrl, sharedUrl.rfind("/ViewSpecial/SharedPreset/chief/house%20style?editid=", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(sharedUrl,
+                               sharedUrl.rfind("/ViewSpecial/SharedPreset/chief/house%20style?editid=", 0) == 0);
         CPPUNIT_ASSERT_EQUAL(200, viewWithCookie(alice, sharedUrl).status);
         CPPUNIT_ASSERT_EQUAL(200, viewWithCookie(visitor, sharedUrl).status);
         CPPUNIT_ASSERT_EQUAL(std::string("house style"), titlesOf(visitor));
@@ -308,41 +340,54 @@ protected:
         // Read-only for everyone else: no delete, no edit, no rename of it.
         const std::string readOnly = "That preset is shared by chief: only they can change it.";
         CPPUNIT_ASSERT_EQUAL(readOnly, refused(alice, "DeletePreset", R"({"preset":"house style"})"));
-        CPPUNIT_ASSERT_EQUAL(readOnly, refused(alice, "AddNewPreset", presetBody("house style", R"({"is_edit":true,"editing":"house style"})")));
-        CPPUNIT_ASSERT_EQUAL(readOnly, refused(alice, "AddNewPreset", presetBody("mine now", R"({"is_edit":true,"editing":"House Style"})")));
+        CPPUNIT_ASSERT_EQUAL(
+            readOnly,
+            refused(alice, "AddNewPreset", presetBody("house style", R"({"is_edit":true,"editing":"house style"})")));
+        CPPUNIT_ASSERT_EQUAL(readOnly, refused(alice, "AddNewPreset",
+                                               presetBody("mine now", R"({"is_edit":true,"editing":"House Style"})")));
         // Her own preset of that title is hers (listed next to the shared one), and a copy needs her own.
         addPreset(alice, "house style");
         CPPUNIT_ASSERT_EQUAL(std::string("house style|house style"), titlesOf(alice));
         ok(alice, "DeletePreset", R"({"preset":"house style"})");
         CPPUNIT_ASSERT_EQUAL(std::string("house style"), titlesOf(alice));
-        CPPUNIT_ASSERT_EQUAL(std::string("No such preset."), refused(alice, "DuplicatePreset", R"({"preset":"house style"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("No such preset."),
+                             refused(alice, "DuplicatePreset", R"({"preset":"house style"})"));
 
         // The publisher edits it; everyone sees the edit, and it stays shared.
-        addPreset(chief, "house style", R"({"is_edit":true,"editing":"house style","description":"v2","preview_image":"/ViewSpecial/Preset/house style"})");
-        CPPUNIT_ASSERT_EQUAL(std::string("v2"), presetNamed(alice, "house style")->getValue<std::string>("description"));
+        addPreset(
+            chief, "house style",
+            R"({"is_edit":true,"editing":"house style","description":"v2","preview_image":"/ViewSpecial/Preset/house style"})");
+        CPPUNIT_ASSERT_EQUAL(std::string("v2"),
+                             presetNamed(alice, "house style")->getValue<std::string>("description"));
         // An unshared duplicate: copies are not published.
         ok(chief, "DuplicatePreset", R"({"preset":"house style"})");
         CPPUNIT_ASSERT_EQUAL(std::string("house style"), titlesOf(alice));
 
         // Taken down: by another admin naming the author, or by the publisher.
-        CPPUNIT_ASSERT(call(alice, "UnpublishSharedPreset", R"({"preset":"house style","author":"chief"})").status >= 400);
+        CPPUNIT_ASSERT(call(alice, "UnpublishSharedPreset", R"({"preset":"house style","author":"chief"})").status >=
+                       400);
         ok(chief, "UnpublishSharedPreset", R"({"preset":"house style"})");
         CPPUNIT_ASSERT_EQUAL(std::string(""), titlesOf(alice));
         CPPUNIT_ASSERT_EQUAL(404, viewWithCookie(alice, sharedUrl).status);
-        CPPUNIT_ASSERT_EQUAL(std::string("No such preset."), refused(chief, "UnpublishSharedPreset", R"({"preset":"house style","author":"bob"})"));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":false})"), text(ok(alice, "DeletePreset", R"({"preset":"house style"})")));
+        CPPUNIT_ASSERT_EQUAL(std::string("No such preset."),
+                             refused(chief, "UnpublishSharedPreset", R"({"preset":"house style","author":"bob"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":false})"),
+                             text(ok(alice, "DeletePreset", R"({"preset":"house style"})")));
     }
 
     void starredModelsLinksAndParamEdits()
     {
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"),
-                             text(ok(alice, "SetStarredModels", R"({"Stable-Diffusion":["sdxl.safetensors","flux/dev.safetensors"],"LoRA":[]})")));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"),
-                             text(ok(alice, "SetPresetLinks", R"({"Stable-Diffusion":{"sdxl.safetensors":["Portrait","x/y"]}})")));
+                             text(ok(alice, "SetStarredModels",
+                                     R"({"Stable-Diffusion":["sdxl.safetensors","flux/dev.safetensors"],"LoRA":[]})")));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"({"success":true})"),
+            text(ok(alice, "SetPresetLinks", R"({"Stable-Diffusion":{"sdxl.safetensors":["Portrait","x/y"]}})")));
         auto data = ok(alice, "GetMyUserData");
         auto starred = data->getObject("starred_models");
         CPPUNIT_ASSERT_EQUAL(std::string("LoRA,Stable-Diffusion"), keysOf(starred));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"(["sdxl.safetensors","flux/dev.safetensors"])"), text(starred->get("Stable-Diffusion")));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"(["sdxl.safetensors","flux/dev.safetensors"])"),
+                             text(starred->get("Stable-Diffusion")));
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"Stable-Diffusion":{"sdxl.safetensors":["Portrait","x/y"]}})"),
                              text(data->get("model_preset_links")));
         CPPUNIT_ASSERT_EQUAL(std::string("{}"), text(ok(bob, "GetMyUserData")->get("starred_models")));
@@ -350,23 +395,31 @@ protected:
         // Anything but the documented shapes is refused, and the stored document stays.
         for (const char* bad : {R"({"Stable-Diffusion":"sdxl.safetensors"})", R"({"Stable-Diffusion":[1,2]})",
                                 R"({"Stable-Diffusion":{"a":["b"]}})"})
-            CPPUNIT_ASSERT_MESSAGE(bad, refused(alice, "SetStarredModels", bad, "error").find("Invalid starred_models") == 0);
+            CPPUNIT_ASSERT_MESSAGE(
+                bad, refused(alice, "SetStarredModels", bad, "error").find("Invalid starred_models") == 0);
         for (const char* bad : {R"({"Stable-Diffusion":["a"]})", R"({"Stable-Diffusion":{"m":"Portrait"}})",
                                 R"({"Stable-Diffusion":{"m":[["nested"]]}})"})
-            CPPUNIT_ASSERT_MESSAGE(bad, refused(alice, "SetPresetLinks", bad, "error").find("Invalid model_preset_links") == 0);
+            CPPUNIT_ASSERT_MESSAGE(
+                bad, refused(alice, "SetPresetLinks", bad, "error").find("Invalid model_preset_links") == 0);
         const std::string tooBig = R"({"LoRA":[")" + std::string(5000, 'l') + R"("]})";
         CPPUNIT_ASSERT(refused(alice, "SetStarredModels", tooBig, "error").find("4096") != std::string::npos);
-        CPPUNIT_ASSERT_EQUAL(std::string("LoRA,Stable-Diffusion"), keysOf(ok(alice, "GetMyUserData")->getObject("starred_models")));
+        CPPUNIT_ASSERT_EQUAL(std::string("LoRA,Stable-Diffusion"),
+                             keysOf(ok(alice, "GetMyUserData")->getObject("starred_models")));
 
         // Guests keep starred models (fundamental_model_access is a GUEST permission).
         ok(visitor, "SetStarredModels", R"({"VAE":["a.safetensors"]})");
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"VAE":["a.safetensors"]})"), text(ok(visitor, "GetMyUserData")->get("starred_models")));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"VAE":["a.safetensors"]})"),
+                             text(ok(visitor, "GetMyUserData")->get("starred_models")));
 
         // Parameter edits: stored, not part of GetMyUserData's shape (SwarmUI serves them with the parameters).
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"), text(ok(alice, "SetParamEdits", R"({"rawData":{"edits":{"steps":{"max":80}}}})")));
-        CPPUNIT_ASSERT(refused(alice, "SetParamEdits", R"({"rawData":{"edit":{}}})", "error").find("edits") != std::string::npos);
-        CPPUNIT_ASSERT(refused(alice, "SetParamEdits", R"({"rawData":"edits"})", "error").find("rawData") != std::string::npos);
-        CPPUNIT_ASSERT(call(visitor, "SetParamEdits", R"({"rawData":{"edits":{}}})").status >= 400); // edit_params is USER
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"),
+                             text(ok(alice, "SetParamEdits", R"({"rawData":{"edits":{"steps":{"max":80}}}})")));
+        CPPUNIT_ASSERT(refused(alice, "SetParamEdits", R"({"rawData":{"edit":{}}})", "error").find("edits") !=
+                       std::string::npos);
+        CPPUNIT_ASSERT(refused(alice, "SetParamEdits", R"({"rawData":"edits"})", "error").find("rawData") !=
+                       std::string::npos);
+        CPPUNIT_ASSERT(call(visitor, "SetParamEdits", R"({"rawData":{"edits":{}}})").status >=
+                       400); // edit_params is USER
     }
 };
 

@@ -73,7 +73,7 @@ protected:
     virtual Headers backendSettings() { return {}; }
 
     /// Small limits, so the suites reach them with small requests.
-    Headers settings() 
+    Headers settings()
     {
         Headers config = backendSettings();
         config["modules.enabled"] = "auth,presets";
@@ -87,7 +87,8 @@ protected:
     void startGateway()
     {
         _client.reset();
-        _server = std::make_unique<ServerProcess>(settings(), Headers{{"SECRET_KEY", "presets-suite-secret-key-0123456789abcdef"}});
+        _server = std::make_unique<ServerProcess>(settings(),
+                                                  Headers{{"SECRET_KEY", "presets-suite-secret-key-0123456789abcdef"}});
         for (const auto& [name, role] : std::vector<std::pair<std::string, std::string>>{
                  {"alice", "user"}, {"bob", "user"}, {"chief", "admin"}, {"visitor", "guest"}}) {
             std::string out, err;
@@ -152,7 +153,8 @@ protected:
     /// AddNewPreset with a small param_map; `extra` members (a JSON object text) are merged in.
     std::string presetBody(const std::string& title, const std::string& extra = "{}")
     {
-        auto body = object(R"({"raw":{"param_map":{"prompt":"a cat, {value}","steps":30,"cfgscale":7.5,"seamless":true}}})");
+        auto body =
+            object(R"({"raw":{"param_map":{"prompt":"a cat, {value}","steps":30,"cfgscale":7.5,"seamless":true}}})");
         body->set("title", title);
         body->set("description", "desc of " + title);
         const auto extras = object(extra); // a range-for over *object(...) would outlive the pointer

@@ -27,10 +27,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("alices"), titlesOf(alice));
 
         // An admin deletes bob; the next sweep (one runs shortly after every start) removes his data.
-        auto deleted = _client->request("DELETE", "/mss-login/api/users/bob", "", {{"Cookie", chief.cookie}, {"Origin", origin()}});
+        auto deleted = _client->request("DELETE", "/mss-login/api/users/bob", "",
+                                        {{"Cookie", chief.cookie}, {"Origin", origin()}});
         if (deleted.status == 401) {
             chief = signIn("chief");
-            deleted = _client->request("DELETE", "/mss-login/api/users/bob", "", {{"Cookie", chief.cookie}, {"Origin", origin()}});
+            deleted = _client->request("DELETE", "/mss-login/api/users/bob", "",
+                                       {{"Cookie", chief.cookie}, {"Origin", origin()}});
         }
         CPPUNIT_ASSERT_EQUAL_MESSAGE(deleted.body, 200, deleted.status);
         _server->stop();

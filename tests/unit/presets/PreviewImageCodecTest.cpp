@@ -1,7 +1,7 @@
 // PreviewImageCodec and its decoders: what becomes a stored preview JPEG and what is refused.
+#include "PreviewImageCodec.h"
 #include "JpegDecoder.h"
 #include "PngDecoder.h"
-#include "PreviewImageCodec.h"
 #include "PreviewImageError.h"
 #include "SampleImages.h"
 
@@ -68,8 +68,8 @@ public:
     void jpegIsScaledDownKeepingAspect()
     {
         const PreviewImageCodec codec(PreviewLimits{});
-        const auto image = JpegDecoder::decode(codec.fromDataUrl(dataUrl("image/jpeg", jpegFile(600, 2400)), ""),
-                                               1'000'000, 1024);
+        const auto image =
+            JpegDecoder::decode(codec.fromDataUrl(dataUrl("image/jpeg", jpegFile(600, 2400)), ""), 1'000'000, 1024);
         CPPUNIT_ASSERT_EQUAL(64u, image.width);
         CPPUNIT_ASSERT_EQUAL(256u, image.height);
     }
@@ -77,7 +77,8 @@ public:
     void smallImagesKeepTheirSize()
     {
         const PreviewImageCodec codec(PreviewLimits{});
-        const auto image = JpegDecoder::decode(codec.fromDataUrl(dataUrl("image/png", pngFile(40, 30)), ""), 10'000, 1024);
+        const auto image =
+            JpegDecoder::decode(codec.fromDataUrl(dataUrl("image/png", pngFile(40, 30)), ""), 10'000, 1024);
         CPPUNIT_ASSERT_EQUAL(40u, image.width);
         CPPUNIT_ASSERT_EQUAL(30u, image.height);
     }
@@ -102,10 +103,12 @@ public:
     void textIsNotAnImage()
     {
         const PreviewImageCodec codec(PreviewLimits{});
-        CPPUNIT_ASSERT(contains(refusal(codec, dataUrl("image/png", "just some text, not a picture")), "not a PNG or JPEG"));
+        CPPUNIT_ASSERT(
+            contains(refusal(codec, dataUrl("image/png", "just some text, not a picture")), "not a PNG or JPEG"));
         CPPUNIT_ASSERT(contains(refusal(codec, dataUrl("image/png", "")), "not a PNG or JPEG"));
         // A PNG signature followed by garbage.
-        CPPUNIT_ASSERT(contains(refusal(codec, dataUrl("image/png", pngFile(4, 4).substr(0, 8) + std::string(64, 'x'))), "PNG"));
+        CPPUNIT_ASSERT(
+            contains(refusal(codec, dataUrl("image/png", pngFile(4, 4).substr(0, 8) + std::string(64, 'x'))), "PNG"));
     }
 
     void truncatedImagesAreRefused()

@@ -21,7 +21,8 @@ public:
     void plainTitlesStay()
     {
         CPPUNIT_ASSERT_EQUAL(std::string("My Preset"), StrictNameCleaner::clean("My Preset"));
-        CPPUNIT_ASSERT_EQUAL(std::string("portraits/soft light (2)"), StrictNameCleaner::clean("portraits/soft light (2)"));
+        CPPUNIT_ASSERT_EQUAL(std::string("portraits/soft light (2)"),
+                             StrictNameCleaner::clean("portraits/soft light (2)"));
         CPPUNIT_ASSERT_EQUAL(std::string("Grüße"), StrictNameCleaner::clean("Grüße")); // UTF-8 bytes untouched
     }
 

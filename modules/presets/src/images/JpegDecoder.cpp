@@ -71,13 +71,15 @@ RasterImage JpegDecoder::decode(const std::string& bytes, std::uint64_t maxPixel
     RasterImage raster;
     JpegErrorTrap trap;
     switch (readPixels(bytes, maxPixels, wantedSide, raster, trap)) {
-    case ReadOutcome::Decoded: return raster;
+    case ReadOutcome::Decoded:
+        return raster;
     case ReadOutcome::TooLarge:
         throw PreviewImageError("The preview image is too large (" + std::to_string(raster.width) + "x" +
                                 std::to_string(raster.height) + " pixels).");
     case ReadOutcome::Damaged:
         throw PreviewImageError(std::string("The preview image is a damaged JPEG (") + trap.message + ").");
-    case ReadOutcome::Failed: break;
+    case ReadOutcome::Failed:
+        break;
     }
     throw PreviewImageError(std::string("The preview image is not a readable JPEG (") + trap.message + ").");
 }
@@ -89,7 +91,8 @@ std::string JpegDecoder::comment(const std::string& bytes)
     std::size_t at = 2;
     while (at + 4 <= bytes.size() && static_cast<unsigned char>(bytes[at]) == 0xFF) {
         const auto marker = static_cast<unsigned char>(bytes[at + 1]);
-        const std::size_t length = (static_cast<unsigned char>(bytes[at + 2]) << 8) | static_cast<unsigned char>(bytes[at + 3]);
+        const std::size_t length =
+            (static_cast<unsigned char>(bytes[at + 2]) << 8) | static_cast<unsigned char>(bytes[at + 3]);
         if (marker == 0xDA || length < 2 || at + 2 + length > bytes.size())
             break;
         if (marker == 0xFE)

@@ -47,7 +47,8 @@ bool writeJpeg(const RasterImage& image, int quality, const std::string& comment
 
 std::string JpegEncoder::encode(const RasterImage& image, int quality, const std::string& comment)
 {
-    if (image.width == 0 || image.height == 0 || image.rgb.size() != static_cast<std::size_t>(image.width) * image.height * 3)
+    if (image.width == 0 || image.height == 0 ||
+        image.rgb.size() != static_cast<std::size_t>(image.width) * image.height * 3)
         throw std::invalid_argument("JpegEncoder: the image has no pixels or a wrong buffer size");
     unsigned char* buffer = nullptr;
     unsigned long size = 0;

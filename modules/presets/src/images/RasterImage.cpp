@@ -20,10 +20,12 @@ RasterImage RasterImage::scaledToFit(unsigned maxSide) const
 
     for (unsigned y = 0; y < scaled.height; ++y) {
         const std::uint64_t top = static_cast<std::uint64_t>(y) * height / scaled.height;
-        const std::uint64_t bottom = std::max<std::uint64_t>(top + 1, static_cast<std::uint64_t>(y + 1) * height / scaled.height);
+        const std::uint64_t bottom =
+            std::max<std::uint64_t>(top + 1, static_cast<std::uint64_t>(y + 1) * height / scaled.height);
         for (unsigned x = 0; x < scaled.width; ++x) {
             const std::uint64_t left = static_cast<std::uint64_t>(x) * width / scaled.width;
-            const std::uint64_t right = std::max<std::uint64_t>(left + 1, static_cast<std::uint64_t>(x + 1) * width / scaled.width);
+            const std::uint64_t right =
+                std::max<std::uint64_t>(left + 1, static_cast<std::uint64_t>(x + 1) * width / scaled.width);
             std::uint64_t sum[3] = {0, 0, 0};
             for (std::uint64_t sy = top; sy < bottom; ++sy) {
                 const unsigned char* row = &rgb[(sy * width + left) * 3];

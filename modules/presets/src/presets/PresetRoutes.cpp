@@ -133,14 +133,14 @@ void PresetRoutes::registerAll(RouteRegistry& routes)
     unpublish.returnExample = R"({"success": true})";
     swarm::addRoute(routes, unpublish, bind(&PresetRoutes::unpublishSharedPreset));
 
-    routes.add(RouteSpec::make("GET", "/ViewSpecial/Preset/{title...}", Access::Permission,
-                               "the preview image of one of your presets (the lazy URL in GetMyUserData)",
-                               [this](HttpExchange& exchange) { viewOwnPreview(exchange); },
-                               PresetPermissions::generateTab));
-    routes.add(RouteSpec::make("GET", "/ViewSpecial/SharedPreset/{author}/{title...}", Access::Permission,
-                               "the preview image of a preset shared with everyone",
-                               [this](HttpExchange& exchange) { viewSharedPreview(exchange); },
-                               PresetPermissions::generateTab));
+    routes.add(RouteSpec::make(
+        "GET", "/ViewSpecial/Preset/{title...}", Access::Permission,
+        "the preview image of one of your presets (the lazy URL in GetMyUserData)",
+        [this](HttpExchange& exchange) { viewOwnPreview(exchange); }, PresetPermissions::generateTab));
+    routes.add(RouteSpec::make(
+        "GET", "/ViewSpecial/SharedPreset/{author}/{title...}", Access::Permission,
+        "the preview image of a preset shared with everyone",
+        [this](HttpExchange& exchange) { viewSharedPreview(exchange); }, PresetPermissions::generateTab));
 }
 
 void PresetRoutes::refuseIfSharedByOthers(const std::string& userId, const std::string& title)

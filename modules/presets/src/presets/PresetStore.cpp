@@ -77,8 +77,8 @@ std::vector<Preset> PresetStore::listSharedByOthers(const std::string& exceptUse
 std::optional<Preset> PresetStore::findIn(Poco::Data::Session&, const std::string& userId, const std::string& titleKey,
                                           bool withJpeg)
 {
-    const std::string sql = "SELECT " + columns + (withJpeg ? ", preview_jpeg" : "") +
-                            " FROM presets WHERE user_id = ? AND title_key = ?";
+    const std::string sql =
+        "SELECT " + columns + (withJpeg ? ", preview_jpeg" : "") + " FROM presets WHERE user_id = ? AND title_key = ?";
     const auto rows = _database.select(sql, {userId, titleKey});
     if (rows.empty())
         return std::nullopt;
@@ -102,8 +102,9 @@ std::optional<Preset> PresetStore::findSharedByOthers(const std::string& exceptU
 
 std::optional<Preset> PresetStore::findShared(const std::string& author, const std::string& title)
 {
-    const auto rows = _database.select("SELECT " + columns + ", preview_jpeg FROM presets "
-                                       "WHERE shared = 1 AND author = ? AND title_key = ?",
+    const auto rows = _database.select("SELECT " + columns +
+                                           ", preview_jpeg FROM presets "
+                                           "WHERE shared = 1 AND author = ? AND title_key = ?",
                                        {author, StrictNameCleaner::key(title)});
     if (rows.empty())
         return std::nullopt;
@@ -120,15 +121,17 @@ void PresetStore::insert(Poco::Data::Session& session, const Preset& preset)
     if (preset.previewJpeg) {
         Poco::Data::BLOB jpeg(reinterpret_cast<const unsigned char*>(preset.previewJpeg->data()),
                               preset.previewJpeg->size());
-        session << _database.translate("INSERT INTO presets (user_id, title_key, title, author, description, param_map, "
-                                       "is_starred, preview_path, preview_jpeg, shared, revision) "
-                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        session << _database.translate(
+            "INSERT INTO presets (user_id, title_key, title, author, description, param_map, "
+            "is_starred, preview_path, preview_jpeg, shared, revision) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
             use(userId), use(key), use(title), use(author), use(description), use(paramMap), use(starred),
             use(previewPath), use(jpeg), use(shared), use(revision), now;
     } else {
-        session << _database.translate("INSERT INTO presets (user_id, title_key, title, author, description, param_map, "
-                                       "is_starred, preview_path, shared, revision) "
-                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        session << _database.translate(
+            "INSERT INTO presets (user_id, title_key, title, author, description, param_map, "
+            "is_starred, preview_path, shared, revision) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
             use(userId), use(key), use(title), use(author), use(description), use(paramMap), use(starred),
             use(previewPath), use(shared), use(revision), now;
     }
@@ -207,7 +210,8 @@ bool PresetStore::setShared(const std::string& userId, const std::string& title,
         int flag = shared ? 1 : 0;
         Poco::Int64 revision = _clock();
         if (found)
-            session << _database.translate("UPDATE presets SET shared = ?, revision = ? WHERE user_id = ? AND title_key = ?"),
+            session << _database.translate(
+                "UPDATE presets SET shared = ?, revision = ? WHERE user_id = ? AND title_key = ?"),
                 use(flag), use(revision), use(u), use(k), now;
     });
     return found;
@@ -218,8 +222,9 @@ bool PresetStore::unshareByAuthor(const std::string& author, const std::string& 
     bool found = false;
     _database.write([&](Poco::Data::Session& session) {
         std::string a = author, k = StrictNameCleaner::key(title);
-        found = !_database.select("SELECT user_id FROM presets WHERE shared = 1 AND author = ? AND title_key = ?", {a, k})
-                     .empty();
+        found =
+            !_database.select("SELECT user_id FROM presets WHERE shared = 1 AND author = ? AND title_key = ?", {a, k})
+                 .empty();
         if (found)
             session << _database.translate("UPDATE presets SET shared = 0 WHERE author = ? AND title_key = ?"), use(a),
                 use(k), now;

@@ -58,7 +58,7 @@ Poco::JSON::Object::Ptr PresetWire::exported(const Preset& preset)
 {
     Poco::JSON::Object::Ptr wire = base(preset, false);
     wire->remove("read_only");
-    wire->set("preview_image", preset.previewJpeg ? PreviewImageCodec::toDataUrl(*preset.previewJpeg)
+    wire->set("preview_image", preset.previewJpeg           ? PreviewImageCodec::toDataUrl(*preset.previewJpeg)
                                : preset.previewPath.empty() ? std::string(placeholder)
                                                             : preset.previewPath);
     return wire;

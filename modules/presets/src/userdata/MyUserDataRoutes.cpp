@@ -69,9 +69,11 @@ void MyUserDataRoutes::registerAll(RouteRegistry& routes)
     starred.group = group;
     starred.permission = PresetPermissions::modelAccess;
     starred.userUpdate = true;
-    starred.description = "Replaces your starred models: the body (besides session_id) is `{subtype: [model name, ...]}`.";
-    starred.parameters = {Parameter::needed("raw", ParamType::Raw, "`{subtype: [model name, ...]}`, e.g. "
-                                                                   "`{\"Stable-Diffusion\": [\"sdxl.safetensors\"]}`.")};
+    starred.description =
+        "Replaces your starred models: the body (besides session_id) is `{subtype: [model name, ...]}`.";
+    starred.parameters = {Parameter::needed("raw", ParamType::Raw,
+                                            "`{subtype: [model name, ...]}`, e.g. "
+                                            "`{\"Stable-Diffusion\": [\"sdxl.safetensors\"]}`.")};
     starred.returnExample = R"({"success": true})";
     starred.bodyLimit = documentBodyLimit;
     swarm::addRoute(routes, starred, bind(&MyUserDataRoutes::setStarredModels));

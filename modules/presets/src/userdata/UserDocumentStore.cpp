@@ -10,8 +10,8 @@ namespace comfygate::presets {
 
 std::optional<std::string> UserDocumentStore::get(const std::string& userId, const std::string& name)
 {
-    const auto rows = _database.select("SELECT value FROM presets_user_documents WHERE user_id = ? AND name = ?",
-                                       {userId, name});
+    const auto rows =
+        _database.select("SELECT value FROM presets_user_documents WHERE user_id = ? AND name = ?", {userId, name});
     if (rows.empty() || rows.front()[0].isEmpty())
         return std::nullopt;
     return rows.front()[0].convert<std::string>();
@@ -21,14 +21,14 @@ void UserDocumentStore::put(const std::string& userId, const std::string& name, 
 {
     _database.write([&](Poco::Data::Session& session) {
         std::string u = userId, n = name, v = json;
-        Poco::Int64 updated = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
+        Poco::Int64 updated =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         // Delete and insert: portable across SQLite and PostgreSQL without an upsert dialect.
         session << _database.translate("DELETE FROM presets_user_documents WHERE user_id = ? AND name = ?"), use(u),
             use(n), now;
         session << _database.translate(
-                       "INSERT INTO presets_user_documents (user_id, name, value, updated_ms) VALUES (?, ?, ?, ?)"),
+            "INSERT INTO presets_user_documents (user_id, name, value, updated_ms) VALUES (?, ?, ?, ?)"),
             use(u), use(n), use(v), use(updated), now;
     });
 }
