@@ -26,7 +26,8 @@ public:
         context.database().migrate(context.moduleName(), moduleMigrations());
         PresetPermissions::declareAll(context.permissions());
         const Config& config = context.globalConfig();
-        _presets = std::make_unique<PresetStore>(context.database());
+        const auto maxPresets = static_cast<std::size_t>(positive(config, "presets.max_per_user", 1000, 1));
+        _presets = std::make_unique<PresetStore>(context.database(), maxPresets);
         _documents = std::make_unique<UserDocumentStore>(context.database());
 
         _presetRoutes = std::make_unique<PresetRoutes>(*_presets, readLimits(config));
@@ -101,7 +102,6 @@ private:
         if (limits.preview.jpegQuality > 100)
             throw std::invalid_argument("configuration key presets.preview_jpeg_quality must be at most 100");
         limits.maxParamEntries = static_cast<std::size_t>(positive(config, "presets.max_param_entries", 2000, 1));
-        limits.maxPresetsPerUser = static_cast<std::size_t>(positive(config, "presets.max_per_user", 1000, 1));
         return limits;
     }
 

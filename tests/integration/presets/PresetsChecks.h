@@ -8,6 +8,9 @@
 
 #include <Poco/Base64Decoder.h>
 
+#include <atomic>
+#include <thread>
+
 namespace comfygate::test::presets {
 
 #define PRESETS_CORE_CHECKS()                                                                                          \
@@ -20,7 +23,9 @@ namespace comfygate::test::presets {
     CPPUNIT_TEST(previewImagesAreCheckedAndServed);                                                                    \
     CPPUNIT_TEST(exportCarriesFullDataUrls);                                                                           \
     CPPUNIT_TEST(sharedPresetsAreReadOnlyForOthers);                                                                   \
-    CPPUNIT_TEST(starredModelsLinksAndParamEdits)
+    CPPUNIT_TEST(starredModelsLinksAndParamEdits);                                                                     \
+    CPPUNIT_TEST(concurrentWritersTakeTurns);                                                                          \
+    CPPUNIT_TEST(presetsPerUserAreCapped)
 
 class PresetsChecks : public PresetsGateway
 {
@@ -420,6 +425,63 @@ protected:
                        std::string::npos);
         CPPUNIT_ASSERT(call(visitor, "SetParamEdits", R"({"rawData":{"edits":{}}})").status >=
                        400); // edit_params is USER
+    }
+
+    void concurrentWritersTakeTurns()
+    {
+        // Eight clients save one new title at once: one wins, the others hear it is taken.
+        std::atomic<int> saved{0}, taken{0}, other{0};
+        std::vector<std::thread> writers;
+        const unsigned port = _server->port();
+        const std::string body = [&] {
+            auto request = object(presetBody("race"));
+            request->set("session_id", alice.session);
+            return text(request);
+        }();
+        for (int i = 0; i < 8; ++i)
+            writers.emplace_back([&, port] {
+                auto result = HttpTestClient(port).postJson("/API/AddNewPreset", body);
+                if (result.body == R"({"success":true})")
+                    ++saved;
+                else if (result.body == R"({"preset_fail":"That preset name is taken."})")
+                    ++taken;
+                else
+                    ++other;
+            });
+        for (auto& writer : writers)
+            writer.join();
+        CPPUNIT_ASSERT_EQUAL(1, saved.load());
+        CPPUNIT_ASSERT_EQUAL(7, taken.load());
+        CPPUNIT_ASSERT_EQUAL(0, other.load());
+
+        // Four duplicates at once each get their own number.
+        std::vector<std::thread> copiers;
+        std::atomic<int> copied{0};
+        for (int i = 0; i < 4; ++i)
+            copiers.emplace_back([&, port] {
+                auto request = object(R"({"preset":"race"})");
+                request->set("session_id", alice.session);
+                if (HttpTestClient(port).postJson("/API/DuplicatePreset", text(request)).body == R"({"success":true})")
+                    ++copied;
+            });
+        for (auto& copier : copiers)
+            copier.join();
+        CPPUNIT_ASSERT_EQUAL(4, copied.load());
+        CPPUNIT_ASSERT_EQUAL(std::string("race|race (2)|race (3)|race (4)|race (5)"), titlesOf(alice));
+    }
+
+    void presetsPerUserAreCapped()
+    {
+        for (int i = 0; i < 12; ++i)
+            addPreset(bob, "p" + std::to_string(i));
+        const std::string full = "You have 12 presets, the most this server keeps per user: delete some first.";
+        CPPUNIT_ASSERT_EQUAL(full, refused(bob, "AddNewPreset", presetBody("one more")));
+        CPPUNIT_ASSERT_EQUAL(full, refused(bob, "DuplicatePreset", R"({"preset":"p0"})"));
+        // Editing is not adding, and other users have their own room.
+        addPreset(bob, "p0 renamed", R"({"is_edit":true,"editing":"p0"})");
+        addPreset(alice, "one more");
+        ok(bob, "DeletePreset", R"({"preset":"p1"})");
+        addPreset(bob, "one more");
     }
 };
 

@@ -81,6 +81,7 @@ protected:
         config["presets.preview_max_bytes"] = "400000";
         config["presets.preview_max_pixels"] = "4000000";
         config["presets.user_document_max_bytes"] = "4096";
+        config["presets.max_per_user"] = "12";
         return config;
     }
 

@@ -202,9 +202,6 @@ Poco::JSON::Object::Ptr PresetRoutes::addNewPreset(swarm::Call& call, HttpExchan
             replacing = editing;
         }
     }
-    if (!replacing && _store.list(caller.userId).size() >= _limits.maxPresetsPerUser)
-        throw fail("You have " + std::to_string(_limits.maxPresetsPerUser) +
-                   " presets, the most this server keeps per user: delete some first.");
     const bool keepPreview = choosePreview(preset, call.string("preview_image"), call.string("preview_image_metadata"));
     try {
         _store.save(preset, replacing, keepPreview);

@@ -17,7 +17,6 @@ struct PresetLimits
 {
     PreviewLimits preview;
     std::size_t maxParamEntries = 2000;
-    std::size_t maxPresetsPerUser = 1000;
 };
 
 /// SwarmUI's preset routes (AddNewPreset, DuplicatePreset, DeletePreset, ExportUserPresets),

@@ -46,7 +46,8 @@ Preset fromRow(const Database::Row& row)
 
 } // namespace
 
-PresetStore::PresetStore(Database& database, Clock clock) : _database(database), _clock(std::move(clock))
+PresetStore::PresetStore(Database& database, std::size_t maxPresetsPerUser, Clock clock)
+    : _database(database), _maxPresetsPerUser(maxPresetsPerUser), _clock(std::move(clock))
 {
     if (!_clock)
         _clock = [] {
@@ -74,8 +75,7 @@ std::vector<Preset> PresetStore::listSharedByOthers(const std::string& exceptUse
     return query("shared = 1 AND user_id <> ? ORDER BY title_key, author", {exceptUserId});
 }
 
-std::optional<Preset> PresetStore::findIn(Poco::Data::Session&, const std::string& userId, const std::string& titleKey,
-                                          bool withJpeg)
+std::optional<Preset> PresetStore::findRow(const std::string& userId, const std::string& titleKey, bool withJpeg)
 {
     const std::string sql =
         "SELECT " + columns + (withJpeg ? ", preview_jpeg" : "") + " FROM presets WHERE user_id = ? AND title_key = ?";
@@ -87,8 +87,7 @@ std::optional<Preset> PresetStore::findIn(Poco::Data::Session&, const std::strin
 
 std::optional<Preset> PresetStore::find(const std::string& userId, const std::string& title, bool withJpeg)
 {
-    Poco::Data::Session session = _database.session();
-    return findIn(session, userId, StrictNameCleaner::key(title), withJpeg);
+    return findRow(userId, StrictNameCleaner::key(title), withJpeg);
 }
 
 std::optional<Preset> PresetStore::findSharedByOthers(const std::string& exceptUserId, const std::string& title)
@@ -146,38 +145,67 @@ void PresetStore::deleteRow(Poco::Data::Session& session, const std::string& use
 void PresetStore::save(const Preset& preset, const std::optional<std::string>& replacing, bool keepPreview)
 {
     const std::string key = StrictNameCleaner::key(preset.title);
-    _database.write([&](Poco::Data::Session& session) {
-        std::optional<Preset> old;
-        if (replacing)
-            old = findIn(session, preset.userId, StrictNameCleaner::key(*replacing), keepPreview);
-        const auto existing = findIn(session, preset.userId, key, keepPreview && !old);
-        const bool editingInPlace = old && StrictNameCleaner::key(old->title) == key;
-        if (existing && !editingInPlace)
+    try {
+        _database.write([&](Poco::Data::Session& session) {
+            std::optional<Preset> old;
+            if (replacing)
+                old = findRow(preset.userId, StrictNameCleaner::key(*replacing), keepPreview);
+            const auto existing = findRow(preset.userId, key, keepPreview && !old);
+            const bool editingInPlace = old && StrictNameCleaner::key(old->title) == key;
+            if (existing && !editingInPlace)
+                throw PresetConflict("That preset name is taken.");
+            if (!old)
+                checkRoomFor(preset.userId);
+            Preset row = preset;
+            if (const auto& source = old ? old : existing; keepPreview && source) {
+                row.previewPath = source->previewPath;
+                row.previewJpeg = source->previewJpeg;
+            }
+            if (old) {
+                row.shared = old->shared;
+                deleteRow(session, preset.userId, StrictNameCleaner::key(old->title));
+            }
+            row.revision = _clock();
+            insert(session, row);
+        });
+    } catch (const PresetConflict&) {
+        throw;
+    } catch (const std::exception&) {
+        // On PostgreSQL two writers of one new title both pass the check above and the second
+        // insert hits the primary key: that writer lost the race for the name.
+        if (findRow(preset.userId, key, false) && !(replacing && StrictNameCleaner::key(*replacing) == key))
             throw PresetConflict("That preset name is taken.");
-        Preset row = preset;
-        if (const auto& source = old ? old : existing; keepPreview && source) {
-            row.previewPath = source->previewPath;
-            row.previewJpeg = source->previewJpeg;
-        }
-        if (old) {
-            row.shared = old->shared;
-            deleteRow(session, preset.userId, StrictNameCleaner::key(old->title));
-        }
-        row.revision = _clock();
-        insert(session, row);
-    });
+        throw;
+    }
 }
 
 std::string PresetStore::duplicate(const std::string& userId, const std::string& title)
 {
+    // Concurrent duplicates on PostgreSQL may pick the same free number; the loser's insert
+    // hits the primary key and it tries the next number.
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return duplicateOnce(userId, title);
+        } catch (const PresetConflict&) {
+            throw;
+        } catch (const std::exception&) {
+            if (attempt == 3)
+                throw;
+        }
+    }
+}
+
+std::string PresetStore::duplicateOnce(const std::string& userId, const std::string& title)
+{
     std::string copyTitle;
     _database.write([&](Poco::Data::Session& session) {
-        auto original = findIn(session, userId, StrictNameCleaner::key(title), true);
+        auto original = findRow(userId, StrictNameCleaner::key(title), true);
         if (!original)
             throw PresetConflict("No such preset.");
+        checkRoomFor(userId);
         for (int number = 2;; ++number) {
             copyTitle = original->title + " (" + std::to_string(number) + ")";
-            if (!findIn(session, userId, StrictNameCleaner::key(copyTitle), false))
+            if (!findRow(userId, StrictNameCleaner::key(copyTitle), false))
                 break;
         }
         Preset copy = *original;
@@ -189,12 +217,20 @@ std::string PresetStore::duplicate(const std::string& userId, const std::string&
     return copyTitle;
 }
 
+void PresetStore::checkRoomFor(const std::string& userId)
+{
+    const auto rows = _database.select("SELECT COUNT(*) FROM presets WHERE user_id = ?", {userId});
+    if (!rows.empty() && static_cast<std::size_t>(number(rows.front()[0])) >= _maxPresetsPerUser)
+        throw PresetConflict("You have " + std::to_string(_maxPresetsPerUser) +
+                             " presets, the most this server keeps per user: delete some first.");
+}
+
 bool PresetStore::remove(const std::string& userId, const std::string& title)
 {
     bool removed = false;
     _database.write([&](Poco::Data::Session& session) {
         const std::string key = StrictNameCleaner::key(title);
-        removed = findIn(session, userId, key, false).has_value();
+        removed = findRow(userId, key, false).has_value();
         if (removed)
             deleteRow(session, userId, key);
     });
@@ -206,7 +242,7 @@ bool PresetStore::setShared(const std::string& userId, const std::string& title,
     bool found = false;
     _database.write([&](Poco::Data::Session& session) {
         std::string u = userId, k = StrictNameCleaner::key(title);
-        found = findIn(session, userId, k, false).has_value();
+        found = findRow(userId, k, false).has_value();
         int flag = shared ? 1 : 0;
         Poco::Int64 revision = _clock();
         if (found)

@@ -25,7 +25,8 @@ class PresetStore
 {
 public:
     using Clock = std::function<std::int64_t()>; ///< Unix ms
-    explicit PresetStore(Database& database, Clock clock = {});
+    /// `maxPresetsPerUser` caps new presets (checked inside the saving transaction).
+    PresetStore(Database& database, std::size_t maxPresetsPerUser, Clock clock = {});
 
     /// The user's presets ordered by title, without the JPEG bytes (hasPreviewJpeg tells).
     std::vector<Preset> list(const std::string& userId);
@@ -44,7 +45,8 @@ public:
     /// transaction; its shared flag carries over. Without `replacing` an existing title is
     /// refused ("That preset name is taken."), as is renaming onto another existing preset.
     /// With `keepPreview` the preview of the preset being replaced (else of the one under the
-    /// same title) is kept, read inside the same transaction.
+    /// same title) is kept, read inside the same transaction. A new preset beyond the per-user
+    /// cap is refused.
     void save(const Preset& preset, const std::optional<std::string>& replacing, bool keepPreview);
 
     /// Copies the user's preset as "<title> (2)", "(3)", ...; returns the new title.
@@ -63,13 +65,17 @@ public:
     void removeOwner(const std::string& userId);
 
 private:
-    std::optional<Preset> findIn(Poco::Data::Session& session, const std::string& userId, const std::string& titleKey,
-                                 bool withJpeg);
+    /// Inside write() on the same thread, Database::select() reads through the transaction.
+    std::optional<Preset> findRow(const std::string& userId, const std::string& titleKey, bool withJpeg);
+    /// Refuses one more preset beyond the per-user cap (PresetConflict).
+    void checkRoomFor(const std::string& userId);
+    std::string duplicateOnce(const std::string& userId, const std::string& title);
     void insert(Poco::Data::Session& session, const Preset& preset);
     void deleteRow(Poco::Data::Session& session, const std::string& userId, const std::string& titleKey);
     std::vector<Preset> query(const std::string& where, const std::vector<Poco::Dynamic::Var>& params);
 
     Database& _database;
+    std::size_t _maxPresetsPerUser;
     Clock _clock;
 };
 
