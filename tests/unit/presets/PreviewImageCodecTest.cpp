@@ -7,6 +7,8 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <cstdlib>
+
 using comfygate::presets::JpegDecoder;
 using comfygate::presets::PngDecoder;
 using comfygate::presets::PreviewImageCodec;
@@ -41,6 +43,7 @@ class PreviewImageCodecTest : public CppUnit::TestFixture
     CPPUNIT_TEST(jpegIsScaledDownKeepingAspect);
     CPPUNIT_TEST(smallImagesKeepTheirSize);
     CPPUNIT_TEST(declaredTypeDoesNotMatter);
+    CPPUNIT_TEST(alphaGoesOnWhiteAndGreyBecomesRgb);
     CPPUNIT_TEST(longMetadataSpansSeveralMarkers);
     CPPUNIT_TEST(textIsNotAnImage);
     CPPUNIT_TEST(truncatedImagesAreRefused);
@@ -89,6 +92,23 @@ public:
         const PreviewImageCodec codec(PreviewLimits{});
         CPPUNIT_ASSERT(JpegDecoder::looksLikeJpeg(codec.fromDataUrl(dataUrl("image/jpeg", pngFile(8, 8)), "")));
         CPPUNIT_ASSERT(JpegDecoder::looksLikeJpeg(codec.fromDataUrl(dataUrl("image/webp", jpegFile(8, 8)), "")));
+    }
+
+    void alphaGoesOnWhiteAndGreyBecomesRgb()
+    {
+        const PreviewImageCodec codec(PreviewLimits{});
+        // A fully transparent black RGBA image previews as white, not black.
+        const std::vector<unsigned char> transparent(16 * 16 * 4, 0);
+        const auto clear = JpegDecoder::decode(
+            codec.fromDataUrl(dataUrl("image/png", pngOf(16, 16, PNG_FORMAT_RGBA, transparent)), ""), 1000, 16);
+        CPPUNIT_ASSERT(clear.rgb[0] > 245 && clear.rgb[1] > 245 && clear.rgb[2] > 245);
+        // A grey PNG comes out as RGB with equal channels.
+        const std::vector<unsigned char> grey(16 * 16, 100);
+        const auto flat = JpegDecoder::decode(
+            codec.fromDataUrl(dataUrl("image/png", pngOf(16, 16, PNG_FORMAT_GRAY, grey)), ""), 1000, 16);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(16 * 16 * 3), flat.rgb.size());
+        CPPUNIT_ASSERT(std::abs(int(flat.rgb[0]) - 100) <= 2 && flat.rgb[0] == flat.rgb[1] &&
+                       flat.rgb[1] == flat.rgb[2]);
     }
 
     void longMetadataSpansSeveralMarkers()

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace comfygate::test::presets {
 
@@ -32,23 +33,28 @@ inline comfygate::presets::RasterImage gradient(unsigned width, unsigned height)
     return image;
 }
 
-inline std::string pngFile(unsigned width, unsigned height)
+/// A PNG of `pixels` (rows of `format`'s samples, e.g. PNG_FORMAT_RGBA or PNG_FORMAT_GRAY).
+inline std::string pngOf(unsigned width, unsigned height, unsigned format, const std::vector<unsigned char>& pixels)
 {
-    const auto image = gradient(width, height);
     png_image png;
     std::memset(&png, 0, sizeof png);
     png.version = PNG_IMAGE_VERSION;
     png.width = width;
     png.height = height;
-    png.format = PNG_FORMAT_RGB;
+    png.format = format;
     png_alloc_size_t size = 0;
-    if (!png_image_write_to_memory(&png, nullptr, &size, 0, image.rgb.data(), 0, nullptr))
+    if (!png_image_write_to_memory(&png, nullptr, &size, 0, pixels.data(), 0, nullptr))
         throw std::runtime_error(std::string("png size: ") + png.message);
     std::string bytes(size, '\0');
-    if (!png_image_write_to_memory(&png, bytes.data(), &size, 0, image.rgb.data(), 0, nullptr))
+    if (!png_image_write_to_memory(&png, bytes.data(), &size, 0, pixels.data(), 0, nullptr))
         throw std::runtime_error(std::string("png write: ") + png.message);
     bytes.resize(size);
     return bytes;
+}
+
+inline std::string pngFile(unsigned width, unsigned height)
+{
+    return pngOf(width, height, PNG_FORMAT_RGB, gradient(width, height).rgb);
 }
 
 inline std::string jpegFile(unsigned width, unsigned height)
