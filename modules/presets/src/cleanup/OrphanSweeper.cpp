@@ -9,6 +9,29 @@ OrphanSweeper::OrphanSweeper(PresetStore& presets, UserDocumentStore& documents,
 {
 }
 
+OrphanSweeper::~OrphanSweeper()
+{
+    if (_scheduler) {
+        _scheduler->cancel(_firstSweep);
+        _scheduler->cancel(_sweepTimer);
+    }
+}
+
+void OrphanSweeper::schedule(Scheduler& scheduler, Poco::Logger& logger, std::chrono::minutes interval)
+{
+    _scheduler = &scheduler;
+    auto pass = [this, &logger] {
+        try {
+            if (const std::size_t removed = sweep())
+                logger.information("removed the presets and user documents of %z deleted user(s)", removed);
+        } catch (const std::exception& e) {
+            logger.warning("orphan sweep failed: %s", std::string(e.what()));
+        }
+    };
+    _firstSweep = scheduler.after(std::chrono::seconds(2), pass);
+    _sweepTimer = scheduler.every(interval, pass);
+}
+
 std::size_t OrphanSweeper::sweep()
 {
     std::set<std::string> owners = _presets.owners();
