@@ -27,15 +27,38 @@ protected:
     /// Extra --set keys naming the database (none: SQLite in the gateway's data directory).
     virtual Headers backendSettings() { return {}; }
 
-    void startPresets(const Headers& settings = {})
+    /// The gateway with its accounts, on a fresh database.
+    void startPresets()
     {
-        Headers config = backendSettings();
-        for (const auto& [key, value] : settings)
-            config[key] = value;
         useServer(startServerWithAccounts(
             {{"olga", "owner"}, {"ada", "admin"}, {"alice", "user"}, {"bob", "user"}, {"gus", "guest"}}, secretKey,
-            presetsModules, config));
+            presetsModules, configWith({})));
     }
+
+    /// Stops the gateway and starts it again on the same data with `settings` added.
+    void restartPresets(const Headers& settings)
+    {
+        _client.reset();
+        _server->stop();
+        Headers config = configWith(settings);
+        config["modules.dir"] = COMFYGATE_MODULE_DIR;
+        config["modules.enabled"] = presetsModules;
+        config["comfy.url"] = _comfy->url();
+        auto server = std::make_unique<ServerProcess>(config, Headers{{"SECRET_KEY", secretKey}});
+        server->start();
+        useServer(std::move(server));
+    }
+
+    Headers configWith(const Headers& settings)
+    {
+        Headers config = backendSettings();
+        config["data.dir"] = _data.path();
+        for (const auto& [key, value] : settings)
+            config[key] = value;
+        return config;
+    }
+
+    TempDir _data; ///< the gateway's data directory, kept across restarts
 
     /// A fresh sign-in of `name` (its own session) and a SwarmUI session_id made from it.
     std::string session(const std::string& name)

@@ -40,7 +40,7 @@ public:
 
     void operatorDefaultsSitBetweenSchemaAndUser()
     {
-        startPresets({{"presets.default_user.FileFormat.ImageQuality", "80"}, {"presets.default_user.Theme", "modern_light"}});
+        restartPresets({{"presets.default_user.FileFormat.ImageQuality", "80"}, {"presets.default_user.Theme", "modern_light"}});
         const std::string alice = session("alice");
         auto quality = field(answer("GetUserSettings", alice), "FileFormat.ImageQuality");
         CPPUNIT_ASSERT_EQUAL(80, quality->getValue<int>("value"));
@@ -50,7 +50,7 @@ public:
         const std::string bob = session("bob");
         answer("ChangeUserSettings", bob, R"({"rawData": {"settings": {"FileFormat.ImageQuality": 90}}})");
 
-        startPresets({{"presets.default_user.FileFormat.ImageQuality", "70"}});
+        restartPresets({{"presets.default_user.FileFormat.ImageQuality", "70"}});
         CPPUNIT_ASSERT_EQUAL(70, field(answer("GetUserSettings", session("alice")), "FileFormat.ImageQuality")
                                      ->getValue<int>("value"));
         CPPUNIT_ASSERT_EQUAL(90, field(answer("GetUserSettings", session("bob")), "FileFormat.ImageQuality")

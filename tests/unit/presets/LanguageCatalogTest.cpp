@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 using comfygate::presets::LanguageCatalog;
+using Files = std::map<std::string, std::string>;
 
 namespace {
 
@@ -55,9 +56,9 @@ public:
 
     void inconsistentFilesAreRefused()
     {
-        CPPUNIT_ASSERT_THROW(LanguageCatalog({{"de", german}}), std::invalid_argument);               // no English
+        CPPUNIT_ASSERT_THROW(LanguageCatalog(Files{{"de", german}}), std::invalid_argument);               // no English
         CPPUNIT_ASSERT_THROW(LanguageCatalog({{"en", english}, {"fr", german}}), std::invalid_argument); // wrong code
-        CPPUNIT_ASSERT_THROW(LanguageCatalog({{"en", "[]"}}), std::invalid_argument);
+        CPPUNIT_ASSERT_THROW(LanguageCatalog(Files{{"en", "[]"}}), std::invalid_argument);
     }
 
     void theShippedLanguagesTranslateEveryEnglishKeyOrFallBack()

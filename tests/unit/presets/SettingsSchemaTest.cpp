@@ -211,7 +211,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(R"(["p","q"])"), listText(*defaults.find("Tags")));
         CPPUNIT_ASSERT(defaults.find("Zeta") == nullptr);
         try {
-            ServerDefaults::fromConfig(*_schema, MapConfig({{"presets.default_user.FileFormat.ImageQuality", "0"}}));
+            ServerDefaults::fromConfig(
+                *_schema, MapConfig(std::map<std::string, std::string>{{"presets.default_user.FileFormat.ImageQuality", "0"}}));
             CPPUNIT_FAIL("a default out of range was accepted");
         } catch (const std::invalid_argument& e) {
             CPPUNIT_ASSERT_EQUAL(
