@@ -89,6 +89,7 @@ class SettingsSchemaTest : public CppUnit::TestFixture
     CPPUNIT_TEST(badSchemasNameTheField);
     CPPUNIT_TEST(optionsFillDropdownsAndCheckTheirDefault);
     CPPUNIT_TEST(serverDefaultsComeFromConfiguration);
+    CPPUNIT_TEST(storedValuesRoundTrip);
     CPPUNIT_TEST(theShippedSchemaLoads);
     CPPUNIT_TEST_SUITE_END();
 
@@ -219,6 +220,21 @@ public:
                 std::string("configuration key presets.default_user.FileFormat.ImageQuality must be at least 1"),
                 std::string(e.what()));
         }
+    }
+
+    void storedValuesRoundTrip()
+    {
+        for (const auto& [path, input] : std::vector<std::pair<std::string, Poco::Dynamic::Var>>{
+                 {"Zeta", true}, {"FileFormat.ImageQuality", 42}, {"FileFormat.Deep.Volume", 0.75},
+                 {"Motto", std::string("say \"hi\"")}, {"Tags", json(R"(["x","y z"])")}, {"FileFormat.ImageFormat", "JPG"}}) {
+            const SettingField& field = *_schema->find(path);
+            const auto canonical = coerce(field, input).value;
+            const auto back = SettingCoercion::fromJson(field, SettingCoercion::toJson(canonical));
+            CPPUNIT_ASSERT_MESSAGE(path, SettingCoercion::same(canonical, back));
+        }
+        // A stored value the schema no longer accepts reads as nothing (the default applies).
+        CPPUNIT_ASSERT(SettingCoercion::fromJson(*_schema->find("FileFormat.ImageQuality"), "500").isEmpty());
+        CPPUNIT_ASSERT(SettingCoercion::fromJson(*_schema->find("Zeta"), "not json").isEmpty());
     }
 
     void theShippedSchemaLoads()

@@ -179,7 +179,14 @@ Poco::Dynamic::Var SettingCoercion::fromJson(const SettingField& field, const st
 {
     // Stored values were canonical when written; coercing again keeps them so if the schema
     // changed meanwhile (an int that became a decimal, a narrower range: then it is dropped).
-    const Coercion coerced = coerce(field, Poco::JSON::Parser().parse(json));
+    // Wrapped in an array: Poco's parser wants a container at the top, and values are scalars.
+    Poco::Dynamic::Var parsed;
+    try {
+        parsed = Poco::JSON::Parser().parse("[" + json + "]").extract<Poco::JSON::Array::Ptr>()->get(0);
+    } catch (const Poco::Exception&) {
+        return {};
+    }
+    const Coercion coerced = coerce(field, parsed);
     return coerced.ok ? coerced.value : Poco::Dynamic::Var();
 }
 
