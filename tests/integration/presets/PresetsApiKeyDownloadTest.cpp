@@ -55,7 +55,7 @@ public:
         _server = std::make_unique<DownloadServer>(
             std::map<std::string, std::string>{{"modules.enabled", "auth,model-download,presets"},
                                                {"downloads.civitai.base_url", _civitai->apiUrl()}});
-        _server->addUser("alma", "user");
+        _server->addUser("alma", "admin"); // can_download_models is an admin permission by default
         _server->start();
     }
 
