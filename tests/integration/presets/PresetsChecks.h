@@ -185,14 +185,20 @@ public:
         answer("InterruptAll", bobSession, R"({"other_sessions": "true"})");
         CPPUNIT_ASSERT_EQUAL(std::string(running + "|" + a1 + "," + a2), upstreamQueue());
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), interruptsSeen());
-        // Session A: its pending prompts and its running one.
-        answer("InterruptAll", sessionA, R"({"other_sessions": false})");
+        CPPUNIT_ASSERT(!contains(upstreamQueue(), b1));
+        // Session A with other_sessions: every prompt of alice's, session B's too, and the running
+        // one (interrupted by its id, never a bare /interrupt); bob's new prompt stays.
+        const std::string b2 = submit(aliceB, sampleWorkflow(25));
+        const std::string bob2 = submit(bob, sampleWorkflow(26));
+        answer("InterruptAll", sessionA, R"({"other_sessions": true})");
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), interruptsSeen());
         for (const auto& request : _comfy->requests())
             if (request.uri == "/interrupt")
                 CPPUNIT_ASSERT_EQUAL(std::string(R"({"prompt_id":")" + running + "\"}"), request.body);
-        CPPUNIT_ASSERT(!contains(upstreamQueue(), a1) && !contains(upstreamQueue(), a2));
-        CPPUNIT_ASSERT(!contains(upstreamQueue(), b1));
+        const std::string left = upstreamQueue();
+        for (const auto& gone : {a1, a2, b2})
+            CPPUNIT_ASSERT_MESSAGE(left, !contains(left, gone));
+        CPPUNIT_ASSERT_MESSAGE(left, contains(left, bob2));
         const auto mistyped = refusal("InterruptAll", sessionA, R"({"other_sessions": "sometimes"})");
         CPPUNIT_ASSERT_EQUAL(std::string("Invalid value for parameter 'other_sessions': must be type bool"),
                              mistyped->getValue<std::string>("error"));

@@ -120,6 +120,8 @@ public:
         CPPUNIT_ASSERT(contains(_server->stderrText() + _server->stdoutText(), "debug message from olga: hello from the owner"));
         CPPUNIT_ASSERT(contains(refusal("ServerDebugMessage", olga)->getValue<std::string>("error"),
                                 "Missing required parameter 'message'"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Invalid value for parameter 'message': must be type string"),
+                             refusal("ServerDebugMessage", olga, R"({"message": {"text": "x"}})")->getValue<std::string>("error"));
         for (const char* who : {"ada", "alice"}) {
             const auto refused = call("ServerDebugMessage", session(who), R"({"message": "not mine to say"})");
             CPPUNIT_ASSERT_MESSAGE(refused.body, refused.status == 403 || refused.status == 400);
