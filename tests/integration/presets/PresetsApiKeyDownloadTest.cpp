@@ -52,9 +52,8 @@ public:
         _civitai->addVersion(version);
         _civitai->start();
 
-        _server = std::make_unique<DownloadServer>(
-            std::map<std::string, std::string>{{"modules.enabled", "auth,model-download,presets"},
-                                               {"downloads.civitai.base_url", _civitai->apiUrl()}});
+        _server = std::make_unique<DownloadServer>(std::map<std::string, std::string>{
+            {"modules.enabled", "auth,model-download,presets"}, {"downloads.civitai.base_url", _civitai->apiUrl()}});
         _server->addUser("alma", "admin"); // can_download_models is an admin permission by default
         _server->start();
     }
@@ -81,8 +80,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"sources_with_keys":["civitai"]})"), keys.body);
         auto queued = queue(alma);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(queued.body, 200, queued.status);
-        const auto job = DownloadServer::waitForStatus(*_server, alma, queued.json()->getValue<std::string>("job_id"),
-                                                       "completed");
+        const auto job =
+            DownloadServer::waitForStatus(*_server, alma, queued.json()->getValue<std::string>("job_id"), "completed");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(job->optValue<std::string>("error", ""), std::string("completed"),
                                      job->getValue<std::string>("status"));
         // The fake saw the key: the login-required version was resolved with an Authorization.
@@ -102,10 +101,9 @@ public:
 private:
     comfygate::test::HttpResult queue(const DownloadServer::Headers& who)
     {
-        return _server->client().postJson(downloads + "/download",
-                                          R"({"source":"civitai","model_version_id":")" +
-                                              std::to_string(loginRequiredVersion) + "\"}",
-                                          who);
+        return _server->client().postJson(
+            downloads + "/download",
+            R"({"source":"civitai","model_version_id":")" + std::to_string(loginRequiredVersion) + "\"}", who);
     }
 
     comfygate::test::HttpResult swarm(const std::string& route, const std::string& session, const std::string& members)

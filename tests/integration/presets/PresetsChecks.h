@@ -52,20 +52,22 @@ public:
         settings = answer("GetUserSettings", alice);
         CPPUNIT_ASSERT_EQUAL(5, field(settings, "FileFormat.ImageQuality")->getValue<int>("value"));
         CPPUNIT_ASSERT_EQUAL(100, field(settings, "FileFormat.ImageQuality")->getValue<int>("default_value"));
-        CPPUNIT_ASSERT_EQUAL(std::string("JPG"), field(settings, "FileFormat.ImageFormat")->getValue<std::string>("value"));
+        CPPUNIT_ASSERT_EQUAL(std::string("JPG"),
+                             field(settings, "FileFormat.ImageFormat")->getValue<std::string>("value"));
         CPPUNIT_ASSERT_EQUAL(std::string("a || b"), field(settings, "UI.HintsToShow")->getValue<std::string>("value"));
         CPPUNIT_ASSERT_DOUBLES_EQUAL(0.25, field(settings, "Audio.Volume")->getValue<double>("value"), 1e-9);
         CPPUNIT_ASSERT_EQUAL(false, field(settings, "EnterKeyGenerates")->getValue<bool>("value"));
         CPPUNIT_ASSERT_EQUAL(std::string("de"), field(settings, "Language")->getValue<std::string>("value"));
 
         // Another user, and another session of the same user.
-        CPPUNIT_ASSERT_EQUAL(100, field(answer("GetUserSettings", session("bob")), "FileFormat.ImageQuality")
-                                      ->getValue<int>("value"));
-        CPPUNIT_ASSERT_EQUAL(5, field(answer("GetUserSettings", session("alice")), "FileFormat.ImageQuality")
-                                    ->getValue<int>("value"));
+        CPPUNIT_ASSERT_EQUAL(
+            100, field(answer("GetUserSettings", session("bob")), "FileFormat.ImageQuality")->getValue<int>("value"));
+        CPPUNIT_ASSERT_EQUAL(
+            5, field(answer("GetUserSettings", session("alice")), "FileFormat.ImageQuality")->getValue<int>("value"));
         // Back to the default.
         answer("ChangeUserSettings", alice, R"({"rawData": {"settings": {"FileFormat.ImageQuality": 100}}})");
-        CPPUNIT_ASSERT_EQUAL(100, field(answer("GetUserSettings", alice), "FileFormat.ImageQuality")->getValue<int>("value"));
+        CPPUNIT_ASSERT_EQUAL(
+            100, field(answer("GetUserSettings", alice), "FileFormat.ImageQuality")->getValue<int>("value"));
     }
 
     void changesApplyWhatFitsAndReportTheRest()
@@ -82,7 +84,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(9), rejected->size());
         CPPUNIT_ASSERT_EQUAL(std::string("unknown setting"), rejected->getValue<std::string>("Nope"));
         CPPUNIT_ASSERT_EQUAL(std::string("unknown setting"), rejected->getValue<std::string>("FileFormat.Nope"));
-        CPPUNIT_ASSERT_EQUAL(std::string("must be an integer"), rejected->getValue<std::string>("FileFormat.ImageQuality"));
+        CPPUNIT_ASSERT_EQUAL(std::string("must be an integer"),
+                             rejected->getValue<std::string>("FileFormat.ImageQuality"));
         CPPUNIT_ASSERT_EQUAL(std::string("must be at most 10000"), rejected->getValue<std::string>("FileFormat.DPI"));
         CPPUNIT_ASSERT(contains(rejected->getValue<std::string>("FileFormat"), "group"));
         CPPUNIT_ASSERT(contains(rejected->getValue<std::string>("FileFormat.ImageFormat"), "must be one of: PNG"));
@@ -93,7 +96,8 @@ public:
         const auto settings = answer("GetUserSettings", bob);
         CPPUNIT_ASSERT_EQUAL(7, field(settings, "MaxImagesInHistory")->getValue<int>("value"));
         CPPUNIT_ASSERT_EQUAL(100, field(settings, "FileFormat.ImageQuality")->getValue<int>("value"));
-        CPPUNIT_ASSERT_EQUAL(std::string("PNG"), field(settings, "FileFormat.ImageFormat")->getValue<std::string>("value"));
+        CPPUNIT_ASSERT_EQUAL(std::string("PNG"),
+                             field(settings, "FileFormat.ImageFormat")->getValue<std::string>("value"));
     }
 
     void restrictedSettingsAreShownToAdminsAndChangedByNobody()
@@ -120,27 +124,30 @@ public:
         const std::string key = "alice-civitai-key-0123456789";
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"status":"not set"})"),
                              stringOf(answer("GetAPIKeyStatus", alice, R"({"keyType": "civitai_api"})")));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"),
-                             stringOf(answer("SetAPIKey", alice,
-                                             R"({"keyType": "civitai_api", "key": ")" + key + "\"}")));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"({"success":true})"),
+            stringOf(answer("SetAPIKey", alice, R"({"keyType": "civitai_api", "key": ")" + key + "\"}")));
         const auto status = call("GetAPIKeyStatus", alice, R"({"keyType": "civitai_api"})");
         CPPUNIT_ASSERT_MESSAGE(status.body, !contains(status.body, key));
         const Poco::RegularExpression shape("^last updated \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}$");
         CPPUNIT_ASSERT_MESSAGE(status.body, shape.match(status.json()->getValue<std::string>("status")));
         // Per user and per type.
-        CPPUNIT_ASSERT_EQUAL(std::string("not set"), answer("GetAPIKeyStatus", session("bob"), R"({"keyType": "civitai_api"})")
-                                                         ->getValue<std::string>("status"));
-        CPPUNIT_ASSERT_EQUAL(std::string("not set"), answer("GetAPIKeyStatus", alice, R"({"keyType": "huggingface_api"})")
-                                                         ->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("not set"),
+                             answer("GetAPIKeyStatus", session("bob"), R"({"keyType": "civitai_api"})")
+                                 ->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("not set"),
+            answer("GetAPIKeyStatus", alice, R"({"keyType": "huggingface_api"})")->getValue<std::string>("status"));
         // Hostile and malformed.
-        CPPUNIT_ASSERT_EQUAL(std::string("invalid_key_type"),
-                             refusal("SetAPIKey", alice, R"({"keyType": "openai_api", "key": "x"})")
-                                 ->getValue<std::string>("error_id"));
-        CPPUNIT_ASSERT_EQUAL(std::string("invalid_key_type"),
-                             refusal("GetAPIKeyStatus", alice, R"({"keyType": "../civitai"})")
-                                 ->getValue<std::string>("error_id"));
-        CPPUNIT_ASSERT(contains(refusal("SetAPIKey", alice, R"({"keyType": "civitai_api"})")->getValue<std::string>("error"),
-                                "Missing required parameter 'key'"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("invalid_key_type"),
+            refusal("SetAPIKey", alice, R"({"keyType": "openai_api", "key": "x"})")->getValue<std::string>("error_id"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("invalid_key_type"),
+            refusal("GetAPIKeyStatus", alice, R"({"keyType": "../civitai"})")->getValue<std::string>("error_id"));
+        CPPUNIT_ASSERT(
+            contains(refusal("SetAPIKey", alice, R"({"keyType": "civitai_api"})")->getValue<std::string>("error"),
+                     "Missing required parameter 'key'"));
         CPPUNIT_ASSERT(contains(refusal("GetAPIKeyStatus", alice, "{}")->getValue<std::string>("error"),
                                 "Missing required parameter 'keyType'"));
         const auto spaced = refusal("SetAPIKey", alice, R"({"keyType": "civitai_api", "key": "two words"})");
@@ -148,8 +155,9 @@ public:
         CPPUNIT_ASSERT(!contains(stringOf(spaced), "two words"));
         // "none" unsets.
         answer("SetAPIKey", alice, R"({"keyType": "civitai_api", "key": "none"})");
-        CPPUNIT_ASSERT_EQUAL(std::string("not set"), answer("GetAPIKeyStatus", alice, R"({"keyType": "civitai_api"})")
-                                                         ->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("not set"),
+            answer("GetAPIKeyStatus", alice, R"({"keyType": "civitai_api"})")->getValue<std::string>("status"));
         CPPUNIT_ASSERT(!contains(_server->stderrText() + _server->stdoutText(), key));
     }
 
@@ -173,8 +181,10 @@ public:
         auto status = answer("GetCurrentStatus", sessionA);
         CPPUNIT_ASSERT_EQUAL(3, status->getObject("status")->getValue<int>("waiting_gens"));
         CPPUNIT_ASSERT_EQUAL(1, status->getObject("status")->getValue<int>("live_gens"));
-        CPPUNIT_ASSERT_EQUAL(std::string("running"), status->getObject("backend_status")->getValue<std::string>("status"));
-        CPPUNIT_ASSERT_EQUAL(1, answer("GetCurrentStatus", bobSession)->getObject("status")->getValue<int>("waiting_gens"));
+        CPPUNIT_ASSERT_EQUAL(std::string("running"),
+                             status->getObject("backend_status")->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(
+            1, answer("GetCurrentStatus", bobSession)->getObject("status")->getValue<int>("waiting_gens"));
 
         // Session B: only its own pending prompt; A's running prompt keeps running.
         _comfy->clearRequests();
@@ -220,7 +230,8 @@ protected:
         auto ids = [](const Poco::JSON::Array::Ptr& items) {
             std::string text;
             for (std::size_t i = 0; items && i < items->size(); ++i)
-                text += (text.empty() ? "" : ",") + items->getArray(static_cast<unsigned>(i))->getElement<std::string>(1);
+                text +=
+                    (text.empty() ? "" : ",") + items->getArray(static_cast<unsigned>(i))->getElement<std::string>(1);
             return text;
         };
         return ids(queue->getArray("queue_running")) + "|" + ids(queue->getArray("queue_pending"));

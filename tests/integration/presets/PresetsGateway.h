@@ -122,7 +122,10 @@ protected:
         return out.str();
     }
 
-    static bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+    static bool contains(const std::string& text, const std::string& part)
+    {
+        return text.find(part) != std::string::npos;
+    }
 };
 
 } // namespace comfygate::test::presets

@@ -23,8 +23,9 @@ public:
         const std::string alice = session("alice");
         CPPUNIT_ASSERT_EQUAL(std::string("Missing required parameter 'rawData'"),
                              refusal("ChangeUserSettings", alice)->getValue<std::string>("error"));
-        CPPUNIT_ASSERT_EQUAL(std::string("Invalid value for parameter 'rawData': must be type object"),
-                             refusal("ChangeUserSettings", alice, R"({"rawData": "Theme=x"})")->getValue<std::string>("error"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("Invalid value for parameter 'rawData': must be type object"),
+            refusal("ChangeUserSettings", alice, R"({"rawData": "Theme=x"})")->getValue<std::string>("error"));
         for (const char* body : {R"({"rawData": {}})", R"({"rawData": {"settings": ["Theme"]}})"})
             CPPUNIT_ASSERT_EQUAL(std::string("invalid_input"),
                                  refusal("ChangeUserSettings", alice, body)->getValue<std::string>("error_id"));
@@ -34,13 +35,14 @@ public:
         // A guest reads settings (GUEST tier) but cannot change them (USER tier).
         const std::string gus = session("gus");
         answer("GetUserSettings", gus);
-        CPPUNIT_ASSERT(call("ChangeUserSettings", gus, R"({"rawData": {"settings": {"Theme": "modern_light"}}})").body.find(
-                           "\"success\"") == std::string::npos);
+        CPPUNIT_ASSERT(call("ChangeUserSettings", gus, R"({"rawData": {"settings": {"Theme": "modern_light"}}})")
+                           .body.find("\"success\"") == std::string::npos);
     }
 
     void operatorDefaultsSitBetweenSchemaAndUser()
     {
-        restartPresets({{"presets.default_user.FileFormat.ImageQuality", "80"}, {"presets.default_user.Theme", "modern_light"}});
+        restartPresets(
+            {{"presets.default_user.FileFormat.ImageQuality", "80"}, {"presets.default_user.Theme", "modern_light"}});
         const std::string alice = session("alice");
         auto quality = field(answer("GetUserSettings", alice), "FileFormat.ImageQuality");
         CPPUNIT_ASSERT_EQUAL(80, quality->getValue<int>("value"));
@@ -51,10 +53,10 @@ public:
         answer("ChangeUserSettings", bob, R"({"rawData": {"settings": {"FileFormat.ImageQuality": 90}}})");
 
         restartPresets({{"presets.default_user.FileFormat.ImageQuality", "70"}});
-        CPPUNIT_ASSERT_EQUAL(70, field(answer("GetUserSettings", session("alice")), "FileFormat.ImageQuality")
-                                     ->getValue<int>("value"));
-        CPPUNIT_ASSERT_EQUAL(90, field(answer("GetUserSettings", session("bob")), "FileFormat.ImageQuality")
-                                     ->getValue<int>("value"));
+        CPPUNIT_ASSERT_EQUAL(
+            70, field(answer("GetUserSettings", session("alice")), "FileFormat.ImageQuality")->getValue<int>("value"));
+        CPPUNIT_ASSERT_EQUAL(
+            90, field(answer("GetUserSettings", session("bob")), "FileFormat.ImageQuality")->getValue<int>("value"));
         CPPUNIT_ASSERT_EQUAL(std::string("modern_dark"),
                              field(answer("GetUserSettings", session("bob")), "Theme")->getValue<std::string>("value"));
     }
@@ -73,8 +75,8 @@ public:
         const auto en = answer("GetLanguage", gus, R"({"language": "en"})")->getObject("language")->getObject("keys");
         CPPUNIT_ASSERT_EQUAL(en->size(), keys->size());
 
-        for (const char* code : {"../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "/etc/passwd", "de/../../x", "de.json",
-                                 "", "DE"})
+        for (const char* code :
+             {"../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "/etc/passwd", "de/../../x", "de.json", "", "DE"})
             CPPUNIT_ASSERT_EQUAL(std::string("invalid_language"),
                                  refusal("GetLanguage", gus, std::string(R"({"language": ")") + code + "\"}")
                                      ->getValue<std::string>("error_id"));
@@ -95,7 +97,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"live_gens":0,"loading_models":0,"waiting_backends":0,"waiting_gens":0})"),
                              stringOf(status->getObject("status")));
         CPPUNIT_ASSERT_EQUAL(std::string("idle"), status->getObject("backend_status")->getValue<std::string>("status"));
-        CPPUNIT_ASSERT_EQUAL(std::string("comfyui"), status->getArray("supported_features")->getElement<std::string>(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("comfyui"),
+                             status->getArray("supported_features")->getElement<std::string>(0));
 
         _comfy->stop();
         status = answer("GetCurrentStatus", alice);
@@ -115,13 +118,16 @@ public:
         const std::string olga = session("olga");
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"success":true})"),
                              stringOf(answer("ServerDebugMessage", olga, R"({"message": "hello from the owner"})")));
-        for (int i = 0; i < 100 && !contains(_server->stderrText() + _server->stdoutText(), "hello from the owner"); ++i)
+        for (int i = 0; i < 100 && !contains(_server->stderrText() + _server->stdoutText(), "hello from the owner");
+             ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        CPPUNIT_ASSERT(contains(_server->stderrText() + _server->stdoutText(), "debug message from olga: hello from the owner"));
+        CPPUNIT_ASSERT(
+            contains(_server->stderrText() + _server->stdoutText(), "debug message from olga: hello from the owner"));
         CPPUNIT_ASSERT(contains(refusal("ServerDebugMessage", olga)->getValue<std::string>("error"),
                                 "Missing required parameter 'message'"));
-        CPPUNIT_ASSERT_EQUAL(std::string("Invalid value for parameter 'message': must be type string"),
-                             refusal("ServerDebugMessage", olga, R"({"message": {"text": "x"}})")->getValue<std::string>("error"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("Invalid value for parameter 'message': must be type string"),
+            refusal("ServerDebugMessage", olga, R"({"message": {"text": "x"}})")->getValue<std::string>("error"));
         for (const char* who : {"ada", "alice"}) {
             const auto refused = call("ServerDebugMessage", session(who), R"({"message": "not mine to say"})");
             CPPUNIT_ASSERT_MESSAGE(refused.body, refused.status == 403 || refused.status == 400);
@@ -134,7 +140,8 @@ public:
     {
         const auto noSession = _client->postJson("/API/GetUserSettings", "{}");
         CPPUNIT_ASSERT_EQUAL(401, noSession.status);
-        const auto badSession = _client->postJson("/API/GetUserSettings", R"({"session_id": "0123456789abcdef0123456789abcdef01234567"})");
+        const auto badSession =
+            _client->postJson("/API/GetUserSettings", R"({"session_id": "0123456789abcdef0123456789abcdef01234567"})");
         CPPUNIT_ASSERT_EQUAL(401, badSession.status);
         CPPUNIT_ASSERT(contains(badSession.body, "invalid_session_id"));
         // InterruptAll is basic_image_generation (USER tier): not for a guest.

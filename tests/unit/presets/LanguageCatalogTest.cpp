@@ -17,7 +17,8 @@ namespace {
 
 const std::string english = R"({"code": "en", "name": "English", "local_name": "English",
   "keys": {"Save": "Save", "PNG": "PNG"}})";
-const std::string german = R"({"code": "de", "name": "German", "local_name": "Deutsch", "keys": {"Save": "Speichern"}})";
+const std::string german =
+    R"({"code": "de", "name": "German", "local_name": "Deutsch", "keys": {"Save": "Speichern"}})";
 
 } // namespace
 
@@ -37,8 +38,8 @@ public:
     {
         for (const char* good : {"en", "de", "pt-br", "zh_cn", "fil"})
             CPPUNIT_ASSERT_MESSAGE(good, LanguageCatalog::isValidCode(good));
-        for (const char* bad : {"", "e", "../../etc/passwd", "..", "en/../de", "en.json", "EN", "de%2f", "/de",
-                                "de\n", "en-", "abcd", "de-abcdefghi", "de de"})
+        for (const char* bad : {"", "e", "../../etc/passwd", "..", "en/../de", "en.json", "EN", "de%2f", "/de", "de\n",
+                                "en-", "abcd", "de-abcdefghi", "de de"})
             CPPUNIT_ASSERT_MESSAGE(bad, !LanguageCatalog::isValidCode(bad));
     }
 
@@ -56,7 +57,7 @@ public:
 
     void inconsistentFilesAreRefused()
     {
-        CPPUNIT_ASSERT_THROW(LanguageCatalog(Files{{"de", german}}), std::invalid_argument);               // no English
+        CPPUNIT_ASSERT_THROW(LanguageCatalog(Files{{"de", german}}), std::invalid_argument);             // no English
         CPPUNIT_ASSERT_THROW(LanguageCatalog({{"en", english}, {"fr", german}}), std::invalid_argument); // wrong code
         CPPUNIT_ASSERT_THROW(LanguageCatalog(Files{{"en", "[]"}}), std::invalid_argument);
     }

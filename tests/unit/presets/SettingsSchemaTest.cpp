@@ -1,9 +1,9 @@
 // The settings schema as data: parsing, dotted paths, SwarmUI's coercion made strict, the
 // operator's defaults (presets.default_user.*) and the shipped schema file.
+#include "SettingsSchema.h"
 #include "ServerDefaults.h"
 #include "SettingCoercion.h"
 #include "SettingsAndServerRoutes.h"
-#include "SettingsSchema.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -101,8 +101,8 @@ public:
         CPPUNIT_ASSERT(_schema->find("FileFormat")->type == SettingType::Group);
         CPPUNIT_ASSERT_EQUAL(std::string("FileFormat.ImageQuality"), _schema->find("FileFormat.ImageQuality")->path);
         CPPUNIT_ASSERT_EQUAL(std::string("Volume"), _schema->find("FileFormat.Deep.Volume")->key);
-        for (const char* missing : {"", "Nope", "FileFormat.", ".FileFormat", "FileFormat..ImageFormat",
-                                    "Zeta.Child", "fileformat.imageformat", "FileFormat.Deep.Volume.x"})
+        for (const char* missing : {"", "Nope", "FileFormat.", ".FileFormat", "FileFormat..ImageFormat", "Zeta.Child",
+                                    "fileformat.imageformat", "FileFormat.Deep.Volume.x"})
             CPPUNIT_ASSERT_MESSAGE(missing, _schema->find(missing) == nullptr);
     }
 
@@ -123,9 +123,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(7), coerce(quality, 7.0).value.convert<Poco::Int64>());
         CPPUNIT_ASSERT_EQUAL(std::string("must be at most 100"), coerce(quality, 101).reason);
         CPPUNIT_ASSERT_EQUAL(std::string("must be at least 1"), coerce(quality, std::string("0")).reason);
-        for (const Poco::Dynamic::Var& bad : {Poco::Dynamic::Var(std::string("five")), Poco::Dynamic::Var(5.5),
-                                              Poco::Dynamic::Var(true), json("[5]"), json("{\"a\":5}"),
-                                              Poco::Dynamic::Var(std::string("5.0"))})
+        for (const Poco::Dynamic::Var& bad :
+             {Poco::Dynamic::Var(std::string("five")), Poco::Dynamic::Var(5.5), Poco::Dynamic::Var(true), json("[5]"),
+              json("{\"a\":5}"), Poco::Dynamic::Var(std::string("5.0"))})
             CPPUNIT_ASSERT_EQUAL(std::string("must be an integer"), coerce(quality, bad).reason);
     }
 
@@ -188,8 +188,9 @@ public:
         assertRefused(R"({"fields": {"A.B": {"type": "bool", "default": true}}})", "A.B");
         assertRefused(R"({"fields": {"A": {"type": "bool"}}})", "A");
         assertRefused(R"({"fields": {"A": {"type": "dropdown", "default": "x", "values": ["y"]}}})", "A");
-        assertRefused(R"({"fields": {"A": {"type": "dropdown", "default": "y", "values": ["y"], "value_names": ["Y", "Z"]}}})",
-                      "A");
+        assertRefused(
+            R"({"fields": {"A": {"type": "dropdown", "default": "y", "values": ["y"], "value_names": ["Y", "Z"]}}})",
+            "A");
         CPPUNIT_ASSERT_THROW(SettingsSchema("not json"), std::invalid_argument);
     }
 
@@ -204,16 +205,16 @@ public:
 
     void serverDefaultsComeFromConfiguration()
     {
-        const auto defaults = ServerDefaults::fromConfig(
-            *_schema, MapConfig({{"presets.default_user.FileFormat.ImageQuality", "80"},
-                                 {"presets.default_user.Tags", "p, q"},
-                                 {"presets.default_user.Unknown", "ignored"}}));
+        const auto defaults =
+            ServerDefaults::fromConfig(*_schema, MapConfig({{"presets.default_user.FileFormat.ImageQuality", "80"},
+                                                            {"presets.default_user.Tags", "p, q"},
+                                                            {"presets.default_user.Unknown", "ignored"}}));
         CPPUNIT_ASSERT_EQUAL(Poco::Int64(80), defaults.find("FileFormat.ImageQuality")->convert<Poco::Int64>());
         CPPUNIT_ASSERT_EQUAL(std::string(R"(["p","q"])"), listText(*defaults.find("Tags")));
         CPPUNIT_ASSERT(defaults.find("Zeta") == nullptr);
         try {
-            ServerDefaults::fromConfig(
-                *_schema, MapConfig(std::map<std::string, std::string>{{"presets.default_user.FileFormat.ImageQuality", "0"}}));
+            ServerDefaults::fromConfig(*_schema, MapConfig(std::map<std::string, std::string>{
+                                                     {"presets.default_user.FileFormat.ImageQuality", "0"}}));
             CPPUNIT_FAIL("a default out of range was accepted");
         } catch (const std::invalid_argument& e) {
             CPPUNIT_ASSERT_EQUAL(
@@ -224,9 +225,13 @@ public:
 
     void storedValuesRoundTrip()
     {
-        for (const auto& [path, input] : std::vector<std::pair<std::string, Poco::Dynamic::Var>>{
-                 {"Zeta", true}, {"FileFormat.ImageQuality", 42}, {"FileFormat.Deep.Volume", 0.75},
-                 {"Motto", std::string("say \"hi\"")}, {"Tags", json(R"(["x","y z"])")}, {"FileFormat.ImageFormat", "JPG"}}) {
+        for (const auto& [path, input] :
+             std::vector<std::pair<std::string, Poco::Dynamic::Var>>{{"Zeta", true},
+                                                                     {"FileFormat.ImageQuality", 42},
+                                                                     {"FileFormat.Deep.Volume", 0.75},
+                                                                     {"Motto", std::string("say \"hi\"")},
+                                                                     {"Tags", json(R"(["x","y z"])")},
+                                                                     {"FileFormat.ImageFormat", "JPG"}}) {
             const SettingField& field = *_schema->find(path);
             const auto canonical = coerce(field, input).value;
             const auto back = SettingCoercion::fromJson(field, SettingCoercion::toJson(canonical));
@@ -240,10 +245,10 @@ public:
     void theShippedSchemaLoads()
     {
         SettingsSchema shipped(SettingsAndServerRoutes::embeddedSchema());
-        for (const char* path : {"OutPathBuilder.Format", "FileFormat.ImageFormat", "FileFormat.ImageQuality",
-                                 "UI.PresetListSort", "ParamParsing.AllowLoraStacking", "Theme", "Language", "Roles",
-                                 "MaxImagesInHistory", "EnterKeyGenerates", "SaveFiles", "StarNoFolders",
-                                 "VAEs.DefaultSDXLVAE", "Audio.Volume", "AutoComplete.MatchMode"})
+        for (const char* path :
+             {"OutPathBuilder.Format", "FileFormat.ImageFormat", "FileFormat.ImageQuality", "UI.PresetListSort",
+              "ParamParsing.AllowLoraStacking", "Theme", "Language", "Roles", "MaxImagesInHistory", "EnterKeyGenerates",
+              "SaveFiles", "StarNoFolders", "VAEs.DefaultSDXLVAE", "Audio.Volume", "AutoComplete.MatchMode"})
             CPPUNIT_ASSERT_MESSAGE(path, shipped.find(path) != nullptr);
         CPPUNIT_ASSERT(shipped.find("Roles")->restricted);
         CPPUNIT_ASSERT(shipped.themes()->has("modern_dark"));

@@ -1,13 +1,13 @@
 // A user's settings in layers over a real SQLite database: only values that differ from the
 // default are stored, hidden fields behave as if they did not exist, secrets are never read
 // back, restricted fields are shown only when allowed and changed by nobody.
+#include "UserSettings.h"
 #include "ModuleMigrations.h"
 #include "PooledDatabase.h"
 #include "ServerDefaults.h"
 #include "SettingsSchema.h"
 #include "SettingsTree.h"
 #include "TempDir.h"
-#include "UserSettings.h"
 #include "UserSettingsStore.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -105,8 +105,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("unknown setting"), rejected.at("Installed"));
         const auto tree = SettingsTree::render(*_settings, _settings->effective("u1"), true);
         CPPUNIT_ASSERT(!tree->has("Installed"));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"default_value":"a","description":"","is_secret":false,"name":"Tags","type":"list","value":"a","value_names":null,"values":null})"),
-                             sorted(tree->getObject("Group")->getObject("value")->getObject("Tags")));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(
+                R"({"default_value":"a","description":"","is_secret":false,"name":"Tags","type":"list","value":"a","value_names":null,"values":null})"),
+            sorted(tree->getObject("Group")->getObject("value")->getObject("Tags")));
     }
 
     void secretsAreNeverReadBack()

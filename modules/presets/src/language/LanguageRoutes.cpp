@@ -15,7 +15,8 @@ void LanguageRoutes::registerAll(RouteRegistry& routes)
                         "does not ship with `unknown_language`.",
          .parameters = {swarm::Parameter::needed("language", swarm::ParamType::String,
                                                  "the language code, e.g. `en` or `de`")},
-         .returnExample = R"({"language": {"code": "de", "name": "German", "local_name": "Deutsch", "keys": {"Image Format": "Bildformat"}}})"},
+         .returnExample =
+             R"({"language": {"code": "de", "name": "German", "local_name": "Deutsch", "keys": {"Image Format": "Bildformat"}}})"},
         [this](swarm::Call& call, HttpExchange&, const swarm::Emit&) { return getLanguage(call); });
 }
 

@@ -12,19 +12,19 @@ void ServerRoutes::registerAll(RouteRegistry& routes)
 {
     using swarm::Parameter;
     using swarm::ParamType;
-    swarm::addRoute(
-        routes,
-        {.name = "ServerDebugMessage",
-         .group = "BasicAPIFeatures",
-         .permission = "server_debug_message",
-         .description = "Writes a message into the server log and the audit log, with the caller's name (the "
-                        "first 2000 characters).",
-         .parameters = {Parameter::needed("message", ParamType::String, "the text to log")},
-         .returnExample = R"({"success": true})",
-         .bodyLimit = 64 * 1024},
-        [this](swarm::Call& call, HttpExchange& exchange, const swarm::Emit&) {
-            return serverDebugMessage(call, exchange);
-        });
+    swarm::addRoute(routes,
+                    {.name = "ServerDebugMessage",
+                     .group = "BasicAPIFeatures",
+                     .permission = "server_debug_message",
+                     .description =
+                         "Writes a message into the server log and the audit log, with the caller's name (the "
+                         "first 2000 characters).",
+                     .parameters = {Parameter::needed("message", ParamType::String, "the text to log")},
+                     .returnExample = R"({"success": true})",
+                     .bodyLimit = 64 * 1024},
+                    [this](swarm::Call& call, HttpExchange& exchange, const swarm::Emit&) {
+                        return serverDebugMessage(call, exchange);
+                    });
 
     swarm::RouteInfo install{
         .name = "InstallConfirmWS",
@@ -39,13 +39,14 @@ void ServerRoutes::registerAll(RouteRegistry& routes)
                        Parameter::optional("install_amd", ParamType::Bool, "ignored", false),
                        Parameter::optional("language", ParamType::String, "ignored"),
                        Parameter::optional("make_shortcut", ParamType::Bool, "ignored", false)},
-        .returnExample = R"({"error": "comfygate is installed by its package: there is nothing to install here.", "error_id": "already_installed"})",
+        .returnExample =
+            R"({"error": "comfygate is installed by its package: there is nothing to install here.", "error_id": "already_installed"})",
         .userUpdate = true,
         .webSocket = true};
     try {
-        swarm::addRoute(routes, std::move(install), [](swarm::Call&, HttpExchange&, const swarm::Emit&) -> Poco::JSON::Object::Ptr {
-            refuseInstall();
-        });
+        swarm::addRoute(
+            routes, std::move(install),
+            [](swarm::Call&, HttpExchange&, const swarm::Emit&) -> Poco::JSON::Object::Ptr { refuseInstall(); });
     } catch (const std::logic_error& e) {
         // Until the kernel's SwarmUI WebSocket transport lands, addRoute refuses WS routes; the
         // route then comes with it, without a change here.
@@ -70,8 +71,8 @@ Poco::JSON::Object::Ptr ServerRoutes::serverDebugMessage(swarm::Call& call, Http
     detail.set("message", message);
     std::ostringstream json;
     detail.stringify(json);
-    _audit.record({principal.username, "swarm.debug_message", principal.username, exchange.client().toString(),
-                   json.str()});
+    _audit.record(
+        {principal.username, "swarm.debug_message", principal.username, exchange.client().toString(), json.str()});
     return swarm::success();
 }
 

@@ -47,8 +47,8 @@ SettingsAndServerRoutes::SettingsAndServerRoutes(ModuleContext& context)
     fillThemes(*_schema);
     fillLanguages(*_schema, *_languages);
     _store = std::make_unique<UserSettingsStore>(context.database());
-    _settings = std::make_unique<UserSettings>(*_schema, ServerDefaults::fromConfig(*_schema, context.globalConfig()),
-                                               *_store);
+    _settings =
+        std::make_unique<UserSettings>(*_schema, ServerDefaults::fromConfig(*_schema, context.globalConfig()), *_store);
     _userLanguage = std::make_unique<UserLanguage>(*_settings, *_languages);
 
     declareSwarmPermissions(context.permissions());

@@ -60,8 +60,9 @@ std::shared_ptr<services::ComfyQueue> StatusRoutes::queue() const
 Poco::JSON::Object::Ptr StatusRoutes::backendStatus(const services::ComfyQueue::Counts* counts)
 {
     if (!counts)
-        return backend("empty", "warn", "This server does not proxy ComfyUI: the operator adds the comfy-proxy "
-                                        "module to modules.enabled.");
+        return backend("empty", "warn",
+                       "This server does not proxy ComfyUI: the operator adds the comfy-proxy "
+                       "module to modules.enabled.");
     if (!counts->reachable)
         return backend("errored", "error",
                        "ComfyUI at " + counts->upstreamUrl + " does not answer (" + counts->problem +

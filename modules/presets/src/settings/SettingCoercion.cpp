@@ -157,13 +157,20 @@ Coercion SettingCoercion::coerce(const SettingField& field, const Poco::Dynamic:
     if (input.isEmpty())
         return Coercion::refused("must not be null");
     switch (field.type) {
-    case SettingType::Group: return Coercion::refused("is a group: set its fields by their dotted paths");
-    case SettingType::Bool: return toBool(input);
-    case SettingType::Integer: return toInteger(field, input);
-    case SettingType::Decimal: return toDecimal(field, input);
-    case SettingType::Text: return toText(field, input);
-    case SettingType::List: return toList(field, input);
-    case SettingType::Dropdown: return toDropdown(field, input);
+    case SettingType::Group:
+        return Coercion::refused("is a group: set its fields by their dotted paths");
+    case SettingType::Bool:
+        return toBool(input);
+    case SettingType::Integer:
+        return toInteger(field, input);
+    case SettingType::Decimal:
+        return toDecimal(field, input);
+    case SettingType::Text:
+        return toText(field, input);
+    case SettingType::List:
+        return toList(field, input);
+    case SettingType::Dropdown:
+        return toDropdown(field, input);
     }
     return Coercion::refused("has an unknown type");
 }

@@ -41,10 +41,10 @@ struct SettingField
     std::string options;                 ///< a dropdown filled at start ("themes", "languages")
     std::optional<double> min;           ///< integer and decimal bounds, inclusive
     std::optional<double> max;
-    std::size_t maxLength = 4096; ///< text and list: characters in all
-    bool secret = false;          ///< read back as the sentinel, never as the value
-    bool restricted = false;      ///< only callers with can_see_restricted_settings see it; nobody sets it here
-    bool hidden = false;          ///< never shown, never set through the routes
+    std::size_t maxLength = 4096;       ///< text and list: characters in all
+    bool secret = false;                ///< read back as the sentinel, never as the value
+    bool restricted = false;            ///< only callers with can_see_restricted_settings see it; nobody sets it here
+    bool hidden = false;                ///< never shown, never set through the routes
     std::vector<SettingField> children; ///< a group's fields, in schema order
 };
 

@@ -23,7 +23,8 @@ void SettingsRoutes::registerAll(RouteRegistry& routes)
                         "Restricted fields appear only with `can_see_restricted_settings`; secrets read as "
                         "`\"\\t<secret>\"`.",
          .parameters = {},
-         .returnExample = R"({"themes": {"modern_dark": {"name": "Modern Dark", "is_dark": true, "css_paths": ["css/themes/modern.css"]}},
+         .returnExample =
+             R"({"themes": {"modern_dark": {"name": "Modern Dark", "is_dark": true, "css_paths": ["css/themes/modern.css"]}},
  "settings": {"FileFormat": {"type": "group", "name": "File Format", "description": "...", "value":
    {"ImageFormat": {"type": "dropdown", "name": "Image Format", "value": "PNG", "description": "...",
     "values": ["PNG", "JPG"], "value_names": ["PNG", "JPG"], "is_secret": false, "default_value": "PNG"}}}}})"},

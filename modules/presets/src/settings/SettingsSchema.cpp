@@ -14,8 +14,8 @@ namespace {
 const std::vector<std::pair<SettingType, const char*>>& typeNames()
 {
     static const std::vector<std::pair<SettingType, const char*>> names{
-        {SettingType::Group, "group"}, {SettingType::Bool, "bool"},   {SettingType::Integer, "integer"},
-        {SettingType::Decimal, "decimal"}, {SettingType::Text, "text"}, {SettingType::List, "list"},
+        {SettingType::Group, "group"},      {SettingType::Bool, "bool"}, {SettingType::Integer, "integer"},
+        {SettingType::Decimal, "decimal"},  {SettingType::Text, "text"}, {SettingType::List, "list"},
         {SettingType::Dropdown, "dropdown"}};
     return names;
 }
@@ -86,8 +86,8 @@ std::vector<SettingField> parseFields(const Poco::JSON::Object::Ptr& fields, con
             field.options = spec->optValue<std::string>("options", "");
             field.min = bound(spec, "min");
             field.max = bound(spec, "max");
-            field.maxLength = static_cast<std::size_t>(
-                spec->optValue<int>("max_length", static_cast<int>(field.maxLength)));
+            field.maxLength =
+                static_cast<std::size_t>(spec->optValue<int>("max_length", static_cast<int>(field.maxLength)));
             checkDefault(field);
         }
         out.push_back(std::move(field));

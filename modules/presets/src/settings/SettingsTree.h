@@ -19,8 +19,7 @@ class SettingsTree
 {
 public:
     static Poco::JSON::Object::Ptr render(const UserSettings& settings,
-                                          const std::map<std::string, Poco::Dynamic::Var>& values,
-                                          bool seeRestricted);
+                                          const std::map<std::string, Poco::Dynamic::Var>& values, bool seeRestricted);
 };
 
 } // namespace comfygate::presets
