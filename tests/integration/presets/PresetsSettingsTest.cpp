@@ -3,6 +3,10 @@
 // ComfyUI is down, the owner-only debug message, and what happens without a session.
 #include "PresetsChecks.h"
 
+#include "PooledDatabase.h"
+
+#include <Poco/Data/Session.h>
+
 using comfygate::test::Headers;
 
 class PresetsSettingsTest : public comfygate::test::presets::PresetsChecks
@@ -15,6 +19,7 @@ class PresetsSettingsTest : public comfygate::test::presets::PresetsChecks
     CPPUNIT_TEST(statusSaysWhatToDoWhenComfyIsDown);
     CPPUNIT_TEST(debugMessagesAreForTheOwnerOnly);
     CPPUNIT_TEST(routesNeedASessionAndTheirPermission);
+    CPPUNIT_TEST(auditNamesTheActorNeverTheKey);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -150,6 +155,28 @@ public:
         // The installer is never offered: WebSocket only, and refused there (already_installed).
         const auto install = call("InstallConfirmWS", session("olga"));
         CPPUNIT_ASSERT_MESSAGE(install.body, !contains(install.body, "\"success\""));
+    }
+
+    void auditNamesTheActorNeverTheKey()
+    {
+        const std::string alice = session("alice");
+        answer("SetAPIKey", alice, R"({"keyType": "huggingface_api", "key": "hf_audited_key_0123"})");
+        answer("SetAPIKey", alice, R"({"keyType": "huggingface_api", "key": "none"})");
+        answer("ServerDebugMessage", session("olga"), R"({"message": "for the \"audit\""})");
+
+        comfygate::DatabaseSettings settings;
+        settings.sqlitePath = _data.path() + "/comfygate.db";
+        comfygate::PooledDatabase database(settings);
+        database.open();
+        std::string seen;
+        for (const auto& row : database.select("SELECT actor, action, target, detail FROM audit_log WHERE action IN "
+                                               "('apikey.set', 'apikey.clear', 'swarm.debug_message') ORDER BY id",
+                                               {}))
+            seen += row[0].convert<std::string>() + " " + row[1].convert<std::string>() + " " +
+                    row[2].convert<std::string>() + " " + row[3].convert<std::string>() + "|";
+        CPPUNIT_ASSERT_EQUAL(std::string("alice apikey.set huggingface |alice apikey.clear huggingface |"
+                                         "olga swarm.debug_message olga {\"message\":\"for the \\\"audit\\\"\"}|"),
+                             seen);
     }
 };
 
