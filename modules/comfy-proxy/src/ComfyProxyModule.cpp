@@ -5,6 +5,7 @@
 // that enforces them; the WebSocket, where each user gets only their own events; ComfyUI's web
 // UI files and the gateway's sign-out extension for it.
 #include "ComfyUserMap.h"
+#include "ComfyQueueService.h"
 #include "CustomNodeRoutes.h"
 #include "ClientId.h"
 #include "FrameRouter.h"
@@ -99,6 +100,7 @@ public:
         _view.reset();
         _jobs.reset();
         _control.reset();
+        _queueService.reset();
         _prompts.reset();
         _fileCheck.reset();
         _tags.reset();
@@ -190,6 +192,8 @@ private:
         _prompts->registerAll(context.routes());
         _control = std::make_unique<QueueControlRoutes>(*_upstream, *_owners, separate);
         _control->registerAll(context.routes());
+        _queueService = std::make_shared<ComfyQueueService>(*_upstream, *_owners);
+        context.services().publish<services::ComfyQueue>(services::ComfyQueue::serviceName, _queueService);
         _jobs = std::make_unique<JobRoutes>(*_upstream, *_owners, separate);
         _jobs->registerAll(context.routes());
         _view = std::make_unique<ViewRoutes>(*_upstream, *_files, *_tags, context.policy(), context.services());
@@ -262,6 +266,7 @@ private:
     std::unique_ptr<WorkflowFileCheck> _fileCheck;
     std::unique_ptr<PromptRoutes> _prompts;
     std::unique_ptr<QueueControlRoutes> _control;
+    std::shared_ptr<ComfyQueueService> _queueService;
     std::unique_ptr<JobRoutes> _jobs;
     std::unique_ptr<ViewRoutes> _view;
     std::unique_ptr<NsfwRoutes> _nsfw;

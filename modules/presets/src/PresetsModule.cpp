@@ -1,6 +1,7 @@
-// The presets module: SwarmUI's per-user data routes (GetMyUserData, presets, starred models,
-// model-preset links, parameter edits) on the gateway's database, with presets shared
-// read-only with every user by those allowed to publish them.
+// The presets module: SwarmUI's BasicAPIFeatures routes (`POST /API/<Name>`) for presets and
+// the user's own data (GetMyUserData, starred models, model-preset links, parameter edits;
+// presets shared read-only with every user by those allowed to publish them), settings,
+// languages, status and third-party keys.
 #include "ModuleMigrations.h"
 #include "MyUserDataRoutes.h"
 #include "OrphanSweeper.h"
@@ -8,6 +9,7 @@
 #include "PresetRoutes.h"
 #include "PresetStore.h"
 #include "PresetsSettings.h"
+#include "SettingsAndServerRoutes.h"
 #include "UserDocumentStore.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
@@ -33,8 +35,9 @@ public:
         _presetRoutes->registerAll(context.routes());
         _userDataRoutes = std::make_unique<MyUserDataRoutes>(*_presets, *_documents, settings.userDocumentMaxBytes);
         _userDataRoutes->registerAll(context.routes());
-        // At merge: the settings routes are constructed and registered here too, and
-        // _userDataRoutes->setLanguageSource(...) gets the user's Language setting from them.
+        _settingsAndServer = std::make_unique<SettingsAndServerRoutes>(context);
+        const UserLanguage& language = _settingsAndServer->userLanguage();
+        _userDataRoutes->setLanguageSource([&language](const std::string& userId) { return language.languageOf(userId); });
 
         startOrphanSweep(context, settings.orphanSweepMinutes);
     }
@@ -42,6 +45,7 @@ public:
     void stop() noexcept override
     {
         _sweeper.reset(); // first: it cancels its timers before the stores go
+        _settingsAndServer.reset();
         _userDataRoutes.reset();
         _presetRoutes.reset();
         _documents.reset();
@@ -67,8 +71,9 @@ private:
     std::unique_ptr<PresetRoutes> _presetRoutes;
     std::unique_ptr<MyUserDataRoutes> _userDataRoutes;
     std::unique_ptr<OrphanSweeper> _sweeper;
+    std::unique_ptr<SettingsAndServerRoutes> _settingsAndServer;
 };
 
 } // namespace comfygate::presets
 
-COMFYGATE_MODULE(comfygate::presets::PresetsModule, "presets", "0.1.0")
+COMFYGATE_MODULE(comfygate::presets::PresetsModule, "presets", "1.0.0")

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ public:
     virtual std::vector<std::string> providers(const std::string& userId) = 0;
     /// The key, for server-side use only (e.g. a download's Authorization header).
     virtual std::optional<std::string> use(const std::string& userId, const std::string& provider) = 0;
+    /// When the key was last set (Unix seconds), 0 when the user has none: what a status page
+    /// may show instead of the key (SwarmUI's GetAPIKeyStatus).
+    virtual std::int64_t updatedAt(const std::string& userId, const std::string& provider) = 0;
 };
 
 } // namespace comfygate::services

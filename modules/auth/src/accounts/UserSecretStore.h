@@ -32,7 +32,7 @@ public:
     std::optional<std::string> use(const std::string& userId, const std::string& provider) override;
 
     /// When the key was last set (Unix seconds); 0 when there is none.
-    std::int64_t updatedAt(const std::string& userId, const std::string& provider);
+    std::int64_t updatedAt(const std::string& userId, const std::string& provider) override;
 
 private:
     Database& _database;

@@ -27,12 +27,13 @@ const std::string& ownersOfBatch()
 } // namespace
 
 bool PromptOwners::record(const std::string& promptId, const std::string& userId, const std::string& clientId,
-                          std::int64_t now)
+                          std::int64_t now, const std::string& sessionId)
 {
     // Once per POST /prompt: the prepared write path, not a parsed BEGIN, INSERT and COMMIT.
-    const bool inserted = _database.execute("INSERT INTO comfy_prompts (prompt_id, user_id, client_id, created_at)"
-                                            " VALUES (?, ?, ?, ?) ON CONFLICT (prompt_id) DO NOTHING",
-                                            {promptId, userId, clientId, static_cast<Poco::Int64>(now)}) == 1;
+    const bool inserted =
+        _database.execute("INSERT INTO comfy_prompts (prompt_id, user_id, client_id, created_at, session_id)"
+                          " VALUES (?, ?, ?, ?, ?) ON CONFLICT (prompt_id) DO NOTHING",
+                          {promptId, userId, clientId, static_cast<Poco::Int64>(now), sessionId}) == 1;
     if (inserted)
         remember(promptId, Submitter{userId, clientId});
     return inserted;
@@ -105,6 +106,15 @@ std::set<std::string> PromptOwners::promptsOf(const std::string& userId)
 {
     std::set<std::string> ids;
     for (const auto& row : _database.select("SELECT prompt_id FROM comfy_prompts WHERE user_id = ?", {userId}))
+        ids.insert(row[0].convert<std::string>());
+    return ids;
+}
+
+std::set<std::string> PromptOwners::promptsOfSession(const std::string& userId, const std::string& sessionId)
+{
+    std::set<std::string> ids;
+    for (const auto& row : _database.select("SELECT prompt_id FROM comfy_prompts WHERE user_id = ? AND session_id = ?",
+                                            {userId, sessionId}))
         ids.insert(row[0].convert<std::string>());
     return ids;
 }

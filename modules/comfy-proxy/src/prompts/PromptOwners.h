@@ -39,13 +39,17 @@ public:
         std::string clientId;
     };
 
-    /// Records the prompt; false when the prompt id is already taken (by anyone).
-    bool record(const std::string& promptId, const std::string& userId, const std::string& clientId, std::int64_t now);
+    /// Records the prompt; false when the prompt id is already taken (by anyone). `sessionId` is
+    /// the submitting credential (Principal::sessionId), for per-session cancelling.
+    bool record(const std::string& promptId, const std::string& userId, const std::string& clientId, std::int64_t now,
+                const std::string& sessionId = {});
     void forget(const std::string& promptId);
     std::optional<std::string> ownerOf(const std::string& promptId);
     /// ownerOf() with the client id: where ComfyUI would have sent the prompt's events.
     std::optional<Submitter> submitterOf(const std::string& promptId);
     std::set<std::string> promptsOf(const std::string& userId);
+    /// The user's prompts submitted under one credential (see record()).
+    std::set<std::string> promptsOfSession(const std::string& userId, const std::string& sessionId);
     /// Which of `promptIds` are the user's: answered from the cache, the ids it does not know
     /// read in batches (GET /history asks this for every id ComfyUI lists).
     std::unordered_set<std::string> ownedBy(const std::string& userId, const std::vector<std::string>& promptIds);

@@ -167,7 +167,7 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
     // Recorded before ComfyUI sees it, so its first event already has an owner.
-    if (!_owners.record(promptId, user.userId, clientId, now))
+    if (!_owners.record(promptId, user.userId, clientId, now, user.sessionId))
         throw promptError(400, "prompt_id_exists", "prompt_id " + promptId + " is already in use: choose another");
 
     UpstreamClient::Answer answer;
