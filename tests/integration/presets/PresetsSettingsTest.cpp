@@ -2,6 +2,7 @@
 // checks (SettingsChecks.h) plus parameters, the operator's defaults, languages, status when
 // ComfyUI is down, the owner-only debug message, and what happens without a session.
 #include "SettingsChecks.h"
+#include "WebSocketTestClient.h"
 
 #include "PooledDatabase.h"
 
@@ -135,26 +136,44 @@ public:
             refusal("ServerDebugMessage", olga, R"({"message": {"text": "x"}})")->getValue<std::string>("error"));
         for (const char* who : {"ada", "alice"}) {
             const auto refused = call("ServerDebugMessage", session(who), R"({"message": "not mine to say"})");
-            CPPUNIT_ASSERT_MESSAGE(refused.body, refused.status == 403 || refused.status == 400);
-            CPPUNIT_ASSERT(contains(refused.body, "\"error\""));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(refused.body, 400, refused.status);
+            CPPUNIT_ASSERT_MESSAGE(refused.body, contains(refused.body, "\"bad_permissions\""));
         }
         CPPUNIT_ASSERT(!contains(_server->stderrText() + _server->stdoutText(), "not mine to say"));
     }
 
     void routesNeedASessionAndTheirPermission()
     {
+        // No credential at all is SwarmUI's basic_api; an unknown session is 401.
         const auto noSession = _client->postJson("/API/GetUserSettings", "{}");
-        CPPUNIT_ASSERT_EQUAL(401, noSession.status);
+        CPPUNIT_ASSERT_EQUAL(400, noSession.status);
+        CPPUNIT_ASSERT_MESSAGE(noSession.body, contains(noSession.body, "\"basic_api\""));
         const auto badSession =
             _client->postJson("/API/GetUserSettings", R"({"session_id": "0123456789abcdef0123456789abcdef01234567"})");
         CPPUNIT_ASSERT_EQUAL(401, badSession.status);
         CPPUNIT_ASSERT(contains(badSession.body, "invalid_session_id"));
         // InterruptAll is basic_image_generation (USER tier): not for a guest.
         const auto guest = call("InterruptAll", session("gus"));
-        CPPUNIT_ASSERT_MESSAGE(guest.body, guest.status == 403 || guest.status == 400);
-        // The installer is never offered: WebSocket only, and refused there (already_installed).
-        const auto install = call("InstallConfirmWS", session("olga"));
-        CPPUNIT_ASSERT_MESSAGE(install.body, !contains(install.body, "\"success\""));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(guest.body, 400, guest.status);
+        CPPUNIT_ASSERT_MESSAGE(guest.body, contains(guest.body, "\"bad_permissions\""));
+        // The installer is never offered: a WebSocket route (a POST is the wrong transport), and
+        // refused there with already_installed, then a normal close.
+        const std::string olga = session("olga");
+        const auto install = call("InstallConfirmWS", olga);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(install.body, 400, install.status);
+        CPPUNIT_ASSERT_MESSAGE(install.body, contains(install.body, "\"bad_request_method\""));
+        comfygate::test::WebSocketTestClient socket(_server->port(), "/API/installconfirmws");
+        socket.sendText("{\"session_id\": \"" + olga + "\", \"theme\": \"modern_dark\", \"install_amd\": \"false\"}");
+        const auto frames = socket.drain(std::chrono::seconds(3));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), frames.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("already_installed"), frames[0].json()->getValue<std::string>("error_id"));
+        CPPUNIT_ASSERT(frames[1].isClose());
+        // Without the install permission (NOBODY tier: owner only) the socket says so instead.
+        comfygate::test::WebSocketTestClient denied(_server->port(), "/API/InstallConfirmWS");
+        denied.sendText("{\"session_id\": \"" + session("alice") + "\"}");
+        const auto deniedFrames = denied.drain(std::chrono::seconds(3));
+        CPPUNIT_ASSERT(!deniedFrames.empty());
+        CPPUNIT_ASSERT_EQUAL(std::string("bad_permissions"), deniedFrames[0].json()->getValue<std::string>("error_id"));
     }
 
     void auditNamesTheActorNeverTheKey()

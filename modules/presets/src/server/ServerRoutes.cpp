@@ -43,15 +43,8 @@ void ServerRoutes::registerAll(RouteRegistry& routes)
             R"({"error": "comfygate is installed by its package: there is nothing to install here.", "error_id": "already_installed"})",
         .userUpdate = true,
         .webSocket = true};
-    try {
-        swarm::addRoute(
-            routes, std::move(install),
-            [](swarm::Call&, HttpExchange&, const swarm::Emit&) -> Poco::JSON::Object::Ptr { refuseInstall(); });
-    } catch (const std::logic_error& e) {
-        // Until the kernel's SwarmUI WebSocket transport lands, addRoute refuses WS routes; the
-        // route then comes with it, without a change here.
-        _logger.information("InstallConfirmWS is not served yet: %s", std::string(e.what()));
-    }
+    swarm::addRoute(routes, std::move(install),
+                    [](swarm::Call&, HttpExchange&, const swarm::Emit&) -> Poco::JSON::Object::Ptr { refuseInstall(); });
 }
 
 void ServerRoutes::refuseInstall()
