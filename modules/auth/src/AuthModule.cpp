@@ -59,6 +59,7 @@ public:
             const std::int64_t now = unixNow();
             services->sweptSessions.revokeIdle(services->settings.idleSeconds, now);
             services->sweptSessions.purgeExpired(now);
+            services->sweptSwarmSessions.purgeStale(services->settings.idleSeconds, now);
         });
         context.metrics().gauge("auth_users", "user accounts (without the built-in guest)",
                                 [services = _services] { return static_cast<double>(services->users.countAccounts()); });

@@ -62,6 +62,7 @@ class CredentialCacheServerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(ipBlockAppliesOnTheNextRequest);
     CPPUNIT_TEST(userDeletionOverHttpEndsCachedCredentials);
     CPPUNIT_TEST(cliUserDeletionEndsCachedCredentials);
+    CPPUNIT_TEST(swarmSessionsAreCachedAndEndWithTheirCredential);
     CPPUNIT_TEST(cacheIsBoundedAndExportedInMetrics);
     CPPUNIT_TEST(cacheCanBeTurnedOff);
     CPPUNIT_TEST_SUITE_END();
@@ -240,6 +241,40 @@ public:
         CPPUNIT_ASSERT_EQUAL(false, _client->get(meRoute, bearer(token)).json()->getValue<bool>("authenticated"));
     }
 
+    void swarmSessionsAreCachedAndEndWithTheirCredential()
+    {
+        const auto [token, session] = cachedUser("dora");
+        const std::string fromToken = swarmSession(token);
+        const std::string fromSession = swarmSession(session);
+        useSwarm(fromToken, 200);
+        useSwarm(fromSession, 200);
+        // Used again: answered from the cache, not the database.
+        const double hitsBefore = metric("comfygate_auth_credential_cache_hits");
+        useSwarm(fromToken, 200);
+        useSwarm(fromSession, 200);
+        CPPUNIT_ASSERT(metric("comfygate_auth_credential_cache_hits") >= hitsBefore + 2);
+
+        // Logout ends the session and every session_id made from it, on the next request.
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/logout", bearer(session)).status);
+        useSwarm(fromSession, 401);
+        useSwarm(fromToken, 200);
+        // Deleting the token ends the session_ids made from it.
+        const std::string other = login("dora", userPassword);
+        const auto tokens = _client->get("/mss-login/api/tokens", bearer(other)).json()->getArray("tokens");
+        const std::string prefix = tokens->getObject(0)->getValue<std::string>("token_hash_prefix");
+        CPPUNIT_ASSERT_EQUAL(200, _client->request("DELETE", "/mss-login/api/tokens", json({{"token_hash_prefix", prefix}}),
+                                                   {{"Authorization", "Bearer " + other},
+                                                    {"Content-Type", "application/json"}}).status);
+        useSwarm(fromToken, 401);
+        // A password change from the CLI (another process) ends the rest.
+        const std::string fromOther = swarmSession(other);
+        useSwarm(fromOther, 200);
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, _server->runCommand({"user", "passwd", "dora", "--password-stdin"}, out, err,
+                                                                 "amber-cascade-77\n"));
+        useSwarm(fromOther, 401);
+    }
+
     void cacheIsBoundedAndExportedInMetrics()
     {
         startServer({{"auth.credential_cache_entries", "3"}});
@@ -294,7 +329,7 @@ private:
     std::string createToken(const std::string& name)
     {
         std::string out, err;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, _server->runCommand({"token", "create", name, "--label", "script"}, out, err));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(out + err, 0, _server->runCommand({"token", "create", name, "--label", "script"}, out, err));
         return out.substr(0, out.find('\n'));
     }
 
@@ -315,6 +350,22 @@ private:
             const auto result = _client->get(sessionsRoute, bearer(credential));
             CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
         }
+    }
+
+    std::string swarmSession(const std::string& credential)
+    {
+        auto result = _client->postJson("/API/GetNewSession", "{}", bearer(credential));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
+        return result.json()->getValue<std::string>("session_id");
+    }
+
+    /// A SwarmUI call with the session_id in the body, as SwarmUI's web client makes it.
+    void useSwarm(const std::string& sessionId, int expectedStatus)
+    {
+        const auto result = _client->postJson("/API/ListMyAuthTokens", json({{"session_id", sessionId}}));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, expectedStatus, result.status);
+        if (expectedStatus == 401)
+            CPPUNIT_ASSERT_EQUAL(std::string("invalid_session_id"), result.json()->getValue<std::string>("error_id"));
     }
 
     std::string login(const std::string& user, const std::string& password)

@@ -60,7 +60,7 @@ AuthServices::AuthServices(ModuleContext& ctx, AuthSettings authSettings)
       sessions(trackedDatabase, ctx.database()), sweptSessions(ctx.database()), apiTokens(trackedDatabase, ctx.database()),
       mfa(trackedDatabase, ctx.secrets()), throttle(ctx.database(), throttleSettings(settings)),
       ipLists(trackedDatabase), secrets(ctx.database(), ctx.secrets()),
-      swarmSessions(trackedDatabase, ctx.database()), runtimeSettings(trackedDatabase),
+      swarmSessions(trackedDatabase, ctx.database()), sweptSwarmSessions(ctx.database()), runtimeSettings(trackedDatabase),
       hasher(PasswordHasher::Parameters{settings.argon2MemoryKiB, settings.argon2Iterations, settings.argon2Parallelism},
              settings.hashConcurrency, std::chrono::milliseconds(5000)),
       passwordPolicy(settings.passwordMinLength, 1024),

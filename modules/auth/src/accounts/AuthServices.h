@@ -55,6 +55,10 @@ struct AuthServices
     IpListStore ipLists;
     UserSecretStore secrets;
     SwarmSessionStore swarmSessions;
+    /// The sweep's view of the SwarmUI sessions, around the revocation tracking as for
+    /// sweptSessions: it deletes idle session_ids and those whose credential is gone, which a
+    /// cache hit refuses by itself.
+    SwarmSessionStore sweptSwarmSessions;
     AuthSettingsStore runtimeSettings;
     PasswordHasher hasher;
     PasswordPolicy passwordPolicy;

@@ -222,6 +222,40 @@ void TokenAuthenticator::remember(const std::string& cacheKey, CredentialCache::
     _services.credentials.remember(cacheKey, row, epoch);
 }
 
+std::optional<CredentialCache::Row> TokenAuthenticator::readSwarmSession(const std::string& sessionHash)
+{
+    auto row = _services.users.findWithCredential("swarm_sessions", "session_hash", sessionHash,
+                                                  {"credential_kind", "credential_id", "created_at", "last_used_at"});
+    if (!row)
+        return std::nullopt;
+    auto& values = row->second;
+    const std::string kind = values[0].convert<std::string>();
+    const std::string credentialId = values[1].convert<std::string>();
+    if (kind == "session") {
+        const auto parent = _services.sessions.find(credentialId);
+        if (!parent)
+            return std::nullopt;
+        values.insert(values.end(), {Poco::Int64(parent->revoked ? 1 : 0), Poco::Int64(parent->expiresAt),
+                                     Poco::Int64(parent->lastUsedAt)});
+    } else {
+        const auto parent = _services.apiTokens.findByHash(credentialId);
+        if (!parent)
+            return std::nullopt;
+        values.insert(values.end(), {Poco::Int64(0), Poco::Int64(parent->expiresAt), Poco::Int64(0)});
+    }
+    return row;
+}
+
+bool TokenAuthenticator::swarmSessionAccepted(const CredentialCache::Row& row, std::int64_t now) const
+{
+    const auto& values = row.second;
+    const auto number = [&values](std::size_t index) { return values[index].convert<Poco::Int64>(); };
+    const std::int64_t idle = _services.settings.idleSeconds;
+    const bool boundToSession = values[0].convert<std::string>() == "session";
+    return number(2) >= row.first.tokensValidAfter && number(3) + idle >= now && number(4) == 0 &&
+           (number(5) == 0 || number(5) > now) && (!boundToSession || number(6) + idle >= now);
+}
+
 Principal TokenAuthenticator::verifySwarmSession(const std::string& sessionId, std::int64_t now)
 {
     const auto invalid = [] {
@@ -229,25 +263,27 @@ Principal TokenAuthenticator::verifySwarmSession(const std::string& sessionId, s
     };
     if (sessionId.size() != 40)
         throw invalid();
-    const auto session = _services.swarmSessions.findLive(RandomTokens::sha256Hex(sessionId), now);
-    if (!session)
-        throw invalid();
-    // A session_id lives only as long as the credential that created it.
-    if (session->credentialKind == "session") {
-        const auto parent = _services.sessions.find(session->credentialId);
-        if (!parent || parent->revoked || parent->expiresAt <= now ||
-            parent->lastUsedAt + _services.settings.idleSeconds < now)
+    // A session_id lives only as long as the credential that created it; verified like the
+    // other credentials: from the cache while the revocation epoch stands, and a cached row
+    // that would refuse (idle, expired) is read again, so only the database refuses.
+    const std::string hash = RandomTokens::sha256Hex(sessionId);
+    const std::string cacheKey = "w:" + hash;
+    auto row = _services.credentials.find(cacheKey);
+    if (!row || !swarmSessionAccepted(*row, now)) {
+        const std::uint64_t epoch = _services.credentials.epoch();
+        row = readSwarmSession(hash);
+        if (!row || !swarmSessionAccepted(*row, now))
             throw invalid();
-        _services.sessions.touch(session->credentialId, now);
-    } else {
-        const auto parent = _services.apiTokens.findByHash(session->credentialId);
-        if (!parent || (parent->expiresAt != 0 && parent->expiresAt <= now))
-            throw invalid();
+        remember(cacheKey, *row, epoch);
     }
-    const auto user = _services.users.findById(session->userId);
-    if (!user)
-        throw invalid();
-    return principalOf(*user, "swarm_session", session->credentialId);
+    const std::string credentialId = row->second[1].convert<std::string>();
+    // Both last uses are throttled writes; after one, the cached row's copy is stale.
+    bool touched = _services.swarmSessions.touch(hash, now);
+    if (row->second[0].convert<std::string>() == "session")
+        touched = _services.sessions.touch(credentialId, now) || touched;
+    if (touched)
+        _services.credentials.forget(cacheKey);
+    return principalOf(row->first, "swarm_session", credentialId);
 }
 
 void TokenAuthenticator::checkOrigin(const Poco::Net::HTTPServerRequest& request, const ClientInfo& client) const

@@ -67,6 +67,14 @@ private:
     /// What a session row (revoked, expires_at, last_used_at) says about `claims` at `now`.
     SessionState sessionState(const CredentialCache::Row& row, const JwtCodec::Claims& claims, std::int64_t now) const;
     void remember(const std::string& cacheKey, CredentialCache::Row row, std::uint64_t epoch);
+    /// A SwarmUI session_id with its user and the credential it is bound to: the values are
+    /// credential_kind, credential_id, created_at, last_used_at, then the credential's revoked,
+    /// expires_at and last_used_at (an API token has no idle time: 0).
+    std::optional<CredentialCache::Row> readSwarmSession(const std::string& sessionHash);
+    /// Whether such a row authenticates at `now`: its credential neither revoked, expired nor
+    /// (a session) idle, the session_id itself not idle and made after the user's
+    /// tokens_valid_after.
+    bool swarmSessionAccepted(const CredentialCache::Row& row, std::int64_t now) const;
 
     Principal verifyApiToken(const std::string& token, std::int64_t now);
     Principal verifySessionJwt(const std::string& token, std::int64_t now);
