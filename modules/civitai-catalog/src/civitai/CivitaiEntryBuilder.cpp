@@ -132,7 +132,7 @@ CivitaiEntryBuilder::Result CivitaiEntryBuilder::build(const Poco::JSON::Object:
         // the file is downloaded and checked.
         const double bytes = std::round(file->optValue<double>("sizeKB", 0) * 1024.0);
         f->set("size_bytes", Poco::Int64(bytes));
-        f->set("size_gb", std::round(bytes / 1e6) / 1e3);
+        f->set("size_gb", std::round(bytes / 1e3) / 1e6);
     }
     f->set("civitai_version_id", Poco::Int64(entry.civitaiVersionId));
     f->set("civitai_model_id", Poco::Int64(entry.civitaiModelId));
