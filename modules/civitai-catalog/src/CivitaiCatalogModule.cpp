@@ -1,6 +1,7 @@
 // The civitai-catalog module: comfyui-studio's model catalog (models.json, loras.json,
 // llm.json) kept in the database, exported atomically, extended from CivitAI.
 #include "CatalogActions.h"
+#include "CatalogCommand.h"
 #include "CatalogPresence.h"
 #include "CatalogRoutes.h"
 #include "CatalogSettings.h"
@@ -31,6 +32,8 @@ public:
         _actions = std::make_unique<CatalogActions>(*_store, *_writer, *_presence, *_civitai);
         if (context.serving())
             _writer->exportAll();
+        _command = std::make_unique<CatalogCommand>(*_store, *_writer, context.audit());
+        context.cli().add(_command->command());
 
         _routes = std::make_unique<CatalogRoutes>(*_actions, *_store, context.services(), context.audit(),
                                                   settings.serverCivitaiKey);
@@ -45,6 +48,7 @@ public:
     {
         _routes.reset();
         _actions.reset();
+        _command.reset();
         _civitai.reset();
         _presence.reset();
         _writer.reset();
@@ -55,12 +59,15 @@ private:
     static void declarePermissions(PermissionRegistry& permissions)
     {
         permissions.declare({CatalogRoutes::managePermission,
-                             "change the model catalog (add from CivitAI, promote, download entries)", "catalog",
+                             "change the model catalog (add from CivitAI, promote, download entries)",
+                             "catalog",
                              {"admin"}});
         // Declared by comfy-proxy with the same meaning; repeated so the catalog's read routes
         // work with comfy-proxy disabled.
-        permissions.declare({CatalogRoutes::readPermission, "ComfyUI's read routes (object_info, models, ...)",
-                             "comfyui", {"admin", "power", "user", "guest"}});
+        permissions.declare({CatalogRoutes::readPermission,
+                             "ComfyUI's read routes (object_info, models, ...)",
+                             "comfyui",
+                             {"admin", "power", "user", "guest"}});
     }
 
     std::unique_ptr<CatalogStore> _store;
@@ -68,6 +75,7 @@ private:
     std::unique_ptr<CatalogPresence> _presence;
     std::unique_ptr<CivitaiVersionFetcher> _civitai;
     std::unique_ptr<CatalogActions> _actions;
+    std::unique_ptr<CatalogCommand> _command;
     std::unique_ptr<CatalogRoutes> _routes;
 };
 

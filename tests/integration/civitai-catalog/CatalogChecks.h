@@ -23,13 +23,13 @@ using Headers = std::map<std::string, std::string>;
 /// CivitAI version ids of the fixture.
 struct Versions
 {
-    static constexpr int checkpoint = 1001;   ///< Checkpoint, SD 1.5, one file (id 11)
-    static constexpr int lora = 3001;         ///< LORA, SDXL 1.0, trigger words
-    static constexpr int flux = 4001;         ///< Checkpoint on Flux.1 D: diffusion_models
-    static constexpr int restricted = 1003;   ///< usageControl Generation
-    static constexpr int earlyAccess = 1004;  ///< early access until 2099
-    static constexpr int archived = 2001;     ///< model archived: no files
-    static constexpr int workflow = 5001;     ///< type Workflows: no loader folder
+    static constexpr int checkpoint = 1001;  ///< Checkpoint, SD 1.5, one file (id 11)
+    static constexpr int lora = 3001;        ///< LORA, SDXL 1.0, trigger words
+    static constexpr int flux = 4001;        ///< Checkpoint on Flux.1 D: diffusion_models
+    static constexpr int restricted = 1003;  ///< usageControl Generation
+    static constexpr int earlyAccess = 1004; ///< early access until 2099
+    static constexpr int archived = 2001;    ///< model archived: no files
+    static constexpr int workflow = 5001;    ///< type Workflows: no loader folder
 };
 
 #define CATALOG_CORE_CHECKS()                                                                                          \
@@ -108,8 +108,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("\"3\""), served.header("etag"));
         CPPUNIT_ASSERT_EQUAL(3, served.json()->getValue<int>("version"));
         CPPUNIT_ASSERT(findEntry(served.json(), "checkpoints", "juggernaut_v9.safetensors"));
-        auto notModified = _server->client().get("/api/admin/models/catalog/models.json",
-                                                 withHeader(_user, "If-None-Match", "\"3\""));
+        auto notModified =
+            _server->client().get("/api/admin/models/catalog/models.json", withHeader(_user, "If-None-Match", "\"3\""));
         CPPUNIT_ASSERT_EQUAL(304, notModified.status);
         CPPUNIT_ASSERT_EQUAL(404, _server->client().get("/api/admin/models/catalog/other.json", _user).status);
     }
@@ -135,10 +135,12 @@ public:
         // The states are kept in the catalog explicitly.
         auto map = civitaiMap();
         auto byVersion = map->getObject("by_version");
-        CPPUNIT_ASSERT_EQUAL(std::string("restricted"),
-                             byVersion->getObject(std::to_string(Versions::restricted))->getValue<std::string>("state"));
-        CPPUNIT_ASSERT_EQUAL(std::string("early_access"),
-                             byVersion->getObject(std::to_string(Versions::earlyAccess))->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("restricted"),
+            byVersion->getObject(std::to_string(Versions::restricted))->getValue<std::string>("state"));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("early_access"),
+            byVersion->getObject(std::to_string(Versions::earlyAccess))->getValue<std::string>("state"));
         CPPUNIT_ASSERT_EQUAL(std::string("archived"),
                              byVersion->getObject(std::to_string(Versions::archived))->getValue<std::string>("state"));
         auto models = exportFile("models");
@@ -191,12 +193,12 @@ public:
                           withHeader(_admin, "If-Match", "\"0\""));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(first.body, 200, first.status);
         CPPUNIT_ASSERT_EQUAL(std::string("\"1\""), first.header("etag"));
-        auto stale = post("/api/admin/civitai/add/" + std::to_string(Versions::lora),
-                          withHeader(_admin, "If-Match", "\"0\""));
+        auto stale =
+            post("/api/admin/civitai/add/" + std::to_string(Versions::lora), withHeader(_admin, "If-Match", "\"0\""));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(stale.body, 412, stale.status);
         CPPUNIT_ASSERT(!findEntry(exportFile("models"), "loras", "detail_tweaker_xl.safetensors"));
-        auto current = post("/api/admin/civitai/add/" + std::to_string(Versions::lora),
-                            withHeader(_admin, "If-Match", "1"));
+        auto current =
+            post("/api/admin/civitai/add/" + std::to_string(Versions::lora), withHeader(_admin, "If-Match", "1"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(current.body, 200, current.status);
         auto stalePromote = post("/api/admin/civitai/promote-to-lora/" + std::to_string(Versions::lora),
                                  withHeader(_admin, "If-Match", "\"1\""));
@@ -243,7 +245,10 @@ protected:
         return headers;
     }
 
-    HttpResult post(const std::string& uri, const Headers& who) { return _server->client().request("POST", uri, "", who); }
+    HttpResult post(const std::string& uri, const Headers& who)
+    {
+        return _server->client().request("POST", uri, "", who);
+    }
 
     Poco::JSON::Object::Ptr postJson(const std::string& uri)
     {

@@ -42,10 +42,7 @@ public:
     }
 
 protected:
-    Headers backendSettings() override
-    {
-        return cluster().gatewaySettings(_database);
-    }
+    Headers backendSettings() override { return cluster().gatewaySettings(_database); }
 
 private:
     std::string _database;

@@ -9,13 +9,13 @@ namespace comfygate::civitaicatalog {
 /// One catalog entry as the image route needs it to enrich CivitAI resources.
 struct CatalogMatch
 {
-    std::string name;        ///< the entry's `name`
-    std::string file;        ///< the on-disk file name (`file`)
-    std::string dest;        ///< the models subfolder (`dest`)
-    std::string catalog;     ///< "models" or "loras" (which export file lists it)
-    std::string sha256;      ///< lower-case hex, empty when unknown
+    std::string name;    ///< the entry's `name`
+    std::string file;    ///< the on-disk file name (`file`)
+    std::string dest;    ///< the models subfolder (`dest`)
+    std::string catalog; ///< "models" or "loras" (which export file lists it)
+    std::string sha256;  ///< lower-case hex, empty when unknown
     std::int64_t versionId = 0;
-    bool onDisk = false;     ///< the file exists under the models root and matches name and SHA-256
+    bool onDisk = false; ///< the file exists under the models root and matches name and SHA-256
 };
 
 /// Read access to the catalog (models.json + loras.json entries), implemented by the catalog

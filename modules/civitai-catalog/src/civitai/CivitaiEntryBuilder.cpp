@@ -94,7 +94,8 @@ CivitaiEntryBuilder::Result CivitaiEntryBuilder::build(const Poco::JSON::Object:
     const std::string baseModel = text(version, "baseModel");
     const auto placement = ModelPlacement::forCivitaiType(type, baseModel);
     if (!placement)
-        throw HttpError(400, "CivitAI type '" + type + "' has no model folder ComfyUI loads it from", "unsupported_type");
+        throw HttpError(400, "CivitAI type '" + type + "' has no model folder ComfyUI loads it from",
+                        "unsupported_type");
 
     Result result;
     CatalogEntry& entry = result.entry;

@@ -20,7 +20,8 @@ bool mentions(const std::string& baseModel, const std::vector<std::string>& need
 
 bool isDiffusionOnlyBase(const std::string& baseModel)
 {
-    return mentions(baseModel, {"flux.1 d", "flux.1 s", "wan video", "hunyuan video", "ltx video", "ltxv", "cogvideox"});
+    return mentions(baseModel,
+                    {"flux.1 d", "flux.1 s", "wan video", "hunyuan video", "ltx video", "ltxv", "cogvideox"});
 }
 
 } // namespace
@@ -56,15 +57,9 @@ std::string ModelPlacement::loraBucket(const std::string& baseModel)
     // Order matters: "Wan Video" before anything else, Illustrious and Pony before SDXL (their
     // base model names often mention SDXL too).
     static const std::vector<std::pair<std::vector<std::string>, std::string>> buckets{
-        {{"wan"}, "wan_loras"},
-        {{"flux"}, "flux_loras"},
-        {{"illustrious", "noobai"}, "illustrious_loras"},
-        {{"pony"}, "pony_loras"},
-        {{"sdxl"}, "sdxl_loras"},
-        {{"sd 1.5", "sd1.5", "sd 1.4"}, "sd15_loras"},
-        {{"ltx"}, "ltx_loras"},
-        {{"hunyuan"}, "hunyuan_loras"},
-        {{"cogvideo"}, "cogvideo_loras"},
+        {{"wan"}, "wan_loras"},   {{"flux"}, "flux_loras"},       {{"illustrious", "noobai"}, "illustrious_loras"},
+        {{"pony"}, "pony_loras"}, {{"sdxl"}, "sdxl_loras"},       {{"sd 1.5", "sd1.5", "sd 1.4"}, "sd15_loras"},
+        {{"ltx"}, "ltx_loras"},   {{"hunyuan"}, "hunyuan_loras"}, {{"cogvideo"}, "cogvideo_loras"},
     };
     for (const auto& [needles, bucket] : buckets)
         if (mentions(baseModel, needles))

@@ -83,7 +83,8 @@ Object::Ptr CatalogActions::promoteToLora(std::int64_t versionId, std::optional<
     if (!inModels)
         throw HttpError(404, "CivitAI version " + std::to_string(versionId) + " is not in models.json", "not_found");
     CatalogEntry entry = *inModels;
-    if (entry.dest != "loras" || !ModelPlacement::isLoraType(entry.fields->optValue<std::string>("civitai_type", "LORA")))
+    if (entry.dest != "loras" ||
+        !ModelPlacement::isLoraType(entry.fields->optValue<std::string>("civitai_type", "LORA")))
         throw HttpError(400, "'" + entry.file + "' is not a LoRA (dest " + entry.dest + ")", "not_a_lora");
 
     entry.catalog = "loras";

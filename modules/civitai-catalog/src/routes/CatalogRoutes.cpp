@@ -78,7 +78,8 @@ void CatalogRoutes::exportFile(HttpExchange& exchange)
 {
     const std::string& file = exchange.param("file");
     const auto& names = CatalogDocument::catalogNames();
-    const auto name = std::find_if(names.begin(), names.end(), [&](const std::string& n) { return n + ".json" == file; });
+    const auto name =
+        std::find_if(names.begin(), names.end(), [&](const std::string& n) { return n + ".json" == file; });
     if (name == names.end())
         throw HttpError(404, "no catalog file '" + file + "' (models.json, loras.json, llm.json)", "not_found");
     // Built from the database rather than read from catalog.dir: it is what every instance

@@ -12,7 +12,7 @@ namespace comfygate::civitaicatalog {
 struct CatalogEntry
 {
     std::string catalog = "models"; ///< models | loras | llm: the export file that lists it
-    std::string category;          ///< category id inside that file
+    std::string category;           ///< category id inside that file
     std::string file;
     std::string dest;
     std::string source = "civitai"; ///< civitai | huggingface
@@ -21,8 +21,8 @@ struct CatalogEntry
     std::int64_t civitaiFileId = 0;
     std::string hfRepo;
     std::string hfFile;
-    std::string hfRevision; ///< the pinned commit
-    std::string sha256;     ///< lower-case hex, empty when unknown
+    std::string hfRevision;          ///< the pinned commit
+    std::string sha256;              ///< lower-case hex, empty when unknown
     std::string state = "available"; ///< available | restricted | early_access | archived
     Poco::JSON::Object::Ptr fields = new Poco::JSON::Object;
 

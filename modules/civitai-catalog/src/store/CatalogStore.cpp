@@ -50,8 +50,7 @@ std::int64_t CatalogStore::revision()
 std::vector<CatalogEntry> CatalogStore::query(const std::string& where, const std::vector<Poco::Dynamic::Var>& params)
 {
     std::vector<CatalogEntry> entries;
-    for (const auto& row :
-         _db.select(std::string("SELECT ") + columns + " FROM catalog_entries " + where, params))
+    for (const auto& row : _db.select(std::string("SELECT ") + columns + " FROM catalog_entries " + where, params))
         entries.push_back(fromRow(row));
     return entries;
 }
@@ -88,7 +87,7 @@ std::optional<CatalogEntry> CatalogStore::bySha256Prefix(const std::string& lowe
     return found.empty() ? std::nullopt : std::optional(found.front());
 }
 
-std::int64_t CatalogStore::put(const CatalogEntry& entry, std::optional<std::int64_t> expected)
+std::int64_t CatalogStore::put(const std::vector<CatalogEntry>& entries, std::optional<std::int64_t> expected)
 {
     std::int64_t next = 0;
     _db.write([&](Poco::Data::Session&) {
@@ -97,15 +96,18 @@ std::int64_t CatalogStore::put(const CatalogEntry& entry, std::optional<std::int
         next = revision();
         if (expected && *expected != next - 1)
             throw StaleRevision(next - 1);
-        const std::string key = entry.key();
-        _db.execute("DELETE FROM catalog_entries WHERE entry_key = ?", {key});
-        _db.execute("INSERT INTO catalog_entries (entry_key, catalog, category, file, dest, source, "
-                    "civitai_version_id, civitai_model_id, civitai_file_id, hf_repo, hf_file, hf_revision, sha256, "
-                    "state, entry_json, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    {key, entry.catalog, entry.category, entry.file, entry.dest, entry.source,
-                     Poco::Int64(entry.civitaiVersionId), Poco::Int64(entry.civitaiModelId),
-                     Poco::Int64(entry.civitaiFileId), entry.hfRepo, entry.hfFile, entry.hfRevision, entry.sha256,
-                     entry.state, jsonText(entry.fields), Poco::Int64(Poco::Timestamp().epochMicroseconds() / 1000)});
+        for (const auto& entry : entries) {
+            const std::string key = entry.key();
+            _db.execute("DELETE FROM catalog_entries WHERE entry_key = ?", {key});
+            _db.execute("INSERT INTO catalog_entries (entry_key, catalog, category, file, dest, source, "
+                        "civitai_version_id, civitai_model_id, civitai_file_id, hf_repo, hf_file, hf_revision, sha256, "
+                        "state, entry_json, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        {key, entry.catalog, entry.category, entry.file, entry.dest, entry.source,
+                         Poco::Int64(entry.civitaiVersionId), Poco::Int64(entry.civitaiModelId),
+                         Poco::Int64(entry.civitaiFileId), entry.hfRepo, entry.hfFile, entry.hfRevision, entry.sha256,
+                         entry.state, jsonText(entry.fields),
+                         Poco::Int64(Poco::Timestamp().epochMicroseconds() / 1000)});
+        }
     });
     return next;
 }

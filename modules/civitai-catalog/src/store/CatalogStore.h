@@ -41,7 +41,12 @@ public:
     /// Inserts or replaces the entry (by key()) and increments the revision. `expected`: the
     /// revision the caller saw (If-Match); StaleRevision when it is no longer current.
     /// @return the new revision
-    std::int64_t put(const CatalogEntry& entry, std::optional<std::int64_t> expected = std::nullopt);
+    std::int64_t put(const CatalogEntry& entry, std::optional<std::int64_t> expected = std::nullopt)
+    {
+        return put(std::vector<CatalogEntry>{entry}, expected);
+    }
+    /// Several entries as one change: one transaction, one new revision.
+    std::int64_t put(const std::vector<CatalogEntry>& entries, std::optional<std::int64_t> expected = std::nullopt);
 
 private:
     std::vector<CatalogEntry> query(const std::string& where, const std::vector<Poco::Dynamic::Var>& params);

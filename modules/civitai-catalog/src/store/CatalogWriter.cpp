@@ -5,10 +5,10 @@
 
 namespace comfygate::civitaicatalog {
 
-std::int64_t CatalogWriter::put(const CatalogEntry& entry, std::optional<std::int64_t> expected)
+std::int64_t CatalogWriter::put(const std::vector<CatalogEntry>& entries, std::optional<std::int64_t> expected)
 {
     Poco::FastMutex::ScopedLock lock(_mutex);
-    const std::int64_t revision = _store.put(entry, expected);
+    const std::int64_t revision = _store.put(entries, expected);
     try {
         writeFiles(revision);
     } catch (const std::exception& error) {

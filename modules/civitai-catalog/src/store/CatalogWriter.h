@@ -21,7 +21,11 @@ public:
     }
 
     /// @return the new revision; throws StaleRevision (If-Match) like CatalogStore::put().
-    std::int64_t put(const CatalogEntry& entry, std::optional<std::int64_t> expected = std::nullopt);
+    std::int64_t put(const CatalogEntry& entry, std::optional<std::int64_t> expected = std::nullopt)
+    {
+        return put(std::vector<CatalogEntry>{entry}, expected);
+    }
+    std::int64_t put(const std::vector<CatalogEntry>& entries, std::optional<std::int64_t> expected = std::nullopt);
 
     /// Writes the export files of the current revision (at startup: the database may have
     /// changed through another instance or the CLI while this one was down).
