@@ -2,6 +2,8 @@
 // llm.json) kept in the database, exported atomically, extended from CivitAI.
 #include "CatalogActions.h"
 #include "CatalogCommand.h"
+#include "CatalogDownloadRoutes.h"
+#include "CatalogDownloads.h"
 #include "CatalogPresence.h"
 #include "CatalogRoutes.h"
 #include "CatalogSettings.h"
@@ -38,6 +40,9 @@ public:
         _routes = std::make_unique<CatalogRoutes>(*_actions, *_store, context.services(), context.audit(),
                                                   settings.serverCivitaiKey);
         _routes->registerAll(context.routes());
+        _downloads = std::make_unique<CatalogDownloads>(context.database(), *_store, *_presence, context.services());
+        _downloadRoutes = std::make_unique<CatalogDownloadRoutes>(*_downloads, context.audit());
+        _downloadRoutes->registerAll(context.routes());
 
         // ---- image half (GET /api/admin/civitai/image/{image_id}, POST download-asset) ----
         // The integrator constructs the image routes here with `CatalogLookup& lookup = *_presence;`
@@ -46,6 +51,8 @@ public:
 
     void stop() noexcept override
     {
+        _downloadRoutes.reset();
+        _downloads.reset();
         _routes.reset();
         _actions.reset();
         _command.reset();
@@ -77,6 +84,8 @@ private:
     std::unique_ptr<CatalogActions> _actions;
     std::unique_ptr<CatalogCommand> _command;
     std::unique_ptr<CatalogRoutes> _routes;
+    std::unique_ptr<CatalogDownloads> _downloads;
+    std::unique_ptr<CatalogDownloadRoutes> _downloadRoutes;
 };
 
 } // namespace comfygate::civitaicatalog

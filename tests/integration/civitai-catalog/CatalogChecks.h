@@ -14,6 +14,8 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <sstream>
+#include <thread>
 
 namespace comfygate::test::catalog {
 
@@ -38,7 +40,8 @@ struct Versions
     CPPUNIT_TEST(refusalsAndUpstreamErrors);                                                                           \
     CPPUNIT_TEST(promoteMovesLoraIntoItsBucket);                                                                       \
     CPPUNIT_TEST(staleIfMatchIsRefused);                                                                               \
-    CPPUNIT_TEST(civitaiMapAndOnDiskPresence)
+    CPPUNIT_TEST(civitaiMapAndOnDiskPresence);                                                                         \
+    CPPUNIT_TEST(downloadsGoThroughTheQueueAndShowInTheStream)
 
 class CatalogChecks : public CppUnit::TestFixture
 {
@@ -228,12 +231,108 @@ public:
         CPPUNIT_ASSERT_EQUAL(true, onDisk(Versions::lora));
     }
 
+    void downloadsGoThroughTheQueueAndShowInTheStream()
+    {
+        add(Versions::checkpoint);
+        add(Versions::lora);
+        add(Versions::restricted);
+        auto queued = postJson("/api/admin/models/download/juggernaut_v9.safetensors");
+        CPPUNIT_ASSERT_EQUAL(std::string("queued"), queued->getValue<std::string>("status"));
+        CPPUNIT_ASSERT(!queued->getValue<std::string>("job_id").empty());
+
+        auto batch = _server->client().postJson("/api/admin/models/download-batch",
+                                                R"(["detail_tweaker_xl.safetensors", "nope.safetensors"])", _admin);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(batch.body, 200, batch.status);
+        auto results = batch.json()->getArray("results");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), results->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("queued"), results->getObject(0)->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("refused"), results->getObject(1)->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(404, results->getObject(1)->getValue<int>("code"));
+        CPPUNIT_ASSERT_EQUAL(409, post("/api/admin/models/download/restricted_vae.safetensors", _admin).status);
+        CPPUNIT_ASSERT_EQUAL(404, post("/api/admin/models/download/nope.safetensors", _admin).status);
+        CPPUNIT_ASSERT_EQUAL(403, post("/api/admin/models/download/juggernaut_v9.safetensors", _user).status);
+        CPPUNIT_ASSERT_EQUAL(400, _server->client().postJson("/api/admin/models/download-batch", "{}", _admin).status);
+
+        // The stream until both are done; every event framed as `data: <json>\n\n`.
+        Poco::JSON::Object::Ptr downloads;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (true) {
+            auto events = statusEvents("?once=1");
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), events.size());
+            downloads = events.front()->getObject("downloads");
+            CPPUNIT_ASSERT(events.front()->getValue<double>("timestamp") > 1.7e9);
+            if (done(downloads, "juggernaut_v9.safetensors") && done(downloads, "detail_tweaker_xl.safetensors"))
+                break;
+            CPPUNIT_ASSERT_MESSAGE(jsonOf(downloads), std::chrono::steady_clock::now() < deadline);
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        auto checkpoint = downloads->getObject("juggernaut_v9.safetensors");
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(64 * 1024), checkpoint->getValue<Poco::Int64>("bytes"));
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(64 * 1024), checkpoint->getValue<Poco::Int64>("total"));
+        CPPUNIT_ASSERT(checkpoint->isNull("error"));
+        CPPUNIT_ASSERT(checkpoint->has("speed"));
+
+        // On disk under the models root, with the catalog's hash: present.
+        CPPUNIT_ASSERT(std::filesystem::exists(std::filesystem::path(_server->modelsDir()) / "checkpoints" /
+                                               "juggernaut_v9.safetensors"));
+        CPPUNIT_ASSERT_EQUAL(true, onDisk(Versions::checkpoint));
+        CPPUNIT_ASSERT_EQUAL(true, onDisk(Versions::lora));
+        auto again = postJson("/api/admin/models/download/juggernaut_v9.safetensors");
+        CPPUNIT_ASSERT_EQUAL(std::string("present"), again->getValue<std::string>("status"));
+
+        // A stream of a bounded lifetime: one event per second, then the end.
+        const auto started = std::chrono::steady_clock::now();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), statusEvents("?seconds=2").size());
+        CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(900));
+        CPPUNIT_ASSERT_EQUAL(400, _server->client().get("/api/admin/models/status?seconds=0", _user).status);
+    }
+
 protected:
+    static bool done(const Poco::JSON::Object::Ptr& downloads, const std::string& file)
+    {
+        if (!downloads->has(file))
+            return false;
+        const std::string status = downloads->getObject(file)->getValue<std::string>("status");
+        CPPUNIT_ASSERT_MESSAGE(jsonOf(downloads), status != "error");
+        return status == "done";
+    }
+
+    static std::string jsonOf(const Poco::JSON::Object::Ptr& object)
+    {
+        std::ostringstream out;
+        object->stringify(out);
+        return out.str();
+    }
+
+    /// GET /api/admin/models/status as a plain user, parsed strictly: nothing but
+    /// `data: <one JSON object>\n\n` events.
+    std::vector<Poco::JSON::Object::Ptr> statusEvents(const std::string& query)
+    {
+        auto answer = _server->client().get("/api/admin/models/status" + query, _user);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 200, answer.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("text/event-stream"), answer.header("content-type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("chunked"), answer.header("transfer-encoding"));
+        std::vector<Poco::JSON::Object::Ptr> events;
+        std::size_t at = 0;
+        while (at < answer.body.size()) {
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, std::string("data: "), answer.body.substr(at, 6));
+            const std::size_t end = answer.body.find("\n\n", at);
+            CPPUNIT_ASSERT_MESSAGE(answer.body, end != std::string::npos);
+            const std::string data = answer.body.substr(at + 6, end - at - 6);
+            CPPUNIT_ASSERT_MESSAGE(data, data.find('\n') == std::string::npos);
+            events.push_back(Poco::JSON::Parser().parse(data).extract<Poco::JSON::Object::Ptr>());
+            at = end + 2;
+        }
+        return events;
+    }
+
     virtual Headers backendSettings() { return {}; }
 
     std::unique_ptr<DownloadServer> makeServer(const std::string& civitaiUrl)
     {
-        Headers settings{{"modules.enabled", "auth,civitai-catalog"}, {"downloads.civitai.base_url", civitaiUrl}};
+        Headers settings{{"modules.enabled", "auth,model-download,civitai-catalog"},
+                         {"downloads.civitai.base_url", civitaiUrl},
+                         {"downloads.civitai.require_api_key", "false"}};
         for (const auto& [key, value] : backendSettings())
             settings[key] = value;
         return std::make_unique<DownloadServer>(settings);

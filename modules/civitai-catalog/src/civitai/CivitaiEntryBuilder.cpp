@@ -112,11 +112,15 @@ CivitaiEntryBuilder::Result CivitaiEntryBuilder::build(const Poco::JSON::Object:
         throw HttpError(502, "CivitAI lists no file for model version " + std::to_string(entry.civitaiVersionId),
                         "upstream_malformed");
     std::string fp;
+    std::string fileType, fileFormat, fileSize;
     if (file) {
         entry.file = text(file, "name");
         entry.civitaiFileId = number(file, "id");
         entry.sha256 = Poco::toLower(text(file->getObject("hashes"), "SHA256"));
         fp = text(file->getObject("metadata"), "fp");
+        fileFormat = text(file->getObject("metadata"), "format");
+        fileSize = text(file->getObject("metadata"), "size");
+        fileType = text(file, "type");
     }
 
     const std::string modelName = text(model, "name");
@@ -145,6 +149,14 @@ CivitaiEntryBuilder::Result CivitaiEntryBuilder::build(const Poco::JSON::Object:
     f->set("civitai_type", type);
     if (!fp.empty())
         f->set("civitai_fp", fp);
+    // CivitAI's download selectors (?type=&format=&size=&fp=) of the chosen file, so a
+    // download fetches exactly this file (§2.8).
+    if (!fileType.empty())
+        f->set("civitai_file_type", fileType);
+    if (!fileFormat.empty())
+        f->set("civitai_format", fileFormat);
+    if (!fileSize.empty())
+        f->set("civitai_size", fileSize);
     f->set("civitai_tags", stringArray(model, "tags"));
     f->set("trigger_words", stringArray(version, "trainedWords"));
     if (!entry.sha256.empty())
