@@ -92,8 +92,8 @@ public:
         AtomicFileWriter::write(file, "abcd"); // another size: hashed again
         CPPUNIT_ASSERT_EQUAL(std::string("88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589"),
                              *cache.sha256(file));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), std::distance(std::filesystem::directory_iterator(file.parent_path()),
-                                                           std::filesystem::directory_iterator()));
+        CPPUNIT_ASSERT_EQUAL(std::ptrdiff_t(1), std::distance(std::filesystem::directory_iterator(file.parent_path()),
+                                                              std::filesystem::directory_iterator()));
     }
 };
 
