@@ -107,6 +107,16 @@ std::string PostgresCluster::connectionString(const std::string& database) const
         + " user=comfygate dbname=" + database + " connect_timeout=5";
 }
 
+std::map<std::string, std::string> PostgresCluster::gatewaySettings(const std::string& database) const
+{
+    return {{"db.backend", "postgresql"},
+            {"db.postgres.host", _dir.path()},
+            {"db.postgres.port", std::to_string(_port)},
+            {"db.postgres.user", "comfygate"},
+            {"db.postgres.database", database},
+            {"db.pool.max", "4"}};
+}
+
 void PostgresCluster::createDatabase(const std::string& name) const
 {
     run("createdb", {"-h", _dir.path(), "-p", std::to_string(_port), "-U", "comfygate", name});

@@ -2,6 +2,7 @@
 
 #include "TempDir.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ public:
 
     /// A libpq key=value connection string for the superuser `comfygate` on `database`.
     std::string connectionString(const std::string& database = "postgres") const;
+
+    /// The `--set` overrides that put a comfygate server on `database` of this cluster
+    /// (db.backend=postgresql, host, port, user, database, a small pool).
+    std::map<std::string, std::string> gatewaySettings(const std::string& database) const;
 
     /// Creates a database, for tests that want a fresh one.
     void createDatabase(const std::string& name) const;

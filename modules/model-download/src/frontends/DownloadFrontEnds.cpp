@@ -13,8 +13,10 @@ DownloadFrontEnds::DownloadFrontEnds(ModuleContext& context, const DownloadSetti
       _present(context.httpClient(), settings, index),
       _routes(settings, _parser, _sourceUrl, _submission, _present, _tasks, _assets, store, queue, context.logger()),
       _commands(_parser, _submission, store, queue, context.permissions(), context.services(), context.audit()),
-      _events(context.events(), _tasks, store, _assets, context.logger())
+      _events(context.events(), _tasks, store, _assets, context.logger()),
+      _queueService(std::make_shared<QueueService>(_submission, store, _parser))
 {
+    context.services().publish<services::ModelDownloads>(services::ModelDownloads::serviceName, _queueService);
     _routes.registerAll(context.routes());
     _commands.registerAll(context.cli());
 }

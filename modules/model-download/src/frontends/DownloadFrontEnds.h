@@ -8,7 +8,10 @@
 #include "DownloadRequestParser.h"
 #include "JobSubmission.h"
 #include "PresentFiles.h"
+#include "QueueService.h"
 #include "SourceUrl.h"
+
+#include <memory>
 
 namespace comfygate {
 class ModuleContext;
@@ -17,7 +20,8 @@ class ModuleContext;
 namespace comfygate::modeldownload {
 
 /// The queue's front ends besides MSS-Login's routes: Comfy Cloud's asset import (routes and
-/// `asset_download` events) and the `download` CLI. Built and registered in one step from
+/// `asset_download` events), the `download` CLI and the "downloads.queue" service other
+/// modules queue through (civitai-catalog). Built and registered in one step from
 /// the module's parts; destroy it before them (it subscribes to the event bus).
 class DownloadFrontEnds
 {
@@ -35,6 +39,7 @@ private:
     CloudAssetRoutes _routes;
     DownloadCommands _commands;
     AssetDownloadEvents _events;
+    std::shared_ptr<QueueService> _queueService;
 };
 
 } // namespace comfygate::modeldownload
