@@ -17,8 +17,9 @@ public:
     void start(ModuleContext& context) override
     {
         const Config& config = context.globalConfig();
-        const std::filesystem::path catalogDir =
-            config.getString("catalog.dir", (std::filesystem::path(context.dataDir()) / "catalog").string());
+        std::filesystem::path catalogDir = config.getString("catalog.dir", "");
+        if (catalogDir.empty())
+            catalogDir = std::filesystem::path(context.dataDir()) / "catalog";
         const std::filesystem::path modelsRoot =
             std::filesystem::absolute(config.getString("comfy.models_dir", "./var/models")).lexically_normal();
 
