@@ -821,11 +821,12 @@ void FakeCivitai::searchModels(FakeExchange& exchange)
     const auto limit = positiveId(limitText);
     if (!limit || *limit > 100)
         return exchange.sendError(400, "Invalid value for limit");
-    Array::Ptr items = new Array;
+    // Copies taken under the lock; versionJson() takes it again.
+    std::vector<std::pair<CivitaiModel, std::vector<CivitaiVersion>>> hits;
     {
         std::lock_guard lock(_mutex);
         for (const auto& [id, model] : _models) {
-            if (static_cast<int>(items->size()) >= *limit)
+            if (static_cast<int>(hits.size()) >= *limit)
                 break;
             if (!types.empty() && model.type != types)
                 continue;
@@ -834,24 +835,28 @@ void FakeCivitai::searchModels(FakeExchange& exchange)
                                             [&](const std::string& word) { return nameWords.count(word) > 0; });
             if (!queryWords.empty() && !shares)
                 continue;
-            std::vector<const CivitaiVersion*> versions;
+            std::vector<CivitaiVersion> versions;
             for (const auto& [versionId, version] : _versions)
                 if (version.modelId == id && version.status == "Published")
-                    versions.push_back(&version);
-            std::sort(versions.begin(), versions.end(), [](const CivitaiVersion* a, const CivitaiVersion* b) {
-                return a->publishedAt > b->publishedAt;
+                    versions.push_back(version);
+            std::sort(versions.begin(), versions.end(), [](const CivitaiVersion& a, const CivitaiVersion& b) {
+                return a.publishedAt > b.publishedAt;
             });
-            Object::Ptr item = ordered();
-            item->set("id", id);
-            item->set("name", model.name);
-            item->set("type", model.type);
-            item->set("nsfw", model.nsfw);
-            Array::Ptr modelVersions = new Array;
-            for (const auto* version : versions)
-                modelVersions->add(versionJson(*version, model, false));
-            item->set("modelVersions", modelVersions);
-            items->add(item);
+            hits.emplace_back(model, versions);
         }
+    }
+    Array::Ptr items = new Array;
+    for (const auto& [model, versions] : hits) {
+        Object::Ptr item = ordered();
+        item->set("id", model.id);
+        item->set("name", model.name);
+        item->set("type", model.type);
+        item->set("nsfw", model.nsfw);
+        Array::Ptr modelVersions = new Array;
+        for (const auto& version : versions)
+            modelVersions->add(versionJson(version, model, false));
+        item->set("modelVersions", modelVersions);
+        items->add(item);
     }
     Object::Ptr metadata = ordered();
     metadata->set("totalItems", static_cast<int>(items->size()));
@@ -874,7 +879,7 @@ void FakeCivitai::imageFile(FakeExchange& exchange, const std::string& name)
     }
     if (!known)
         return exchange.send(404, "application/xml", xmlError("NoSuchKey", "The specified key does not exist."));
-    exchange.send(200, "image/jpeg", std::string("\xFF\xD8\xFF\xE0fake-civitai-image ") + name);
+    exchange.send(200, "image/jpeg", std::string("\xFF\xD8\xFF\xE0" "fake-civitai-image ") + name);
 }
 
 void FakeCivitai::me(FakeExchange& exchange)

@@ -70,8 +70,11 @@ std::vector<CatalogMatch> readCatalog(const fs::path& path, const std::string& c
 } // namespace
 
 StaticCatalogLookup::StaticCatalogLookup(fs::path catalogDir, fs::path modelsRoot)
-    : _catalogDir(std::move(catalogDir)), _modelsRoot(std::move(modelsRoot))
+    : _catalogDir(std::move(catalogDir)), _modelsRoot(fs::absolute(modelsRoot).lexically_normal())
 {
+    // "/models/" would make every lexically_relative() start with "..".
+    if (!_modelsRoot.has_filename() && _modelsRoot.has_parent_path() && _modelsRoot != _modelsRoot.root_path())
+        _modelsRoot = _modelsRoot.parent_path();
 }
 
 void StaticCatalogLookup::refresh()
@@ -117,6 +120,12 @@ std::string StaticCatalogLookup::fileSha256(const fs::path& path)
 CatalogMatch StaticCatalogLookup::withDiskState(CatalogMatch entry)
 {
     const fs::path path = (_modelsRoot / entry.dest / entry.file).lexically_normal();
+    // A catalog entry naming "../" must not make us hash files outside the models root.
+    const auto relative = path.lexically_relative(_modelsRoot);
+    if (relative.empty() || *relative.begin() == "..") {
+        entry.onDisk = false;
+        return entry;
+    }
     std::error_code error;
     const bool isFile = fs::is_regular_file(path, error);
     entry.onDisk = isFile && (entry.sha256.empty() || fileSha256(path) == entry.sha256);

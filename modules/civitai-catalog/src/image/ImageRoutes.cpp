@@ -122,12 +122,26 @@ void ImageRoutes::downloadAsset(HttpExchange& exchange)
 {
     const auto imageId = imageIdOf(exchange);
     auto civitai = civitaiFor(exchange.principal().userId);
-    const auto stored = ImageAssetStore(_http, _settings.assets).store(civitai, imageId);
-
+    const std::string target = "civitai-image:" + std::to_string(imageId);
+    Poco::JSON::Object::Ptr stored;
+    try {
+        stored = ImageAssetStore(_http, _settings.assets).store(civitai, imageId);
+    } catch (const HttpError& error) {
+        // A refused host or a failed fetch is worth a record too: it may be CivitAI's data
+        // pointing somewhere it should not.
+        Poco::JSON::Object refusal;
+        refusal.set("status", error.status());
+        refusal.set("error", std::string(error.what()));
+        std::ostringstream detail;
+        refusal.stringify(detail);
+        _audit.record({exchange.principal().username, "catalog.asset.refused", target, exchange.client().toString(),
+                       detail.str()});
+        throw;
+    }
     std::ostringstream detail;
     Poco::JSON::Stringifier::stringify(stored, detail);
-    _audit.record({exchange.principal().username, "catalog.asset.download", "civitai-image:" + std::to_string(imageId),
-                   exchange.client().toString(), detail.str()});
+    _audit.record(
+        {exchange.principal().username, "catalog.asset.download", target, exchange.client().toString(), detail.str()});
     exchange.sendJson(200, stored);
 }
 
