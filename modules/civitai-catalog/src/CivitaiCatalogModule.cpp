@@ -23,10 +23,12 @@ public:
         const std::filesystem::path modelsRoot =
             std::filesystem::absolute(config.getString("comfy.models_dir", "./var/models")).lexically_normal();
 
-        context.permissions().declare({"can_access_api", "ComfyUI's read routes (object_info, models, ...)",
-                                       "comfyui", {"admin", "power", "user", "guest"}});
-        context.permissions().declare({"can_manage_catalog", "add, promote and download CivitAI catalog entries",
-                                       "catalog", {"admin"}});
+        context.permissions().declare({"can_access_api",
+                                       "ComfyUI's read routes (object_info, models, ...)",
+                                       "comfyui",
+                                       {"admin", "power", "user", "guest"}});
+        context.permissions().declare(
+            {"can_manage_catalog", "add, promote and download CivitAI catalog entries", "catalog", {"admin"}});
 
         _catalog = std::make_unique<StaticCatalogLookup>(catalogDir, modelsRoot);
         // Looked up per request: the auth module may start after this one, or be absent.

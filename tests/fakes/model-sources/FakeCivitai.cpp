@@ -839,9 +839,8 @@ void FakeCivitai::searchModels(FakeExchange& exchange)
             for (const auto& [versionId, version] : _versions)
                 if (version.modelId == id && version.status == "Published")
                     versions.push_back(version);
-            std::sort(versions.begin(), versions.end(), [](const CivitaiVersion& a, const CivitaiVersion& b) {
-                return a.publishedAt > b.publishedAt;
-            });
+            std::sort(versions.begin(), versions.end(),
+                      [](const CivitaiVersion& a, const CivitaiVersion& b) { return a.publishedAt > b.publishedAt; });
             hits.emplace_back(model, versions);
         }
     }
@@ -879,7 +878,8 @@ void FakeCivitai::imageFile(FakeExchange& exchange, const std::string& name)
     }
     if (!known)
         return exchange.send(404, "application/xml", xmlError("NoSuchKey", "The specified key does not exist."));
-    exchange.send(200, "image/jpeg", std::string("\xFF\xD8\xFF\xE0" "fake-civitai-image ") + name);
+    const std::string jpegSignature = "\xFF\xD8\xFF\xE0";
+    exchange.send(200, "image/jpeg", jpegSignature + "fake-civitai-image " + name);
 }
 
 void FakeCivitai::me(FakeExchange& exchange)

@@ -128,11 +128,15 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("dreamy_base.safetensors"), text(base, "catalog_file"));
         CPPUNIT_ASSERT_EQUAL(std::string("checkpoints"), text(base, "catalog_dest"));
         CPPUNIT_ASSERT_EQUAL(std::string("Dreamy Base v1 [SD15]"), text(base, "catalog_name"));
-        CPPUNIT_ASSERT_EQUAL(std::string("missing"), text(named(resources, "modelVersionId", "2001"), "catalog_status"));
-        CPPUNIT_ASSERT_EQUAL(std::string("present"), text(named(resources, "modelVersionId", "6001"), "catalog_status"));
-        CPPUNIT_ASSERT_EQUAL(std::string("not_found"), text(named(resources, "modelVersionId", "3001"), "catalog_status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("missing"),
+                             text(named(resources, "modelVersionId", "2001"), "catalog_status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("present"),
+                             text(named(resources, "modelVersionId", "6001"), "catalog_status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("not_found"),
+                             text(named(resources, "modelVersionId", "3001"), "catalog_status"));
         // A catalog entry whose file is on disk with other bytes is not present.
-        CPPUNIT_ASSERT_EQUAL(std::string("missing"), text(named(resources, "modelVersionId", "7001"), "catalog_status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("missing"),
+                             text(named(resources, "modelVersionId", "7001"), "catalog_status"));
 
         const auto deps = body->getArray("detected_deps");
         CPPUNIT_ASSERT_EQUAL(std::size_t(6), deps->size());
@@ -180,7 +184,8 @@ public:
         CPPUNIT_ASSERT(!calls.empty());
         for (const auto& call : calls)
             CPPUNIT_ASSERT_MESSAGE(call.path, call.authorization);
-        CPPUNIT_ASSERT(!_civitai.log([](const LogEntry& e) { return e.path.find("by-hash") != std::string::npos; }).empty());
+        CPPUNIT_ASSERT(
+            !_civitai.log([](const LogEntry& e) { return e.path.find("by-hash") != std::string::npos; }).empty());
         CPPUNIT_ASSERT(!_civitai.log([](const LogEntry& e) { return e.path == "/api/v1/models"; }).empty());
 
         // Without a stored key (and no server key) nothing is sent.
@@ -263,7 +268,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("image/jpeg"), text(stored, "content_type"));
         const fs::path file = fs::path(_catalog.path()) / "assets" / "900.jpeg";
         CPPUNIT_ASSERT(fs::exists(file));
-        CPPUNIT_ASSERT_EQUAL(static_cast<std::uintmax_t>(stored->getValue<std::uint64_t>("bytes")), fs::file_size(file));
+        CPPUNIT_ASSERT_EQUAL(static_cast<std::uintmax_t>(stored->getValue<std::uint64_t>("bytes")),
+                             fs::file_size(file));
         CPPUNIT_ASSERT_EQUAL(std::size_t(64), text(stored, "sha256").size());
         // The image request went to the storage host with no credentials.
         const auto fetched = _civitai.log([](const LogEntry& e) { return e.path == "/images/900.jpeg"; });
@@ -334,9 +340,8 @@ private:
                        "<lora:  present_lora :0.5> <lora:totally_unknown_thing:1>";
         image.negativePrompt = "EasyNegative\nblurry, lowres";
         image.resources = {{1001, std::nullopt}, {2001, 0.7}, {6001, 0.5}, {3001, 0.5}, {7001, 0.2}};
-        image.metaResources = {{"fox_style_v1", "lora", "", 0.7},
-                               {"present_lora", "lora", "", 0.5},
-                               {"HiddenGem", "lora", "", 0.4}};
+        image.metaResources = {
+            {"fox_style_v1", "lora", "", 0.7}, {"present_lora", "lora", "", 0.5}, {"HiddenGem", "lora", "", 0.4}};
         image.tools = {"ComfyUI"};
         image.techniques = {"img2img"};
         // meta.resources carry the short AutoV2 hash, upper case, as A1111 writes it.
@@ -380,11 +385,12 @@ private:
         };
         writeFile(fs::path(_catalog.path()) / "models.json",
                   R"({"version":3,"date":"2026-12-07 10:00","categories":[{"id":"checkpoints","name":"Checkpoints",)"
-                  R"("models":[)" + entry("Dreamy Base v1 [SD15]", "dreamy_base.safetensors", "checkpoints", 1001, "base") +
-                      "]}]}");
+                  R"("models":[)" +
+                      entry("Dreamy Base v1 [SD15]", "dreamy_base.safetensors", "checkpoints", 1001, "base") + "]}]}");
         writeFile(fs::path(_catalog.path()) / "loras.json",
                   R"({"version":1,"date":"2026-12-07 10:00","categories":[{"id":"sdxl_loras","name":"SDXL",)"
-                  R"("models":[)" + entry("Fox Style v1", "fox_style_v1.safetensors", "loras", 2001, "fox") + "," +
+                  R"("models":[)" +
+                      entry("Fox Style v1", "fox_style_v1.safetensors", "loras", 2001, "fox") + "," +
                       entry("Present Lora v1", "present_lora.safetensors", "loras", 6001, "present") + "," +
                       entry("Changed Lora v1", "changed_lora.safetensors", "loras", 7001, "changed") + "]}]}");
     }

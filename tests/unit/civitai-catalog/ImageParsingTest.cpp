@@ -46,7 +46,8 @@ class ImageParsingTest : public CppUnit::TestFixture
 public:
     void loraTagsCarryNamesAndWeights()
     {
-        const auto tags = PromptDependencies::loraTags("a cat, <lora:detail_tweaker:0.8>, <LORA:Film Grain:-0.25> <lora:plain>");
+        const auto tags =
+            PromptDependencies::loraTags("a cat, <lora:detail_tweaker:0.8>, <LORA:Film Grain:-0.25> <lora:plain>");
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), tags.size());
         CPPUNIT_ASSERT_EQUAL(std::string("detail_tweaker"), tags[0].name);
         CPPUNIT_ASSERT_DOUBLES_EQUAL(0.8, tags[0].weight, 1e-9);
@@ -83,9 +84,9 @@ public:
 
     void cleanPromptDropsTagsAndTidies()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string("a cat, sitting, (sunset:1.2)"),
-                             PromptDependencies::cleanPrompt(
-                                 "  a   cat, <lora:x:0.8>,\n sitting ,, <lora:y:1>  , (sunset:1.2),  "));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string("a cat, sitting, (sunset:1.2)"),
+            PromptDependencies::cleanPrompt("  a   cat, <lora:x:0.8>,\n sitting ,, <lora:y:1>  , (sunset:1.2),  "));
         CPPUNIT_ASSERT_EQUAL(std::string("portrait"), PromptDependencies::cleanPrompt("<lora:x:1>portrait<lora:y:1>"));
         CPPUNIT_ASSERT_EQUAL(std::string(""), PromptDependencies::cleanPrompt(" <lora:x:1> , "));
     }
@@ -154,7 +155,7 @@ public:
         Object envelope;
         Object::Ptr result = new Object;
         result->set("data", std::string(R"([{"type":1,"steps":2,"meta":5},"video",[3,-1],20,"unused",)"
-                                         R"({"prompt":6,"at":7},"p",["Date","2026-01-02T00:00:00.000Z"]])"));
+                                        R"({"prompt":6,"at":7},"p",["Date","2026-01-02T00:00:00.000Z"]])"));
         envelope.set("result", result);
         std::ostringstream body;
         envelope.stringify(body);

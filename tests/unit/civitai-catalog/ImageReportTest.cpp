@@ -1,9 +1,9 @@
 // The image report with an in-memory catalog and a scripted CivitAI: resources and deps get
 // their catalog status, deps are resolved by hash, then by an accepted search hit, else stay
 // unknown, and resolution stops after the configured number of deps.
+#include "ImageReport.h"
 #include "CatalogLookup.h"
 #include "DependencyResolver.h"
-#include "ImageReport.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
@@ -136,11 +136,14 @@ public:
         const auto resources = answer->getArray("resources");
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), resources->size());
         CPPUNIT_ASSERT_EQUAL(std::string("present"), resources->getObject(0)->getValue<std::string>("catalog_status"));
-        CPPUNIT_ASSERT_EQUAL(std::string("base.safetensors"), resources->getObject(0)->getValue<std::string>("catalog_file"));
-        CPPUNIT_ASSERT_EQUAL(std::string("checkpoints"), resources->getObject(0)->getValue<std::string>("catalog_dest"));
+        CPPUNIT_ASSERT_EQUAL(std::string("base.safetensors"),
+                             resources->getObject(0)->getValue<std::string>("catalog_file"));
+        CPPUNIT_ASSERT_EQUAL(std::string("checkpoints"),
+                             resources->getObject(0)->getValue<std::string>("catalog_dest"));
         CPPUNIT_ASSERT_EQUAL(std::string("Base [SD]"), resources->getObject(0)->getValue<std::string>("catalog_name"));
         CPPUNIT_ASSERT_EQUAL(std::string("missing"), resources->getObject(1)->getValue<std::string>("catalog_status"));
-        CPPUNIT_ASSERT_EQUAL(std::string("not_found"), resources->getObject(2)->getValue<std::string>("catalog_status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("not_found"),
+                             resources->getObject(2)->getValue<std::string>("catalog_status"));
         CPPUNIT_ASSERT(!resources->getObject(2)->has("catalog_file"));
         // raw keeps CivitAI's resources untouched.
         CPPUNIT_ASSERT(!answer->getObject("raw")->getArray("resources")->getObject(0)->has("catalog_status"));
@@ -171,7 +174,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("LORA"), neon->getValue<std::string>("civitai_type"));
         CPPUNIT_ASSERT_EQUAL(std::string("not_found"), neon->getValue<std::string>("catalog_status"));
 
-        CPPUNIT_ASSERT_EQUAL(std::string("unknown"), depNamed(deps, "nothing_like_it")->getValue<std::string>("catalog_status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("unknown"),
+                             depNamed(deps, "nothing_like_it")->getValue<std::string>("catalog_status"));
         const auto embedding = depNamed(deps, "EasyNegative");
         CPPUNIT_ASSERT_EQUAL(std::string("embedding"), embedding->getValue<std::string>("type"));
         CPPUNIT_ASSERT_EQUAL(std::string("negative_prompt"), embedding->getValue<std::string>("source"));

@@ -13,9 +13,9 @@ namespace comfygate::civitaicatalog {
 /// Where and how the catalog talks to CivitAI's API.
 struct CivitaiEndpoint
 {
-    std::string baseUrl = "https://civitai.com";  ///< `downloads.civitai.base_url`
-    std::chrono::milliseconds timeout{15000};      ///< whole request, per call
-    std::uint64_t maxBytes = 8ull * 1024 * 1024;   ///< API answers are small; a huge one is an error
+    std::string baseUrl = "https://civitai.com"; ///< `downloads.civitai.base_url`
+    std::chrono::milliseconds timeout{15000};    ///< whole request, per call
+    std::uint64_t maxBytes = 8ull * 1024 * 1024; ///< API answers are small; a huge one is an error
 };
 
 /// One API answer: the status, the raw body and, when the body is a JSON object, that object.

@@ -83,8 +83,8 @@ std::optional<ResolvedVersion> DependencyResolver::byHash(const std::string& has
 
 std::optional<ResolvedVersion> DependencyResolver::bySearch(const DetectedDependency& dep)
 {
-    const auto reply = _civitai.searchModels(dep.name, dep.type == "embedding" ? "TextualInversion" : "LORA",
-                                             searchLimit);
+    const auto reply =
+        _civitai.searchModels(dep.name, dep.type == "embedding" ? "TextualInversion" : "LORA", searchLimit);
     const auto items = reply.status == 200 && reply.json ? reply.json->getArray("items") : nullptr;
     for (std::size_t i = 0; items && i < items->size(); ++i) {
         const auto model = items->getObject(static_cast<unsigned>(i));

@@ -26,7 +26,7 @@ struct DetectedDependency
     std::string type;   ///< "lora" or "embedding"
     std::string source; ///< "prompt", "negative_prompt" or "meta_resources"
     std::optional<double> weight;
-    std::string hash;   ///< from meta.resources when it names this dependency
+    std::string hash; ///< from meta.resources when it names this dependency
     std::optional<ResolvedVersion> civitai;
 };
 

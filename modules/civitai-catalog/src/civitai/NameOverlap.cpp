@@ -34,8 +34,8 @@ double NameOverlap::share(const std::string& a, const std::string& b)
     const auto wordsB = words(b);
     if (wordsA.empty() || wordsB.empty())
         return 0;
-    const auto common = std::count_if(wordsA.begin(), wordsA.end(),
-                                      [&](const std::string& word) { return wordsB.count(word) > 0; });
+    const auto common =
+        std::count_if(wordsA.begin(), wordsA.end(), [&](const std::string& word) { return wordsB.count(word) > 0; });
     return static_cast<double>(common) / static_cast<double>(std::max(wordsA.size(), wordsB.size()));
 }
 

@@ -36,8 +36,8 @@ std::vector<std::string> fieldOfEach(const Poco::JSON::Object& payload, const st
 }
 
 const std::vector<const char*> videoMarkers{"video", "wan", "hunyuan", "ltx", "cogvideo", "svd"};
-const std::vector<const char*> imageInputMarkers{"img2img", "img2vid", "i2v", "i2i", "inpaint", "image2video",
-                                                 "image-to-video"};
+const std::vector<const char*> imageInputMarkers{"img2img", "img2vid",     "i2v",           "i2i",
+                                                 "inpaint", "image2video", "image-to-video"};
 
 } // namespace
 

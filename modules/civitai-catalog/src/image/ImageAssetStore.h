@@ -13,9 +13,9 @@ namespace comfygate::civitaicatalog {
 
 struct ImageAssetSettings
 {
-    std::filesystem::path directory;           ///< `<catalog.dir>/assets`
-    std::vector<std::string> allowedHosts;     ///< `catalog.civitai.image_hosts`
-    std::uint64_t maxBytes = 100ull << 20;     ///< `catalog.civitai.asset_max_bytes`
+    std::filesystem::path directory;       ///< `<catalog.dir>/assets`
+    std::vector<std::string> allowedHosts; ///< `catalog.civitai.image_hosts`
+    std::uint64_t maxBytes = 100ull << 20; ///< `catalog.civitai.asset_max_bytes`
     std::chrono::milliseconds timeout{60000};
 };
 

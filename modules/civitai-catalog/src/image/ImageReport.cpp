@@ -79,8 +79,8 @@ Array::Ptr ImageReport::resources(const Object& payload)
             continue;
         // A copy: `raw` keeps CivitAI's resources as they came.
         Object::Ptr copy = new Object(*resource);
-        const std::string hash = copy->has("hash") && copy->get("hash").isString() ? copy->getValue<std::string>("hash")
-                                                                                   : std::string();
+        const std::string hash =
+            copy->has("hash") && copy->get("hash").isString() ? copy->getValue<std::string>("hash") : std::string();
         CatalogStatus::annotate(*copy, status.find(versionIdOf(*resource), hash));
         enriched->add(copy);
     }

@@ -75,10 +75,9 @@ void ImageRoutes::addTo(RouteRegistry& routes)
 std::int64_t ImageRoutes::imageIdOf(HttpExchange& exchange)
 {
     const std::string& text = exchange.param("image_id");
-    const bool digits =
-        !text.empty() && text.size() <= 15 && std::all_of(text.begin(), text.end(), [](char c) {
-            return std::isdigit(static_cast<unsigned char>(c));
-        });
+    const bool digits = !text.empty() && text.size() <= 15 && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+    });
     if (!digits || std::stoll(text) <= 0)
         throw HttpError(400, "image_id must be a positive integer", "invalid_request");
     return std::stoll(text);

@@ -21,8 +21,8 @@ namespace comfygate::civitaicatalog {
 struct ImageRouteSettings
 {
     CivitaiEndpoint endpoint;
-    std::string serverApiKey;           ///< `catalog.civitai.api_key`; used when the caller has none
-    std::size_t maxResolvedDeps = 8;    ///< `catalog.image.max_resolved_deps`
+    std::string serverApiKey;        ///< `catalog.civitai.api_key`; used when the caller has none
+    std::size_t maxResolvedDeps = 8; ///< `catalog.image.max_resolved_deps`
     ImageAssetSettings assets;
 
     /// From the global configuration (keys in etc/comfygate.properties, "civitai-catalog").
