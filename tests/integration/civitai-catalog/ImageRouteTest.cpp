@@ -88,13 +88,15 @@ public:
         _civitai.stop();
     }
 
-    void startServer(const std::string& baseUrl)
+    void startServer(const std::string& baseUrl, Headers extra = {})
     {
-        _server = std::make_unique<DownloadServer>(Headers{{"modules.enabled", "auth,model-download,civitai-catalog"},
-                                                           {"downloads.civitai.base_url", baseUrl},
-                                                           {"catalog.dir", _catalog.path()},
-                                                           {"catalog.civitai.timeout_ms", "3000"},
-                                                           {"catalog.civitai.image_hosts", _civitai.storageHost()}});
+        Headers settings{{"modules.enabled", "auth,model-download,civitai-catalog"},
+                         {"downloads.civitai.base_url", baseUrl},
+                         {"catalog.dir", _catalog.path()},
+                         {"catalog.civitai.timeout_ms", "3000"},
+                         {"catalog.civitai.image_hosts", _civitai.storageHost()}};
+        settings.insert(extra.begin(), extra.end());
+        _server = std::make_unique<DownloadServer>(settings);
         _server->addUser("ada", "admin");
         _server->addUser("bob", "user");
         _server->start();
@@ -214,8 +216,12 @@ public:
 
     void civitaiErrorsAndBadIds()
     {
-        startServer(_civitai.apiUrl());
+        // A server key: used for callers without a stored key of their own.
+        startServer(_civitai.apiUrl(), {{"catalog.civitai.api_key", "tok-server"}});
         const auto ada = _server->login("ada");
+        CPPUNIT_ASSERT_EQUAL(200, _server->client().get(imageRoute + "901", ada).status);
+        CPPUNIT_ASSERT(!_civitai.log([](const LogEntry& e) { return e.authorization; }).empty());
+        CPPUNIT_ASSERT(_civitai.log([](const LogEntry& e) { return !e.authorization; }).empty());
 
         auto answer = _server->client().get(imageRoute + "424242", ada);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 404, answer.status);
