@@ -217,7 +217,8 @@ public:
     void civitaiErrorsAndBadIds()
     {
         // A server key: used for callers without a stored key of their own.
-        startServer(_civitai.apiUrl(), {{"catalog.civitai.api_key", "tok-server"}});
+        startServer(_civitai.apiUrl(),
+                    {{"catalog.civitai.api_key", "tok-server"}, {"catalog.civitai.asset_max_bytes", "8"}});
         const auto ada = _server->login("ada");
         CPPUNIT_ASSERT_EQUAL(200, _server->client().get(imageRoute + "901", ada).status);
         CPPUNIT_ASSERT(!_civitai.log([](const LogEntry& e) { return e.authorization; }).empty());
@@ -245,6 +246,13 @@ public:
         _civitai.setFault("civitai.trpc", unavailable);
         answer = _server->client().get(imageRoute + "900", ada);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 503, answer.status);
+
+        // An image larger than catalog.civitai.asset_max_bytes is not stored.
+        answer = _server->client().request("POST", assetRoute + "900", "", ada);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 502, answer.status);
+        CPPUNIT_ASSERT_MESSAGE(answer.body,
+                               text(answer.json(), "error").find("could not be fetched") != std::string::npos);
+        CPPUNIT_ASSERT(!fs::exists(fs::path(_catalog.path()) / "assets" / "900.jpeg"));
 
         // No credentials: the kernel refuses before the handler.
         CPPUNIT_ASSERT_EQUAL(401, _server->client().get(imageRoute + "900").status);
