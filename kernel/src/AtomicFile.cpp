@@ -1,4 +1,4 @@
-#include "AtomicFile.h"
+#include "comfygate/AtomicFile.h"
 
 #include <Poco/Path.h>
 

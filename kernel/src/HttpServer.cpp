@@ -1,6 +1,6 @@
 #include "HttpServer.h"
 
-#include "AtomicFile.h"
+#include "comfygate/AtomicFile.h"
 #include "HttpAcceptor.h"
 #include "HttpConnection.h"
 #include "HttpConnectionTable.h"

@@ -1,5 +1,6 @@
 // The civitai-catalog module: comfyui-studio's model catalog (models.json, loras.json,
-// llm.json) kept in the database, exported atomically, extended from CivitAI.
+// llm.json) kept in the database, exported atomically, extended from CivitAI; and the
+// generation data of CivitAI images checked against it.
 #include "CatalogActions.h"
 #include "CatalogCommand.h"
 #include "CatalogDownloadRoutes.h"
@@ -10,9 +11,12 @@
 #include "CatalogStore.h"
 #include "CatalogWriter.h"
 #include "CivitaiVersionFetcher.h"
+#include "ImageRoutes.h"
 #include "ModuleMigrations.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
+#include "comfygate/ServiceRegistry.h"
+#include "comfygate/services/UserSecrets.h"
 
 #include <memory>
 
@@ -44,13 +48,22 @@ public:
         _downloadRoutes = std::make_unique<CatalogDownloadRoutes>(*_downloads, context.audit());
         _downloadRoutes->registerAll(context.routes());
 
-        // ---- image half (GET /api/admin/civitai/image/{image_id}, POST download-asset) ----
-        // The integrator constructs the image routes here with `CatalogLookup& lookup = *_presence;`
-        // and registers them like _routes above.
+        // GET /api/admin/civitai/image/{image_id} and POST download-asset, against the same catalog.
+        // The caller's key is looked up per request: the auth module may start after this one.
+        ServiceRegistry& services = context.services();
+        auto userKey = [&services](const std::string& userId) -> std::optional<std::string> {
+            const auto secrets = services.find<services::UserSecrets>(services::UserSecrets::serviceName);
+            return secrets && !userId.empty() ? secrets->use(userId, "civitai") : std::nullopt;
+        };
+        _imageRoutes = std::make_unique<ImageRoutes>(context.httpClient(), *_presence, context.audit(), userKey,
+                                                     ImageRouteSettings::fromConfig(context.globalConfig(),
+                                                                                    settings.directory));
+        _imageRoutes->addTo(context.routes());
     }
 
     void stop() noexcept override
     {
+        _imageRoutes.reset();
         _downloadRoutes.reset();
         _downloads.reset();
         _routes.reset();
@@ -86,6 +99,7 @@ private:
     std::unique_ptr<CatalogRoutes> _routes;
     std::unique_ptr<CatalogDownloads> _downloads;
     std::unique_ptr<CatalogDownloadRoutes> _downloadRoutes;
+    std::unique_ptr<ImageRoutes> _imageRoutes;
 };
 
 } // namespace comfygate::civitaicatalog

@@ -86,6 +86,22 @@ struct CivitaiImage
         std::optional<double> strength; ///< LoRA-like resources
     };
     std::vector<Resource> resources; ///< resolved resources (versions must exist)
+
+    // ---- for the civitai-catalog image route ----
+    std::string type = "image"; ///< image | video
+    std::string url;            ///< image file URL in /api/v1/images; empty: `<storage>/images/{id}.jpeg`
+    std::string workflow;       ///< meta.workflow when set (e.g. "img2vid")
+    /// A1111-style meta.resources entries `{name, type, hash, weight}`.
+    struct MetaResource
+    {
+        std::string name;
+        std::string type; ///< lora, embed, model, ...
+        std::string hash; ///< any CivitAI hash form (AutoV2, SHA256)
+        std::optional<double> weight;
+    };
+    std::vector<MetaResource> metaResources;
+    std::vector<std::string> techniques; ///< technique names (`techniques[{id, name, notes}]`)
+    std::vector<std::string> tools;      ///< tool names (`tools[{id, name}]`)
 };
 
 } // namespace comfygate::fakes

@@ -11,6 +11,7 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <sstream>
 #include <stdexcept>
@@ -229,6 +230,9 @@ void FakeCivitai::handleApi(FakeExchange& exchange)
     } else if (s.size() == 4 && s[0] == "api" && s[1] == "v1" && s[2] == "models") {
         route = "civitai.models";
         handler = [&] { model(exchange, s[3]); };
+    } else if (s.size() == 3 && s[0] == "api" && s[1] == "v1" && s[2] == "models") {
+        route = "civitai.models-search";
+        handler = [&] { searchModels(exchange); };
     } else if (s.size() == 3 && s[0] == "api" && s[1] == "v1" && s[2] == "images") {
         route = "civitai.images";
         handler = [&] { images(exchange); };
@@ -381,7 +385,7 @@ Object::Ptr FakeCivitai::imageJson(const CivitaiImage& image, bool withMeta) con
 {
     Object::Ptr json = ordered();
     json->set("id", image.id);
-    json->set("url", storageUrl() + "/images/" + std::to_string(image.id) + ".jpeg");
+    json->set("url", image.url.empty() ? storageUrl() + "/images/" + std::to_string(image.id) + ".jpeg" : image.url);
     json->set("hash", "U5Ey,nxu00t700ay~qj[00WB?bWB00of?bof");
     json->set("width", 512);
     json->set("height", 512);
@@ -418,7 +422,7 @@ Object::Ptr FakeCivitai::imageJson(const CivitaiImage& image, bool withMeta) con
 Object::Ptr FakeCivitai::generationJson(const CivitaiImage& image) const
 {
     Object::Ptr json = ordered();
-    json->set("type", "image");
+    json->set("type", image.type);
     json->set("onSite", false);
     json->set("process", image.process);
     Array::Ptr resources = new Array;
@@ -461,13 +465,40 @@ Object::Ptr FakeCivitai::generationJson(const CivitaiImage& image) const
         meta->set("seed", image.seed);
         meta->set("clipSkip", image.clipSkip);
         meta->set("Size", "512x512");
-        meta->set("resources", Array::Ptr(new Array));
+        Array::Ptr metaResources = new Array;
+        for (const auto& resource : image.metaResources) {
+            Object::Ptr item = ordered();
+            item->set("name", resource.name);
+            item->set("type", resource.type);
+            item->set("hash", resource.hash);
+            if (resource.weight)
+                item->set("weight", *resource.weight);
+            metaResources->add(item);
+        }
+        meta->set("resources", metaResources);
         meta->set("civitaiResources", civitaiResources);
+        if (!image.workflow.empty())
+            meta->set("workflow", image.workflow);
         json->set("meta", meta);
     }
     json->set("resources", resources);
-    json->set("tools", Array::Ptr(new Array));
-    json->set("techniques", Array::Ptr(new Array));
+    Array::Ptr tools = new Array;
+    for (std::size_t i = 0; i < image.tools.size(); ++i) {
+        Object::Ptr tool = ordered();
+        tool->set("id", static_cast<int>(i + 1));
+        tool->set("name", image.tools[i]);
+        tools->add(tool);
+    }
+    json->set("tools", tools);
+    Array::Ptr techniques = new Array;
+    for (std::size_t i = 0; i < image.techniques.size(); ++i) {
+        Object::Ptr technique = ordered();
+        technique->set("id", static_cast<int>(i + 1));
+        technique->set("name", image.techniques[i]);
+        technique->set("notes", Poco::Dynamic::Var());
+        techniques->add(technique);
+    }
+    json->set("techniques", techniques);
     json->set("external", Poco::Dynamic::Var());
     json->set("canRemix", true);
     json->set("remixOfId", Poco::Dynamic::Var());
@@ -726,15 +757,24 @@ void FakeCivitai::generationData(FakeExchange& exchange)
         return trpcError(400, "BAD_REQUEST", -32600, "Invalid input: expected {\"json\":{\"id\":N}}");
     Object::Ptr generation;
     bool devalue = false;
+    bool malformed = false;
     {
         std::lock_guard lock(_mutex);
         const auto found = _images.find(*imageId);
         if (found != _images.end())
             generation = generationJson(found->second);
         devalue = _devalue;
+        malformed = _malformedEnvelope;
     }
     if (!generation)
         return trpcError(404, "NOT_FOUND", -32004, "No image with id " + std::to_string(*imageId));
+    if (malformed) {
+        Object::Ptr result = ordered();
+        result->set("unexpected", true);
+        Object::Ptr json = ordered();
+        json->set("result", result);
+        return exchange.sendJson(200, json);
+    }
     Object::Ptr data = ordered();
     if (devalue) {
         Object::Ptr json = ordered();
@@ -753,6 +793,93 @@ void FakeCivitai::generationData(FakeExchange& exchange)
     Object::Ptr json = ordered();
     json->set("result", result);
     exchange.sendJson(200, json);
+}
+
+/// Words of a name for the search: lower-case runs of letters and digits.
+static std::set<std::string> searchWords(const std::string& text)
+{
+    std::set<std::string> words;
+    std::string word;
+    for (const char c : text + " ") {
+        if (std::isalnum(static_cast<unsigned char>(c))) {
+            word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        } else if (!word.empty()) {
+            words.insert(word);
+            word.clear();
+        }
+    }
+    return words;
+}
+
+// Real search is fuzzy and ranked; the fake returns every model sharing one word with the
+// query so that the client's own acceptance rule is what the tests exercise.
+void FakeCivitai::searchModels(FakeExchange& exchange)
+{
+    const auto queryWords = searchWords(exchange.query("query").value_or(""));
+    const std::string types = exchange.query("types").value_or("");
+    const auto limitText = exchange.query("limit").value_or("100");
+    const auto limit = positiveId(limitText);
+    if (!limit || *limit > 100)
+        return exchange.sendError(400, "Invalid value for limit");
+    // Copies taken under the lock; versionJson() takes it again.
+    std::vector<std::pair<CivitaiModel, std::vector<CivitaiVersion>>> hits;
+    {
+        std::lock_guard lock(_mutex);
+        for (const auto& [id, model] : _models) {
+            if (static_cast<int>(hits.size()) >= *limit)
+                break;
+            if (!types.empty() && model.type != types)
+                continue;
+            const auto nameWords = searchWords(model.name);
+            const bool shares = std::any_of(queryWords.begin(), queryWords.end(),
+                                            [&](const std::string& word) { return nameWords.count(word) > 0; });
+            if (!queryWords.empty() && !shares)
+                continue;
+            std::vector<CivitaiVersion> versions;
+            for (const auto& [versionId, version] : _versions)
+                if (version.modelId == id && version.status == "Published")
+                    versions.push_back(version);
+            std::sort(versions.begin(), versions.end(),
+                      [](const CivitaiVersion& a, const CivitaiVersion& b) { return a.publishedAt > b.publishedAt; });
+            hits.emplace_back(model, versions);
+        }
+    }
+    Array::Ptr items = new Array;
+    for (const auto& [model, versions] : hits) {
+        Object::Ptr item = ordered();
+        item->set("id", model.id);
+        item->set("name", model.name);
+        item->set("type", model.type);
+        item->set("nsfw", model.nsfw);
+        Array::Ptr modelVersions = new Array;
+        for (const auto& version : versions)
+            modelVersions->add(versionJson(version, model, false));
+        item->set("modelVersions", modelVersions);
+        items->add(item);
+    }
+    Object::Ptr metadata = ordered();
+    metadata->set("totalItems", static_cast<int>(items->size()));
+    Object::Ptr json = ordered();
+    json->set("items", items);
+    json->set("metadata", metadata);
+    exchange.sendJson(200, json);
+}
+
+// Image files live on the storage host, as on image.civitai.com; the bytes are a fixed
+// JPEG signature plus the name, enough for a client to store and hash.
+void FakeCivitai::imageFile(FakeExchange& exchange, const std::string& name)
+{
+    const auto dot = name.find('.');
+    const auto imageId = positiveId(name.substr(0, dot));
+    bool known = false;
+    if (imageId) {
+        std::lock_guard lock(_mutex);
+        known = _images.count(*imageId) > 0;
+    }
+    if (!known)
+        return exchange.send(404, "application/xml", xmlError("NoSuchKey", "The specified key does not exist."));
+    const std::string jpegSignature = "\xFF\xD8\xFF\xE0";
+    exchange.send(200, "image/jpeg", jpegSignature + "fake-civitai-image " + name);
 }
 
 void FakeCivitai::me(FakeExchange& exchange)
@@ -920,6 +1047,8 @@ void FakeCivitai::download(FakeExchange& exchange, const std::string& versionTex
 void FakeCivitai::handleStorage(FakeExchange& exchange)
 {
     const auto& s = exchange.segments();
+    if (s.size() == 2 && s[0] == "images")
+        return imageFile(exchange, s[1]);
     if (s.size() != 2 || s[0] != "r2")
         return exchange.send(404, "application/xml", xmlError("NoSuchKey", "The specified key does not exist."));
     if (exchange.method() != "GET" && exchange.method() != "HEAD")
@@ -1042,6 +1171,28 @@ void FakeCivitai::loadServiceFixture(const Poco::JSON::Object& section)
         image.seed = intField(*imageJson, "seed", image.seed);
         image.hideMeta = boolField(*imageJson, "hide_meta");
         image.process = stringField(*imageJson, "process", image.process);
+        image.type = stringField(*imageJson, "type", image.type);
+        image.url = stringField(*imageJson, "url");
+        image.workflow = stringField(*imageJson, "workflow");
+        const auto metaResources = imageJson->getArray("meta_resources");
+        for (std::size_t r = 0; metaResources && r < metaResources->size(); ++r) {
+            const auto resourceJson = metaResources->getObject(static_cast<unsigned>(r));
+            if (!resourceJson)
+                throw std::invalid_argument("meta_resources[] entries must be objects");
+            CivitaiImage::MetaResource resource;
+            resource.name = stringField(*resourceJson, "name");
+            resource.type = stringField(*resourceJson, "type");
+            resource.hash = stringField(*resourceJson, "hash");
+            if (resourceJson->has("weight"))
+                resource.weight = resourceJson->getValue<double>("weight");
+            image.metaResources.push_back(resource);
+        }
+        for (const char* listName : {"techniques", "tools"}) {
+            const auto list = imageJson->getArray(listName);
+            auto& target = std::string(listName) == "tools" ? image.tools : image.techniques;
+            for (std::size_t t = 0; list && t < list->size(); ++t)
+                target.push_back(list->getElement<std::string>(static_cast<unsigned>(t)));
+        }
         if (imageJson->has("cfgScale"))
             image.cfgScale = imageJson->getValue<double>("cfgScale");
         const auto resources = imageJson->getArray("resources");
@@ -1065,6 +1216,8 @@ void FakeCivitai::loadServiceFixture(const Poco::JSON::Object& section)
             setHeadRequiresAuthBug(boolField(*settings, "head_requires_auth_bug"));
         if (settings->has("devalue"))
             setDevalueMode(boolField(*settings, "devalue"));
+        if (settings->has("malformed_envelope"))
+            setMalformedEnvelope(boolField(*settings, "malformed_envelope"));
         if (const auto blocked = settings->getArray("blocked_users"))
             for (std::size_t i = 0; i < blocked->size(); ++i)
                 blockUser(blocked->getElement<int>(static_cast<unsigned>(i)));

@@ -35,6 +35,8 @@ public:
     void setHeadRequiresAuthBug(bool enabled) { setLocked(_mutex, _headAuthBug, enabled); }
     /// tRPC answers `result.data` as a devalue string instead of the superjson object.
     void setDevalueMode(bool enabled) { setLocked(_mutex, _devalue, enabled); }
+    /// tRPC answers 200 with an envelope that has no `result.data` (a broken upstream).
+    void setMalformedEnvelope(bool enabled) { setLocked(_mutex, _malformedEnvelope, enabled); }
 
     // ---- helpers for tests ----
     /// `<apiUrl>/api/download/models/{versionId}`
@@ -54,6 +56,8 @@ private:
     void modelVersion(FakeExchange& exchange, const std::string& id);
     void byHash(FakeExchange& exchange, const std::string& hash);
     void model(FakeExchange& exchange, const std::string& id);
+    void searchModels(FakeExchange& exchange);
+    void imageFile(FakeExchange& exchange, const std::string& name);
     void images(FakeExchange& exchange);
     void generationData(FakeExchange& exchange);
     void me(FakeExchange& exchange);
@@ -77,6 +81,7 @@ private:
     int _downloadsIssued = 0;
     bool _headAuthBug = true;
     bool _devalue = false;
+    bool _malformedEnvelope = false;
 };
 
 } // namespace comfygate::fakes

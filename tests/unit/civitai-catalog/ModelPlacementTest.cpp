@@ -1,6 +1,6 @@
 // CivitAI type → (category, dest), the LoRA buckets, and the on-disk hash cache.
 #include "ModelPlacement.h"
-#include "AtomicFileWriter.h"
+#include "comfygate/AtomicFile.h"
 #include "FileHashCache.h"
 #include "TempDir.h"
 
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-using comfygate::civitaicatalog::AtomicFileWriter;
+using comfygate::AtomicFile;
 using comfygate::civitaicatalog::FileHashCache;
 using comfygate::civitaicatalog::ModelPlacement;
 
@@ -86,10 +86,11 @@ public:
         const std::filesystem::path file = std::filesystem::path(dir.path()) / "models" / "a.safetensors";
         FileHashCache cache;
         CPPUNIT_ASSERT(!cache.sha256(file));
-        AtomicFileWriter::write(file, "abc");
+        std::filesystem::create_directories(file.parent_path());
+        AtomicFile::write(file.string(), "abc");
         CPPUNIT_ASSERT_EQUAL(std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
                              *cache.sha256(file));
-        AtomicFileWriter::write(file, "abcd"); // another size: hashed again
+        AtomicFile::write(file.string(), "abcd"); // another size: hashed again
         CPPUNIT_ASSERT_EQUAL(std::string("88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589"),
                              *cache.sha256(file));
         CPPUNIT_ASSERT_EQUAL(std::ptrdiff_t(1), std::distance(std::filesystem::directory_iterator(file.parent_path()),

@@ -1,7 +1,9 @@
 #include "CatalogWriter.h"
 
-#include "AtomicFileWriter.h"
+#include "comfygate/AtomicFile.h"
 #include "CatalogDocument.h"
+
+#include <filesystem>
 
 namespace comfygate::civitaicatalog {
 
@@ -27,9 +29,10 @@ void CatalogWriter::exportAll()
 void CatalogWriter::writeFiles(std::int64_t revision)
 {
     const auto entries = _store.all();
+    std::filesystem::create_directories(_directory);
     for (const auto& name : CatalogDocument::catalogNames())
-        AtomicFileWriter::write(_directory / (name + ".json"),
-                                CatalogDocument::text(CatalogDocument::build(name, entries, revision)));
+        AtomicFile::write((_directory / (name + ".json")).string(),
+                          CatalogDocument::text(CatalogDocument::build(name, entries, revision)));
 }
 
 } // namespace comfygate::civitaicatalog

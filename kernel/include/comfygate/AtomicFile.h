@@ -7,7 +7,8 @@ namespace comfygate {
 
 /// Crash-safe file replacement: write a temp file in the same directory, fsync it, rename
 /// it over the target, fsync the directory. After a kill -9 the target holds either the
-/// old or the new content, never a mix.
+/// old or the new content, never a mix. Part of the module SDK, so modules do not write
+/// their own (the target's directory must exist).
 class AtomicFile
 {
 public:
