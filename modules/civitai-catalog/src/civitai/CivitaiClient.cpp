@@ -41,6 +41,11 @@ CivitaiReply CivitaiClient::image(std::int64_t imageId)
     return get("/api/v1/images", {{"imageId", std::to_string(imageId)}, {"limit", "1"}});
 }
 
+CivitaiReply CivitaiClient::modelVersion(std::int64_t versionId)
+{
+    return get("/api/v1/model-versions/" + std::to_string(versionId), {});
+}
+
 CivitaiReply CivitaiClient::get(const std::string& path, const std::vector<std::pair<std::string, std::string>>& query)
 {
     Poco::URI uri(_endpoint.baseUrl);

@@ -26,7 +26,7 @@ struct CivitaiReply
     Poco::JSON::Object::Ptr json; ///< null when the body is not a JSON object
 };
 
-/// The CivitAI API calls of the catalog's image routes, made through the kernel's HttpClient
+/// The CivitAI API calls of the catalog (the image routes, `add`), made through the kernel's HttpClient
 /// with a Bearer key (the caller's, else the server's) that never leaves the API host.
 /// Transport failures throw HttpClientError; HTTP error statuses come back in the reply.
 class CivitaiClient
@@ -40,6 +40,8 @@ public:
     CivitaiReply versionByHash(const std::string& hash);
     /// `/api/v1/models?query=&types=&limit=`
     CivitaiReply searchModels(const std::string& query, const std::string& type, int limit);
+    /// `/api/v1/model-versions/{id}`
+    CivitaiReply modelVersion(std::int64_t versionId);
     /// `/api/v1/images?imageId=N&limit=1`
     CivitaiReply image(std::int64_t imageId);
 

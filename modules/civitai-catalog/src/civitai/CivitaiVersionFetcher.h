@@ -9,7 +9,7 @@
 
 namespace comfygate::civitaicatalog {
 
-/// `GET <base>/api/v1/model-versions/{id}` through the kernel's HttpClient.
+/// `GET <base>/api/v1/model-versions/{id}` (CivitaiClient), its refusals as HttpErrors.
 class CivitaiVersionFetcher
 {
 public:
