@@ -4,6 +4,9 @@
 
 #include <Poco/Net/ServerSocket.h>
 
+#include <atomic>
+#include <thread>
+
 using namespace comfygate::test::catalog;
 
 class CatalogServerTest : public CatalogChecks
@@ -12,6 +15,7 @@ class CatalogServerTest : public CatalogChecks
     CATALOG_CORE_CHECKS();
     CPPUNIT_TEST(unreachableCivitaiIsBadGateway);
     CPPUNIT_TEST(restartKeepsCatalogAndRewritesExports);
+    CPPUNIT_TEST(killDuringChangesLeavesWholeExports);
     CPPUNIT_TEST(cliImportsStudioCatalogOnce);
     CPPUNIT_TEST_SUITE_END();
 
@@ -44,6 +48,56 @@ public:
         CPPUNIT_ASSERT_EQUAL(1, models->getValue<int>("version"));
         CPPUNIT_ASSERT(findEntry(models, "checkpoints", "juggernaut_v9.safetensors"));
         CPPUNIT_ASSERT_EQUAL(std::string("already_exists"), add(Versions::checkpoint)->getValue<std::string>("status"));
+    }
+
+    void killDuringChangesLeavesWholeExports()
+    {
+        // Changes in flight on their own connections when the server is killed: afterwards every
+        // export is a whole document, no temp file is left, and each change that was answered
+        // is in the catalog, under the version the restarted server serves.
+        std::vector<std::thread> writers;
+        std::atomic<int> answered{0};
+        const int versions[] = {Versions::checkpoint, Versions::lora, Versions::flux};
+        for (int version : versions) {
+            writers.emplace_back([this, version, &answered] {
+                try {
+                    comfygate::test::HttpTestClient client(_server->process().port());
+                    const auto answer =
+                        client.request("POST", "/api/admin/civitai/add/" + std::to_string(version), "", _admin);
+                    if (answer.status == 200)
+                        ++answered;
+                } catch (const std::exception&) {
+                    // killed before it answered: the change may or may not have committed
+                }
+            });
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        _server->crashAndRestart();
+        for (auto& writer : writers)
+            writer.join();
+        _admin = _server->login("chief");
+        for (Poco::DirectoryIterator it(catalogDir()), end; it != end; ++it)
+            CPPUNIT_ASSERT_MESSAGE(it.name(), it.name().front() != '.');
+        auto models = exportFile("models"); // parses: never half-written
+        const auto served = _server->client().get("/api/admin/models/catalog/models.json", _admin);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(served.body, 200, served.status);
+        CPPUNIT_ASSERT_EQUAL(models->getValue<int>("version"), served.json()->getValue<int>("version"));
+        CPPUNIT_ASSERT(models->getValue<int>("version") >= answered.load());
+        // Every version can still be added or is already there: nothing half-recorded.
+        for (int version : versions) {
+            const std::string status = add(version)->getValue<std::string>("status");
+            CPPUNIT_ASSERT_MESSAGE(status, status == "added" || status == "already_exists");
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), countEntries(exportFile("models")));
+    }
+
+    static std::size_t countEntries(const Poco::JSON::Object::Ptr& document)
+    {
+        std::size_t count = 0;
+        const auto categories = document->getArray("categories");
+        for (std::size_t i = 0; i < categories->size(); ++i)
+            count += categories->getObject(static_cast<unsigned>(i))->getArray("models")->size();
+        return count;
     }
 
     void cliImportsStudioCatalogOnce()
