@@ -2,6 +2,7 @@
 
 #include "AuthServices.h"
 #include "RandomTokens.h"
+#include "SwarmBasicRoute.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/ModuleContext.h"
@@ -39,17 +40,6 @@ std::pair<std::string, std::string> credentialOf(const Principal& principal)
     return {"session", principal.sessionId};
 }
 
-swarm::RouteInfo basicRoute(std::string name, std::string permission, std::string description)
-{
-    swarm::RouteInfo info;
-    info.name = std::move(name);
-    info.group = "BasicAPIFeatures";
-    info.permission = std::move(permission);
-    info.description = std::move(description);
-    info.bodyLimit = 16 * 1024;
-    return info;
-}
-
 } // namespace
 
 SwarmRoutes::SwarmRoutes(AuthServices& services)
@@ -78,9 +68,9 @@ void SwarmRoutes::registerAll(RouteRegistry& routes)
         };
     };
 
-    auto getNewSession = basicRoute("GetNewSession", "",
-                                    "A SwarmUI `session_id` bound to the caller's credential: the login cookie "
-                                    "(`swarm_token`, `jwt_token`) or an API token, never another session_id.");
+    auto getNewSession = swarmBasicRoute("GetNewSession", "",
+                                         "A SwarmUI `session_id` bound to the caller's credential: the login cookie "
+                                         "(`swarm_token`, `jwt_token`) or an API token, never another session_id.");
     getNewSession.sessionless = true;
     getNewSession.returnExample = R"({
     "session_id": "0123456789abcdef0123456789abcdef01234567",
@@ -92,9 +82,9 @@ void SwarmRoutes::registerAll(RouteRegistry& routes)
 })";
     swarm::addRoute(routes, getNewSession, bind(&SwarmRoutes::getNewSession));
 
-    auto login = basicRoute("Login", "",
-                            "Sign in with username and password; sets the `swarm_token` cookie. "
-                            "Accounts with MFA sign in at /login instead.");
+    auto login = swarmBasicRoute("Login", "",
+                                 "Sign in with username and password; sets the `swarm_token` cookie. "
+                                 "Accounts with MFA sign in at /login instead.");
     login.sessionless = true;
     login.nonFinal = true;
     login.parameters = {Parameter::needed("username", ParamType::String, "the account's name"),
@@ -102,9 +92,10 @@ void SwarmRoutes::registerAll(RouteRegistry& routes)
     login.returnExample = R"({"success": "true"})";
     swarm::addRoute(routes, login, bind(&SwarmRoutes::login));
 
-    auto registerBasic = basicRoute("RegisterBasic", "",
-                                    "Self-registration (when `auth.allow_registration` is on, or by a user manager). "
-                                    "Does not sign in.");
+    auto registerBasic =
+        swarmBasicRoute("RegisterBasic", "",
+                        "Self-registration (when `auth.allow_registration` is on, or by a user manager). "
+                        "Does not sign in.");
     registerBasic.sessionless = true;
     registerBasic.nonFinal = true;
     registerBasic.parameters = {Parameter::needed("username", ParamType::String, "the new account's name"),
@@ -112,16 +103,16 @@ void SwarmRoutes::registerAll(RouteRegistry& routes)
     registerBasic.returnExample = R"({"success": "true"})";
     swarm::addRoute(routes, registerBasic, bind(&SwarmRoutes::registerBasic));
 
-    auto logout = basicRoute("Logout", "fundamental",
-                             "End the sign-in session and every session_id made from it; clears the cookie.");
+    auto logout = swarmBasicRoute("Logout", "fundamental",
+                                  "End the sign-in session and every session_id made from it; clears the cookie.");
     logout.userUpdate = true;
     logout.nonFinal = true;
     logout.returnExample = R"({"success": "true"})";
     swarm::addRoute(routes, logout, bind(&SwarmRoutes::logout));
 
-    auto changePassword = basicRoute("ChangePassword", "edit_user_settings",
-                                     "Change your password (the old one is checked, attempts are rate limited). "
-                                     "Your other sign-in sessions end.");
+    auto changePassword = swarmBasicRoute("ChangePassword", "edit_user_settings",
+                                          "Change your password (the old one is checked, attempts are rate limited). "
+                                          "Your other sign-in sessions end.");
     changePassword.userUpdate = true;
     changePassword.nonFinal = true;
     changePassword.parameters = {Parameter::needed("oldPassword", ParamType::String, "the current password"),

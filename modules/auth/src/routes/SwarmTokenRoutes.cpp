@@ -2,6 +2,7 @@
 
 #include "ApiTokenCodec.h"
 #include "AuthServices.h"
+#include "SwarmBasicRoute.h"
 #include "TokenRoutes.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
@@ -18,17 +19,6 @@
 
 namespace comfygate::auth {
 namespace {
-
-swarm::RouteInfo tokenRoute(std::string name, std::string permission, std::string description)
-{
-    swarm::RouteInfo info;
-    info.name = std::move(name);
-    info.group = "BasicAPIFeatures";
-    info.permission = std::move(permission);
-    info.description = std::move(description);
-    info.bodyLimit = 16 * 1024;
-    return info;
-}
 
 bool isTokenId(const std::string& id)
 {
@@ -55,9 +45,9 @@ void SwarmTokenRoutes::registerAll(RouteRegistry& routes)
     using swarm::Parameter;
     using swarm::ParamType;
 
-    auto list = tokenRoute("ListMyAuthTokens", "read_user_settings",
-                           "Your API tokens (never their secrets). `id` is what RevokeMyAuthToken takes; "
-                           "`is_current` marks the token this call is authenticated with.");
+    auto list = swarmBasicRoute("ListMyAuthTokens", "read_user_settings",
+                                "Your API tokens (never their secrets). `id` is what RevokeMyAuthToken takes; "
+                                "`is_current` marks the token this call is authenticated with.");
     list.returnExample = R"({
     "tokens": [
         {
@@ -74,9 +64,9 @@ void SwarmTokenRoutes::registerAll(RouteRegistry& routes)
         return this->list(call, exchange);
     });
 
-    auto revoke = tokenRoute("RevokeMyAuthToken", "edit_user_settings",
-                             "Revoke one of your API tokens; it is refused from the next request on, with every "
-                             "session_id made from it.");
+    auto revoke = swarmBasicRoute("RevokeMyAuthToken", "edit_user_settings",
+                                  "Revoke one of your API tokens; it is refused from the next request on, with every "
+                                  "session_id made from it.");
     revoke.userUpdate = true;
     revoke.parameters = {Parameter::optional("tokenId", ParamType::String, "the token's `id` from ListMyAuthTokens"),
                          Parameter::optional("token_id", ParamType::String, "the same, in snake_case")};
@@ -85,9 +75,9 @@ void SwarmTokenRoutes::registerAll(RouteRegistry& routes)
         return this->revoke(call, exchange);
     });
 
-    auto create = tokenRoute("CreateAuthToken", "edit_user_settings",
-                             "Create an API token (shown once) for `Authorization: Bearer`. Needs "
-                             "`can_have_api_tokens` too; it expires after `auth.api_token_default_hours`.");
+    auto create = swarmBasicRoute("CreateAuthToken", "edit_user_settings",
+                                  "Create an API token (shown once) for `Authorization: Bearer`. Needs "
+                                  "`can_have_api_tokens` too; it expires after `auth.api_token_default_hours`.");
     create.userUpdate = true;
     create.parameters = {
         Parameter::needed("reason", ParamType::String, "what the token is for, 1 to 500 characters (its label)")};
