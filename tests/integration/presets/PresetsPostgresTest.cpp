@@ -24,19 +24,6 @@ PostgresCluster& cluster()
     }
     return *instance;
 }
-
-/// The value of `key` in a libpq key=value connection string.
-std::string connectionValue(const std::string& connection, const std::string& key)
-{
-    const std::string marker = key + "=";
-    for (std::size_t at = connection.find(marker); at != std::string::npos; at = connection.find(marker, at + 1))
-        if (at == 0 || connection[at - 1] == ' ') {
-            const std::size_t start = at + marker.size();
-            return connection.substr(start, connection.find(' ', start) - start);
-        }
-    return {};
-}
-
 } // namespace
 
 class PresetsPostgresTest : public PresetsChecks
@@ -57,13 +44,8 @@ public:
 protected:
     Headers backendSettings() override
     {
-        const std::string connection = cluster().connectionString(_database);
-        return {{"db.backend", "postgresql"},
-                {"db.postgres.host", connectionValue(connection, "host")},
-                {"db.postgres.port", connectionValue(connection, "port")},
-                {"db.postgres.user", connectionValue(connection, "user")},
-                {"db.postgres.database", _database},
-                {"db.pool.max", "4"}};
+        const auto settings = cluster().gatewaySettings(_database);
+        return Headers(settings.begin(), settings.end());
     }
 
 private:
