@@ -97,8 +97,9 @@ void pushCopy(lua_State* L, int source)
 LuaSandbox::LuaSandbox(const PolicyLimits& limits,
                        const std::map<std::string, std::string>& settings,
                        const std::set<std::string>& hookNames,
-                       std::shared_ptr<const Libraries> libraries)
-    : _limits(limits), _libraries(std::move(libraries))
+                       std::shared_ptr<const Libraries> libraries,
+                       std::shared_ptr<PolicyEffects> effects)
+    : _limits(limits), _libraries(std::move(libraries)), _effects(std::move(effects))
 {
     _hookInterval =
         static_cast<int>(std::clamp<std::uint64_t>(_limits.instructionsPerCall, 1, 1000));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "PolicyEffects.h"
 #include "PolicyLimits.h"
 
 #include "comfygate/Policy.h"
@@ -42,10 +43,13 @@ public:
     /// Library name ("words") to source text of lib/<name>.lua.
     using Libraries = std::map<std::string, std::string, std::less<>>;
 
-    /// `hookNames` are the hooks policy.on accepts; `settings` become policy.settings.
+    /// `hookNames` are the hooks policy.on accepts; `settings` become policy.settings;
+    /// `effects` serve the policy functions that reach outside the state (counters, kv,
+    /// notify, http, tag, the clock); may be null only where no script calls them.
     /// Throws std::runtime_error when the state cannot be created.
     LuaSandbox(const PolicyLimits& limits, const std::map<std::string, std::string>& settings,
-               const std::set<std::string>& hookNames, std::shared_ptr<const Libraries> libraries);
+               const std::set<std::string>& hookNames, std::shared_ptr<const Libraries> libraries,
+               std::shared_ptr<PolicyEffects> effects = nullptr);
     ~LuaSandbox();
     LuaSandbox(const LuaSandbox&) = delete;
     LuaSandbox& operator=(const LuaSandbox&) = delete;
@@ -112,6 +116,7 @@ private:
     lua_State* _state = nullptr;
     PolicyLimits _limits;
     std::shared_ptr<const Libraries> _libraries;
+    std::shared_ptr<PolicyEffects> _effects;
     int _handlersRef = 0;
 
     std::size_t _memoryUsed = 0;

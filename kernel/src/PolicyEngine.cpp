@@ -43,9 +43,10 @@ struct PolicyEngine::ThreadState
 };
 
 PolicyEngine::PolicyEngine(std::string scriptsDir, PolicyLimits limits,
-                           std::map<std::string, std::string> settings)
+                           std::map<std::string, std::string> settings,
+                           std::shared_ptr<PolicyEffects> effects)
     : _id(nextEngineId++), _scriptsDir(std::move(scriptsDir)), _limits(limits),
-      _settings(std::move(settings)), _logger(Poco::Logger::get("policy")),
+      _settings(std::move(settings)), _effects(std::move(effects)), _logger(Poco::Logger::get("policy")),
       _generation(std::make_shared<const PolicyGeneration>())
 {
 }
@@ -138,7 +139,7 @@ void PolicyEngine::refresh(ThreadState& state)
         state.buildError.clear();
         try {
             auto sandbox = std::make_unique<LuaSandbox>(_limits, _settings, generation->hookNames(),
-                                                        generation->libraries());
+                                                        generation->libraries(), _effects);
             for (const auto& script : generation->scripts()) {
                 const std::string error = sandbox->loadScript(script.name, script.source);
                 if (!error.empty()) {

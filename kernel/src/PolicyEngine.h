@@ -1,5 +1,6 @@
 #pragma once
 
+#include "PolicyEffects.h"
 #include "PolicyGeneration.h"
 #include "PolicyLimits.h"
 
@@ -58,9 +59,11 @@ public:
     };
 
     /// `settings` become the read-only table `policy.settings` (config keys
-    /// `policy.settings.*` without the prefix). Nothing is read before load().
+    /// `policy.settings.*` without the prefix); `effects` serve counters, kv, notify, http,
+    /// tag and the clock for every thread's state. Nothing is read before load().
     PolicyEngine(std::string scriptsDir, PolicyLimits limits = {},
-                 std::map<std::string, std::string> settings = {});
+                 std::map<std::string, std::string> settings = {},
+                 std::shared_ptr<PolicyEffects> effects = nullptr);
     ~PolicyEngine() override = default;
     PolicyEngine(const PolicyEngine&) = delete;
     PolicyEngine& operator=(const PolicyEngine&) = delete;
@@ -115,6 +118,7 @@ private:
     const std::string _scriptsDir;
     const PolicyLimits _limits;
     const std::map<std::string, std::string> _settings;
+    const std::shared_ptr<PolicyEffects> _effects;
     Poco::Logger& _logger;
 
     mutable std::mutex _stateMutex; // guards _generation and _hooks (short sections only)
