@@ -18,10 +18,10 @@ namespace comfygate {
 HttpExchange::HttpExchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                            const RouteSpec& route, std::map<std::string, std::string> params,
                            Principal principal, Poco::Net::IPAddress client, std::string requestId,
-                           bool secure, std::optional<std::string> body)
+                           bool secure, std::optional<std::string> body, bool viaTrustedProxy)
     : _request(request), _response(response), _route(route), _params(std::move(params)),
       _principal(std::move(principal)), _client(std::move(client)), _requestId(std::move(requestId)),
-      _secure(secure), _body(std::move(body))
+      _secure(secure), _viaTrustedProxy(viaTrustedProxy), _body(std::move(body))
 {
     try {
         for (const auto& [name, value] : Poco::URI(request.getURI()).getQueryParameters())

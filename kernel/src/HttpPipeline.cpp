@@ -240,7 +240,9 @@ void HttpPipeline::run(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPSer
 
 ClientInfo HttpPipeline::clientInfo(const ClientAddressResolver::Client& client) const
 {
-    return ClientInfo{client.address, _settings.tls || client.forwardedSecure, client.address.isLoopback()};
+    ClientInfo info{client.address, _settings.tls || client.forwardedSecure, client.address.isLoopback()};
+    info.viaTrustedProxy = client.viaTrustedProxy;
+    return info;
 }
 
 HttpPipeline::Identity HttpPipeline::identify(Poco::Net::HTTPServerRequest& request, const ClientInfo& client,
@@ -271,7 +273,7 @@ void HttpPipeline::invoke(const RegisteredRoute& route, std::map<std::string, st
     const RouteSpec& spec = *route.spec;
     try {
         HttpExchange exchange(request, response, spec, std::move(params), std::move(principal), client.address,
-                              request.get("X-Request-Id"), client.secure, std::move(body));
+                              request.get("X-Request-Id"), client.secure, std::move(body), client.viaTrustedProxy);
         if (socket)
             exchange.attachWebSocket(std::move(socket));
         spec.handler(exchange);

@@ -140,6 +140,19 @@ void Kernel::startCore(bool serving)
     _policy->declareHook({"view", "may this user see this output (NSFW)", FailMode::Closed});
     _policy->declareHook({"prompt", "allow, deny or rewrite a submitted workflow", FailMode::Closed});
     _policy->declareHook({"download", "allow or deny a model download request", FailMode::Closed});
+    _policy->declareHook({"login", "may this user sign in now (time, address, group); the reason is shown", FailMode::Closed});
+    _policy->declareHook({"register", "may this account be created", FailMode::Closed});
+    _policy->declareHook({"token", "allow, deny or rewrite an API token request (expiry, count)", FailMode::Closed});
+    _policy->declareHook({"upload", "allow or deny an upload (type, size)", FailMode::Closed});
+    _policy->declareHook({"queue", "set the ComfyUI priority of an accepted prompt (front or number)", FailMode::Open});
+    _policy->declareHook({"model", "may this user use this model in a prompt", FailMode::Closed});
+    _policy->declareHook({"event", "after the fact, asynchronous: execution_success, download_finished, login_failed",
+                          FailMode::Open});
+    _policy->setEventRunner([scheduler = _scheduler.get()](std::function<void()> task) {
+        return scheduler->submit(std::move(task));
+    });
+    _metrics->gauge("policy_events_dropped", "events the event hook never saw because the background queue was full",
+                    [policy = _policy.get()] { return static_cast<double>(policy->eventsDropped()); });
     _permissions->setPolicy(_policy.get());
 
     _kernelServices = std::make_unique<KernelServices>(KernelServices{

@@ -63,6 +63,10 @@ public:
     {
         return _host._kernel.policy.call(hook, subject, request);
     }
+    void raise(const std::string& event, const Poco::Dynamic::Var& subject, const Poco::Dynamic::Var& fields) override
+    {
+        _host._kernel.policy.raise(event, subject, fields);
+    }
 
 private:
     ModuleHost& _host;

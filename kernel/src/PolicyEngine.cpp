@@ -3,9 +3,13 @@
 #include "LuaSandbox.h"
 
 #include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 
 namespace comfygate {
@@ -14,6 +18,13 @@ namespace {
 
 std::atomic<std::uint64_t> nextEngineId{1};
 std::atomic<std::uint64_t> nextGenerationId{1};
+
+std::string toJsonText(const Poco::Dynamic::Var& value)
+{
+    std::ostringstream text;
+    Poco::JSON::Stringifier::condense(value, text);
+    return text.str();
+}
 
 bool isHookName(const std::string& name)
 {
@@ -62,6 +73,11 @@ void PolicyEngine::declareHook(const HookSpec& spec)
         if (found->second.failMode != spec.failMode)
             throw std::invalid_argument("policy hook '" + spec.name +
                                         "' is already declared with another fail mode");
+        // The kernel declares the shipped hooks; the module that calls one knows its shapes.
+        if (!spec.subjectExample.empty())
+            found->second.subjectExample = spec.subjectExample;
+        if (!spec.requestExample.empty())
+            found->second.requestExample = spec.requestExample;
         return;
     }
     _hooksVersion.fetch_add(1, std::memory_order_release);
@@ -115,6 +131,37 @@ Verdict PolicyEngine::call(const std::string& hook, const Poco::Dynamic::Var& su
     if (verdict.failed)
         applyFailMode(verdict, spec->second, hook);
     return verdict;
+}
+
+void PolicyEngine::setEventRunner(EventRunner runner)
+{
+    _eventRunner = std::move(runner);
+}
+
+void PolicyEngine::raise(const std::string& event, const Poco::Dynamic::Var& subject,
+                         const Poco::Dynamic::Var& fields)
+{
+    if (!_eventRunner)
+        return;
+    // Snapshots as JSON text: the caller may change its objects as soon as raise() returns.
+    Poco::JSON::Object::Ptr request = new Poco::JSON::Object;
+    if (!fields.isEmpty()) {
+        if (fields.type() != typeid(Poco::JSON::Object::Ptr))
+            throw std::invalid_argument("policy event fields must be a JSON object");
+        for (const auto& [name, value] : *fields.extract<Poco::JSON::Object::Ptr>())
+            request->set(name, value);
+    }
+    request->set("type", event);
+    std::string requestText = toJsonText(request);
+    std::string subjectText = subject.isEmpty() ? "{}" : toJsonText(subject);
+    const bool queued = _eventRunner([this, subjectText = std::move(subjectText), requestText = std::move(requestText)] {
+        const Verdict verdict = call("event", Poco::JSON::Parser().parse(subjectText),
+                                     Poco::JSON::Parser().parse(requestText));
+        if (verdict.failed)
+            _logger.warning("the event hook failed: %s", verdict.error);
+    });
+    if (!queued)
+        _eventsDropped.fetch_add(1, std::memory_order_relaxed);
 }
 
 void PolicyEngine::refresh(ThreadState& state)

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -68,7 +69,8 @@ public:
     PolicyEngine(const PolicyEngine&) = delete;
     PolicyEngine& operator=(const PolicyEngine&) = delete;
 
-    /// Declares a hook. Redeclaring with the same fail mode is a no-op; throws
+    /// Declares a hook. Redeclaring with the same fail mode only adds the examples the new
+    /// spec has (the kernel declares the shipped hooks, the calling module knows the shapes); throws
     /// std::invalid_argument for an invalid name (not [a-z0-9_.-]{1,64}) or a different mode.
     void declareHook(const HookSpec& spec) override;
 
@@ -78,6 +80,17 @@ public:
     /// std::invalid_argument when `subject` or `request` holds a type Lua cannot receive.
     Verdict call(const std::string& hook, const Poco::Dynamic::Var& subject,
                  const Poco::Dynamic::Var& request) override;
+
+    /// Queues the `event` hook (see Policy::raise) through the runner set with
+    /// setEventRunner(); without a runner (CLI commands) events are dropped.
+    void raise(const std::string& event, const Poco::Dynamic::Var& subject,
+               const Poco::Dynamic::Var& fields) override;
+
+    /// Runs a background task; returns false when it cannot be queued (the event is dropped).
+    using EventRunner = std::function<bool(std::function<void()>)>;
+    void setEventRunner(EventRunner runner);
+    /// Events dropped because the runner's queue was full, since start.
+    std::uint64_t eventsDropped() const { return _eventsDropped.load(std::memory_order_relaxed); }
 
     /// The first load: like reload(), but throws Poco::RuntimeException listing every error
     /// (one "file:line: message" per line) when a script fails.
@@ -126,6 +139,9 @@ private:
     std::map<std::string, HookSpec> _hooks;
     std::atomic<std::uint64_t> _generationId{0};
     std::atomic<std::uint64_t> _hooksVersion{0};
+
+    EventRunner _eventRunner;
+    std::atomic<std::uint64_t> _eventsDropped{0};
 
     std::mutex _reloadMutex; // one reload at a time; guards _lastSeenStamps
     PolicyGeneration::Stamps _lastSeenStamps;

@@ -4,7 +4,7 @@
 
 /// The module ABI version. Bump it (and record why in kernel/ABI_CHANGES.md) whenever a
 /// header in this directory changes in a way that breaks binary compatibility.
-#define COMFYGATE_ABI_VERSION 4u
+#define COMFYGATE_ABI_VERSION 5u
 
 #define COMFYGATE_STRINGIFY_INNER(x) #x
 #define COMFYGATE_STRINGIFY(x) COMFYGATE_STRINGIFY_INNER(x)

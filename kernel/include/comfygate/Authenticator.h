@@ -16,6 +16,7 @@ struct ClientInfo
     Poco::Net::IPAddress address; ///< the real client (socket peer, or from a trusted proxy)
     bool secure = false;          ///< arrived over TLS
     bool loopback = false;        ///< the real client (above) is a loopback address
+    bool viaTrustedProxy = false; ///< the socket peer is a configured trusted proxy
     /// The request body, already read, for routes whose API family carries the credential in
     /// the body (SwarmUI's `session_id`); nullptr otherwise. The handler sees the same text.
     const std::string* body = nullptr;

@@ -28,7 +28,7 @@ public:
     HttpExchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                  const RouteSpec& route, std::map<std::string, std::string> params,
                  Principal principal, Poco::Net::IPAddress client, std::string requestId,
-                 bool secure, std::optional<std::string> body = std::nullopt);
+                 bool secure, std::optional<std::string> body = std::nullopt, bool viaTrustedProxy = false);
 
     Poco::Net::HTTPServerRequest& request() { return _request; }
     Poco::Net::HTTPServerResponse& response() { return _response; }
@@ -46,6 +46,8 @@ public:
     const std::string& requestId() const { return _requestId; }
     /// True when the request came over TLS (or from a trusted proxy that said so).
     bool secure() const { return _secure; }
+    /// True when the socket peer is a configured trusted proxy (client() came from its headers).
+    bool viaTrustedProxy() const { return _viaTrustedProxy; }
 
     /// The whole body, at most the route's body limit (413 HttpError beyond it).
     const std::string& body();
@@ -80,6 +82,7 @@ private:
     Poco::Net::IPAddress _client;
     std::string _requestId;
     bool _secure;
+    bool _viaTrustedProxy;
     std::optional<std::string> _body;
     std::shared_ptr<Poco::Net::WebSocket> _webSocket;
 };

@@ -18,6 +18,11 @@ struct HookSpec
     std::string name;        ///< e.g. "view"; scripts register with policy.on(name, fn)
     std::string description;
     FailMode failMode = FailMode::Closed;
+    /// JSON texts of a typical subject and request, as the module passes them: documentation
+    /// for script authors, the defaults of the dry-run route and what `policy check` calls the
+    /// handlers with to check what they return. Empty: `{}`.
+    std::string subjectExample;
+    std::string requestExample;
 };
 
 /// The result of a policy hook.
@@ -57,6 +62,14 @@ public:
     /// A hook with no handler allows.
     virtual Verdict call(const std::string& hook, const Poco::Dynamic::Var& subject,
                          const Poco::Dynamic::Var& request) = 0;
+
+    /// Reports something that happened (`execution_success`, `download_finished`,
+    /// `login_failed`, ...) to the asynchronous `event` hook and returns at once. The handlers
+    /// run later on a background worker with `subject` (whom it concerns; may be an empty
+    /// object) and `fields` (a JSON object) plus `type = event`; what they return is ignored.
+    /// When the background queue is full the event is dropped and counted in /metrics.
+    virtual void raise(const std::string& event, const Poco::Dynamic::Var& subject,
+                       const Poco::Dynamic::Var& fields) = 0;
 };
 
 } // namespace comfygate

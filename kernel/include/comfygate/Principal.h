@@ -27,6 +27,7 @@ struct Principal
     std::string sessionId; ///< the session's jti or id, when the credential is a session
     bool sfwCheck = true;
     bool mfaEnabled = false; ///< the user has a second factor (TOTP) enrolled
+    long long createdAt = 0; ///< when the account was created, Unix seconds; 0 when unknown
 
     bool has(const std::string& permission) const { return permissions.count(permission) != 0; }
     bool isAdmin() const { return role == "owner" || role == "admin"; }

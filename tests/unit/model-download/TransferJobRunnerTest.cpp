@@ -89,6 +89,7 @@ class CapPolicy : public comfygate::Policy
 {
 public:
     void declareHook(const comfygate::HookSpec&) override {}
+    void raise(const std::string&, const Poco::Dynamic::Var&, const Poco::Dynamic::Var&) override {}
     comfygate::Verdict call(const std::string& hook, const Poco::Dynamic::Var& subject,
                             const Poco::Dynamic::Var& request) override
     {
