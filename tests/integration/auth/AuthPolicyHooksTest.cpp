@@ -80,6 +80,10 @@ policy.on("token", function(subject, request)
     return false, string.format("no token labelled forbidden for %s (you have %d)", subject.username,
       request.existing_count)
   end
+  if request.label == "whoami" then
+    return false, string.format("%s created=%s age=%s", subject.token_kind, tostring(subject.account_created_at),
+      tostring(subject.account_age_days))
+  end
   if request.label == "short" then
     local capped = {}
     for k, v in pairs(request) do capped[k] = v end
@@ -114,6 +118,7 @@ class AuthPolicyHooksTest : public CppUnit::TestFixture
     CPPUNIT_TEST(loginFailedEventsReachTheEventHook);
     CPPUNIT_TEST(registerDeniedShowsTheReason);
     CPPUNIT_TEST(tokenDeniedAndExpiryCapped);
+    CPPUNIT_TEST(everyCredentialKindCarriesTheAccountCreationTime);
     CPPUNIT_TEST(hooksAreDeclaredWithExamples);
     CPPUNIT_TEST_SUITE_END();
 
@@ -338,6 +343,36 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(swarmShort.body, 200, swarmShort.status);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(3), count("SELECT COUNT(*) FROM api_tokens WHERE label = 'short' AND "
                                                     "expires_at - created_at = 1800"));
+    }
+
+    void everyCredentialKindCarriesTheAccountCreationTime()
+    {
+        startServer({{"token.lua", tokenScript}});
+        const std::string createdAt =
+            std::to_string(count("SELECT created_at FROM users WHERE username = 'owner'"));
+        const std::string session = login("owner", ownerPassword);
+        const std::string apiToken =
+            _client->postJson("/mss-login/generate_token", json({{"label", "plain"}}), bearer(session))
+                .json()->getValue<std::string>("jwt_token");
+        auto swarmSession = _client->postJson("/API/GetNewSession", "{}", bearer(apiToken));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(swarmSession.body, 200, swarmSession.status);
+        const std::string sessionId = swarmSession.json()->getValue<std::string>("session_id");
+
+        const double hitsBefore = _server->metric("comfygate_auth_credential_cache_hits").value_or(0);
+        // Twice each: the second request's credential comes from the credential cache.
+        for (int round = 0; round < 2; ++round) {
+            auto bySession = _client->postJson("/mss-login/generate_token", json({{"label", "whoami"}}), bearer(session));
+            CPPUNIT_ASSERT_EQUAL(std::string("session created=" + createdAt + " age=0"),
+                                 bySession.json()->getValue<std::string>("error"));
+            auto byToken = _client->postJson("/API/CreateAuthToken", json({{"reason", "whoami"}}), bearer(apiToken));
+            CPPUNIT_ASSERT_EQUAL(std::string("api_token created=" + createdAt + " age=0"),
+                                 byToken.json()->getValue<std::string>("error"));
+            auto bySwarmSession =
+                _client->postJson("/API/CreateAuthToken", json({{"session_id", sessionId}, {"reason", "whoami"}}));
+            CPPUNIT_ASSERT_EQUAL(std::string("swarm_session created=" + createdAt + " age=0"),
+                                 bySwarmSession.json()->getValue<std::string>("error"));
+        }
+        CPPUNIT_ASSERT(_server->metric("comfygate_auth_credential_cache_hits").value_or(0) >= hitsBefore + 3);
     }
 
     void hooksAreDeclaredWithExamples()
