@@ -119,7 +119,6 @@ class AuthPolicyHooksTest : public CppUnit::TestFixture
     CPPUNIT_TEST(registerDeniedShowsTheReason);
     CPPUNIT_TEST(tokenDeniedAndExpiryCapped);
     CPPUNIT_TEST(everyCredentialKindCarriesTheAccountCreationTime);
-    CPPUNIT_TEST(hooksAreDeclaredWithExamples);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -373,13 +372,6 @@ public:
                                  bySwarmSession.json()->getValue<std::string>("error"));
         }
         CPPUNIT_ASSERT(_server->metric("comfygate_auth_credential_cache_hits").value_or(0) >= hitsBefore + 3);
-    }
-
-    void hooksAreDeclaredWithExamples()
-    {
-        startServer({});
-        std::string out, err;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, _server->runCommand({"policy", "check"}, out, err));
     }
 
 private:
