@@ -17,6 +17,7 @@
 #include <Poco/JSON/Array.h>
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <thread>
 
@@ -119,6 +120,8 @@ class AuthPolicyHooksTest : public CppUnit::TestFixture
     CPPUNIT_TEST(registerDeniedShowsTheReason);
     CPPUNIT_TEST(tokenDeniedAndExpiryCapped);
     CPPUNIT_TEST(everyCredentialKindCarriesTheAccountCreationTime);
+    CPPUNIT_TEST(officeHoursRefuseSignInOutsideTheWindow);
+    CPPUNIT_TEST(officeHoursAllowSignInInsideTheWindow);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -374,7 +377,56 @@ public:
         CPPUNIT_ASSERT(_server->metric("comfygate_auth_credential_cache_hits").value_or(0) >= hitsBefore + 3);
     }
 
+    void officeHoursRefuseSignInOutsideTheWindow()
+    {
+        // The shipped office_hours.lua with a window that opens in two hours and closes in
+        // three (UTC), for the power role only.
+        const std::string window = clockIn(120) + "-" + clockIn(180);
+        startServer({}, officeHours(window));
+        const std::string owner = login("owner", ownerPassword); // the owner is never limited
+        createUser(owner, "pia");
+        CPPUNIT_ASSERT_EQUAL(200, _client->request("PUT", "/mss-login/api/users/pia", "{\"groups\":[\"power\"]}",
+                                                   bearer(owner)).status);
+        auto denied = _client->postJson("/login", json({{"username", "pia"}, {"password", userPassword}}));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(denied.body, 403, denied.status);
+        const std::string reason = denied.json()->getValue<std::string>("error");
+        CPPUNIT_ASSERT_MESSAGE(reason, reason.find("sign-in is possible " + window + " on * (UTC); it is ") == 0);
+        auto swarm = _client->postJson("/API/Login", json({{"username", "pia"}, {"password", userPassword}}));
+        CPPUNIT_ASSERT_EQUAL(403, swarm.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("policy_denied"), swarm.json()->getValue<std::string>("error_id"));
+
+        createUser(owner, "uma"); // role user: not in office_hours_groups
+        login("uma", userPassword);
+    }
+
+    void officeHoursAllowSignInInsideTheWindow()
+    {
+        // A window from an hour ago to an hour from now (across midnight when now is close to it).
+        startServer({}, officeHours(clockIn(-60) + "-" + clockIn(60)));
+        const std::string owner = login("owner", ownerPassword);
+        createUser(owner, "pia");
+        CPPUNIT_ASSERT_EQUAL(200, _client->request("PUT", "/mss-login/api/users/pia", "{\"groups\":[\"power\"]}",
+                                                   bearer(owner)).status);
+        login("pia", userPassword);
+    }
+
 private:
+    /// "HH:MM" in UTC, `minutes` from now.
+    static std::string clockIn(int minutes)
+    {
+        const std::int64_t minuteOfDay = ((now() / 60 + minutes) % 1440 + 1440) % 1440;
+        char text[8];
+        std::snprintf(text, sizeof text, "%02d:%02d", static_cast<int>(minuteOfDay / 60), static_cast<int>(minuteOfDay % 60));
+        return text;
+    }
+
+    static std::map<std::string, std::string> officeHours(const std::string& window)
+    {
+        return {{"policy.settings.office_hours", window},
+                {"policy.settings.office_hours_days", "*"},
+                {"policy.settings.office_hours_groups", "power"}};
+    }
+
     void startServer(const std::map<std::string, std::string>& scripts, std::map<std::string, std::string> extra = {})
     {
         copyShippedPolicies();
