@@ -59,7 +59,7 @@ public:
     void loginFailed(const std::string& username, const Poco::Net::IPAddress& client, const std::string& reason);
 
 private:
-    /// Audits the refusal and returns the error to throw.
+    /// Audits the refusal and throws HttpError(403, reason or `fallback`, "policy_denied").
     [[noreturn]] void refuse(const std::string& action, const std::string& actor, const std::string& target,
                              HttpExchange& exchange, std::string reason, const std::string& fallback);
 
