@@ -7,6 +7,7 @@
 #include "PooledDatabase.h"
 #include "ServerProcess.h"
 #include "TempDir.h"
+#include "TestHttpServer.h"
 #include "TestPaths.h"
 #include "Totp.h"
 
@@ -15,6 +16,8 @@
 #include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPServerResponse.h>
 
 #include <chrono>
 #include <cstdio>
@@ -27,6 +30,8 @@ using comfygate::test::json;
 using comfygate::test::KeepAliveCheck;
 using comfygate::test::ServerProcess;
 using comfygate::test::TempDir;
+using comfygate::test::TestHttpRequest;
+using comfygate::test::TestHttpServer;
 
 namespace {
 
@@ -61,6 +66,16 @@ policy.on("event", function(subject, event)
   if event.type == "login_failed" then
     print(string.format("seen login_failed user=%s address=%s reason=%s subject=%s/%s",
       event.username, event.address, event.reason, subject.username, subject.address))
+  end
+end)
+)lua";
+
+// A webhook for every failed sign-in (policy.notify to the `security` channel).
+const char* notifyScript = R"lua(
+policy.on("event", function(subject, event)
+  if event.type == "login_failed" then
+    policy.notify("security", "failed sign-in", { username = event.username, address = event.address,
+                                                  reason = event.reason, subject = subject.username })
   end
 end)
 )lua";
@@ -117,6 +132,7 @@ class AuthPolicyHooksTest : public CppUnit::TestFixture
     CPPUNIT_TEST(swarmLoginDeniedInSwarmShape);
     CPPUNIT_TEST(refusedLoginKeepsTheConnectionInStep);
     CPPUNIT_TEST(loginFailedEventsReachTheEventHook);
+    CPPUNIT_TEST(loginFailedEventNotifiesAWebhook);
     CPPUNIT_TEST(registerDeniedShowsTheReason);
     CPPUNIT_TEST(tokenDeniedAndExpiryCapped);
     CPPUNIT_TEST(everyCredentialKindCarriesTheAccountCreationTime);
@@ -265,6 +281,28 @@ public:
         auto locked = _client->postJson("/login", json({{"username", "nobody"}, {"password", "wrong-two"}}));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(locked.body, 403, locked.status);
         CPPUNIT_ASSERT(logEventually("seen login_failed user=nobody address=127.0.0.1 reason=locked"));
+    }
+
+    void loginFailedEventNotifiesAWebhook()
+    {
+        TestHttpServer receiver;
+        receiver.on("POST", "/security", [](const TestHttpRequest&, Poco::Net::HTTPServerResponse& response) {
+            response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+            response.send() << "ok";
+        });
+        startServer({{"notify.lua", notifyScript}}, {{"policy.channels.security.url", receiver.url("/security")}});
+        CPPUNIT_ASSERT_EQUAL(401, _client->postJson("/login", json({{"username", "owner"}, {"password", "not-it"}})).status);
+        for (int i = 0; i < 200 && receiver.requests("/security").empty(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        const auto requests = receiver.requests("/security");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(_server->stderrText(), std::size_t(1), requests.size());
+        const auto body = Poco::JSON::Parser().parse(requests[0].body).extract<Poco::JSON::Object::Ptr>();
+        CPPUNIT_ASSERT_EQUAL(std::string("failed sign-in"), body->getValue<std::string>("message"));
+        const auto fields = body->getObject("fields");
+        CPPUNIT_ASSERT_EQUAL(std::string("owner"), fields->getValue<std::string>("username"));
+        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), fields->getValue<std::string>("address"));
+        CPPUNIT_ASSERT_EQUAL(std::string("bad_credentials"), fields->getValue<std::string>("reason"));
+        CPPUNIT_ASSERT_EQUAL(std::string("owner"), fields->getValue<std::string>("subject"));
     }
 
     void registerDeniedShowsTheReason()
