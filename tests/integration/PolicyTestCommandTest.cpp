@@ -54,7 +54,7 @@ public:
     void shippedTestFilesPass()
     {
         std::string out;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, run({"policy", "test", shippedPolicies}, out));
+        expectStatus(0, {"policy", "test", shippedPolicies}, out);
         std::size_t files = 0;
         for (Poco::DirectoryIterator it(shippedPolicies + "/tests"), end; it != end; ++it) {
             const std::string name = it.name();
@@ -79,7 +79,7 @@ public:
                                               "assert(false, 'never reached')\n");
         _scripts.write("tests/fine_test.lua", "assert(policy.call('fixture_hook', {}, {value = 'ok'}) == nil)\n");
         std::string out;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 1, run({"policy", "test", _scripts.path()}, out));
+        expectStatus(1, {"policy", "test", _scripts.path()}, out);
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "FAIL deny_test.lua:4: assertion failed!\n"));
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   fine_test.lua (1 call)\n"));
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "1 of 2 test files failed"));
@@ -94,7 +94,7 @@ public:
         _scripts.write("tests/broken_test.lua", "-- a comment\n"
                                                 "policy.call('fixture_hook', {}, {})\n");
         std::string out;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 1, run({"policy", "test", _scripts.path()}, out));
+        expectStatus(1, {"policy", "test", _scripts.path()}, out);
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "FAIL broken_test.lua:2: broken.lua:2: attempt to index"));
     }
 
@@ -118,7 +118,7 @@ public:
                        "local unknown, why = pcall(policy.call, 'no_such_hook', {}, {})\n"
                        "assert(not unknown and why:find(\"unknown hook 'no_such_hook'\", 1, true), why)\n");
         std::string out;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, run({"policy", "test", _scripts.path()}, out));
+        expectStatus(0, {"policy", "test", _scripts.path()}, out);
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   decisions_test.lua (5 calls)"));
     }
 
@@ -133,7 +133,7 @@ public:
                                            "assert(#policy.test.tags() == 0 and #policy.test.http_calls() == 0)\n");
         _scripts.write("tests/b_test.lua", "assert(policy.now() ~= 1500, 'a fresh clock per file')\n");
         std::string out;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, run({"policy", "test", _scripts.path()}, out));
+        expectStatus(0, {"policy", "test", _scripts.path()}, out);
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   a_test.lua (0 calls)"));
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   b_test.lua (0 calls)"));
     }
@@ -143,7 +143,7 @@ public:
         _scripts.write("broken.lua", "policy.on('fixture_hook', function(subject, request)\n  return false,\n");
         _scripts.write("tests/any_test.lua", "assert(true)\n");
         std::string out;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 2, run({"policy", "test", _scripts.path()}, out));
+        expectStatus(2, {"policy", "test", _scripts.path()}, out);
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "broken.lua:3:"));
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "do not compile; no test ran"));
         CPPUNIT_ASSERT_MESSAGE(out, !contains(out, "any_test.lua"));
@@ -153,7 +153,7 @@ public:
     {
         _scripts.write("tests/here_test.lua", "assert(policy.call('fixture_hook', {}, {}) == nil)\n");
         std::string out;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, run({"policy", "test"}, out));
+        expectStatus(0, {"policy", "test"}, out);
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   here_test.lua (1 call)"));
     }
 
@@ -161,13 +161,13 @@ public:
     {
         _scripts.write("fine.lua", "policy.on('fixture_hook', function() return false, 'no' end)\n");
         std::string out;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 0, run({"policy", "check"}, out));
+        expectStatus(0, {"policy", "check"}, out);
         _scripts.write("typo.lua", "local M = {}\n"
                                    "policy.on('fixture_hook', function(subject, request)\n"
                                    "  return 'deny'\n"
                                    "end)\n"
                                    "policy.on('fixture_hook', function() return false end)\n");
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 1, run({"policy", "check"}, out));
+        expectStatus(1, {"policy", "check"}, out);
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "typo.lua:2: fixture_hook handler returned a string; return "
                                                   "nothing (allow), false and a reason (deny) or a table (rewrite)"));
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "typo.lua:5: fixture_hook handler returned false and a nil;"));
@@ -175,6 +175,13 @@ public:
     }
 
 private:
+    // Runs the command and checks its exit status, showing the output when it differs.
+    void expectStatus(int expected, const std::vector<std::string>& words, std::string& out)
+    {
+        const int status = run(words, out);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, expected, status);
+    }
+
     int run(const std::vector<std::string>& words, std::string& out)
     {
         std::string err;
