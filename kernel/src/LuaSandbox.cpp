@@ -1,5 +1,6 @@
 #include "LuaSandbox.h"
 
+#include "LuaPolicyFunctions.h"
 #include "LuaValueBridge.h"
 
 #include <Poco/Logger.h>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 // The Lua library is C and raises errors with longjmp. Every function below that Lua calls
 // (lua_CFunction, hook, allocator) is written so that no C++ object with a destructor is
@@ -107,6 +109,9 @@ LuaSandbox::LuaSandbox(const PolicyLimits& limits,
     // Keeps now() + deadline far from overflowing whatever a configuration says.
     _limits.deadlinePerCall = std::clamp<std::chrono::milliseconds>(
         _limits.deadlinePerCall, std::chrono::milliseconds(0), std::chrono::hours(24));
+    _limits.eventDeadline = std::clamp<std::chrono::milliseconds>(
+        _limits.eventDeadline, std::chrono::milliseconds(0), std::chrono::hours(24));
+    _policyContext.effects = _effects.get();
     _state = lua_newstate(&LuaSandbox::allocate, this);
     if (!_state)
         throw std::runtime_error("cannot create a Lua state");
@@ -165,7 +170,7 @@ void LuaSandbox::countHook(lua_State* L, lua_Debug* ar)
         } else if (std::chrono::steady_clock::now() >= sandbox._deadline) {
             sandbox._limitHit = Limit::Deadline;
             std::snprintf(what, sizeof what, "deadline of %lld ms exceeded",
-                          static_cast<long long>(sandbox._limits.deadlinePerCall.count()));
+                          static_cast<long long>(sandbox._runDeadline.count()));
         } else {
             return;
         }
@@ -217,6 +222,7 @@ void LuaSandbox::openLibraries(const std::map<std::string, std::string>& setting
     lua_pop(L, 2);
 
     LuaValueBridge::install(L);
+    LuaPolicyFunctions::install(L, &_policyContext);
 
     lua_newtable(L);
     const int base = lua_gettop(L);
@@ -312,6 +318,7 @@ void LuaSandbox::pushEnvironment(lua_State* L, bool withRegistration)
     lua_setfield(L, -2, "settings");
     lua_getfield(L, prototype, "log");
     lua_setfield(L, -2, "log");
+    LuaPolicyFunctions::addTo(L, -1);
     if (withRegistration) {
         lua_getfield(L, prototype, "on");
         lua_setfield(L, -2, "on");
@@ -502,7 +509,8 @@ void LuaSandbox::beginRun()
     _instructions = 0;
     _limitHit = Limit::None;
     _memoryExhausted = false;
-    _deadline = std::chrono::steady_clock::now() + _limits.deadlinePerCall;
+    _runDeadline = _limits.deadlinePerCall;
+    _deadline = std::chrono::steady_clock::now() + _runDeadline;
     lua_sethook(_state, &LuaSandbox::countHook, LUA_MASKCOUNT, _hookInterval);
 }
 
@@ -591,6 +599,18 @@ Verdict LuaSandbox::callHook(const std::string& hook, const Poco::Dynamic::Var& 
     };
 
     beginRun();
+    if (hook == "event") {
+        _runDeadline = _limits.eventDeadline;
+        _deadline = std::chrono::steady_clock::now() + _runDeadline;
+    }
+    // The policy functions learn which hook runs (http and tag need `event`); restored on
+    // every way out, since a test runner may call a hook from inside a script's run.
+    struct HookScope
+    {
+        std::string& current;
+        std::string previous;
+        ~HookScope() { current = std::move(previous); }
+    } hookScope{_policyContext.hook, std::exchange(_policyContext.hook, hook)};
     Poco::Dynamic::Var current = request;
     bool modified = false;
     for (lua_Integer i = 1; i <= handlers; ++i) {
@@ -659,6 +679,14 @@ std::map<std::string, std::size_t> LuaSandbox::handlerCounts()
 }
 
 // ---- Policy tests and checks ----
+
+namespace {
+
+// What the policy functions see as the hook while a test file's own lines run: counters and
+// kv work there (a test may prepare or read them); http and tag stay event-only.
+const char* const testFileHook = "test file";
+
+} // namespace
 
 // Leaves on the stack a copy of the value at `index` as the engine would hand it to the next
 // handler (through a Poco::Dynamic::Var, so objects keep their marker and functions are
@@ -736,14 +764,20 @@ int LuaSandbox::callFromTest(lua_State* L)
     const int handlers = 6;
     const lua_Integer count = lua_istable(L, handlers) ? static_cast<lua_Integer>(lua_rawlen(L, handlers)) : 0;
     bool modified = false;
+    // The handlers run as the hook (http and tag need `event`); every way out below restores
+    // the test file's own marker (handlers cannot reach policy.call, so calls do not nest).
     for (lua_Integer i = 1; i <= count; ++i) {
+        self._policyContext.hook = hook;
         lua_settop(L, handlers);
         lua_rawgeti(L, handlers, i);
         const int handler = handlers + 1;
         lua_pushvalue(L, handler);
-        if (!pushThroughBridge(L, subject) || !pushThroughBridge(L, current))
+        if (!pushThroughBridge(L, subject) || !pushThroughBridge(L, current)) {
+            self._policyContext.hook = testFileHook;
             return lua_error(L);
+        }
         const int status = lua_pcall(L, 2, 2, 0);
+        self._policyContext.hook = testFileHook;
         if (status == LUA_ERRMEM)
             self._memoryExhausted = true;
         if (status != LUA_OK)
@@ -826,9 +860,11 @@ std::string LuaSandbox::runTest(const std::string& name, const std::string& sour
         lua_pop(L, 1);
         lua_setupvalue(L, 2, 1);
         beginRun();
+        _policyContext.hook = testFileHook;
         _enforceMemoryCap = true;
         status = lua_pcall(L, 0, 0, 1);
         _enforceMemoryCap = false;
+        _policyContext.hook.clear();
     }
     std::string error = status == LUA_OK ? std::string() : failureMessage(status, name + ":1");
     lua_settop(L, 0);
@@ -862,9 +898,11 @@ std::vector<std::string> LuaSandbox::checkHandlerReturns(const std::string& hook
             throw;
         }
         beginRun();
+        _policyContext.hook = hook;
         _enforceMemoryCap = true;
         const int status = lua_pcall(L, 2, 2, 0);
         _enforceMemoryCap = false;
+        _policyContext.hook.clear();
         if (status != LUA_OK) {
             failures.push_back(failureMessage(status, functionLocation(3)));
             if (_memoryExhausted)

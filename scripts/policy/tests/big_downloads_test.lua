@@ -25,7 +25,7 @@ assert(sent[1].channel == "ops")
 assert(sent[1].message == "alice downloaded 11.0 GiB today (more than 10.0 GiB)", sent[1].message)
 assert(sent[1].fields.username == "alice")
 assert(sent[1].fields.filename == "b.safetensors")
-assert(sent[1].fields.total_bytes == 11 * GIB)
+assert(sent[1].fields.total_mib == 11 * 1024)
 
 policy.call("event", alice, finished(3, "c.safetensors"))
 assert(#policy.test.notifications() == 1, "only the download that crosses the line reports")
