@@ -35,6 +35,8 @@ class PolicyTestCommandTest : public CppUnit::TestFixture
     CPPUNIT_TEST(handlerErrorShowsTestLineAndHandler);
     CPPUNIT_TEST(callReturnsWhatTheEngineDecided);
     CPPUNIT_TEST(simulatedEffectsAreFreshPerFile);
+    CPPUNIT_TEST(eventHandlersUseStubsAndRecords);
+    CPPUNIT_TEST(settingLinesSwitchScriptsOn);
     CPPUNIT_TEST(scriptsThatDoNotCompileExit2);
     CPPUNIT_TEST(defaultDirectoryIsThePolicyDir);
     CPPUNIT_TEST(checkReportsWrongReturnTypes);
@@ -136,6 +138,64 @@ public:
         expectStatus(0, {"policy", "test", _scripts.path()}, out);
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   a_test.lua (0 calls)"));
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   b_test.lua (0 calls)"));
+    }
+
+    void eventHandlersUseStubsAndRecords()
+    {
+        _scripts.write("classify.lua",
+                       "policy.on('event', function(subject, event)\n"
+                       "  if event.type ~= 'execution_success' then return end\n"
+                       "  for _, file in ipairs(event.outputs) do\n"
+                       "    local answer = policy.http{url = 'https://classifier.example/check', method = 'POST',\n"
+                       "                               json = {filename = file.filename}}\n"
+                       "    if answer.json and answer.json.nsfw then\n"
+                       "      policy.tag(file, {'nsfw'})\n"
+                       "      policy.notify('ops', 'tagged ' .. file.filename, {user = subject.username})\n"
+                       "    end\n"
+                       "  end\n"
+                       "  local seen = policy.counter('executions', subject.username)\n"
+                       "  seen:incr(1, 60)\n"
+                       "end)\n");
+        _scripts.write("tests/classify_test.lua",
+                       "local event = {type = 'execution_success', prompt_id = 'p1',\n"
+                       "  outputs = {{filename = 'a.png', subfolder = 'ann', type = 'output', node_id = '9'}}}\n"
+                       "local ok, message = pcall(policy.call, 'event', {username = 'ann'}, event)\n"
+                       "assert(not ok and message:find('no stubbed answer for https://classifier.example/check', 1, true), message)\n"
+                       "policy.test.reset()\n"
+                       "policy.test.stub_http('https://classifier.example/', {json = {nsfw = true}})\n"
+                       "policy.test.set_time(1000)\n"
+                       "policy.call('event', {username = 'ann'}, event)\n"
+                       "local calls = policy.test.http_calls()\n"
+                       "assert(#calls == 1 and calls[1].method == 'POST' and calls[1].url == 'https://classifier.example/check')\n"
+                       "local tags = policy.test.tags()\n"
+                       "assert(#tags == 1 and tags[1].filename == 'a.png' and tags[1].subfolder == 'ann' and tags[1].tags[1] == 'nsfw')\n"
+                       "local sent = policy.test.notifications()\n"
+                       "assert(#sent == 1 and sent[1].channel == 'ops' and sent[1].message == 'tagged a.png')\n"
+                       "assert(sent[1].fields.user == 'ann')\n"
+                       "assert(policy.counter('executions', 'ann'):get() == 1)\n"
+                       "policy.test.advance(60)\n"
+                       "assert(policy.counter('executions', 'ann'):get() == 0, 'expired with the simulated clock')\n"
+                       "local refused, why = pcall(policy.http, {url = 'https://classifier.example/'})\n"
+                       "assert(not refused and why:find('only available in the event hook', 1, true), why)\n");
+        std::string out;
+        expectStatus(0, {"policy", "test", _scripts.path()}, out);
+        CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   classify_test.lua (2 calls)"));
+    }
+
+    void settingLinesSwitchScriptsOn()
+    {
+        _scripts.write("limit.lua", "local max = tonumber(policy.settings.fixture_max or '1')\n"
+                                    "policy.on('fixture_hook', function(subject, request)\n"
+                                    "  if #request.value > max then return false, 'longer than ' .. max end\n"
+                                    "end)\n");
+        _scripts.write("tests/default_test.lua", "assert(policy.call('fixture_hook', {}, {value = 'ab'}) == false)\n");
+        _scripts.write("tests/set_test.lua", "-- @setting fixture_max = 3\n"
+                                             "assert(policy.call('fixture_hook', {}, {value = 'abc'}) == nil)\n"
+                                             "assert(policy.settings.fixture_max == '3')\n");
+        std::string out;
+        expectStatus(0, {"policy", "test", _scripts.path()}, out);
+        CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   default_test.lua (1 call)"));
+        CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   set_test.lua (1 call)"));
     }
 
     void scriptsThatDoNotCompileExit2()
