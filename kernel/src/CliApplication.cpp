@@ -6,6 +6,7 @@
 #include "MetricsRegistry.h"
 #include "ModuleLoader.h"
 #include "PermissionTable.h"
+#include "PolicyEffectsSettings.h"
 #include "PolicyEngine.h"
 #include "PolicyReturnCheck.h"
 #include "PolicyTestRunner.h"
@@ -270,7 +271,9 @@ int CliApplication::policy(const std::vector<std::string>& words)
     int status = 0;
     if (test) {
         const std::string dir = words.size() == 2 ? words[1] : engine.scriptsDirectory();
-        status = PolicyTestRunner(engine.hooks(), engine.limits(), engine.settings()).run(dir, _out);
+        status = PolicyTestRunner(engine.hooks(), engine.limits(), engine.settings(),
+                                  PolicyEffectsSettings::read(_kernel->config()))
+                     .run(dir, _out);
     } else {
         auto problems = engine.check().errors;
         if (problems.empty()) {

@@ -5,6 +5,7 @@
 #include "MetricsRegistry.h"
 #include "OpenApiBuilder.h"
 #include "PolicyDryRun.h"
+#include "PolicyEffectsSettings.h"
 #include "PolicyEngine.h"
 #include "Router.h"
 #include "SwarmDispatcher.h"
@@ -176,7 +177,7 @@ void KernelRoutes::registerAll()
             if (!body->has("hook") || !body->get("hook").isString())
                 throw HttpError(400, "hook (a string) is required");
             try {
-                exchange.sendJson(200, PolicyDryRun(kernel.policy())
+                exchange.sendJson(200, PolicyDryRun(kernel.policy(), PolicyEffectsSettings::read(kernel.config()))
                                            .run(body->getValue<std::string>("hook"), body->get("subject"),
                                                 body->get("request")));
             } catch (const std::invalid_argument& e) {

@@ -60,7 +60,8 @@ Poco::JSON::Object::Ptr PolicyDryRun::run(const std::string& hook, Poco::Dynamic
 
     const auto started = std::chrono::steady_clock::now();
     const auto generation = _engine.activeGeneration();
-    auto effects = std::make_shared<SimulatedPolicyEffects>(_engine.effects());
+    auto effects = std::make_shared<SimulatedPolicyEffects>(_caps, _engine.effects());
+    effects->refuseUnknownChannels();
     PolicySimulation simulation(*generation, _engine.limits(), _engine.settings(), effects);
     Verdict verdict;
     if (simulation.loadError().empty()) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "PolicyEffectsSettings.h"
+
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Object.h>
 
@@ -16,7 +18,12 @@ class PolicyEngine;
 class PolicyDryRun
 {
 public:
-    explicit PolicyDryRun(const PolicyEngine& engine) : _engine(engine) {}
+    /// `caps`: the live kv caps and notification channels (a notification to a channel the
+    /// server does not have fails as it would live).
+    PolicyDryRun(const PolicyEngine& engine, PolicyEffectsSettings caps)
+        : _engine(engine), _caps(std::move(caps))
+    {
+    }
 
     /// `subject` and `request` default (when empty) to the hook's HookSpec examples.
     /// Answers {decision: "allow"|"deny"|"modify", reason, request (when modified), failed,
@@ -30,6 +37,7 @@ public:
 
 private:
     const PolicyEngine& _engine;
+    PolicyEffectsSettings _caps;
 };
 
 } // namespace comfygate

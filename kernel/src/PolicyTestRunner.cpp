@@ -68,8 +68,8 @@ std::string plural(std::size_t count, const std::string& word)
 } // namespace
 
 PolicyTestRunner::PolicyTestRunner(std::vector<HookSpec> hooks, PolicyLimits limits,
-                                   std::map<std::string, std::string> settings)
-    : _hooks(std::move(hooks)), _limits(limits), _settings(std::move(settings))
+                                   std::map<std::string, std::string> settings, PolicyEffectsSettings caps)
+    : _hooks(std::move(hooks)), _limits(limits), _settings(std::move(settings)), _caps(std::move(caps))
 {
 }
 
@@ -103,7 +103,7 @@ int PolicyTestRunner::run(const std::string& scriptsDir, std::ostream& out) cons
         try {
             const std::string source = readText(path);
             PolicySimulation simulation(generation, testLimits, settingsFor(source, _settings),
-                                        std::make_shared<SimulatedPolicyEffects>());
+                                        std::make_shared<SimulatedPolicyEffects>(_caps));
             error = simulation.loadError();
             if (error.empty()) {
                 PolicyTestLibrary library(simulation.effects());

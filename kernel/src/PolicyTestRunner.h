@@ -1,5 +1,6 @@
 #pragma once
 
+#include "PolicyEffectsSettings.h"
 #include "PolicyLimits.h"
 
 #include "comfygate/Policy.h"
@@ -29,10 +30,10 @@ public:
     /// makes many calls); memory stays capped per state.
     static constexpr int budgetFactor = 50;
 
-    /// `hooks` are the declared hooks (with the kernel's and modules' specs); `limits` and
-    /// `settings` as the server has them.
+    /// `hooks` are the declared hooks (with the kernel's and modules' specs); `limits`,
+    /// `settings` and the effects' `caps` as the server has them.
     PolicyTestRunner(std::vector<HookSpec> hooks, PolicyLimits limits,
-                     std::map<std::string, std::string> settings);
+                     std::map<std::string, std::string> settings, PolicyEffectsSettings caps);
 
     int run(const std::string& scriptsDir, std::ostream& out) const;
 
@@ -40,6 +41,7 @@ private:
     std::vector<HookSpec> _hooks;
     PolicyLimits _limits;
     std::map<std::string, std::string> _settings;
+    PolicyEffectsSettings _caps;
 };
 
 } // namespace comfygate

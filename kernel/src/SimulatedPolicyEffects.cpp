@@ -7,8 +7,9 @@
 
 namespace comfygate {
 
-SimulatedPolicyEffects::SimulatedPolicyEffects(std::shared_ptr<PolicyEffects> readThrough)
-    : _readThrough(std::move(readThrough))
+SimulatedPolicyEffects::SimulatedPolicyEffects(PolicyEffectsSettings caps,
+                                               std::shared_ptr<PolicyEffects> readThrough)
+    : _caps(std::move(caps)), _readThrough(std::move(readThrough))
 {
 }
 
@@ -190,6 +191,10 @@ std::optional<std::string> SimulatedPolicyEffects::kvGet(const std::string& user
 void SimulatedPolicyEffects::kvSet(const std::string& user, const std::string& key,
                                    const std::string& json)
 {
+    if (json.size() > _caps.kvMaxValueBytes)
+        throw PolicyEffectError("policy.kv.set: the value is " + std::to_string(json.size()) +
+                                " bytes as JSON; the limit is " + std::to_string(_caps.kvMaxValueBytes) +
+                                " (policy.kv.max_value_bytes)");
     std::lock_guard lock(_mutex);
     const Key id{user, key};
     const auto found = _kv.find(id);
@@ -197,9 +202,10 @@ void SimulatedPolicyEffects::kvSet(const std::string& user, const std::string& k
         std::size_t keys = 0;
         for (auto it = _kv.lower_bound({user, std::string()}); it != _kv.end() && it->first.first == user; ++it)
             keys += it->second ? 1 : 0;
-        if (keys >= maxKvKeysPerUser)
+        if (keys >= _caps.kvMaxKeysPerUser)
             throw PolicyEffectError("policy.kv.set: user '" + user + "' already has " +
-                                    std::to_string(maxKvKeysPerUser) + " keys; delete one first");
+                                    std::to_string(_caps.kvMaxKeysPerUser) +
+                                    " keys (policy.kv.max_keys_per_user); delete one with policy.kv.delete first");
     }
     _kv[id] = json;
 }
@@ -213,6 +219,9 @@ void SimulatedPolicyEffects::kvDelete(const std::string& user, const std::string
 void SimulatedPolicyEffects::notify(const std::string& channel, const std::string& message,
                                     const std::string& fieldsJson)
 {
+    if (_knownChannelsOnly && _caps.channels.count(channel) == 0)
+        throw PolicyEffectError("policy.notify: no channel '" + channel + "'; configure policy.channels." +
+                                channel + ".url (and .type)");
     std::lock_guard lock(_mutex);
     _notifications.push_back({channel, message, fieldsJson.empty() ? "{}" : fieldsJson});
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "PolicyEffects.h"
+#include "PolicyEffectsSettings.h"
 
 #include <Poco/JSON/Object.h>
 
@@ -20,7 +21,8 @@ namespace comfygate {
 /// the return check of `policy check` and the dry-run route.
 ///
 /// Counters expire against a clock that a test can set and advance; kv values have the live
-/// caps; notifications and tags are recorded; HTTP calls are recorded and answered from
+/// caps (policy.kv.max_value_bytes, policy.kv.max_keys_per_user); notifications and tags
+/// are recorded (to any channel, unless refuseUnknownChannels()); HTTP calls are recorded and answered from
 /// stubs (a URL without a stub is a PolicyEffectError naming it). Nothing leaves the process.
 ///
 /// With a `readThrough` (the server's live effects) counter and kv *reads* of keys this
@@ -51,10 +53,13 @@ public:
         std::int64_t after = 0;
     };
 
-    /// Per-user kv keys, as in the live store.
-    static constexpr std::size_t maxKvKeysPerUser = 100;
+    /// `caps`: the kv caps and the channels of the live configuration.
+    explicit SimulatedPolicyEffects(PolicyEffectsSettings caps = {},
+                                    std::shared_ptr<PolicyEffects> readThrough = nullptr);
 
-    explicit SimulatedPolicyEffects(std::shared_ptr<PolicyEffects> readThrough = nullptr);
+    /// Refuses notifications to a channel `caps` does not configure, as the live outbox
+    /// does (the dry run); policy tests run without the server's channels and accept any.
+    void refuseUnknownChannels() { _knownChannelsOnly = true; }
 
     /// Fixes the clock at `epochSeconds`; advance() moves it on. Until set, the clock is the
     /// live one (read-through) or the system clock.
@@ -103,7 +108,9 @@ private:
     std::int64_t nowLocked();
     std::int64_t counterValueLocked(const Key& key);
 
+    const PolicyEffectsSettings _caps;
     const std::shared_ptr<PolicyEffects> _readThrough;
+    bool _knownChannelsOnly = false;
     mutable std::mutex _mutex;
     std::optional<std::int64_t> _clock;
     std::map<Key, Counter> _counters;

@@ -22,6 +22,11 @@ const char* fixtureScript = "policy.on('fixture_hook', function(subject, request
                             "  if request.value == 'bad' then return false, 'bad values are refused' end\n"
                             "  if request.value == 'old' then request.value = 'new'; return request end\n"
                             "  if request.value == 'broken' then return request.missing.field end\n"
+                            "  if request.value == 'quota' then\n"
+                            "    local used = policy.counter('fixture_quota', 'shared'):incr(1, 3600)\n"
+                            "    if used > 2 then return false, 'quota of 2 used up' end\n"
+                            "  end\n"
+                            "  if request.value == 'notify' then policy.notify(request.channel, 'hello', {a = 1}) end\n"
                             "  if request.value == 'admin only' and subject.role ~= 'admin' then\n"
                             "    return false, 'admins only'\n"
                             "  end\n"
@@ -38,6 +43,8 @@ class PolicyDryRunTest : public CppUnit::TestFixture
     CPPUNIT_TEST(allowDenyAndModify);
     CPPUNIT_TEST(failingHandlerAppliesTheFailMode);
     CPPUNIT_TEST(subjectComesFromTheBody);
+    CPPUNIT_TEST(countersReadLiveButWritesStaySimulated);
+    CPPUNIT_TEST(notificationsAreListedNotSent);
     CPPUNIT_TEST(badInputIsRefused);
     CPPUNIT_TEST(adminsOnly);
     CPPUNIT_TEST(listsHooksAndTheLastReload);
@@ -50,7 +57,8 @@ public:
         _server = std::make_unique<ServerProcess>(std::map<std::string, std::string>{
             {"modules.dir", COMFYGATE_TEST_MODULE_DIR},
             {"modules.enabled", "fixture,fixture_auth"},
-            {"policy.dir", _scripts.path()}});
+            {"policy.dir", _scripts.path()},
+            {"policy.channels.ops.type", "log"}});
         _server->start();
         _client = std::make_unique<HttpTestClient>(_server->port());
     }
@@ -104,6 +112,42 @@ public:
         // Without subject and request the hook's examples ({} here) are used.
         auto defaults = dryRun(R"({"hook":"fixture_hook"})");
         CPPUNIT_ASSERT_EQUAL(std::string("allow"), defaults->getValue<std::string>("decision"));
+    }
+
+    void countersReadLiveButWritesStaySimulated()
+    {
+        const std::string quota = R"({"hook":"fixture_hook","request":{"value":"quota"}})";
+        for (int i = 0; i < 3; ++i)
+            expectCounter(dryRun(quota), 0, 1, "allow");
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/fixture/hooked?value=quota").status); // live: 1
+        expectCounter(dryRun(quota), 1, 2, "allow");
+        expectCounter(dryRun(quota), 1, 2, "allow");
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/fixture/hooked?value=quota").status); // live: 2
+        auto full = dryRun(quota);
+        expectCounter(full, 2, 3, "deny");
+        CPPUNIT_ASSERT_EQUAL(std::string("quota of 2 used up"), full->getValue<std::string>("reason"));
+        // Five dry runs later the live quota has counted only the two live calls.
+        const auto third = _client->get("/fixture/hooked?value=quota");
+        CPPUNIT_ASSERT_EQUAL(403, third.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("quota of 2 used up"), third.json()->getValue<std::string>("error"));
+    }
+
+    void notificationsAreListedNotSent()
+    {
+        auto sent = dryRun(R"({"hook":"fixture_hook","request":{"value":"notify","channel":"ops"}})");
+        CPPUNIT_ASSERT_EQUAL(std::string("allow"), sent->getValue<std::string>("decision"));
+        auto notifications = sent->getArray("notifications");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), notifications->size());
+        CPPUNIT_ASSERT_EQUAL(std::string("ops"), notifications->getObject(0)->getValue<std::string>("channel"));
+        CPPUNIT_ASSERT_EQUAL(std::string("hello"), notifications->getObject(0)->getValue<std::string>("message"));
+        CPPUNIT_ASSERT_EQUAL(1, notifications->getObject(0)->getObject("fields")->getValue<int>("a"));
+
+        // A channel the server does not have fails as it would live (fail closed here).
+        auto unknown = dryRun(R"({"hook":"fixture_hook","request":{"value":"notify","channel":"nowhere"}})");
+        CPPUNIT_ASSERT(unknown->getValue<bool>("failed"));
+        const auto error = unknown->getValue<std::string>("error");
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("no channel 'nowhere'") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("fixture.lua:") == 0);
     }
 
     void badInputIsRefused()
@@ -176,6 +220,18 @@ public:
     }
 
 private:
+    static void expectCounter(const Poco::JSON::Object::Ptr& answer, int before, int after, const std::string& decision)
+    {
+        CPPUNIT_ASSERT_EQUAL(decision, answer->getValue<std::string>("decision"));
+        auto counters = answer->getArray("counters");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), counters->size());
+        auto change = counters->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("fixture_quota"), change->getValue<std::string>("name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("shared"), change->getValue<std::string>("key"));
+        CPPUNIT_ASSERT_EQUAL(before, change->getValue<int>("before"));
+        CPPUNIT_ASSERT_EQUAL(after, change->getValue<int>("after"));
+    }
+
     Poco::JSON::Object::Ptr dryRun(const std::string& body)
     {
         const HttpResult answer = _client->postJson(dryRunPath, body, admin);

@@ -18,6 +18,7 @@ class SimulatedPolicyEffectsTest : public CppUnit::TestFixture
     CPPUNIT_TEST(kvKeepsTheKeyCapPerUser);
     CPPUNIT_TEST(httpIsAnsweredFromTheLongestStub);
     CPPUNIT_TEST(recordsAndResets);
+    CPPUNIT_TEST(unknownChannelsRefusedWhenAsked);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -44,7 +45,7 @@ public:
         live->setTime(5000);
         live->counterIncrement("quota", "gina", 7, 3600);
         live->kvSet("gina", "seen", "true");
-        SimulatedPolicyEffects dry(live);
+        SimulatedPolicyEffects dry({}, live);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(5000), dry.now());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(7), dry.counterGet("quota", "gina"));
         CPPUNIT_ASSERT_EQUAL(std::int64_t(8), dry.counterIncrement("quota", "gina", 1, 3600));
@@ -67,8 +68,12 @@ public:
 
     void kvKeepsTheKeyCapPerUser()
     {
-        SimulatedPolicyEffects effects;
-        for (std::size_t i = 0; i < SimulatedPolicyEffects::maxKvKeysPerUser; ++i)
+        comfygate::PolicyEffectsSettings caps;
+        caps.kvMaxKeysPerUser = 3;
+        caps.kvMaxValueBytes = 10;
+        SimulatedPolicyEffects effects(caps);
+        CPPUNIT_ASSERT_THROW(effects.kvSet("ann", "big", "\"0123456789\""), PolicyEffectError);
+        for (std::size_t i = 0; i < caps.kvMaxKeysPerUser; ++i)
             effects.kvSet("ann", "k" + std::to_string(i), "1");
         effects.kvSet("ann", "k0", "2"); // overwriting is not a new key
         CPPUNIT_ASSERT_THROW(effects.kvSet("ann", "one-more", "1"), PolicyEffectError);
@@ -119,6 +124,19 @@ public:
         PolicyEffects::HttpCall call;
         call.url = "https://a.example/";
         CPPUNIT_ASSERT_EQUAL(200, effects.http(call).status); // stubs survive a reset
+    }
+
+    void unknownChannelsRefusedWhenAsked()
+    {
+        comfygate::PolicyEffectsSettings caps;
+        caps.channels["ops"].name = "ops";
+        SimulatedPolicyEffects tests(caps);
+        tests.notify("anything", "m", "{}");
+        SimulatedPolicyEffects dryRun(caps);
+        dryRun.refuseUnknownChannels();
+        dryRun.notify("ops", "m", "{}");
+        CPPUNIT_ASSERT_THROW(dryRun.notify("anything", "m", "{}"), PolicyEffectError);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), dryRun.notifications().size());
     }
 };
 
