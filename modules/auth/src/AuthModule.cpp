@@ -1,6 +1,7 @@
 // The auth module: accounts, roles, sessions, API tokens, MFA and lockout. It installs the
 // kernel's authenticator, so every other module trusts the principal it puts on a request.
 #include "AdminRoutes.h"
+#include "AuthPolicy.h"
 #include "AuthServices.h"
 #include "LoginRoutes.h"
 #include "MeRoutes.h"
@@ -27,6 +28,7 @@ public:
     {
         context.database().migrate(context.moduleName(), moduleMigrations());
         declarePermissions(context.permissions());
+        AuthPolicy::declareHooks(context.policy());
         _services = std::make_shared<AuthServices>(context, AuthSettings::read(context.globalConfig()));
         restoreRuntimeSettings(context);
         _services->users.ensureGuest(unixNow());

@@ -1,5 +1,6 @@
 #include "CredentialChecker.h"
 
+#include "AuthPolicy.h"
 #include "AuthServices.h"
 #include "comfygate/HttpError.h"
 
@@ -8,13 +9,16 @@ namespace comfygate::auth {
 void CredentialChecker::requireNotLocked(const std::string& username, const Poco::Net::IPAddress& client)
 {
     const auto remaining = _services.throttle.lockedFor(client.toString(), username, unixNow());
-    if (remaining && *remaining > 0)
-        throw HttpError(403, "too many failed attempts: try again in " + std::to_string(*remaining) + " seconds",
-                        "ratelimit")
-            .withExtra("{\"remaining_seconds\":" + std::to_string(*remaining) + "}");
+    if (!remaining || *remaining <= 0)
+        return;
+    AuthPolicy(_services).loginFailed(username, client, "locked");
+    throw HttpError(403, "too many failed attempts: try again in " + std::to_string(*remaining) + " seconds",
+                    "ratelimit")
+        .withExtra("{\"remaining_seconds\":" + std::to_string(*remaining) + "}");
 }
 
-void CredentialChecker::recordFailure(const std::string& username, const Poco::Net::IPAddress& client)
+void CredentialChecker::recordFailure(const std::string& username, const Poco::Net::IPAddress& client,
+                                      const std::string& reason)
 {
     const std::int64_t now = unixNow();
     const std::string ip = client.toString();
@@ -24,6 +28,7 @@ void CredentialChecker::recordFailure(const std::string& username, const Poco::N
         _services.ipLists.addToBlacklist(ip, now + _services.settings.blacklistSeconds, "repeated login failures");
         _services.audit("system", "ip.blacklist", ip, ip);
     }
+    AuthPolicy(_services).loginFailed(username, client, reason);
 }
 
 User CredentialChecker::check(const std::string& username, const std::string& password,
@@ -44,7 +49,7 @@ User CredentialChecker::check(const std::string& username, const std::string& pa
         throw HttpError(503, "the server is busy checking other logins: retry in a moment", "busy");
     }
     if (!ok) {
-        recordFailure(username, client);
+        recordFailure(username, client, "bad_credentials");
         throw HttpError(401, "Invalid credentials", "invalid_login");
     }
     // Only the account is cleared: a success on an account of their own must not reset an

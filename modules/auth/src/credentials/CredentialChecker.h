@@ -22,11 +22,13 @@ public:
     /// Returns the user, or throws HttpError: 401 invalid_login, 403 locked, 503 busy.
     User check(const std::string& username, const std::string& password, const Poco::Net::IPAddress& client);
 
-    /// Throws the 403 lockout error when the address or account is locked.
+    /// Throws the 403 lockout error when the address or account is locked (and raises the
+    /// login_failed event with reason `locked`).
     void requireNotLocked(const std::string& username, const Poco::Net::IPAddress& client);
 
-    /// Counts a failed second factor like a failed password.
-    void recordFailure(const std::string& username, const Poco::Net::IPAddress& client);
+    /// Counts a failed second factor like a failed password and raises login_failed with
+    /// `reason` (bad_credentials, mfa_failed).
+    void recordFailure(const std::string& username, const Poco::Net::IPAddress& client, const std::string& reason);
 
 private:
     AuthServices& _services;

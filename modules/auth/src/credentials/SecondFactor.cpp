@@ -44,7 +44,7 @@ SecondFactor::Passed SecondFactor::complete(const std::string& tempToken, const 
 
     if (!ok) {
         const int remaining = _services.mfa.recordTempTokenFailure(hash);
-        checker.recordFailure(user->username, client);
+        checker.recordFailure(user->username, client, "mfa_failed");
         throw HttpError(400, remaining > 0 ? "Invalid code" : "Invalid code: too many attempts, sign in again",
                         "invalid_code")
             .withExtra("{\"remaining_attempts\":" + std::to_string(std::max(remaining, 0)) + "}");

@@ -1,5 +1,6 @@
 #include "LoginRoutes.h"
 
+#include "AuthPolicy.h"
 #include "AuthServices.h"
 #include "RandomTokens.h"
 #include "ReturnPath.h"
@@ -112,7 +113,7 @@ void LoginRoutes::login(HttpExchange& exchange)
         if (!_services.allowGuestJwt)
             throw HttpError(403, "guest login is disabled on this server");
         _services.users.ensureGuest(unixNow());
-        finishLogin(*_services.users.findByName("guest"), exchange, field(fields, "next"));
+        finishLogin(*_services.users.findByName("guest"), exchange, "guest", field(fields, "next"));
         return;
     }
     const std::string username = field(fields, "username");
@@ -136,11 +137,13 @@ void LoginRoutes::login(HttpExchange& exchange)
         exchange.sendJson(200, body);
         return;
     }
-    finishLogin(user, exchange, field(fields, "next"));
+    finishLogin(user, exchange, "password", field(fields, "next"));
 }
 
-void LoginRoutes::finishLogin(const User& user, HttpExchange& exchange, const std::string& next)
+void LoginRoutes::finishLogin(const User& user, HttpExchange& exchange, const std::string& method,
+                              const std::string& next)
 {
+    AuthPolicy(_services).requireLoginAllowed(user, exchange, method);
     const auto issued = _issuer.start(user, exchange);
     _services.audit(user.username, "login.success", user.username, exchange.client().toString());
     if (wantsHtml(exchange)) {
@@ -196,6 +199,7 @@ void LoginRoutes::registerUser(HttpExchange& exchange)
         throw HttpError(400, "new_user_username and new_user_password are required");
     if (const auto problem = _services.passwordPolicy.problem(password, username))
         throw HttpError(400, *problem);
+    AuthPolicy(_services).requireRegistrationAllowed(username, role, {role}, exchange);
     try {
         const User user = _services.users.create(username, role, {role}, _services.hasher.hash(password), unixNow());
         _services.users.ensureGuest(unixNow());

@@ -32,8 +32,9 @@ private:
     void registerUser(HttpExchange& exchange);
     void loginPage(HttpExchange& exchange);
     static void loginScript(HttpExchange& exchange);
-    /// Starts the session; a browser's form post is sent on to `next` (a local path, else "/").
-    void finishLogin(const User& user, HttpExchange& exchange, const std::string& next);
+    /// Asks the `login` hook (`method`: "password", "guest"), then starts the session; a
+    /// browser's form post is sent on to `next` (a local path, else "/").
+    void finishLogin(const User& user, HttpExchange& exchange, const std::string& method, const std::string& next);
 
     AuthServices& _services;
     CredentialChecker _checker;

@@ -1,5 +1,6 @@
 #include "MfaRoutes.h"
 
+#include "AuthPolicy.h"
 #include "AuthServices.h"
 #include "CredentialChecker.h"
 #include "RandomTokens.h"
@@ -110,7 +111,10 @@ void MfaRoutes::verifySetup(HttpExchange& exchange)
         // Enrolment was the condition of a login: the login completes now.
         if (!_services.mfa.consumeTempToken(RandomTokens::sha256Hex(tempToken), unixNow()))
             throw HttpError(401, "the MFA setup step has expired: sign in again");
-        answer->set("jwt_token", _issuer.start(user, exchange).token);
+        User enrolled = user; // read before the enrolment: the login hook sees mfa = true
+        enrolled.mfaEnabled = true;
+        AuthPolicy(_services).requireLoginAllowed(enrolled, exchange, "mfa_setup");
+        answer->set("jwt_token", _issuer.start(enrolled, exchange).token);
     }
     exchange.sendJson(200, answer);
 }
@@ -122,6 +126,7 @@ void MfaRoutes::verify(HttpExchange& exchange)
     const auto passed = SecondFactor(_services).complete(
         body->optValue<std::string>("mfa_temp_token", ""), body->optValue<std::string>("code", ""),
         body->optValue<std::string>("backup_code", ""), "login", exchange.client());
+    AuthPolicy(_services).requireLoginAllowed(passed.user, exchange, "mfa");
     const auto issued = _issuer.start(passed.user, exchange);
     _services.audit(passed.user.username, "login.success", passed.user.username, exchange.client().toString(),
                     "{\"mfa\":true}");

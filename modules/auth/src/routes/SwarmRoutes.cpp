@@ -1,5 +1,6 @@
 #include "SwarmRoutes.h"
 
+#include "AuthPolicy.h"
 #include "AuthServices.h"
 #include "RandomTokens.h"
 #include "SwarmBasicRoute.h"
@@ -149,6 +150,7 @@ Poco::JSON::Object::Ptr SwarmRoutes::login(swarm::Call& call, HttpExchange& exch
     const User user = _checker.check(nonEmpty(call, "username"), nonEmpty(call, "password"), exchange.client());
     if (!_services.settings.mfaDisabled && user.mfaEnabled)
         throw HttpError(401, "this account uses MFA: sign in at /login, then call GetNewSession", "mfa_required");
+    AuthPolicy(_services).requireLoginAllowed(user, exchange, "password");
     _issuer.start(user, exchange, "swarm_token");
     _services.audit(user.username, "login.success", user.username, exchange.client().toString(), "{\"api\":\"swarm\"}");
     return successText();
@@ -191,6 +193,7 @@ Poco::JSON::Object::Ptr SwarmRoutes::registerBasic(swarm::Call& call, HttpExchan
     const std::string password = nonEmpty(call, "password");
     if (const auto problem = _services.passwordPolicy.problem(password, username))
         throw HttpError(400, *problem, "invalid_input");
+    AuthPolicy(_services).requireRegistrationAllowed(username, "user", {"user"}, exchange);
     try {
         _services.users.create(username, "user", {"user"}, _services.hasher.hash(password), unixNow());
     } catch (const UserError& e) {

@@ -133,7 +133,7 @@ Poco::JSON::Object::Ptr SwarmTokenRoutes::create(swarm::Call& call, HttpExchange
     // The same checks as POST /mss-login/generate_token: can_have_api_tokens, and the lifetime.
     const auto issued =
         TokenRoutes::issue(_services, *user, reason, TokenRoutes::expireHours(_services, new Poco::JSON::Object, *user),
-                           exchange.client().toString());
+                           exchange);
     Poco::JSON::Object::Ptr answer = new Poco::JSON::Object;
     answer->set("token", issued->getValue<std::string>("jwt_token"));
     return answer;

@@ -1,6 +1,7 @@
 #include "TokenRoutes.h"
 
 #include "ApiTokenCodec.h"
+#include "AuthPolicy.h"
 #include "AuthServices.h"
 #include "IsoTime.h"
 #include "LoginRoutes.h"
@@ -74,20 +75,50 @@ std::int64_t TokenRoutes::expireHours(AuthServices& services, const Poco::JSON::
     return std::min(hours, services.settings.apiTokenMaxHours);
 }
 
-Poco::JSON::Object::Ptr TokenRoutes::issue(AuthServices& services, const User& user, const std::string& label,
-                                           std::int64_t hours, const std::string& client)
+void TokenRoutes::requirePermission(AuthServices& services, const User& user)
 {
     if (!permissionsOf(services, user).count("can_have_api_tokens"))
         throw HttpError(403, "your role may not create API tokens (permission can_have_api_tokens)");
+}
+
+Poco::JSON::Object::Ptr TokenRoutes::issue(AuthServices& services, const User& user, const std::string& label,
+                                           std::int64_t hours, HttpExchange& exchange)
+{
+    requirePermission(services, user);
+    const std::int64_t seconds = AuthPolicy(services).tokenLifetime(user, label, hours * 3600, exchange);
+    return create(services, user, label, seconds, hours * 3600, exchange.client().toString());
+}
+
+Poco::JSON::Object::Ptr TokenRoutes::issue(AuthServices& services, const User& user, const std::string& label,
+                                           std::int64_t hours, const std::string& client)
+{
+    requirePermission(services, user);
+    return create(services, user, label, hours * 3600, hours * 3600, client);
+}
+
+Poco::JSON::Object::Ptr TokenRoutes::create(AuthServices& services, const User& user, const std::string& label,
+                                            std::int64_t seconds, std::int64_t askedSeconds, const std::string& client)
+{
     const std::int64_t now = unixNow();
     const std::string token = ApiTokenCodec::generate();
-    services.apiTokens.create(ApiTokenCodec::hash(token), user.id, label, now, hours == 0 ? 0 : now + hours * 3600);
+    services.apiTokens.create(ApiTokenCodec::hash(token), user.id, label, now, seconds == 0 ? 0 : now + seconds);
+    Poco::JSON::Object detail;
+    detail.set("expires_in_seconds", seconds);
+    if (seconds != askedSeconds)
+        detail.set("capped_by_policy_from", askedSeconds);
+    std::ostringstream detailText;
+    detail.stringify(detailText);
     services.audit(user.username, "token.create", ApiTokenCodec::displayPrefix(ApiTokenCodec::hash(token)), client,
-                   "{\"expire_hours\":" + std::to_string(hours) + "}");
+                   detailText.str());
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
     body->set("message", "API token created.");
     body->set("jwt_token", token);
-    body->set("expires_in_hours", hours);
+    // MSS-Login's whole hours; a policy may cap the lifetime to a fraction of an hour.
+    if (seconds % 3600 == 0)
+        body->set("expires_in_hours", seconds / 3600);
+    else
+        body->set("expires_in_hours", static_cast<double>(seconds) / 3600.0);
+    body->set("expires_in_seconds", seconds);
     return body;
 }
 
@@ -107,7 +138,7 @@ void TokenRoutes::generate(HttpExchange& exchange)
                                                              exchange.client());
         const auto payload = Poco::JSON::Parser().parse(passed.payloadJson).extract<Poco::JSON::Object::Ptr>();
         exchange.sendJson(200, issue(_services, passed.user, payload->optValue<std::string>("label", ""),
-                                     payload->optValue<std::int64_t>("expire_hours", 0), exchange.client().toString()));
+                                     payload->optValue<std::int64_t>("expire_hours", 0), exchange));
         return;
     }
 
@@ -137,8 +168,7 @@ void TokenRoutes::generate(HttpExchange& exchange)
         if (!user)
             throw HttpError(401, "the session's user no longer exists");
     }
-    exchange.sendJson(200, issue(_services, *user, label, expireHours(_services, body, *user),
-                                 exchange.client().toString()));
+    exchange.sendJson(200, issue(_services, *user, label, expireHours(_services, body, *user), exchange));
 }
 
 void TokenRoutes::list(HttpExchange& exchange)

@@ -23,7 +23,11 @@ public:
     explicit TokenRoutes(AuthServices& services) : _services(services), _checker(services) {}
     void registerAll(RouteRegistry& routes);
 
-    /// Creates a token for the user after the permission checks; returns the response body.
+    /// Creates a token for the user after the permission check and the `token` policy hook
+    /// (which may deny or shorten `expireHours`, 0 = never); returns the response body.
+    static Poco::JSON::Object::Ptr issue(AuthServices& services, const User& user, const std::string& label,
+                                         std::int64_t expireHours, HttpExchange& exchange);
+    /// The same for the CLI (`comfygate token create`): the operator on the server, no hook.
     static Poco::JSON::Object::Ptr issue(AuthServices& services, const User& user, const std::string& label,
                                          std::int64_t expireHours, const std::string& client);
 
@@ -31,6 +35,11 @@ public:
     static std::int64_t expireHours(AuthServices& services, const Poco::JSON::Object::Ptr& body, const User& user);
 
 private:
+    static void requirePermission(AuthServices& services, const User& user);
+    /// Stores the token (`seconds` 0 = never), audits it (with what was asked for when a
+    /// policy shortened it) and builds the answer.
+    static Poco::JSON::Object::Ptr create(AuthServices& services, const User& user, const std::string& label,
+                                          std::int64_t seconds, std::int64_t askedSeconds, const std::string& client);
     void generate(HttpExchange& exchange);
     void list(HttpExchange& exchange);
     void revoke(HttpExchange& exchange);

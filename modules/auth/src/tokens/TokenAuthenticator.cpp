@@ -50,6 +50,7 @@ Principal TokenAuthenticator::principalOf(const User& user, const std::string& t
     principal.groups = user.groups;
     principal.sfwCheck = user.role == "guest" ? true : user.sfwCheck; // guests are always SFW-enforced
     principal.mfaEnabled = user.mfaEnabled;
+    principal.createdAt = user.createdAt; // cached rows keep the whole user, so every kind has it
     principal.tokenKind = tokenKind;
     principal.sessionId = sessionId;
     return principal;
