@@ -105,7 +105,7 @@ void Configuration::loadFile(const std::string& path)
         throw std::runtime_error("configuration file " + path + " cannot be read: " + e.displayText());
     }
     for (const auto& [key, text] : values) {
-        if (!_knownKeys.count(key) && !Poco::startsWith(key, std::string("modules.")))
+        if (!isKnownKey(key))
             _unknown.push_back(key + " (in " + path + ")");
         overlay(key, text, path);
     }
@@ -146,7 +146,7 @@ void Configuration::applyEnvironment(const std::map<std::string, std::string>& e
 void Configuration::applyOverrides(const std::map<std::string, std::string>& overrides)
 {
     for (const auto& [key, text] : overrides) {
-        if (!_knownKeys.count(key) && !Poco::startsWith(key, std::string("modules.")))
+        if (!isKnownKey(key))
             _unknown.push_back(key + " (in --set)");
         overlay(key, text, "--set " + key);
     }
@@ -174,6 +174,15 @@ std::string Configuration::sourceOf(const std::string& key) const
 {
     const Value* value = find(key);
     return value ? value->source : "";
+}
+
+bool Configuration::isKnownKey(const std::string& key) const
+{
+    for (const char* open : {"modules.", "policy.settings.", "policy.channels."}) {
+        if (Poco::startsWith(key, std::string(open)))
+            return true;
+    }
+    return _knownKeys.count(key) > 0;
 }
 
 std::map<std::string, std::string> Configuration::withPrefix(const std::string& prefix) const

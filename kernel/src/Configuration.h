@@ -58,6 +58,9 @@ public:
     std::string fullKey(const std::string& key) const override { return key; }
 
 private:
+    /// A key the defaults declare, or one under a prefix whose names the operator chooses
+    /// (modules.*, policy.settings.*, policy.channels.*).
+    bool isKnownKey(const std::string& key) const;
     struct Value
     {
         std::string text;

@@ -12,6 +12,7 @@
 #include "KernelRoutes.h"
 #include "KernelSchema.h"
 #include "KernelServices.h"
+#include "LivePolicyEffects.h"
 #include "MetricsRegistry.h"
 #include "ModuleLoader.h"
 #include "PermissionTable.h"
@@ -133,7 +134,21 @@ void Kernel::startCore(bool serving)
     limits.instructionsPerCall = static_cast<std::uint64_t>(_config->getInt("policy.max_instructions", 5000000));
     limits.deadlinePerCall = std::chrono::milliseconds(_config->getInt("policy.max_millis", 100));
     limits.memoryPerState = static_cast<std::size_t>(_config->getInt("policy.max_memory_bytes", 33554432));
-    _policy = std::make_unique<PolicyEngine>(_settings.policyDir, limits, _config->withPrefix("policy.settings."));
+    limits.eventDeadline = std::chrono::milliseconds(_config->getInt("policy.event_deadline_ms", 10000));
+    _policyEffects = std::make_shared<LivePolicyEffects>(*_database, *_httpClient, *_services,
+                                                         PolicyEffectsSettings::read(*_config));
+    if (serving)
+        _policyEffects->start(*_scheduler);
+    auto& outbox = _policyEffects->outbox();
+    _metrics->gauge("policy_notifications_queued", "policy notifications waiting in the outbox (all instances)",
+                    [&outbox] { return static_cast<double>(outbox.pendingCount()); });
+    _metrics->gauge("policy_notifications_sent", "policy notifications this instance delivered since start",
+                    [&outbox] { return static_cast<double>(outbox.sentCount()); });
+    _metrics->gauge("policy_notifications_failed",
+                    "policy notifications this instance gave up on after policy.notify.max_attempts, since start",
+                    [&outbox] { return static_cast<double>(outbox.failedCount()); });
+    _policy = std::make_unique<PolicyEngine>(_settings.policyDir, limits, _config->withPrefix("policy.settings."),
+                                             _policyEffects);
     // The shipped hooks are the kernel's, so the shipped scripts load whichever modules
     // run; the modules that call them redeclare them with the same fail mode.
     _policy->declareHook({"groups", "adjusts a user's effective permissions", FailMode::Open});
@@ -237,6 +252,8 @@ void Kernel::stop() noexcept
             _httpServer->stop(_settings.drainSeconds);
             _httpServer.reset();
         }
+        if (_policyEffects)
+            _policyEffects->stop();
         if (_scheduler)
             _scheduler->stop();
         if (_modules)
@@ -254,6 +271,7 @@ void Kernel::stop() noexcept
         _modules.reset();
         _kernelServices.reset();
         _policy.reset();
+        _policyEffects.reset();
         _permissions.reset();
         _httpClient.reset();
         _scheduler.reset();

@@ -21,6 +21,7 @@ class InProcessEventBus;
 class MetricsRegistry;
 class ModuleLoader;
 class PermissionTable;
+class LivePolicyEffects;
 class PolicyEngine;
 class PooledDatabase;
 class Router;
@@ -84,6 +85,7 @@ private:
     std::unique_ptr<CurlHttpClient> _httpClient;
     std::unique_ptr<MetricsRegistry> _metrics;
     std::unique_ptr<PermissionTable> _permissions;
+    std::shared_ptr<LivePolicyEffects> _policyEffects;
     std::unique_ptr<PolicyEngine> _policy;
     std::unique_ptr<Router> _router;
     std::unique_ptr<ServiceTable> _services;

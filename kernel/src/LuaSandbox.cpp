@@ -1,5 +1,6 @@
 #include "LuaSandbox.h"
 
+#include "LuaPolicyFunctions.h"
 #include "LuaValueBridge.h"
 
 #include <Poco/Logger.h>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 // The Lua library is C and raises errors with longjmp. Every function below that Lua calls
 // (lua_CFunction, hook, allocator) is written so that no C++ object with a destructor is
@@ -106,6 +108,9 @@ LuaSandbox::LuaSandbox(const PolicyLimits& limits,
     // Keeps now() + deadline far from overflowing whatever a configuration says.
     _limits.deadlinePerCall = std::clamp<std::chrono::milliseconds>(
         _limits.deadlinePerCall, std::chrono::milliseconds(0), std::chrono::hours(24));
+    _limits.eventDeadline = std::clamp<std::chrono::milliseconds>(
+        _limits.eventDeadline, std::chrono::milliseconds(0), std::chrono::hours(24));
+    _policyContext.effects = _effects.get();
     _state = lua_newstate(&LuaSandbox::allocate, this);
     if (!_state)
         throw std::runtime_error("cannot create a Lua state");
@@ -164,7 +169,7 @@ void LuaSandbox::countHook(lua_State* L, lua_Debug* ar)
         } else if (std::chrono::steady_clock::now() >= sandbox._deadline) {
             sandbox._limitHit = Limit::Deadline;
             std::snprintf(what, sizeof what, "deadline of %lld ms exceeded",
-                          static_cast<long long>(sandbox._limits.deadlinePerCall.count()));
+                          static_cast<long long>(sandbox._runDeadline.count()));
         } else {
             return;
         }
@@ -216,6 +221,7 @@ void LuaSandbox::openLibraries(const std::map<std::string, std::string>& setting
     lua_pop(L, 2);
 
     LuaValueBridge::install(L);
+    LuaPolicyFunctions::install(L, &_policyContext);
 
     lua_newtable(L);
     const int base = lua_gettop(L);
@@ -311,6 +317,7 @@ void LuaSandbox::pushEnvironment(lua_State* L, bool withRegistration)
     lua_setfield(L, -2, "settings");
     lua_getfield(L, prototype, "log");
     lua_setfield(L, -2, "log");
+    LuaPolicyFunctions::addTo(L, -1);
     if (withRegistration) {
         lua_getfield(L, prototype, "on");
         lua_setfield(L, -2, "on");
@@ -501,7 +508,8 @@ void LuaSandbox::beginRun()
     _instructions = 0;
     _limitHit = Limit::None;
     _memoryExhausted = false;
-    _deadline = std::chrono::steady_clock::now() + _limits.deadlinePerCall;
+    _runDeadline = _limits.deadlinePerCall;
+    _deadline = std::chrono::steady_clock::now() + _runDeadline;
     lua_sethook(_state, &LuaSandbox::countHook, LUA_MASKCOUNT, _hookInterval);
 }
 
@@ -590,6 +598,18 @@ Verdict LuaSandbox::callHook(const std::string& hook, const Poco::Dynamic::Var& 
     };
 
     beginRun();
+    if (hook == "event") {
+        _runDeadline = _limits.eventDeadline;
+        _deadline = std::chrono::steady_clock::now() + _runDeadline;
+    }
+    // The policy functions learn which hook runs (http and tag need `event`); restored on
+    // every way out, since a test runner may call a hook from inside a script's run.
+    struct HookScope
+    {
+        std::string& current;
+        std::string previous;
+        ~HookScope() { current = std::move(previous); }
+    } hookScope{_policyContext.hook, std::exchange(_policyContext.hook, hook)};
     Poco::Dynamic::Var current = request;
     bool modified = false;
     for (lua_Integer i = 1; i <= handlers; ++i) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "LuaPolicyFunctions.h"
 #include "PolicyEffects.h"
 #include "PolicyLimits.h"
 
@@ -130,6 +131,11 @@ private:
     char _limitMessage[320] = {};
 
     bool _loading = false;
+
+    /// What the policy functions see of the current run (effects, hook); see LuaPolicyFunctions.
+    PolicyCallContext _policyContext;
+    /// The deadline of the current run: the `event` hook gets PolicyLimits::eventDeadline.
+    std::chrono::milliseconds _runDeadline{0};
 };
 
 } // namespace comfygate
