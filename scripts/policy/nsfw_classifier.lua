@@ -23,6 +23,7 @@
 --                                "http://127.0.0.1:8188" (required with the URL)
 --   nsfw_classifier_threshold    0..1, default 0.8
 --   nsfw_classifier_token        sent as "Authorization: Bearer <token>" when set (Hugging Face)
+-- The classifier's host must be listed in the server's policy.http.allow_hosts.
 
 local settings = require("settings")
 
