@@ -37,6 +37,7 @@ class PolicyTestCommandTest : public CppUnit::TestFixture
     CPPUNIT_TEST(simulatedEffectsAreFreshPerFile);
     CPPUNIT_TEST(eventHandlersUseStubsAndRecords);
     CPPUNIT_TEST(settingLinesSwitchScriptsOn);
+    CPPUNIT_TEST(limitsStopARunawayTestFile);
     CPPUNIT_TEST(scriptsThatDoNotCompileExit2);
     CPPUNIT_TEST(defaultDirectoryIsThePolicyDir);
     CPPUNIT_TEST(checkReportsWrongReturnTypes);
@@ -196,6 +197,18 @@ public:
         expectStatus(0, {"policy", "test", _scripts.path()}, out);
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   default_test.lua (1 call)"));
         CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   set_test.lua (1 call)"));
+    }
+
+    void limitsStopARunawayTestFile()
+    {
+        _scripts.write("tests/loop_test.lua", "local n = 0\n"
+                                              "pcall(function() while true do n = n + 1 end end)\n"
+                                              "assert(false, 'pcall cannot swallow the budget')\n");
+        _scripts.write("tests/next_test.lua", "assert(true)\n");
+        std::string out;
+        expectStatus(1, {"--set", "policy.max_instructions=10000", "policy", "test", _scripts.path()}, out);
+        CPPUNIT_ASSERT_MESSAGE(out, contains(out, "FAIL loop_test.lua:2: instruction budget of 500000 exceeded"));
+        CPPUNIT_ASSERT_MESSAGE(out, contains(out, "ok   next_test.lua (0 calls)"));
     }
 
     void scriptsThatDoNotCompileExit2()
