@@ -14,6 +14,7 @@
 #include <Poco/Logger.h>
 
 #include <cmath>
+#include <optional>
 #include <set>
 #include <sstream>
 
