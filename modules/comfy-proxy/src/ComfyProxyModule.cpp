@@ -177,8 +177,12 @@ private:
         policy.declareHook({"queue", "set the ComfyUI priority of an accepted prompt (front or number)",
                             FailMode::Open, subject,
                             R"({"workflow_nodes":7,"client_id":"tab-1","front":false})"});
+        // An event's subject is the prompt's owner, with no request (so no address) behind it.
+        const std::string owner =
+            R"({"user_id":"7","username":"alice","role":"user","groups":["free"],"mfa":false,"sfw_check":true,)"
+            R"("token_kind":""})";
         policy.declareHook({"event", "after the fact, asynchronous: execution_success, download_finished, login_failed",
-                            FailMode::Open, subject,
+                            FailMode::Open, owner,
                             R"({"type":"execution_success","prompt_id":"6f1c0c8e-2b1a-4c55-9d1e-0b7d8c1f2a33",)"
                             R"("outputs":[{"filename":"ComfyUI_00001_.png","subfolder":"7","type":"output",)"
                             R"("node_id":"9"}]})"});
