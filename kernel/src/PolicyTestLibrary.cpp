@@ -37,15 +37,19 @@ PolicyTestLibrary& PolicyTestLibrary::of(lua_State* L)
 
 int PolicyTestLibrary::pushResult(lua_State* L)
 {
-    if (_problem[0] != '\0') {
-        _result.clear();
-        lua_pushstring(L, _problem);
-        _problem[0] = '\0';
-        return lua_error(L);
+    if (_problem[0] == '\0') {
+        try {
+            LuaValueBridge::push(L, _result);
+        } catch (const std::exception& e) {
+            std::snprintf(_problem, sizeof _problem, "policy.test: %s", e.what());
+        }
     }
-    LuaValueBridge::push(L, _result);
     _result.clear();
-    return 1;
+    if (_problem[0] == '\0')
+        return 1;
+    lua_pushstring(L, _problem);
+    _problem[0] = '\0';
+    return lua_error(L);
 }
 
 int PolicyTestLibrary::setTime(lua_State* L)
