@@ -6,7 +6,10 @@
 #include "MetricsRegistry.h"
 #include "ModuleLoader.h"
 #include "PermissionTable.h"
+#include "PolicyEffectsSettings.h"
 #include "PolicyEngine.h"
+#include "PolicyReturnCheck.h"
+#include "PolicyTestRunner.h"
 #include "PooledDatabase.h"
 #include "Router.h"
 
@@ -39,10 +42,18 @@ const std::map<std::string, std::pair<std::string, std::string>>& kernelCommands
          {"list the loaded modules with their routes, permissions, hooks and commands",
           "comfygate [options] modules"}},
         {"policy",
-         {"check the Lua policies: comfygate policy check",
-          "comfygate [options] policy check\n\n"
-          "Compiles every policy script (and the helpers it requires) without starting the server\n"
-          "and prints each error as file:line: message. Exit status 0 when all compile, 1 otherwise."}},
+         {"check or test the Lua policies: comfygate policy check | policy test [DIR]",
+          "comfygate [options] policy check\n"
+          "       comfygate [options] policy test [DIR]\n\n"
+          "check: compiles every policy script (and the helpers it requires) without starting the\n"
+          "server, then calls each handler with its hook's example subject and request (on\n"
+          "simulated counters and notifications) and reports a handler that returns something\n"
+          "other than nothing, false and a reason, or a table. Prints each problem as\n"
+          "file:line: message. Exit status 0 when all is well, 1 otherwise.\n\n"
+          "test: runs every DIR/tests/*_test.lua (DIR defaults to policy.dir) against the scripts\n"
+          "of DIR, each file in a fresh state with simulated effects; see scripts/policy/README.md,\n"
+          "\"Testing policies\". Exit status 0 when every test passes, 1 when one fails (its\n"
+          "file:line is printed), 2 when the scripts do not compile."}},
     };
     return commands;
 }
@@ -249,17 +260,36 @@ int CliApplication::listModules()
 
 int CliApplication::policy(const std::vector<std::string>& words)
 {
-    if (words.size() != 1 || words[0] != "check") {
-        _err << "usage: comfygate policy check\n";
+    const bool check = words.size() == 1 && words[0] == "check";
+    const bool test = !words.empty() && words.size() <= 2 && words[0] == "test";
+    if (!check && !test) {
+        _err << "usage: comfygate policy check | comfygate policy test [DIR]\n";
         return 2;
     }
     bootKernel(_line, true);
-    const auto errors = _kernel->policy().check().errors;
-    for (const auto& error : errors)
-        _out << error << "\n";
-    _out << (errors.empty() ? "policies OK\n" : "policies have errors\n");
+    PolicyEngine& engine = _kernel->policy();
+    int status = 0;
+    if (test) {
+        const std::string dir = words.size() == 2 ? words[1] : engine.scriptsDirectory();
+        status = PolicyTestRunner(engine.hooks(), engine.limits(), engine.settings(),
+                                  PolicyEffectsSettings::read(_kernel->config()))
+                     .run(dir, _out);
+    } else {
+        auto problems = engine.check().errors;
+        if (problems.empty()) {
+            const auto returns =
+                PolicyReturnCheck::run(engine.scriptsDirectory(), engine.hooks(), engine.limits(), engine.settings());
+            problems = returns.problems;
+            for (const auto& failure : returns.failures)
+                _out << "note: a handler failed on its hook's example (not an error by itself): " << failure << "\n";
+        }
+        for (const auto& problem : problems)
+            _out << problem << "\n";
+        _out << (problems.empty() ? "policies OK\n" : "policies have errors\n");
+        status = problems.empty() ? 0 : 1;
+    }
     _kernel->stop();
-    return errors.empty() ? 0 : 1;
+    return status;
 }
 
 int CliApplication::moduleCommand(const std::string& name, const std::vector<std::string>& words)

@@ -12,7 +12,7 @@ namespace comfygate {
 class Kernel;
 
 /// The `comfygate` executable: global options, the kernel's commands (serve, migrate,
-/// modules, policy check) and the commands modules add. Each command starts only the
+/// modules, policy check, policy test) and the commands modules add. Each command starts only the
 /// subsystems it needs.
 class CliApplication
 {

@@ -4,6 +4,9 @@
 #include "Kernel.h"
 #include "MetricsRegistry.h"
 #include "OpenApiBuilder.h"
+#include "PolicyDryRun.h"
+#include "PolicyEffectsSettings.h"
+#include "PolicyEngine.h"
 #include "Router.h"
 #include "SwarmDispatcher.h"
 #include "SwarmRouteDocs.h"
@@ -11,7 +14,13 @@
 #include "comfygate/HttpExchange.h"
 
 #include <Poco/JSON/Array.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Timestamp.h>
+
+#include <stdexcept>
 
 namespace comfygate {
 namespace {
@@ -27,6 +36,50 @@ const char* const noGetApiPage = R"(<!DOCTYPE html>
 </body>
 </html>
 )";
+
+Poco::Dynamic::Var exampleJson(const std::string& text)
+{
+    if (text.empty())
+        return Poco::JSON::Object::Ptr(new Poco::JSON::Object);
+    try {
+        return Poco::JSON::Parser().parse(text);
+    } catch (const Poco::Exception&) {
+        return text;
+    }
+}
+
+Poco::JSON::Object::Ptr policyOverview(const PolicyEngine& engine)
+{
+    const auto reload = engine.lastReload();
+    Poco::JSON::Array::Ptr hooks = new Poco::JSON::Array;
+    for (const auto& spec : engine.hooks()) {
+        Poco::JSON::Object::Ptr hook = new Poco::JSON::Object;
+        hook->set("name", spec.name);
+        hook->set("description", spec.description);
+        hook->set("fail_mode", spec.failMode == FailMode::Closed ? "closed" : "open");
+        hook->set("subject_example", exampleJson(spec.subjectExample));
+        hook->set("request_example", exampleJson(spec.requestExample));
+        const auto handlers = reload.activeHandlers.find(spec.name);
+        hook->set("handlers", handlers == reload.activeHandlers.end() ? std::size_t(0) : handlers->second);
+        hooks->add(hook);
+    }
+    Poco::JSON::Object::Ptr last = new Poco::JSON::Object;
+    last->set("at", reload.at == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(Poco::DateTimeFormatter::format(
+                                         Poco::Timestamp::fromEpochTime(reload.at), Poco::DateTimeFormat::ISO8601_FORMAT)));
+    last->set("ok", reload.errors.empty());
+    Poco::JSON::Array::Ptr errors = new Poco::JSON::Array;
+    for (const auto& error : reload.errors)
+        errors->add(error);
+    last->set("errors", errors);
+
+    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+    body->set("directory", engine.scriptsDirectory());
+    body->set("generation", engine.generation());
+    body->set("scripts", engine.activeGeneration()->scripts().size());
+    body->set("last_reload", last);
+    body->set("hooks", hooks);
+    return body;
+}
 
 } // namespace
 
@@ -114,6 +167,34 @@ void KernelRoutes::registerAll()
         "can_reload_policies");
     reload.apiTwin = true;
     router.add(reload, "kernel");
+
+    auto dryRun = RouteSpec::make(
+        "POST", "/mss-login/api/admin/policies/dry-run", Access::Permission,
+        "run one hook of the active policies on a given subject and request without side effects "
+        "(counters read the live values, every write is simulated)",
+        [&kernel](HttpExchange& exchange) {
+            const auto body = exchange.jsonBody();
+            if (!body->has("hook") || !body->get("hook").isString())
+                throw HttpError(400, "hook (a string) is required");
+            try {
+                exchange.sendJson(200, PolicyDryRun(kernel.policy(), PolicyEffectsSettings::read(kernel.config()))
+                                           .run(body->getValue<std::string>("hook"), body->get("subject"),
+                                                body->get("request")));
+            } catch (const std::invalid_argument& e) {
+                throw HttpError(400, e.what());
+            }
+        },
+        "can_reload_policies");
+    dryRun.apiTwin = true;
+    router.add(dryRun, "kernel");
+
+    auto list = RouteSpec::make(
+        "GET", "/mss-login/api/admin/policies", Access::Permission,
+        "the policy hooks (fail mode, examples, handler counts), the active generation and the last reload",
+        [&kernel](HttpExchange& exchange) { exchange.sendJson(200, policyOverview(kernel.policy())); },
+        "can_reload_policies");
+    list.apiTwin = true;
+    router.add(list, "kernel");
 }
 
 } // namespace comfygate

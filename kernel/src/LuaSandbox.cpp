@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -641,9 +642,10 @@ Verdict LuaSandbox::callHook(const std::string& hook, const Poco::Dynamic::Var& 
             lua_settop(L, 0);
             return verdict;
         }
-        if (type != LUA_TTABLE)
-            return fail(functionLocation(3) + ": handler for '" + hook + "' returned a " +
-                        luaL_typename(L, result) + " (expected nothing, true, false or a table)");
+        if (type != LUA_TTABLE) {
+            pushReturnProblem(L, hook.c_str(), 3, result);
+            return fail(lua_tostring(L, -1));
+        }
         try {
             current = LuaValueBridge::toVar(L, result);
         } catch (const std::invalid_argument& e) {
@@ -674,6 +676,250 @@ std::map<std::string, std::size_t> LuaSandbox::handlerCounts()
     }
     lua_settop(L, 0);
     return counts;
+}
+
+// ---- Policy tests and checks ----
+
+namespace {
+
+// What the policy functions see as the hook while a test file's own lines run: counters and
+// kv work there (a test may prepare or read them); http and tag stay event-only.
+const char* const testFileHook = "test file";
+
+} // namespace
+
+// Leaves on the stack a copy of the value at `index` as the engine would hand it to the next
+// handler (through a Poco::Dynamic::Var, so objects keep their marker and functions are
+// refused), or the conversion's error message; returns false then. The memory cap is off
+// while C++ objects are alive, so only real exhaustion can raise a Lua error here.
+bool LuaSandbox::pushThroughBridge(lua_State* L, int index)
+{
+    LuaSandbox& self = of(L);
+    index = lua_absindex(L, index);
+    const bool capped = self._enforceMemoryCap;
+    self._enforceMemoryCap = false;
+    char problem[256] = {};
+    bool converted = true;
+    try {
+        const Poco::Dynamic::Var value = LuaValueBridge::toVar(L, index);
+        LuaValueBridge::push(L, value);
+    } catch (const std::exception& e) {
+        std::snprintf(problem, sizeof problem, "%s", e.what());
+        converted = false;
+    }
+    self._enforceMemoryCap = capped;
+    if (!converted)
+        lua_pushstring(L, problem);
+    return converted;
+}
+
+// Pushes "file:line: <hook> handler returned a <type>; ..." for the handler at `handler`
+// whose first result is at `result`.
+void LuaSandbox::pushReturnProblem(lua_State* L, const char* hook, int handler, int result)
+{
+    lua_Debug info;
+    lua_pushvalue(L, handler);
+    lua_getinfo(L, ">S", &info);
+    if (lua_type(L, result) == LUA_TBOOLEAN)
+        lua_pushfstring(L, "false and a %s", luaL_typename(L, result + 1));
+    else
+        lua_pushfstring(L, "a %s", luaL_typename(L, result));
+    lua_pushfstring(L,
+                    "%s:%d: %s handler returned %s; return nothing (allow), false and a reason "
+                    "(deny) or a table (rewrite)",
+                    info.short_src, info.linedefined, hook, lua_tostring(L, -1));
+    lua_remove(L, -2);
+}
+
+// policy.call(hook, subject, request) in a test file: the handlers' decision, exactly as
+// callHook() decides it, as Lua values. A handler's error is raised as it is.
+int LuaSandbox::callFromTest(lua_State* L)
+{
+    const char* hook = luaL_checkstring(L, 1);
+    lua_settop(L, 3);
+    LuaSandbox& self = of(L);
+    ++self._testCalls;
+
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &prototypeKey);
+    lua_getfield(L, -1, "on");
+    lua_getupvalue(L, -1, 1);
+    if (lua_getfield(L, -1, hook) == LUA_TNIL) {
+        lua_getupvalue(L, -3, 3);
+        return luaL_error(L, "policy.call: unknown hook '%s' (declared hooks: %s)", hook,
+                          lua_tostring(L, -1));
+    }
+    lua_settop(L, 3);
+
+    if (!pushThroughBridge(L, 2))
+        return luaL_error(L, "policy.call: the subject cannot be passed to a handler: %s",
+                          lua_tostring(L, -1));
+    if (!pushThroughBridge(L, 3))
+        return luaL_error(L, "policy.call: the request cannot be passed to a handler: %s",
+                          lua_tostring(L, -1));
+    const int subject = 4;
+    const int current = 5;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, self._handlersRef);
+    lua_getfield(L, -1, hook);
+    lua_remove(L, -2);
+    const int handlers = 6;
+    const lua_Integer count = lua_istable(L, handlers) ? static_cast<lua_Integer>(lua_rawlen(L, handlers)) : 0;
+    bool modified = false;
+    // The handlers run as the hook (http and tag need `event`); every way out below restores
+    // the test file's own marker (handlers cannot reach policy.call, so calls do not nest).
+    for (lua_Integer i = 1; i <= count; ++i) {
+        self._policyContext.hook = hook;
+        lua_settop(L, handlers);
+        lua_rawgeti(L, handlers, i);
+        const int handler = handlers + 1;
+        lua_pushvalue(L, handler);
+        if (!pushThroughBridge(L, subject) || !pushThroughBridge(L, current)) {
+            self._policyContext.hook = testFileHook;
+            return lua_error(L);
+        }
+        const int status = lua_pcall(L, 2, 2, 0);
+        self._policyContext.hook = testFileHook;
+        if (status == LUA_ERRMEM)
+            self._memoryExhausted = true;
+        if (status != LUA_OK)
+            return lua_error(L);
+        const int result = handler + 1;
+        const int type = lua_type(L, result);
+        if (type == LUA_TNIL || (type == LUA_TBOOLEAN && lua_toboolean(L, result)))
+            continue;
+        if (type == LUA_TBOOLEAN) {
+            lua_pushboolean(L, 0);
+            if (lua_type(L, result + 1) == LUA_TSTRING)
+                lua_pushvalue(L, result + 1);
+            else
+                lua_pushliteral(L, "denied by policy");
+            return 2;
+        }
+        if (type != LUA_TTABLE) {
+            pushReturnProblem(L, hook, handler, result);
+            return lua_error(L);
+        }
+        if (!pushThroughBridge(L, result)) {
+            lua_pushvalue(L, handler);
+            lua_Debug info;
+            lua_getinfo(L, ">S", &info);
+            return luaL_error(L, "%s:%d: handler for '%s' returned a table that cannot be converted: %s",
+                              info.short_src, info.linedefined, hook, lua_tostring(L, -1));
+        }
+        lua_replace(L, current);
+        modified = true;
+    }
+    if (!modified)
+        return 0;
+    lua_pushvalue(L, current);
+    return 1;
+}
+
+// Puts the test file's current line in front of an error raised anywhere below it (an
+// assert, a handler's error inside policy.call), unless the message already starts there.
+int LuaSandbox::testMessageHandler(lua_State* L)
+{
+    LuaSandbox& self = of(L);
+    if (self.runAborted())
+        return 1;
+    if (lua_type(L, 1) != LUA_TSTRING)
+        luaL_tolstring(L, 1, nullptr);
+    else
+        lua_pushvalue(L, 1);
+    const char* message = lua_tostring(L, -1);
+    const std::size_t nameLength = self._testChunk.size();
+    if (std::strncmp(message, self._testChunk.c_str(), nameLength) == 0 && message[nameLength] == ':')
+        return 1;
+    lua_Debug info;
+    for (int level = 1; lua_getstack(L, level, &info); ++level) {
+        lua_getinfo(L, "Sl", &info);
+        if (info.currentline > 0 && self._testChunk == info.short_src) {
+            lua_pushfstring(L, "%s:%d: %s", info.short_src, info.currentline, message);
+            return 1;
+        }
+    }
+    return 1;
+}
+
+std::string LuaSandbox::runTest(const std::string& name, const std::string& source,
+                                const std::function<void(lua_State*)>& pushTestLibrary)
+{
+    lua_State* L = _state;
+    lua_settop(L, 0);
+    _testChunk = name;
+    _testCalls = 0;
+    const std::string chunkName = "@" + name;
+    lua_pushcfunction(L, &LuaSandbox::testMessageHandler);
+    int status = luaL_loadbufferx(L, source.data(), source.size(), chunkName.c_str(), "t");
+    if (status == LUA_OK) {
+        pushEnvironment(L, false);
+        lua_getfield(L, -1, "policy");
+        lua_pushcfunction(L, &LuaSandbox::callFromTest);
+        lua_setfield(L, -2, "call");
+        pushTestLibrary(L);
+        lua_setfield(L, -2, "test");
+        lua_pop(L, 1);
+        lua_setupvalue(L, 2, 1);
+        beginRun();
+        _policyContext.hook = testFileHook;
+        _enforceMemoryCap = true;
+        status = lua_pcall(L, 0, 0, 1);
+        _enforceMemoryCap = false;
+        _policyContext.hook.clear();
+    }
+    std::string error = status == LUA_OK ? std::string() : failureMessage(status, name + ":1");
+    lua_settop(L, 0);
+    return error;
+}
+
+std::vector<std::string> LuaSandbox::checkHandlerReturns(const std::string& hook,
+                                                         const Poco::Dynamic::Var& subject,
+                                                         const Poco::Dynamic::Var& request,
+                                                         std::vector<std::string>& failures)
+{
+    std::vector<std::string> problems;
+    lua_State* L = _state;
+    lua_settop(L, 0);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, _handlersRef);
+    lua_pushlstring(L, hook.data(), hook.size());
+    if (lua_rawget(L, 1) != LUA_TTABLE) {
+        lua_settop(L, 0);
+        return problems;
+    }
+    const auto handlers = static_cast<lua_Integer>(lua_rawlen(L, 2));
+    for (lua_Integer i = 1; i <= handlers; ++i) {
+        lua_settop(L, 2);
+        lua_rawgeti(L, 2, i);
+        lua_pushvalue(L, 3);
+        try {
+            LuaValueBridge::push(L, subject);
+            LuaValueBridge::push(L, request);
+        } catch (...) {
+            lua_settop(L, 0);
+            throw;
+        }
+        beginRun();
+        _policyContext.hook = hook;
+        _enforceMemoryCap = true;
+        const int status = lua_pcall(L, 2, 2, 0);
+        _enforceMemoryCap = false;
+        _policyContext.hook.clear();
+        if (status != LUA_OK) {
+            failures.push_back(failureMessage(status, functionLocation(3)));
+            if (_memoryExhausted)
+                break;
+            continue;
+        }
+        const int type = lua_type(L, 4);
+        const bool allowed = type == LUA_TNIL || type == LUA_TTABLE ||
+                             (type == LUA_TBOOLEAN && lua_toboolean(L, 4)) ||
+                             (type == LUA_TBOOLEAN && lua_type(L, 5) == LUA_TSTRING);
+        if (!allowed) {
+            pushReturnProblem(L, hook.c_str(), 3, 4);
+            problems.emplace_back(lua_tostring(L, -1));
+        }
+    }
+    lua_settop(L, 0);
+    return problems;
 }
 
 } // namespace comfygate

@@ -16,6 +16,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 struct lua_State;
 struct lua_Debug;
@@ -136,6 +137,39 @@ private:
     PolicyCallContext _policyContext;
     /// The deadline of the current run: the `event` hook gets PolicyLimits::eventDeadline.
     std::chrono::milliseconds _runDeadline{0};
+
+    // ---- Policy tests and checks (comfygate policy test / policy check) ----
+public:
+    /// Runs `source` as a policy test file (`tests/<name>_test.lua`) in a fresh environment
+    /// that has the normal policy functions plus `policy.call(hook, subject, request)` (the
+    /// registered handlers' decision: nothing, `false, reason` or the rewritten request) and
+    /// `policy.test`, the table `pushTestLibrary` leaves on the stack (called before the run,
+    /// outside any protected call). The whole file is one run under the limits. Returns an
+    /// empty string when it ran to its end, else "<name>:<line>: message" with the line of
+    /// the test file that was running (a handler's own location follows in the message).
+    std::string runTest(const std::string& name, const std::string& source,
+                        const std::function<void(lua_State*)>& pushTestLibrary);
+
+    /// policy.call()s made by the last runTest().
+    std::size_t testCalls() const { return _testCalls; }
+
+    /// Calls each handler of `hook` on its own with copies of `subject` and `request` and
+    /// returns one "file:line: message" per handler that returned something other than
+    /// nothing, true, false and a reason, or a table (the location is the handler's). A
+    /// handler that fails is reported in `failures` the same way.
+    std::vector<std::string> checkHandlerReturns(const std::string& hook,
+                                                 const Poco::Dynamic::Var& subject,
+                                                 const Poco::Dynamic::Var& request,
+                                                 std::vector<std::string>& failures);
+
+private:
+    static int callFromTest(lua_State* L);
+    static int testMessageHandler(lua_State* L);
+    static bool pushThroughBridge(lua_State* L, int index);
+    static void pushReturnProblem(lua_State* L, const char* hook, int handler, int result);
+
+    std::string _testChunk;
+    std::size_t _testCalls = 0;
 };
 
 } // namespace comfygate

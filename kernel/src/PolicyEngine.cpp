@@ -8,6 +8,7 @@
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -90,6 +91,18 @@ std::vector<HookSpec> PolicyEngine::hooks() const
     for (const auto& [name, spec] : _hooks)
         specs.push_back(spec);
     return specs;
+}
+
+std::shared_ptr<const PolicyGeneration> PolicyEngine::activeGeneration() const
+{
+    std::lock_guard lock(_stateMutex);
+    return _generation;
+}
+
+PolicyEngine::ReloadRecord PolicyEngine::lastReload() const
+{
+    std::lock_guard lock(_stateMutex);
+    return _lastReload;
 }
 
 PolicyEngine::ThreadStates& PolicyEngine::threadStates()
@@ -261,6 +274,16 @@ PolicyEngine::Report PolicyEngine::reloadLocked()
     Report report;
     const auto generation = compile(nextGenerationId++, report);
     _lastSeenStamps = generation->stamps();
+    {
+        std::lock_guard lock(_stateMutex);
+        _lastReload.at = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        _lastReload.swapped = report.ok();
+        _lastReload.errors = report.errors;
+        if (report.ok())
+            _lastReload.activeHandlers = report.handlers;
+    }
     if (!report.ok()) {
         report.generation = this->generation();
         std::string message = "policy scripts in " + _scriptsDir + " have errors; generation " +

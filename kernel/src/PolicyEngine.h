@@ -115,6 +115,22 @@ public:
     std::vector<HookSpec> hooks() const;
     const std::string& scriptsDirectory() const { return _scriptsDir; }
     const PolicyLimits& limits() const { return _limits; }
+    const std::map<std::string, std::string>& settings() const { return _settings; }
+    /// The effects the server's states use (null in CLI commands and unit tests).
+    const std::shared_ptr<PolicyEffects>& effects() const { return _effects; }
+
+    /// The active generation (the empty one before the first successful load).
+    std::shared_ptr<const PolicyGeneration> activeGeneration() const;
+
+    /// The outcome of the last reload (load, reload or a changed file), for the console.
+    struct ReloadRecord
+    {
+        std::int64_t at = 0;             ///< UTC seconds; 0 before the first reload
+        bool swapped = false;
+        std::vector<std::string> errors; ///< empty when the reload swapped
+        std::map<std::string, std::size_t> activeHandlers; ///< of the active generation
+    };
+    ReloadRecord lastReload() const;
 
 private:
     struct ThreadState;
@@ -139,6 +155,7 @@ private:
     std::map<std::string, HookSpec> _hooks;
     std::atomic<std::uint64_t> _generationId{0};
     std::atomic<std::uint64_t> _hooksVersion{0};
+    ReloadRecord _lastReload; // guarded by _stateMutex
 
     EventRunner _eventRunner;
     std::atomic<std::uint64_t> _eventsDropped{0};

@@ -8,6 +8,7 @@
 #include "ComfyQueueService.h"
 #include "CustomNodeRoutes.h"
 #include "ClientId.h"
+#include "FinishedPrompts.h"
 #include "FrameRouter.h"
 #include "JobRoutes.h"
 #include "LogSubscriptionRoutes.h"
@@ -20,6 +21,7 @@
 #include "NsfwTags.h"
 #include "OriginCheck.h"
 #include "OutputFiles.h"
+#include "OutputTagService.h"
 #include "PassThroughRoutes.h"
 #include "PromptOwners.h"
 #include "PromptRoutes.h"
@@ -39,6 +41,8 @@
 #include "WorkflowFileCheck.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
+#include "comfygate/PolicySubject.h"
+#include "comfygate/services/UserDirectory.h"
 
 #include <algorithm>
 #include <chrono>
@@ -54,7 +58,7 @@ public:
     {
         declarePermissions(context.permissions());
         context.database().migrate(context.moduleName(), moduleMigrations());
-        context.policy().declareHook({"prompt", "allow, deny or rewrite a submitted workflow", FailMode::Closed});
+        declareHooks(context.policy());
         const Config& config = context.globalConfig();
         UpstreamClient::Settings settings;
         settings.url = config.getString("comfy.url", "http://127.0.0.1:8188");
@@ -92,6 +96,7 @@ public:
         _queueRemaining.reset();
         _hub.reset();
         _router.reset();
+        _finished.reset();
         _queueSnapshot.reset();
         _running.reset();
         _queueClient.reset();
@@ -103,6 +108,7 @@ public:
         _queueService.reset();
         _prompts.reset();
         _fileCheck.reset();
+        _outputTags.reset();
         _tags.reset();
         _files.reset();
         _owners.reset();
@@ -149,6 +155,39 @@ private:
                              {"admin", "power", "user"}});
     }
 
+    /// The hooks this module calls, with the kernel's fail modes and the shapes it passes.
+    static void declareHooks(Policy& policy)
+    {
+        const std::string subject =
+            R"({"user_id":"7","username":"alice","role":"user","groups":["free"],"mfa":false,"sfw_check":true,)"
+            R"("token_kind":"session","account_created_at":1764547200,"account_age_days":6,)"
+            R"("address":"203.0.113.7","via_trusted_proxy":false})";
+        policy.declareHook({"prompt", "allow, deny or rewrite a submitted workflow", FailMode::Closed, subject,
+                            R"({"workflow":{"4":{"class_type":"CheckpointLoaderSimple","inputs":)"
+                            R"({"ckpt_name":"sd15.safetensors"}}},"client_id":"tab-1"})"});
+        policy.declareHook({"view", "may this user see this output (NSFW)", FailMode::Closed, subject,
+                            R"({"filename":"ComfyUI_00001_.png","subfolder":"7","type":"output","nsfw":true,)"
+                            R"("prompt_text":"a castle at dawn"})"});
+        policy.declareHook({"upload", "allow or deny an upload (type, size)", FailMode::Closed, subject,
+                            R"({"kind":"image","filename":"photo.png","subfolder":"7/pasted","type":"input",)"
+                            R"("content_type":"image/png","size_bytes":482113,"overwrite":false})"});
+        policy.declareHook({"model", "may this user use this model in a prompt", FailMode::Closed, subject,
+                            R"({"name":"wan2.1_t2v_14B.safetensors","folder":"diffusion_models","node_id":"37",)"
+                            R"("class_type":"UNETLoader","input":"unet_name"})"});
+        policy.declareHook({"queue", "set the ComfyUI priority of an accepted prompt (front or number)",
+                            FailMode::Open, subject,
+                            R"({"workflow_nodes":7,"client_id":"tab-1","front":false})"});
+        // An event's subject is the prompt's owner, with no request (so no address) behind it.
+        const std::string owner =
+            R"({"user_id":"7","username":"alice","role":"user","groups":["free"],"mfa":false,"sfw_check":true,)"
+            R"("token_kind":""})";
+        policy.declareHook({"event", "after the fact, asynchronous: execution_success, download_finished, login_failed",
+                            FailMode::Open, owner,
+                            R"({"type":"execution_success","prompt_id":"6f1c0c8e-2b1a-4c55-9d1e-0b7d8c1f2a33",)"
+                            R"("outputs":[{"filename":"ComfyUI_00001_.png","subfolder":"7","type":"output",)"
+                            R"("node_id":"9"}]})"});
+    }
+
     void startModelSharing(ModuleContext& context)
     {
         const Config& config = context.globalConfig();
@@ -186,9 +225,11 @@ private:
         _owners = std::make_unique<PromptOwners>(context.database());
         _files = std::make_unique<OutputFiles>(context.database(), *_upstream, separate);
         _tags = std::make_unique<NsfwTags>(context.database());
+        _outputTags = std::make_shared<OutputTagService>(*_tags);
+        context.services().publish<services::OutputTags>(services::OutputTags::serviceName, _outputTags);
         _fileCheck = std::make_unique<WorkflowFileCheck>(*_upstream, *_files, separate);
         _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(), *_fileCheck, *_grantCheck,
-                                                  _gatewaySid, separate);
+                                                  *_catalog, context.logger(), _gatewaySid, separate);
         _prompts->registerAll(context.routes());
         _control = std::make_unique<QueueControlRoutes>(*_upstream, *_owners, separate);
         _control->registerAll(context.routes());
@@ -200,9 +241,29 @@ private:
         _view->registerAll(context.routes());
         _nsfw = std::make_unique<NsfwRoutes>(*_upstream, *_tags, context.audit());
         _nsfw->registerAll(context.routes());
-        _uploads = std::make_unique<UploadRoutes>(*_upstream, *_files, context.dataDir() + "/comfy-uploads",
+        _uploads = std::make_unique<UploadRoutes>(*_upstream, *_files, context.policy(), context.dataDir() + "/comfy-uploads",
                                                   maxUploadBytes, separate);
         _uploads->registerAll(context.routes());
+    }
+
+    /// A prompt owner's policy subject: the user directory's current view of them (auth
+    /// module), or only their id when no directory runs.
+    static Poco::JSON::Object::Ptr ownerSubject(ServiceRegistry& services, const std::string& userId)
+    {
+        Principal owner;
+        owner.userId = userId;
+        owner.username = userId;
+        if (auto directory = services.find<services::UserDirectory>(services::UserDirectory::serviceName)) {
+            if (auto info = directory->findById(userId)) {
+                owner.authenticated = true;
+                owner.username = info->username;
+                owner.role = info->role;
+                owner.groups = info->groups;
+                owner.sfwCheck = info->sfwCheck;
+                owner.mfaEnabled = info->mfaEnabled;
+            }
+        }
+        return policySubject(owner);
     }
 
     static long long positive(const Config& config, const std::string& key, long long fallback)
@@ -234,12 +295,18 @@ private:
             *_owners, *_running, std::chrono::milliseconds(1000));
         _queueRemaining = std::make_unique<QueueRemainingRoutes>(*_queueSnapshot, separate);
         _queueRemaining->registerAll(context.routes());
-        _router = std::make_unique<FrameRouter>(*_owners, *_running, *_queueSnapshot, separate);
+        _finished = std::make_unique<FinishedPrompts>(
+            *_owners, context.policy(), [&services = context.services()](const std::string& userId) {
+                return ownerSubject(services, userId);
+            });
+        _router = std::make_unique<FrameRouter>(*_owners, *_running, *_queueSnapshot, separate, _finished.get());
         _hub = std::make_unique<WebSocketHub>(hub, _gatewaySid, UpstreamConnector(settings.url), *_router,
                                               context.metrics(), context.logger());
         _logSubscriptions = std::make_unique<LogSubscriptionRoutes>(*_upstream, *_hub);
         _logSubscriptions->registerAll(context.routes());
         _hub->start([logs = _logSubscriptions.get()] { logs->renew(); });
+        // Finished prompts reach the `event` hook even when no client has a socket open.
+        _hub->openUpstreamInBackground();
         _events = &context.events();
         _subscription = _events->subscribe([hub = _hub.get()](const Event& event) { hub->publish(event); });
         _webSockets =
@@ -263,6 +330,7 @@ private:
     std::unique_ptr<PromptOwners> _owners;
     std::unique_ptr<OutputFiles> _files;
     std::unique_ptr<NsfwTags> _tags;
+    std::shared_ptr<OutputTagService> _outputTags;
     std::unique_ptr<WorkflowFileCheck> _fileCheck;
     std::unique_ptr<PromptRoutes> _prompts;
     std::unique_ptr<QueueControlRoutes> _control;
@@ -276,6 +344,7 @@ private:
     std::unique_ptr<QueueSnapshot> _queueSnapshot;
     std::unique_ptr<QueueRemainingRoutes> _queueRemaining;
     std::unique_ptr<LogSubscriptionRoutes> _logSubscriptions;
+    std::unique_ptr<FinishedPrompts> _finished;
     std::unique_ptr<FrameRouter> _router;
     std::unique_ptr<WebSocketHub> _hub;
     std::unique_ptr<WebSocketRoutes> _webSockets;

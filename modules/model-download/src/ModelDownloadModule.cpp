@@ -2,6 +2,7 @@
 // Hugging Face (issue 5). This file wires the parts together.
 #include "DownloadFrontEnds.h"
 #include "DownloadJobStore.h"
+#include "DownloadPolicy.h"
 #include "DownloadQueue.h"
 #include "DownloadRoutes.h"
 #include "DownloadSettings.h"
@@ -11,6 +12,7 @@
 #include "TransferJobRunner.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
+#include "comfygate/Policy.h"
 #include "comfygate/services/ModelGrants.h"
 #include "comfygate/services/UserSecrets.h"
 
@@ -31,6 +33,12 @@ public:
             permissions.declare(
                 {"can_manage_model_sharing", "grant models to users, download for another user", "models", {}});
         context.database().migrate(context.moduleName(), moduleMigrations());
+        context.policy().declareHook(
+            {"download", "allow or deny a model download request", FailMode::Closed,
+             R"({"user_id":"7","username":"alice","role":"user","groups":["free"],"mfa":false,"sfw_check":true,)"
+             R"("token_kind":""})",
+             R"({"source":"huggingface","folder_type":"loras","destination_type":"local",)"
+             R"("filename":"detail-tweaker.safetensors","repo_id":"someone/detail-tweaker","size_bytes":151111111})"});
 
         _settings = std::make_unique<DownloadSettings>(DownloadSettings::fromConfig(context.globalConfig()));
         _store = std::make_unique<DownloadJobStore>(context.database());
@@ -41,6 +49,9 @@ public:
         DownloadQueue::Settings queueSettings;
         queueSettings.limits = _settings->limits;
         queueSettings.leaseSeconds = _settings->leaseSeconds;
+        queueSettings.onCompleted = [&policy = context.policy()](const DownloadJob& job, const JobOutcome& outcome) {
+            raiseDownloadFinished(policy, job, outcome);
+        };
         _queue = std::make_unique<DownloadQueue>(*_store, *_runner, context.scheduler(), context.events(),
                                                  queueSettings, context.logger());
         _routes = std::make_unique<DownloadRoutes>(*_settings, *_store, *_queue, context.policy(), context.audit(),
@@ -50,6 +61,22 @@ public:
         // A CLI command starts the queue only when it follows a job (DownloadCommands).
         if (context.serving())
             _queue->start();
+    }
+
+    /// `download_finished` for the `event` hook: subject = the requester; fields = {job_id,
+    /// source, filename, folder, size_bytes, sha256}.
+    static void raiseDownloadFinished(Policy& policy, const DownloadJob& job, const JobOutcome& outcome)
+    {
+        const auto slash = outcome.destination.find_last_of('/');
+        Poco::JSON::Object::Ptr fields = new Poco::JSON::Object;
+        fields->set("job_id", job.id);
+        fields->set("source", job.request.source);
+        fields->set("filename",
+                    slash == std::string::npos ? outcome.destination : outcome.destination.substr(slash + 1));
+        fields->set("folder", job.request.folderType);
+        fields->set("size_bytes", static_cast<Poco::Int64>(outcome.size));
+        fields->set("sha256", outcome.sha256);
+        policy.raise("download_finished", requesterSubject(job.request.requester), fields);
     }
 
     void stop() noexcept override

@@ -301,6 +301,8 @@ public:
     void upstreamDownAnswers502WithoutUpgrade()
     {
         _comfy->setFailing(true); // ComfyUI answers 500 and refuses every upgrade
+        // A gateway started now cannot open its upstream socket in the background either.
+        startGateway({{"http.access_log", "off"}});
         auto result = _client->get("/ws?clientId=x", upgrade(alice));
         CPPUNIT_ASSERT_EQUAL(502, result.status);
         CPPUNIT_ASSERT(result.json()->getValue<std::string>("error").find("ComfyUI") != std::string::npos);

@@ -89,6 +89,7 @@ UploadForm::UploadForm(std::istream& body, const std::string& contentType, const
             if (name == "image" && parameters.has("filename") && !haveFile) {
                 haveFile = true;
                 _fileName = parameters.get("filename");
+                _fileContentType = header.get("Content-Type", "application/octet-stream");
                 std::ofstream spool(_spool.path(), std::ios::binary | std::ios::trunc);
                 _fileSize = copyPart(part, &spool);
                 if (!spool.flush())

@@ -31,6 +31,10 @@ public:
 
     /// The file name the client gave the `image` part.
     const std::string& fileName() const { return _fileName; }
+    /// The Content-Type the client gave the `image` part (application/octet-stream when none).
+    const std::string& fileContentType() const { return _fileContentType; }
+    /// The size of the `image` part in bytes.
+    std::uint64_t fileSize() const { return _fileSize; }
 
     /// `multipart/form-data; boundary=...` of the body write() produces.
     std::string contentType() const;
@@ -45,6 +49,7 @@ private:
 
     std::vector<std::pair<std::string, std::string>> _fields;
     std::string _fileName;
+    std::string _fileContentType;
     Poco::TemporaryFile _spool;
     std::uint64_t _fileSize = 0;
     std::string _boundary;

@@ -4,6 +4,8 @@
 
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
+#include "comfygate/Policy.h"
+#include "comfygate/PolicySubject.h"
 #include "comfygate/Route.h"
 
 #include <Poco/JSON/Object.h>
@@ -91,12 +93,33 @@ void UploadRoutes::upload(HttpExchange& exchange, bool mask)
     }
     if (mask)
         form.setField("original_ref", checkedOriginalRef(_files, user, form.field("original_ref")));
+    // Asked once the form is read, so size and type are the real ones; a refused upload's
+    // staged file goes with the form and never reaches ComfyUI.
+    if (auto refusal = uploadRefusal(exchange, form, mask))
+        throw HttpError(403, *refusal, "policy_denied");
 
     Poco::Net::HTTPRequest request = _upstream.requestFor(exchange, exchange.request().getURI());
     request.setContentType(form.contentType());
     request.setContentLength64(static_cast<Poco::Int64>(form.contentLength()));
     UpstreamClient::Stream stream = _upstream.open(request, [&](std::ostream& out) { form.write(out); });
     _upstream.relay(exchange, stream);
+}
+
+std::optional<std::string> UploadRoutes::uploadRefusal(HttpExchange& exchange, const UploadForm& form, bool mask)
+{
+    Poco::JSON::Object::Ptr request = new Poco::JSON::Object;
+    request->set("kind", mask ? "mask" : "image");
+    request->set("filename", form.fileName());
+    request->set("subfolder", form.field("subfolder").value_or(""));
+    request->set("type", form.field("type").value_or("input"));
+    request->set("content_type", form.fileContentType());
+    request->set("size_bytes", static_cast<Poco::UInt64>(form.fileSize()));
+    const std::string overwrite = form.field("overwrite").value_or("");
+    request->set("overwrite", overwrite == "true" || overwrite == "1");
+    const Verdict verdict = _policy.call("upload", policySubject(exchange), request);
+    if (verdict.allowed())
+        return std::nullopt;
+    return verdict.reason.empty() ? std::string("refused by the upload policy") : verdict.reason;
 }
 
 } // namespace comfygate::comfyproxy

@@ -4,14 +4,18 @@
 #include "UpstreamClient.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace comfygate {
 class HttpExchange;
+class Policy;
 class RouteRegistry;
 } // namespace comfygate
 
 namespace comfygate::comfyproxy {
+
+class UploadForm;
 
 /// POST /upload/image and /upload/mask per user. The form is read into bounded memory
 /// (UploadForm) and sent on with `type` input (default) or temp only, and `subfolder` moved
@@ -20,13 +24,15 @@ namespace comfygate::comfyproxy {
 /// as it is: that is the subfolder LoadImage and /view must name. A mask's `original_ref`
 /// must be a file the caller may read (OutputFiles), else 404 like a missing file.
 /// With comfy.separate_users off the subfolder is only normalised and type output is allowed,
-/// as in ComfyUI.
+/// as in ComfyUI. The `upload` policy hook (fail closed) sees every upload once the form is
+/// read: {kind, filename, subfolder, type, content_type, size_bytes, overwrite}; a deny is 403
+/// `{"error": <reason>}` and nothing reaches ComfyUI.
 class UploadRoutes
 {
 public:
-    UploadRoutes(UpstreamClient& upstream, OutputFiles& files, std::string stagingDir, std::uint64_t maxBytes,
-                 bool separateUsers)
-        : _upstream(upstream), _files(files), _stagingDir(std::move(stagingDir)), _maxBytes(maxBytes),
+    UploadRoutes(UpstreamClient& upstream, OutputFiles& files, Policy& policy, std::string stagingDir,
+                 std::uint64_t maxBytes, bool separateUsers)
+        : _upstream(upstream), _files(files), _policy(policy), _stagingDir(std::move(stagingDir)), _maxBytes(maxBytes),
           _separateUsers(separateUsers)
     {
     }
@@ -38,9 +44,12 @@ public:
 
 private:
     void upload(HttpExchange& exchange, bool mask);
+    /// The `upload` hook's deny reason, or nothing when allowed.
+    std::optional<std::string> uploadRefusal(HttpExchange& exchange, const UploadForm& form, bool mask);
 
     UpstreamClient& _upstream;
     OutputFiles& _files;
+    Policy& _policy;
     std::string _stagingDir;
     std::uint64_t _maxBytes;
     bool _separateUsers;

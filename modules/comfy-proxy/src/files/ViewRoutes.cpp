@@ -5,6 +5,7 @@
 
 #include "comfygate/HttpExchange.h"
 #include "comfygate/Policy.h"
+#include "comfygate/PolicySubject.h"
 #include "comfygate/Route.h"
 #include "comfygate/ServiceRegistry.h"
 #include "comfygate/services/UserDirectory.h"
@@ -111,23 +112,18 @@ std::optional<std::string> ViewRoutes::promptTextOfRawFile(HttpExchange& exchang
 Poco::Dynamic::Var ViewRoutes::subjectOf(HttpExchange& exchange)
 {
     const Principal& user = exchange.principal();
-    bool sfwCheck = user.sfwCheck;
-    std::vector<std::string> groups = user.groups;
-    // The directory has the current flag even when an admin changed it after the token was issued.
+    Poco::JSON::Object::Ptr subject = policySubject(exchange);
+    // The directory has the current flag and groups even when an admin changed them after the
+    // token was issued.
     if (auto directory = _services.find<services::UserDirectory>(services::UserDirectory::serviceName)) {
         if (auto info = directory->findById(user.userId)) {
-            sfwCheck = info->sfwCheck;
-            groups = info->groups;
+            Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
+            for (const auto& group : info->groups)
+                groups->add(group);
+            subject->set("groups", groups);
+            subject->set("sfw_check", info->sfwCheck || user.role == "guest");
         }
     }
-    Poco::JSON::Object::Ptr subject = new Poco::JSON::Object;
-    subject->set("username", user.username);
-    subject->set("role", user.role);
-    Poco::JSON::Array::Ptr groupList = new Poco::JSON::Array;
-    for (const auto& group : groups)
-        groupList->add(group);
-    subject->set("groups", groupList);
-    subject->set("sfw_check", sfwCheck || user.role == "guest");
     return subject;
 }
 

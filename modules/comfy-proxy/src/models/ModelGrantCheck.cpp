@@ -1,25 +1,18 @@
 #include "ModelGrantCheck.h"
 
 #include "ModelGrantStore.h"
+#include "ModelReferences.h"
 #include "comfygate/HttpError.h"
 
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <sstream>
 
 namespace comfygate::comfyproxy {
 namespace {
-
-std::string withoutExtension(const std::string& name)
-{
-    const auto dot = name.rfind('.');
-    const auto slash = name.rfind('/');
-    if (dot == std::string::npos || (slash != std::string::npos && dot < slash))
-        return name;
-    return name.substr(0, dot);
-}
 
 std::string jsonText(const Poco::JSON::Object::Ptr& object)
 {
@@ -56,11 +49,17 @@ public:
         const auto found = _snapshot->foldersOf.find(name);
         if (found == _snapshot->foldersOf.end())
             return std::nullopt;
-        for (const auto& folder : found->second) {
+        return refusedFolder(name, found->second);
+    }
+
+    /// The first of `folders` when the caller may use `name` in none of them.
+    std::optional<std::string> refusedFolder(const std::string& name, const std::set<std::string>& folders) const
+    {
+        for (const auto& folder : folders) {
             if (allowed(folder, name))
                 return std::nullopt;
         }
-        return *found->second.begin();
+        return *folders.begin();
     }
 
     bool allowed(const std::string& folder, const std::string& item) const
@@ -68,23 +67,9 @@ public:
         return ModelGrantStore::covers(_grants, folder, item);
     }
 
-    /// The embedding files whose name without extension is `stem` (how ComfyUI names them).
-    std::vector<std::string> embeddingFiles(const std::string& stem) const
-    {
-        std::vector<std::string> files;
-        const auto found = _snapshot->files.find("embeddings");
-        if (found == _snapshot->files.end())
-            return files;
-        for (const auto& file : found->second) {
-            if (file == stem || withoutExtension(file) == stem)
-                files.push_back(file);
-        }
-        return files;
-    }
-
     bool embeddingAllowed(const std::string& stem) const
     {
-        const auto files = embeddingFiles(stem);
+        const auto files = embeddingFiles(*_snapshot, stem);
         return std::any_of(files.begin(), files.end(), [&](const auto& file) { return allowed("embeddings", file); });
     }
 
@@ -105,74 +90,21 @@ bool ModelGrantCheck::mayUse(const Principal& principal, const std::string& fold
     return seesAll(principal) || _grants.isAllowed(principal, folder, item);
 }
 
-namespace {
-
-/// `embedding:name` references inside prompt text (ComfyUI's tokenizer syntax).
-std::vector<std::string> embeddingReferences(const std::string& text)
-{
-    static const std::string marker = "embedding:";
-    std::vector<std::string> names;
-    for (auto at = text.find(marker); at != std::string::npos; at = text.find(marker, at + 1)) {
-        auto end = at + marker.size();
-        while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end])) &&
-               std::string(",()[]{}").find(text[end]) == std::string::npos)
-            ++end;
-        if (end > at + marker.size())
-            names.push_back(text.substr(at + marker.size(), end - at - marker.size()));
-    }
-    return names;
-}
-
-/// Every string inside an input value (lists and objects of custom nodes included).
-void collectStrings(const Poco::Dynamic::Var& value, std::vector<std::string>& out)
-{
-    if (value.isString()) {
-        out.push_back(value.convert<std::string>());
-    } else if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
-        const auto array = value.extract<Poco::JSON::Array::Ptr>();
-        for (std::size_t i = 0; array && i < array->size(); ++i)
-            collectStrings(array->get(static_cast<unsigned>(i)), out);
-    } else if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
-        const auto object = value.extract<Poco::JSON::Object::Ptr>();
-        for (const auto& [name, member] : *object)
-            collectStrings(member, out);
-    }
-}
-
-} // namespace
-
 void ModelGrantCheck::checkPrompt(const Principal& principal, const Poco::JSON::Object::Ptr& graph)
 {
     if (!graph || seesAll(principal))
         return;
     const Caller caller(principal, _catalog, _grants);
     std::optional<Finding> refused;
-    for (const auto& [nodeId, node] : *graph) {
-        if (refused || node.type() != typeid(Poco::JSON::Object::Ptr))
-            continue;
-        const auto inputs = node.extract<Poco::JSON::Object::Ptr>()->getObject("inputs");
-        if (!inputs)
-            continue;
-        for (const auto& [input, value] : *inputs) {
-            std::vector<std::string> strings;
-            collectStrings(value, strings);
-            for (const auto& text : strings) {
-                if (const auto folder = caller.refusedFolder(text)) {
-                    refused = Finding{*folder, text, nodeId, input};
-                    break;
-                }
-                for (const auto& stem : embeddingReferences(text)) {
-                    if (!caller.embeddingFiles(stem).empty() && !caller.embeddingAllowed(stem)) {
-                        refused = Finding{"embeddings", stem, nodeId, input};
-                        break;
-                    }
-                }
-                if (refused)
-                    break;
-            }
-            if (refused)
-                break;
+    for (const auto& reference : modelReferences(caller.snapshot(), graph)) {
+        if (reference.embedding) {
+            if (!caller.embeddingAllowed(reference.name))
+                refused = Finding{"embeddings", reference.name, reference.nodeId, reference.input};
+        } else if (const auto folder = caller.refusedFolder(reference.name, reference.folders)) {
+            refused = Finding{*folder, reference.name, reference.nodeId, reference.input};
         }
+        if (refused)
+            break;
     }
     if (!refused)
         return;

@@ -2,15 +2,18 @@
 
 #include "ClientBody.h"
 #include "HistoryFilter.h"
+#include "ModelReferences.h"
 
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/Policy.h"
+#include "comfygate/PolicySubject.h"
 #include "comfygate/Route.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
 #include <Poco/UUIDGenerator.h>
 
 #include <chrono>
@@ -135,10 +138,7 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
         }
     }
 
-    Poco::JSON::Object::Ptr subject = new Poco::JSON::Object;
-    subject->set("username", user.username);
-    subject->set("role", user.role);
-    subject->set("user_id", user.userId);
+    const Poco::JSON::Object::Ptr subject = policySubject(exchange);
     Poco::JSON::Object::Ptr request = new Poco::JSON::Object;
     request->set("workflow", graph);
     request->set("client_id", body->optValue<std::string>("client_id", ""));
@@ -154,6 +154,8 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
     if (auto refusal = _fileCheck.refusal(user, body->getObject("prompt")))
         throw promptError(403, "file_not_allowed", *refusal);
     _modelGrants.checkPrompt(user, body->getObject("prompt"));
+    askModelHook(subject, body->getObject("prompt"));
+    askQueueHook(subject, body);
 
     // ComfyUI sends the events of every prompt to the gateway's one socket; the client's own
     // client_id is recorded, and the hub routes the events to that tab of this user.
@@ -180,6 +182,60 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
     if (answer.status != 200)
         _owners.forget(promptId);
     UpstreamClient::relay(exchange, answer);
+}
+
+void PromptRoutes::askModelHook(const Poco::JSON::Object::Ptr& subject, const Poco::JSON::Object::Ptr& graph)
+{
+    for (const auto& reference : modelReferences(*_catalog.snapshot(), graph)) {
+        const std::string folder = *reference.folders.begin();
+        Poco::JSON::Object::Ptr request = new Poco::JSON::Object;
+        request->set("name", reference.name);
+        request->set("folder", folder);
+        request->set("node_id", reference.nodeId);
+        request->set("class_type", reference.classType);
+        request->set("input", reference.input);
+        const Verdict verdict = _policy.call("model", subject, request);
+        if (!verdict.allowed())
+            throw promptError(403, "model_denied",
+                              "model " + folder + "/" + reference.name + " (node " + reference.nodeId + ", input " +
+                                  reference.input + ") refused by the model policy" +
+                                  (verdict.reason.empty() ? std::string() : ": " + verdict.reason));
+    }
+}
+
+void PromptRoutes::askQueueHook(const Poco::JSON::Object::Ptr& subject, Poco::JSON::Object::Ptr body)
+{
+    const auto graph = body->getObject("prompt");
+    Poco::JSON::Object::Ptr request = new Poco::JSON::Object;
+    request->set("workflow_nodes", static_cast<Poco::Int64>(graph ? graph->size() : 0));
+    request->set("client_id", body->optValue<std::string>("client_id", ""));
+    const Poco::Dynamic::Var front = body->has("front") ? body->get("front") : Poco::Dynamic::Var();
+    request->set("front", !front.isEmpty() && front.isBoolean() && front.extract<bool>());
+    if (body->has("number") && body->get("number").isNumeric())
+        request->set("number", body->get("number"));
+    const Verdict verdict = _policy.call("queue", subject, request);
+    if (verdict.decision != Verdict::Decision::Modify)
+        return;
+    Poco::JSON::Object::Ptr changed;
+    if (verdict.value.type() == typeid(Poco::JSON::Object::Ptr))
+        changed = verdict.value.extract<Poco::JSON::Object::Ptr>();
+    if (!changed)
+        return;
+    // Only ComfyUI's priority is the hook's to set: "front" puts the prompt first, "number"
+    // orders it among the others (lower runs earlier).
+    for (const auto& [key, value] : *changed) {
+        if (key == "front" && value.isBoolean()) {
+            body->set("front", value.extract<bool>());
+        } else if (key == "number" && value.isNumeric()) {
+            if (value.isInteger())
+                body->set("number", value.convert<Poco::Int64>());
+            else
+                body->set("number", value.convert<double>());
+        } else if (!request->has(key) || stringify(request->get(key)) != stringify(value)) {
+            _logger.warning("the queue policy changed \"%s\", which it cannot set (only front and number): ignored",
+                            key);
+        }
+    }
 }
 
 Poco::JSON::Object::Ptr PromptRoutes::upstreamJson(HttpExchange& exchange, const std::string& pathAndQuery)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ModelCatalog.h"
 #include "ModelGrantCheck.h"
 #include "PromptOwners.h"
 #include "UpstreamClient.h"
@@ -9,6 +10,10 @@
 #include <Poco/JSON/Object.h>
 
 #include <string>
+
+namespace Poco {
+class Logger;
+}
 
 namespace comfygate {
 class HttpExchange;
@@ -22,16 +27,18 @@ namespace comfygate::comfyproxy {
 /// prompt_id that exists, sends ComfyUI the gateway's own WebSocket sid as `client_id` (the
 /// client's own is recorded with the prompt, for the WebSocketHub), moves every `filename_prefix` into
 /// the user's output subfolder, asks the `prompt` policy hook and refuses models the user
-/// may not use (model isolation); GET /queue and /history show
+/// may not use (model isolation), then asks the `model` hook about each model the graph names
+/// and the `queue` hook for ComfyUI's priority (front, number); GET /queue and /history show
 /// each user only their own items (all of them with can_view_all_comfyui_items) and never the
 /// Comfy.org API keys old ComfyUI versions leak there.
 class PromptRoutes
 {
 public:
     PromptRoutes(UpstreamClient& upstream, PromptOwners& owners, Policy& policy, WorkflowFileCheck& fileCheck,
-                 ModelGrantCheck& modelGrants, std::string gatewaySid, bool separateUsers)
+                 ModelGrantCheck& modelGrants, ModelCatalog& catalog, Poco::Logger& logger, std::string gatewaySid,
+                 bool separateUsers)
         : _upstream(upstream), _owners(owners), _policy(policy), _fileCheck(fileCheck), _modelGrants(modelGrants),
-          _gatewaySid(std::move(gatewaySid)), _scope(separateUsers),
+          _catalog(catalog), _logger(logger), _gatewaySid(std::move(gatewaySid)), _scope(separateUsers),
           _separateUsers(separateUsers)
     {
     }
@@ -46,6 +53,11 @@ private:
     void queue(HttpExchange& exchange);
     void history(HttpExchange& exchange);
     void historyItem(HttpExchange& exchange);
+    /// Asks the `model` hook about every model reference of the graph; the first deny throws
+    /// a 403 refusal naming the model.
+    void askModelHook(const Poco::JSON::Object::Ptr& subject, const Poco::JSON::Object::Ptr& graph);
+    /// Asks the `queue` hook and applies the `front` / `number` it returns to the body sent upstream.
+    void askQueueHook(const Poco::JSON::Object::Ptr& subject, Poco::JSON::Object::Ptr body);
     Poco::JSON::Object::Ptr upstreamJson(HttpExchange& exchange, const std::string& pathAndQuery);
 
     UpstreamClient& _upstream;
@@ -53,6 +65,8 @@ private:
     Policy& _policy;
     WorkflowFileCheck& _fileCheck;
     ModelGrantCheck& _modelGrants;
+    ModelCatalog& _catalog;
+    Poco::Logger& _logger;
     std::string _gatewaySid;
     UserScope _scope;
     bool _separateUsers;

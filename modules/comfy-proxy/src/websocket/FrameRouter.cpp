@@ -160,6 +160,8 @@ FrameRouter::Delivery FrameRouter::routeText(const std::string& payload, Clock::
         _running.observe(type, promptId, nodeIsNull, receivedAt);
         if (type == "executing")
             noteExecutingNode(promptId, data);
+        if (_finished)
+            _finished->observe(type, promptId, data);
         return toSubmitter(promptId, addressedOnlyTypes.count(type) == 0);
     }
     if (type == "executing") {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "FinishedPrompts.h"
 #include "PromptOwners.h"
 #include "QueueSnapshot.h"
 #include "RunningPrompt.h"
@@ -66,8 +67,10 @@ public:
         bool seesLogs = false; ///< holds can_view_console
     };
 
-    FrameRouter(PromptOwners& owners, RunningPrompt& running, QueueSnapshot& queue, bool separateUsers)
-        : _owners(owners), _running(running), _queue(queue), _separateUsers(separateUsers)
+    /// `finished` (optional) hears every prompt event, to report finished prompts to the policy.
+    FrameRouter(PromptOwners& owners, RunningPrompt& running, QueueSnapshot& queue, bool separateUsers,
+                FinishedPrompts* finished = nullptr)
+        : _owners(owners), _running(running), _queue(queue), _separateUsers(separateUsers), _finished(finished)
     {
     }
 
@@ -102,6 +105,7 @@ private:
     RunningPrompt& _running;
     QueueSnapshot& _queue;
     bool _separateUsers;
+    FinishedPrompts* _finished;
 
     std::mutex _nodeMutex;
     std::string _nodePrompt; ///< the prompt of _node

@@ -164,6 +164,15 @@ void WebSocketHub::requireUpstream()
     openUpstream();
 }
 
+void WebSocketHub::openUpstreamInBackground()
+{
+    {
+        std::lock_guard lock(_mutex);
+        _upstreamWanted = true;
+    }
+    _upstreamChanged.notify_all();
+}
+
 void WebSocketHub::openUpstream()
 {
     std::lock_guard connecting(_connectMutex);

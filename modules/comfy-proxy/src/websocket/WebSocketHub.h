@@ -88,6 +88,10 @@ public:
     /// Makes sure the upstream socket is open, opening it now if it is not; throws HttpError
     /// 502 when ComfyUI cannot be reached.
     void requireUpstream();
+    /// Wants the upstream socket open from now on, with or without clients: the reconnect
+    /// thread opens it in the background (and reopens it whenever ComfyUI closes it), so the
+    /// gateway hears every prompt finish (execution_success for the `event` hook).
+    void openUpstreamInBackground();
 
     /// Takes over an upgraded client socket and sends it its first `status` frame.
     void attach(Poco::Net::WebSocket client, const Principal& principal, const std::string& clientId);

@@ -1,22 +1,30 @@
 #include "DownloadPolicy.h"
 
 #include "comfygate/Policy.h"
+#include "comfygate/PolicySubject.h"
+#include "comfygate/Principal.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 namespace comfygate::modeldownload {
 
+Poco::JSON::Object::Ptr requesterSubject(const DownloadSubject& requester)
+{
+    Principal principal;
+    principal.authenticated = !requester.userId.empty();
+    principal.userId = requester.userId;
+    principal.username = requester.username;
+    if (!requester.role.empty())
+        principal.role = requester.role;
+    principal.groups = requester.groups;
+    return policySubject(principal);
+}
+
 std::optional<std::string> askDownloadPolicy(Policy& policy, const DownloadRequest& request,
                                              std::optional<std::int64_t> sizeBytes, const std::string& resolvedFileName)
 {
-    Poco::JSON::Object::Ptr subject = new Poco::JSON::Object;
-    subject->set("username", request.requester.username);
-    subject->set("role", request.requester.role);
-    Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
-    for (const auto& group : request.requester.groups)
-        groups->add(group);
-    subject->set("groups", groups);
+    const Poco::JSON::Object::Ptr subject = requesterSubject(request.requester);
 
     Poco::JSON::Object::Ptr view = new Poco::JSON::Object;
     view->set("source", request.source);

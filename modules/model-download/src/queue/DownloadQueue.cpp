@@ -221,6 +221,8 @@ void DownloadQueue::finish(ActiveJob& active, const DownloadJob& job, const JobO
         switch (outcome.kind) {
         case JobOutcome::Kind::Completed:
             _store.complete(job.id, _instanceId, outcome.destination, outcome.sha256, outcome.size, at);
+            if (_settings.onCompleted)
+                _settings.onCompleted(job, outcome);
             break;
         case JobOutcome::Kind::Failed:
             _store.fail(job.id, _instanceId, outcome.error, at);

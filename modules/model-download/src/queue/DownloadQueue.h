@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,9 @@ public:
         int leaseSeconds = 30;
         std::chrono::milliseconds tick{1000};
         std::chrono::milliseconds progressInterval{1000};
+        /// Called once per job that completed (after its outcome is stored), e.g. to raise
+        /// `download_finished` for the policy; must not throw.
+        std::function<void(const DownloadJob& job, const JobOutcome& outcome)> onCompleted;
     };
 
     DownloadQueue(DownloadJobStore& store, JobRunner& runner, Scheduler& scheduler, EventBus& events, Settings settings,
