@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <ctime>
 #include <thread>
+#include <tuple>
 
 using comfygate::test::bearer;
 using comfygate::test::HttpTestClient;
@@ -136,6 +137,7 @@ class AuthPolicyHooksTest : public CppUnit::TestFixture
     CPPUNIT_TEST(registerDeniedShowsTheReason);
     CPPUNIT_TEST(tokenDeniedAndExpiryCapped);
     CPPUNIT_TEST(everyCredentialKindCarriesTheAccountCreationTime);
+    CPPUNIT_TEST(hooksAreListedWithTheModulesExamples);
     CPPUNIT_TEST(officeHoursRefuseSignInOutsideTheWindow);
     CPPUNIT_TEST(officeHoursAllowSignInInsideTheWindow);
     CPPUNIT_TEST_SUITE_END();
@@ -413,6 +415,30 @@ public:
                                  bySwarmSession.json()->getValue<std::string>("error"));
         }
         CPPUNIT_ASSERT(_server->metric("comfygate_auth_credential_cache_hits").value_or(0) >= hitsBefore + 3);
+    }
+
+    void hooksAreListedWithTheModulesExamples()
+    {
+        startServer({{"login.lua", loginScript}, {"token.lua", tokenScript}});
+        auto listed = _client->get("/mss-login/api/admin/policies", bearer(login("owner", ownerPassword)));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(listed.body, 200, listed.status);
+        std::map<std::string, Poco::JSON::Object::Ptr> hooks;
+        const auto array = listed.json()->getArray("hooks");
+        for (std::size_t i = 0; i < array->size(); ++i) {
+            const auto hook = array->getObject(static_cast<unsigned>(i));
+            hooks[hook->getValue<std::string>("name")] = hook;
+        }
+        for (const auto& [name, requestField, handlers] :
+             std::vector<std::tuple<std::string, std::string, int>>{
+                 {"login", "user_agent", 1}, {"register", "by_admin", 0}, {"token", "existing_count", 1}}) {
+            CPPUNIT_ASSERT_MESSAGE(name, hooks.count(name));
+            const auto& hook = hooks[name];
+            CPPUNIT_ASSERT_EQUAL(std::string("closed"), hook->getValue<std::string>("fail_mode"));
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(name, handlers, hook->getValue<int>("handlers"));
+            CPPUNIT_ASSERT_MESSAGE(name, hook->getObject("request_example")->has(requestField));
+            CPPUNIT_ASSERT_MESSAGE(name, hook->getObject("subject_example")->has("via_trusted_proxy"));
+        }
+        CPPUNIT_ASSERT(hooks["login"]->getObject("subject_example")->has("account_age_days"));
     }
 
     void officeHoursRefuseSignInOutsideTheWindow()
