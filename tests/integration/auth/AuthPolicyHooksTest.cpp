@@ -130,6 +130,7 @@ class AuthPolicyHooksTest : public CppUnit::TestFixture
     CPPUNIT_TEST(loginDeniedShowsTheReasonAndIssuesNoSession);
     CPPUNIT_TEST(loginHookSeesTheSubjectBehindATrustedProxy);
     CPPUNIT_TEST(loginHookRunsAfterTheSecondFactor);
+    CPPUNIT_TEST(loginHookRunsWhenEnrolmentCompletesALogin);
     CPPUNIT_TEST(swarmLoginDeniedInSwarmShape);
     CPPUNIT_TEST(refusedLoginKeepsTheConnectionInStep);
     CPPUNIT_TEST(loginFailedEventsReachTheEventHook);
@@ -228,6 +229,29 @@ public:
         // Only the password login made to enrol left a session.
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), count("SELECT COUNT(*) FROM session_tokens s JOIN users u ON u.id = s.user_id "
                                                     "WHERE u.username = 'mfa_max'"));
+    }
+
+    void loginHookRunsWhenEnrolmentCompletesALogin()
+    {
+        // experimental.mfa: admins must enrol at their first sign-in, which then completes it.
+        startServer({{"login.lua", loginScript}}, {{"experimental.mfa", "true"}});
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, _server->runCommand({"user", "add", "mfa_ann", "--role", "admin", "--password-stdin"},
+                                                                 out, err, userPassword + "\n"));
+        auto first = _client->postJson("/login", json({{"username", "mfa_ann"}, {"password", userPassword}}));
+        CPPUNIT_ASSERT_MESSAGE(first.body, first.json()->getValue<bool>("mfa_setup_required"));
+        const std::string temp = first.json()->getValue<std::string>("mfa_temp_token");
+        auto setup = _client->postJson("/mss-login/api/mfa/setup", json({{"mfa_temp_token", temp}}));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(setup.body, 200, setup.status);
+        const std::string secret = setup.json()->getValue<std::string>("secret");
+        auto done = _client->postJson("/mss-login/api/mfa/verify-setup",
+                                      json({{"mfa_temp_token", temp},
+                                            {"code", comfygate::auth::Totp::code(secret, comfygate::auth::Totp::stepAt(now()))}}));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(done.body, 403, done.status);
+        CPPUNIT_ASSERT_MESSAGE(done.body, done.json()->getValue<std::string>("error").find(
+                                              "no sign-in for mfa_ann (method=mfa_setup role=admin mfa=true") == 0);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), count("SELECT COUNT(*) FROM session_tokens s JOIN users u ON u.id = s.user_id "
+                                                    "WHERE u.username = 'mfa_ann'"));
     }
 
     void swarmLoginDeniedInSwarmShape()
