@@ -49,6 +49,7 @@ class PolicyHooksTest : public comfygate::test::ComfyGatewayTest
     CPPUNIT_TEST(uploadHookRefusesBySizeAndType);
     CPPUNIT_TEST(modelHookRefusesALoraToTheFreeGroup);
     CPPUNIT_TEST(queueHookPutsAListedGroupFirst);
+    CPPUNIT_TEST(queueHookSetsTheNumberAndNothingElse);
     CPPUNIT_TEST(finishedPromptReachesTheEventHookWithoutAWebSocket);
     CPPUNIT_TEST_SUITE_END();
 
@@ -148,6 +149,32 @@ end)
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), sent.size());
         CPPUNIT_ASSERT(!sent[0]->has("front"));
         CPPUNIT_ASSERT_EQUAL(true, sent[1]->getValue<bool>("front"));
+    }
+
+    void queueHookSetsTheNumberAndNothingElse()
+    {
+        _policies.write("queue.lua", R"(
+policy.on("queue", function(subject, request)
+    assert(request.workflow_nodes == 7 and request.client_id == "tab-9" and request.front == false)
+    request.number = 4242
+    request.client_id = "someone-else"
+    return request
+end)
+)");
+        startGateway({{"policy.dir", _policies.path()}});
+        auto answer =
+            _client->postJson("/prompt", "{\"prompt\":" + TestGraph{}.json() + ",\"client_id\":\"tab-9\"}", alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 200, answer.status);
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(4242), answer.json()->getValue<Poco::Int64>("number"));
+        for (const auto& request : _comfy->requests()) {
+            if (request.method != "POST" || request.uri != "/prompt")
+                continue;
+            const auto sent = Poco::JSON::Parser().parse(request.body).extract<Poco::JSON::Object::Ptr>();
+            CPPUNIT_ASSERT_EQUAL(Poco::Int64(4242), sent->getValue<Poco::Int64>("number"));
+            // The client_id sent upstream is still the gateway's own sid.
+            CPPUNIT_ASSERT_EQUAL(std::string("comfygate-"), sent->getValue<std::string>("client_id").substr(0, 10));
+        }
+        CPPUNIT_ASSERT_MESSAGE(_server->stderrText(), waitForLog("the queue policy changed \"client_id\""));
     }
 
     void finishedPromptReachesTheEventHookWithoutAWebSocket()
