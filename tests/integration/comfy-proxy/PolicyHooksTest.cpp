@@ -13,6 +13,8 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 using comfygate::test::Headers;
 using comfygate::test::TempDir;
@@ -22,11 +24,16 @@ namespace {
 
 const std::string boundary = "----policy-hooks-boundary";
 
-std::string uploadForm(const std::string& fileName, const std::string& contentType, const std::string& content)
+/// A multipart upload of `content` into the subfolder "pets", with `fields` added.
+std::string uploadForm(const std::string& fileName, const std::string& contentType, const std::string& content,
+                       const std::vector<std::pair<std::string, std::string>>& fields = {})
 {
-    return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + fileName +
-           "\"\r\nContent-Type: " + contentType + "\r\n\r\n" + content + "\r\n--" + boundary +
-           "\r\nContent-Disposition: form-data; name=\"subfolder\"\r\n\r\npets\r\n--" + boundary + "--\r\n";
+    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" +
+                       fileName + "\"\r\nContent-Type: " + contentType + "\r\n\r\n" + content + "\r\n";
+    for (const auto& [name, value] : fields)
+        body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n";
+    return body + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"subfolder\"\r\n\r\npets\r\n--" +
+           boundary + "--\r\n";
 }
 
 /// The sample graph with a LoRA loader (node 10) naming `lora`.
@@ -100,6 +107,16 @@ end)
         auto ok = _client->request("POST", "/upload/image", uploadForm("cat.png", "image/png", png), as(alice));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(ok.body, 200, ok.status);
         CPPUNIT_ASSERT_EQUAL(std::string("alice/pets"), ok.json()->getValue<std::string>("subfolder"));
+
+        // A mask for that image is asked about as kind "mask" (which this script refuses).
+        auto mask = _client->request(
+            "POST", "/api/upload/mask",
+            uploadForm("cat-mask.png", "image/png", png,
+                       {{"original_ref", R"({"filename":"cat.png","subfolder":"alice/pets","type":"input"})"}}),
+            as(alice));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(mask.body, 403, mask.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("unexpected request mask input alice/pets"),
+                             mask.json()->getValue<std::string>("error"));
     }
 
     void modelHookRefusesALoraToTheFreeGroup()
