@@ -53,6 +53,9 @@ policy.on('fixture_hook', function(subject, request)
     policy.notify('slow', 'are you there?')
   elseif v == 'ntfy' then
     policy.notify('phone', 'disk almost full', {title = 'Disk', tags = {'warning', 'floppy_disk'}, priority = 4})
+  elseif v == 'tag' then
+    local ok, err = pcall(policy.tag, {filename = 'a.png'}, {'nsfw'})
+    return false, err
   elseif v == 'http' then
     local ok, err = pcall(policy.http, {url = policy.settings.classifier})
     return false, err
@@ -68,6 +71,10 @@ policy.on('event', function(subject, event)
     policy.kv.set('events', 'refused', err)
     local answer = policy.http{url = policy.settings.classifier, json = {file = event.value}}
     policy.kv.set('events', 'label', answer.json.label)
+  elseif event.type == 'tag' then
+    policy.tag({filename = event.value, subfolder = '7'}, {'nsfw', 'reviewed'})
+    local ok, err = pcall(policy.tag, {filename = '../escape.png'}, {'nsfw'})
+    policy.kv.set('events', 'refused', err)
   end
 end)
 )lua";
@@ -111,6 +118,7 @@ class PolicyEffectsTest : public CppUnit::TestFixture
     CPPUNIT_TEST(ntfyGetsHeadersAndToken);
     CPPUNIT_TEST(httpRefusedOutsideTheEventHook);
     CPPUNIT_TEST(httpInTheEventHookOnlyToAllowedHosts);
+    CPPUNIT_TEST(tagInTheEventHookReachesTheTagStore);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -271,6 +279,23 @@ public:
         const auto requests = _receiver->requests("/classify");
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), requests.size());
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"file":"a.png"})"), requests[0].body);
+    }
+
+    void tagInTheEventHookReachesTheTagStore()
+    {
+        HttpTestClient client(start({{"modules.enabled", "fixture,fixture_auth,fixture_tags"}}).port());
+        CPPUNIT_ASSERT_MESSAGE(reason(client.get("/fixture/hooked?value=tag")),
+                               reason(client.get("/fixture/hooked?value=tag"))
+                                       .find("policy.tag is only available in the event hook") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(202, client.request("POST", "/fixture/raise?event=tag&value=ComfyUI_00001_.png").status);
+        // The handler records the refusal last, so once it is there the tags are too.
+        CPPUNIT_ASSERT(eventually([&] { return reason(client.get("/fixture/hooked?value=events")) != "refused=nil label=nil"; }));
+        CPPUNIT_ASSERT_EQUAL(std::string("refused=policy.tag: unsafe file name '../escape.png' label=nil"),
+                             reason(client.get("/fixture/hooked?value=events")));
+        const auto tags = client.get("/fixture/tags").json()->getArray("tags");
+        CPPUNIT_ASSERT_EQUAL(std::string("output/7/ComfyUI_00001_.png:nsfw"), tags->getElement<std::string>(0));
+        CPPUNIT_ASSERT_EQUAL(std::string("output/7/ComfyUI_00001_.png:reviewed"), tags->getElement<std::string>(1));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), tags->size());
     }
 
 private:

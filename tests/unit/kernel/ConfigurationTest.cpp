@@ -299,8 +299,11 @@ public:
     void testOverrideUnknownKeysReported()
     {
         Configuration config(defaults);
-        config.applyOverrides({{"http.prot", "1"}, {"modules.auth.x", "2"}});
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), config.unknownKeys().size());
+        // Names under modules.*, policy.settings.* and policy.channels.* are the operator's.
+        config.applyOverrides({{"http.prot", "1"}, {"modules.auth.x", "2"}, {"policy.settings.mine", "3"},
+                               {"policy.channels.ops.url", "http://h/"}, {"policy.channel.ops.url", "x"}});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), config.unknownKeys().size());
+        CPPUNIT_ASSERT(contains(config.unknownKeys()[0] + config.unknownKeys()[1], "policy.channel.ops.url"));
         CPPUNIT_ASSERT(contains(config.unknownKeys()[0], "http.prot"));
         CPPUNIT_ASSERT(contains(config.unknownKeys()[0], "--set"));
     }
