@@ -58,6 +58,7 @@ class PolicyHooksTest : public comfygate::test::ComfyGatewayTest
     CPPUNIT_TEST(queueHookPutsAListedGroupFirst);
     CPPUNIT_TEST(queueHookSetsTheNumberAndNothingElse);
     CPPUNIT_TEST(finishedPromptReachesTheEventHookWithoutAWebSocket);
+    CPPUNIT_TEST(eventSubjectIsTheOwnerAsTheUserDirectoryKnowsThem);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -215,6 +216,29 @@ end)
         // Once per prompt.
         const std::string log = _server->stderrText();
         CPPUNIT_ASSERT_EQUAL(std::string::npos, log.find(expected, log.find(expected) + 1));
+    }
+
+    void eventSubjectIsTheOwnerAsTheUserDirectoryKnowsThem()
+    {
+        _policies.write("events.lua", R"(
+policy.on("event", function(subject, event)
+    if event.type == "execution_success" then
+        policy.log(string.format("owner of %s: %s role %s sfw_check %s", event.prompt_id, subject.username,
+                                 subject.role, tostring(subject.sfw_check)))
+    end
+end)
+)");
+        // The real auth module, whose "auth.users" directory names the owner.
+        useServer(startServerWithAccounts({{"boss", "owner"}, {"pete", "power"}},
+                                          "policy-hooks-test-secret-key-0123456789abcdef", "auth,comfy-proxy",
+                                          {{"policy.dir", _policies.path()}}));
+        const Headers boss = comfygate::test::login(*_client, "boss", accountPassword);
+        const Headers pete = comfygate::test::login(*_client, "pete", accountPassword);
+        CPPUNIT_ASSERT_EQUAL(200, _client->request("PUT", "/mss-login/api/users/pete", "{\"sfw_check\":false}", boss).status);
+        const std::string promptId = submit(pete, TestGraph{}.json());
+        waitForHistory(pete, promptId);
+        CPPUNIT_ASSERT_MESSAGE(_server->stderrText(),
+                               waitForLog("owner of " + promptId + ": pete role power sfw_check false"));
     }
 
 private:
