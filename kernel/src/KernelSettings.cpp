@@ -110,6 +110,7 @@ KernelSettings KernelSettings::read(const Configuration& config)
     s.policyWatchSeconds = static_cast<int>(intIn(config, "policy.watch_seconds", 0, 3600));
     intIn(config, "policy.max_instructions", 1000, 1000000000);
     intIn(config, "policy.max_millis", 1, 60000);
+    intIn(config, "policy.event_deadline_ms", 1, 600000);
     intIn(config, "policy.max_memory_bytes", 1 << 20, 1LL << 32);
 
     s.schedulerWorkers = static_cast<int>(intIn(config, "scheduler.workers", 1, 256));

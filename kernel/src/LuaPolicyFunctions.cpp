@@ -168,6 +168,22 @@ Poco::Dynamic::Var parseJsonValue(const std::string& json)
     return wrapped.extract<Poco::JSON::Array::Ptr>()->get(0);
 }
 
+// Pushes context.resultValue. LuaValueBridge::push is C++ with objects on the stack, so an
+// allocation there must not raise a Lua error: the memory cap is off meanwhile, as for all C++
+// code in the sandbox. The values are bounded by the effects' own caps (kv value size, http
+// answer size) and still counted, so the next allocation of the script meets the cap.
+bool pushResult(lua_State* L, PolicyCallContext& context, ErrorText& error, const char* function)
+{
+    const bool capWasOn = context.memoryCap && *context.memoryCap;
+    if (context.memoryCap)
+        *context.memoryCap = false;
+    const bool pushed = guarded(error, function, [&] { LuaValueBridge::push(L, context.resultValue); });
+    if (context.memoryCap)
+        *context.memoryCap = capWasOn;
+    context.resultValue.clear();
+    return pushed;
+}
+
 // ---- clock ----
 
 int policyNow(lua_State* L)
@@ -383,10 +399,7 @@ int kvGet(lua_State* L)
         lua_pushnil(L);
         return 1;
     }
-    if (!guarded(error, function, [&] {
-            LuaValueBridge::push(L, context.resultValue);
-            context.resultValue.clear();
-        }))
+    if (!pushResult(L, context, error, function))
         return raise(L, error);
     return 1;
 }
@@ -616,10 +629,7 @@ int policyHttp(lua_State* L)
     lua_pushlstring(L, context.resultAnswer.body.data(), context.resultAnswer.body.size());
     lua_setfield(L, -2, "body");
     if (hasJson) {
-        if (!guarded(error, function, [&] {
-                LuaValueBridge::push(L, context.resultValue);
-                context.resultValue.clear();
-            }))
+        if (!pushResult(L, context, error, function))
             return raise(L, error);
         lua_setfield(L, -2, "json");
     }

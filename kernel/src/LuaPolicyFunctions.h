@@ -20,9 +20,12 @@ struct PolicyCallContext
     /// The hook whose handlers run now; empty while a script's top level runs (load time).
     std::string hook;
 
+    /// The sandbox's memory-cap switch, turned off while a converted result is pushed (see
+    /// pushing in LuaPolicyFunctions.cpp); null when there is none.
+    bool* memoryCap = nullptr;
+
     /// Results of an effect kept here (not on the C stack) while they are pushed to Lua, so
     /// that a Lua error raised by an allocation skips no C++ destructor.
-    std::string resultText;
     Poco::Dynamic::Var resultValue;
     PolicyEffects::HttpAnswer resultAnswer;
 };

@@ -112,6 +112,7 @@ LuaSandbox::LuaSandbox(const PolicyLimits& limits,
     _limits.eventDeadline = std::clamp<std::chrono::milliseconds>(
         _limits.eventDeadline, std::chrono::milliseconds(0), std::chrono::hours(24));
     _policyContext.effects = _effects.get();
+    _policyContext.memoryCap = &_enforceMemoryCap;
     _state = lua_newstate(&LuaSandbox::allocate, this);
     if (!_state)
         throw std::runtime_error("cannot create a Lua state");

@@ -30,8 +30,9 @@ namespace comfygate {
 /// tonumber, tostring, type, print (to the "policy" logger) and _VERSION; copies of the
 /// string (without dump), table, math and utf8 libraries; os.time, os.clock, os.date;
 /// `require(name)` for `lib/<name>.lua` (name of [a-z0-9_]); and
-/// `policy = {on, settings, log}`. There is no io, debug, package, coroutine, load, loadfile,
-/// dofile, collectgarbage or warn.
+/// `policy = {on, settings, log}` plus the policy functions of LuaPolicyFunctions (now,
+/// localtime, counter, kv, notify, http, tag; served by `effects`). There is no io, debug,
+/// package, coroutine, load, loadfile, dofile, collectgarbage or warn.
 ///
 /// Every script and library runs in its own environment table (its _ENV, whose __index is
 /// the shared base functions) and is loaded from text only (binary chunks are refused).

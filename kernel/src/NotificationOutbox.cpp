@@ -63,7 +63,7 @@ std::int64_t NotificationOutbox::pendingCount()
     return rows.empty() ? 0 : rows[0][0].convert<Poco::Int64>();
 }
 
-std::vector<Notification> NotificationOutbox::claim()
+std::vector<Notification> NotificationOutbox::claim(bool& more)
 {
     std::vector<Notification> claimed;
     std::vector<std::int64_t> attempts;
@@ -76,15 +76,19 @@ std::vector<Notification> NotificationOutbox::claim()
             "SELECT id, channel, message, fields FROM policy_outbox WHERE state = 'pending' AND next_attempt_ms <= ? "
             "ORDER BY id LIMIT " + std::to_string(batchSize) + lock,
             {Poco::Int64(now)});
+        more = rows.size() == static_cast<std::size_t>(batchSize);
         for (const auto& row : rows) {
             Notification notification;
             notification.id = row[0].convert<Poco::Int64>();
             notification.channel = row[1].convert<std::string>();
             notification.message = row[2].convert<std::string>();
             notification.fieldsJson = row[3].convert<std::string>();
-            _database.execute("UPDATE policy_outbox SET next_attempt_ms = ? WHERE id = ?",
-                              {Poco::Int64(leaseEnd), Poco::Int64(notification.id)});
-            claimed.push_back(std::move(notification));
+            // Conditional, so a row another sender claimed meanwhile is left to it even where
+            // the select above could not lock (SQLite serialises writers anyway).
+            if (_database.execute("UPDATE policy_outbox SET next_attempt_ms = ? "
+                                  "WHERE id = ? AND state = 'pending' AND next_attempt_ms <= ?",
+                                  {Poco::Int64(leaseEnd), Poco::Int64(notification.id), Poco::Int64(now)}) == 1)
+                claimed.push_back(std::move(notification));
         }
     });
     return claimed;
@@ -99,13 +103,11 @@ std::size_t NotificationOutbox::deliverDue()
     try {
         do {
             _again = false;
-            for (;;) {
-                const auto batch = claim();
+            for (bool more = true; more;) {
+                const auto batch = claim(more);
                 for (const auto& notification : batch)
                     deliver(notification);
                 attempted += batch.size();
-                if (batch.size() < static_cast<std::size_t>(batchSize))
-                    break;
             }
         } while (_again.exchange(false));
     } catch (const std::exception& e) {

@@ -49,7 +49,8 @@ public:
     std::int64_t pendingCount();
 
 private:
-    std::vector<Notification> claim();
+    /// Claims up to one batch of due rows; `more` tells whether a full batch was due.
+    std::vector<Notification> claim(bool& more);
     void deliver(const Notification& notification);
     void requestDelivery();
 

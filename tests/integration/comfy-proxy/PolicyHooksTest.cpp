@@ -13,6 +13,8 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 using comfygate::test::Headers;
 using comfygate::test::TempDir;
@@ -22,11 +24,16 @@ namespace {
 
 const std::string boundary = "----policy-hooks-boundary";
 
-std::string uploadForm(const std::string& fileName, const std::string& contentType, const std::string& content)
+/// A multipart upload of `content` into the subfolder "pets", with `fields` added.
+std::string uploadForm(const std::string& fileName, const std::string& contentType, const std::string& content,
+                       const std::vector<std::pair<std::string, std::string>>& fields = {})
 {
-    return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" + fileName +
-           "\"\r\nContent-Type: " + contentType + "\r\n\r\n" + content + "\r\n--" + boundary +
-           "\r\nContent-Disposition: form-data; name=\"subfolder\"\r\n\r\npets\r\n--" + boundary + "--\r\n";
+    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"" +
+                       fileName + "\"\r\nContent-Type: " + contentType + "\r\n\r\n" + content + "\r\n";
+    for (const auto& [name, value] : fields)
+        body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n";
+    return body + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"subfolder\"\r\n\r\npets\r\n--" +
+           boundary + "--\r\n";
 }
 
 /// The sample graph with a LoRA loader (node 10) naming `lora`.
@@ -49,7 +56,9 @@ class PolicyHooksTest : public comfygate::test::ComfyGatewayTest
     CPPUNIT_TEST(uploadHookRefusesBySizeAndType);
     CPPUNIT_TEST(modelHookRefusesALoraToTheFreeGroup);
     CPPUNIT_TEST(queueHookPutsAListedGroupFirst);
+    CPPUNIT_TEST(queueHookSetsTheNumberAndNothingElse);
     CPPUNIT_TEST(finishedPromptReachesTheEventHookWithoutAWebSocket);
+    CPPUNIT_TEST(eventSubjectIsTheOwnerAsTheUserDirectoryKnowsThem);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -99,6 +108,16 @@ end)
         auto ok = _client->request("POST", "/upload/image", uploadForm("cat.png", "image/png", png), as(alice));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(ok.body, 200, ok.status);
         CPPUNIT_ASSERT_EQUAL(std::string("alice/pets"), ok.json()->getValue<std::string>("subfolder"));
+
+        // A mask for that image is asked about as kind "mask" (which this script refuses).
+        auto mask = _client->request(
+            "POST", "/api/upload/mask",
+            uploadForm("cat-mask.png", "image/png", png,
+                       {{"original_ref", R"({"filename":"cat.png","subfolder":"alice/pets","type":"input"})"}}),
+            as(alice));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(mask.body, 403, mask.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("unexpected request mask input alice/pets"),
+                             mask.json()->getValue<std::string>("error"));
     }
 
     void modelHookRefusesALoraToTheFreeGroup()
@@ -150,6 +169,32 @@ end)
         CPPUNIT_ASSERT_EQUAL(true, sent[1]->getValue<bool>("front"));
     }
 
+    void queueHookSetsTheNumberAndNothingElse()
+    {
+        _policies.write("queue.lua", R"(
+policy.on("queue", function(subject, request)
+    assert(request.workflow_nodes == 7 and request.client_id == "tab-9" and request.front == false)
+    request.number = 4242
+    request.client_id = "someone-else"
+    return request
+end)
+)");
+        startGateway({{"policy.dir", _policies.path()}});
+        auto answer =
+            _client->postJson("/prompt", "{\"prompt\":" + TestGraph{}.json() + ",\"client_id\":\"tab-9\"}", alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 200, answer.status);
+        CPPUNIT_ASSERT_EQUAL(Poco::Int64(4242), answer.json()->getValue<Poco::Int64>("number"));
+        for (const auto& request : _comfy->requests()) {
+            if (request.method != "POST" || request.uri != "/prompt")
+                continue;
+            const auto sent = Poco::JSON::Parser().parse(request.body).extract<Poco::JSON::Object::Ptr>();
+            CPPUNIT_ASSERT_EQUAL(Poco::Int64(4242), sent->getValue<Poco::Int64>("number"));
+            // The client_id sent upstream is still the gateway's own sid.
+            CPPUNIT_ASSERT_EQUAL(std::string("comfygate-"), sent->getValue<std::string>("client_id").substr(0, 10));
+        }
+        CPPUNIT_ASSERT_MESSAGE(_server->stderrText(), waitForLog("the queue policy changed \"client_id\""));
+    }
+
     void finishedPromptReachesTheEventHookWithoutAWebSocket()
     {
         _policies.write("events.lua", R"(
@@ -171,6 +216,29 @@ end)
         // Once per prompt.
         const std::string log = _server->stderrText();
         CPPUNIT_ASSERT_EQUAL(std::string::npos, log.find(expected, log.find(expected) + 1));
+    }
+
+    void eventSubjectIsTheOwnerAsTheUserDirectoryKnowsThem()
+    {
+        _policies.write("events.lua", R"(
+policy.on("event", function(subject, event)
+    if event.type == "execution_success" then
+        policy.log(string.format("owner of %s: %s role %s sfw_check %s", event.prompt_id, subject.username,
+                                 subject.role, tostring(subject.sfw_check)))
+    end
+end)
+)");
+        // The real auth module, whose "auth.users" directory names the owner.
+        useServer(startServerWithAccounts({{"boss", "owner"}, {"pete", "power"}},
+                                          "policy-hooks-test-secret-key-0123456789abcdef", "auth,comfy-proxy",
+                                          {{"policy.dir", _policies.path()}}));
+        const Headers boss = comfygate::test::login(*_client, "boss", accountPassword);
+        const Headers pete = comfygate::test::login(*_client, "pete", accountPassword);
+        CPPUNIT_ASSERT_EQUAL(200, _client->request("PUT", "/mss-login/api/users/pete", "{\"sfw_check\":false}", boss).status);
+        const std::string promptId = submit(pete, TestGraph{}.json());
+        waitForHistory(pete, promptId);
+        CPPUNIT_ASSERT_MESSAGE(_server->stderrText(),
+                               waitForLog("owner of " + promptId + ": pete role power sfw_check false"));
     }
 
 private:

@@ -219,6 +219,7 @@ public:
             {"policy.watch_seconds", "-1"},
             {"policy.max_instructions", "10"},
             {"policy.max_millis", "0"},
+            {"policy.event_deadline_ms", "0"},
             {"policy.max_memory_bytes", "1024"},
             {"scheduler.workers", "0"},
             {"scheduler.queue", "0"},

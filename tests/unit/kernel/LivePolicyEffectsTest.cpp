@@ -60,6 +60,7 @@ class LivePolicyEffectsTest : public CppUnit::TestFixture
     CPPUNIT_TEST(httpOnlyToAllowedHosts);
     CPPUNIT_TEST(tagNeedsTheService);
     CPPUNIT_TEST(postgresCountersAndKv);
+    CPPUNIT_TEST(postgresOutboxSendsEachOnceFromTwoInstances);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -82,6 +83,7 @@ public:
     void tearDown() override
     {
         _effects.reset();
+        _postgres.reset();
         _db.reset();
         _dir.reset();
     }
@@ -213,14 +215,7 @@ public:
             std::cout << "\nSKIPPED: postgresCountersAndKv: PostgreSQL binaries not found; set COMFYGATE_PG_BINDIR\n";
             return;
         }
-        comfygate::test::PostgresCluster cluster;
-        DatabaseSettings settings;
-        settings.backend = Database::Backend::PostgreSQL;
-        settings.postgresConnection = cluster.connectionString();
-        settings.maxSessions = 8;
-        PooledDatabase db(settings);
-        db.open();
-        db.migrate(comfygate::kernelSchemaOwner, comfygate::kernelSchema());
+        PooledDatabase& db = postgres("counters");
         assertAtomicCounters(db);
         LivePolicyEffects effects(db, _client, _services, _settings, [this] { return _clockMs.load(); });
         assertKvCaps(effects);
@@ -229,7 +224,68 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), effects.outbox().pendingCount());
     }
 
+    // Four senders (four instances) drain one outbox at once: every notification arrives once.
+    void postgresOutboxSendsEachOnceFromTwoInstances()
+    {
+        if (comfygate::test::PostgresCluster::binDir().empty()) {
+            std::cout << "\nSKIPPED: postgresOutboxSendsEachOnceFromTwoInstances: PostgreSQL binaries not found\n";
+            return;
+        }
+        PooledDatabase& db = postgres("outbox");
+        TestHttpServer receiver;
+        receiver.on("POST", "/hook", [](const TestHttpRequest&, Poco::Net::HTTPServerResponse& response) {
+            response.send() << "ok";
+        });
+        _settings.channels["ops"] = {"ops", "webhook", receiver.url("/hook"), "", ""};
+        std::vector<std::unique_ptr<LivePolicyEffects>> instances;
+        for (int i = 0; i < 4; ++i)
+            instances.push_back(std::make_unique<LivePolicyEffects>(db, _client, _services, _settings,
+                                                                    [this] { return _clockMs.load(); }));
+        constexpr int count = 200;
+        for (int i = 0; i < count; ++i)
+            instances[i % 4]->notify("ops", "n" + std::to_string(i), "{}");
+        std::atomic<int> ready{0};
+        std::vector<std::thread> senders;
+        for (auto& instance : instances) {
+            senders.emplace_back([&ready, &instance] {
+                ++ready;
+                while (ready < 4) {
+                }
+                instance->outbox().deliverDue();
+            });
+        }
+        for (auto& sender : senders)
+            sender.join();
+        std::set<std::string> messages;
+        std::uint64_t sent = 0;
+        for (const auto& request : receiver.requests("/hook"))
+            messages.insert(request.body.substr(request.body.find("\"message\"")));
+        for (auto& instance : instances)
+            sent += instance->outbox().sentCount();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(count), receiver.requests("/hook").size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(count), messages.size());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(count), sent);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), instances[0]->outbox().pendingCount());
+    }
+
 private:
+    // A database of its own on the suite's one PostgreSQL cluster, migrated.
+    PooledDatabase& postgres(const std::string& name)
+    {
+        static std::unique_ptr<comfygate::test::PostgresCluster> cluster;
+        if (!cluster)
+            cluster = std::make_unique<comfygate::test::PostgresCluster>();
+        cluster->createDatabase(name);
+        DatabaseSettings settings;
+        settings.backend = Database::Backend::PostgreSQL;
+        settings.postgresConnection = cluster->connectionString(name);
+        settings.maxSessions = 8;
+        _postgres = std::make_unique<PooledDatabase>(settings);
+        _postgres->open();
+        _postgres->migrate(comfygate::kernelSchemaOwner, comfygate::kernelSchema());
+        return *_postgres;
+    }
+
     LivePolicyEffects& make()
     {
         _effects = std::make_unique<LivePolicyEffects>(*_db, _client, _services, _settings,
@@ -305,6 +361,7 @@ private:
     PolicyEffectsSettings _settings;
     std::atomic<std::int64_t> _clockMs{1'700'000'000'000};
     std::unique_ptr<LivePolicyEffects> _effects;
+    std::unique_ptr<PooledDatabase> _postgres;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(LivePolicyEffectsTest);

@@ -224,6 +224,8 @@ void PromptRoutes::askQueueHook(const Poco::JSON::Object::Ptr& subject, Poco::JS
     // Only ComfyUI's priority is the hook's to set: "front" puts the prompt first, "number"
     // orders it among the others (lower runs earlier).
     for (const auto& [key, value] : *changed) {
+        if (request->has(key) && stringify(request->get(key)) == stringify(value))
+            continue; // handed back unchanged
         if (key == "front" && value.isBoolean()) {
             body->set("front", value.extract<bool>());
         } else if (key == "number" && value.isNumeric()) {
@@ -231,7 +233,7 @@ void PromptRoutes::askQueueHook(const Poco::JSON::Object::Ptr& subject, Poco::JS
                 body->set("number", value.convert<Poco::Int64>());
             else
                 body->set("number", value.convert<double>());
-        } else if (!request->has(key) || stringify(request->get(key)) != stringify(value)) {
+        } else {
             _logger.warning("the queue policy changed \"%s\", which it cannot set (only front and number): ignored",
                             key);
         }
