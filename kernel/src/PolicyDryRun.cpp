@@ -90,8 +90,7 @@ Poco::JSON::Object::Ptr PolicyDryRun::run(const std::string& hook, Poco::Dynamic
     const auto record = effects->recordJson();
     for (const char* part : {"notifications", "counters", "http_calls", "tags"})
         answer->set(part, record->get(part));
-    answer->set("duration_ms",
-                std::chrono::duration<double, std::milli>(elapsed).count());
+    answer->set("duration_ms", std::chrono::duration<double, std::milli>(elapsed).count());
     return answer;
 }
 

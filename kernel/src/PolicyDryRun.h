@@ -20,10 +20,7 @@ class PolicyDryRun
 public:
     /// `caps`: the live kv caps and notification channels (a notification to a channel the
     /// server does not have fails as it would live).
-    PolicyDryRun(const PolicyEngine& engine, PolicyEffectsSettings caps)
-        : _engine(engine), _caps(std::move(caps))
-    {
-    }
+    PolicyDryRun(const PolicyEngine& engine, PolicyEffectsSettings caps) : _engine(engine), _caps(std::move(caps)) {}
 
     /// `subject` and `request` default (when empty) to the hook's HookSpec examples.
     /// Answers {decision: "allow"|"deny"|"modify", reason, request (when modified), failed,
@@ -32,8 +29,7 @@ public:
     /// A failed run reports the decision the hook's fail mode makes. Throws
     /// std::invalid_argument for an undeclared hook (naming the declared ones) or a subject
     /// or request that is not a JSON object.
-    Poco::JSON::Object::Ptr run(const std::string& hook, Poco::Dynamic::Var subject,
-                                Poco::Dynamic::Var request) const;
+    Poco::JSON::Object::Ptr run(const std::string& hook, Poco::Dynamic::Var subject, Poco::Dynamic::Var request) const;
 
 private:
     const PolicyEngine& _engine;

@@ -21,8 +21,7 @@ Poco::Dynamic::Var example(const std::string& text)
 
 } // namespace
 
-PolicyReturnCheck::Result PolicyReturnCheck::run(const std::string& scriptsDir,
-                                                 const std::vector<HookSpec>& hooks,
+PolicyReturnCheck::Result PolicyReturnCheck::run(const std::string& scriptsDir, const std::vector<HookSpec>& hooks,
                                                  const PolicyLimits& limits,
                                                  const std::map<std::string, std::string>& settings)
 {

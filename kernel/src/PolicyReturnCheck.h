@@ -27,8 +27,8 @@ public:
     };
 
     /// `scriptsDir` must compile (PolicyEngine::check()).
-    static Result run(const std::string& scriptsDir, const std::vector<HookSpec>& hooks,
-                      const PolicyLimits& limits, const std::map<std::string, std::string>& settings);
+    static Result run(const std::string& scriptsDir, const std::vector<HookSpec>& hooks, const PolicyLimits& limits,
+                      const std::map<std::string, std::string>& settings);
 };
 
 } // namespace comfygate

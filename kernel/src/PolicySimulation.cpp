@@ -6,8 +6,7 @@ PolicySimulation::PolicySimulation(const PolicyGeneration& generation, const Pol
                                    const std::map<std::string, std::string>& settings,
                                    std::shared_ptr<SimulatedPolicyEffects> effects)
     : _effects(std::move(effects)),
-      _sandbox(std::make_unique<LuaSandbox>(limits, settings, generation.hookNames(),
-                                            generation.libraries(), _effects))
+      _sandbox(std::make_unique<LuaSandbox>(limits, settings, generation.hookNames(), generation.libraries(), _effects))
 {
     for (const auto& script : generation.scripts()) {
         _loadError = _sandbox->loadScript(script.name, script.source);

@@ -46,8 +46,7 @@ std::string readText(const fs::path& path)
 }
 
 // The `-- @setting name = value` comment lines of a test file, over the configured settings.
-std::map<std::string, std::string> settingsFor(const std::string& source,
-                                               std::map<std::string, std::string> settings)
+std::map<std::string, std::string> settingsFor(const std::string& source, std::map<std::string, std::string> settings)
 {
     static const std::regex line(R"(^[ \t]*--[ \t]*@setting[ \t]+([A-Za-z0-9_.-]+)[ \t]*=[ \t]*(.*?)[ \t\r]*$)");
     std::istringstream lines(source);
@@ -107,8 +106,7 @@ int PolicyTestRunner::run(const std::string& scriptsDir, std::ostream& out) cons
             error = simulation.loadError();
             if (error.empty()) {
                 PolicyTestLibrary library(simulation.effects());
-                error = simulation.sandbox().runTest(name, source,
-                                                     [&library](lua_State* L) { library.push(L); });
+                error = simulation.sandbox().runTest(name, source, [&library](lua_State* L) { library.push(L); });
                 calls = simulation.sandbox().testCalls();
             }
         } catch (const std::exception& e) {

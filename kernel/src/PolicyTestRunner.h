@@ -32,8 +32,8 @@ public:
 
     /// `hooks` are the declared hooks (with the kernel's and modules' specs); `limits`,
     /// `settings` and the effects' `caps` as the server has them.
-    PolicyTestRunner(std::vector<HookSpec> hooks, PolicyLimits limits,
-                     std::map<std::string, std::string> settings, PolicyEffectsSettings caps);
+    PolicyTestRunner(std::vector<HookSpec> hooks, PolicyLimits limits, std::map<std::string, std::string> settings,
+                     PolicyEffectsSettings caps);
 
     int run(const std::string& scriptsDir, std::ostream& out) const;
 

@@ -7,8 +7,7 @@
 
 namespace comfygate {
 
-SimulatedPolicyEffects::SimulatedPolicyEffects(PolicyEffectsSettings caps,
-                                               std::shared_ptr<PolicyEffects> readThrough)
+SimulatedPolicyEffects::SimulatedPolicyEffects(PolicyEffectsSettings caps, std::shared_ptr<PolicyEffects> readThrough)
     : _caps(std::move(caps)), _readThrough(std::move(readThrough))
 {
 }
@@ -130,8 +129,7 @@ std::int64_t SimulatedPolicyEffects::nowLocked()
         return *_clock;
     if (_readThrough)
         return _readThrough->now();
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -145,8 +143,7 @@ std::int64_t SimulatedPolicyEffects::counterValueLocked(const Key& key)
     return found->second.value;
 }
 
-std::int64_t SimulatedPolicyEffects::counterIncrement(const std::string& name,
-                                                      const std::string& key, std::int64_t by,
+std::int64_t SimulatedPolicyEffects::counterIncrement(const std::string& name, const std::string& key, std::int64_t by,
                                                       std::int64_t ttlSeconds)
 {
     std::lock_guard lock(_mutex);
@@ -178,8 +175,7 @@ void SimulatedPolicyEffects::counterReset(const std::string& name, const std::st
     _counterChanges.push_back({name, key, before, 0});
 }
 
-std::optional<std::string> SimulatedPolicyEffects::kvGet(const std::string& user,
-                                                         const std::string& key)
+std::optional<std::string> SimulatedPolicyEffects::kvGet(const std::string& user, const std::string& key)
 {
     std::lock_guard lock(_mutex);
     const auto found = _kv.find({user, key});
@@ -188,8 +184,7 @@ std::optional<std::string> SimulatedPolicyEffects::kvGet(const std::string& user
     return _readThrough ? _readThrough->kvGet(user, key) : std::nullopt;
 }
 
-void SimulatedPolicyEffects::kvSet(const std::string& user, const std::string& key,
-                                   const std::string& json)
+void SimulatedPolicyEffects::kvSet(const std::string& user, const std::string& key, const std::string& json)
 {
     if (json.size() > _caps.kvMaxValueBytes)
         throw PolicyEffectError("policy.kv.set: the value is " + std::to_string(json.size()) +
@@ -220,8 +215,8 @@ void SimulatedPolicyEffects::notify(const std::string& channel, const std::strin
                                     const std::string& fieldsJson)
 {
     if (_knownChannelsOnly && _caps.channels.count(channel) == 0)
-        throw PolicyEffectError("policy.notify: no channel '" + channel + "'; configure policy.channels." +
-                                channel + ".url (and .type)");
+        throw PolicyEffectError("policy.notify: no channel '" + channel + "'; configure policy.channels." + channel +
+                                ".url (and .type)");
     std::lock_guard lock(_mutex);
     _notifications.push_back({channel, message, fieldsJson.empty() ? "{}" : fieldsJson});
 }
@@ -239,8 +234,8 @@ PolicyEffects::HttpAnswer SimulatedPolicyEffects::http(const HttpCall& call)
                             "policy.test.stub_http(url_prefix, {status=, body= | json=}))");
 }
 
-void SimulatedPolicyEffects::tag(const std::string& filename, const std::string& subfolder,
-                                 const std::string& type, const std::vector<std::string>& tags)
+void SimulatedPolicyEffects::tag(const std::string& filename, const std::string& subfolder, const std::string& type,
+                                 const std::vector<std::string>& tags)
 {
     std::lock_guard lock(_mutex);
     _tags.push_back({filename, subfolder, type, tags});

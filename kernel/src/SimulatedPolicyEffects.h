@@ -91,8 +91,7 @@ public:
     std::optional<std::string> kvGet(const std::string& user, const std::string& key) override;
     void kvSet(const std::string& user, const std::string& key, const std::string& json) override;
     void kvDelete(const std::string& user, const std::string& key) override;
-    void notify(const std::string& channel, const std::string& message,
-                const std::string& fieldsJson) override;
+    void notify(const std::string& channel, const std::string& message, const std::string& fieldsJson) override;
     HttpAnswer http(const HttpCall& call) override;
     void tag(const std::string& filename, const std::string& subfolder, const std::string& type,
              const std::vector<std::string>& tags) override;
