@@ -39,22 +39,21 @@ void NotificationOutbox::enqueue(const std::string& channel, const std::string& 
 
 void NotificationOutbox::start(Scheduler& scheduler)
 {
-    _scheduler = &scheduler;
     _timer = scheduler.every(_interval, [this] { deliverDue(); });
+    _scheduler = &scheduler;
 }
 
 void NotificationOutbox::stop()
 {
-    if (_scheduler)
-        _scheduler->cancel(_timer);
-    _scheduler = nullptr;
+    if (Scheduler* scheduler = _scheduler.exchange(nullptr))
+        scheduler->cancel(_timer);
 }
 
 void NotificationOutbox::requestDelivery()
 {
     _again = true;
-    if (_scheduler)
-        _scheduler->submit([this] { deliverDue(); });
+    if (Scheduler* scheduler = _scheduler.load())
+        scheduler->submit([this] { deliverDue(); });
 }
 
 std::int64_t NotificationOutbox::pendingCount()

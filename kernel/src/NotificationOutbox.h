@@ -64,7 +64,7 @@ private:
     std::chrono::milliseconds _interval;
     std::function<std::int64_t()> _clockMs;
 
-    Scheduler* _scheduler = nullptr;
+    std::atomic<Scheduler*> _scheduler{nullptr}; // read by enqueue() on request threads
     Scheduler::TimerId _timer = 0;
     std::mutex _delivering;              // one delivery run at a time in this process
     std::atomic<bool> _again{false};     // an enqueue arrived during a run
