@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -16,6 +17,28 @@ class PolicyEffectError : public std::runtime_error
 {
 public:
     using std::runtime_error::runtime_error;
+};
+
+/// The refusals the live and the simulated effects share, worded once so that a script's
+/// test sees the same message as the server.
+struct PolicyRefusals
+{
+    static PolicyEffectError kvValueTooLarge(std::size_t bytes, std::size_t limit)
+    {
+        return PolicyEffectError("policy.kv.set: the value is " + std::to_string(bytes) +
+                                 " bytes as JSON; the limit is " + std::to_string(limit) +
+                                 " (policy.kv.max_value_bytes)");
+    }
+    static PolicyEffectError kvTooManyKeys(const std::string& user, std::size_t limit)
+    {
+        return PolicyEffectError("policy.kv.set: user '" + user + "' already has " + std::to_string(limit) +
+                                 " keys (policy.kv.max_keys_per_user); delete one with policy.kv.delete first");
+    }
+    static PolicyEffectError unknownChannel(const std::string& channel)
+    {
+        return PolicyEffectError("policy.notify: no channel '" + channel + "'; configure policy.channels." +
+                                 channel + ".url (and .type)");
+    }
 };
 
 /// Everything a policy script reaches beyond its own lua_State through the `policy` table:

@@ -28,8 +28,7 @@ void NotificationOutbox::enqueue(const std::string& channel, const std::string& 
                                  const std::string& fieldsJson)
 {
     if (!_channels.count(channel))
-        throw PolicyEffectError("policy.notify: no channel '" + channel + "'; configure policy.channels." +
-                                channel + ".url (and .type)");
+        throw PolicyRefusals::unknownChannel(channel);
     const std::int64_t now = _clockMs();
     _database.execute("INSERT INTO policy_outbox (channel, message, fields, created_at, next_attempt_ms) "
                       "VALUES (?, ?, ?, ?, ?)",

@@ -102,9 +102,7 @@ std::optional<std::string> LivePolicyEffects::kvGet(const std::string& user, con
 void LivePolicyEffects::kvSet(const std::string& user, const std::string& key, const std::string& json)
 {
     if (json.size() > _kvMaxValueBytes)
-        throw PolicyEffectError("policy.kv.set: the value is " + std::to_string(json.size()) +
-                                " bytes as JSON; the limit is " + std::to_string(_kvMaxValueBytes) +
-                                " (policy.kv.max_value_bytes)");
+        throw PolicyRefusals::kvValueTooLarge(json.size(), _kvMaxValueBytes);
     // The cap is checked in the inserting statement itself; replacing an existing key is
     // always allowed.
     const std::string sql =
@@ -116,9 +114,7 @@ void LivePolicyEffects::kvSet(const std::string& user, const std::string& key, c
     const auto changed = _database.execute(sql, {user, key, json, Poco::Int64(now()), user,
                                                  Poco::Int64(_kvMaxKeysPerUser), user, key});
     if (changed == 0)
-        throw PolicyEffectError("policy.kv.set: user '" + user + "' already has " +
-                                std::to_string(_kvMaxKeysPerUser) +
-                                " keys (policy.kv.max_keys_per_user); delete one with policy.kv.delete first");
+        throw PolicyRefusals::kvTooManyKeys(user, _kvMaxKeysPerUser);
 }
 
 void LivePolicyEffects::kvDelete(const std::string& user, const std::string& key)

@@ -187,9 +187,7 @@ std::optional<std::string> SimulatedPolicyEffects::kvGet(const std::string& user
 void SimulatedPolicyEffects::kvSet(const std::string& user, const std::string& key, const std::string& json)
 {
     if (json.size() > _caps.kvMaxValueBytes)
-        throw PolicyEffectError("policy.kv.set: the value is " + std::to_string(json.size()) +
-                                " bytes as JSON; the limit is " + std::to_string(_caps.kvMaxValueBytes) +
-                                " (policy.kv.max_value_bytes)");
+        throw PolicyRefusals::kvValueTooLarge(json.size(), _caps.kvMaxValueBytes);
     std::lock_guard lock(_mutex);
     const Key id{user, key};
     const auto found = _kv.find(id);
@@ -198,9 +196,7 @@ void SimulatedPolicyEffects::kvSet(const std::string& user, const std::string& k
         for (auto it = _kv.lower_bound({user, std::string()}); it != _kv.end() && it->first.first == user; ++it)
             keys += it->second ? 1 : 0;
         if (keys >= _caps.kvMaxKeysPerUser)
-            throw PolicyEffectError("policy.kv.set: user '" + user + "' already has " +
-                                    std::to_string(_caps.kvMaxKeysPerUser) +
-                                    " keys (policy.kv.max_keys_per_user); delete one with policy.kv.delete first");
+            throw PolicyRefusals::kvTooManyKeys(user, _caps.kvMaxKeysPerUser);
     }
     _kv[id] = json;
 }
@@ -215,8 +211,7 @@ void SimulatedPolicyEffects::notify(const std::string& channel, const std::strin
                                     const std::string& fieldsJson)
 {
     if (_knownChannelsOnly && _caps.channels.count(channel) == 0)
-        throw PolicyEffectError("policy.notify: no channel '" + channel + "'; configure policy.channels." + channel +
-                                ".url (and .type)");
+        throw PolicyRefusals::unknownChannel(channel);
     std::lock_guard lock(_mutex);
     _notifications.push_back({channel, message, fieldsJson.empty() ? "{}" : fieldsJson});
 }
