@@ -23,6 +23,11 @@ ServerProcess::ServerProcess(std::map<std::string, std::string> overrides,
     _overrides.emplace("http.port_file", _temp.file("port"));
     _overrides.emplace("http.drain_seconds", "2");
     _overrides.emplace("policy.watch_seconds", "0");
+    // Every worker thread loads all shipped scripts into its own Lua state on its first call;
+    // on a CI machine busy with two parallel suites a thread can be descheduled for longer than
+    // the production deadline of 100 ms, which then fails that call. Runaway scripts are still
+    // stopped by the instruction budget; a test of the deadline sets its own value.
+    _overrides.emplace("policy.max_millis", "2000");
     _overrides.emplace("log.level", "information");
 }
 
