@@ -614,6 +614,35 @@ class Run {
     await this.anonymous.call('GET', `/api/tasks/${taskId}`, 401, { shape: { code: 'string', message: 'string' } });
   }
 
+  async policies() {
+    const { ada, alice } = this;
+    const dryRun = { hook: 'string', decision: 'string', reason: 'string', failed: 'boolean', error: 'string',
+      fail_mode: 'string', generation: 'integer', counters: 'array', notifications: 'array', http_calls: 'array',
+      tags: 'array', duration_ms: 'number' };
+    const listing = (await ada.call('GET', '/mss-login/api/admin/policies', 200, {
+      shape: { generation: 'integer', hooks: [{ name: 'string', fail_mode: 'string', handlers: 'integer' }] } })).json();
+    const hooks = new Set(listing.hooks.map((hook) => hook.name));
+    for (const hook of ['prompt', 'login', 'model', 'queue', 'upload', 'token', 'register', 'event'])
+      ensure('GET /mss-login/api/admin/policies', hooks.has(hook), `hook ${hook} not listed`);
+    // The shipped prompt.lua caps steps: a dry run shows the verdict without running a prompt.
+    const denied = (await ada.call('POST', '/mss-login/api/admin/policies/dry-run', 200, { shape: dryRun, json: {
+      hook: 'prompt', subject: { username: this.user, role: 'user', groups: [] },
+      request: { workflow: { 3: { class_type: 'KSampler', inputs: { steps: 100000 } } } } } })).json();
+    ensure('POST /mss-login/api/admin/policies/dry-run', denied.decision === 'deny' && denied.reason !== '',
+      `expected a deny with a reason, got ${JSON.stringify(denied)}`);
+    await ada.call('POST', '/mss-login/api/admin/policies/dry-run', 200, { shape: { ...dryRun, decision: eq('allow') },
+      json: { hook: 'prompt', subject: { username: this.user, role: 'user' }, request: { workflow: {} } } });
+    // Refusals carrying a body, each followed by a request on the same connection.
+    await ada.call('POST', '/mss-login/api/admin/policies/dry-run', 400, { body: '{"hook": ',
+      headers: { 'Content-Type': 'application/json' }, shape: { error: 'string' } });
+    await ada.call('POST', '/mss-login/api/admin/policies/dry-run', 400, { json: { hook: 'no-such-hook' },
+      shape: { error: 'string' } });
+    await alice.call('POST', '/mss-login/api/admin/policies/dry-run', 403, { json: { hook: 'prompt' },
+      shape: { error: 'string' } });
+    await alice.call('GET', '/mss-login/api/me', 200, { shape: { ...ME, username: eq(this.user) } });
+    await ada.call('GET', '/mss-login/api/admin/policies', 200, { shape: { generation: 'integer' } });
+  }
+
   async logout() {
     await this.ada.call('GET', '/logout', 200, { shape: { message: eq('Logged out') } });
     // A close right after the last response would otherwise go unseen.
@@ -622,7 +651,7 @@ class Run {
   }
 
   async main() {
-    for (const family of ['kernel', 'auth', 'swarm', 'comfy', 'downloads', 'cloudImport', 'logout']) {
+    for (const family of ['kernel', 'auth', 'swarm', 'comfy', 'downloads', 'cloudImport', 'policies', 'logout']) {
       try {
         await this[family]();
       } catch (error) {

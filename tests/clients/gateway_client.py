@@ -567,8 +567,41 @@ class Run:
                    shape={"code": Eq("not_found"), "message": str})
         self.anonymous.call("GET", f"/api/tasks/{task_id}", 401, shape={"code": str, "message": str})
 
+    # ---- policies (admin) ----------------------------------------------------------------
+
+    DRY_RUN = {"hook": str, "decision": str, "reason": str, "failed": bool, "error": str, "fail_mode": str,
+               "generation": int, "counters": list, "notifications": list, "http_calls": list, "tags": list,
+               "duration_ms": (int, float)}
+
+    def policies(self):
+        ada, alice = self.ada, self.alice
+        listing = ada.call("GET", "/mss-login/api/admin/policies", 200,
+                           shape={"generation": int, "hooks": [{"name": str, "fail_mode": str, "handlers": int}]}).json()
+        hooks = {hook["name"] for hook in listing["hooks"]}
+        for hook in ("prompt", "login", "model", "queue", "upload", "token", "register", "event"):
+            ensure("GET /mss-login/api/admin/policies", hook in hooks, f"hook {hook} not listed")
+        # The shipped prompt.lua caps steps: a dry run shows the verdict without running a prompt.
+        denied = ada.call("POST", "/mss-login/api/admin/policies/dry-run", 200, shape=self.DRY_RUN, json_body={
+            "hook": "prompt", "subject": {"username": self.user, "role": "user", "groups": []},
+            "request": {"workflow": {"3": {"class_type": "KSampler", "inputs": {"steps": 100000}}}}}).json()
+        ensure("POST /mss-login/api/admin/policies/dry-run", denied["decision"] == "deny" and denied["reason"],
+               f"expected a deny with a reason, got {denied!r}")
+        ada.call("POST", "/mss-login/api/admin/policies/dry-run", 200, shape=dict(self.DRY_RUN, decision=Eq("allow")),
+                 json_body={"hook": "prompt", "subject": {"username": self.user, "role": "user"},
+                            "request": {"workflow": {}}})
+        # Refusals carrying a body, each followed by a request on the same connection.
+        ada.call("POST", "/mss-login/api/admin/policies/dry-run", 400, data=b'{"hook": ',
+                 headers={"Content-Type": "application/json"}, shape={"error": str})
+        ada.call("POST", "/mss-login/api/admin/policies/dry-run", 400, json_body={"hook": "no-such-hook"},
+                 shape={"error": str})
+        alice.call("POST", "/mss-login/api/admin/policies/dry-run", 403, json_body={"hook": "prompt"},
+                   shape={"error": str})
+        alice.call("GET", "/mss-login/api/me", 200, shape=dict(self.ME, username=Eq(self.user)))
+        ada.call("GET", "/mss-login/api/admin/policies", 200, shape={"generation": int})
+
     def main(self):
-        for family in (self.kernel, self.auth, self.swarm, self.comfy, self.downloads, self.cloud_import, self.logout):
+        for family in (self.kernel, self.auth, self.swarm, self.comfy, self.downloads, self.cloud_import, self.policies,
+                       self.logout):
             try:
                 family()
             except Exception as error:  # in keep-going mode a family that cannot go on is abandoned
