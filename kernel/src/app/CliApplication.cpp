@@ -1,8 +1,10 @@
 #include "CliApplication.h"
 
+#include "BashCompletion.h"
 #include "CliCommands.h"
 #include "Configuration.h"
 #include "Kernel.h"
+#include "MigrationDryRun.h"
 #include "MetricsRegistry.h"
 #include "ModuleLoader.h"
 #include "PermissionTable.h"
@@ -12,13 +14,17 @@
 #include "PolicyTestRunner.h"
 #include "PooledDatabase.h"
 #include "Router.h"
+#include "comfygate/CliWords.h"
 
 #include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
 #include <Poco/Logger.h>
 
 #include <csignal>
 #include <iostream>
 #include <map>
+#include <set>
 
 namespace comfygate {
 
@@ -37,10 +43,26 @@ const std::map<std::string, std::pair<std::string, std::string>>& kernelCommands
           "the Lua policies."}},
         {"migrate",
          {"apply the database migrations of the kernel and every module, then exit",
-          "comfygate [options] migrate\n\nApplies pending migrations and lists what every owner has applied."}},
+          "comfygate [options] migrate [--dry-run [--json]]\n\n"
+          "Applies pending migrations and lists what every owner has applied.\n\n"
+          "--dry-run applies nothing: it runs the migrations on a scratch copy of the SQLite database\n"
+          "(safe beside a running server) and lists, per owner (kernel, then each module), the ones\n"
+          "`migrate` would apply, as `owner NUMBER name`; a migration that would fail fails here too\n"
+          "(exit status 1). --json prints {\"owners\": [{\"owner\", \"pending\": [{\"number\",\n"
+          "\"name\"}]}]} instead. SQLite only: for PostgreSQL, restore a pg_dump into a scratch\n"
+          "database and run `comfygate migrate` against that."}},
         {"modules",
          {"list the loaded modules with their routes, permissions, hooks and commands",
-          "comfygate [options] modules"}},
+          "comfygate [options] modules [--json]\n\n--json prints one JSON document: {\"modules\": [{\"name\", \"version\", \"path\",\n"
+          "\"depends_on\", \"routes\": [{\"method\", \"pattern\", \"access\": public, authenticated or a permission}], \"permissions\", \"hooks\",\n"
+          "\"commands\"}], \"warnings\": [...]}."}},
+        {"completion",
+         {"print a bash completion script: comfygate completion bash",
+          "comfygate [options] completion bash\n\n"
+          "Prints a bash completion script for the kernel's commands, the commands of the modules\n"
+          "this configuration loads, their subcommands and the global options. Install it with\n"
+          "  comfygate completion bash > /etc/bash_completion.d/comfygate\n"
+          "or try it with: source <(comfygate completion bash)"}},
         {"policy",
          {"check or test the Lua policies: comfygate policy check | policy test [DIR]",
           "comfygate [options] policy check\n"
@@ -64,8 +86,36 @@ const char* globalOptions =
     "  --set KEY=VALUE    override one configuration key (repeatable)\n"
     "  --port N           same as --set http.port=N\n"
     "  --data-dir DIR     same as --set data.dir=DIR\n"
+    "  --verbose, -v      commands other than serve also print the INFO log lines of the kernel,\n"
+    "                     the modules and the migrations (on stderr; default: warnings only)\n"
     "  --help             this text; `comfygate COMMAND --help` for one command\n"
-    "  --version          print the version\n";
+    "  --version          print the version\n\n"
+    "Command switches (after the command's words):\n"
+    "  --json             user list, token list, download list, modules: one JSON document on stdout\n\n"
+    "Exit status: 0 success; 1 the command ran and found a problem or refused; 2 usage error\n"
+    "(unknown command or option, missing or extra words).\n";
+
+/// A mistake in the command line itself (exit status 2), as opposed to a problem the command found.
+struct UsageError : std::invalid_argument
+{
+    using std::invalid_argument::invalid_argument;
+};
+
+/// The words of a kernel command: only `switches` and at most `positional` positional words.
+CliWords commandWords(const std::string& command, const std::vector<std::string>& words,
+                      const std::set<std::string>& switches, std::size_t positional)
+{
+    CliWords parsed;
+    try {
+        parsed = CliWords::parse(words, switches, {});
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string(e.what()) + " (see comfygate " + command + " --help)");
+    }
+    if (parsed.positional.size() > positional)
+        throw UsageError("unexpected word '" + parsed.positional[positional] + "' (see comfygate " + command +
+                         " --help)");
+    return parsed;
+}
 
 } // namespace
 
@@ -76,18 +126,24 @@ CliApplication::CliApplication(std::istream& in, std::ostream& out, std::ostream
 
 CliApplication::~CliApplication() = default;
 
-void CliApplication::bootKernel(const CommandLine& line, bool withModules)
+std::unique_ptr<Configuration> CliApplication::configuration(const CommandLine& line)
 {
     auto config = std::make_unique<Configuration>();
     if (!line.configFile.empty())
         config->loadFile(line.configFile);
     config->applyEnvironment(Configuration::processEnvironment());
     config->applyOverrides(line.overrides);
+    return config;
+}
+
+void CliApplication::bootKernel(const CommandLine& line, bool withModules)
+{
+    auto config = configuration(line);
     // `comfygate --help` boots the modules only to list their commands: it does not serve.
     const bool serving = (line.command.empty() && !line.help) || line.command == "serve";
     // A command prints its result; the start-up chatter of the kernel and modules is the
-    // server's, so commands log only warnings and errors unless log.level is set.
-    if (!serving && !config->isExplicit("log.level"))
+    // server's, so commands log only warnings and errors unless --verbose or log.level asks.
+    if (!serving && !line.verbose && !config->isExplicit("log.level"))
         config->applyOverrides({{"log.level", "warning"}});
     _kernel = std::make_unique<Kernel>(std::move(config));
     _kernel->startCore(serving);
@@ -125,13 +181,22 @@ int CliApplication::run(const std::vector<std::string>& args)
             return 0;
         if (command == "serve")
             return serve();
-        if (command == "migrate")
-            return migrate();
+        if (command == "migrate") {
+            const CliWords words = commandWords(command, _line.words, {"--dry-run", "--json"}, 0);
+            if (words.has("--json") && !words.has("--dry-run"))
+                throw UsageError("--json goes with --dry-run (see comfygate migrate --help)");
+            return words.has("--dry-run") ? migrateDryRun(words.has("--json")) : migrate();
+        }
         if (command == "modules")
-            return listModules();
+            return listModules(commandWords(command, _line.words, {"--json"}, 0).has("--json"));
         if (command == "policy")
             return policy(_line.words);
+        if (command == "completion")
+            return completion(commandWords(command, _line.words, {}, 1).positional);
         return moduleCommand(command, _line.words);
+    } catch (const UsageError& e) {
+        _err << "comfygate: " << e.what() << "\n";
+        return 2;
     } catch (const Poco::Exception& e) {
         _err << "comfygate: " << e.displayText() << "\n";
         return 1;
@@ -154,7 +219,7 @@ bool CliApplication::commandHelp(const std::string& command, const std::vector<s
     bootKernel(_line, true);
     const CliCommand* found = _kernel->cli().find(command);
     if (!found)
-        throw std::invalid_argument("unknown command '" + command + "' (see comfygate --help)");
+        throw UsageError("unknown command '" + command + "' (see comfygate --help)");
     _out << "usage: " << found->usage << "\n";
     return true;
 }
@@ -224,37 +289,160 @@ int CliApplication::migrate()
     return 0;
 }
 
-int CliApplication::listModules()
+int CliApplication::migrateDryRun(bool json)
+{
+    MigrationDryRun scratch(*configuration(_line));
+    const auto before = scratch.recorded();
+    CommandLine onScratch = _line;
+    for (const auto& [key, value] : scratch.scratchOverrides())
+        onScratch.overrides[key] = value;
+    bootKernel(onScratch, true);
+    std::vector<std::string> owners{"kernel"};
+    for (const auto& module : _kernel->modules().modules())
+        owners.push_back(module->name);
+    // The scratch database closes before it is read and removed.
+    _kernel->stop();
+    _kernel.reset();
+    const auto after = scratch.recorded();
+
+    Poco::JSON::Array::Ptr rows = new Poco::JSON::Array;
+    std::size_t total = 0;
+    for (const auto& owner : owners) {
+        Poco::JSON::Array::Ptr pending = new Poco::JSON::Array;
+        const auto applied = after.find(owner);
+        const auto earlier = before.find(owner);
+        for (const auto& [number, name] : applied == after.end() ? std::map<int, std::string>{} : applied->second) {
+            if (earlier != before.end() && earlier->second.count(number))
+                continue;
+            Poco::JSON::Object::Ptr migration = new Poco::JSON::Object;
+            migration->set("number", number);
+            migration->set("name", name);
+            pending->add(migration);
+            if (!json)
+                _out << owner << " " << number << " " << name << "\n";
+        }
+        total += pending->size();
+        Poco::JSON::Object::Ptr row = new Poco::JSON::Object;
+        row->set("owner", owner);
+        row->set("pending", pending);
+        rows->add(row);
+    }
+    if (json) {
+        Poco::JSON::Object::Ptr document = new Poco::JSON::Object;
+        document->set("owners", rows);
+        document->stringify(_out, 2);
+        _out << "\n";
+    } else if (total == 0) {
+        _out << "migrations are up to date\n";
+    } else {
+        _out << total << " pending migration" << (total == 1 ? "" : "s") << " (dry run: nothing applied)\n";
+    }
+    return 0;
+}
+
+int CliApplication::listModules(bool json)
 {
     bootKernel(_line, true);
+    Poco::JSON::Array::Ptr modules = new Poco::JSON::Array;
     for (const auto& module : _kernel->modules().modules()) {
-        _out << module->name << " " << module->version << "  (" << module->path << ")\n";
-        if (!module->dependencies.empty()) {
-            _out << "  depends on:";
-            for (const auto& dep : module->dependencies)
-                _out << " " << dep;
-            _out << "\n";
-        }
+        Poco::JSON::Object::Ptr entry = new Poco::JSON::Object;
+        entry->set("name", module->name);
+        entry->set("version", module->version);
+        entry->set("path", module->path);
+        Poco::JSON::Array::Ptr dependencies = new Poco::JSON::Array;
+        for (const auto& dep : module->dependencies)
+            dependencies->add(dep);
+        entry->set("depends_on", dependencies);
+        Poco::JSON::Array::Ptr routes = new Poco::JSON::Array;
         for (const auto& route : _kernel->router().routes()) {
             if (route->owner != module->name)
                 continue;
-            _out << "  route      " << route->method << " " << route->pattern.text();
+            Poco::JSON::Object::Ptr row = new Poco::JSON::Object;
+            row->set("method", route->method);
+            row->set("pattern", route->pattern.text());
             if (route->spec->access == Access::Permission)
-                _out << "  [" << route->spec->permission << "]";
+                row->set("access", route->spec->permission);
             else if (route->spec->access == Access::Public)
-                _out << "  [public]";
+                row->set("access", "public");
+            else
+                row->set("access", "authenticated");
+            routes->add(row);
+        }
+        entry->set("routes", routes);
+        auto list = [](const auto& names) {
+            Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+            for (const auto& name : names)
+                array->add(name);
+            return array;
+        };
+        entry->set("permissions", list(module->host->declaredPermissions()));
+        entry->set("hooks", list(module->host->declaredHooks()));
+        entry->set("commands", list(module->host->addedCommands()));
+        modules->add(entry);
+    }
+    Poco::JSON::Array::Ptr warnings = new Poco::JSON::Array;
+    for (const auto& unknown : _kernel->permissions().unknownIds())
+        warnings->add("groups file sets " + unknown + ", which no loaded module declares");
+    _kernel->stop();
+
+    if (json) {
+        Poco::JSON::Object::Ptr document = new Poco::JSON::Object;
+        document->set("modules", modules);
+        document->set("warnings", warnings);
+        document->stringify(_out, 2);
+        _out << "\n";
+        return 0;
+    }
+    printModules(*modules, *warnings);
+    return 0;
+}
+
+void CliApplication::printModules(const Poco::JSON::Array& modules, const Poco::JSON::Array& warnings)
+{
+    // The text is printed from the JSON document, so the two outputs cannot drift apart.
+    for (std::size_t i = 0; i < modules.size(); ++i) {
+        const auto module = modules.getObject(i);
+        _out << module->getValue<std::string>("name") << " " << module->getValue<std::string>("version") << "  ("
+             << module->getValue<std::string>("path") << ")\n";
+        const auto dependencies = module->getArray("depends_on");
+        if (dependencies->size() > 0) {
+            _out << "  depends on:";
+            for (std::size_t d = 0; d < dependencies->size(); ++d)
+                _out << " " << dependencies->getElement<std::string>(d);
             _out << "\n";
         }
-        for (const auto& id : module->host->declaredPermissions())
-            _out << "  permission " << id << "\n";
-        for (const auto& hook : module->host->declaredHooks())
-            _out << "  hook       " << hook << "\n";
-        for (const auto& command : module->host->addedCommands())
-            _out << "  command    " << command << "\n";
+        const auto routes = module->getArray("routes");
+        for (std::size_t r = 0; r < routes->size(); ++r) {
+            const auto route = routes->getObject(r);
+            const std::string access = route->getValue<std::string>("access");
+            _out << "  route      " << route->getValue<std::string>("method") << " "
+                 << route->getValue<std::string>("pattern") << (access == "authenticated" ? "" : "  [" + access + "]") << "\n";
+        }
+        for (const auto& [label, key] : {std::pair<std::string, std::string>{"permission", "permissions"},
+                                         {"hook", "hooks"},
+                                         {"command", "commands"}}) {
+            const auto names = module->getArray(key);
+            for (std::size_t n = 0; n < names->size(); ++n)
+                _out << "  " << label << std::string(11 - label.size(), ' ') << names->getElement<std::string>(n)
+                     << "\n";
+        }
     }
-    for (const auto& unknown : _kernel->permissions().unknownIds())
-        _out << "warning: groups file sets " << unknown << ", which no loaded module declares\n";
+    for (std::size_t w = 0; w < warnings.size(); ++w)
+        _out << "warning: " << warnings.getElement<std::string>(w) << "\n";
+}
+
+int CliApplication::completion(const std::vector<std::string>& words)
+{
+    if (words.size() != 1 || words[0] != "bash")
+        throw UsageError("completion needs the shell: comfygate completion bash (bash is the only one)");
+    std::vector<BashCompletion::Command> commands;
+    for (const auto& [name, text] : kernelCommands())
+        commands.push_back({name, text.second});
+    bootKernel(_line, true);
+    for (const auto& [name, entry] : _kernel->cli().all())
+        commands.push_back({name, entry.first.usage});
     _kernel->stop();
+    _out << BashCompletion::script(commands, CommandLine::switches(), CommandLine::valueOptions());
     return 0;
 }
 
@@ -302,7 +490,14 @@ int CliApplication::moduleCommand(const std::string& name, const std::vector<std
         return 2;
     }
     _kernel->startPolicy();
-    const int status = command->run(words, _in, _out, _err);
+    int status = 0;
+    try {
+        status = command->run(words, _in, _out, _err);
+    } catch (const std::invalid_argument& e) {
+        // A module command that lets CliWords' complaint escape made a usage error.
+        _err << "comfygate " << name << ": " << e.what() << " (see comfygate " << name << " --help)\n";
+        status = 2;
+    }
     _kernel->stop();
     return status;
 }

@@ -7,8 +7,13 @@
 #include <string>
 #include <vector>
 
+namespace Poco::JSON {
+class Array;
+}
+
 namespace comfygate {
 
+class Configuration;
 class Kernel;
 
 /// The `comfygate` executable: global options, the kernel's commands (serve, migrate,
@@ -25,11 +30,15 @@ public:
 private:
     int serve();
     int migrate();
-    int listModules();
+    int migrateDryRun(bool json);
+    int listModules(bool json);
+    void printModules(const Poco::JSON::Array& modules, const Poco::JSON::Array& warnings);
+    int completion(const std::vector<std::string>& words);
     int policy(const std::vector<std::string>& words);
     int moduleCommand(const std::string& name, const std::vector<std::string>& words);
     void printHelp();
     bool commandHelp(const std::string& command, const std::vector<std::string>& words);
+    static std::unique_ptr<Configuration> configuration(const CommandLine& line);
     void bootKernel(const CommandLine& line, bool withModules);
 
     std::istream& _in;

@@ -7,7 +7,7 @@ namespace comfygate {
 
 bool CliCommands::isReserved(const std::string& name)
 {
-    static const std::set<std::string> reserved{"serve", "migrate", "modules", "policy", "help", "version"};
+    static const std::set<std::string> reserved{"serve", "migrate", "modules", "policy", "completion", "help", "version"};
     return reserved.count(name) != 0;
 }
 

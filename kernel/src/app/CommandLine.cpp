@@ -2,6 +2,18 @@
 
 namespace comfygate {
 
+const std::vector<std::string>& CommandLine::switches()
+{
+    static const std::vector<std::string> names{"--help", "--version", "--verbose"};
+    return names;
+}
+
+const std::vector<std::string>& CommandLine::valueOptions()
+{
+    static const std::vector<std::string> names{"--config", "--set", "--port", "--data-dir"};
+    return names;
+}
+
 CommandLine CommandLine::parse(const std::vector<std::string>& args)
 {
     CommandLine line;
@@ -15,6 +27,8 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args)
         const std::string& arg = args[i];
         if (arg == "--help" || arg == "-h") {
             line.help = true;
+        } else if (arg == "--verbose" || arg == "-v") {
+            line.verbose = true;
         } else if (arg == "--version") {
             line.version = true;
         } else if (arg == "--config") {

@@ -9,7 +9,7 @@ namespace comfygate {
 
 /// `comfygate [global options] <command> [command words]`. Global options may appear
 /// before the command: --config FILE, --set key=value, --port N, --data-dir DIR,
-/// --help, --version. Everything after the command belongs to the command.
+/// --verbose, --help, --version. Everything after the command belongs to the command.
 struct CommandLine
 {
     std::string configFile;
@@ -18,9 +18,15 @@ struct CommandLine
     std::vector<std::string> words;
     bool help = false;
     bool version = false;
+    /// Commands other than serve show their INFO log lines only with --verbose.
+    bool verbose = false;
 
     /// Throws std::invalid_argument with a usage hint.
     static CommandLine parse(const std::vector<std::string>& args);
+
+    /// The global options parse() accepts, for shell completion: those without and those with a value.
+    static const std::vector<std::string>& switches();
+    static const std::vector<std::string>& valueOptions();
 };
 
 } // namespace comfygate

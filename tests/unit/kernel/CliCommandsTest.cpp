@@ -77,7 +77,7 @@ public:
     {
         CliCommands commands;
         for (const std::string name :
-             {"serve", "migrate", "modules", "policy", "help", "version"}) {
+             {"serve", "migrate", "modules", "policy", "completion", "help", "version"}) {
             CPPUNIT_ASSERT_MESSAGE(name, CliCommands::isReserved(name));
             try {
                 commands.add(command(name), "rogue");

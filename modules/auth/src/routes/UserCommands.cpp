@@ -4,8 +4,11 @@
 #include "AuthServices.h"
 #include "TokenRoutes.h"
 #include "comfygate/Cli.h"
+#include "comfygate/CliWords.h"
 #include "comfygate/HttpError.h"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
 #include <Poco/NumberParser.h>
 
 #include <iostream>
@@ -16,34 +19,35 @@ namespace {
 
 const char* userUsage = "comfygate user add NAME [--role ROLE] --password-stdin\n"
                         "comfygate user passwd NAME --password-stdin\n"
-                        "comfygate user list\n"
+                        "comfygate user list [--json]\n"
                         "comfygate user reset-mfa NAME\n"
                         "comfygate user delete NAME\n\n"
                         "Roles: owner, admin, power, user (default), guest. There is exactly one owner; the first\n"
                         "user you add should be the owner. Passwords are read from the first line of stdin.";
 
-const char* tokenUsage = "comfygate token create NAME [--label LABEL] [--hours HOURS]\n\n"
-                         "Creates an API token for the user and prints it once. HOURS defaults to 720;\n"
-                         "0 never expires (needs can_have_non_expiring_jwt).";
+const char* tokenUsage = "comfygate token create NAME [--label LABEL] [--hours HOURS]\n"
+                         "comfygate token list NAME [--json]\n\n"
+                         "create: creates an API token for the user and prints it once. HOURS defaults to 720;\n"
+                         "0 never expires (needs can_have_non_expiring_jwt).\n"
+                         "list: the user's API tokens (label, created, expires, last used; never the token).";
 
-/// Splits `words` into positional words and --flag value pairs (--password-stdin takes none).
-std::pair<std::vector<std::string>, std::map<std::string, std::string>> parse(const std::vector<std::string>& words)
+/// The words of `user` and `token`; throws std::invalid_argument (a usage error) for an unknown
+/// or incomplete flag.
+CliWords parse(const std::vector<std::string>& words)
 {
-    std::vector<std::string> positional;
-    std::map<std::string, std::string> flags;
-    for (std::size_t i = 0; i < words.size(); ++i) {
-        if (words[i] == "--password-stdin") {
-            flags[words[i]] = "";
-        } else if (words[i].rfind("--", 0) == 0) {
-            if (i + 1 >= words.size())
-                throw std::invalid_argument(words[i] + " needs a value");
-            flags[words[i]] = words[i + 1];
-            ++i;
-        } else {
-            positional.push_back(words[i]);
-        }
-    }
-    return {positional, flags};
+    return CliWords::parse(words, {"--password-stdin", "--json"}, {"--role", "--label", "--hours"});
+}
+
+/// A Unix time for JSON: null for "never" (0), like the HTTP API's optional times.
+Poco::Dynamic::Var optionalTime(std::int64_t seconds)
+{
+    return seconds == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(seconds);
+}
+
+void printJson(const Poco::JSON::Object::Ptr& document, std::ostream& out)
+{
+    document->stringify(out, 2);
+    out << "\n";
 }
 
 } // namespace
@@ -54,7 +58,7 @@ void UserCommands::registerAll(CliRegistry& cli)
              [this](const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
                  return user(args, in, out, err);
              }});
-    cli.add({"token", "create an API token for a user", tokenUsage,
+    cli.add({"token", "create or list a user's API tokens", tokenUsage,
              [this](const std::vector<std::string>& args, std::istream&, std::ostream& out, std::ostream& err) {
                  return token(args, out, err);
              }});
@@ -73,15 +77,20 @@ std::string UserCommands::readPassword(std::istream& in, std::ostream& err) cons
 
 int UserCommands::user(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err)
 {
+    CliWords parsed;
     try {
-        const auto [words, flags] = parse(args);
+        parsed = parse(args);
+    } catch (const std::invalid_argument& e) {
+        err << e.what() << "\nusage:\n" << userUsage << "\n";
+        return 2;
+    }
+    try {
+        const auto& words = parsed.positional;
+        const auto& flags = parsed.flags;
         const std::string action = words.empty() ? "" : words[0];
         const std::int64_t now = unixNow();
-        if (action == "list" && words.size() == 1) {
-            for (const auto& user : _services.users.list())
-                out << user.username << "\t" << user.role << (user.mfaEnabled ? "\tmfa" : "") << "\n";
-            return 0;
-        }
+        if (action == "list" && words.size() == 1)
+            return listUsers(parsed.has("--json"), out);
         if (words.size() != 2) {
             err << "usage:\n" << userUsage << "\n";
             return 2;
@@ -155,11 +164,67 @@ int UserCommands::user(const std::vector<std::string>& args, std::istream& in, s
     }
 }
 
+int UserCommands::listUsers(bool json, std::ostream& out)
+{
+    const auto users = _services.users.list();
+    if (!json) {
+        for (const auto& user : users)
+            out << user.username << "\t" << user.role << (user.mfaEnabled ? "\tmfa" : "") << "\n";
+        return 0;
+    }
+    Poco::JSON::Array::Ptr rows = new Poco::JSON::Array;
+    for (const auto& user : users) {
+        Poco::JSON::Object::Ptr row = new Poco::JSON::Object;
+        row->set("username", user.username);
+        row->set("role", user.role);
+        row->set("mfa", user.mfaEnabled);
+        rows->add(row);
+    }
+    Poco::JSON::Object::Ptr document = new Poco::JSON::Object;
+    document->set("users", rows);
+    printJson(document, out);
+    return 0;
+}
+
+int UserCommands::listTokens(const User& user, bool json, std::ostream& out)
+{
+    const auto tokens = _services.apiTokens.listForUser(user.id);
+    if (!json) {
+        out << "LABEL\tCREATED\tEXPIRES\tLAST_USED\n";
+        for (const auto& token : tokens)
+            out << token.label << "\t" << token.createdAt << "\t" << (token.expiresAt ? std::to_string(token.expiresAt) : "never")
+                << "\t" << (token.lastUsedAt ? std::to_string(token.lastUsedAt) : "never") << "\n";
+        return 0;
+    }
+    Poco::JSON::Array::Ptr rows = new Poco::JSON::Array;
+    for (const auto& token : tokens) {
+        Poco::JSON::Object::Ptr row = new Poco::JSON::Object;
+        row->set("label", token.label);
+        row->set("created_at", token.createdAt);
+        row->set("expires_at", optionalTime(token.expiresAt));
+        row->set("last_used_at", optionalTime(token.lastUsedAt));
+        rows->add(row);
+    }
+    Poco::JSON::Object::Ptr document = new Poco::JSON::Object;
+    document->set("username", user.username);
+    document->set("tokens", rows);
+    printJson(document, out);
+    return 0;
+}
+
 int UserCommands::token(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
 {
+    CliWords parsed;
     try {
-        const auto [words, flags] = parse(args);
-        if (words.size() != 2 || words[0] != "create") {
+        parsed = parse(args);
+    } catch (const std::invalid_argument& e) {
+        err << e.what() << "\nusage:\n" << tokenUsage << "\n";
+        return 2;
+    }
+    try {
+        const auto& words = parsed.positional;
+        const auto& flags = parsed.flags;
+        if (words.size() != 2 || (words[0] != "create" && words[0] != "list")) {
             err << "usage:\n" << tokenUsage << "\n";
             return 2;
         }
@@ -168,6 +233,8 @@ int UserCommands::token(const std::vector<std::string>& args, std::ostream& out,
             err << "no user named " << words[1] << "\n";
             return 1;
         }
+        if (words[0] == "list")
+            return listTokens(*user, parsed.has("--json"), out);
         Poco::JSON::Object::Ptr request = new Poco::JSON::Object;
         if (flags.count("--hours")) {
             Poco::Int64 hours = 0;

@@ -11,6 +11,7 @@ class CliRegistry;
 namespace comfygate::auth {
 
 struct AuthServices;
+struct User;
 
 /// `comfygate user ...` and `comfygate token ...`: bootstrap and recovery from the server's
 /// own shell (creating the owner, resetting a password or MFA, issuing a token).
@@ -23,6 +24,8 @@ public:
 private:
     int user(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
     int token(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+    int listUsers(bool json, std::ostream& out);
+    int listTokens(const User& user, bool json, std::ostream& out);
     std::string readPassword(std::istream& in, std::ostream& err) const;
 
     AuthServices& _services;

@@ -8,6 +8,7 @@
 #include "comfygate/ServiceRegistry.h"
 #include "comfygate/services/UserDirectory.h"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 #include <chrono>
@@ -23,7 +24,7 @@ const char* usage =
     "comfygate download civitai VERSION_ID [--folder FOLDER] [--type T] [--format F] [--size S] [--fp P]\n"
     "                           [--host HOST] [--user NAME] [--follow]\n"
     "comfygate download hf REPO FILE [--revision R] [--subfolder S] [--folder FOLDER] [--user NAME] [--follow]\n"
-    "comfygate download list [--user NAME | --all]\n"
+    "comfygate download list [--user NAME | --all] [--json]\n"
     "comfygate download follow JOB_ID\n"
     "comfygate download cancel JOB_ID\n\n"
     "Queues a model download for a user, exactly like MSS-Login's POST download: the same checks\n"
@@ -60,7 +61,7 @@ void DownloadCommands::registerAll(CliRegistry& cli)
 
 DownloadCommands::Words DownloadCommands::parse(const std::vector<std::string>& args)
 {
-    static const std::set<std::string> switches{"--follow", "--all"};
+    static const std::set<std::string> switches{"--follow", "--all", "--json"};
     static const std::set<std::string> options{"--folder", "--type", "--format",   "--size",     "--fp",
                                                "--host",   "--user", "--revision", "--subfolder"};
     return CliWords::parse(args, switches, options);
@@ -204,13 +205,33 @@ int DownloadCommands::list(const Words& words, std::ostream& out, std::ostream& 
             return 1;
         owners.push_back(*owner);
     }
-    out << "JOB\tUSER\tSTATUS\tPROGRESS\tSOURCE\tDETAIL\n";
+    const bool json = words.flags.count("--json") != 0;
+    Poco::JSON::Array::Ptr rows = new Poco::JSON::Array;
+    if (!json)
+        out << "JOB\tUSER\tSTATUS\tPROGRESS\tSOURCE\tDETAIL\n";
     for (const auto& owner : owners) {
         for (const auto& job : _store.listForUser(owner.id, 200)) {
             const std::string progress = ProgressBar::describe(job, 0).substr(0, 6);
-            out << job.id << "\t" << owner.username << "\t" << toString(job.status) << "\t" << progress << "\t"
-                << job.request.source << "\t" << detail(job) << "\n";
+            if (!json) {
+                out << job.id << "\t" << owner.username << "\t" << toString(job.status) << "\t" << progress << "\t"
+                    << job.request.source << "\t" << detail(job) << "\n";
+                continue;
+            }
+            Poco::JSON::Object::Ptr row = new Poco::JSON::Object;
+            row->set("job", job.id);
+            row->set("user", owner.username);
+            row->set("status", toString(job.status));
+            row->set("progress", progress);
+            row->set("source", job.request.source);
+            row->set("detail", detail(job));
+            rows->add(row);
         }
+    }
+    if (json) {
+        Poco::JSON::Object::Ptr document = new Poco::JSON::Object;
+        document->set("downloads", rows);
+        document->stringify(out, 2);
+        out << "\n";
     }
     return 0;
 }
