@@ -288,7 +288,7 @@ private:
 
     void addUser(const std::string& name, const std::string& role)
     {
-        const Run run = command({"user", "add", name, "--role", role, "--password-stdin"}, "orbit-lantern-" + name + "\n");
+        const Run run = command({"user", "add", name, "--role", role, "--password-stdin"}, std::string("violet-harbor-92\n"));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(run.err, 0, run.status);
     }
 

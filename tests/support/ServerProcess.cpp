@@ -15,7 +15,8 @@ namespace comfygate::test {
 
 ServerProcess::ServerProcess(std::map<std::string, std::string> overrides,
                              std::map<std::string, std::string> environment)
-    : _dataDir(_temp.file("data")), _overrides(std::move(overrides)), _environment(std::move(environment))
+    : _dataDir(_temp.file("data")), _overrides(std::move(overrides)), _environment(std::move(environment)),
+      _commandsLogQuietly(_overrides.count("log.level") == 0)
 {
     _overrides.emplace("data.dir", _dataDir);
     _overrides.emplace("http.host", "127.0.0.1");
@@ -42,10 +43,14 @@ ServerProcess::~ServerProcess()
     }
 }
 
-std::vector<std::string> ServerProcess::baseArguments() const
+std::vector<std::string> ServerProcess::baseArguments(bool command) const
 {
     std::vector<std::string> args{COMFYGATE_BINARY};
     for (const auto& [key, value] : _overrides) {
+        // The server logs at information for the tests to read; a command run the way an
+        // operator runs it stays quiet unless the test asked for a log level itself.
+        if (command && key == "log.level" && _commandsLogQuietly)
+            continue;
         args.push_back("--set");
         args.push_back(key + "=" + value);
     }
@@ -137,7 +142,7 @@ std::string ServerProcess::stderrText() const { return fileText(_temp.file("stde
 int ServerProcess::runCommand(const std::vector<std::string>& words, std::string& out, std::string& err,
                               const std::string& input) const
 {
-    auto args = baseArguments();
+    auto args = baseArguments(true);
     args.insert(args.end(), words.begin(), words.end());
     const std::string inFile = _temp.write("command.in", input);
     const pid_t pid = spawn(args, inFile, _temp.file("command.out"), _temp.file("command.err"));

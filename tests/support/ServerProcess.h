@@ -50,7 +50,7 @@ public:
     TempDir& temp() { return _temp; }
 
 private:
-    std::vector<std::string> baseArguments() const;
+    std::vector<std::string> baseArguments(bool command = false) const;
     pid_t spawn(const std::vector<std::string>& args, const std::string& in, const std::string& out,
                 const std::string& err) const;
     int wait(int timeoutSeconds);
@@ -59,6 +59,7 @@ private:
     std::string _dataDir;
     std::map<std::string, std::string> _overrides;
     std::map<std::string, std::string> _environment;
+    bool _commandsLogQuietly;
     pid_t _pid = -1;
     unsigned _port = 0;
 };
