@@ -252,6 +252,13 @@ public:
         CPPUNIT_ASSERT_MESSAGE(run.out, run.out.find("Exit status: 0 success; 1 ") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(run.out, run.out.find("--json") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(run.out, run.out.find("completion") != std::string::npos);
+        const Run help = command({"help"});
+        CPPUNIT_ASSERT_EQUAL(0, help.status);
+        CPPUNIT_ASSERT_EQUAL(run.out, help.out);
+        const Run userHelp = command({"help", "user"});
+        CPPUNIT_ASSERT_EQUAL(0, userHelp.status);
+        CPPUNIT_ASSERT_MESSAGE(userHelp.out, userHelp.out.find("comfygate user list [--json]") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(2, command({"help", "no-such-command"}).status);
     }
 
     void bashCompletesCommandsSubcommandsAndOptions()

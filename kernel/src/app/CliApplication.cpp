@@ -53,9 +53,13 @@ const std::map<std::string, std::pair<std::string, std::string>>& kernelCommands
           "database and run `comfygate migrate` against that."}},
         {"modules",
          {"list the loaded modules with their routes, permissions, hooks and commands",
-          "comfygate [options] modules [--json]\n\n--json prints one JSON document: {\"modules\": [{\"name\", \"version\", \"path\",\n"
-          "\"depends_on\", \"routes\": [{\"method\", \"pattern\", \"access\": public, authenticated or a permission}], \"permissions\", \"hooks\",\n"
-          "\"commands\"}], \"warnings\": [...]}."}},
+          "comfygate [options] modules [--json]\n\n"
+          "--json prints one JSON document: {\"modules\": [{\"name\", \"version\", \"path\", \"depends_on\",\n"
+          "\"routes\": [{\"method\", \"pattern\", \"access\"}], \"permissions\", \"hooks\", \"commands\"}],\n"
+          "\"warnings\"}; a route's access is public, authenticated or the permission it needs."}},
+        {"help",
+         {"this overview, or one command's usage: comfygate help [COMMAND]",
+          "comfygate [options] help [COMMAND]\n\nThe same as comfygate --help and comfygate COMMAND --help."}},
         {"completion",
          {"print a bash completion script: comfygate completion bash",
           "comfygate [options] completion bash\n\n"
@@ -179,6 +183,14 @@ int CliApplication::run(const std::vector<std::string>& args)
         }
         if (commandHelp(command, _line.words))
             return 0;
+        if (command == "help") {
+            const auto words = commandWords(command, _line.words, {}, 1).positional;
+            if (words.empty())
+                printHelp();
+            else
+                commandHelp(words[0], {"--help"});
+            return 0;
+        }
         if (command == "serve")
             return serve();
         if (command == "migrate") {
