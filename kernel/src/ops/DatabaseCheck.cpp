@@ -3,6 +3,8 @@
 #include "KernelSchema.h"
 #include "KernelSettings.h"
 
+#include <Poco/URI.h>
+
 #include <sqlite3.h>
 
 #include <map>
@@ -14,12 +16,26 @@ namespace {
 
 using AppliedCounts = std::map<std::string, int>; ///< owner → migrations recorded
 
+/// The SQLite URI that opens `path` without creating anything. Even a read-only connection
+/// to a WAL database creates the -wal and -shm files when they are absent; they are absent
+/// only when no connection is open (no server runs), and then nothing can change under us,
+/// so the database may be read as immutable.
+std::string readOnlyUri(const std::string& path)
+{
+    std::string encoded;
+    Poco::URI::encode(path, "?#%", encoded);
+    struct stat info{};
+    const bool walInUse = ::stat((path + "-wal").c_str(), &info) == 0;
+    return "file:" + encoded + (walInUse ? "?mode=ro" : "?mode=ro&immutable=1");
+}
+
 /// Reads schema_migrations through a read-only connection: no file, WAL switch or table is
 /// created (PooledDatabase::open would set the database up for writing).
 AppliedCounts sqliteApplied(const std::string& path)
 {
     sqlite3* raw = nullptr;
-    const int opened = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    const int opened =
+        sqlite3_open_v2(readOnlyUri(path).c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
     std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
     if (opened != SQLITE_OK)
         throw std::runtime_error(raw ? sqlite3_errmsg(raw) : "cannot open");
