@@ -101,6 +101,8 @@ class DoctorTest : public CppUnit::TestFixture
     CPPUNIT_TEST(brokenPolicyIsNamedWithFileAndLine);
     CPPUNIT_TEST(freshDataDirIsNotModified);
     CPPUNIT_TEST(migratedDatabaseIsReported);
+    CPPUNIT_TEST(tlsFilesAreChecked);
+    CPPUNIT_TEST(configurationErrorsAreNamed);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -239,6 +241,56 @@ public:
         CPPUNIT_ASSERT_MESSAGE(run.out, line.rfind("ok    database: SQLite at " + process.dataDir() + "/comfygate.db, all ", 0) == 0);
         CPPUNIT_ASSERT_MESSAGE(line, contains(line, "kernel ") && contains(line, "auth "));
         CPPUNIT_ASSERT_EQUAL(before, listing(process.dataDir()));
+    }
+
+    void tlsFilesAreChecked()
+    {
+        TempDir certs;
+        for (const auto& [name, days] : {std::pair<std::string, std::string>{"long", "60"}, {"short", "1"}}) {
+            const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days " + days +
+                                        " -subj /CN=localhost -keyout " + certs.file(name + "-key.pem") + " -out " +
+                                        certs.file(name + "-cert.pem") + " 2>/dev/null";
+            CPPUNIT_ASSERT_EQUAL(0, std::system(command.c_str()));
+        }
+        const std::string key = certs.file("long-key.pem");
+        ::chmod(key.c_str(), 0644);
+        ServerProcess process(offline({{"comfy.url", _comfy->url()},
+                                       {"http.tls.cert", certs.file("long-cert.pem")},
+                                       {"http.tls.key", key}}));
+        const DoctorRun loose = doctor(process);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(loose.out, 1, loose.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("fail  tls: key " + key + " is world-readable -> chmod 600 '" + key + "'"),
+                             loose.line("tls"));
+
+        ::chmod(key.c_str(), 0600);
+        const DoctorRun fixed = doctor(process);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(fixed.out, 0, fixed.status);
+        CPPUNIT_ASSERT_MESSAGE(fixed.out, fixed.line("tls").rfind("ok    tls: certificate " + certs.file("long-cert.pem") +
+                                                                      " valid until ", 0) == 0);
+
+        ServerProcess expiring(offline({{"comfy.url", _comfy->url()},
+                                        {"http.tls.cert", certs.file("short-cert.pem")},
+                                        {"http.tls.key", certs.file("short-key.pem")}}));
+        const DoctorRun soon = doctor(expiring);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(soon.out, 0, soon.status);
+        CPPUNIT_ASSERT_MESSAGE(soon.out, soon.line("tls").rfind("warn  tls: certificate " + certs.file("short-cert.pem") +
+                                                                    " expires on ", 0) == 0);
+    }
+
+    void configurationErrorsAreNamed()
+    {
+        ServerProcess typo(offline({{"comfy.url", _comfy->url()}, {"http.prot", "8080"}}));
+        const DoctorRun warned = doctor(typo);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(warned.out, 0, warned.status);
+        const std::string line = warned.line("configuration");
+        CPPUNIT_ASSERT_MESSAGE(warned.out, line.rfind("warn  configuration: unknown keys (ignored): http.prot", 0) == 0);
+
+        ServerProcess invalid(offline({{"comfy.url", _comfy->url()}, {"http.port", "99999"}}));
+        const DoctorRun failed = doctor(invalid);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(failed.out, 1, failed.status);
+        CPPUNIT_ASSERT_MESSAGE(failed.out, failed.line("configuration").rfind("fail  configuration: ", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(failed.out, contains(failed.line("configuration"), "http.port"));
+        CPPUNIT_ASSERT_MESSAGE(failed.out, failed.line("data dir").rfind("skip  data dir: needs a valid configuration", 0) == 0);
     }
 
 private:
