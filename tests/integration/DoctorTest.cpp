@@ -103,6 +103,7 @@ class DoctorTest : public CppUnit::TestFixture
     CPPUNIT_TEST(migratedDatabaseIsReported);
     CPPUNIT_TEST(tlsFilesAreChecked);
     CPPUNIT_TEST(configurationErrorsAreNamed);
+    CPPUNIT_TEST(modulesAreLoadedNotStarted);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -291,6 +292,27 @@ public:
         CPPUNIT_ASSERT_MESSAGE(failed.out, failed.line("configuration").rfind("fail  configuration: ", 0) == 0);
         CPPUNIT_ASSERT_MESSAGE(failed.out, contains(failed.line("configuration"), "http.port"));
         CPPUNIT_ASSERT_MESSAGE(failed.out, failed.line("data dir").rfind("skip  data dir: needs a valid configuration", 0) == 0);
+    }
+
+    void modulesAreLoadedNotStarted()
+    {
+        ServerProcess good(offline({{"comfy.url", _comfy->url()}, {"modules.enabled", "auth"}}));
+        const DoctorRun loaded = doctor(good);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(loaded.out, 0, loaded.status);
+        CPPUNIT_ASSERT_MESSAGE(loaded.out, loaded.line("modules").rfind("ok    modules: auth ", 0) == 0);
+
+        ServerProcess missing(offline({{"comfy.url", _comfy->url()}, {"modules.enabled", "auth,nosuch"}}));
+        const DoctorRun absent = doctor(missing);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(absent.out, 1, absent.status);
+        CPPUNIT_ASSERT_MESSAGE(absent.out, absent.line("modules").rfind("fail  modules: module 'nosuch' is listed", 0) == 0);
+
+        ServerProcess stale(offline({{"comfy.url", _comfy->url()},
+                                     {"modules.dir", COMFYGATE_TEST_MODULE_DIR},
+                                     {"modules.enabled", "fixture_bad_abi"}}));
+        const DoctorRun rebuilt = doctor(stale);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(rebuilt.out, 1, rebuilt.status);
+        const std::string line = rebuilt.line("modules");
+        CPPUNIT_ASSERT_MESSAGE(rebuilt.out, line.rfind("fail  modules: module fixture_bad_abi.so was built for module ABI", 0) == 0);
     }
 
 private:

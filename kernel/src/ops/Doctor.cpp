@@ -51,6 +51,7 @@ int Doctor::run(const CommandLine& line, std::ostream& out, std::ostream& err)
         TlsFilesCheck::run(*settings, report);
         TrustedProxiesCheck::run(*settings, report);
         PolicyCompileCheck::run(config, *settings, report);
+        ModulesCheck::run(*settings, report);
     }
     if (parsed.has("--json"))
         report.printJson(out);

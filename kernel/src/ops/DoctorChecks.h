@@ -62,4 +62,11 @@ struct PolicyCompileCheck
     static void run(const Configuration& config, const KernelSettings& settings, DoctorReport& report);
 };
 
+/// Every enabled module's library opens, matches this kernel's ABI and build, and has its
+/// dependencies; the modules are not started (that would apply their migrations).
+struct ModulesCheck
+{
+    static void run(const KernelSettings& settings, DoctorReport& report);
+};
+
 } // namespace comfygate
