@@ -217,6 +217,10 @@ public:
                                                                            " does not exist yet", 0) == 0);
         CPPUNIT_ASSERT_EQUAL(std::string("(absent)"), listing(absent.dataDir()));
 
+        // A key from the environment needs no key file.
+        ServerProcess keyed(offline({{"comfy.url", _comfy->url()}}), {{"SECRET_KEY", "doctor-test-secret-0123456789abcdef"}});
+        CPPUNIT_ASSERT_EQUAL(std::string("ok    secret key: set by SECRET_KEY"), doctor(keyed).line("secret key"));
+
         // An installer's empty 0700 directory: no key, database or lock appears.
         ServerProcess empty(offline({{"comfy.url", _comfy->url()}}));
         Poco::File(empty.dataDir()).createDirectories();
