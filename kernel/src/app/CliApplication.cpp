@@ -3,6 +3,7 @@
 #include "BashCompletion.h"
 #include "CliCommands.h"
 #include "Configuration.h"
+#include "Doctor.h"
 #include "Kernel.h"
 #include "MigrationDryRun.h"
 #include "MetricsRegistry.h"
@@ -41,6 +42,15 @@ const std::map<std::string, std::pair<std::string, std::string>>& kernelCommands
           "Starts the kernel, the modules, the policies and the HTTP server, and serves until\n"
           "SIGTERM or SIGINT (drains in-flight requests for http.drain_seconds). SIGHUP reloads\n"
           "the Lua policies."}},
+        {"doctor",
+         {"check the installation and explain what to fix, without changing anything",
+          "comfygate [options] doctor [--json]\n\n"
+          "Checks the configuration, the data directory and key file, the database and its migrations,\n"
+          "ComfyUI at comfy.url (version, --multi-user), CivitAI and Hugging Face, the TLS files, the\n"
+          "trusted proxies, the policies and the modules; one line each: ok, warn, fail or skip, and\n"
+          "for anything not ok what to do next. Needs no running server and creates or migrates nothing.\n"
+          "--json prints {checks: [{name, status, message, hint}], ok}. Exit status 0 when no check\n"
+          "failed (warnings allowed), 1 when one did."}},
         {"migrate",
          {"apply the database migrations of the kernel and every module, then exit",
           "comfygate [options] migrate [--dry-run [--json]]\n\n"
@@ -199,6 +209,8 @@ int CliApplication::run(const std::vector<std::string>& args)
                 throw UsageError("--json goes with --dry-run (see comfygate migrate --help)");
             return words.has("--dry-run") ? migrateDryRun(words.has("--json")) : migrate();
         }
+        if (command == "doctor")
+            return Doctor::run(_line, _out, _err);
         if (command == "modules")
             return listModules(commandWords(command, _line.words, {"--json"}, 0).has("--json"));
         if (command == "policy")

@@ -21,6 +21,7 @@
 #include "Router.h"
 #include "SealedSecrets.h"
 #include "ServiceTable.h"
+#include "ShippedHooks.h"
 #include "WorkerScheduler.h"
 
 #include <Poco/AutoPtr.h>
@@ -149,20 +150,7 @@ void Kernel::startCore(bool serving)
                     [&outbox] { return static_cast<double>(outbox.failedCount()); });
     _policy = std::make_unique<PolicyEngine>(_settings.policyDir, limits, _config->withPrefix("policy.settings."),
                                              _policyEffects);
-    // The shipped hooks are the kernel's, so the shipped scripts load whichever modules
-    // run; the modules that call them redeclare them with the same fail mode.
-    _policy->declareHook({"groups", "adjusts a user's effective permissions", FailMode::Open});
-    _policy->declareHook({"view", "may this user see this output (NSFW)", FailMode::Closed});
-    _policy->declareHook({"prompt", "allow, deny or rewrite a submitted workflow", FailMode::Closed});
-    _policy->declareHook({"download", "allow or deny a model download request", FailMode::Closed});
-    _policy->declareHook({"login", "may this user sign in now (time, address, group); the reason is shown", FailMode::Closed});
-    _policy->declareHook({"register", "may this account be created", FailMode::Closed});
-    _policy->declareHook({"token", "allow, deny or rewrite an API token request (expiry, count)", FailMode::Closed});
-    _policy->declareHook({"upload", "allow or deny an upload (type, size)", FailMode::Closed});
-    _policy->declareHook({"queue", "set the ComfyUI priority of an accepted prompt (front or number)", FailMode::Open});
-    _policy->declareHook({"model", "may this user use this model in a prompt", FailMode::Closed});
-    _policy->declareHook({"event", "after the fact, asynchronous: execution_success, download_finished, login_failed",
-                          FailMode::Open});
+    declareShippedHooks(*_policy);
     _policy->setEventRunner([scheduler = _scheduler.get()](std::function<void()> task) {
         return scheduler->submit(std::move(task));
     });

@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 namespace comfygate {
 namespace {
@@ -23,7 +24,16 @@ bool contains(const std::vector<std::string>& list, const std::string& item)
 
 } // namespace
 
-ModuleLoader::ModuleLoader(KernelServices& kernel) : _kernel(kernel) {}
+ModuleLoader::ModuleLoader(KernelServices& kernel) : _kernel(&kernel) {}
+
+ModuleLoader::ModuleLoader() : _kernel(nullptr) {}
+
+void ModuleLoader::inspect(const std::vector<std::string>& directories, const std::vector<std::string>& enabled,
+                           const std::vector<std::string>& disabled)
+{
+    discover(directories, enabled, disabled);
+    sortByDependencies();
+}
 
 ModuleLoader::~ModuleLoader()
 {
@@ -152,6 +162,8 @@ void ModuleLoader::sortByDependencies()
 
 void ModuleLoader::startAll()
 {
+    if (!_kernel)
+        throw std::logic_error("this ModuleLoader only inspects modules");
     sortByDependencies();
     for (auto& module : _modules) {
         module->instance = module->descriptor->create();
@@ -159,7 +171,7 @@ void ModuleLoader::startAll()
             stopAll();
             throw ModuleError("module '" + module->name + "' could not be created");
         }
-        module->host = std::make_unique<ModuleHost>(_kernel, module->name);
+        module->host = std::make_unique<ModuleHost>(*_kernel, module->name);
         module->host->setRegistrationOpen(true);
         try {
             module->instance->start(*module->host);

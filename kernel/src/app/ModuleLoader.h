@@ -39,6 +39,8 @@ public:
     };
 
     explicit ModuleLoader(KernelServices& kernel);
+    /// A loader that can only discover and check (`comfygate doctor`); startAll() throws.
+    ModuleLoader();
     ~ModuleLoader();
 
     /// Opens the `.so` files of the directories (all, or only `enabled` when non-empty; never
@@ -50,6 +52,9 @@ public:
 
     /// Sorts by dependencies and starts every module. Throws ModuleError.
     void startAll();
+    /// discover() and the dependency check, starting nothing. Throws ModuleError.
+    void inspect(const std::vector<std::string>& directories, const std::vector<std::string>& enabled,
+                 const std::vector<std::string>& disabled);
     /// Stops started modules in reverse order and destroys them.
     void stopAll() noexcept;
     /// Unloads the libraries. Call only after everything holding module code (route
@@ -61,7 +66,7 @@ public:
 private:
     void sortByDependencies();
 
-    KernelServices& _kernel;
+    KernelServices* _kernel; ///< null: inspection only
     std::vector<std::unique_ptr<LoadedModule>> _modules;
 };
 

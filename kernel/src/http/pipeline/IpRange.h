@@ -17,6 +17,9 @@ public:
 
     bool contains(const Poco::Net::IPAddress& address) const;
     const std::string& text() const { return _text; }
+    /// The network address and prefix length (32 or 128 for a single address).
+    const Poco::Net::IPAddress& network() const { return _network; }
+    unsigned prefix() const { return _prefix; }
 
     /// The address with an IPv4-mapped IPv6 form turned into plain IPv4.
     static Poco::Net::IPAddress normalize(const Poco::Net::IPAddress& address);

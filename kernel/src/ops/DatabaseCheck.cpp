@@ -1,0 +1,113 @@
+#include "Configuration.h"
+#include "DoctorChecks.h"
+#include "KernelSchema.h"
+#include "KernelSettings.h"
+
+#include <Poco/URI.h>
+
+#include <sqlite3.h>
+
+#include <map>
+#include <memory>
+#include <sys/stat.h>
+
+namespace comfygate {
+namespace {
+
+using AppliedCounts = std::map<std::string, int>; ///< owner → migrations recorded
+
+/// The SQLite URI that opens `path` without creating anything. Even a read-only connection
+/// to a WAL database creates the -wal and -shm files when they are absent; they are absent
+/// only when no connection is open (no server runs), and then nothing can change under us,
+/// so the database may be read as immutable.
+std::string readOnlyUri(const std::string& path)
+{
+    std::string encoded;
+    Poco::URI::encode(path, "?#%", encoded);
+    struct stat info{};
+    const bool walInUse = ::stat((path + "-wal").c_str(), &info) == 0;
+    return "file:" + encoded + (walInUse ? "?mode=ro" : "?mode=ro&immutable=1");
+}
+
+/// Reads schema_migrations through a read-only connection: no file, WAL switch or table is
+/// created (PooledDatabase::open would set the database up for writing).
+AppliedCounts sqliteApplied(const std::string& path)
+{
+    sqlite3* raw = nullptr;
+    const int opened =
+        sqlite3_open_v2(readOnlyUri(path).c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
+    if (opened != SQLITE_OK)
+        throw std::runtime_error(raw ? sqlite3_errmsg(raw) : "cannot open");
+    sqlite3_busy_timeout(db.get(), 5000);
+    AppliedCounts applied;
+    char* error = nullptr;
+    const int status = sqlite3_exec(
+        db.get(), "SELECT owner, COUNT(*) FROM schema_migrations GROUP BY owner",
+        [](void* counts, int, char** values, char**) {
+            (*static_cast<AppliedCounts*>(counts))[values[0]] = std::stoi(values[1]);
+            return 0;
+        },
+        &applied, &error);
+    if (status != SQLITE_OK) {
+        const std::string message = error ? error : "query failed";
+        sqlite3_free(error);
+        if (message.find("no such table") != std::string::npos)
+            return {};
+        throw std::runtime_error(message);
+    }
+    return applied;
+}
+
+void reportMigrations(const std::string& where, const AppliedCounts& applied, DoctorReport& report)
+{
+    const int known = static_cast<int>(kernelSchema().size());
+    const auto kernel = applied.find(kernelSchemaOwner);
+    const int done = kernel == applied.end() ? 0 : kernel->second;
+    std::string owners;
+    int total = 0;
+    for (const auto& [owner, count] : applied) {
+        owners += (owners.empty() ? "" : ", ") + owner + " " + std::to_string(count);
+        total += count;
+    }
+    if (done < known) {
+        report.warn("database", where + ": " + std::to_string(known - done) + " of " + std::to_string(known) +
+                                    " kernel migrations pending (applied: " + (owners.empty() ? "none" : owners) + ")",
+                    "run `comfygate migrate` (the server also applies them at start)");
+        return;
+    }
+    report.ok("database", where + ", all " + std::to_string(total) + " migrations applied (" + owners +
+                              "; module migrations are checked when the modules start)");
+}
+
+} // namespace
+
+void DatabaseCheck::run(const Configuration& config, const KernelSettings& settings, DoctorReport& report)
+{
+    if (config.getString("db.backend", "sqlite") == "postgresql") {
+        // Not checked yet: PooledDatabase's migration listing creates schema_migrations, so a
+        // read-only PostgreSQL look needs its own query path (left for later).
+        report.skip("database", "PostgreSQL at " + config.getString("db.postgres.host", "localhost") +
+                                    " is not checked by doctor yet",
+                    "run `comfygate migrate` to test the connection");
+        return;
+    }
+    // The same resolution as the kernel: relative to the data directory.
+    const std::string configured = config.getString("db.sqlite.path", "comfygate.db");
+    const std::string path =
+        !configured.empty() && configured[0] == '/' ? configured : settings.dataDir + "/" + configured;
+    struct stat info{};
+    if (::stat(path.c_str(), &info) != 0) {
+        report.warn("database", "no SQLite database at " + path + " yet",
+                    "the server creates and migrates it at first start (or run `comfygate migrate`)");
+        return;
+    }
+    try {
+        reportMigrations("SQLite at " + path, sqliteApplied(path), report);
+    } catch (const std::exception& e) {
+        report.fail("database", "SQLite at " + path + " cannot be read: " + e.what(),
+                    "check the file's owner and mode, and that it is a comfygate database");
+    }
+}
+
+} // namespace comfygate
