@@ -270,7 +270,7 @@ public:
         // Commands of the kernel and of the modules.
         CPPUNIT_ASSERT_EQUAL(std::string("user\n"), complete(script, "comfygate us"));
         CPPUNIT_ASSERT_EQUAL(std::string("migrate modules\n"), complete(script, "comfygate m"));
-        CPPUNIT_ASSERT_EQUAL(std::string("download\n"), complete(script, "comfygate --data-dir /tmp do"));
+        CPPUNIT_ASSERT_EQUAL(std::string("doctor download\n"), complete(script, "comfygate --data-dir /tmp do"));
         // Subcommands from the commands' usage texts.
         CPPUNIT_ASSERT_EQUAL(std::string("list\n"), complete(script, "comfygate user l"));
         CPPUNIT_ASSERT_EQUAL(std::string("check\n"), complete(script, "comfygate policy c"));
