@@ -35,40 +35,46 @@ SqliteSnapshot::SqliteSnapshot(const std::string& databasePath, int busyTimeoutM
     if (::access(databasePath.c_str(), R_OK) != 0)
         throw std::runtime_error("cannot read the SQLite database " + databasePath + ": " + std::strerror(errno) +
                                  " (check db.sqlite.path and --data-dir)");
-    // memdb keeps the image in one block, which sqlite3_serialize hands out without a copy.
-    _copy = open("file:comfygate-backup?vfs=memdb", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI);
+    // An empty deserialized image makes "main" a memdb database: one resizable block, which
+    // sqlite3_serialize hands out without a copy.
+    _copy = open(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (sqlite3_deserialize(_copy, "main", nullptr, 0, 0,
+                            SQLITE_DESERIALIZE_RESIZEABLE | SQLITE_DESERIALIZE_FREEONCLOSE) != SQLITE_OK) {
+        sqlite3_close_v2(_copy);
+        throw std::runtime_error("cannot prepare the in-memory copy of " + databasePath);
+    }
     Closer source{open(databasePath, SQLITE_OPEN_READONLY)};
     sqlite3_busy_timeout(source.db, busyTimeoutMs);
-    sqlite3_backup* backup = sqlite3_backup_init(_copy, "main", source.db, "main");
-    if (!backup) {
-        const std::string reason = sqlite3_errmsg(_copy);
+    // One read transaction on the source for the migrations and all pages: the versions in
+    // the manifest are those of exactly the data copied. (The copy itself cannot be queried: it
+    // keeps the source's WAL flag, which an in-memory database cannot open.)
+    auto fail = [this](const std::string& message) {
         sqlite3_close_v2(_copy);
-        throw std::runtime_error("cannot start the backup of " + databasePath + ": " + reason);
-    }
-    // All pages in one step: one read transaction, so the copy is one commit of the source.
-    int status = SQLITE_OK;
-    do {
-        status = sqlite3_backup_step(backup, -1);
-        if (status == SQLITE_BUSY || status == SQLITE_LOCKED)
-            sqlite3_sleep(50);
-    } while (status == SQLITE_BUSY || status == SQLITE_LOCKED);
-    sqlite3_backup_finish(backup);
-    if (status != SQLITE_DONE) {
-        sqlite3_close_v2(_copy);
-        throw std::runtime_error("the backup of " + databasePath + " failed: " + sqlite3_errstr(status));
-    }
-
+        throw std::runtime_error(message);
+    };
+    if (sqlite3_exec(source.db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
+        fail("cannot read " + databasePath + ": " + sqlite3_errmsg(source.db));
     sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(_copy, "SELECT owner, number, name FROM schema_migrations ORDER BY owner, number", -1,
-                           &statement, nullptr) != SQLITE_OK) {
-        const std::string reason = sqlite3_errmsg(_copy);
-        sqlite3_close_v2(_copy);
-        throw std::runtime_error("the database " + databasePath + " has no readable schema_migrations: " + reason);
-    }
-    while (sqlite3_step(statement) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(source.db, "SELECT owner, number, name FROM schema_migrations ORDER BY owner, number", -1,
+                           &statement, nullptr) != SQLITE_OK)
+        fail("the database " + databasePath + " has no readable schema_migrations: " + sqlite3_errmsg(source.db));
+    int status = SQLITE_OK;
+    while ((status = sqlite3_step(statement)) == SQLITE_ROW)
         _schema[reinterpret_cast<const char*>(sqlite3_column_text(statement, 0))].emplace_back(
             sqlite3_column_int(statement, 1), reinterpret_cast<const char*>(sqlite3_column_text(statement, 2)));
     sqlite3_finalize(statement);
+    if (status != SQLITE_DONE)
+        fail("cannot read the migrations of " + databasePath + ": " + sqlite3_errstr(status));
+
+    sqlite3_backup* backup = sqlite3_backup_init(_copy, "main", source.db, "main");
+    if (!backup)
+        fail("cannot start the backup of " + databasePath + ": " + sqlite3_errmsg(_copy));
+    // All pages in one step, inside the read transaction above: one commit of the source.
+    status = sqlite3_backup_step(backup, -1);
+    sqlite3_backup_finish(backup);
+    sqlite3_exec(source.db, "COMMIT", nullptr, nullptr, nullptr);
+    if (status != SQLITE_DONE)
+        fail("the backup of " + databasePath + " failed: " + sqlite3_errstr(status));
 
     sqlite3_int64 size = 0;
     _data = reinterpret_cast<const char*>(sqlite3_serialize(_copy, "main", &size, SQLITE_SERIALIZE_NOCOPY));
