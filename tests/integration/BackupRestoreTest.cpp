@@ -3,6 +3,7 @@
 // damaged, unsafe, too new and misplaced restores are refused before anything is written.
 #include "ChildProcess.h"
 #include "HttpTestClient.h"
+#include "PostgresCluster.h"
 #include "ServerProcess.h"
 #include "TempDir.h"
 #include "TestPaths.h"
@@ -190,6 +191,7 @@ class BackupRestoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST(newerSchemaIsRefused);
     CPPUNIT_TEST(entriesOutsideTheTargetAreRefused);
     CPPUNIT_TEST(killedBackupLeavesNoFileBehind);
+    CPPUNIT_TEST(postgresBackupArchivesTheRestAndPrintsThePgDumpCommand);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -387,6 +389,49 @@ public:
         // The data directory has no leftovers of the killed runs either.
         const std::string dataFiles = listDirectory(source.dataDir());
         CPPUNIT_ASSERT_MESSAGE(dataFiles, dataFiles.find("backup") == std::string::npos);
+    }
+
+    void postgresBackupArchivesTheRestAndPrintsThePgDumpCommand()
+    {
+        if (comfygate::test::PostgresCluster::binDir().empty())
+            throw std::runtime_error("PostgreSQL binaries (initdb, pg_ctl) not found: install postgresql");
+        comfygate::test::PostgresCluster cluster;
+        cluster.createDatabase("backup_pg");
+        auto overrides = exampleModules;
+        for (const auto& [key, value] : cluster.gatewaySettings("backup_pg"))
+            overrides[key] = value;
+        overrides["db.postgres.password"] = "not-in-the-output";
+        ServerProcess source(overrides);
+        source.start();
+        const std::string file = source.temp().file("pg.tar");
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, source.runCommand({"backup", file}, out, err));
+        CPPUNIT_ASSERT_MESSAGE(err, contains(err, "warning: the database is on PostgreSQL and is not in the backup"));
+        CPPUNIT_ASSERT_MESSAGE(err, contains(err, "pg_dump --host=" + overrides.at("db.postgres.host")));
+        CPPUNIT_ASSERT_MESSAGE(err, contains(err, "--dbname=backup_pg"));
+        CPPUNIT_ASSERT_MESSAGE(err, !contains(err, "not-in-the-output"));
+        const auto names = entriesOf(file);
+        CPPUNIT_ASSERT(std::find(names.begin(), names.end(), "data/comfygate.db") == names.end());
+        CPPUNIT_ASSERT(std::find(names.begin(), names.end(), "data/secret.key") != names.end());
+
+        // The manifest records PostgreSQL and the migrations of the kernel and the example module.
+        const std::string copy = source.temp().file("pg-copy.tar");
+        std::string manifestText;
+        rewriteArchive(file, copy, [&manifestText](const std::string& name, std::string& content) {
+            if (name == "manifest.json")
+                manifestText = content;
+        });
+        const auto manifest = Poco::JSON::Parser().parse(manifestText).extract<Poco::JSON::Object::Ptr>();
+        CPPUNIT_ASSERT_EQUAL(std::string("postgresql"), manifest->getValue<std::string>("database_backend"));
+        CPPUNIT_ASSERT(manifest->getObject("schema")->getArray("kernel")->size() >= 2);
+        CPPUNIT_ASSERT(manifest->getObject("schema")->getArray("example")->size() >= 1);
+
+        TempDir targetTemp;
+        ServerProcess target(withDataDir(targetTemp.file("data")));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, target.runCommand({"restore", file}, out, err));
+        CPPUNIT_ASSERT_MESSAGE(err, contains(err, "restore its pg_dump with pg_restore"));
+        CPPUNIT_ASSERT_EQUAL(comfygate::test::fileText(source.dataDir() + "/secret.key"),
+                             comfygate::test::fileText(targetTemp.file("data/secret.key")));
     }
 
 private:
