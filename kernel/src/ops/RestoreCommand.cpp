@@ -217,7 +217,7 @@ int RestoreCommand::run()
         AtomicFile::syncDirectory(target.parent_path().string());
 
         _out << "restored " << archive << " (comfygate " << manifest.comfygateVersion << ", " << manifest.createdAt
-             << ") into " << target.string() << " (" << extracted.files.size() << " files)\n";
+             << ") into " << target.string() << " (" << extracted.files.size() + 1 << " files with the manifest)\n";
         if (fs::exists(target / "policies"))
             _out << "policies restored to " << (target / "policies").string()
                  << ": set policy.dir to it, or copy them to your policy directory\n";
