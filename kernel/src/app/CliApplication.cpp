@@ -1,6 +1,7 @@
 #include "CliApplication.h"
 
 #include "BashCompletion.h"
+#include "BackupCommand.h"
 #include "CliCommands.h"
 #include "Configuration.h"
 #include "Doctor.h"
@@ -13,6 +14,7 @@
 #include "PolicyEngine.h"
 #include "PolicyReturnCheck.h"
 #include "PolicyTestRunner.h"
+#include "RestoreCommand.h"
 #include "PooledDatabase.h"
 #include "Router.h"
 #include "comfygate/CliWords.h"
@@ -51,6 +53,22 @@ const std::map<std::string, std::pair<std::string, std::string>>& kernelCommands
           "for anything not ok what to do next. Needs no running server and creates or migrates nothing.\n"
           "--json prints {checks: [{name, status, message, hint}], ok}. Exit status 0 when no check\n"
           "failed (warnings allowed), 1 when one did."}},
+        {"backup",
+         {"write a consistent backup archive (database, key, policies, config) while the server runs",
+          "comfygate [options] backup FILE\n\n"
+          "Writes FILE (a tar archive, mode 0600, replaced atomically): a consistent copy of the SQLite\n"
+          "database taken with SQLite's online backup API (the server may keep running), secret.key,\n"
+          "the policy scripts, the --config file, and manifest.json (versions, applied migrations,\n"
+          "SHA-256 of every file). PostgreSQL: the database is not included; the pg_dump command to\n"
+          "run for it is printed as a warning. Restore with `comfygate --data-dir NEW restore FILE`."}},
+        {"restore",
+         {"restore a backup archive into a new or empty data directory",
+          "comfygate [options] --data-dir DIR restore FILE\n\n"
+          "Checks every file against the manifest's SHA-256, refuses an archive whose database has a\n"
+          "migration this build does not know, refuses unsafe entries (absolute paths, '..', links),\n"
+          "then moves the restored directory into place in one rename. DIR must not exist or be empty.\n"
+          "The policies and the configuration file land in DIR/policies and DIR/config.\n"
+          "Exit status 0 when restored, 1 when refused."}},
         {"migrate",
          {"apply the database migrations of the kernel and every module, then exit",
           "comfygate [options] migrate [--dry-run [--json]]\n\n"
@@ -213,6 +231,11 @@ int CliApplication::run(const std::vector<std::string>& args)
             return Doctor::run(_line, _out, _err);
         if (command == "modules")
             return listModules(commandWords(command, _line.words, {"--json"}, 0).has("--json"));
+            return listModules();
+        if (command == "backup")
+            return BackupCommand(_line, _out, _err).run();
+        if (command == "restore")
+            return RestoreCommand(_line, _out, _err).run();
         if (command == "policy")
             return policy(_line.words);
         if (command == "completion")
