@@ -231,7 +231,6 @@ int CliApplication::run(const std::vector<std::string>& args)
             return Doctor::run(_line, _out, _err);
         if (command == "modules")
             return listModules(commandWords(command, _line.words, {"--json"}, 0).has("--json"));
-            return listModules();
         if (command == "backup")
             return BackupCommand(_line, _out, _err).run();
         if (command == "restore")
