@@ -27,6 +27,10 @@ public:
 
     int run(const std::vector<std::string>& args);
 
+    /// The configuration as every command reads it: the --config file, then the environment,
+    /// then --set (backup and restore start from it too).
+    static std::unique_ptr<Configuration> configuration(const CommandLine& line);
+
 private:
     int serve();
     int migrate();
@@ -38,7 +42,6 @@ private:
     int moduleCommand(const std::string& name, const std::vector<std::string>& words);
     void printHelp();
     bool commandHelp(const std::string& command, const std::vector<std::string>& words);
-    static std::unique_ptr<Configuration> configuration(const CommandLine& line);
     void bootKernel(const CommandLine& line, bool withModules);
 
     std::istream& _in;

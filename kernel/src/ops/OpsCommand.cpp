@@ -1,5 +1,7 @@
 #include "OpsCommand.h"
 
+#include "CliApplication.h"
+
 #include <Poco/SHA2Engine.h>
 
 #include <cerrno>
@@ -12,11 +14,7 @@ namespace comfygate::ops {
 std::unique_ptr<Configuration> commandConfiguration(const CommandLine& line,
                                                     const std::map<std::string, std::string>& extra)
 {
-    auto config = std::make_unique<Configuration>();
-    if (!line.configFile.empty())
-        config->loadFile(line.configFile);
-    config->applyEnvironment(Configuration::processEnvironment());
-    config->applyOverrides(line.overrides);
+    auto config = CliApplication::configuration(line);
     if (!config->isExplicit("log.level"))
         config->applyOverrides({{"log.level", "warning"}});
     if (!extra.empty())
