@@ -107,6 +107,9 @@ KernelSettings KernelSettings::read(const Configuration& config)
     s.policyDir = config.getString("policy.dir", "");
     if (s.policyDir.empty())
         s.policyDir = COMFYGATE_SOURCE_DIR "/scripts/policy";
+    s.wwwDir = config.getString("http.www_dir", "");
+    if (s.wwwDir.empty())
+        s.wwwDir = COMFYGATE_SOURCE_DIR "/share/www";
     s.policyWatchSeconds = static_cast<int>(intIn(config, "policy.watch_seconds", 0, 3600));
     intIn(config, "policy.max_instructions", 1000, 1000000000);
     intIn(config, "policy.max_millis", 1, 60000);

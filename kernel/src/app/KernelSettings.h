@@ -29,6 +29,7 @@ struct KernelSettings
     std::string groupsFile;    ///< empty: the compiled-in etc/groups.json
     std::size_t effectiveCacheEntries = 10000; ///< memoised effective permission sets
     std::string policyDir;
+    std::string wwwDir;        ///< the web console's files (served under /console/)
     int policyWatchSeconds = 2;
     int schedulerWorkers = 4;
     int schedulerQueue = 1024;
