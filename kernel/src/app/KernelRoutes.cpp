@@ -1,6 +1,7 @@
 #include "KernelRoutes.h"
 
 #include "Configuration.h"
+#include "ConsoleRoutes.h"
 #include "Kernel.h"
 #include "MetricsRegistry.h"
 #include "OpenApiBuilder.h"
@@ -87,6 +88,8 @@ void KernelRoutes::registerAll()
 {
     Router& router = _kernel.router();
     Kernel& kernel = _kernel;
+
+    ConsoleRoutes(router, kernel.settings().wwwDir).registerAll();
 
     router.add(RouteSpec::make("GET", "/healthz", Access::Public, "liveness: the process answers",
                                [](HttpExchange& exchange) {
