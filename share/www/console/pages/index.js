@@ -4,5 +4,10 @@
 // WebSocket, stop a timer). Titles are English and translated by the shell.
 import home from "./home.js";
 import signIn from "./sign-in.js";
+import tokens from "./tokens.js";
+import security from "./security.js";
+import keys from "./keys.js";
+import downloads from "./downloads.js";
+import workflows from "./workflows.js";
 
-export default [home, signIn];
+export default [home, downloads, workflows, tokens, keys, security, signIn];
