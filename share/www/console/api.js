@@ -46,6 +46,10 @@ export async function call(method, path, body) {
     }
   }
   const swarmError = path.startsWith("/API/") && data && typeof data.error === "string";
+  if (response.status === 401) {
+    // The shell decides whether this means the session ended (see app.js).
+    window.dispatchEvent(new CustomEvent("console:unauthorized", { detail: { path } }));
+  }
   if (!response.ok || swarmError) {
     const error = new ApiError(response.status, errorMessage(response.status, data || {}), data || {});
     if (data && data.remaining_seconds) error.message += ` (${data.remaining_seconds} s)`;

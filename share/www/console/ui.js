@@ -65,8 +65,9 @@ export function form({ id, fields, submitLabel, onSubmit, className = "" }) {
     };
     let input;
     if (field.type === "select") {
-      input = h("select", common, (field.options || []).map(([value, label]) => h("option", { value }, label)));
-      if (field.value !== undefined) input.value = field.value;
+      // The default is the `selected` attribute, so a reset returns to it.
+      input = h("select", common, (field.options || []).map(([value, label]) =>
+        h("option", { value, selected: field.value !== undefined && String(field.value) === value ? "" : undefined }, label)));
     } else if (field.type === "textarea") {
       input = h("textarea", { ...common, rows: field.rows || 4 }, field.value || "");
     } else {
