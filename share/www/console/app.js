@@ -118,7 +118,15 @@ export async function render() {
   const main = document.getElementById("main");
   main.replaceChildren();
   main.setAttribute("aria-busy", "true");
-  const context = { me: state.me, navigate, refreshMe, render, href, params: new URLSearchParams(location.search) };
+  const context = {
+    me: state.me,
+    navigate,
+    refreshMe,
+    render,
+    href,
+    params: new URLSearchParams(location.search),
+    pages: pages.filter((candidate) => candidate.nav && allowed(candidate, state.me)),
+  };
   try {
     if (!allowed(page, state.me)) {
       main.append(h("h1", { tabindex: "-1", class: "page-heading" }, t("Not allowed")),

@@ -1,5 +1,5 @@
 // The web console's language files (share/www/console/lang/<area>.<code>.json) against its
-// scripts: every text a script passes to t("...") or names as a page title has a German
+// scripts: every text a script passes to t("...") or names as a page title or summary has a German
 // translation in one of the areas' files, and every file has the shared-language format
 // ({code, name, local_name, keys} with string values that keep the {placeholders}).
 #include "TestPaths.h"
@@ -91,7 +91,7 @@ public:
             for (const auto& [english, translated] : *file->getObject("keys"))
                 german.insert(english);
         }
-        const std::regex text("\\bt\\(\\s*\"((?:[^\"\\\\]|\\\\.)*)\"|\\btitle: \"((?:[^\"\\\\]|\\\\.)*)\"");
+        const std::regex text("\\bt\\(\\s*\"((?:[^\"\\\\]|\\\\.)*)\"|\\b(?:title|summary): \"((?:[^\"\\\\]|\\\\.)*)\"");
         int texts = 0;
         std::string missing;
         for (const auto& entry : std::filesystem::recursive_directory_iterator(consoleDir)) {
