@@ -65,7 +65,8 @@ public:
     {
         fakes::FakeCivitai civitai;
         civitai.addFile(fakes::FileSpec{"main", "juggernaut_v9.safetensors", 256 * 1024, 7, fakes::ContentKind::Prng});
-        civitai.addFile(fakes::FileSpec{"slow", "slow_model.safetensors", 4 * 1024 * 1024, 8, fakes::ContentKind::Prng});
+        civitai.addFile(
+            fakes::FileSpec{"slow", "slow_model.safetensors", 4 * 1024 * 1024, 8, fakes::ContentKind::Prng});
         fakes::CivitaiModel model;
         model.id = 100;
         model.name = "Juggernaut";
