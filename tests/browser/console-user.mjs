@@ -46,6 +46,13 @@ function totp(secret, seconds) {
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, "0");
 }
 
+/// Waits out the last seconds of a TOTP time step, so a code computed now is still of the step
+/// the server sees when it checks it (enrolment accepts the previous step only while it is one).
+async function awayFromStepEdge() {
+  const left = 30 - ((Date.now() / 1000) % 30);
+  if (left < 3) await new Promise((resolve) => setTimeout(resolve, (left + 0.5) * 1000));
+}
+
 /// A new context whose pages fail the run on any CSP violation or uncaught script error.
 async function newPage(browser, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, ...options });
@@ -254,6 +261,7 @@ async function mfaSignIns(browser) {
 
   step = "the code of the previous time step (allowed drift) turns MFA on and signs in";
   // The previous step here, the current one at the next sign-in: each step is usable once.
+  await awayFromStepEdge();
   await page.fill("#mfa-enrol-form-code", totp(secret, Date.now() / 1000 - 30));
   await page.click("#mfa-enrol-form button[type=submit]");
   await overview(page);
