@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -107,13 +108,46 @@ void LuaValueBridge::pushValue(lua_State* L, const Poco::Dynamic::Var& value, in
         lua_createtable(L, static_cast<int>(elements.size()), 0);
         lua_Integer next = 1;
         for (const auto& element : elements) {
-            pushValue(L, Poco::Dynamic::Var(element), depth + 1);
+            // Elements that are Vars already are passed as they are, not cloned.
+            if constexpr (std::is_same_v<std::decay_t<decltype(element)>, Poco::Dynamic::Var>)
+                pushValue(L, element, depth + 1);
+            else
+                pushValue(L, Poco::Dynamic::Var(element), depth + 1);
             if (lua_isnil(L, -1))
                 lua_pop(L, 1);
             else
                 lua_rawseti(L, -2, next++);
         }
     };
+
+    // Scalars first: a workflow is mostly scalars, and each typeid comparison of the containers
+    // below compares type names across shared libraries (half the cost of passing a prompt's
+    // workflow to its hook). A container's holder is neither boolean, string nor numeric.
+    if (value.isBoolean()) {
+        lua_pushboolean(L, value.extract<bool>());
+        return;
+    }
+    if (value.isString()) {
+        const std::string text = value.convert<std::string>();
+        lua_pushlstring(L, text.data(), text.size());
+        return;
+    }
+    if (value.isInteger()) {
+        if (value.isSigned()) {
+            lua_pushinteger(L, static_cast<lua_Integer>(value.convert<Poco::Int64>()));
+        } else {
+            const auto number = value.convert<Poco::UInt64>();
+            if (number <= static_cast<Poco::UInt64>(std::numeric_limits<lua_Integer>::max()))
+                lua_pushinteger(L, static_cast<lua_Integer>(number));
+            else
+                lua_pushnumber(L, static_cast<lua_Number>(number));
+        }
+        return;
+    }
+    if (value.isNumeric()) {
+        lua_pushnumber(L, value.convert<double>());
+        return;
+    }
 
     const std::type_info& type = value.type();
     if (type == typeid(Poco::JSON::Object::Ptr)) {
@@ -140,23 +174,6 @@ void LuaValueBridge::pushValue(lua_State* L, const Poco::Dynamic::Var& value, in
         pushElements(value.extract<std::vector<Poco::Dynamic::Var>>());
     } else if (type == typeid(std::vector<std::string>)) {
         pushElements(value.extract<std::vector<std::string>>());
-    } else if (value.isBoolean()) {
-        lua_pushboolean(L, value.extract<bool>());
-    } else if (value.isString()) {
-        const std::string text = value.convert<std::string>();
-        lua_pushlstring(L, text.data(), text.size());
-    } else if (value.isInteger()) {
-        if (value.isSigned()) {
-            lua_pushinteger(L, static_cast<lua_Integer>(value.convert<Poco::Int64>()));
-        } else {
-            const auto number = value.convert<Poco::UInt64>();
-            if (number <= static_cast<Poco::UInt64>(std::numeric_limits<lua_Integer>::max()))
-                lua_pushinteger(L, static_cast<lua_Integer>(number));
-            else
-                lua_pushnumber(L, static_cast<lua_Number>(number));
-        }
-    } else if (value.isNumeric()) {
-        lua_pushnumber(L, value.convert<double>());
     } else {
         throw std::invalid_argument(std::string("cannot pass a value of type ") + type.name() +
                                     " to a policy script");

@@ -30,7 +30,7 @@ namespace {
 const std::string meBody =
     R"({"authenticated":true,"experimental_features":{"mfa":false,"model_isolation":false,"s3":false},)"
     R"("groups":["user"],"is_admin":false,"is_owner":false,"mfa_enabled":false,)"
-    R"("permissions":["can_access_api","can_have_api_tokens","can_manage_extensions","can_modify_workflows","can_run","can_upload"],)"
+    R"("permissions":["can_access_api","can_have_api_tokens","can_manage_extensions","can_modify_workflows","can_run","can_upload","edit_user_settings","fundamental","read_user_settings"],)"
     R"("role":"user","sfw_check":true,"token_kind":"api_token","user_id":"043929f771399262","username":"alice"})";
 
 const std::string extensionsBody =

@@ -45,6 +45,7 @@ class RouterTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testParameterBeatsRestInEitherOrder);
     CPPUNIT_TEST(testLiteralBeatsRest);
     CPPUNIT_TEST(testFirstSegmentParameterMeetsLiteralRoutes);
+    CPPUNIT_TEST(testLiteralPathOfAnotherMethodFallsBackToParameters);
     CPPUNIT_TEST(testNotFound);
     CPPUNIT_TEST(testMethodNotAllowedListsMethods);
     CPPUNIT_TEST(testHeadImpliedByGetInAllowed);
@@ -178,6 +179,24 @@ public:
             CPPUNIT_ASSERT(wrongMethod.outcome == Router::Outcome::MethodNotAllowed);
             CPPUNIT_ASSERT(router.resolve("GET", "/nothing/at/all").outcome == Router::Outcome::NotFound);
         }
+    }
+
+    void testLiteralPathOfAnotherMethodFallsBackToParameters()
+    {
+        // Literal routes are looked up by their exact path; a method they lack still finds a
+        // parameter route, HEAD finds the literal GET, and a path that only decodes to the
+        // literal still resolves to it.
+        Router router;
+        router.add(spec("POST", "/{anything}", "post-any"), "m");
+        router.add(spec("GET", "/items", "items"), "m");
+        CPPUNIT_ASSERT_EQUAL(std::string("items"), resolvedTag(router, "GET", "/items"));
+        CPPUNIT_ASSERT_EQUAL(std::string("items"), resolvedTag(router, "HEAD", "/items"));
+        CPPUNIT_ASSERT_EQUAL(std::string("items"), resolvedTag(router, "GET", "/it%65ms"));
+        CPPUNIT_ASSERT_EQUAL(std::string("post-any"), resolvedTag(router, "POST", "/items"));
+        const auto put = router.resolve("PUT", "/items");
+        CPPUNIT_ASSERT(put.outcome == Router::Outcome::MethodNotAllowed);
+        CPPUNIT_ASSERT(put.allowed == (std::set<std::string>{"GET", "HEAD", "POST"}));
+        CPPUNIT_ASSERT(router.resolve("GET", "/items/").outcome == Router::Outcome::NotFound);
     }
 
     void testNotFound()

@@ -1,5 +1,7 @@
 #include "FramedResponse.h"
 
+#include "comfygate/HttpHead.h"
+
 #include <Poco/Net/HTTPRequest.h>
 
 namespace comfygate {
@@ -20,7 +22,21 @@ void FramedResponse::sendContinue()
 std::ostream& FramedResponse::send()
 {
     prepareHeaders();
+    _head = HttpHead::of(*this);
+    struct ForgetHead
+    {
+        std::string& head;
+        ~ForgetHead() { head.clear(); }
+    } forget{_head};
     return Poco::Net::HTTPServerResponseImpl::send();
+}
+
+void FramedResponse::write(std::ostream& out) const
+{
+    if (_head.empty()) // outside send(): sendFile, sendBuffer, sendContinue
+        Poco::Net::HTTPServerResponseImpl::write(out);
+    else
+        HttpHead::put(out, _head);
 }
 
 void FramedResponse::sendFile(const std::string& path, const std::string& mediaType)

@@ -26,6 +26,9 @@ public:
     void sendBuffer(const void* buffer, std::size_t length) override;
     void redirect(const std::string& uri, HTTPStatus status = HTTP_FOUND) override;
 
+    /// The head as HttpHead rendered it when send() began (Poco calls this twice per send()).
+    void write(std::ostream& out) const override;
+
     /// True when the status allows no body (1xx, 204, 304).
     bool bodilessStatus() const;
     /// True when the status or the method allow no body (1xx, 204, 304, HEAD).
@@ -38,6 +41,7 @@ private:
     FramedRequest* _request = nullptr;
     FramedRequest::DrainLimits _drainLimits;
     bool _continueSent = false;
+    std::string _head; ///< set for the duration of send(): what write() puts out
 };
 
 } // namespace comfygate

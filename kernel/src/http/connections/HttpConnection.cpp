@@ -11,14 +11,34 @@
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketImpl.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
 
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <poll.h>
 
 namespace comfygate {
+namespace {
+
+/// The Date header's value (RFC 9110's IMF-fixdate), formatted once a second per worker
+/// thread: Poco's setDate() formats it anew for every response.
+const std::string& httpDateNow()
+{
+    thread_local std::time_t second = -1;
+    thread_local std::string text;
+    const Poco::Timestamp now;
+    if (now.epochTime() != second) {
+        second = now.epochTime();
+        text = Poco::DateTimeFormatter::format(now, Poco::DateTimeFormat::HTTP_FORMAT);
+    }
+    return text;
+}
+
+} // namespace
 
 HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, HttpConnectionTable& table)
     : _socket(socket), _table(table), _tls(socket.secure())
@@ -120,7 +140,7 @@ HttpConnection::Next HttpConnection::serveOne()
     const int maxRequests = params->getMaxKeepAliveRequests();
     const bool mayKeepAlive = params->getKeepAlive() && (maxRequests <= 0 || _requests < maxRequests);
     response.attach(*request);
-    response.setDate(Poco::Timestamp());
+    response.set("Date", httpDateNow());
     response.setVersion(request->getVersion());
     response.setKeepAlive(mayKeepAlive && request->getKeepAlive());
     if (!params->getSoftwareVersion().empty())

@@ -74,6 +74,8 @@ void Router::add(RouteSpec spec, const std::string& owner)
         _byShape[route->method + " " + route->pattern.shape()] = route.get();
         const auto first = route->pattern.firstLiteral();
         (first ? _byFirstSegment[*first] : _startingWithParameter).push_back(_routes.size());
+        if (route->pattern.parameterNames().empty() && route->pattern.text().find('%') == std::string::npos)
+            _literalByPath[route->pattern.text()][route->method] = route.get();
         _routes.push_back(std::move(route));
     }
     if (!swarmName.empty())
@@ -86,9 +88,46 @@ const RegisteredRoute* Router::swarmRoute(const std::string& name) const
     return found == _swarmByName.end() ? nullptr : found->second;
 }
 
+namespace {
+
+/// A path whose segments decode to themselves and that resolve() would not refuse: no
+/// percent-encoding, backslash, NUL or dot segment. Such a path equals its decoded form.
+bool plainPath(const std::string& rawPath)
+{
+    if (rawPath.empty() || rawPath[0] != '/' || rawPath.find_first_of(std::string("%\\\0", 3)) != std::string::npos)
+        return false;
+    std::size_t start = 1;
+    while (start <= rawPath.size()) {
+        const auto slash = std::min(rawPath.find('/', start), rawPath.size());
+        const auto length = slash - start;
+        if ((length == 1 && rawPath[start] == '.') || (length == 2 && rawPath.compare(start, 2, "..") == 0))
+            return false;
+        start = slash + 1;
+    }
+    return true;
+}
+
+} // namespace
+
+const RegisteredRoute* Router::literalRoute(const std::string& method, const std::string& rawPath) const
+{
+    const auto path = _literalByPath.find(rawPath);
+    if (path == _literalByPath.end() || !plainPath(rawPath))
+        return nullptr;
+    const auto route = path->second.find(method == "HEAD" ? std::string("GET") : method);
+    return route == path->second.end() ? nullptr : route->second;
+}
+
 Router::Resolution Router::resolve(const std::string& method, const std::string& rawPath) const
 {
     Resolution result;
+    // A literal pattern equal to the path wins over every parameter pattern that also matches
+    // (a literal beats a parameter at the first difference), so it needs no comparing.
+    if (const RegisteredRoute* literal = literalRoute(method, rawPath)) {
+        result.outcome = Outcome::Found;
+        result.route = literal;
+        return result;
+    }
     const auto segments = RoutePattern::splitPath(rawPath);
     if (!segments) {
         result.outcome = Outcome::BadPath;

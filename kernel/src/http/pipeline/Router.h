@@ -66,12 +66,18 @@ private:
     /// path's and those that start with a parameter. Every request resolves, so it compares
     /// against a handful of patterns instead of all of them.
     std::vector<const RegisteredRoute*> candidates(const std::string& firstSegment) const;
+    /// The route without parameters whose pattern is exactly `rawPath`, for `method`; nullptr
+    /// when there is none or the path needs decoding or checking (see resolve()).
+    const RegisteredRoute* literalRoute(const std::string& method, const std::string& rawPath) const;
 
     std::vector<std::unique_ptr<RegisteredRoute>> _routes;
     std::unordered_map<std::string, std::vector<std::size_t>> _byFirstSegment; ///< indexes into _routes
     std::vector<std::size_t> _startingWithParameter;
     std::map<std::string, const RegisteredRoute*> _byShape; ///< "METHOD shape" -> route
     std::unordered_map<std::string, const RegisteredRoute*> _swarmByName; ///< lower-cased name -> route
+    /// Routes without parameters by their exact path, then method: most requests name one
+    /// (`/mss-login/api/me`, `/prompt`), and a literal route beats every parameter route.
+    std::unordered_map<std::string, std::map<std::string, const RegisteredRoute*>> _literalByPath;
     bool _frozen = false;
 };
 

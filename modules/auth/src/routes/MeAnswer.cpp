@@ -7,7 +7,27 @@
 namespace comfygate::auth {
 namespace {
 
-void appendString(std::string& out, const std::string& value) { out += Poco::toJSON(value, Poco::JSON_WRAP_STRINGS); }
+/// Whether Poco::toJSON would change `value`: it escapes control characters, '"', '\\' and '/'.
+bool needsEscaping(const std::string& value)
+{
+    return std::any_of(value.begin(), value.end(), [](char c) {
+        return (c >= 0 && c <= 31) || c == '"' || c == '\\' || c == '/';
+    });
+}
+
+void appendString(std::string& out, const std::string& value)
+{
+    // Names, roles and permission ids almost never need escaping; Poco::toJSON writes through
+    // an ostream character by character (about 1 µs a string, a third of the route), so it
+    // only sees the strings it would change.
+    if (needsEscaping(value)) {
+        out += Poco::toJSON(value, Poco::JSON_WRAP_STRINGS);
+        return;
+    }
+    out += '"';
+    out += value;
+    out += '"';
+}
 
 void appendKey(std::string& out, const char* key)
 {

@@ -98,7 +98,7 @@ void UploadRoutes::upload(HttpExchange& exchange, bool mask)
     if (auto refusal = uploadRefusal(exchange, form, mask))
         throw HttpError(403, *refusal, "policy_denied");
 
-    Poco::Net::HTTPRequest request = _upstream.requestFor(exchange, exchange.request().getURI());
+    UpstreamRequest request = _upstream.requestFor(exchange, exchange.request().getURI());
     request.setContentType(form.contentType());
     request.setContentLength64(static_cast<Poco::Int64>(form.contentLength()));
     UpstreamClient::Stream stream = _upstream.open(request, [&](std::ostream& out) { form.write(out); });

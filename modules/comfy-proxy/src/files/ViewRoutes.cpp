@@ -82,7 +82,7 @@ void ViewRoutes::view(HttpExchange& exchange)
     if (!rawFromStart && endsWithPng(file.filename))
         promptText = promptTextOfRawFile(exchange, rawPath);
 
-    Poco::Net::HTTPRequest request = _upstream.requestFor(exchange, path);
+    UpstreamRequest request = _upstream.requestFor(exchange, path);
     UpstreamClient::Stream stream = _upstream.open(request);
     std::string head;
     const auto status = stream.answer.getStatus();
@@ -98,7 +98,7 @@ void ViewRoutes::view(HttpExchange& exchange)
 
 std::optional<std::string> ViewRoutes::promptTextOfRawFile(HttpExchange& exchange, const std::string& path)
 {
-    Poco::Net::HTTPRequest request = _upstream.requestFor(exchange, path);
+    UpstreamRequest request = _upstream.requestFor(exchange, path);
     request.setMethod("GET");
     for (const char* conditional : {"Range", "If-Range", "If-None-Match", "If-Modified-Since"})
         request.erase(conditional);

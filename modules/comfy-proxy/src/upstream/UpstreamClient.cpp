@@ -121,11 +121,11 @@ void UpstreamClient::unreachable(const std::string& reason) const
                     "upstream_unavailable");
 }
 
-Poco::Net::HTTPRequest UpstreamClient::requestFor(HttpExchange& exchange, const std::string& pathAndQuery,
-                                                  const std::map<std::string, std::string>& extraHeaders) const
+UpstreamRequest UpstreamClient::requestFor(HttpExchange& exchange, const std::string& pathAndQuery,
+                                           const std::map<std::string, std::string>& extraHeaders) const
 {
     Poco::Net::HTTPServerRequest& in = exchange.request();
-    Poco::Net::HTTPRequest out(in.getMethod(), pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
+    UpstreamRequest out(in.getMethod(), pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [name, value] : in) {
         if (!isDropped(Poco::toLower(name)))
             out.add(name, value);
@@ -147,7 +147,7 @@ void UpstreamClient::forward(HttpExchange& exchange, const std::string& pathAndQ
                              const std::map<std::string, std::string>& extraHeaders)
 {
     Poco::Net::HTTPServerRequest& in = exchange.request();
-    Poco::Net::HTTPRequest out = requestFor(exchange, pathAndQuery, extraHeaders);
+    UpstreamRequest out = requestFor(exchange, pathAndQuery, extraHeaders);
     const bool hasBody = in.hasContentLength() ? in.getContentLength64() > 0 : in.getChunkedTransferEncoding();
     if (in.hasContentLength())
         out.setContentLength64(in.getContentLength64());
@@ -278,7 +278,7 @@ UpstreamClient::Answer UpstreamClient::fetch(const std::string& method, const st
                                              const std::string& body,
                                              const std::map<std::string, std::string>& extraHeaders)
 {
-    Poco::Net::HTTPRequest out(method, pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
+    UpstreamRequest out(method, pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [name, value] : extraHeaders)
         out.set(name, value);
     out.setHost(_base.getHost(), _base.getPort());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "UpstreamRequest.h"
 #include "UpstreamSession.h"
 
 #include <Poco/Dynamic/Var.h>
@@ -61,7 +62,7 @@ public:
     /// The upstream request for the exchange: its method, `pathAndQuery`, the client's headers
     /// less the dropped ones, `extraHeaders`, X-Forwarded-For and ComfyUI's Host. The caller
     /// sets the body length.
-    Poco::Net::HTTPRequest requestFor(HttpExchange& exchange, const std::string& pathAndQuery,
+    UpstreamRequest requestFor(HttpExchange& exchange, const std::string& pathAndQuery,
                                       const std::map<std::string, std::string>& extraHeaders = {}) const;
 
     /// Sends the request and reads the answer's head. `writeBody` writes the request body
