@@ -9,6 +9,7 @@
 #include "HttpPipeline.h"
 #include "HttpServer.h"
 #include "InProcessEventBus.h"
+#include "JournalFormatter.h"
 #include "KernelRoutes.h"
 #include "KernelSchema.h"
 #include "KernelServices.h"
@@ -66,7 +67,12 @@ Kernel::~Kernel() { stop(); }
 
 void Kernel::configureLogging()
 {
-    Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %q %s: %t"));
+    // Under systemd the journal stamps each line itself and wants the level as a <N> prefix.
+    Poco::AutoPtr<Poco::Formatter> formatter;
+    if (JournalFormatter::stderrIsJournal())
+        formatter = new JournalFormatter;
+    else
+        formatter = new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %q %s: %t");
     Poco::AutoPtr<Poco::ConsoleChannel> console(new Poco::ConsoleChannel);
     Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, console));
     Poco::Logger::root().setChannel(channel);
