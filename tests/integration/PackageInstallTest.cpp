@@ -350,7 +350,8 @@ std::string kernelLibraryOf(const std::string& binary)
     for (std::string line; std::getline(lines, line);) {
         if (contains(line, "libcomfygate-kernel.so => ")) {
             const auto start = line.find("=> ") + 3;
-            return line.substr(start, line.find(' ', start) - start);
+            // ldd prints the RPATH's $ORIGIN expanded: /usr/bin/../lib/comfygate/...
+            return fs::weakly_canonical(line.substr(start, line.find(' ', start) - start)).string();
         }
     }
     return "";
@@ -574,6 +575,11 @@ public:
         CPPUNIT_ASSERT_MESSAGE(describe(verify, result), result.exitStatus == 0);
         // Complaints about other units on this machine are not ours; any about ours fail.
         CPPUNIT_ASSERT_MESSAGE(describe(verify, result), !contains(result.out + result.err, "comfygate.service:"));
+        // The sandbox keeps systemd's exposure rating at 2.0 ("OK") or below (its threshold counts tenths).
+        const std::vector<std::string> security{"systemd-analyze", "security", "--offline=true", "--threshold=20",
+                                                COMFYGATE_INSTALL_UNIT};
+        const auto rating = tool(security);
+        CPPUNIT_ASSERT_MESSAGE(describe(security, rating), rating.exitStatus == 0);
     }
 
     void testRelocatedCopyFindsItsOwnLibraryAndModules()
@@ -581,10 +587,18 @@ public:
         InstalledPackage::get();
         TempDir copy;
         const std::string relocated = copy.file("opt/comfygate");
-        for (const std::string part : {COMFYGATE_INSTALL_BINDIR, COMFYGATE_INSTALL_PRIVATE_LIBDIR, COMFYGATE_INSTALL_SHAREDIR}) {
-            fs::create_directories(fs::path(relocated + "/" + part).parent_path());
-            fs::copy(prefix + "/" + part, relocated + "/" + part, fs::copy_options::recursive);
+        // The package's files under the prefix, at the same places under another prefix.
+        std::istringstream files(mustRun({"dpkg-query", "--listfiles", "comfygate"}));
+        int copied = 0;
+        for (std::string file; std::getline(files, file);) {
+            if (file.rfind(prefix + "/", 0) != 0 || !fs::is_regular_file(file))
+                continue;
+            const fs::path target = relocated + file.substr(prefix.size());
+            fs::create_directories(target.parent_path());
+            fs::copy_file(file, target);
+            ++copied;
         }
+        CPPUNIT_ASSERT(copied > 10);
         const std::string binary = relocated + "/" COMFYGATE_INSTALL_BINDIR "/comfygate";
         CPPUNIT_ASSERT_EQUAL(relocated + "/" COMFYGATE_INSTALL_PRIVATE_LIBDIR "/libcomfygate-kernel.so",
                              kernelLibraryOf(binary));
@@ -592,12 +606,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(shippedModules.size(), modules.size());
         for (const auto& name : shippedModules)
             CPPUNIT_ASSERT_EQUAL(relocated + "/" COMFYGATE_INSTALL_MODULEDIR "/" + name + ".so", modules.at(name));
-        // Its policies too: a broken copy of a shipped script is reported from the copied tree.
-        const std::string broken = relocated + "/" COMFYGATE_INSTALL_SHAREDIR "/policy/nsfw.lua";
-        std::ofstream(broken, std::ios::app) << "\nthis is not lua\n";
+        // Its policies too: a script broken in the copy fails the copy's check, not the original's.
+        std::ofstream(relocated + "/" COMFYGATE_INSTALL_SHAREDIR "/policy/nsfw.lua", std::ios::app) << "\nnot lua\n";
+        const std::vector<std::string> original{installedBinary, "--data-dir", copy.file("data"), "policy", "check"};
+        const auto passed = tool(original);
+        CPPUNIT_ASSERT_MESSAGE(describe(original, passed), passed.exitStatus == 0);
         const std::vector<std::string> check{binary, "--data-dir", copy.file("data"), "policy", "check"};
-        const auto result = tool(check);
-        CPPUNIT_ASSERT_MESSAGE(describe(check, result), result.exitStatus == 1 && contains(result.out + result.err, broken));
+        const auto failed = tool(check);
+        CPPUNIT_ASSERT_MESSAGE(describe(check, failed), failed.exitStatus == 1 && contains(failed.out, "nsfw.lua:"));
     }
 
     void testPurgeRemovesThePackageAndItsData()
