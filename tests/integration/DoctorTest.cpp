@@ -2,6 +2,7 @@
 // data directory with loose modes, a public trusted proxy, a broken policy script and a
 // fresh data directory that doctor must leave exactly as it found it.
 #include "FakeComfyUI.h"
+#include "PostgresCluster.h"
 #include "ServerProcess.h"
 #include "TempDir.h"
 #include "TestPaths.h"
@@ -24,6 +25,7 @@
 #include <sys/stat.h>
 
 using comfygate::fakes::FakeComfyUI;
+using comfygate::test::PostgresCluster;
 using comfygate::test::ServerProcess;
 using comfygate::test::TempDir;
 using Settings = std::map<std::string, std::string>;
@@ -137,6 +139,7 @@ class DoctorTest : public CppUnit::TestFixture
     CPPUNIT_TEST(tlsFilesAreChecked);
     CPPUNIT_TEST(expiredCertificateFails);
     CPPUNIT_TEST(comfyWithoutMultiUserWarnsOnlyWhenExpected);
+    CPPUNIT_TEST(postgresqlIsReachedAndItsMigrationsCounted);
     CPPUNIT_TEST(configurationErrorsAreNamed);
     CPPUNIT_TEST(modulesAreLoadedNotStarted);
     CPPUNIT_TEST_SUITE_END();
@@ -349,6 +352,38 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(fine.out, 0, fine.status);
         CPPUNIT_ASSERT_MESSAGE(fine.out, fine.line("comfyui").rfind("ok    comfyui: ComfyUI 0.8.0 at " + _comfy->url() +
                                                                         ", --multi-user off", 0) == 0);
+    }
+
+    void postgresqlIsReachedAndItsMigrationsCounted()
+    {
+        PostgresCluster cluster;
+        cluster.createDatabase("doctor");
+        Settings settings = cluster.gatewaySettings("doctor");
+        settings.emplace("comfy.url", _comfy->url());
+        ServerProcess process(offline(settings));
+        const std::string where = "PostgreSQL comfygate@" + settings.at("db.postgres.host") + ":" +
+                                  settings.at("db.postgres.port") + "/doctor";
+        const DoctorRun fresh = doctor(process);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(fresh.out, 0, fresh.status);
+        CPPUNIT_ASSERT_MESSAGE(fresh.out, fresh.line("database").rfind("warn  database: " + where + ": ", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(fresh.out, contains(fresh.line("database"), "kernel migrations pending (applied: none)"));
+
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, process.runCommand({"migrate"}, out, err));
+        const DoctorRun migrated = doctor(process);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(migrated.out, 0, migrated.status);
+        const std::string line = migrated.line("database");
+        CPPUNIT_ASSERT_MESSAGE(migrated.out, line.rfind("ok    database: " + where + ", all ", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(line, contains(line, "kernel ") && contains(line, "auth "));
+
+        // Nothing listens on the next port.
+        settings["db.postgres.port"] = std::to_string(std::stoi(settings.at("db.postgres.port")) + 1);
+        ServerProcess unreachable(offline(settings));
+        const DoctorRun failed = doctor(unreachable);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(failed.out, 1, failed.status);
+        CPPUNIT_ASSERT_MESSAGE(failed.out, failed.line("database").rfind("fail  database: PostgreSQL comfygate@", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(failed.out, contains(failed.line("database"), "is not reachable: "));
+        CPPUNIT_ASSERT_MESSAGE(failed.out, contains(failed.line("database"), "-> start PostgreSQL, or check db.postgres.host"));
     }
 
     void configurationErrorsAreNamed()

@@ -19,6 +19,7 @@
 #include "PermissionTable.h"
 #include "PolicyEngine.h"
 #include "PooledDatabase.h"
+#include "PostgresConnection.h"
 #include "Router.h"
 #include "SealedSecrets.h"
 #include "ServiceTable.h"
@@ -44,18 +45,6 @@ std::string readFile(const std::string& path)
     Poco::FileInputStream in(path);
     std::string text;
     Poco::StreamCopier::copyToString(in, text);
-    return text;
-}
-
-std::string postgresConnection(const Configuration& config)
-{
-    std::string text = "host=" + config.getString("db.postgres.host", "localhost") +
-                       " port=" + config.getString("db.postgres.port", "5432") +
-                       " dbname=" + config.getString("db.postgres.database", "comfygate") +
-                       " user=" + config.getString("db.postgres.user", "comfygate");
-    const std::string password = config.getString("db.postgres.password", "");
-    if (!password.empty())
-        text += " password=" + password;
     return text;
 }
 
@@ -96,7 +85,7 @@ void Kernel::startCore(bool serving)
                                                                             : Database::Backend::SQLite;
     const std::string sqlitePath = _config->getString("db.sqlite.path", "comfygate.db");
     db.sqlitePath = !sqlitePath.empty() && sqlitePath[0] == '/' ? sqlitePath : _settings.dataDir + "/" + sqlitePath;
-    db.postgresConnection = postgresConnection(*_config);
+    db.postgresConnection = postgresConnectionString(*_config);
     db.minSessions = static_cast<int>(_config->getInt("db.pool.min", 1));
     db.maxSessions = static_cast<int>(_config->getInt("db.pool.max", 16));
     db.busyTimeoutMs = static_cast<int>(_config->getInt("db.sqlite.busy_timeout_ms", 5000));
