@@ -1,5 +1,9 @@
 # comfygate_module(<name> SOURCES <files...> [CORE_SOURCES <files...>] [LIBRARIES <libs...>]
-#                  [OUTPUT_DIR <dir>])
+#                  [OUTPUT_DIR <dir>] [NO_INSTALL])
+#
+# A module built into the build's module directory is installed into
+# <prefix>/lib/comfygate/modules (cmake/InstallDirs.cmake) unless NO_INSTALL says it is only a
+# template or example; one built into another OUTPUT_DIR (the test fixtures) never is.
 #
 # CORE_SOURCES (everything but the XxxModule.cpp entry) go into a static library
 # <name>_core that the module links and that the module's unit tests (tests/unit/<name>/)
@@ -9,9 +13,11 @@
 # migrations (sql/NNN_name.sql) into it, so an installed module never looks for loose files.
 # The generated header <ModuleMigrations.h> defines comfygate::moduleMigrations().
 function(comfygate_module name)
-  cmake_parse_arguments(ARG "" "OUTPUT_DIR" "SOURCES;CORE_SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_INSTALL" "OUTPUT_DIR" "SOURCES;CORE_SOURCES;LIBRARIES" ${ARGN})
+  set(shipped FALSE)
   if(NOT ARG_OUTPUT_DIR)
     set(ARG_OUTPUT_DIR ${COMFYGATE_MODULE_OUTPUT_DIR})
+    set(shipped TRUE)
   endif()
   add_library(${name} MODULE ${ARG_SOURCES})
   set_target_properties(${name} PROPERTIES
@@ -20,6 +26,11 @@ function(comfygate_module name)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   target_link_libraries(${name} PRIVATE comfygate-kernel ${ARG_LIBRARIES})
+  if(shipped AND NOT ARG_NO_INSTALL)
+    set_target_properties(${name} PROPERTIES INSTALL_RPATH "${COMFYGATE_MODULE_INSTALL_RPATH}")
+    install(TARGETS ${name} LIBRARY DESTINATION ${COMFYGATE_INSTALL_MODULEDIR})
+    set_property(GLOBAL APPEND PROPERTY COMFYGATE_SHIPPED_MODULES ${name})
+  endif()
   if(ARG_CORE_SOURCES)
     add_library(${name}_core STATIC ${ARG_CORE_SOURCES})
     set_target_properties(${name}_core PROPERTIES POSITION_INDEPENDENT_CODE ON)

@@ -2,6 +2,7 @@
 // data directory with loose modes, a public trusted proxy, a broken policy script and a
 // fresh data directory that doctor must leave exactly as it found it.
 #include "FakeComfyUI.h"
+#include "PostgresCluster.h"
 #include "ServerProcess.h"
 #include "TempDir.h"
 #include "TestPaths.h"
@@ -13,11 +14,18 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sys/stat.h>
 
 using comfygate::fakes::FakeComfyUI;
+using comfygate::test::PostgresCluster;
 using comfygate::test::ServerProcess;
 using comfygate::test::TempDir;
 using Settings = std::map<std::string, std::string>;
@@ -33,6 +41,33 @@ Settings offline(Settings settings)
     settings.emplace("downloads.huggingface.base_url", "http://127.0.0.1:1");
     settings.emplace("modules.dir", COMFYGATE_MODULE_DIR);
     return settings;
+}
+
+/// A self-signed certificate valid from `fromDays` to `untilDays` days from now (negative: in
+/// the past), written as PEM with its key (mode 0600). openssl's command line refuses an end in
+/// the past, so the test signs one itself.
+void writeSelfSignedCertificate(const std::string& certPath, const std::string& keyPath, long fromDays, long untilDays)
+{
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), EVP_PKEY_free);
+    std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
+    if (!key || !cert)
+        throw std::runtime_error("cannot create a key or certificate");
+    X509_set_version(cert.get(), 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert.get()), fromDays * 86400);
+    X509_gmtime_adj(X509_getm_notAfter(cert.get()), untilDays * 86400);
+    X509_set_pubkey(cert.get(), key.get());
+    X509_NAME* name = X509_get_subject_name(cert.get());
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+    X509_set_issuer_name(cert.get(), name);
+    if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0)
+        throw std::runtime_error("cannot sign the certificate");
+    std::unique_ptr<FILE, decltype(&std::fclose)> certFile(std::fopen(certPath.c_str(), "w"), std::fclose);
+    std::unique_ptr<FILE, decltype(&std::fclose)> keyFile(std::fopen(keyPath.c_str(), "w"), std::fclose);
+    if (!certFile || !keyFile || PEM_write_X509(certFile.get(), cert.get()) != 1 ||
+        PEM_write_PrivateKey(keyFile.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+        throw std::runtime_error("cannot write " + certPath + " or " + keyPath);
+    ::chmod(keyPath.c_str(), 0600);
 }
 
 struct DoctorRun
@@ -102,6 +137,9 @@ class DoctorTest : public CppUnit::TestFixture
     CPPUNIT_TEST(freshDataDirIsNotModified);
     CPPUNIT_TEST(migratedDatabaseIsReported);
     CPPUNIT_TEST(tlsFilesAreChecked);
+    CPPUNIT_TEST(expiredCertificateFails);
+    CPPUNIT_TEST(comfyWithoutMultiUserWarnsOnlyWhenExpected);
+    CPPUNIT_TEST(postgresqlIsReachedAndItsMigrationsCounted);
     CPPUNIT_TEST(configurationErrorsAreNamed);
     CPPUNIT_TEST(modulesAreLoadedNotStarted);
     CPPUNIT_TEST_SUITE_END();
@@ -280,6 +318,72 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(soon.out, 0, soon.status);
         CPPUNIT_ASSERT_MESSAGE(soon.out, soon.line("tls").rfind("warn  tls: certificate " + certs.file("short-cert.pem") +
                                                                     " expires on ", 0) == 0);
+    }
+
+    void expiredCertificateFails()
+    {
+        TempDir certs;
+        const std::string cert = certs.file("expired-cert.pem");
+        const std::string key = certs.file("expired-key.pem");
+        writeSelfSignedCertificate(cert, key, -2, -1);
+        ServerProcess process(
+            offline({{"comfy.url", _comfy->url()}, {"http.tls.cert", cert}, {"http.tls.key", key}}));
+        const DoctorRun run = doctor(process);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(run.out, 1, run.status);
+        const std::string line = run.line("tls");
+        CPPUNIT_ASSERT_MESSAGE(run.out, line.rfind("fail  tls: certificate " + cert + " expired on ", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(line, contains(line, "-> renew it and restart the server"));
+    }
+
+    void comfyWithoutMultiUserWarnsOnlyWhenExpected()
+    {
+        _comfy->setMultiUserArgument(false);
+        ServerProcess expecting(offline({{"comfy.url", _comfy->url()}, {"comfy.multi_user", "true"}}));
+        const DoctorRun warned = doctor(expecting);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(warned.out, 0, warned.status);
+        const std::string line = warned.line("comfyui");
+        CPPUNIT_ASSERT_MESSAGE(warned.out, line.rfind("warn  comfyui: ComfyUI 0.8.0 at " + _comfy->url() +
+                                                          ", --multi-user off, but comfy.multi_user = true expects it",
+                                                      0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(line, contains(line, "-> start ComfyUI with --multi-user, or set comfy.multi_user = false"));
+
+        ServerProcess single(offline({{"comfy.url", _comfy->url()}, {"comfy.multi_user", "false"}}));
+        const DoctorRun fine = doctor(single);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(fine.out, 0, fine.status);
+        CPPUNIT_ASSERT_MESSAGE(fine.out, fine.line("comfyui").rfind("ok    comfyui: ComfyUI 0.8.0 at " + _comfy->url() +
+                                                                        ", --multi-user off", 0) == 0);
+    }
+
+    void postgresqlIsReachedAndItsMigrationsCounted()
+    {
+        PostgresCluster cluster;
+        cluster.createDatabase("doctor");
+        Settings settings = cluster.gatewaySettings("doctor");
+        settings.emplace("comfy.url", _comfy->url());
+        ServerProcess process(offline(settings));
+        const std::string where = "PostgreSQL comfygate@" + settings.at("db.postgres.host") + ":" +
+                                  settings.at("db.postgres.port") + "/doctor";
+        const DoctorRun fresh = doctor(process);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(fresh.out, 0, fresh.status);
+        CPPUNIT_ASSERT_MESSAGE(fresh.out, fresh.line("database").rfind("warn  database: " + where + ": ", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(fresh.out, contains(fresh.line("database"), "kernel migrations pending (applied: none)"));
+
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, process.runCommand({"migrate"}, out, err));
+        const DoctorRun migrated = doctor(process);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(migrated.out, 0, migrated.status);
+        const std::string line = migrated.line("database");
+        CPPUNIT_ASSERT_MESSAGE(migrated.out, line.rfind("ok    database: " + where + ", all ", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(line, contains(line, "kernel ") && contains(line, "auth "));
+
+        // Nothing listens on the next port.
+        settings["db.postgres.port"] = std::to_string(std::stoi(settings.at("db.postgres.port")) + 1);
+        ServerProcess unreachable(offline(settings));
+        const DoctorRun failed = doctor(unreachable);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(failed.out, 1, failed.status);
+        CPPUNIT_ASSERT_MESSAGE(failed.out, failed.line("database").rfind("fail  database: PostgreSQL comfygate@", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(failed.out, contains(failed.line("database"), "is not reachable: "));
+        CPPUNIT_ASSERT_MESSAGE(failed.out, contains(failed.line("database"), "-> start PostgreSQL, or check db.postgres.host"));
     }
 
     void configurationErrorsAreNamed()

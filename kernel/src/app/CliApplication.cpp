@@ -5,6 +5,7 @@
 #include "CliCommands.h"
 #include "Configuration.h"
 #include "Doctor.h"
+#include "InstallLayout.h"
 #include "Kernel.h"
 #include "MigrationDryRun.h"
 #include "MetricsRegistry.h"
@@ -15,6 +16,7 @@
 #include "PolicyReturnCheck.h"
 #include "PolicyTestRunner.h"
 #include "RestoreCommand.h"
+#include "ServiceManagerNotifier.h"
 #include "PooledDatabase.h"
 #include "Router.h"
 #include "comfygate/CliWords.h"
@@ -43,7 +45,10 @@ const std::map<std::string, std::pair<std::string, std::string>>& kernelCommands
           "comfygate [options] serve\n\n"
           "Starts the kernel, the modules, the policies and the HTTP server, and serves until\n"
           "SIGTERM or SIGINT (drains in-flight requests for http.drain_seconds). SIGHUP reloads\n"
-          "the Lua policies."}},
+          "the Lua policies (systemctl reload comfygate). Started by systemd (NOTIFY_SOCKET) it\n"
+          "reports READY=1 once it listens, RELOADING=1 and READY=1 around a reload and STOPPING=1\n"
+          "when it drains; with its output in the journal (JOURNAL_STREAM) it logs each line with\n"
+          "its syslog level (<N>) and without a time stamp."}},
         {"doctor",
          {"check the installation and explain what to fix, without changing anything",
           "comfygate [options] doctor [--json]\n\n"
@@ -114,7 +119,9 @@ const std::map<std::string, std::pair<std::string, std::string>>& kernelCommands
 
 const char* globalOptions =
     "Options (before the command):\n"
-    "  --config FILE      read a properties file (see etc/comfygate.properties)\n"
+    "  --config FILE      read a properties file (see etc/comfygate.properties); default: an\n"
+    "                     installed comfygate's own (/etc/comfygate/comfygate.properties for the\n"
+    "                     Debian package), none in the build tree\n"
     "  --set KEY=VALUE    override one configuration key (repeatable)\n"
     "  --port N           same as --set http.port=N\n"
     "  --data-dir DIR     same as --set data.dir=DIR\n"
@@ -191,6 +198,9 @@ int CliApplication::run(const std::vector<std::string>& args)
         _err << "comfygate: " << e.what() << "\n";
         return 2;
     }
+    // An installed comfygate reads its installation's properties file unless told otherwise.
+    if (_line.configFile.empty())
+        _line.configFile = InstallLayout::current().defaultConfigFile();
     if (_line.version) {
         _out << "comfygate " << kernelVersion() << " (module ABI " << COMFYGATE_ABI_VERSION << ")\n";
         return 0;
@@ -292,6 +302,7 @@ int CliApplication::serve()
     bootKernel(_line, true);
     _kernel->startPolicy();
     _kernel->startHttp();
+    ServiceManagerNotifier::ready("serving on port " + std::to_string(_kernel->httpServer()->port()));
     // main() blocked these signals before any thread started, so they arrive here only.
     sigset_t signals;
     sigemptyset(&signals);
@@ -304,14 +315,18 @@ int CliApplication::serve()
         if (sigwait(&signals, &signal) != 0)
             continue;
         if (signal == SIGHUP) {
+            ServiceManagerNotifier::reloading();
             const auto errors = _kernel->reloadPolicies("signal", "");
             for (const auto& error : errors)
                 logger.error("policy reload kept the previous policies: %s", error);
             if (errors.empty())
                 logger.information("policies reloaded");
+            ServiceManagerNotifier::ready(errors.empty() ? "serving; policies reloaded"
+                                                         : "serving; the policy reload failed, previous policies kept");
             continue;
         }
         logger.information("received %s: draining and stopping", std::string(signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+        ServiceManagerNotifier::stopping();
         break;
     }
     _kernel->stop();

@@ -9,6 +9,7 @@
 #include "HttpPipeline.h"
 #include "HttpServer.h"
 #include "InProcessEventBus.h"
+#include "JournalFormatter.h"
 #include "KernelRoutes.h"
 #include "KernelSchema.h"
 #include "KernelServices.h"
@@ -18,6 +19,7 @@
 #include "PermissionTable.h"
 #include "PolicyEngine.h"
 #include "PooledDatabase.h"
+#include "PostgresConnection.h"
 #include "Router.h"
 #include "SealedSecrets.h"
 #include "ServiceTable.h"
@@ -46,18 +48,6 @@ std::string readFile(const std::string& path)
     return text;
 }
 
-std::string postgresConnection(const Configuration& config)
-{
-    std::string text = "host=" + config.getString("db.postgres.host", "localhost") +
-                       " port=" + config.getString("db.postgres.port", "5432") +
-                       " dbname=" + config.getString("db.postgres.database", "comfygate") +
-                       " user=" + config.getString("db.postgres.user", "comfygate");
-    const std::string password = config.getString("db.postgres.password", "");
-    if (!password.empty())
-        text += " password=" + password;
-    return text;
-}
-
 } // namespace
 
 Kernel::Kernel(std::unique_ptr<Configuration> config) : _config(std::move(config)) {}
@@ -66,7 +56,12 @@ Kernel::~Kernel() { stop(); }
 
 void Kernel::configureLogging()
 {
-    Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %q %s: %t"));
+    // Under systemd the journal stamps each line itself and wants the level as a <N> prefix.
+    Poco::AutoPtr<Poco::Formatter> formatter;
+    if (JournalFormatter::stderrIsJournal())
+        formatter = new JournalFormatter;
+    else
+        formatter = new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %q %s: %t");
     Poco::AutoPtr<Poco::ConsoleChannel> console(new Poco::ConsoleChannel);
     Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, console));
     Poco::Logger::root().setChannel(channel);
@@ -90,7 +85,7 @@ void Kernel::startCore(bool serving)
                                                                             : Database::Backend::SQLite;
     const std::string sqlitePath = _config->getString("db.sqlite.path", "comfygate.db");
     db.sqlitePath = !sqlitePath.empty() && sqlitePath[0] == '/' ? sqlitePath : _settings.dataDir + "/" + sqlitePath;
-    db.postgresConnection = postgresConnection(*_config);
+    db.postgresConnection = postgresConnectionString(*_config);
     db.minSessions = static_cast<int>(_config->getInt("db.pool.min", 1));
     db.maxSessions = static_cast<int>(_config->getInt("db.pool.max", 16));
     db.busyTimeoutMs = static_cast<int>(_config->getInt("db.sqlite.busy_timeout_ms", 5000));

@@ -2,6 +2,7 @@
 
 #include "ConfigValue.h"
 #include "Configuration.h"
+#include "InstallLayout.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
@@ -97,7 +98,7 @@ KernelSettings KernelSettings::read(const Configuration& config)
 
     s.modulesDirs = config.getList("modules.dir", {});
     if (s.modulesDirs.empty())
-        s.modulesDirs.push_back(COMFYGATE_MODULE_DIR);
+        s.modulesDirs.push_back(InstallLayout::current().moduleDir());
     s.modulesEnabled = config.getList("modules.enabled", {});
     s.modulesDisabled = config.getList("modules.disabled", {});
 
@@ -106,10 +107,10 @@ KernelSettings KernelSettings::read(const Configuration& config)
         static_cast<std::size_t>(intIn(config, "permissions.effective_cache_entries", 0, 10000000));
     s.policyDir = config.getString("policy.dir", "");
     if (s.policyDir.empty())
-        s.policyDir = COMFYGATE_SOURCE_DIR "/scripts/policy";
+        s.policyDir = InstallLayout::current().policyDir();
     s.wwwDir = config.getString("http.www_dir", "");
     if (s.wwwDir.empty())
-        s.wwwDir = COMFYGATE_SOURCE_DIR "/share/www";
+        s.wwwDir = InstallLayout::current().wwwDir();
     s.policyWatchSeconds = static_cast<int>(intIn(config, "policy.watch_seconds", 0, 3600));
     intIn(config, "policy.max_instructions", 1000, 1000000000);
     intIn(config, "policy.max_millis", 1, 60000);

@@ -2,6 +2,8 @@
 #include "DoctorChecks.h"
 #include "KernelSchema.h"
 #include "KernelSettings.h"
+#include "PooledDatabase.h"
+#include "PostgresConnection.h"
 
 #include <Poco/URI.h>
 
@@ -80,16 +82,67 @@ void reportMigrations(const std::string& where, const AppliedCounts& applied, Do
                               "; module migrations are checked when the modules start)");
 }
 
+/// libpq's messages span lines (and indent with tabs); a report line is one line.
+std::string oneLine(const std::string& text)
+{
+    std::string line;
+    for (const char c : text) {
+        const bool space = c == '\n' || c == '\t' || c == ' ';
+        if (!space)
+            line += c;
+        else if (!line.empty() && line.back() != ' ')
+            line += ' ';
+    }
+    while (!line.empty() && line.back() == ' ')
+        line.pop_back();
+    return line;
+}
+
+/// Connects (one session, SELECT 1) and reads schema_migrations with a plain query: nothing is
+/// created (PooledDatabase's migration listing would create the table).
+void postgresCheck(const Configuration& config, DoctorReport& report)
+{
+    const std::string where = "PostgreSQL " + config.getString("db.postgres.user", "comfygate") + "@" +
+                              config.getString("db.postgres.host", "localhost") + ":" +
+                              config.getString("db.postgres.port", "5432") + "/" +
+                              config.getString("db.postgres.database", "comfygate");
+    DatabaseSettings settings;
+    settings.backend = Database::Backend::PostgreSQL;
+    settings.postgresConnection = postgresConnectionString(config);
+    settings.minSessions = 0;
+    settings.maxSessions = 1;
+    PooledDatabase database(settings);
+    try {
+        database.open();
+    } catch (const std::exception& e) {
+        report.fail("database", where + " is not reachable: " + oneLine(e.what()),
+                    "start PostgreSQL, or check db.postgres.host, port, database, user and the password "
+                    "(USERS_DB_PASSWORD)");
+        return;
+    }
+    AppliedCounts applied;
+    try {
+        const auto exists = database.select("SELECT to_regclass('schema_migrations') IS NOT NULL", {});
+        if (!exists.empty() && exists.front().at(0).convert<bool>()) {
+            for (const auto& row : database.select("SELECT owner, COUNT(*) FROM schema_migrations GROUP BY owner", {}))
+                applied[row.at(0).convert<std::string>()] = row.at(1).convert<int>();
+        }
+    } catch (const std::exception& e) {
+        database.close();
+        report.fail("database", where + " answers, but its migrations cannot be read: " + oneLine(e.what()),
+                    "check that db.postgres.user may read the database");
+        return;
+    }
+    database.close();
+    reportMigrations(where, applied, report);
+}
+
 } // namespace
 
 void DatabaseCheck::run(const Configuration& config, const KernelSettings& settings, DoctorReport& report)
 {
     if (config.getString("db.backend", "sqlite") == "postgresql") {
-        // Not checked yet: PooledDatabase's migration listing creates schema_migrations, so a
-        // read-only PostgreSQL look needs its own query path (left for later).
-        report.skip("database", "PostgreSQL at " + config.getString("db.postgres.host", "localhost") +
-                                    " is not checked by doctor yet",
-                    "run `comfygate migrate` to test the connection");
+        postgresCheck(config, report);
         return;
     }
     // The same resolution as the kernel: relative to the data directory.

@@ -562,8 +562,10 @@ void FakeComfyRequestHandler::getSystemStats(Exchange& exchange)
     Array::Ptr argv = new Array;
     for (const auto& arg : {std::string("main.py"), std::string("--listen"), std::string("127.0.0.1"),
                                   std::string("--port"), std::to_string(_server._port), std::string("--multi-user"),
-                                  std::string("--base-directory"), _server._rootDir})
-        argv->add(arg);
+                                  std::string("--base-directory"), _server._rootDir}) {
+        if (arg != "--multi-user" || _server._multiUserArgument)
+            argv->add(arg);
+    }
     Object::Ptr system = ordered();
     system->set("os", "posix");
     system->set("ram_total", Poco::UInt64(68719476736ULL));

@@ -64,6 +64,9 @@ public:
     void setPreviewFrames(int frames) { _queue.setPreviewFrames(frames); }
     /// Emulates servers before 0.3.68 that returned extra_data API keys in GET /queue.
     void setLeakApiKeysInQueue(bool leak) { _leakApiKeys = leak; }
+    /// Whether /system_stats' argv lists --multi-user (as ComfyUI started with it); on by default.
+    /// Only the report changes: the fake keeps its per-user behaviour.
+    void setMultiUserArgument(bool listed) { _multiUserArgument = listed; }
     /// Nodes of this class fail with `execution_error` (history status "error"); "" turns it off.
     void setFailingNodeClass(const std::string& classType) { _queue.setFailingNodeClass(classType); }
     /// KSampler nodes broadcast a binary TEXT frame (type 3, no prompt id) to every socket.
@@ -132,6 +135,7 @@ private:
     std::atomic<bool> _failing{false};
     std::atomic<bool> _originGuard{true};
     std::atomic<bool> _leakApiKeys{false};
+    std::atomic<bool> _multiUserArgument{true};
     std::atomic<std::uint64_t> _maxBodyBytes{100ULL * 1024 * 1024};
     std::atomic<std::size_t> _active{0};
     std::atomic<std::size_t> _maxConcurrent{0};
