@@ -72,6 +72,20 @@ public:
         expect(400, "must be a string", R"({"source":["civitai"]})");
         expect(400, "destination_type must be local or s3",
                R"({"source":"civitai","model_version_id":"1","destination_type":"ftp"})");
+
+        // A file name that is not UTF-8 (a Comfy Cloud source_url can percent-encode any byte;
+        // found by tests/fuzz/download_request): the queue could not read its stored JSON back.
+        Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+        body->set("source", "huggingface");
+        body->set("repo_id", "a/b");
+        body->set("filename", std::string("a\xFB.safetensors"));
+        try {
+            DownloadRequestParser(_settings).parse(body);
+            CPPUNIT_FAIL("accepted a file name that is not UTF-8");
+        } catch (const comfygate::HttpError& error) {
+            CPPUNIT_ASSERT_EQUAL(400, error.status());
+            CPPUNIT_ASSERT(std::string(error.what()).find("\"filename\" must be UTF-8 text") != std::string::npos);
+        }
     }
 
     void s3IsForbiddenWhileDisabled()

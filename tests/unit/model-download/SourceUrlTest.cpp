@@ -73,7 +73,9 @@ public:
               "https://user:pw@civitai.com/models/1?modelVersionId=2", "ftp://civitai.com/api/download/models/2",
               "file:///etc/passwd", "https://civitai.com/models/1", "https://civitai.com/images/5",
               "https://huggingface.co/org/m", "https://huggingface.co/org/m/tree/main/x",
-              "https://huggingface.co/datasets/org/resolve/main/x", "not a url at all"}) {
+              "https://huggingface.co/datasets/org/resolve/main/x", "not a url at all",
+              // bad percent-encoding in the query (found by tests/fuzz/download_request)
+              "https://civitai.com/api/download/models/2?format=SafeTe%so+r&fp=fp16"}) {
             try {
                 body(url);
                 CPPUNIT_FAIL(std::string("accepted ") + url);

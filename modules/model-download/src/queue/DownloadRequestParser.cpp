@@ -4,6 +4,8 @@
 
 #include <Poco/RegularExpression.h>
 #include <Poco/String.h>
+#include <Poco/TextIterator.h>
+#include <Poco/UTF8Encoding.h>
 
 #include <algorithm>
 #include <sstream>
@@ -16,14 +18,30 @@ HttpError invalid(const std::string& message)
     return HttpError(400, message, "invalid_request");
 }
 
+bool isUtf8(const std::string& text)
+{
+    Poco::UTF8Encoding utf8;
+    for (Poco::TextIterator it(text, utf8), end(text); it != end; ++it) {
+        if (*it < 0)
+            return false;
+    }
+    return true;
+}
+
 /// A string member (numbers are accepted where clients send ids as numbers); "" when absent.
+/// Only UTF-8: a Comfy Cloud source_url can percent-encode any byte into a file name, and the
+/// queue stores the request as JSON, which could not be read back.
 std::string field(const Poco::JSON::Object::Ptr& body, const std::string& name, bool numbersToo = false)
 {
     if (!body->has(name) || body->isNull(name))
         return {};
     const Poco::Dynamic::Var value = body->get(name);
-    if (value.isString())
-        return Poco::trim(value.convert<std::string>());
+    if (value.isString()) {
+        std::string text = Poco::trim(value.convert<std::string>());
+        if (!isUtf8(text))
+            throw invalid("\"" + name + "\" must be UTF-8 text");
+        return text;
+    }
     if (numbersToo && value.isInteger())
         return value.convert<std::string>();
     throw invalid("\"" + name + "\" must be a string");

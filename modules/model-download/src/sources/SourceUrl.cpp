@@ -82,8 +82,11 @@ Poco::JSON::Object::Ptr SourceUrl::toDownloadBody(const std::string& url) const
     if (url.size() > 2048)
         throw invalid("\"source_url\" is longer than 2048 characters");
     Poco::URI uri;
+    Query query;
     try {
         uri = Poco::URI(url);
+        // Poco decodes the query only when asked: bad percent-encoding there throws here, not later.
+        query = uri.getQueryParameters();
     } catch (const Poco::Exception&) {
         throw invalid("\"source_url\" is not a URL");
     }
@@ -96,7 +99,7 @@ Poco::JSON::Object::Ptr SourceUrl::toDownloadBody(const std::string& url) const
     std::vector<std::string> segments;
     uri.getPathSegments(segments);
     if (contains(_civitaiHosts, host))
-        return civitai(host, segments, uri.getQueryParameters());
+        return civitai(host, segments, query);
     if (contains(_huggingfaceHosts, host))
         return huggingface(segments);
     std::string allowed;
