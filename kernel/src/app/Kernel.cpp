@@ -173,6 +173,8 @@ void Kernel::declareKernelPermissions()
     _permissions->declare({"can_view_metrics", "read GET /metrics from a non-loopback address", "kernel",
                            {"admin"}});
     _permissions->declare({"can_reload_policies", "reload the Lua policies", "kernel", {"admin"}});
+    _permissions->declare({"can_view_audit", "read the audit log (GET /mss-login/api/admin/audit)", "kernel",
+                           {"admin"}});
 }
 
 void Kernel::installAuthenticator(std::shared_ptr<Authenticator> authenticator, const std::string& owner)

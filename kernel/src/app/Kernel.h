@@ -63,6 +63,7 @@ public:
     PermissionTable& permissions() { return *_permissions; }
     PolicyEngine& policy() { return *_policy; }
     PooledDatabase& database() { return *_database; }
+    const DatabaseAudit& audit() const { return *_audit; }
     CliCommands& cli() { return *_cli; }
     ModuleLoader& modules() { return *_modules; }
     MetricsRegistry& metrics() { return *_metrics; }

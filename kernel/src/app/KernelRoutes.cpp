@@ -1,5 +1,6 @@
 #include "KernelRoutes.h"
 
+#include "AuditSearchRoute.h"
 #include "Configuration.h"
 #include "Kernel.h"
 #include "MetricsRegistry.h"
@@ -7,6 +8,7 @@
 #include "PolicyDryRun.h"
 #include "PolicyEffectsSettings.h"
 #include "PolicyEngine.h"
+#include "PolicyFiles.h"
 #include "Router.h"
 #include "SwarmDispatcher.h"
 #include "SwarmRouteDocs.h"
@@ -20,6 +22,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/Timestamp.h>
 
+#include <optional>
 #include <stdexcept>
 
 namespace comfygate {
@@ -48,6 +51,12 @@ Poco::Dynamic::Var exampleJson(const std::string& text)
     }
 }
 
+std::string isoTime(std::int64_t seconds)
+{
+    return Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(static_cast<std::time_t>(seconds)),
+                                           Poco::DateTimeFormat::ISO8601_FORMAT);
+}
+
 Poco::JSON::Object::Ptr policyOverview(const PolicyEngine& engine)
 {
     const auto reload = engine.lastReload();
@@ -64,13 +73,31 @@ Poco::JSON::Object::Ptr policyOverview(const PolicyEngine& engine)
         hooks->add(hook);
     }
     Poco::JSON::Object::Ptr last = new Poco::JSON::Object;
-    last->set("at", reload.at == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(Poco::DateTimeFormatter::format(
-                                         Poco::Timestamp::fromEpochTime(reload.at), Poco::DateTimeFormat::ISO8601_FORMAT)));
+    last->set("at", reload.at == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(isoTime(reload.at)));
     last->set("ok", reload.errors.empty());
     Poco::JSON::Array::Ptr errors = new Poco::JSON::Array;
-    for (const auto& error : reload.errors)
+    Poco::JSON::Array::Ptr problems = new Poco::JSON::Array;
+    for (const auto& error : reload.errors) {
         errors->add(error);
+        const auto problem = PolicyFiles::parseError(error);
+        Poco::JSON::Object::Ptr item = new Poco::JSON::Object;
+        item->set("file", problem.file.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(problem.file));
+        item->set("line", problem.line ? Poco::Dynamic::Var(*problem.line) : Poco::Dynamic::Var());
+        item->set("message", problem.message);
+        problems->add(item);
+    }
     last->set("errors", errors);
+    last->set("problems", problems);
+
+    // The files on disk now; GET .../policies/source tells whether one is what runs.
+    Poco::JSON::Array::Ptr files = new Poco::JSON::Array;
+    for (const auto& file : PolicyFiles(engine.scriptsDirectory()).list()) {
+        Poco::JSON::Object::Ptr item = new Poco::JSON::Object;
+        item->set("name", file.name);
+        item->set("size", file.size);
+        item->set("modified", isoTime(file.modified));
+        files->add(item);
+    }
 
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
     body->set("directory", engine.scriptsDirectory());
@@ -78,6 +105,7 @@ Poco::JSON::Object::Ptr policyOverview(const PolicyEngine& engine)
     body->set("scripts", engine.activeGeneration()->scripts().size());
     body->set("last_reload", last);
     body->set("hooks", hooks);
+    body->set("files", files);
     return body;
 }
 
@@ -195,6 +223,39 @@ void KernelRoutes::registerAll()
         "can_reload_policies");
     list.apiTwin = true;
     router.add(list, "kernel");
+
+    auto source = RouteSpec::make(
+        "GET", "/mss-login/api/admin/policies/source", Access::Permission,
+        "the text of one policy file as it is on disk now: ?file=nsfw.lua (a name from GET .../policies files)",
+        [&kernel](HttpExchange& exchange) {
+            const std::string name = exchange.query("file").value_or("");
+            if (name.empty())
+                throw HttpError(400, "file: name a policy file, e.g. ?file=nsfw.lua (see GET /mss-login/api/admin/policies)",
+                                "invalid_parameter")
+                    .withExtra(R"({"parameter":"file"})");
+            std::optional<std::string> text;
+            try {
+                text = PolicyFiles(kernel.policy().scriptsDirectory()).read(name);
+            } catch (const std::runtime_error& e) {
+                throw HttpError(500, e.what());
+            }
+            if (!text)
+                throw HttpError(404, "no policy file named " + name + " in the policy directory");
+            bool running = false;
+            for (const auto& script : kernel.policy().activeGeneration()->scripts())
+                running = running || (script.name == name && script.source == *text);
+            Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+            body->set("file", name);
+            body->set("source", *text);
+            body->set("active", running);
+            exchange.response().set("Cache-Control", "no-store");
+            exchange.sendJson(200, body);
+        },
+        "can_reload_policies");
+    source.apiTwin = true;
+    router.add(source, "kernel");
+
+    AuditSearchRoute(kernel.audit()).registerOn(router);
 }
 
 } // namespace comfygate
