@@ -140,7 +140,7 @@ public:
             auto answer = _client->get("/mss-login/api/admin/audit" + query({{name, value}}), ada);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(name + "=" + value, 400, answer.status);
             CPPUNIT_ASSERT_EQUAL(name, answer.json()->getValue<std::string>("parameter"));
-            CPPUNIT_ASSERT_EQUAL(0, answer.json()->getValue<std::string>("error").find(name + ": "));
+            CPPUNIT_ASSERT_EQUAL(std::size_t(0), answer.json()->getValue<std::string>("error").find(name + ": "));
         }
         auto reversed = _client->get("/mss-login/api/admin/audit" + query({{"since", "2026-02-01"}, {"until", "2026-01-01"}}), ada);
         CPPUNIT_ASSERT_EQUAL(400, reversed.status);
@@ -218,8 +218,8 @@ public:
     void policySourceIsConfinedToTheListing()
     {
         _outside.write("secret.lua", "return 'outside'\n");
-        for (const std::string name : {"../secret.lua", "/etc/passwd", "lib/../../secret.lua", "missing.lua",
-                                       _outside.file("secret.lua"), "fixture.lua/", "lib"}) {
+        for (const std::string& name : std::vector<std::string>{"../secret.lua", "/etc/passwd", "lib/../../secret.lua",
+                                                                "missing.lua", _outside.file("secret.lua"), "fixture.lua/", "lib"}) {
             auto answer = _client->get("/mss-login/api/admin/policies/source" + query({{"file", name}}), ada);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(name, 404, answer.status);
             CPPUNIT_ASSERT(answer.body.find("outside") == std::string::npos);

@@ -48,7 +48,7 @@ public:
         _server->start();
         _client = std::make_unique<HttpTestClient>(_server->port());
         _owner = login("owner", ownerPassword);
-        createUser("uma", "user");
+        createUser("uma", "power"); // power: may hold API tokens
         createUser("adam", "admin");
     }
 

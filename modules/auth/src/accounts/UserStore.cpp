@@ -31,6 +31,10 @@ const char* const ownedTables[] = {"swarm_sessions", "session_tokens",   "api_to
                                    "mfa_temp_tokens", "mfa_backup_codes", "mfa_totp",
                                    "user_secrets"};
 
+// What disabling an account ends: every credential and a sign-in half-way through its second
+// factor. Its MFA enrolment and secrets stay for when it is enabled again.
+const char* const disabledEnds[] = {"swarm_sessions", "session_tokens", "api_tokens", "mfa_temp_tokens"};
+
 const std::string guestName = "guest";
 
 std::string usernameKey(const std::string& username)
@@ -327,7 +331,7 @@ bool UserStore::setTokensValidAfter(const std::string& id, std::int64_t t)
     return changed == 1;
 }
 
-void UserStore::setDisabled(const std::string& id, bool disabled, std::int64_t now)
+void UserStore::setDisabled(const std::string& id, bool disabled)
 {
     _database.write([&](Poco::Data::Session& session) {
         const User user = requireUser(session, id);
@@ -335,14 +339,15 @@ void UserStore::setDisabled(const std::string& id, bool disabled, std::int64_t n
             throw UserError("guest_protected", "the built-in guest cannot be disabled");
         if (user.role == "owner")
             throw UserError("owner_protected", "the owner cannot be disabled");
-        const Poco::Int64 flag = disabled ? 1 : 0;
-        // A credential issued in this very second must end too, hence now + 1.
-        const Poco::Int64 validAfter = disabled ? std::max<Poco::Int64>(user.tokensValidAfter, now + 1)
-                                                : user.tokensValidAfter;
-        session << _database.translate("UPDATE users SET disabled = ?, tokens_valid_after = ? WHERE id = ?"),
-            bind(flag), bind(validAfter), bind(id), Poco::Data::Keywords::now;
-        if (disabled) // a login half-way through its second factor must not finish
-            session << _database.translate("DELETE FROM mfa_temp_tokens WHERE user_id = ?"), bind(id),
+        const int flag = disabled ? 1 : 0;
+        session << _database.translate("UPDATE users SET disabled = ? WHERE id = ?"), bind(flag), bind(id),
+            Poco::Data::Keywords::now;
+        if (!disabled)
+            return;
+        // Deleted, not outdated by tokens_valid_after: that compares whole seconds, and a
+        // credential issued in the second of the disabling must end as surely as older ones.
+        for (const char* table : disabledEnds)
+            session << _database.translate(std::string("DELETE FROM ") + table + " WHERE user_id = ?"), bind(id),
                 Poco::Data::Keywords::now;
     });
 }

@@ -164,7 +164,7 @@ void AdminRoutes::updateUser(HttpExchange& exchange)
     try {
         _services.users.update(user.id, role, groups, sfw);
         if (disabled && *disabled != user.disabled)
-            _services.users.setDisabled(user.id, *disabled, unixNow());
+            _services.users.setDisabled(user.id, *disabled);
     } catch (const UserError& e) {
         throw HttpError(400, e.what(), e.code());
     }
