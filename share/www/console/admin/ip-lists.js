@@ -21,7 +21,7 @@ export default {
   access: holds("can_manage_users"),
   async render(main) {
     const section = h("div", { id: "ip-lists" });
-    const load = async (message) => {
+    const load = async (message, kind = "ok") => {
       const lists = await api.get(route);
       const allow = form({
         id: "ip-allow",
@@ -59,7 +59,7 @@ export default {
               await api.put(route, { blacklist: lists.blacklist.filter((other) => other !== entry).map(kept) });
               await load(t("{ip} is unblocked.", { ip: entry.ip }));
             } catch (e) {
-              await load(e.message);
+              await load(e.message, "error");
             }
           },
         }, t("Unblock")),
@@ -88,7 +88,7 @@ export default {
         },
       });
       section.replaceChildren(
-        message ? notice(message, "ok") : "",
+        message ? notice(message, kind) : "",
         h("h2", {}, t("Allow list")),
         h("div", { class: "card" }, allow.element),
         h("h2", {}, t("Block list")),
