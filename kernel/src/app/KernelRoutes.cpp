@@ -2,6 +2,7 @@
 
 #include "AuditSearchRoute.h"
 #include "Configuration.h"
+#include "ConsoleRoutes.h"
 #include "Kernel.h"
 #include "MetricsRegistry.h"
 #include "OpenApiBuilder.h"
@@ -115,6 +116,8 @@ void KernelRoutes::registerAll()
 {
     Router& router = _kernel.router();
     Kernel& kernel = _kernel;
+
+    ConsoleRoutes(router, kernel.settings().wwwDir).registerAll();
 
     router.add(RouteSpec::make("GET", "/healthz", Access::Public, "liveness: the process answers",
                                [](HttpExchange& exchange) {

@@ -1,5 +1,6 @@
 #include "HttpPipeline.h"
 
+#include "ConsoleHeaders.h"
 #include "ErrorResponse.h"
 #include "FramedRequest.h"
 #include "RequestBody.h"
@@ -70,6 +71,8 @@ void HttpPipeline::handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTP
     if (_draining)
         response.setKeepAlive(false);
     request.set("X-Request-Id", requestId);
+    if (ConsoleHeaders::covers(request.getURI()))
+        ConsoleHeaders::apply(response);
 
     Outcome outcome;
     try {

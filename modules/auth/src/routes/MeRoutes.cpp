@@ -2,6 +2,7 @@
 
 #include "AuthServices.h"
 #include "IsoTime.h"
+#include "PasswordChange.h"
 #include "comfygate/Config.h"
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
@@ -23,6 +24,13 @@ void MeRoutes::registerAll(RouteRegistry& routes)
                          [this](HttpExchange& e) { sessions(e); }));
     routes.add(RouteSpec::make("POST", "/mss-login/me/sessions/revoke", Access::Authenticated,
                          "end one of the caller's sessions by jti", [this](HttpExchange& e) { revoke(e); }));
+    auto password = RouteSpec::make("POST", "/mss-login/api/me/password", Access::Permission,
+                                    "change your own password (current_password, new_password); your other "
+                                    "sessions end",
+                                    [this](HttpExchange& e) { changePassword(e); }, "edit_user_settings");
+    password.apiTwin = true;
+    password.bodyLimit = 16 * 1024;
+    routes.add(password);
 }
 
 namespace {
@@ -34,6 +42,12 @@ std::vector<std::pair<std::string, bool>> experimentalFeatures(const Config& con
     for (const char* feature : {"mfa", "s3", "model_isolation"})
         features.emplace_back(feature, master || config.getBool(std::string("experimental.") + feature, false));
     return features;
+}
+
+/// The error member that names the request field an error is about.
+std::string fieldOf(const std::string& name)
+{
+    return "{\"field\":\"" + name + "\"}";
 }
 
 } // namespace
@@ -72,6 +86,34 @@ void MeRoutes::sessions(HttpExchange& exchange)
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
     body->set("sessions", list);
     exchange.sendJson(200, body);
+}
+
+void MeRoutes::changePassword(HttpExchange& exchange)
+{
+    const auto body = exchange.jsonBody();
+    const auto text = [&](const std::string& name) {
+        const auto value = body->get(name);
+        if (!value.isString() || value.extract<std::string>().empty())
+            throw HttpError(400, name + " is required (a string)").withExtra(fieldOf(name));
+        return value.extract<std::string>();
+    };
+    const std::string current = text("current_password");
+    const std::string next = text("new_password");
+    const Principal& principal = exchange.principal();
+    try {
+        PasswordChange(_services).apply(principal.username, current, next, exchange.client(),
+                                        principal.tokenKind == "session" ? principal.sessionId : "");
+    } catch (const HttpError& e) {
+        // The console puts an error next to the field named in "field".
+        if (e.status() == 401)
+            throw HttpError(400, "the current password is wrong").withExtra(fieldOf("current_password"));
+        if (e.status() == 400)
+            throw HttpError(400, e.what()).withExtra(fieldOf("new_password"));
+        throw;
+    }
+    Poco::JSON::Object::Ptr answer = new Poco::JSON::Object;
+    answer->set("message", "Password changed. Your other sessions have ended.");
+    exchange.sendJson(200, answer);
 }
 
 void MeRoutes::revoke(HttpExchange& exchange)

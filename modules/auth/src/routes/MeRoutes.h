@@ -12,7 +12,8 @@ namespace comfygate::auth {
 struct AuthServices;
 
 /// Who am I and my sessions: GET /mss-login/api/me (and /api/mss-login/api/me; the guest
-/// shape without a credential), GET /mss-login/me/sessions, POST /mss-login/me/sessions/revoke.
+/// shape without a credential), GET /mss-login/me/sessions, POST /mss-login/me/sessions/revoke,
+/// POST /mss-login/api/me/password.
 class MeRoutes
 {
 public:
@@ -23,6 +24,7 @@ private:
     void me(HttpExchange& exchange);
     void sessions(HttpExchange& exchange);
     void revoke(HttpExchange& exchange);
+    void changePassword(HttpExchange& exchange);
 
     AuthServices& _services;
     const MeAnswer _answer;

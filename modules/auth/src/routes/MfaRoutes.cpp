@@ -3,6 +3,7 @@
 #include "AuthPolicy.h"
 #include "AuthServices.h"
 #include "CredentialChecker.h"
+#include "QrCodeSvg.h"
 #include "RandomTokens.h"
 #include "SecondFactor.h"
 #include "Totp.h"
@@ -83,7 +84,9 @@ void MfaRoutes::setup(HttpExchange& exchange)
     _services.mfa.replaceBackupCodes(user.id, hashes);
     auto answer = message("Scan the provisioning URI with an authenticator app, then confirm with verify-setup. "
                           "Keep the backup codes somewhere safe: each works once.");
-    answer->set("provisioning_uri", Totp::provisioningUri(_services.settings.totpIssuer, user.username, secret));
+    const std::string uri = Totp::provisioningUri(_services.settings.totpIssuer, user.username, secret);
+    answer->set("provisioning_uri", uri);
+    answer->set("qr_svg", QrCodeSvg::render(uri));
     answer->set("secret", secret);
     answer->set("backup_code", codes->getElement<std::string>(0));
     answer->set("backup_codes", codes);

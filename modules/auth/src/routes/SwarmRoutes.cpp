@@ -2,6 +2,7 @@
 
 #include "AuthPolicy.h"
 #include "AuthServices.h"
+#include "PasswordChange.h"
 #include "RandomTokens.h"
 #include "SwarmBasicRoute.h"
 #include "comfygate/HttpError.h"
@@ -173,14 +174,10 @@ Poco::JSON::Object::Ptr SwarmRoutes::changePassword(swarm::Call& call, HttpExcha
 {
     const Principal& principal = exchange.principal();
     const std::string newPassword = nonEmpty(call, "newPassword");
-    const User user = _checker.check(principal.username, nonEmpty(call, "oldPassword"), exchange.client());
-    if (const auto problem = _services.passwordPolicy.problem(newPassword, user.username))
-        throw HttpError(400, *problem, "invalid_input");
-    _services.users.setPassword(user.id, _services.hasher.hash(newPassword));
     // Other sessions end with the old password; the one making the change stays.
     const auto [kind, credentialId] = credentialOf(principal);
-    _services.sessions.revokeForUser(user.id, kind == "session" ? credentialId : "");
-    _services.audit(user.username, "password.change", user.username, exchange.client().toString());
+    PasswordChange(_services).apply(principal.username, nonEmpty(call, "oldPassword"), newPassword, exchange.client(),
+                                    kind == "session" ? credentialId : "");
     return swarm::success();
 }
 

@@ -1,0 +1,22 @@
+// The start page: who is signed in, with which role, and where to go next.
+import { t } from "../i18n.js";
+import { h, pageHeading } from "../ui.js";
+
+export default {
+  path: "/",
+  title: "Overview",
+  nav: true,
+  access: "authenticated",
+  render(main, { me }) {
+    const facts = [
+      [t("User"), me.username],
+      [t("Role"), me.role],
+      [t("Groups"), (me.groups || []).join(", ") || "—"],
+      [t("Two-factor sign-in"), me.mfa_enabled ? t("on") : t("off")],
+    ];
+    main.append(
+      pageHeading(t("Overview")),
+      h("dl", { class: "facts", id: "me" }, facts.map(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])),
+    );
+  },
+};
