@@ -83,7 +83,7 @@ async function signIn(page, user) {
 async function confirm(page) {
   await page.waitForSelector("dialog#confirm[open]", { timeout });
   await page.click("#confirm-ok");
-  await page.waitForSelector("dialog#confirm:not([open])", { timeout });
+  await page.waitForSelector("dialog#confirm", { state: "hidden", timeout });
 }
 
 /// POST /mss-login/generate_token with a password: what `user` may do about API tokens.
@@ -133,7 +133,7 @@ async function users(page) {
   await row.locator("button", { hasText: "Delete" }).click();
   await page.waitForSelector("dialog#confirm[open]", { timeout });
   await page.keyboard.press("Escape");
-  await page.waitForSelector("dialog#confirm:not([open])", { timeout });
+  await page.waitForSelector("dialog#confirm", { state: "hidden", timeout });
   expect((await page.textContent("#user-list")).includes("bob_console"), "Cancel deleted the user");
   await row.locator("button", { hasText: "Delete" }).click();
   await confirm(page);

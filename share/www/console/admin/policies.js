@@ -11,8 +11,8 @@ const pretty = (value) => JSON.stringify(value, null, 2);
 
 /** A file's text as a numbered list of lines; `line` is marked and scrolled to. */
 function sourceView(name, text, active, line) {
+  // The empty line after a final newline stays: Lua reports an unfinished chunk there.
   const lines = text.split("\n");
-  if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
   const list = h(
     "ol",
     { class: "source", id: "policy-source", "aria-label": t("Text of {file}", { file: name }) },
@@ -85,8 +85,8 @@ function tryIt(hooks) {
       verdict.replaceChildren(
         h("h3", {}, t("Verdict")),
         h("dl", { class: "facts" }, facts.map(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])),
-        answer.request !== undefined ? [h("h4", {}, t("Rewritten request")), h("pre", { class: "codes" }, pretty(answer.request))] : "",
-        (answer.notifications || []).length ? [h("h4", {}, t("Notifications it would send")), h("pre", { class: "codes" }, pretty(answer.notifications))] : "",
+        answer.request !== undefined ? h("div", {}, h("h4", {}, t("Rewritten request")), h("pre", { class: "codes" }, pretty(answer.request))) : "",
+        (answer.notifications || []).length ? h("div", {}, h("h4", {}, t("Notifications it would send")), h("pre", { class: "codes" }, pretty(answer.notifications))) : "",
       );
       announce(t("Verdict: {decision}", { decision: answer.decision }));
     },
@@ -130,7 +130,7 @@ export default {
           h("dt", {}, t("Last reload")), h("dd", { id: "policy-last-reload" }, last.at ? formatTime(last.at) : "—", " · ",
             last.ok ? h("span", { class: "status-done" }, t("compiled")) : h("span", { class: "status-error" }, t("failed: the previous policies stay in force"))),
         ),
-        last.problems.length ? [h("h3", {}, t("Errors")), problemList(last.problems, open)] : "",
+        last.problems.length ? h("div", {}, h("h3", {}, t("Errors")), problemList(last.problems, open)) : "",
       );
       files.replaceChildren(
         h(

@@ -11,7 +11,8 @@ const base = (kind, name) =>
 
 /** Which field a refusal of POST .../shared-items is about, from the server's message. */
 function fieldOf(message) {
-  if (/expir/i.test(message)) return "expires_in_hours";
+  if (/item_name/.test(message)) return "item_name";
+  if (/expires_in_hours/.test(message)) return "expires_in_hours";
   if (/folder/i.test(message)) return "folder";
   return "item_name";
 }
