@@ -5,7 +5,8 @@ import { t } from "../i18n.js";
 import { FieldError, announce, confirmAction, form, formatTime, h, notice, pageHeading, table } from "../ui.js";
 import { holds } from "./access.js";
 
-const roles = ["owner", "admin", "power", "user", "guest"];
+// "user" first: the create form starts (and resets) there.
+const roles = ["user", "power", "admin", "guest", "owner"];
 const path = (user) => `/mss-login/api/users/${encodeURIComponent(user.username)}`;
 
 /** What the signed-in person may do to `user`, by the rules AdminRoutes enforces. */
