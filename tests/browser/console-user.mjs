@@ -68,7 +68,24 @@ function noProblems(page) {
   expect(page.problems.length === 0, `the page reported: ${page.problems.join(" | ")}`);
 }
 
+/// Every form control on the page has a label and every button a name (screen readers).
+async function labelled(page) {
+  const unnamed = await page.evaluate(() => {
+    const visible = (element) => element.offsetParent !== null || element.closest("dialog[open]");
+    const missing = [];
+    for (const control of document.querySelectorAll("input, select, textarea")) {
+      if (visible(control) && control.labels.length === 0 && !control.getAttribute("aria-label")) missing.push(control.outerHTML);
+    }
+    for (const button of document.querySelectorAll("button, a[href]")) {
+      if (visible(button) && !button.textContent.trim() && !button.getAttribute("aria-label")) missing.push(button.outerHTML);
+    }
+    return missing;
+  });
+  expect(unnamed.length === 0, `controls without a label or name: ${unnamed.join(" ")}`);
+}
+
 async function shot(page, name) {
+  await labelled(page);
   await page.screenshot({ path: `${screenshots}/console-${name}.png`, fullPage: true });
 }
 
@@ -123,6 +140,42 @@ async function shell(browser) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow <= 1, `the page is ${overflow}px wider than a phone`);
   await page.setViewportSize({ width: 1100, height: 800 });
+
+  step = "a session ended elsewhere sends the page to sign in on its next call";
+  const other = await newPage(browser);
+  await other.goto(`${base}/console/sign-in`);
+  await ready(other);
+  await signIn(other, env("USER_NAME"));
+  await overview(other);
+  const ended = await other.evaluate(async () => {
+    const { sessions } = await (await fetch("/mss-login/me/sessions")).json();
+    const victim = sessions.find((session) => !session.is_current);
+    const answer = await fetch("/mss-login/me/sessions/revoke", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ jti: victim.jti }) });
+    return answer.status;
+  });
+  expect(ended === 200, `revoking the first session answered ${ended}`);
+  await page.click('#nav a[href="/console/tokens"]');
+  await page.waitForURL(/\/console\/sign-in\?next=%2Ftokens$/, { timeout });
+  await ready(page);
+  await signIn(page, env("USER_NAME"));
+  await page.waitForURL(`${base}/console/tokens`, { timeout });
+  await ready(page);
+  expect((await heading(page)) === "API tokens", `heading: ${await heading(page)}`);
+  expect((await page.textContent("main")).includes("may not create API tokens"), "an ordinary user is offered to create tokens");
+  await other.context().close();
+
+  step = "the dark theme follows the system setting";
+  const dark = await newPage(browser, { colorScheme: "dark" });
+  await dark.goto(`${base}/console/sign-in`);
+  await ready(dark);
+  await signIn(dark, env("USER_NAME"));
+  await overview(dark);
+  const background = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, b] = background.match(/\d+/g).map(Number);
+  expect(r + g + b < 150, `the dark theme's background is ${background}`);
+  await shot(dark, "overview-dark");
+  noProblems(dark);
+  await dark.context().close();
 
   step = "an unknown page says so";
   await page.goto(`${base}/console/no-such-page`);
@@ -232,7 +285,7 @@ async function mfaSignIns(browser) {
   await page.click("#mfa-form button[type=submit]");
   await overview(page);
   noProblems(page);
-  return page;
+  return { page, secret };
 }
 
 async function tokens(page) {
@@ -260,6 +313,8 @@ async function tokens(page) {
   await ready(page);
   expect((await page.locator("#new-token").count()) === 0, "the token is shown again");
   expect(!(await page.textContent("main")).includes(token), "the token is on the page again");
+  const lastUsed = await page.locator("#token-list tr", { hasText: "ci-script" }).locator("td").nth(3).textContent();
+  expect(lastUsed !== "not yet" && lastUsed.trim() !== "", `last used: ${lastUsed}`);
 
   step = "tokens: revoking asks first; cancel keeps it";
   await page.locator("#token-list tr", { hasText: "ci-script" }).locator("button").click();
@@ -310,6 +365,42 @@ async function downloads(page) {
   await ready(page);
   await page.waitForFunction(() => document.getElementById("live-state")?.dataset.state === "live", null, { timeout });
 
+  step = "downloads: what a person pastes becomes the right order";
+  const parsed = await page.evaluate(async () => {
+    const { civitaiVersion, huggingFaceFile } = await import("/console/pages/downloads.js");
+    const attempt = (f) => {
+      try {
+        return f();
+      } catch (e) {
+        return { field: e.field };
+      }
+    };
+    const hosts = ["civitai.com", "civitai.green"];
+    return [
+      attempt(() => civitaiVersion(" 130072 ", hosts)),
+      attempt(() => civitaiVersion("https://civitai.green/models/4201/juggernaut?modelVersionId=130072", hosts)),
+      attempt(() => civitaiVersion("https://civitai.com/api/download/models/130072?type=Model", hosts)),
+      attempt(() => civitaiVersion("https://evil.example/models/1?modelVersionId=2", hosts)),
+      attempt(() => civitaiVersion("juggernaut", hosts)),
+      attempt(() => huggingFaceFile("https://huggingface.co/org/flux/blob/v1.0/unet/flux%20unet.safetensors", "")),
+      attempt(() => huggingFaceFile("org/flux", "config.json")),
+      attempt(() => huggingFaceFile("not a repository", "x")),
+      attempt(() => huggingFaceFile("org/flux", " ")),
+    ];
+  });
+  const expected = [
+    { model_version_id: "130072" },
+    { civitai_host: "civitai.green", model_version_id: "130072" },
+    { civitai_host: "civitai.com", model_version_id: "130072" },
+    { field: "civitai" },
+    { field: "civitai" },
+    { repo_id: "org/flux", revision: "v1.0", filename: "unet/flux unet.safetensors" },
+    { repo_id: "org/flux", filename: "config.json" },
+    { field: "repo_id" },
+    { field: "filename" },
+  ];
+  expect(JSON.stringify(parsed) === JSON.stringify(expected), `parsed ${JSON.stringify(parsed)}`);
+
   step = "downloads: a model address without a version is refused next to the field";
   await page.fill("#civitai-form-civitai", "https://civitai.com/models/100");
   await page.click("#civitai-form button[type=submit]");
@@ -345,6 +436,34 @@ async function downloads(page) {
   await slow.locator("button", { hasText: "Cancel" }).click();
   await answerDialog(page, true);
   await page.waitForFunction(() => [...document.querySelectorAll("#jobs li.job")].some((li) => li.dataset.status === "cancelled"), null, { timeout });
+  noProblems(page);
+}
+
+async function removeKey(page) {
+  step = "keys: removing the CivitAI key asks first";
+  await page.goto(`${base}/console/keys`);
+  await ready(page);
+  await page.click("#key-remove-civitai");
+  await answerDialog(page, true);
+  await page.waitForFunction(() => document.getElementById("key-status-civitai")?.textContent === "No key stored.", null, { timeout });
+  const stored = await page.evaluate(async () => (await (await fetch("/mss-login/api/model-download/api-keys")).json()).sources_with_keys);
+  expect(stored.length === 0, `keys still stored: ${stored}`);
+}
+
+async function turnOffMfa(page, secret) {
+  step = "security: two-factor sign-in is turned off with the password and a code, after confirming";
+  await page.goto(`${base}/console/security`);
+  await ready(page);
+  expect((await page.textContent("#mfa-state")) === "Two-factor sign-in is on.", "MFA is not shown as on");
+  await page.click("#mfa-section summary");
+  await page.fill("#mfa-disable-form-password", password);
+  // The next time step (one step of drift is allowed): the current one was used to sign in.
+  await page.fill("#mfa-disable-form-code", totp(secret, Date.now() / 1000 + 30));
+  await page.click("#mfa-disable-form button[type=submit]");
+  await answerDialog(page, true);
+  await page.waitForSelector("#mfa-start", { timeout });
+  const me = await page.evaluate(async () => (await fetch("/mss-login/api/me")).json());
+  expect(me.mfa_enabled === false, "MFA is still on");
   noProblems(page);
 }
 
@@ -426,11 +545,13 @@ async function ordinaryUser(browser) {
 }
 
 async function everyPage(browser) {
-  const page = await mfaSignIns(browser);
+  const { page, secret } = await mfaSignIns(browser);
   await tokens(page);
   await keys(page);
   await downloads(page);
+  await removeKey(page);
   await workflows(page);
+  await turnOffMfa(page, secret);
   await ordinaryUser(browser);
 }
 

@@ -1,6 +1,7 @@
 // The console's only way to the server: JSON over fetch with the session cookie, and one error
-// type for the three error shapes the APIs answer with (MSS-Login and ComfyUI {"error"},
-// SwarmUI {"error", "error_id"}, Comfy Cloud {"code", "message"}).
+// type for the error shapes the APIs answer with (MSS-Login and ComfyUI {"error"}, ComfyUI's
+// /prompt {"error": {"message"}}, SwarmUI {"error", "error_id"}, Comfy Cloud {"code", "message"},
+// plain text).
 
 /** An API call that failed: `message` is the server's own text, fit to show to a person. */
 export class ApiError extends Error {
@@ -15,6 +16,7 @@ export class ApiError extends Error {
 
 function errorMessage(status, body) {
   if (typeof body.error === "string" && body.error) return body.error;
+  if (body.error && typeof body.error.message === "string") return body.error.message; // ComfyUI's /prompt
   if (typeof body.message === "string" && body.message) return body.message;
   if (status === 0) return "The server cannot be reached. Check your connection and try again.";
   return `The server answered ${status}.`;
@@ -42,13 +44,19 @@ export async function call(method, path, body) {
     try {
       data = JSON.parse(text);
     } catch (e) {
-      data = { error: response.ok ? "" : text.slice(0, 200) };
+      // ComfyUI's routes answer some refusals (and files) as plain text.
+      data = response.ok ? text : { error: text.slice(0, 200) };
     }
   }
-  const swarmError = path.startsWith("/API/") && data && typeof data.error === "string";
+  const swarmError = path.startsWith("/API/") && data && typeof data === "object" && typeof data.error === "string";
+  if (response.status === 401) {
+    // The shell decides whether this means the session ended (see app.js).
+    window.dispatchEvent(new CustomEvent("console:unauthorized", { detail: { path } }));
+  }
   if (!response.ok || swarmError) {
-    const error = new ApiError(response.status, errorMessage(response.status, data || {}), data || {});
-    if (data && data.remaining_seconds) error.message += ` (${data.remaining_seconds} s)`;
+    const body = data && typeof data === "object" ? data : {};
+    const error = new ApiError(response.status, errorMessage(response.status, body), body);
+    if (body.remaining_seconds) error.message += ` (${body.remaining_seconds} s)`;
     throw error;
   }
   return data;

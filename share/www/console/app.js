@@ -118,7 +118,15 @@ export async function render() {
   const main = document.getElementById("main");
   main.replaceChildren();
   main.setAttribute("aria-busy", "true");
-  const context = { me: state.me, navigate, refreshMe, render, href, params: new URLSearchParams(location.search) };
+  const context = {
+    me: state.me,
+    navigate,
+    refreshMe,
+    render,
+    href,
+    params: new URLSearchParams(location.search),
+    pages: pages.filter((candidate) => candidate.nav && allowed(candidate, state.me)),
+  };
   try {
     if (!allowed(page, state.me)) {
       main.append(h("h1", { tabindex: "-1", class: "page-heading" }, t("Not allowed")),
@@ -132,6 +140,7 @@ export async function render() {
       state.cleanup = cleanup;
     }
   } catch (e) {
+    if (ticket !== state.rendering) return; // another page replaced this one meanwhile
     main.append(h("p", { class: "notice error", role: "alert" }, e.message || String(e)));
   } finally {
     main.removeAttribute("aria-busy");
@@ -155,10 +164,28 @@ function interceptLinks() {
   window.addEventListener("popstate", () => render());
 }
 
+/** A 401 while signed in means the session ended (expired, revoked elsewhere): sign in again. */
+function watchSession() {
+  let checking = false;
+  window.addEventListener("console:unauthorized", async () => {
+    if (!state.me.authenticated || checking) return;
+    checking = true;
+    try {
+      if ((await refreshMe()).authenticated) return;
+      announce(t("Your session has ended. Sign in again."), { error: true });
+      const route = routeOf(location.pathname);
+      await navigate("/sign-in", { replace: true, query: `next=${encodeURIComponent(route + location.search)}` });
+    } finally {
+      checking = false;
+    }
+  });
+}
+
 async function start() {
   await startLanguage();
   await refreshMe();
   interceptLinks();
+  watchSession();
   await render();
   document.body.dataset.ready = "true";
 }

@@ -42,7 +42,8 @@ export function notice(message, kind = "info") {
 /**
  * A form. `fields`: [{name, label, type, required, autocomplete, hint, value, options:[[value,label]],
  * inputmode, min, max, pattern, maxlength}]. `onSubmit(values, api)` may throw; an error with a
- * `field` property goes next to that field, any other error under the form. While it runs the
+ * `field` property (a FieldError, or an ApiError whose answer named a field) goes next to that
+ * field, any other error under the form. While it runs the
  * submit button is disabled and the form is aria-busy.
  */
 export function form({ id, fields, submitLabel, onSubmit, className = "" }) {
@@ -65,8 +66,9 @@ export function form({ id, fields, submitLabel, onSubmit, className = "" }) {
     };
     let input;
     if (field.type === "select") {
-      input = h("select", common, (field.options || []).map(([value, label]) => h("option", { value }, label)));
-      if (field.value !== undefined) input.value = field.value;
+      // The default is the `selected` attribute, so a reset returns to it.
+      input = h("select", common, (field.options || []).map(([value, label]) =>
+        h("option", { value, selected: field.value !== undefined && String(field.value) === value ? "" : undefined }, label)));
     } else if (field.type === "textarea") {
       input = h("textarea", { ...common, rows: field.rows || 4 }, field.value || "");
     } else {
@@ -151,7 +153,9 @@ export function form({ id, fields, submitLabel, onSubmit, className = "" }) {
     try {
       await onSubmit(api.values(), api);
     } catch (e) {
-      if (e && e.field) api.setError(e.field, e.message);
+      // A server error that names a field of this form ({"error", "field"}) goes next to it too.
+      const field = e && (e.field || (e.body && typeof e.body.field === "string" ? e.body.field : ""));
+      if (field && inputs[field]) api.setError(field, e.message);
       else api.setFormError(e && e.message ? e.message : String(e));
     } finally {
       submit.disabled = false;

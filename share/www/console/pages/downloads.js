@@ -115,6 +115,7 @@ function jobCard(job, onCancel) {
 export default {
   path: "/downloads",
   title: "Downloads",
+  summary: "Download models from CivitAI and Hugging Face and follow their progress.",
   nav: true,
   access: (me) => (me.permissions || []).includes("can_download_models"),
   async render(main) {

@@ -1,4 +1,4 @@
-// The start page: who is signed in, with which role, and where to go next.
+// The start page: who is signed in, with which role, and the pages they may open.
 import { t } from "../i18n.js";
 import { h, pageHeading } from "../ui.js";
 
@@ -7,7 +7,7 @@ export default {
   title: "Overview",
   nav: true,
   access: "authenticated",
-  render(main, { me }) {
+  render(main, { me, pages, href }) {
     const facts = [
       [t("User"), me.username],
       [t("Role"), me.role],
@@ -17,6 +17,10 @@ export default {
     main.append(
       pageHeading(t("Overview")),
       h("dl", { class: "facts", id: "me" }, facts.map(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])),
+      h("h2", {}, t("What would you like to do?")),
+      h("ul", { class: "plain-list shortcuts" },
+        pages.filter((page) => page.summary).map((page) =>
+          h("li", { class: "card" }, h("a", { href: href(page.path) }, t(page.title)), h("p", { class: "muted" }, t(page.summary))))),
     );
   },
 };

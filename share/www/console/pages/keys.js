@@ -13,6 +13,7 @@ const sources = [
 export default {
   path: "/keys",
   title: "API keys of other services",
+  summary: "Your CivitAI and Hugging Face keys for downloads.",
   nav: true,
   access: (me) => (me.permissions || []).includes("can_download_models"),
   async render(main) {

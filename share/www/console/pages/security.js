@@ -5,12 +5,6 @@ import { t } from "../i18n.js";
 import { FieldError, announce, confirmAction, form, formatTime, h, pageHeading, table } from "../ui.js";
 import { enrolment } from "./mfa-enrolment.js";
 
-/** An ApiError whose body names a field ({"error","field"}) becomes that field's error. */
-function onField(error, fields) {
-  if (error.body && fields.includes(error.body.field)) return new FieldError(error.body.field, error.message);
-  return error;
-}
-
 function passwordSection(me) {
   const mayChange = (me.permissions || []).includes("edit_user_settings");
   const section = h("section", { class: "card", "aria-labelledby": "password-heading" }, h("h2", { id: "password-heading" }, t("Password")));
@@ -28,11 +22,7 @@ function passwordSection(me) {
     submitLabel: t("Change password"),
     async onSubmit(values, formApi) {
       if (values.new_password !== values.repeat) throw new FieldError("repeat", t("The two new passwords differ."));
-      try {
-        await api.post("/mss-login/api/me/password", { current_password: values.current_password, new_password: values.new_password });
-      } catch (e) {
-        throw onField(e, ["current_password", "new_password"]);
-      }
+      await api.post("/mss-login/api/me/password", { current_password: values.current_password, new_password: values.new_password });
       formApi.reset();
       section.querySelector(".notice")?.remove();
       section.append(h("p", { class: "notice ok", role: "status", id: "password-changed" }, t("Password changed. Your other sessions have ended.")));
@@ -117,6 +107,7 @@ async function sessionsSection() {
 export default {
   path: "/security",
   title: "Sign-in & security",
+  summary: "Password, two-factor sign-in and where you are signed in.",
   nav: true,
   access: "authenticated",
   async render(main, context) {

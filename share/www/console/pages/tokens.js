@@ -15,6 +15,7 @@ const lifetimes = [
 export default {
   path: "/tokens",
   title: "API tokens",
+  summary: "Tokens that let your programs act as you.",
   nav: true,
   access: "authenticated",
   async render(main, { me }) {

@@ -10,6 +10,7 @@ const versionsUrl = (path) => `/mss-login/api/workflows/${encodeURIComponent(pat
 export default {
   path: "/workflows",
   title: "Workflows",
+  summary: "Your saved workflows and their earlier versions.",
   nav: true,
   access: (me) => (me.permissions || []).includes("can_access_api"),
   async render(main, { me }) {
