@@ -9,6 +9,7 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <Poco/File.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/URI.h>
 
@@ -195,6 +196,9 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(source.body, 200, source.status);
         CPPUNIT_ASSERT_EQUAL(std::string(allowAll), source.json()->getValue<std::string>("source"));
         CPPUNIT_ASSERT(source.json()->getValue<bool>("active"));
+        auto library = _client->get("/mss-login/api/admin/policies/source?file=lib/helper.lua", ada);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(library.body, 200, library.status);
+        CPPUNIT_ASSERT(library.json()->getValue<bool>("active"));
         writeScript(broken);
         auto changed = _client->get("/mss-login/api/admin/policies/source?file=fixture.lua", ada);
         CPPUNIT_ASSERT_EQUAL(std::string(broken), changed.json()->getValue<std::string>("source"));
@@ -257,6 +261,8 @@ private:
         _client.reset();
         _server.reset();
         _scripts.write("fixture.lua", allowAll);
+        Poco::File(_scripts.file("lib")).createDirectories();
+        _scripts.write("lib/helper.lua", "return { answer = 42 }\n");
         std::map<std::string, std::string> settings{{"modules.dir", COMFYGATE_TEST_MODULE_DIR},
                                                     {"modules.enabled", "fixture,fixture_auth"},
                                                     {"policy.dir", _scripts.path()},

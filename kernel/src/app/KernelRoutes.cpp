@@ -244,13 +244,10 @@ void KernelRoutes::registerAll()
             }
             if (!text)
                 throw HttpError(404, "no policy file named " + name + " in the policy directory");
-            bool running = false;
-            for (const auto& script : kernel.policy().activeGeneration()->scripts())
-                running = running || (script.name == name && script.source == *text);
             Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
             body->set("file", name);
             body->set("source", *text);
-            body->set("active", running);
+            body->set("active", PolicyFiles::isRunning(*kernel.policy().activeGeneration(), name, *text));
             exchange.response().set("Cache-Control", "no-store");
             exchange.sendJson(200, body);
         },

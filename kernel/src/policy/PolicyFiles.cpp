@@ -44,6 +44,21 @@ std::optional<std::string> PolicyFiles::read(const std::string& name) const
     }
 }
 
+bool PolicyFiles::isRunning(const PolicyGeneration& generation, const std::string& name, const std::string& text)
+{
+    const std::string libraryPrefix = "lib/", extension = ".lua";
+    if (name.compare(0, libraryPrefix.size(), libraryPrefix) == 0 && name.size() > libraryPrefix.size() + extension.size()) {
+        const auto& libraries = *generation.libraries();
+        const auto found = libraries.find(name.substr(libraryPrefix.size(), name.size() - libraryPrefix.size() - extension.size()));
+        return found != libraries.end() && found->second == text;
+    }
+    for (const auto& script : generation.scripts()) {
+        if (script.name == name)
+            return script.source == text;
+    }
+    return false;
+}
+
 PolicyFiles::Problem PolicyFiles::parseError(const std::string& error)
 {
     static const std::regex located(R"(^((?:lib/)?[^:/\s]+\.lua):(\d{1,9}):\s*(.*)$)");

@@ -7,6 +7,8 @@
 
 namespace comfygate {
 
+class PolicyGeneration;
+
 /// The policy scripts as files, for the console: what is on disk below the scripts
 /// directory (`*.lua`, `lib/*.lua`, exactly the files a reload reads), one file's text, and
 /// reload errors split into file, line and message. A name from a client is only ever
@@ -35,6 +37,10 @@ public:
     /// The text of a listed file; nothing when `name` is not one of list()'s names. Throws
     /// std::runtime_error when the file cannot be read or is larger than a reload accepts.
     std::optional<std::string> read(const std::string& name) const;
+
+    /// Whether `generation` runs exactly `text` as the file `name` (a script, or a library
+    /// "lib/<module>.lua").
+    static bool isRunning(const PolicyGeneration& generation, const std::string& name, const std::string& text);
 
     /// "nsfw.lua:12: message" → {nsfw.lua, 12, message}; other texts keep only the message.
     static Problem parseError(const std::string& error);
