@@ -14,6 +14,7 @@
 #include <Poco/URI.h>
 
 #include <chrono>
+#include <sstream>
 #include <memory>
 #include <thread>
 
@@ -26,6 +27,11 @@ namespace {
 const Headers ada{{"Authorization", "Bearer fixture:ada:admin"}};
 const Headers bob{{"Authorization", "Bearer fixture:bob:admin"}};
 const Headers ann{{"Authorization", "Bearer fixture:ann:user"}};
+const Headers olga{{"Authorization", "Bearer fixture:olga:owner"}};
+
+const char* denyBad = "policy.on('fixture_hook', function(subject, request)\n"
+                      "  if request.value == 'bad' then return false, 'bad values are refused' end\n"
+                      "end)\n";
 
 const char* allowAll = "policy.on('fixture_hook', function(subject, request) end)\n";
 const char* broken = "policy.on('fixture_hook', function(subject, request)\n  return false,\n";
@@ -61,6 +67,7 @@ class ConsoleAdminRoutesTest : public CppUnit::TestFixture
     CPPUNIT_TEST(policyFilesAndSources);
     CPPUNIT_TEST(policyErrorsCarryFileAndLine);
     CPPUNIT_TEST(policySourceIsConfinedToTheListing);
+    CPPUNIT_TEST(policyEditReloadsOrPutsTheFileBack);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -231,6 +238,47 @@ public:
         auto missing = _client->get("/mss-login/api/admin/policies/source", ada);
         CPPUNIT_ASSERT_EQUAL(400, missing.status);
         CPPUNIT_ASSERT_EQUAL(std::string("file"), missing.json()->getValue<std::string>("parameter"));
+    }
+
+    void policyEditReloadsOrPutsTheFileBack()
+    {
+        const std::string route = "/mss-login/api/admin/policies/source?file=fixture.lua";
+        const auto put = [&](const std::string& text, const Headers& who) {
+            Poco::JSON::Object body;
+            body.set("source", text);
+            std::ostringstream json;
+            body.stringify(json);
+            Headers headers = who;
+            headers["Content-Type"] = "application/json";
+            return _client->request("PUT", route, json.str(), headers);
+        };
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/fixture/hooked?value=bad").status);
+        CPPUNIT_ASSERT_EQUAL(403, put(denyBad, ada).status); // can_edit_policies is the owner's by default
+
+        auto edited = put(denyBad, olga);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(edited.body, 200, edited.status);
+        CPPUNIT_ASSERT_EQUAL(403, _client->get("/fixture/hooked?value=bad").status);
+
+        auto failed = put(broken, olga);
+        CPPUNIT_ASSERT_EQUAL(422, failed.status);
+        const auto problem = failed.json()->getArray("problems")->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("fixture.lua"), problem->getValue<std::string>("file"));
+        CPPUNIT_ASSERT_EQUAL(3, problem->getValue<int>("line"));
+        // The file went back to what runs, and what runs is still the edited policy.
+        const auto source = _client->get(route, olga).json();
+        CPPUNIT_ASSERT_EQUAL(std::string(denyBad), source->getValue<std::string>("source"));
+        CPPUNIT_ASSERT(source->getValue<bool>("active"));
+        CPPUNIT_ASSERT_EQUAL(403, _client->get("/fixture/hooked?value=bad").status);
+        CPPUNIT_ASSERT_EQUAL(200, _client->get("/fixture/hooked?value=ok").status);
+
+        CPPUNIT_ASSERT_EQUAL(404, _client->request("PUT", "/mss-login/api/admin/policies/source?file=../x.lua",
+                                                   "{\"source\":\"\"}", olga).status);
+        auto noSource = _client->request("PUT", route, "{}", olga);
+        CPPUNIT_ASSERT_EQUAL(400, noSource.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("source"), noSource.json()->getValue<std::string>("parameter"));
+        CPPUNIT_ASSERT_EQUAL(400, _client->request("PUT", "/mss-login/api/admin/policies/source", "{\"source\":\"\"}", olga).status);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), search({{"actor", "olga"}, {"action", "policy.edit_failed"}})->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), search({{"actor", "olga"}, {"action", "policy.edit"}})->size());
     }
 
 private:

@@ -52,6 +52,15 @@ Poco::Dynamic::Var exampleJson(const std::string& text)
     }
 }
 
+Poco::JSON::Object::Ptr problemJson(const PolicyFiles::Problem& problem)
+{
+    Poco::JSON::Object::Ptr item = new Poco::JSON::Object;
+    item->set("file", problem.file.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(problem.file));
+    item->set("line", problem.line ? Poco::Dynamic::Var(*problem.line) : Poco::Dynamic::Var());
+    item->set("message", problem.message);
+    return item;
+}
+
 std::string isoTime(std::int64_t seconds)
 {
     return Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(static_cast<std::time_t>(seconds)),
@@ -80,12 +89,7 @@ Poco::JSON::Object::Ptr policyOverview(const PolicyEngine& engine)
     Poco::JSON::Array::Ptr problems = new Poco::JSON::Array;
     for (const auto& error : reload.errors) {
         errors->add(error);
-        const auto problem = PolicyFiles::parseError(error);
-        Poco::JSON::Object::Ptr item = new Poco::JSON::Object;
-        item->set("file", problem.file.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(problem.file));
-        item->set("line", problem.line ? Poco::Dynamic::Var(*problem.line) : Poco::Dynamic::Var());
-        item->set("message", problem.message);
-        problems->add(item);
+        problems->add(problemJson(PolicyFiles::parseError(error)));
     }
     last->set("errors", errors);
     last->set("problems", problems);
@@ -254,6 +258,52 @@ void KernelRoutes::registerAll()
         "can_reload_policies");
     source.apiTwin = true;
     router.add(source, "kernel");
+
+    auto edit = RouteSpec::make(
+        "PUT", "/mss-login/api/admin/policies/source", Access::Permission,
+        "replace one policy file's text ({\"source\"}) and reload; on errors the file goes back and the old policies stay",
+        [&kernel](HttpExchange& exchange) {
+            const std::string name = exchange.query("file").value_or("");
+            if (name.empty())
+                throw HttpError(400, "file: name the policy file to replace, e.g. ?file=nsfw.lua", "invalid_parameter")
+                    .withExtra(R"({"parameter":"file"})");
+            const auto body = exchange.jsonBody();
+            if (!body->has("source") || !body->get("source").isString())
+                throw HttpError(400, "source: send {\"source\": \"<the file's new text>\"}", "invalid_parameter")
+                    .withExtra(R"({"parameter":"source"})");
+            Kernel::PolicyEdit edit;
+            try {
+                edit = kernel.replacePolicyFile(name, body->getValue<std::string>("source"),
+                                                exchange.principal().username, exchange.client().toString());
+            } catch (const std::invalid_argument& e) {
+                throw HttpError(400, std::string("source: ") + e.what(), "invalid_parameter")
+                    .withExtra(R"({"parameter":"source"})");
+            } catch (const std::runtime_error& e) {
+                throw HttpError(500, e.what());
+            }
+            if (!edit.found)
+                throw HttpError(404, "no policy file named " + name + " in the policy directory (new files are made on the server)");
+            Poco::JSON::Object::Ptr answer = new Poco::JSON::Object;
+            if (edit.errors.empty()) {
+                answer->set("status", "ok");
+                answer->set("generation", kernel.policy().generation());
+                exchange.sendJson(200, answer);
+                return;
+            }
+            Poco::JSON::Array::Ptr errors = new Poco::JSON::Array;
+            Poco::JSON::Array::Ptr problems = new Poco::JSON::Array;
+            for (const auto& error : edit.errors) {
+                errors->add(error);
+                problems->add(problemJson(PolicyFiles::parseError(error)));
+            }
+            answer->set("error", "the policies have errors: the file is unchanged and the previous policies stay in force");
+            answer->set("errors", errors);
+            answer->set("problems", problems);
+            exchange.sendJson(422, answer);
+        },
+        "can_edit_policies");
+    edit.apiTwin = true;
+    router.add(edit, "kernel");
 
     AuditSearchRoute(kernel.audit()).registerOn(router);
 }

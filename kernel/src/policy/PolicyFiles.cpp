@@ -1,6 +1,7 @@
 #include "PolicyFiles.h"
 
 #include "PolicyGeneration.h"
+#include "comfygate/AtomicFile.h"
 
 #include <Poco/File.h>
 #include <Poco/FileStream.h>
@@ -42,6 +43,17 @@ std::optional<std::string> PolicyFiles::read(const std::string& name) const
     } catch (const Poco::Exception& e) {
         throw std::runtime_error("cannot read " + name + ": " + e.displayText());
     }
+}
+
+std::optional<std::string> PolicyFiles::replace(const std::string& name, const std::string& text) const
+{
+    if (text.size() > PolicyGeneration::maxFileSize)
+        throw std::invalid_argument("a policy file holds at most " + std::to_string(PolicyGeneration::maxFileSize) +
+                                    " bytes");
+    auto previous = read(name);
+    if (previous)
+        AtomicFile::write(_scriptsDir + "/" + name, text);
+    return previous;
 }
 
 bool PolicyFiles::isRunning(const PolicyGeneration& generation, const std::string& name, const std::string& text)

@@ -38,6 +38,12 @@ public:
     /// std::runtime_error when the file cannot be read or is larger than a reload accepts.
     std::optional<std::string> read(const std::string& name) const;
 
+    /// Replaces the text of a listed file atomically (AtomicFile) and returns its previous
+    /// text; nothing (and no write) when `name` is not one of list()'s names. Throws
+    /// std::invalid_argument for a text larger than a reload accepts, std::runtime_error when
+    /// the file cannot be read or written.
+    std::optional<std::string> replace(const std::string& name, const std::string& text) const;
+
     /// Whether `generation` runs exactly `text` as the file `name` (a script, or a library
     /// "lib/<module>.lua").
     static bool isRunning(const PolicyGeneration& generation, const std::string& name, const std::string& text);
