@@ -23,6 +23,8 @@ const adminName = env("ADMIN_NAME");
 const userName = env("USER_NAME");
 const screenshots = env("SCREENSHOT_DIR");
 const timeout = 20000;
+/// What the policies page saves over the broken file (the C++ side checks it on disk).
+const fixedPolicy = "-- fixed in the console\nlocal unused = true\n";
 
 let step = "start";
 let lastPage = null;
@@ -150,9 +152,10 @@ async function permissions(page) {
   expect(described, "can_have_api_tokens and its description are not in the matrix");
   expect(!(await page.isChecked("#perm-user-can_have_api_tokens")), "role user already holds can_have_api_tokens");
 
-  step = "an admin grants role user API tokens and admins model sharing";
+  step = "an admin grants role user API tokens, and admins model sharing and policy editing";
   await page.check("#perm-user-can_have_api_tokens");
   await page.check("#perm-admin-can_manage_model_sharing");
+  await page.check("#perm-admin-can_edit_policies");
   await shot(page, "permissions");
   await page.click("#matrix-save");
   await page.waitForSelector("#matrix-status .notice.ok", { timeout });
@@ -234,6 +237,23 @@ async function policies(page) {
   // The reload opened the file at the line of the error.
   await page.waitForSelector("#policy-source li.error-line", { timeout });
   await shot(page, "policies");
+
+  step = "policies: an edit that does not compile is refused next to the editor";
+  await page.click("#policy-edit-open");
+  await page.waitForSelector("#policy-edit-source", { timeout });
+  await page.fill("#policy-edit-source", "policy.on('view', function(\n");
+  await page.click("#policy-edit button[type=submit]");
+  await page.waitForSelector("#policy-edit-source-error:not([hidden])", { timeout });
+  const refusal = await page.textContent("#policy-edit-source-error");
+  expect(refusal.includes("console_broken.lua:"), `the refusal: ${refusal}`);
+
+  step = "policies: the fixed text is saved, reloaded and runs";
+  await page.fill("#policy-edit-source", fixedPolicy);
+  await page.click("#policy-edit button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("policy-last-reload").textContent.includes("compiled"), null, { timeout });
+  await page.waitForSelector("#policy-source", { timeout });
+  expect(!(await page.$("#policy-problems")), "the errors are still listed after the fix");
+  expect((await page.textContent("#policy-source")).includes("fixed in the console"), "the viewer does not show the saved text");
   noProblems(page);
 }
 

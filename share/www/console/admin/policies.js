@@ -9,8 +9,34 @@ import { holds } from "./access.js";
 
 const pretty = (value) => JSON.stringify(value, null, 2);
 
+/**
+ * The editor of one file (for holders of can_edit_policies): saving writes the file and
+ * reloads; a text that does not compile is refused with its file:line next to the editor.
+ */
+function editor(name, text, { onSaved, onCancel }) {
+  const edit = form({
+    id: "policy-edit",
+    fields: [{ name: "source", label: t("Text of {file}", { file: name }), type: "textarea", rows: 18, value: text }],
+    submitLabel: t("Save and reload"),
+    async onSubmit(values) {
+      try {
+        await api.put(`/mss-login/api/admin/policies/source?file=${encodeURIComponent(name)}`, { source: values.source });
+      } catch (e) {
+        const problems = (e.body && e.body.problems) || [];
+        const where = problems.map((p) => `${p.file ? `${p.file}${p.line ? `:${p.line}` : ""} ` : ""}${p.message}`).join("; ");
+        throw new FieldError("source", where ? `${e.message}: ${where}` : e.message);
+      }
+      announce(t("{file} is saved and the policies are reloaded.", { file: name }));
+      await onSaved();
+    },
+  });
+  edit.inputs.source.classList.add("code-editor");
+  edit.element.querySelector(".actions").append(h("button", { type: "button", onclick: onCancel }, t("Cancel")));
+  return h("section", { class: "card", "aria-labelledby": "policy-file-title" }, h("h3", { id: "policy-file-title" }, name), edit.element);
+}
+
 /** A file's text as a numbered list of lines; `line` is marked and scrolled to. */
-function sourceView(name, text, active, line) {
+function sourceView(name, text, active, line, onEdit) {
   // The empty line after a final newline stays: Lua reports an unfinished chunk there.
   const lines = text.split("\n");
   const list = h(
@@ -25,6 +51,7 @@ function sourceView(name, text, active, line) {
     { class: "card", "aria-labelledby": "policy-file-title" },
     h("h3", { id: "policy-file-title" }, name, active ? "" : h("span", { class: "badge" }, t("changed on disk, not running yet: reload"))),
     h("div", { class: "source-scroll", tabindex: "0" }, list),
+    onEdit ? h("div", { class: "actions" }, h("button", { type: "button", id: "policy-edit-open", onclick: onEdit }, t("Edit"))) : "",
   );
   if (line) requestAnimationFrame(() => list.querySelector(".error-line")?.scrollIntoView({ block: "center" }));
   return view;
@@ -105,7 +132,8 @@ export default {
   title: "Policies",
   nav: true,
   access: holds("can_reload_policies"),
-  async render(main, { params }) {
+  async render(main, { params, me }) {
+    const mayEdit = holds("can_edit_policies")(me);
     const status = h("div", { id: "policy-status" });
     const files = h("div", { id: "policy-files" });
     const viewer = h("div", { id: "policy-viewer" });
@@ -113,7 +141,15 @@ export default {
 
     const open = async (name, line) => {
       const file = await api.get(`/mss-login/api/admin/policies/source?file=${encodeURIComponent(name)}`);
-      viewer.replaceChildren(sourceView(file.file, file.source, file.active, line));
+      const startEditing = () =>
+        viewer.replaceChildren(editor(file.file, file.source, {
+          onSaved: async () => {
+            await load(notice(t("{file} is saved and the policies are reloaded.", { file: file.file }), "ok"));
+            await open(file.file);
+          },
+          onCancel: () => open(file.file),
+        }));
+      viewer.replaceChildren(sourceView(file.file, file.source, file.active, line, mayEdit ? startEditing : null));
       for (const button of files.querySelectorAll("button[data-file]")) button.setAttribute("aria-pressed", String(button.dataset.file === name));
     };
 
