@@ -10,6 +10,8 @@
 //   SCENARIO          "shell" (sign-in, overview, language, sign-out) or "user" (every page)
 //   CIVITAI_URL       (user) a CivitAI model page address with the version the fake serves
 //   CIVITAI_SLOW_VERSION (user) a version id the fake serves slowly (to be cancelled)
+//   CIVITAI_GENERATION_ONLY_VERSION (user) a version whose download CivitAI refuses
+//   HF_REPO, HF_FILE  (user) a repository and a file in it that the fake Hugging Face serves
 // Exits 0 after printing "console-user: all steps passed", else 1 with the failed step.
 import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -42,6 +44,13 @@ function totp(secret, seconds) {
   const mac = createHmac("sha1", key).update(counter).digest();
   const offset = mac[mac.length - 1] & 0xf;
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
+
+/// Waits out the last seconds of a TOTP time step, so a code computed now is still of the step
+/// the server sees when it checks it (enrolment accepts the previous step only while it is one).
+async function awayFromStepEdge() {
+  const left = 30 - ((Date.now() / 1000) % 30);
+  if (left < 3) await new Promise((resolve) => setTimeout(resolve, (left + 0.5) * 1000));
 }
 
 /// A new context whose pages fail the run on any CSP violation or uncaught script error.
@@ -252,6 +261,7 @@ async function mfaSignIns(browser) {
 
   step = "the code of the previous time step (allowed drift) turns MFA on and signs in";
   // The previous step here, the current one at the next sign-in: each step is usable once.
+  await awayFromStepEdge();
   await page.fill("#mfa-enrol-form-code", totp(secret, Date.now() / 1000 - 30));
   await page.click("#mfa-enrol-form button[type=submit]");
   await overview(page);
@@ -425,6 +435,7 @@ async function downloads(page) {
   for (const frame of frames) if (frame.job_id === jobId) seen.add(frame.status);
   expect(seen.has("completed"), `no download_progress event said completed (saw ${[...seen].join(", ") || "none"})`);
   expect((await job.textContent()).includes("juggernaut_v9.safetensors"), "the card does not name the file");
+  expect(!(await job.locator("button", { hasText: "Cancel" }).isVisible()), "a finished download offers Cancel");
   await shot(page, "downloads");
 
   step = "downloads: a slow download is cancelled after confirming";
@@ -436,6 +447,26 @@ async function downloads(page) {
   await slow.locator("button", { hasText: "Cancel" }).click();
   await answerDialog(page, true);
   await page.waitForFunction(() => [...document.querySelectorAll("#jobs li.job")].some((li) => li.dataset.status === "cancelled"), null, { timeout });
+
+  step = "downloads: a refused download says why in plain words";
+  await page.fill("#civitai-form-civitai", env("CIVITAI_GENERATION_ONLY_VERSION"));
+  await page.click("#civitai-form button[type=submit]");
+  await page.waitForFunction(() => [...document.querySelectorAll("#jobs li.job")].some((li) => li.dataset.status === "failed"), null, { timeout });
+  const reason = await page.locator('#jobs li.job[data-status="failed"] .job-error').textContent();
+  expect(/^Why: .{10,}/.test(reason), `the failure is not explained: ${reason}`);
+
+  step = "downloads: a Hugging Face repository and file go into the chosen folder";
+  await page.fill("#hf-form-repo_id", env("HF_REPO"));
+  await page.fill("#hf-form-filename", env("HF_FILE"));
+  await page.selectOption("#hf-form-folder_type", "unet");
+  await page.click("#hf-form button[type=submit]");
+  const hfName = env("HF_FILE").split("/").pop();
+  await page.waitForFunction(
+    (name) => [...document.querySelectorAll("#jobs li.job")].some((li) => li.dataset.status === "completed" && li.textContent.includes(name)),
+    hfName,
+    { timeout: 60000 },
+  );
+  await shot(page, "downloads-all");
   noProblems(page);
 }
 

@@ -59,13 +59,18 @@ bool ConsoleFiles::looksLikePage(const std::string& relative)
 
 std::string ConsoleFiles::contentTypeOf(const std::string& name)
 {
-    static const std::map<std::string, std::string> types{
-        {"html", "text/html; charset=utf-8"},        {"js", "text/javascript; charset=utf-8"},
-        {"mjs", "text/javascript; charset=utf-8"},   {"css", "text/css; charset=utf-8"},
-        {"json", "application/json; charset=utf-8"}, {"svg", "image/svg+xml"},
-        {"png", "image/png"},                        {"ico", "image/x-icon"},
-        {"webp", "image/webp"},                      {"woff2", "font/woff2"},
-        {"txt", "text/plain; charset=utf-8"},        {"webmanifest", "application/manifest+json"}};
+    static const std::map<std::string, std::string> types{{"html", "text/html; charset=utf-8"},
+                                                          {"js", "text/javascript; charset=utf-8"},
+                                                          {"mjs", "text/javascript; charset=utf-8"},
+                                                          {"css", "text/css; charset=utf-8"},
+                                                          {"json", "application/json; charset=utf-8"},
+                                                          {"svg", "image/svg+xml"},
+                                                          {"png", "image/png"},
+                                                          {"ico", "image/x-icon"},
+                                                          {"webp", "image/webp"},
+                                                          {"woff2", "font/woff2"},
+                                                          {"txt", "text/plain; charset=utf-8"},
+                                                          {"webmanifest", "application/manifest+json"}};
     const auto dot = name.rfind('.');
     if (dot == std::string::npos)
         return "application/octet-stream";

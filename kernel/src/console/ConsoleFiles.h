@@ -9,10 +9,10 @@ namespace comfygate {
 /// One file of the web console as it is sent.
 struct ConsoleFile
 {
-    std::string name;        ///< the path below the console directory that was read
+    std::string name; ///< the path below the console directory that was read
     std::string contentType;
     std::string body;
-    std::string etag;        ///< a strong entity tag: the quoted start of the body's SHA-256
+    std::string etag; ///< a strong entity tag: the quoted start of the body's SHA-256
 };
 
 /// The web console's files in `<http.www_dir>/console`, read per request (they are small and

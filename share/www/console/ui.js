@@ -179,6 +179,7 @@ export class FieldError extends Error {
  */
 export function confirmAction(message, confirmLabel) {
   const dialog = document.getElementById("confirm");
+  if (dialog.open) return Promise.resolve(false); // one question at a time
   const opener = document.activeElement;
   document.getElementById("confirm-text").textContent = message;
   document.getElementById("confirm-ok").textContent = confirmLabel || t("Confirm");

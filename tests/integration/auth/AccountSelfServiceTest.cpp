@@ -36,12 +36,13 @@ class AccountSelfServiceTest : public CppUnit::TestFixture
 public:
     void setUp() override
     {
-        _server = std::make_unique<ServerProcess>(std::map<std::string, std::string>{{"modules.enabled", "auth"}},
-                                                  std::map<std::string, std::string>{
-                                                      {"SECRET_KEY", "account-self-service-test-secret-0123456789"}});
+        _server = std::make_unique<ServerProcess>(
+            std::map<std::string, std::string>{{"modules.enabled", "auth"}},
+            std::map<std::string, std::string>{{"SECRET_KEY", "account-self-service-test-secret-0123456789"}});
         std::string out, err;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, _server->runCommand({"user", "add", "alice", "--role", "user", "--password-stdin"},
-                                                                 out, err, password + "\n"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0,
+                                     _server->runCommand({"user", "add", "alice", "--role", "user", "--password-stdin"},
+                                                         out, err, password + "\n"));
         _server->start();
         _client = std::make_unique<HttpTestClient>(_server->port());
     }
@@ -56,7 +57,8 @@ public:
     {
         const auto answer = change(login(password), "not-the-password", newPassword);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 400, answer.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("the current password is wrong"), answer.json()->getValue<std::string>("error"));
+        CPPUNIT_ASSERT_EQUAL(std::string("the current password is wrong"),
+                             answer.json()->getValue<std::string>("error"));
         CPPUNIT_ASSERT_EQUAL(std::string("current_password"), answer.json()->getValue<std::string>("field"));
         CPPUNIT_ASSERT_EQUAL(401, loginStatus(newPassword));
     }
@@ -67,10 +69,11 @@ public:
         const auto tooShort = change(session, password, "short");
         CPPUNIT_ASSERT_EQUAL_MESSAGE(tooShort.body, 400, tooShort.status);
         CPPUNIT_ASSERT_EQUAL(std::string("new_password"), tooShort.json()->getValue<std::string>("field"));
-        CPPUNIT_ASSERT_MESSAGE(tooShort.body, tooShort.json()->getValue<std::string>("error").find("8") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(tooShort.body,
+                               tooShort.json()->getValue<std::string>("error").find("8") != std::string::npos);
 
-        const auto missing = _client->postJson("/mss-login/api/me/password", json({{"current_password", password}}),
-                                               bearer(session));
+        const auto missing =
+            _client->postJson("/mss-login/api/me/password", json({{"current_password", password}}), bearer(session));
         CPPUNIT_ASSERT_EQUAL(400, missing.status);
         CPPUNIT_ASSERT_EQUAL(std::string("new_password"), missing.json()->getValue<std::string>("field"));
         CPPUNIT_ASSERT_EQUAL(std::string("new_password is required (a string)"),
@@ -91,9 +94,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(401, loginStatus(password));
         CPPUNIT_ASSERT_EQUAL(200, loginStatus(newPassword));
         // The /api twin is the same route.
-        const auto twin = _client->postJson("/api/mss-login/api/me/password",
-                                            json({{"current_password", newPassword}, {"new_password", password}}),
-                                            bearer(here));
+        const auto twin =
+            _client->postJson("/api/mss-login/api/me/password",
+                              json({{"current_password", newPassword}, {"new_password", password}}), bearer(here));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(twin.body, 200, twin.status);
         CPPUNIT_ASSERT_EQUAL(200, loginStatus(password));
     }
@@ -111,7 +114,9 @@ public:
         const auto setup = _client->postJson("/mss-login/api/mfa/setup", "{}", bearer(login(password)));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(setup.body, 200, setup.status);
         const std::string svg = setup.json()->getValue<std::string>("qr_svg");
-        CPPUNIT_ASSERT_MESSAGE(svg, std::regex_search(svg, std::regex("^<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 (\\d+) \\1\"")));
+        CPPUNIT_ASSERT_MESSAGE(
+            svg, std::regex_search(
+                     svg, std::regex("^<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 (\\d+) \\1\"")));
         CPPUNIT_ASSERT(svg.find("<path fill=\"#000\" d=\"M4 4h7v1h-7z") != std::string::npos);
         // A picture only: the secret is in it as modules, never as text.
         CPPUNIT_ASSERT(svg.find(setup.json()->getValue<std::string>("secret")) == std::string::npos);

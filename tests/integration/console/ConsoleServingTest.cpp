@@ -9,9 +9,9 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
 #include <Poco/Path.h>
-#include <Poco/DirectoryIterator.h>
 
 #include <filesystem>
 #include <fstream>
@@ -26,7 +26,8 @@ using comfygate::test::TempDir;
 
 namespace {
 
-const std::string indexPage = "<!DOCTYPE html><title>console</title><script type=\"module\" src=\"/console/app.js\"></script>";
+const std::string indexPage =
+    "<!DOCTYPE html><title>console</title><script type=\"module\" src=\"/console/app.js\"></script>";
 const std::string script = "export const answer = 42;\n";
 const std::string secret = "the contents of a file outside the console directory";
 
@@ -82,8 +83,8 @@ public:
 
     void pageAtEveryEntryAndForClientRoutes()
     {
-        for (const std::string path : {"/console", "/console/", "/console/tokens", "/console/admin/users",
-                                       "/console/downloads?job=1"}) {
+        for (const std::string path :
+             {"/console", "/console/", "/console/tokens", "/console/admin/users", "/console/downloads?job=1"}) {
             const auto page = _client->get(path);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(path, 200, page.status);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(path, indexPage, page.body);
@@ -99,7 +100,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(script, js.body);
         CPPUNIT_ASSERT_EQUAL(std::string("text/javascript; charset=utf-8"), js.header("content-type"));
         CPPUNIT_ASSERT_EQUAL(std::string("max-age=300"), js.header("cache-control"));
-        CPPUNIT_ASSERT_EQUAL(std::string("text/css; charset=utf-8"), _client->get("/console/console.css").header("content-type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("text/css; charset=utf-8"),
+                             _client->get("/console/console.css").header("content-type"));
         const auto json = _client->get("/console/lang/console.de.json");
         CPPUNIT_ASSERT_EQUAL(200, json.status);
         CPPUNIT_ASSERT_EQUAL(std::string("application/json; charset=utf-8"), json.header("content-type"));
@@ -140,18 +142,21 @@ public:
     {
         const auto missing = _client->get("/console/nothing-here.js");
         CPPUNIT_ASSERT_EQUAL(404, missing.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("no console file nothing-here.js"), missing.json()->getValue<std::string>("error"));
+        CPPUNIT_ASSERT_EQUAL(std::string("no console file nothing-here.js"),
+                             missing.json()->getValue<std::string>("error"));
         CPPUNIT_ASSERT_EQUAL(404, _client->get("/console/lang/xx.json").status);
     }
 
     void otherMethodsAre405()
     {
         for (const std::string method : {"POST", "PUT", "DELETE", "PATCH"}) {
-            const auto refused = _client->request(method, "/console/app.js", "{}", {{"Content-Type", "application/json"}});
+            const auto refused =
+                _client->request(method, "/console/app.js", "{}", {{"Content-Type", "application/json"}});
             CPPUNIT_ASSERT_EQUAL_MESSAGE(method, 405, refused.status);
             CPPUNIT_ASSERT_MESSAGE(refused.header("allow"), refused.header("allow").find("GET") != std::string::npos);
             CPPUNIT_ASSERT(refused.json()->has("error"));
-            CPPUNIT_ASSERT_EQUAL(405, _client->request(method, "/console/", "{}", {{"Content-Type", "application/json"}}).status);
+            CPPUNIT_ASSERT_EQUAL(
+                405, _client->request(method, "/console/", "{}", {{"Content-Type", "application/json"}}).status);
         }
     }
 
@@ -181,10 +186,7 @@ public:
         CPPUNIT_ASSERT(through.body.find(secret) == std::string::npos);
     }
 
-    void hiddenFilesAreNotServed()
-    {
-        CPPUNIT_ASSERT_EQUAL(404, _client->get("/console/.hidden.js").status);
-    }
+    void hiddenFilesAreNotServed() { CPPUNIT_ASSERT_EQUAL(404, _client->get("/console/.hidden.js").status); }
 
     void securityHeadersOnEveryConsoleAnswer()
     {
@@ -244,14 +246,16 @@ public:
         CPPUNIT_ASSERT(page.body.find(" style=") == std::string::npos);
         // Every shipped file is served, and none loads from another origin.
         const std::regex foreign("(src|href)=\"(https?:)?//|import[^;]*from\\s*\"(https?:)?//|url\\((https?:)?//");
-        for (const auto& entry : std::filesystem::recursive_directory_iterator(COMFYGATE_SOURCE_DIR "/share/www/console")) {
+        for (const auto& entry :
+             std::filesystem::recursive_directory_iterator(COMFYGATE_SOURCE_DIR "/share/www/console")) {
             if (!entry.is_regular_file())
                 continue;
             const std::string relative =
                 std::filesystem::relative(entry.path(), COMFYGATE_SOURCE_DIR "/share/www/console").generic_string();
             const auto served = _client->get("/console/" + relative);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(relative, 200, served.status);
-            CPPUNIT_ASSERT_MESSAGE(relative, served.body == readFile(entry.path().string()) || relative == "index.html");
+            CPPUNIT_ASSERT_MESSAGE(relative,
+                                   served.body == readFile(entry.path().string()) || relative == "index.html");
             CPPUNIT_ASSERT_MESSAGE(relative + " loads from another origin", !std::regex_search(served.body, foreign));
         }
     }

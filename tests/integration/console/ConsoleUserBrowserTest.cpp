@@ -4,6 +4,7 @@
 // Screenshots of each page go to <build>/screenshots/console-*.png.
 #include "../comfy-proxy/ComfyGateway.h"
 #include "FakeCivitai.h"
+#include "FakeHuggingFace.h"
 
 #include <Poco/Environment.h>
 #include <Poco/File.h>
@@ -57,19 +58,34 @@ public:
     /// the first code computed by the test), sign-in with a code and with a backup code, an API
     /// token created, used and revoked after a confirmation, the CivitAI key stored and never
     /// shown, a download from the fake CivitAI followed over /ws to 100 %, a slow one cancelled,
+    /// one that CivitAI refuses explained, one from the fake Hugging Face into another folder,
     /// a workflow's earlier version restored, the password changed; an ordinary user does not
     /// see the download pages.
     void everyUserPage()
     {
         fakes::FakeCivitai civitai;
         civitai.addFile(fakes::FileSpec{"main", "juggernaut_v9.safetensors", 256 * 1024, 7, fakes::ContentKind::Prng});
-        civitai.addFile(fakes::FileSpec{"slow", "slow_model.safetensors", 4 * 1024 * 1024, 8, fakes::ContentKind::Prng});
+        civitai.addFile(
+            fakes::FileSpec{"slow", "slow_model.safetensors", 4 * 1024 * 1024, 8, fakes::ContentKind::Prng});
         fakes::CivitaiModel model;
         model.id = 100;
         model.name = "Juggernaut";
         civitai.addModel(model);
         addVersion(civitai, 1001, "main", 11);
         addVersion(civitai, 1002, "slow", 12);
+        // A version CivitAI offers for on-site generation only: its download fails with a reason.
+        civitai.addVersion([&] {
+            fakes::CivitaiFile file;
+            file.id = 13;
+            file.fileKey = "main";
+            file.type = "Model";
+            fakes::CivitaiVersion version;
+            version.id = 1003;
+            version.modelId = 100;
+            version.usageControl = "Generation";
+            version.files = {file};
+            return version;
+        }());
         // Slow enough for the bar to move through several events, and the second one to be cancelled.
         fakes::Fault paced;
         paced.throttleBps = 128 * 1024;
@@ -79,20 +95,36 @@ public:
         civitai.setFault("slow", crawling);
         civitai.start();
 
+        fakes::FakeHuggingFace huggingFace;
+        huggingFace.addFile(fakes::FileSpec{"unet", "flux_unet.safetensors", 96 * 1024, 21, fakes::ContentKind::Prng});
+        fakes::HfRepo repo;
+        repo.id = "org/flux";
+        repo.revisions = {{"main", fakes::FakeHuggingFace::commitSha("main")}};
+        repo.commits = {fakes::HfCommit{fakes::FakeHuggingFace::commitSha("main"),
+                                        {fakes::HfEntry{"unet/flux_unet.safetensors", "unet", true}}}};
+        huggingFace.addRepo(repo);
+        huggingFace.start();
+
         TempDir models;
         useServer(startServerWithAccounts({{"alice", "user"}, {"maria", "admin"}}, secretKey,
                                           "auth,comfy-proxy,model-download,userdata",
                                           {{"experimental.mfa", "true"},
                                            {"downloads.civitai.base_url", civitai.apiUrl()},
+                                           {"downloads.huggingface.base_url", huggingFace.apiUrl()},
                                            {"downloads.allow_private_addresses", "true"},
                                            {"comfy.models_dir", models.path()}}));
         runScript("user", {{"CIVITAI_URL", "https://civitai.com/models/100?modelVersionId=1001"},
-                           {"CIVITAI_SLOW_VERSION", "1002"}});
+                           {"CIVITAI_SLOW_VERSION", "1002"},
+                           {"CIVITAI_GENERATION_ONLY_VERSION", "1003"},
+                           {"HF_REPO", "org/flux"},
+                           {"HF_FILE", "unet/flux_unet.safetensors"}});
 
         // What the browser did, seen from the server: the file arrived whole, the cancelled one not at all.
         CPPUNIT_ASSERT_EQUAL(std::uintmax_t(256 * 1024),
                              std::filesystem::file_size(models.path() + "/checkpoints/juggernaut_v9.safetensors"));
         CPPUNIT_ASSERT(!std::filesystem::exists(models.path() + "/checkpoints/slow_model.safetensors"));
+        CPPUNIT_ASSERT_EQUAL(std::uintmax_t(96 * 1024),
+                             std::filesystem::file_size(models.path() + "/unet/flux_unet.safetensors"));
     }
 
 private:

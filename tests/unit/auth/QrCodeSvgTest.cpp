@@ -48,7 +48,8 @@ public:
     {
         // "HELLO" fits version 1 at level M: 21 modules plus 4 of quiet zone on each side.
         const std::string svg = QrCodeSvg::render("HELLO");
-        CPPUNIT_ASSERT_MESSAGE(svg, svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 29 29\"", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(svg,
+                               svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 29 29\"", 0) == 0);
         CPPUNIT_ASSERT(svg.find("<rect width=\"29\" height=\"29\" fill=\"#fff\"/>") != std::string::npos);
         // Nothing is drawn in the quiet zone.
         CPPUNIT_ASSERT_EQUAL(std::string(), runsOfRow(svg, 3));

@@ -85,7 +85,8 @@ public:
     {
         std::set<std::string> german;
         for (const auto& entry : std::filesystem::directory_iterator(consoleDir / "lang")) {
-            if (entry.path().string().size() < 8 || entry.path().string().substr(entry.path().string().size() - 8) != ".de.json")
+            if (entry.path().string().size() < 8 ||
+                entry.path().string().substr(entry.path().string().size() - 8) != ".de.json")
                 continue;
             const auto file = Poco::JSON::Parser().parse(readFile(entry.path())).extract<Poco::JSON::Object::Ptr>();
             for (const auto& [english, translated] : *file->getObject("keys"))

@@ -75,15 +75,18 @@ function jobCard(job, onCancel) {
   const status = h("span", { class: "job-status" });
   const numbers = h("span", { class: "job-numbers" });
   const error = h("p", { class: "status-error job-error", role: "alert", hidden: true });
+  const source = h("span", { class: "muted" });
+  const folder = h("span", { class: "muted" });
   const cancel = h("button", { type: "button", class: "danger", onclick: () => onCancel(card) }, t("Cancel"));
+  const actions = h("p", { class: "actions" }, cancel);
   const card = h(
     "li",
     { class: "card job", dataset: { job: job.job_id } },
     h("h3", { class: "job-name" }, jobName(job)),
-    h("p", { class: "progress-line" }, status, numbers, h("span", { class: "muted" }, job.source === "huggingface" ? "Hugging Face" : "CivitAI"), h("span", { class: "muted" }, job.folder_type || "")),
+    h("p", { class: "progress-line" }, status, numbers, source, folder),
     bar,
     error,
-    h("p", { class: "actions" }, cancel),
+    actions,
   );
   card.job = { ...job };
   card.update = (change) => {
@@ -106,7 +109,10 @@ function jobCard(job, onCancel) {
     numbers.textContent = parts.join(" · ");
     error.hidden = !current.error;
     error.textContent = current.error ? t("Why: {reason}", { reason: current.error }) : "";
-    cancel.hidden = finished.has(current.status);
+    // A card made from a progress event learns its source and folder from the next listing.
+    source.textContent = { civitai: "CivitAI", huggingface: "Hugging Face" }[current.source] || "";
+    folder.textContent = current.folder_type || "";
+    actions.hidden = finished.has(current.status);
   };
   card.update({});
   return card;
