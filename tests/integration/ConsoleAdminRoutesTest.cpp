@@ -14,8 +14,8 @@
 #include <Poco/URI.h>
 
 #include <chrono>
-#include <sstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 using comfygate::test::HttpTestClient;
@@ -90,7 +90,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), search({{"action", "policy.reload"}})->size());
         auto failed = search({{"action", "policy.reload_"}});
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), failed->size());
-        CPPUNIT_ASSERT_EQUAL(std::string("policy.reload_failed"), failed->getObject(0)->getValue<std::string>("action"));
+        CPPUNIT_ASSERT_EQUAL(std::string("policy.reload_failed"),
+                             failed->getObject(0)->getValue<std::string>("action"));
         CPPUNIT_ASSERT_EQUAL(std::string("ada"), failed->getObject(0)->getValue<std::string>("actor"));
         CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), failed->getObject(0)->getValue<std::string>("client"));
         CPPUNIT_ASSERT(failed->getObject(0)->getObject("detail")->has("generation"));
@@ -133,24 +134,28 @@ public:
     {
         recordReloads();
         CPPUNIT_ASSERT_EQUAL(std::size_t(4), search({{"action", "policy."}, {"since", "2020-01-01"}})->size());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), search({{"action", "policy."}, {"since", "2999-01-01T00:00:00Z"}})->size());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), search({{"action", "policy."}, {"until", "2020-01-01T00:00:00+02:00"}})->size());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(4),
-                             search({{"action", "policy."}, {"since", "2020-01-01T00:00"}, {"until", "2999-12-31"}})->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
+                             search({{"action", "policy."}, {"since", "2999-01-01T00:00:00Z"}})->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0),
+                             search({{"action", "policy."}, {"until", "2020-01-01T00:00:00+02:00"}})->size());
+        CPPUNIT_ASSERT_EQUAL(
+            std::size_t(4),
+            search({{"action", "policy."}, {"since", "2020-01-01T00:00"}, {"until", "2999-12-31"}})->size());
     }
 
     void auditBadParametersAreNamed()
     {
         const std::vector<std::pair<std::string, std::string>> bad{
-            {"since", "yesterday"}, {"until", "2026-13-45"}, {"limit", "0"}, {"limit", "201"},
-            {"limit", "ten"},       {"before", "-4"},         {"actor", std::string(201, 'a')}};
+            {"since", "yesterday"}, {"until", "2026-13-45"},         {"limit", "0"}, {"limit", "201"}, {"limit", "ten"},
+            {"before", "-4"},       {"actor", std::string(201, 'a')}};
         for (const auto& [name, value] : bad) {
             auto answer = _client->get("/mss-login/api/admin/audit" + query({{name, value}}), ada);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(name + "=" + value, 400, answer.status);
             CPPUNIT_ASSERT_EQUAL(name, answer.json()->getValue<std::string>("parameter"));
             CPPUNIT_ASSERT_EQUAL(std::size_t(0), answer.json()->getValue<std::string>("error").find(name + ": "));
         }
-        auto reversed = _client->get("/mss-login/api/admin/audit" + query({{"since", "2026-02-01"}, {"until", "2026-01-01"}}), ada);
+        auto reversed =
+            _client->get("/mss-login/api/admin/audit" + query({{"since", "2026-02-01"}, {"until", "2026-01-01"}}), ada);
         CPPUNIT_ASSERT_EQUAL(400, reversed.status);
         CPPUNIT_ASSERT_EQUAL(std::string("until"), reversed.json()->getValue<std::string>("parameter"));
     }
@@ -176,8 +181,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), search({{"actor", "bob"}})->size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), search({{"action", "policy.reload_"}})->size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), search({{"action", "policy%"}})->size());
-        CPPUNIT_ASSERT_EQUAL(std::size_t(4), search({{"action", "policy."}, {"since", "2020-01-01"}, {"until", "2999-01-01"}})->size());
-        auto first = _client->get("/mss-login/api/admin/audit" + query({{"limit", "3"}, {"action", "policy."}}), ada).json();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4),
+                             search({{"action", "policy."}, {"since", "2020-01-01"}, {"until", "2999-01-01"}})->size());
+        auto first =
+            _client->get("/mss-login/api/admin/audit" + query({{"limit", "3"}, {"action", "policy."}}), ada).json();
         const auto rest = search({{"action", "policy."}, {"before", first->getValue<std::string>("next")}});
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), rest->size());
     }
@@ -193,7 +200,8 @@ public:
             if (file->getValue<std::string>("name") != "fixture.lua")
                 continue;
             fixture = true;
-            CPPUNIT_ASSERT_EQUAL(static_cast<long long>(std::string(allowAll).size()), file->getValue<long long>("size"));
+            CPPUNIT_ASSERT_EQUAL(static_cast<long long>(std::string(allowAll).size()),
+                                 file->getValue<long long>("size"));
             CPPUNIT_ASSERT(file->getValue<std::string>("modified").size() >= 20);
         }
         CPPUNIT_ASSERT(fixture);
@@ -229,8 +237,9 @@ public:
     void policySourceIsConfinedToTheListing()
     {
         _outside.write("secret.lua", "return 'outside'\n");
-        for (const std::string& name : std::vector<std::string>{"../secret.lua", "/etc/passwd", "lib/../../secret.lua",
-                                                                "missing.lua", _outside.file("secret.lua"), "fixture.lua/", "lib"}) {
+        for (const std::string& name :
+             std::vector<std::string>{"../secret.lua", "/etc/passwd", "lib/../../secret.lua", "missing.lua",
+                                      _outside.file("secret.lua"), "fixture.lua/", "lib"}) {
             auto answer = _client->get("/mss-login/api/admin/policies/source" + query({{"file", name}}), ada);
             CPPUNIT_ASSERT_EQUAL_MESSAGE(name, 404, answer.status);
             CPPUNIT_ASSERT(answer.body.find("outside") == std::string::npos);
@@ -271,12 +280,15 @@ public:
         CPPUNIT_ASSERT_EQUAL(403, _client->get("/fixture/hooked?value=bad").status);
         CPPUNIT_ASSERT_EQUAL(200, _client->get("/fixture/hooked?value=ok").status);
 
-        CPPUNIT_ASSERT_EQUAL(404, _client->request("PUT", "/mss-login/api/admin/policies/source?file=../x.lua",
-                                                   "{\"source\":\"\"}", olga).status);
+        CPPUNIT_ASSERT_EQUAL(
+            404,
+            _client->request("PUT", "/mss-login/api/admin/policies/source?file=../x.lua", "{\"source\":\"\"}", olga)
+                .status);
         auto noSource = _client->request("PUT", route, "{}", olga);
         CPPUNIT_ASSERT_EQUAL(400, noSource.status);
         CPPUNIT_ASSERT_EQUAL(std::string("source"), noSource.json()->getValue<std::string>("parameter"));
-        CPPUNIT_ASSERT_EQUAL(400, _client->request("PUT", "/mss-login/api/admin/policies/source", "{\"source\":\"\"}", olga).status);
+        CPPUNIT_ASSERT_EQUAL(
+            400, _client->request("PUT", "/mss-login/api/admin/policies/source", "{\"source\":\"\"}", olga).status);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), search({{"actor", "olga"}, {"action", "policy.edit_failed"}})->size());
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), search({{"actor", "olga"}, {"action", "policy.edit"}})->size());
     }

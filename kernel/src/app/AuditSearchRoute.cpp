@@ -4,9 +4,9 @@
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 
+#include <Poco/DateTime.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
-#include <Poco/DateTime.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -60,7 +60,8 @@ Poco::Int64 timeParameter(const HttpExchange& exchange, const std::string& name,
             return seconds;
         }
     }
-    throw badParameter(name, "'" + value + "' is not a time; use ISO 8601 like 2026-12-07T20:00:00Z or a date 2026-12-07");
+    throw badParameter(name,
+                       "'" + value + "' is not a time; use ISO 8601 like 2026-12-07T20:00:00Z or a date 2026-12-07");
 }
 
 Poco::Int64 positiveParameter(const HttpExchange& exchange, const std::string& name, Poco::Int64 fallback)

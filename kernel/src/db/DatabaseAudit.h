@@ -60,7 +60,6 @@ public:
     std::vector<AuditEntry> search(const AuditFilter& filter) const;
 
 private:
-
     Database& _database;
     Poco::Logger& _logger;
 };

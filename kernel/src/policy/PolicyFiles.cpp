@@ -59,9 +59,11 @@ std::optional<std::string> PolicyFiles::replace(const std::string& name, const s
 bool PolicyFiles::isRunning(const PolicyGeneration& generation, const std::string& name, const std::string& text)
 {
     const std::string libraryPrefix = "lib/", extension = ".lua";
-    if (name.compare(0, libraryPrefix.size(), libraryPrefix) == 0 && name.size() > libraryPrefix.size() + extension.size()) {
+    if (name.compare(0, libraryPrefix.size(), libraryPrefix) == 0 &&
+        name.size() > libraryPrefix.size() + extension.size()) {
         const auto& libraries = *generation.libraries();
-        const auto found = libraries.find(name.substr(libraryPrefix.size(), name.size() - libraryPrefix.size() - extension.size()));
+        const auto found =
+            libraries.find(name.substr(libraryPrefix.size(), name.size() - libraryPrefix.size() - extension.size()));
         return found != libraries.end() && found->second == text;
     }
     for (const auto& script : generation.scripts()) {

@@ -18,14 +18,14 @@ class PolicyFiles
 public:
     struct File
     {
-        std::string name;         ///< relative: "nsfw.lua", "lib/words.lua"
+        std::string name; ///< relative: "nsfw.lua", "lib/words.lua"
         std::int64_t size = 0;
         std::int64_t modified = 0; ///< Unix seconds
     };
 
     struct Problem
     {
-        std::string file;              ///< empty when the error names no script
+        std::string file; ///< empty when the error names no script
         std::optional<int> line;
         std::string message;
     };

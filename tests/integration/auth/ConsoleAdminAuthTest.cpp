@@ -23,7 +23,8 @@ const std::string userPassword = "lunar-tide-88-orbit";
 
 std::int64_t now()
 {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 } // namespace
@@ -40,11 +41,14 @@ class ConsoleAdminAuthTest : public CppUnit::TestFixture
 public:
     void setUp() override
     {
-        _server = std::make_unique<ServerProcess>(std::map<std::string, std::string>{{"modules.enabled", "auth"}},
-                                                  std::map<std::string, std::string>{{"SECRET_KEY", "console-admin-test-key-0123456789abcdef"}});
+        _server = std::make_unique<ServerProcess>(
+            std::map<std::string, std::string>{{"modules.enabled", "auth"}},
+            std::map<std::string, std::string>{{"SECRET_KEY", "console-admin-test-key-0123456789abcdef"}});
         std::string out, err;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, _server->runCommand({"user", "add", "owner", "--role", "owner", "--password-stdin"},
-                                                                out, err, ownerPassword + "\n"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(
+            err, 0,
+            _server->runCommand({"user", "add", "owner", "--role", "owner", "--password-stdin"}, out, err,
+                                ownerPassword + "\n"));
         _server->start();
         _client = std::make_unique<HttpTestClient>(_server->port());
         _owner = login("owner", ownerPassword);
@@ -61,7 +65,8 @@ public:
     void disabledAccountCannotSignInAndLosesItsCredentials()
     {
         const std::string session = login("uma", userPassword);
-        auto token = _client->postJson("/mss-login/generate_token", json({{"username", "uma"}, {"password", userPassword}}));
+        auto token =
+            _client->postJson("/mss-login/generate_token", json({{"username", "uma"}, {"password", userPassword}}));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(token.body, 200, token.status);
         const std::string apiToken = token.json()->getValue<std::string>("jwt_token");
         CPPUNIT_ASSERT(authenticated(session));
@@ -112,14 +117,16 @@ public:
         const std::string secret = setup.json()->getValue<std::string>("secret");
         auto enabled = _client->postJson(
             "/mss-login/api/mfa/verify-setup",
-            json({{"code", comfygate::auth::Totp::code(secret, comfygate::auth::Totp::stepAt(now()))}}), bearer(session));
+            json({{"code", comfygate::auth::Totp::code(secret, comfygate::auth::Totp::stepAt(now()))}}),
+            bearer(session));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(enabled.body, 200, enabled.status);
         CPPUNIT_ASSERT(_client->postJson("/login", json({{"username", "uma"}, {"password", userPassword}}))
                            .json()
                            ->optValue<bool>("mfa_required", false));
         CPPUNIT_ASSERT(userEntry("uma")->getValue<bool>("mfa_enabled"));
 
-        CPPUNIT_ASSERT_EQUAL(403, _client->postJson("/mss-login/api/users/uma/mfa/reset", "{}", bearer(session)).status);
+        CPPUNIT_ASSERT_EQUAL(403,
+                             _client->postJson("/mss-login/api/users/uma/mfa/reset", "{}", bearer(session)).status);
         auto reset = _client->postJson("/mss-login/api/users/uma/mfa/reset", "{}", bearer(_owner));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(reset.body, 200, reset.status);
         CPPUNIT_ASSERT(!userEntry("uma")->getValue<bool>("mfa_enabled"));
@@ -127,7 +134,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, plain.status);
         CPPUNIT_ASSERT(plain.json()->has("jwt_token"));
         CPPUNIT_ASSERT_EQUAL(409, _client->postJson("/mss-login/api/users/uma/mfa/reset", "{}", bearer(_owner)).status);
-        CPPUNIT_ASSERT_EQUAL(404, _client->postJson("/mss-login/api/users/nobody/mfa/reset", "{}", bearer(_owner)).status);
+        CPPUNIT_ASSERT_EQUAL(404,
+                             _client->postJson("/mss-login/api/users/nobody/mfa/reset", "{}", bearer(_owner)).status);
     }
 
     void permissionsAreListedWithDescriptions()
@@ -149,7 +157,8 @@ public:
             viewAudit = viewAudit || (id == "can_view_audit" && item->getValue<std::string>("group") == "kernel");
         }
         CPPUNIT_ASSERT(manageUsers && viewAudit);
-        CPPUNIT_ASSERT_EQUAL(403, _client->get("/mss-login/api/permissions", bearer(login("uma", userPassword))).status);
+        CPPUNIT_ASSERT_EQUAL(403,
+                             _client->get("/mss-login/api/permissions", bearer(login("uma", userPassword))).status);
         CPPUNIT_ASSERT_EQUAL(401, _client->get("/mss-login/api/permissions").status);
     }
 
@@ -163,20 +172,21 @@ private:
 
     void createUser(const std::string& name, const std::string& role)
     {
-        auto created = _client->postJson("/register", json({{"new_user_username", name}, {"new_user_password", userPassword}}),
-                                         bearer(_owner));
+        auto created = _client->postJson(
+            "/register", json({{"new_user_username", name}, {"new_user_password", userPassword}}), bearer(_owner));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(created.body, 200, created.status);
         if (role != "user")
-            CPPUNIT_ASSERT_EQUAL(200, _client->request("PUT", "/mss-login/api/users/" + name,
-                                                       "{\"groups\":[\"" + role + "\"]}", bearer(_owner))
+            CPPUNIT_ASSERT_EQUAL(200, _client
+                                          ->request("PUT", "/mss-login/api/users/" + name,
+                                                    "{\"groups\":[\"" + role + "\"]}", bearer(_owner))
                                           .status);
     }
 
     int setDisabled(const std::string& name, bool disabled, const std::string& caller)
     {
         return _client
-            ->request("PUT", "/mss-login/api/users/" + name, std::string("{\"disabled\":") + (disabled ? "true" : "false") + "}",
-                      bearer(caller))
+            ->request("PUT", "/mss-login/api/users/" + name,
+                      std::string("{\"disabled\":") + (disabled ? "true" : "false") + "}", bearer(caller))
             .status;
     }
 

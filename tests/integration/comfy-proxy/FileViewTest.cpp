@@ -233,7 +233,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("output"), tag->getValue<std::string>("type"));
         CPPUNIT_ASSERT_EQUAL(std::string("ada"), tag->getValue<std::string>("tagged_by"));
         CPPUNIT_ASSERT(tag->getValue<bool>("is_nsfw"));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), _client->get("/mss-login/api/nsfw-tags?limit=1", admin).json()->getArray("tags")->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1),
+                             _client->get("/mss-login/api/nsfw-tags?limit=1", admin).json()->getArray("tags")->size());
 
         CPPUNIT_ASSERT_EQUAL(403, _client->get("/mss-login/api/nsfw-tags", alice).status);
         const auto bad = _client->get("/mss-login/api/nsfw-tags?limit=0", admin);

@@ -41,8 +41,9 @@ public:
     {
         const PolicyFiles files(_dir.path());
         CPPUNIT_ASSERT_EQUAL(std::string("return {}\n"), files.read("lib/words.lua").value_or("?"));
-        for (const std::string& name : {std::string("notes.txt"), std::string("../secret.lua"), std::string("lib/../nsfw.lua"),
-                                        _outside.file("secret.lua"), std::string(""), std::string("lib")})
+        for (const std::string& name :
+             {std::string("notes.txt"), std::string("../secret.lua"), std::string("lib/../nsfw.lua"),
+              _outside.file("secret.lua"), std::string(""), std::string("lib")})
             CPPUNIT_ASSERT_MESSAGE(name, !files.read(name));
     }
 

@@ -36,9 +36,10 @@ void NsfwRoutes::registerAll(RouteRegistry& routes)
         "POST", "/mss-login-gallery/mark-nsfw", Access::Permission,
         "tag a file NSFW or safe (kept on the server, not in the file)", [this](HttpExchange& e) { markNsfw(e); },
         "can_manage_nsfw"));
-    auto list = RouteSpec::make("GET", "/mss-login/api/nsfw-tags", Access::Permission,
-                                "the newest NSFW and safe tags (?nsfw_only=true, ?limit= up to 500)",
-                                [this](HttpExchange& e) { listTags(e); }, "can_manage_nsfw");
+    auto list = RouteSpec::make(
+        "GET", "/mss-login/api/nsfw-tags", Access::Permission,
+        "the newest NSFW and safe tags (?nsfw_only=true, ?limit= up to 500)", [this](HttpExchange& e) { listTags(e); },
+        "can_manage_nsfw");
     list.aliases = {"/api/mss-login/api/nsfw-tags"};
     routes.add(list);
 }
@@ -66,8 +67,9 @@ void NsfwRoutes::listTags(HttpExchange& exchange)
         item->set("score", entry.tag.score);
         item->set("label", entry.tag.label);
         item->set("tagged_by", entry.taggedBy);
-        item->set("tagged_at", Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(static_cast<std::time_t>(entry.taggedAt)),
-                                                               Poco::DateTimeFormat::ISO8601_FORMAT));
+        item->set("tagged_at", Poco::DateTimeFormatter::format(
+                                   Poco::Timestamp::fromEpochTime(static_cast<std::time_t>(entry.taggedAt)),
+                                   Poco::DateTimeFormat::ISO8601_FORMAT));
         tags->add(item);
     }
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object;

@@ -48,11 +48,12 @@ std::vector<NsfwTags::Entry> NsfwTags::recent(std::size_t limit, bool nsfwOnly)
                                                " tagged_at FROM comfy_nsfw_tags") +
                                    (nsfwOnly ? " WHERE is_nsfw = 1" : "") +
                                    " ORDER BY tagged_at DESC, type, subfolder, filename LIMIT ?"),
-        into(types), into(subfolders), into(filenames), into(nsfw), into(scores), into(labels), into(taggers), into(times),
-        bind(rows), now;
+        into(types), into(subfolders), into(filenames), into(nsfw), into(scores), into(labels), into(taggers),
+        into(times), bind(rows), now;
     std::vector<Entry> entries;
     for (std::size_t i = 0; i < types.size(); ++i)
-        entries.push_back({types[i], subfolders[i], filenames[i], Tag{nsfw[i] != 0, scores[i], labels[i]}, taggers[i], times[i]});
+        entries.push_back(
+            {types[i], subfolders[i], filenames[i], Tag{nsfw[i] != 0, scores[i], labels[i]}, taggers[i], times[i]});
     return entries;
 }
 
