@@ -177,8 +177,8 @@ void Kernel::declareKernelPermissions()
     // Policies are code that runs on every request: editing them is the owner's unless an
     // operator grants it in etc/groups.json or the console's matrix.
     _permissions->declare({"can_edit_policies", "change the Lua policy files from the console", "kernel", {}});
-    _permissions->declare({"can_view_audit", "read the audit log (GET /mss-login/api/admin/audit)", "kernel",
-                           {"admin"}});
+    _permissions->declare(
+        {"can_view_audit", "read the audit log (GET /mss-login/api/admin/audit)", "kernel", {"admin"}});
 }
 
 void Kernel::installAuthenticator(std::shared_ptr<Authenticator> authenticator, const std::string& owner)

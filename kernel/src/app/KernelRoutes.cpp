@@ -237,7 +237,8 @@ void KernelRoutes::registerAll()
         [&kernel](HttpExchange& exchange) {
             const std::string name = exchange.query("file").value_or("");
             if (name.empty())
-                throw HttpError(400, "file: name a policy file, e.g. ?file=nsfw.lua (see GET /mss-login/api/admin/policies)",
+                throw HttpError(400,
+                                "file: name a policy file, e.g. ?file=nsfw.lua (see GET /mss-login/api/admin/policies)",
                                 "invalid_parameter")
                     .withExtra(R"({"parameter":"file"})");
             std::optional<std::string> text;
@@ -261,7 +262,8 @@ void KernelRoutes::registerAll()
 
     auto edit = RouteSpec::make(
         "PUT", "/mss-login/api/admin/policies/source", Access::Permission,
-        "replace one policy file's text ({\"source\"}) and reload; on errors the file goes back and the old policies stay",
+        "replace one policy file's text ({\"source\"}) and reload; on errors the file goes back and the old policies "
+        "stay",
         [&kernel](HttpExchange& exchange) {
             const std::string name = exchange.query("file").value_or("");
             if (name.empty())
@@ -282,7 +284,8 @@ void KernelRoutes::registerAll()
                 throw HttpError(500, e.what());
             }
             if (!edit.found)
-                throw HttpError(404, "no policy file named " + name + " in the policy directory (new files are made on the server)");
+                throw HttpError(404, "no policy file named " + name +
+                                         " in the policy directory (new files are made on the server)");
             Poco::JSON::Object::Ptr answer = new Poco::JSON::Object;
             if (edit.errors.empty()) {
                 answer->set("status", "ok");
@@ -296,7 +299,8 @@ void KernelRoutes::registerAll()
                 errors->add(error);
                 problems->add(problemJson(PolicyFiles::parseError(error)));
             }
-            answer->set("error", "the policies have errors: the file is unchanged and the previous policies stay in force");
+            answer->set("error",
+                        "the policies have errors: the file is unchanged and the previous policies stay in force");
             answer->set("errors", errors);
             answer->set("problems", problems);
             exchange.sendJson(422, answer);

@@ -97,7 +97,9 @@ std::vector<AuditEntry> DatabaseAudit::search(const AuditFilter& filter) const
     Poco::Data::Session session = _database.session();
     Poco::Data::Statement select(session);
     std::string where;
-    const auto condition = [&where](const char* sql) { where += (where.empty() ? " WHERE " : " AND ") + std::string(sql); };
+    const auto condition = [&where](const char* sql) {
+        where += (where.empty() ? " WHERE " : " AND ") + std::string(sql);
+    };
     // bind() copies the value, so the statement does not depend on the filter's lifetime.
     if (!filter.actor.empty()) {
         condition("actor = ?");
@@ -123,8 +125,8 @@ std::vector<AuditEntry> DatabaseAudit::search(const AuditFilter& filter) const
         condition("id < ?");
         select, bind(filter.before);
     }
-    const Poco::Int64 rows = static_cast<Poco::Int64>(
-        std::min<std::size_t>(filter.limit, std::numeric_limits<Poco::Int32>::max()));
+    const Poco::Int64 rows =
+        static_cast<Poco::Int64>(std::min<std::size_t>(filter.limit, std::numeric_limits<Poco::Int32>::max()));
     select, bind(rows);
     select << _database.translate("SELECT id, at, actor, action, target, client, detail FROM audit_log" + where +
                                   " ORDER BY id DESC LIMIT ?"),

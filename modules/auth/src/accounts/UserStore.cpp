@@ -117,14 +117,13 @@ std::optional<User> UserStore::findWhere(Poco::Data::Session& session, const std
     std::vector<std::string> ids, names, roles, groups, hashes;
     std::vector<int> sfw, mfa, builtin, disabled;
     std::vector<Poco::Int64> created, lastLogin, validAfter;
-    session << _database.translate(selectUsers + "WHERE " + column + " = ?"), into(ids),
-        into(names), into(roles), into(groups), into(sfw), into(hashes), into(mfa),
-        into(created), into(lastLogin), into(validAfter), into(builtin), into(disabled), bind(value), now;
+    session << _database.translate(selectUsers + "WHERE " + column + " = ?"), into(ids), into(names), into(roles),
+        into(groups), into(sfw), into(hashes), into(mfa), into(created), into(lastLogin), into(validAfter),
+        into(builtin), into(disabled), bind(value), now;
     if (ids.empty())
         return std::nullopt;
-    return User{ids[0],       names[0],     roles[0],       decodeGroups(groups[0]),
-                sfw[0] != 0,  hashes[0],    mfa[0] != 0,    created[0],
-                lastLogin[0], validAfter[0], builtin[0] != 0, disabled[0] != 0};
+    return User{ids[0],      names[0],   roles[0],     decodeGroups(groups[0]), sfw[0] != 0,     hashes[0],
+                mfa[0] != 0, created[0], lastLogin[0], validAfter[0],           builtin[0] != 0, disabled[0] != 0};
 }
 
 std::optional<UserStore::CredentialRow> UserStore::findWithCredential(const std::string& table, const std::string& keyColumn, const std::string& key,
@@ -188,15 +187,14 @@ std::vector<User> UserStore::list()
     std::vector<int> sfw, mfa, builtin, disabled;
     std::vector<Poco::Int64> created, lastLogin, validAfter;
     Poco::Data::Session session = _database.session();
-    session << _database.translate(selectUsers + "ORDER BY username_key"), into(ids),
-        into(names), into(roles), into(groups), into(sfw), into(hashes), into(mfa),
-        into(created), into(lastLogin), into(validAfter), into(builtin), into(disabled), now;
+    session << _database.translate(selectUsers + "ORDER BY username_key"), into(ids), into(names), into(roles),
+        into(groups), into(sfw), into(hashes), into(mfa), into(created), into(lastLogin), into(validAfter),
+        into(builtin), into(disabled), now;
     std::vector<User> users;
     users.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i)
-        users.push_back({ids[i], names[i], roles[i], decodeGroups(groups[i]), sfw[i] != 0,
-                         hashes[i], mfa[i] != 0, created[i], lastLogin[i], validAfter[i],
-                         builtin[i] != 0, disabled[i] != 0});
+        users.push_back({ids[i], names[i], roles[i], decodeGroups(groups[i]), sfw[i] != 0, hashes[i], mfa[i] != 0,
+                         created[i], lastLogin[i], validAfter[i], builtin[i] != 0, disabled[i] != 0});
     return users;
 }
 

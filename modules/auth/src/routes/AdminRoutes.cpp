@@ -12,8 +12,8 @@
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
-#include <tuple>
 #include <sstream>
+#include <tuple>
 
 namespace comfygate::auth {
 namespace {
