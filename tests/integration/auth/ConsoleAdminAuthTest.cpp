@@ -91,6 +91,10 @@ public:
         const auto audit = _client->get("/mss-login/api/admin/audit?action=user.disable", bearer(_owner));
         CPPUNIT_ASSERT_EQUAL_MESSAGE(audit.body, 200, audit.status);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), audit.json()->getArray("entries")->size());
+        // Disabling and enabling are audited as such, not as a role change (uma's one
+        // user.update is from making her a power user).
+        const auto updates = _client->get("/mss-login/api/admin/audit?action=user.update&target=uma", bearer(_owner));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), updates.json()->getArray("entries")->size());
     }
 
     void disableRules()

@@ -161,15 +161,19 @@ void AdminRoutes::updateUser(HttpExchange& exchange)
     }
     if (user.role == "admin" && caller.role != "owner" && caller.userId != user.id && role != "admin")
         throw HttpError(403, "only the owner changes another admin's role");
+    // A body with only "disabled" changes nothing else and is audited as that alone.
+    const bool changesAccount = body->has("groups") || body->has("sfw_check");
     try {
-        _services.users.update(user.id, role, groups, sfw);
+        if (changesAccount)
+            _services.users.update(user.id, role, groups, sfw);
         if (disabled && *disabled != user.disabled)
             _services.users.setDisabled(user.id, *disabled);
     } catch (const UserError& e) {
         throw HttpError(400, e.what(), e.code());
     }
-    _services.audit(caller.username, "user.update", user.username, exchange.client().toString(),
-                    "{\"role\":\"" + role + "\"}");
+    if (changesAccount)
+        _services.audit(caller.username, "user.update", user.username, exchange.client().toString(),
+                        "{\"role\":\"" + role + "\"}");
     if (disabled && *disabled != user.disabled)
         _services.audit(caller.username, *disabled ? "user.disable" : "user.enable", user.username,
                         exchange.client().toString());
