@@ -18,6 +18,7 @@
 #include "ModuleLoader.h"
 #include "PermissionTable.h"
 #include "PolicyEngine.h"
+#include "PolicyFiles.h"
 #include "PooledDatabase.h"
 #include "PostgresConnection.h"
 #include "Router.h"
@@ -168,6 +169,11 @@ void Kernel::declareKernelPermissions()
     _permissions->declare({"can_view_metrics", "read GET /metrics from a non-loopback address", "kernel",
                            {"admin"}});
     _permissions->declare({"can_reload_policies", "reload the Lua policies", "kernel", {"admin"}});
+    // Policies are code that runs on every request: editing them is the owner's unless an
+    // operator grants it in etc/groups.json or the console's matrix.
+    _permissions->declare({"can_edit_policies", "change the Lua policy files from the console", "kernel", {}});
+    _permissions->declare(
+        {"can_view_audit", "read the audit log (GET /mss-login/api/admin/audit)", "kernel", {"admin"}});
 }
 
 void Kernel::installAuthenticator(std::shared_ptr<Authenticator> authenticator, const std::string& owner)
@@ -212,6 +218,22 @@ std::vector<std::string> Kernel::reloadPolicies(const std::string& actor, const 
     _audit->record({actor, report.ok() ? "policy.reload" : "policy.reload_failed", _settings.policyDir, client,
                     "{\"generation\":" + std::to_string(report.generation) + "}"});
     return report.errors;
+}
+
+Kernel::PolicyEdit Kernel::replacePolicyFile(const std::string& name, const std::string& text, const std::string& actor,
+                                             const std::string& client)
+{
+    std::lock_guard lock(_policyEditMutex);
+    const PolicyFiles files(_settings.policyDir);
+    const auto previous = files.replace(name, text);
+    if (!previous)
+        return {};
+    const auto report = _policy->reload();
+    if (!report.ok())
+        files.replace(name, *previous);
+    _audit->record({actor, report.ok() ? "policy.edit" : "policy.edit_failed", name, client,
+                    "{\"generation\":" + std::to_string(report.generation) + "}"});
+    return {true, report.errors};
 }
 
 void Kernel::startHttp()

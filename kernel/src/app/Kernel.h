@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,19 @@ public:
     /// Reloads the policies; returns the errors (empty on success).
     std::vector<std::string> reloadPolicies(const std::string& actor, const std::string& client);
 
+    /// What replacePolicyFile() did: nothing (no such file), or the reload's errors (empty
+    /// when the new text runs).
+    struct PolicyEdit
+    {
+        bool found = false;
+        std::vector<std::string> errors;
+    };
+    /// Writes one policy file (a name GET .../policies lists) and reloads. When the reload
+    /// fails the previous text goes back on disk, so the files stay what runs. Edits are
+    /// serialised; audited as policy.edit or policy.edit_failed.
+    PolicyEdit replacePolicyFile(const std::string& name, const std::string& text, const std::string& actor,
+                                 const std::string& client);
+
     const KernelSettings& settings() const { return _settings; }
     const Configuration& config() const { return *_config; }
     Configuration& mutableConfig() { return *_config; }
@@ -63,6 +77,7 @@ public:
     PermissionTable& permissions() { return *_permissions; }
     PolicyEngine& policy() { return *_policy; }
     PooledDatabase& database() { return *_database; }
+    const DatabaseAudit& audit() const { return *_audit; }
     CliCommands& cli() { return *_cli; }
     ModuleLoader& modules() { return *_modules; }
     MetricsRegistry& metrics() { return *_metrics; }
@@ -98,6 +113,7 @@ private:
     std::shared_ptr<Authenticator> _authenticator;
     std::string _authenticatorOwner;
     std::uint64_t _policyWatchTimer = 0;
+    std::mutex _policyEditMutex;
     std::atomic<bool> _ready{false};
     bool _coreStarted = false;
 };

@@ -1,5 +1,6 @@
 #include "KernelRoutes.h"
 
+#include "AuditSearchRoute.h"
 #include "Configuration.h"
 #include "ConsoleRoutes.h"
 #include "Kernel.h"
@@ -8,6 +9,7 @@
 #include "PolicyDryRun.h"
 #include "PolicyEffectsSettings.h"
 #include "PolicyEngine.h"
+#include "PolicyFiles.h"
 #include "Router.h"
 #include "SwarmDispatcher.h"
 #include "SwarmRouteDocs.h"
@@ -21,6 +23,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/Timestamp.h>
 
+#include <optional>
 #include <stdexcept>
 
 namespace comfygate {
@@ -49,6 +52,21 @@ Poco::Dynamic::Var exampleJson(const std::string& text)
     }
 }
 
+Poco::JSON::Object::Ptr problemJson(const PolicyFiles::Problem& problem)
+{
+    Poco::JSON::Object::Ptr item = new Poco::JSON::Object;
+    item->set("file", problem.file.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(problem.file));
+    item->set("line", problem.line ? Poco::Dynamic::Var(*problem.line) : Poco::Dynamic::Var());
+    item->set("message", problem.message);
+    return item;
+}
+
+std::string isoTime(std::int64_t seconds)
+{
+    return Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(static_cast<std::time_t>(seconds)),
+                                           Poco::DateTimeFormat::ISO8601_FORMAT);
+}
+
 Poco::JSON::Object::Ptr policyOverview(const PolicyEngine& engine)
 {
     const auto reload = engine.lastReload();
@@ -65,13 +83,26 @@ Poco::JSON::Object::Ptr policyOverview(const PolicyEngine& engine)
         hooks->add(hook);
     }
     Poco::JSON::Object::Ptr last = new Poco::JSON::Object;
-    last->set("at", reload.at == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(Poco::DateTimeFormatter::format(
-                                         Poco::Timestamp::fromEpochTime(reload.at), Poco::DateTimeFormat::ISO8601_FORMAT)));
+    last->set("at", reload.at == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(isoTime(reload.at)));
     last->set("ok", reload.errors.empty());
     Poco::JSON::Array::Ptr errors = new Poco::JSON::Array;
-    for (const auto& error : reload.errors)
+    Poco::JSON::Array::Ptr problems = new Poco::JSON::Array;
+    for (const auto& error : reload.errors) {
         errors->add(error);
+        problems->add(problemJson(PolicyFiles::parseError(error)));
+    }
     last->set("errors", errors);
+    last->set("problems", problems);
+
+    // The files on disk now; GET .../policies/source tells whether one is what runs.
+    Poco::JSON::Array::Ptr files = new Poco::JSON::Array;
+    for (const auto& file : PolicyFiles(engine.scriptsDirectory()).list()) {
+        Poco::JSON::Object::Ptr item = new Poco::JSON::Object;
+        item->set("name", file.name);
+        item->set("size", file.size);
+        item->set("modified", isoTime(file.modified));
+        files->add(item);
+    }
 
     Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
     body->set("directory", engine.scriptsDirectory());
@@ -79,6 +110,7 @@ Poco::JSON::Object::Ptr policyOverview(const PolicyEngine& engine)
     body->set("scripts", engine.activeGeneration()->scripts().size());
     body->set("last_reload", last);
     body->set("hooks", hooks);
+    body->set("files", files);
     return body;
 }
 
@@ -198,6 +230,86 @@ void KernelRoutes::registerAll()
         "can_reload_policies");
     list.apiTwin = true;
     router.add(list, "kernel");
+
+    auto source = RouteSpec::make(
+        "GET", "/mss-login/api/admin/policies/source", Access::Permission,
+        "the text of one policy file as it is on disk now: ?file=nsfw.lua (a name from GET .../policies files)",
+        [&kernel](HttpExchange& exchange) {
+            const std::string name = exchange.query("file").value_or("");
+            if (name.empty())
+                throw HttpError(400,
+                                "file: name a policy file, e.g. ?file=nsfw.lua (see GET /mss-login/api/admin/policies)",
+                                "invalid_parameter")
+                    .withExtra(R"({"parameter":"file"})");
+            std::optional<std::string> text;
+            try {
+                text = PolicyFiles(kernel.policy().scriptsDirectory()).read(name);
+            } catch (const std::runtime_error& e) {
+                throw HttpError(500, e.what());
+            }
+            if (!text)
+                throw HttpError(404, "no policy file named " + name + " in the policy directory");
+            Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+            body->set("file", name);
+            body->set("source", *text);
+            body->set("active", PolicyFiles::isRunning(*kernel.policy().activeGeneration(), name, *text));
+            exchange.response().set("Cache-Control", "no-store");
+            exchange.sendJson(200, body);
+        },
+        "can_reload_policies");
+    source.apiTwin = true;
+    router.add(source, "kernel");
+
+    auto edit = RouteSpec::make(
+        "PUT", "/mss-login/api/admin/policies/source", Access::Permission,
+        "replace one policy file's text ({\"source\"}) and reload; on errors the file goes back and the old policies "
+        "stay",
+        [&kernel](HttpExchange& exchange) {
+            const std::string name = exchange.query("file").value_or("");
+            if (name.empty())
+                throw HttpError(400, "file: name the policy file to replace, e.g. ?file=nsfw.lua", "invalid_parameter")
+                    .withExtra(R"({"parameter":"file"})");
+            const auto body = exchange.jsonBody();
+            if (!body->has("source") || !body->get("source").isString())
+                throw HttpError(400, "source: send {\"source\": \"<the file's new text>\"}", "invalid_parameter")
+                    .withExtra(R"({"parameter":"source"})");
+            Kernel::PolicyEdit edit;
+            try {
+                edit = kernel.replacePolicyFile(name, body->getValue<std::string>("source"),
+                                                exchange.principal().username, exchange.client().toString());
+            } catch (const std::invalid_argument& e) {
+                throw HttpError(400, std::string("source: ") + e.what(), "invalid_parameter")
+                    .withExtra(R"({"parameter":"source"})");
+            } catch (const std::runtime_error& e) {
+                throw HttpError(500, e.what());
+            }
+            if (!edit.found)
+                throw HttpError(404, "no policy file named " + name +
+                                         " in the policy directory (new files are made on the server)");
+            Poco::JSON::Object::Ptr answer = new Poco::JSON::Object;
+            if (edit.errors.empty()) {
+                answer->set("status", "ok");
+                answer->set("generation", kernel.policy().generation());
+                exchange.sendJson(200, answer);
+                return;
+            }
+            Poco::JSON::Array::Ptr errors = new Poco::JSON::Array;
+            Poco::JSON::Array::Ptr problems = new Poco::JSON::Array;
+            for (const auto& error : edit.errors) {
+                errors->add(error);
+                problems->add(problemJson(PolicyFiles::parseError(error)));
+            }
+            answer->set("error",
+                        "the policies have errors: the file is unchanged and the previous policies stay in force");
+            answer->set("errors", errors);
+            answer->set("problems", problems);
+            exchange.sendJson(422, answer);
+        },
+        "can_edit_policies");
+    edit.apiTwin = true;
+    router.add(edit, "kernel");
+
+    AuditSearchRoute(kernel.audit()).registerOn(router);
 }
 
 } // namespace comfygate

@@ -1,5 +1,6 @@
 #include "DatabaseAudit.h"
 
+#include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -26,6 +27,18 @@ void checkDetail(const std::string& detailJson)
     } catch (const Poco::Exception&) {
     }
     throw std::invalid_argument("audit detail must be a JSON object");
+}
+
+/// A LIKE pattern matching values that start with `prefix` literally ('!' is the escape).
+std::string likePrefix(const std::string& prefix)
+{
+    std::string pattern;
+    for (const char c : prefix) {
+        if (c == '!' || c == '%' || c == '_')
+            pattern += '!';
+        pattern += c;
+    }
+    return pattern + '%';
 }
 
 } // namespace
@@ -60,37 +73,65 @@ void DatabaseAudit::record(const AuditRecord& record)
 
 std::vector<AuditEntry> DatabaseAudit::recent(std::size_t limit) const
 {
-    return query({}, limit);
+    AuditFilter filter;
+    filter.limit = limit;
+    return search(filter);
 }
 
 std::vector<AuditEntry> DatabaseAudit::byActor(const std::string& actor, std::size_t limit) const
 {
     if (actor.empty())
         return {};
-    return query(actor, limit);
+    AuditFilter filter;
+    filter.actor = actor;
+    filter.limit = limit;
+    return search(filter);
 }
 
-std::vector<AuditEntry> DatabaseAudit::query(const std::string& actor, std::size_t limit) const
+std::vector<AuditEntry> DatabaseAudit::search(const AuditFilter& filter) const
 {
     std::vector<Poco::Int64> ids;
     std::vector<Poco::Int64> ats;
     std::vector<std::string> actors, actions, targets, clients, details;
-    Poco::Int64 rows = static_cast<Poco::Int64>(
-        std::min<std::size_t>(limit, std::numeric_limits<Poco::Int32>::max()));
-    std::string actorValue = actor;
 
-    const std::string columns =
-        "SELECT id, at, actor, action, target, client, detail FROM audit_log ";
     Poco::Data::Session session = _database.session();
-    if (actor.empty()) {
-        session << _database.translate(columns + "ORDER BY id DESC LIMIT ?"), into(ids),
-            into(ats), into(actors), into(actions), into(targets), into(clients),
-            into(details), use(rows), now;
-    } else {
-        session << _database.translate(columns + "WHERE actor = ? ORDER BY id DESC LIMIT ?"),
-            into(ids), into(ats), into(actors), into(actions), into(targets), into(clients),
-            into(details), use(actorValue), use(rows), now;
+    Poco::Data::Statement select(session);
+    std::string where;
+    const auto condition = [&where](const char* sql) {
+        where += (where.empty() ? " WHERE " : " AND ") + std::string(sql);
+    };
+    // bind() copies the value, so the statement does not depend on the filter's lifetime.
+    if (!filter.actor.empty()) {
+        condition("actor = ?");
+        select, bind(filter.actor);
     }
+    if (!filter.actionPrefix.empty()) {
+        condition("action LIKE ? ESCAPE '!'");
+        select, bind(likePrefix(filter.actionPrefix));
+    }
+    if (!filter.target.empty()) {
+        condition("target = ?");
+        select, bind(filter.target);
+    }
+    if (filter.since != 0) {
+        condition("at >= ?");
+        select, bind(filter.since);
+    }
+    if (filter.until != 0) {
+        condition("at <= ?");
+        select, bind(filter.until);
+    }
+    if (filter.before != 0) {
+        condition("id < ?");
+        select, bind(filter.before);
+    }
+    const Poco::Int64 rows =
+        static_cast<Poco::Int64>(std::min<std::size_t>(filter.limit, std::numeric_limits<Poco::Int32>::max()));
+    select, bind(rows);
+    select << _database.translate("SELECT id, at, actor, action, target, client, detail FROM audit_log" + where +
+                                  " ORDER BY id DESC LIMIT ?"),
+        into(ids), into(ats), into(actors), into(actions), into(targets), into(clients), into(details);
+    select.execute();
 
     std::vector<AuditEntry> entries(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {

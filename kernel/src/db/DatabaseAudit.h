@@ -20,6 +20,18 @@ struct AuditEntry
     AuditRecord record;
 };
 
+/// What DatabaseAudit::search() selects; empty fields do not filter.
+struct AuditFilter
+{
+    std::string actor;        ///< exact username
+    std::string actionPrefix; ///< "user." matches user.create, user.delete, ...
+    std::string target;       ///< exact target
+    Poco::Int64 since = 0;    ///< at >= since (Unix seconds); 0 = no lower bound
+    Poco::Int64 until = 0;    ///< at <= until; 0 = no upper bound
+    Poco::Int64 before = 0;   ///< id < before (keyset paging, newest first); 0 = from the newest
+    std::size_t limit = 50;
+};
+
 /// The Audit service on the kernel's `audit_log` table (created by kernelSchema()).
 ///
 /// record() throws when the row cannot be written: a change whose audit record is lost must
@@ -43,9 +55,11 @@ public:
     /// The newest `limit` records of one actor, newest first.
     std::vector<AuditEntry> byActor(const std::string& actor, std::size_t limit) const;
 
-private:
-    std::vector<AuditEntry> query(const std::string& actor, std::size_t limit) const;
+    /// The newest records matching every set field of `filter`, newest first (by id, so a
+    /// page continues with `before` = the last id of the previous page).
+    std::vector<AuditEntry> search(const AuditFilter& filter) const;
 
+private:
     Database& _database;
     Poco::Logger& _logger;
 };

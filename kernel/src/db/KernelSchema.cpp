@@ -53,6 +53,13 @@ CREATE TABLE policy_outbox (
 );
 CREATE INDEX policy_outbox_due ON policy_outbox (state, next_attempt_ms);
 )sql"},
+        {3, "audit_log_search", R"sql(
+-- The console's audit search pages newest first by id within a filter (keyset paging):
+-- each filterable column with id, so a filtered page is an index range, not a table scan.
+CREATE INDEX audit_log_actor_id ON audit_log (actor, id);
+CREATE INDEX audit_log_action_id ON audit_log (action, id);
+CREATE INDEX audit_log_target_id ON audit_log (target, id);
+)sql"},
     };
 }
 

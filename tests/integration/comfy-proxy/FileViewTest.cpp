@@ -52,6 +52,7 @@ class FileViewTest : public comfygate::test::ComfyGatewayTest
     CPPUNIT_TEST(rangeRequestsPassThrough);
     CPPUNIT_TEST(markedNsfwImageIsBlockedForSfwUsersOnly);
     CPPUNIT_TEST(markNsfwIsForAdminsAndValidatesItsInput);
+    CPPUNIT_TEST(nsfwTagsAreListedForAdmins);
     CPPUNIT_TEST(blockedTermInThePositivePromptBlocksTheImage);
     CPPUNIT_TEST(largeFileStreamsWithFlatMemory);
     CPPUNIT_TEST(largePngIsWholeAfterItsTextWasRead);
@@ -210,6 +211,36 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("ada"), actors[0]);
         CPPUNIT_ASSERT_EQUAL("output/alice/" + image->getValue<std::string>("filename"), targets[0]);
         CPPUNIT_ASSERT(details[0].find("\"is_nsfw\":true") != std::string::npos);
+    }
+
+    void nsfwTagsAreListedForAdmins()
+    {
+        const auto flagged = aliceImage(TestGraph{});
+        TestGraph other;
+        other.positive = "a quiet lake";
+        const auto safe = aliceImage(other);
+        CPPUNIT_ASSERT_EQUAL(200, markNsfw(flagged, true, admin).status);
+        CPPUNIT_ASSERT_EQUAL(200, markNsfw(safe, false, admin).status);
+
+        const auto all = _client->get("/mss-login/api/nsfw-tags", admin);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(all.body, 200, all.status);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), all.json()->getArray("tags")->size());
+        const auto only = _client->get("/mss-login/api/nsfw-tags?nsfw_only=true", admin).json()->getArray("tags");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), only->size());
+        const auto tag = only->getObject(0);
+        CPPUNIT_ASSERT_EQUAL(flagged->getValue<std::string>("filename"), tag->getValue<std::string>("filename"));
+        CPPUNIT_ASSERT_EQUAL(std::string("alice"), tag->getValue<std::string>("subfolder"));
+        CPPUNIT_ASSERT_EQUAL(std::string("output"), tag->getValue<std::string>("type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("ada"), tag->getValue<std::string>("tagged_by"));
+        CPPUNIT_ASSERT(tag->getValue<bool>("is_nsfw"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1),
+                             _client->get("/mss-login/api/nsfw-tags?limit=1", admin).json()->getArray("tags")->size());
+
+        CPPUNIT_ASSERT_EQUAL(403, _client->get("/mss-login/api/nsfw-tags", alice).status);
+        const auto bad = _client->get("/mss-login/api/nsfw-tags?limit=0", admin);
+        CPPUNIT_ASSERT_EQUAL(400, bad.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("limit"), bad.json()->getValue<std::string>("parameter"));
+        CPPUNIT_ASSERT_EQUAL(400, _client->get("/mss-login/api/nsfw-tags?nsfw_only=maybe", admin).status);
     }
 
     void blockedTermInThePositivePromptBlocksTheImage()

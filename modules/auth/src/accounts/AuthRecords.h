@@ -20,6 +20,9 @@ struct User
     bool mfaEnabled = false;
     std::int64_t createdAt = 0, lastLoginAt = 0, tokensValidAfter = 0;
     bool builtin = false;
+    /// Refused at sign-in. Not read on the credential path: disabling also deletes every
+    /// credential the account had (UserStore::setDisabled).
+    bool disabled = false;
 };
 
 /// A session JWT's server-side record (table session_tokens), keyed by its `jti`.

@@ -24,12 +24,16 @@ namespace {
 
 const std::string selectUsers =
     "SELECT id, username, role, groups_json, sfw_check, password_hash, mfa_enabled, created_at,"
-    " last_login_at, tokens_valid_after, builtin FROM users ";
+    " last_login_at, tokens_valid_after, builtin, disabled FROM users ";
 
 // Tables whose rows belong to a user; remove() deletes them even where foreign keys are off.
 const char* const ownedTables[] = {"swarm_sessions", "session_tokens",   "api_tokens",
                                    "mfa_temp_tokens", "mfa_backup_codes", "mfa_totp",
                                    "user_secrets"};
+
+// What disabling an account ends: every credential and a sign-in half-way through its second
+// factor. Its MFA enrolment and secrets stay for when it is enabled again.
+const char* const disabledEnds[] = {"swarm_sessions", "session_tokens", "api_tokens", "mfa_temp_tokens"};
 
 const std::string guestName = "guest";
 
@@ -111,16 +115,15 @@ std::optional<User> UserStore::findWhere(Poco::Data::Session& session, const std
                                          const std::string& value)
 {
     std::vector<std::string> ids, names, roles, groups, hashes;
-    std::vector<int> sfw, mfa, builtin;
+    std::vector<int> sfw, mfa, builtin, disabled;
     std::vector<Poco::Int64> created, lastLogin, validAfter;
-    session << _database.translate(selectUsers + "WHERE " + column + " = ?"), into(ids),
-        into(names), into(roles), into(groups), into(sfw), into(hashes), into(mfa),
-        into(created), into(lastLogin), into(validAfter), into(builtin), bind(value), now;
+    session << _database.translate(selectUsers + "WHERE " + column + " = ?"), into(ids), into(names), into(roles),
+        into(groups), into(sfw), into(hashes), into(mfa), into(created), into(lastLogin), into(validAfter),
+        into(builtin), into(disabled), bind(value), now;
     if (ids.empty())
         return std::nullopt;
-    return User{ids[0],       names[0],     roles[0],       decodeGroups(groups[0]),
-                sfw[0] != 0,  hashes[0],    mfa[0] != 0,    created[0],
-                lastLogin[0], validAfter[0], builtin[0] != 0};
+    return User{ids[0],      names[0],   roles[0],     decodeGroups(groups[0]), sfw[0] != 0,     hashes[0],
+                mfa[0] != 0, created[0], lastLogin[0], validAfter[0],           builtin[0] != 0, disabled[0] != 0};
 }
 
 std::optional<UserStore::CredentialRow> UserStore::findWithCredential(const std::string& table, const std::string& keyColumn, const std::string& key,
@@ -181,18 +184,17 @@ std::optional<User> UserStore::findById(const std::string& id)
 std::vector<User> UserStore::list()
 {
     std::vector<std::string> ids, names, roles, groups, hashes;
-    std::vector<int> sfw, mfa, builtin;
+    std::vector<int> sfw, mfa, builtin, disabled;
     std::vector<Poco::Int64> created, lastLogin, validAfter;
     Poco::Data::Session session = _database.session();
-    session << _database.translate(selectUsers + "ORDER BY username_key"), into(ids),
-        into(names), into(roles), into(groups), into(sfw), into(hashes), into(mfa),
-        into(created), into(lastLogin), into(validAfter), into(builtin), now;
+    session << _database.translate(selectUsers + "ORDER BY username_key"), into(ids), into(names), into(roles),
+        into(groups), into(sfw), into(hashes), into(mfa), into(created), into(lastLogin), into(validAfter),
+        into(builtin), into(disabled), now;
     std::vector<User> users;
     users.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i)
-        users.push_back({ids[i], names[i], roles[i], decodeGroups(groups[i]), sfw[i] != 0,
-                         hashes[i], mfa[i] != 0, created[i], lastLogin[i], validAfter[i],
-                         builtin[i] != 0});
+        users.push_back({ids[i], names[i], roles[i], decodeGroups(groups[i]), sfw[i] != 0, hashes[i], mfa[i] != 0,
+                         created[i], lastLogin[i], validAfter[i], builtin[i] != 0, disabled[i] != 0});
     return users;
 }
 
@@ -325,6 +327,27 @@ bool UserStore::setTokensValidAfter(const std::string& id, std::int64_t t)
         changed = statement.execute();
     });
     return changed == 1;
+}
+
+void UserStore::setDisabled(const std::string& id, bool disabled)
+{
+    _database.write([&](Poco::Data::Session& session) {
+        const User user = requireUser(session, id);
+        if (user.builtin)
+            throw UserError("guest_protected", "the built-in guest cannot be disabled");
+        if (user.role == "owner")
+            throw UserError("owner_protected", "the owner cannot be disabled");
+        const int flag = disabled ? 1 : 0;
+        session << _database.translate("UPDATE users SET disabled = ? WHERE id = ?"), bind(flag), bind(id),
+            Poco::Data::Keywords::now;
+        if (!disabled)
+            return;
+        // Deleted, not outdated by tokens_valid_after: that compares whole seconds, and a
+        // credential issued in the second of the disabling must end as surely as older ones.
+        for (const char* table : disabledEnds)
+            session << _database.translate(std::string("DELETE FROM ") + table + " WHERE user_id = ?"), bind(id),
+                Poco::Data::Keywords::now;
+    });
 }
 
 bool UserStore::setMfaEnabled(const std::string& id, bool enabled)

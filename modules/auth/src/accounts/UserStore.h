@@ -89,6 +89,10 @@ public:
     /// compares a token's iat with User::tokensValidAfter).
     bool setTokensValidAfter(const std::string& id, std::int64_t t);
     bool setMfaEnabled(const std::string& id, bool enabled);
+    /// Disables an account (no sign-in; its sessions, API tokens, SwarmUI sessions and a
+    /// pending MFA step are deleted in the same transaction) or enables it again. Throws
+    /// UserError (not_found, guest_protected, owner_protected).
+    void setDisabled(const std::string& id, bool disabled);
 
     /// Deletes the account with its sessions, API tokens, MFA rows, SwarmUI sessions and
     /// secrets, in one transaction. Throws UserError (not_found, guest_protected,

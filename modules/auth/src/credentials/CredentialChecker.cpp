@@ -52,6 +52,11 @@ User CredentialChecker::check(const std::string& username, const std::string& pa
         recordFailure(username, client, "bad_credentials");
         throw HttpError(401, "Invalid credentials", "invalid_login");
     }
+    // Told only after the right password, so the answer reveals nothing to a guesser.
+    if (user->disabled) {
+        _services.audit(user->username, "login.disabled", user->username, client.toString());
+        throw HttpError(403, "this account is disabled: ask an administrator to enable it", "account_disabled");
+    }
     // Only the account is cleared: a success on an account of their own must not reset an
     // attacker's per-address counter.
     _services.throttle.unlock(LoginThrottle::userKey(username));

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <tuple>
 
 namespace comfygate::auth {
 namespace {
@@ -62,6 +63,7 @@ Poco::JSON::Object::Ptr AdminRoutes::describe(const User& user)
     item->set("mfa_enabled", user.mfaEnabled);
     item->set("is_admin", user.role == "admin" || user.role == "owner");
     item->set("builtin", user.builtin);
+    item->set("disabled", user.disabled);
     item->set("created_at_iso", isoTime(user.createdAt));
     item->set("last_login_at_iso", isoTime(user.lastLoginAt));
     return item;
@@ -83,6 +85,8 @@ void AdminRoutes::registerAll(RouteRegistry& routes)
         {"GET", "/mss-login/api/users", Access::Permission, "can_manage_users", "every user (no secrets)", &AdminRoutes::listUsers},
         {"PUT", "/mss-login/api/users/{name}", Access::Permission, "can_manage_users", "change a user's groups (first = role) and sfw_check", &AdminRoutes::updateUser},
         {"DELETE", "/mss-login/api/users/{name}", Access::Permission, "can_manage_users", "delete a user and end their sessions and tokens", &AdminRoutes::deleteUser},
+        {"POST", "/mss-login/api/users/{name}/mfa/reset", Access::Permission, "can_manage_users", "turn a user's MFA off (lost device): secret and backup codes are forgotten", &AdminRoutes::resetMfa},
+        {"GET", "/mss-login/api/permissions", Access::Permission, "can_manage_users", "every declared permission with its description, group and default roles", &AdminRoutes::listPermissions},
         {"GET", "/mss-login/api/groups", Access::Permission, "can_manage_users", "the role -> permission table", &AdminRoutes::getGroups},
         {"PUT", "/mss-login/api/groups", Access::Permission, "can_manage_users", "change permission flags of roles", &AdminRoutes::putGroups},
         {"GET", "/mss-login/api/settings/guest-jwt", Access::Authenticated, "", "whether the guest user may get a session", &AdminRoutes::getGuestJwt},
@@ -135,6 +139,16 @@ void AdminRoutes::updateUser(HttpExchange& exchange)
             throw HttpError(400, "sfw_check must be true or false");
         sfw = body->getValue<bool>("sfw_check");
     }
+    std::optional<bool> disabled;
+    if (body->has("disabled")) {
+        if (!body->get("disabled").isBoolean())
+            throw HttpError(400, "disabled must be true or false");
+        disabled = body->getValue<bool>("disabled");
+        if (*disabled && user.id == caller.userId)
+            throw HttpError(400, "you cannot disable yourself");
+        if (*disabled && user.role == "admin" && caller.role != "owner")
+            throw HttpError(403, "only the owner disables an admin");
+    }
     if (user.role == "owner" && role != "owner")
         throw HttpError(403, "the owner cannot be demoted: the owner transfers ownership instead");
     if (role == "owner" && user.role != "owner") {
@@ -147,13 +161,22 @@ void AdminRoutes::updateUser(HttpExchange& exchange)
     }
     if (user.role == "admin" && caller.role != "owner" && caller.userId != user.id && role != "admin")
         throw HttpError(403, "only the owner changes another admin's role");
+    // A body with only "disabled" changes nothing else and is audited as that alone.
+    const bool changesAccount = body->has("groups") || body->has("sfw_check");
     try {
-        _services.users.update(user.id, role, groups, sfw);
+        if (changesAccount)
+            _services.users.update(user.id, role, groups, sfw);
+        if (disabled && *disabled != user.disabled)
+            _services.users.setDisabled(user.id, *disabled);
     } catch (const UserError& e) {
         throw HttpError(400, e.what(), e.code());
     }
-    _services.audit(caller.username, "user.update", user.username, exchange.client().toString(),
-                    "{\"role\":\"" + role + "\"}");
+    if (changesAccount)
+        _services.audit(caller.username, "user.update", user.username, exchange.client().toString(),
+                        "{\"role\":\"" + role + "\"}");
+    if (disabled && *disabled != user.disabled)
+        _services.audit(caller.username, *disabled ? "user.disable" : "user.enable", user.username,
+                        exchange.client().toString());
     exchange.sendJson(200, ok());
 }
 
@@ -169,6 +192,41 @@ void AdminRoutes::deleteUser(HttpExchange& exchange)
     _services.users.remove(user.id); // sessions, tokens, MFA rows and secrets go with it
     _services.audit(exchange.principal().username, "user.delete", user.username, exchange.client().toString());
     exchange.sendJson(200, ok());
+}
+
+void AdminRoutes::resetMfa(HttpExchange& exchange)
+{
+    const User user = target(exchange);
+    if (!user.mfaEnabled)
+        throw HttpError(409, user.username + " has no MFA to reset");
+    if (user.role == "owner" && exchange.principal().role != "owner")
+        throw HttpError(403, "only the owner resets the owner's MFA");
+    _services.mfa.disable(user.id);
+    _services.audit(exchange.principal().username, "user.mfa_reset", user.username, exchange.client().toString());
+    exchange.sendJson(200, ok());
+}
+
+void AdminRoutes::listPermissions(HttpExchange& exchange)
+{
+    auto specs = _services.context.permissions().all();
+    std::sort(specs.begin(), specs.end(), [](const PermissionSpec& a, const PermissionSpec& b) {
+        return std::tie(a.group, a.id) < std::tie(b.group, b.id);
+    });
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& spec : specs) {
+        Poco::JSON::Object::Ptr item = new Poco::JSON::Object;
+        item->set("id", spec.id);
+        item->set("description", spec.description);
+        item->set("group", spec.group);
+        Poco::JSON::Array::Ptr roles = new Poco::JSON::Array;
+        for (const auto& role : spec.defaultRoles)
+            roles->add(role);
+        item->set("default_roles", roles);
+        list->add(item);
+    }
+    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+    body->set("permissions", list);
+    exchange.sendJson(200, body);
 }
 
 void AdminRoutes::getGroups(HttpExchange& exchange)

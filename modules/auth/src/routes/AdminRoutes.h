@@ -29,6 +29,8 @@ private:
     void listUsers(HttpExchange& exchange);
     void updateUser(HttpExchange& exchange);
     void deleteUser(HttpExchange& exchange);
+    void resetMfa(HttpExchange& exchange);
+    void listPermissions(HttpExchange& exchange);
     void getGroups(HttpExchange& exchange);
     void putGroups(HttpExchange& exchange);
     void getGuestJwt(HttpExchange& exchange);

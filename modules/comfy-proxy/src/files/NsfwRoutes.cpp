@@ -5,7 +5,12 @@
 #include "comfygate/HttpExchange.h"
 #include "comfygate/Route.h"
 
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/NumberParser.h>
+#include <Poco/Timestamp.h>
 
 #include <chrono>
 #include <cmath>
@@ -31,6 +36,45 @@ void NsfwRoutes::registerAll(RouteRegistry& routes)
         "POST", "/mss-login-gallery/mark-nsfw", Access::Permission,
         "tag a file NSFW or safe (kept on the server, not in the file)", [this](HttpExchange& e) { markNsfw(e); },
         "can_manage_nsfw"));
+    auto list = RouteSpec::make(
+        "GET", "/mss-login/api/nsfw-tags", Access::Permission,
+        "the newest NSFW and safe tags (?nsfw_only=true, ?limit= up to 500)", [this](HttpExchange& e) { listTags(e); },
+        "can_manage_nsfw");
+    list.aliases = {"/api/mss-login/api/nsfw-tags"};
+    routes.add(list);
+}
+
+void NsfwRoutes::listTags(HttpExchange& exchange)
+{
+    std::size_t limit = 100;
+    if (const auto text = exchange.query("limit"); text && !text->empty()) {
+        unsigned value = 0;
+        if (!Poco::NumberParser::tryParseUnsigned(*text, value) || value == 0 || value > 500)
+            throw HttpError(400, "limit: a whole number from 1 to 500", "invalid_parameter")
+                .withExtra(R"({"parameter":"limit"})");
+        limit = value;
+    }
+    const std::string only = exchange.query("nsfw_only").value_or("false");
+    if (only != "true" && only != "false")
+        throw HttpError(400, "nsfw_only: true or false", "invalid_parameter").withExtra(R"({"parameter":"nsfw_only"})");
+    Poco::JSON::Array::Ptr tags = new Poco::JSON::Array;
+    for (const auto& entry : _tags.recent(limit, only == "true")) {
+        Poco::JSON::Object::Ptr item = new Poco::JSON::Object;
+        item->set("type", entry.type);
+        item->set("subfolder", entry.subfolder);
+        item->set("filename", entry.filename);
+        item->set("is_nsfw", entry.tag.isNsfw);
+        item->set("score", entry.tag.score);
+        item->set("label", entry.tag.label);
+        item->set("tagged_by", entry.taggedBy);
+        item->set("tagged_at", Poco::DateTimeFormatter::format(
+                                   Poco::Timestamp::fromEpochTime(static_cast<std::time_t>(entry.taggedAt)),
+                                   Poco::DateTimeFormat::ISO8601_FORMAT));
+        tags->add(item);
+    }
+    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+    body->set("tags", tags);
+    exchange.sendJson(200, body);
 }
 
 void NsfwRoutes::markNsfw(HttpExchange& exchange)

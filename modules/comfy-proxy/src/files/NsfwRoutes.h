@@ -15,7 +15,7 @@ namespace comfygate::comfyproxy {
 /// an admin (can_manage_nsfw) tags one file NSFW or safe. The tag goes to the database
 /// (NsfwTags), never into the file, and is audited. Unlike MSS-Login the file is named
 /// exactly (type + subfolder + filename, not searched by name across the output tree) and
-/// must exist upstream.
+/// must exist upstream. GET /mss-login/api/nsfw-tags lists the newest tags for the console.
 class NsfwRoutes
 {
 public:
@@ -26,6 +26,7 @@ public:
 
 private:
     void markNsfw(HttpExchange& exchange);
+    void listTags(HttpExchange& exchange);
 
     UpstreamClient& _upstream;
     NsfwTags& _tags;

@@ -36,4 +36,25 @@ std::optional<NsfwTags::Tag> NsfwTags::find(const FileRef& file)
     return Tag{nsfw.front() != 0, score.front(), label.front()};
 }
 
+std::vector<NsfwTags::Entry> NsfwTags::recent(std::size_t limit, bool nsfwOnly)
+{
+    std::vector<std::string> types, subfolders, filenames, labels, taggers;
+    std::vector<int> nsfw;
+    std::vector<double> scores;
+    std::vector<Poco::Int64> times;
+    const Poco::Int64 rows = static_cast<Poco::Int64>(limit);
+    Poco::Data::Session session = _database.session();
+    session << _database.translate(std::string("SELECT type, subfolder, filename, is_nsfw, score, label, tagged_by,"
+                                               " tagged_at FROM comfy_nsfw_tags") +
+                                   (nsfwOnly ? " WHERE is_nsfw = 1" : "") +
+                                   " ORDER BY tagged_at DESC, type, subfolder, filename LIMIT ?"),
+        into(types), into(subfolders), into(filenames), into(nsfw), into(scores), into(labels), into(taggers),
+        into(times), bind(rows), now;
+    std::vector<Entry> entries;
+    for (std::size_t i = 0; i < types.size(); ++i)
+        entries.push_back(
+            {types[i], subfolders[i], filenames[i], Tag{nsfw[i] != 0, scores[i], labels[i]}, taggers[i], times[i]});
+    return entries;
+}
+
 } // namespace comfygate::comfyproxy

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace comfygate::comfyproxy {
 
@@ -22,12 +23,23 @@ public:
         std::string label = "manual";
     };
 
+    /// A stored verdict with its file and who set it when, for the console's list.
+    struct Entry
+    {
+        std::string type, subfolder, filename;
+        Tag tag;
+        std::string taggedBy;
+        std::int64_t taggedAt = 0; ///< Unix seconds
+    };
+
     explicit NsfwTags(Database& database) : _database(database) {}
 
     /// Sets (or replaces) the verdict for the file.
     void mark(const FileRef& file, const Tag& tag, const std::string& taggedBy, std::int64_t taggedAt);
     /// The stored verdict, if any.
     std::optional<Tag> find(const FileRef& file);
+    /// The most recently set verdicts, newest first; `nsfwOnly` leaves out files tagged safe.
+    std::vector<Entry> recent(std::size_t limit, bool nsfwOnly);
 
 private:
     Database& _database;
