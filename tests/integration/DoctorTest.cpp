@@ -387,6 +387,11 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(fresh.out, 0, fresh.status);
         CPPUNIT_ASSERT_MESSAGE(fresh.out, fresh.line("database").rfind("warn  database: " + where + ": ", 0) == 0);
         CPPUNIT_ASSERT_MESSAGE(fresh.out, contains(fresh.line("database"), "kernel migrations pending (applied: none)"));
+        // No schema_migrations table yet (and doctor creates none): every module migration pending.
+        CPPUNIT_ASSERT_MESSAGE(fresh.out, fresh.line("auth migrations")
+                                              .rfind("warn  auth migrations: 2 of 2 pending: 001_auth_schema.sql, "
+                                                     "002_user_disabled.sql -> run `comfygate migrate`",
+                                                     0) == 0);
 
         std::string out, err;
         CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, process.runCommand({"migrate"}, out, err));
@@ -395,6 +400,7 @@ public:
         const std::string line = migrated.line("database");
         CPPUNIT_ASSERT_MESSAGE(migrated.out, line.rfind("ok    database: " + where + ", all ", 0) == 0);
         CPPUNIT_ASSERT_MESSAGE(line, contains(line, "kernel ") && contains(line, "auth "));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok    auth migrations: all 2 applied"), migrated.line("auth migrations"));
 
         // Nothing listens on the next port.
         settings["db.postgres.port"] = std::to_string(std::stoi(settings.at("db.postgres.port")) + 1);
@@ -404,6 +410,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(failed.out, failed.line("database").rfind("fail  database: PostgreSQL comfygate@", 0) == 0);
         CPPUNIT_ASSERT_MESSAGE(failed.out, contains(failed.line("database"), "is not reachable: "));
         CPPUNIT_ASSERT_MESSAGE(failed.out, contains(failed.line("database"), "-> start PostgreSQL, or check db.postgres.host"));
+        CPPUNIT_ASSERT_EQUAL(std::string("skip  auth migrations: needs a readable database (see the database line)"),
+                             failed.line("auth migrations"));
     }
 
     void configurationErrorsAreNamed()
