@@ -1,6 +1,7 @@
 // `comfygate doctor`, run as the real binary against a running and a stopped fake ComfyUI, a
 // data directory with loose modes, a public trusted proxy, a broken policy script and a
-// fresh data directory that doctor must leave exactly as it found it.
+// fresh data directory that doctor must leave exactly as it found it, and module migrations
+// applied, pending (a removed record, a module newer than the database), refused or unknown.
 #include "FakeComfyUI.h"
 #include "PostgresCluster.h"
 #include "ServerProcess.h"
@@ -13,6 +14,8 @@
 #include <Poco/File.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+
+#include <sqlite3.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -124,6 +127,17 @@ std::string listing(const std::string& dir)
     return text;
 }
 
+/// Runs one statement on a SQLite file (the test's stand-in for an operator's or an old
+/// build's database).
+void sqliteExec(const std::string& path, const std::string& sql)
+{
+    sqlite3* raw = nullptr;
+    const int opened = sqlite3_open(path.c_str(), &raw);
+    std::unique_ptr<sqlite3, int (*)(sqlite3*)> db(raw, sqlite3_close);
+    if (opened != SQLITE_OK || sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw std::runtime_error("sqlite " + path + ": " + sqlite3_errmsg(db.get()));
+}
+
 } // namespace
 
 class DoctorTest : public CppUnit::TestFixture
@@ -142,6 +156,12 @@ class DoctorTest : public CppUnit::TestFixture
     CPPUNIT_TEST(postgresqlIsReachedAndItsMigrationsCounted);
     CPPUNIT_TEST(configurationErrorsAreNamed);
     CPPUNIT_TEST(modulesAreLoadedNotStarted);
+    CPPUNIT_TEST(moduleMigrationsAreCheckedAfterTheServerRan);
+    CPPUNIT_TEST(aRemovedModuleMigrationIsPending);
+    CPPUNIT_TEST(aRecordRemovedBehindTheSchemasBackIsPendingButFailsTheDryRun);
+    CPPUNIT_TEST(aDatabaseOlderThanAModuleHasItsMigrationsPending);
+    CPPUNIT_TEST(aGapBelowAnAppliedModuleMigrationFails);
+    CPPUNIT_TEST(aModuleWithoutMigrationIndexIsUnknown);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -367,6 +387,11 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(fresh.out, 0, fresh.status);
         CPPUNIT_ASSERT_MESSAGE(fresh.out, fresh.line("database").rfind("warn  database: " + where + ": ", 0) == 0);
         CPPUNIT_ASSERT_MESSAGE(fresh.out, contains(fresh.line("database"), "kernel migrations pending (applied: none)"));
+        // No schema_migrations table yet (and doctor creates none): every module migration pending.
+        CPPUNIT_ASSERT_MESSAGE(fresh.out, fresh.line("auth migrations")
+                                              .rfind("warn  auth migrations: 2 of 2 pending: 001_auth_schema.sql, "
+                                                     "002_user_disabled.sql -> run `comfygate migrate`",
+                                                     0) == 0);
 
         std::string out, err;
         CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, process.runCommand({"migrate"}, out, err));
@@ -375,6 +400,7 @@ public:
         const std::string line = migrated.line("database");
         CPPUNIT_ASSERT_MESSAGE(migrated.out, line.rfind("ok    database: " + where + ", all ", 0) == 0);
         CPPUNIT_ASSERT_MESSAGE(line, contains(line, "kernel ") && contains(line, "auth "));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok    auth migrations: all 2 applied"), migrated.line("auth migrations"));
 
         // Nothing listens on the next port.
         settings["db.postgres.port"] = std::to_string(std::stoi(settings.at("db.postgres.port")) + 1);
@@ -384,6 +410,8 @@ public:
         CPPUNIT_ASSERT_MESSAGE(failed.out, failed.line("database").rfind("fail  database: PostgreSQL comfygate@", 0) == 0);
         CPPUNIT_ASSERT_MESSAGE(failed.out, contains(failed.line("database"), "is not reachable: "));
         CPPUNIT_ASSERT_MESSAGE(failed.out, contains(failed.line("database"), "-> start PostgreSQL, or check db.postgres.host"));
+        CPPUNIT_ASSERT_EQUAL(std::string("skip  auth migrations: needs a readable database (see the database line)"),
+                             failed.line("auth migrations"));
     }
 
     void configurationErrorsAreNamed()
@@ -421,6 +449,129 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE(rebuilt.out, 1, rebuilt.status);
         const std::string line = rebuilt.line("modules");
         CPPUNIT_ASSERT_MESSAGE(rebuilt.out, line.rfind("fail  modules: module fixture_bad_abi.so was built for module ABI", 0) == 0);
+    }
+
+    void moduleMigrationsAreCheckedAfterTheServerRan()
+    {
+        ServerProcess process(offline({{"comfy.url", _comfy->url()}, {"modules.enabled", "auth,presets"}}));
+        process.start();
+        CPPUNIT_ASSERT_EQUAL(0, process.stop());
+        const DoctorRun run = doctor(process, {"doctor", "--json"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(run.out + run.err, 0, run.status);
+        const auto document = Poco::JSON::Parser().parse(run.out).extract<Poco::JSON::Object::Ptr>();
+        for (const auto& [module, count] : {std::pair<std::string, int>{"auth", 2}, {"presets", 2}}) {
+            const auto check = jsonCheck(document, module + " migrations");
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(run.out, std::string("ok"), check->getValue<std::string>("status"));
+            CPPUNIT_ASSERT_EQUAL(std::string("all " + std::to_string(count) + " applied"),
+                                 check->getValue<std::string>("message"));
+        }
+    }
+
+    void aRemovedModuleMigrationIsPending()
+    {
+        ServerProcess process(offline({{"comfy.url", _comfy->url()}, {"modules.enabled", "auth"}}));
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, process.runCommand({"migrate"}, out, err));
+        // The database as auth's 001 left it: 002's column and its record undone.
+        sqliteExec(process.dataDir() + "/comfygate.db",
+                   "ALTER TABLE users DROP COLUMN disabled; "
+                   "DELETE FROM schema_migrations WHERE owner = 'auth' AND number = 2");
+        const std::string before = listing(process.dataDir());
+
+        const DoctorRun run = doctor(process);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(run.out + run.err, 0, run.status); // a warning: the server applies it
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(run.out,
+                                     std::string("warn  auth migrations: 1 of 2 pending: 002_user_disabled.sql -> run "
+                                                 "`comfygate migrate` (the server also applies them at start; "
+                                                 "`comfygate migrate --dry-run` shows what would run)"),
+                                     run.line("auth migrations"));
+        const DoctorRun json = doctor(process, {"doctor", "--json"});
+        const auto document = Poco::JSON::Parser().parse(json.out).extract<Poco::JSON::Object::Ptr>();
+        const auto check = jsonCheck(document, "auth migrations");
+        CPPUNIT_ASSERT_EQUAL(std::string("warn"), check->getValue<std::string>("status"));
+        CPPUNIT_ASSERT_EQUAL(std::string("1 of 2 pending: 002_user_disabled.sql"), check->getValue<std::string>("message"));
+        CPPUNIT_ASSERT(contains(check->getValue<std::string>("hint"), "comfygate migrate"));
+        // Read-only: no migration ran, no file changed.
+        CPPUNIT_ASSERT_EQUAL(before, listing(process.dataDir()));
+
+        // migrate --dry-run names the same migration; migrate applies it and doctor agrees.
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, process.runCommand({"migrate", "--dry-run"}, out, err));
+        CPPUNIT_ASSERT_MESSAGE(out, contains(out, "auth 2 user_disabled\n"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, process.runCommand({"migrate"}, out, err));
+        CPPUNIT_ASSERT_EQUAL(std::string("ok    auth migrations: all 2 applied"), doctor(process).line("auth migrations"));
+    }
+
+    void aRecordRemovedBehindTheSchemasBackIsPendingButFailsTheDryRun()
+    {
+        ServerProcess process(offline({{"comfy.url", _comfy->url()}, {"modules.enabled", "auth"}}));
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, process.runCommand({"migrate"}, out, err));
+        // Only the record goes; the column stays. Doctor reads records, not schemas, so it
+        // says pending; the dry run executes the SQL and shows that applying it would fail.
+        sqliteExec(process.dataDir() + "/comfygate.db",
+                   "DELETE FROM schema_migrations WHERE owner = 'auth' AND number = 2");
+        const DoctorRun run = doctor(process);
+        CPPUNIT_ASSERT_MESSAGE(run.out, run.line("auth migrations")
+                                            .rfind("warn  auth migrations: 1 of 2 pending: 002_user_disabled.sql -> ", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(run.out, contains(run.line("auth migrations"), "comfygate migrate --dry-run"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(out, 1, process.runCommand({"migrate", "--dry-run"}, out, err));
+        CPPUNIT_ASSERT_MESSAGE(err, contains(err, "auth/002_user_disabled failed"));
+    }
+
+    void aDatabaseOlderThanAModuleHasItsMigrationsPending()
+    {
+        ServerProcess process(offline({{"comfy.url", _comfy->url()}, {"modules.enabled", "auth"}}));
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, process.runCommand({"migrate"}, out, err));
+        // The same database, now with presets enabled: it has never run presets' migrations.
+        const DoctorRun run = doctor(process, {"--set", "modules.enabled=auth,presets", "doctor"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(run.out + run.err, 0, run.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("ok    auth migrations: all 2 applied"), run.line("auth migrations"));
+        CPPUNIT_ASSERT_MESSAGE(run.out, run.line("presets migrations")
+                                                .rfind("warn  presets migrations: 2 of 2 pending: 001_presets.sql, "
+                                                       "010_user_settings.sql -> run `comfygate migrate`",
+                                                       0) == 0);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0,
+                                     process.runCommand({"--set", "modules.enabled=auth,presets", "migrate", "--dry-run"},
+                                                        out, err));
+        CPPUNIT_ASSERT_EQUAL(std::string("presets 1 presets\npresets 10 user_settings\n"
+                                         "2 pending migrations (dry run: nothing applied)\n"),
+                             out);
+    }
+
+    void aGapBelowAnAppliedModuleMigrationFails()
+    {
+        ServerProcess process(offline({{"comfy.url", _comfy->url()}, {"modules.enabled", "auth"}}));
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0, process.runCommand({"migrate"}, out, err));
+        sqliteExec(process.dataDir() + "/comfygate.db",
+                   "DELETE FROM schema_migrations WHERE owner = 'auth' AND number = 1");
+        // The server refuses such a database; doctor says so before a start fails.
+        const DoctorRun run = doctor(process);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(run.out, 1, run.status);
+        const std::string line = run.line("auth migrations");
+        CPPUNIT_ASSERT_MESSAGE(run.out, line.rfind("fail  auth migrations: migration auth/001_auth_schema is pending "
+                                                   "but the later auth/002_user_disabled is already applied",
+                                                   0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(line, contains(line, "-> the server will not start with this database"));
+        CPPUNIT_ASSERT_MESSAGE(err, process.runCommand({"migrate"}, out, err) != 0);
+        CPPUNIT_ASSERT_MESSAGE(err, contains(err, "is pending but the later"));
+    }
+
+    void aModuleWithoutMigrationIndexIsUnknown()
+    {
+        ServerProcess process(offline({{"comfy.url", _comfy->url()},
+                                       {"modules.dir", COMFYGATE_TEST_MODULE_DIR},
+                                       {"modules.enabled", "fixture,fixture_no_index"}}));
+        const DoctorRun run = doctor(process);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(run.out, 0, run.status);
+        CPPUNIT_ASSERT_MESSAGE(run.out, run.line("modules").rfind("ok    modules: ", 0) == 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("ok    fixture migrations: none (the module keeps no tables)"),
+                             run.line("fixture migrations"));
+        CPPUNIT_ASSERT_MESSAGE(run.out, run.line("fixture_no_index migrations")
+                                            .rfind("skip  fixture_no_index migrations: unknown: fixture_no_index.so "
+                                                   "does not list its migrations",
+                                                   0) == 0);
     }
 
 private:

@@ -37,7 +37,27 @@ struct ModuleDescriptor
     void (*destroy)(Module*) noexcept;
 };
 
+/// One entry of a module's migration index: what `sql/NNN_name.sql` the module applies in its
+/// start(), without the SQL. Plain C layout: it is read through dlsym, before any C++ object
+/// of the module is trusted.
+struct ModuleMigrationEntry
+{
+    int number;       ///< NNN
+    const char* name; ///< the name recorded in schema_migrations (`name`)
+    const char* file; ///< the file it came from (`NNN_name.sql`)
+};
+
+/// The optional migration index: sets `*count` and returns the entries in number order
+/// (nullptr when the module has none).
+using ModuleMigrationIndexFunction = const ModuleMigrationEntry* (*)(std::uint32_t* count) noexcept;
+
 } // namespace comfygate
+
+/// The optional symbol a module built by cmake/ComfygateModule.cmake exports (generated from
+/// its sql/ folder), so `comfygate doctor` can compare a module's migrations with the database
+/// without starting the module (start() applies them). A module without it is reported as
+/// "migrations unknown"; it loads as before.
+#define COMFYGATE_MODULE_MIGRATION_INDEX comfygate_module_migration_index
 
 /// The one symbol every module exports.
 #define COMFYGATE_MODULE_ENTRY comfygate_module_descriptor

@@ -54,7 +54,8 @@ const std::map<std::string, std::pair<std::string, std::string>>& kernelCommands
           "comfygate [options] doctor [--json]\n\n"
           "Checks the configuration, the data directory and key file, the database and its migrations,\n"
           "ComfyUI at comfy.url (version, --multi-user), CivitAI and Hugging Face, the TLS files, the\n"
-          "trusted proxies, the policies and the modules; one line each: ok, warn, fail or skip, and\n"
+          "trusted proxies, the policies, the modules and each module's migrations (\"<module> migrations\",\n"
+          "pending ones by file); one line each: ok, warn, fail or skip, and\n"
           "for anything not ok what to do next. Needs no running server and creates or migrates nothing.\n"
           "--json prints {checks: [{name, status, message, hint}], ok}. Exit status 0 when no check\n"
           "failed (warnings allowed), 1 when one did."}},

@@ -22,6 +22,22 @@ bool contains(const std::vector<std::string>& list, const std::string& item)
     return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+/// The optional index of the module's migrations, copied out of the library.
+std::optional<std::vector<ModuleLoader::IndexedMigration>> readMigrationIndex(void* handle)
+{
+    auto index = reinterpret_cast<ModuleMigrationIndexFunction>(
+        ::dlsym(handle, COMFYGATE_STRINGIFY(COMFYGATE_MODULE_MIGRATION_INDEX)));
+    if (!index)
+        return std::nullopt;
+    std::uint32_t count = 0;
+    const ModuleMigrationEntry* entries = index(&count);
+    std::vector<ModuleLoader::IndexedMigration> migrations;
+    for (std::uint32_t i = 0; entries && i < count; ++i)
+        migrations.push_back({entries[i].number, entries[i].name ? entries[i].name : "",
+                              entries[i].file ? entries[i].file : ""});
+    return migrations;
+}
+
 } // namespace
 
 ModuleLoader::ModuleLoader(KernelServices& kernel) : _kernel(&kernel) {}
@@ -116,6 +132,7 @@ void ModuleLoader::open(const std::string& path)
         module->version = descriptor->version ? descriptor->version : "";
         for (const char* const* dep = descriptor->dependencies; dep && *dep; ++dep)
             module->dependencies.emplace_back(*dep);
+        module->migrationIndex = readMigrationIndex(handle);
     } catch (...) {
         ::dlclose(handle);
         throw;

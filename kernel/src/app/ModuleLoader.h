@@ -5,6 +5,7 @@
 #include "comfygate/Module.h"
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -25,12 +26,24 @@ public:
 class ModuleLoader
 {
 public:
+    /// One migration a module applies at start, from its migration index.
+    struct IndexedMigration
+    {
+        int number;
+        std::string name; ///< as recorded in schema_migrations
+        std::string file; ///< NNN_name.sql
+    };
+
     struct LoadedModule
     {
         std::string path;
         std::string name;
         std::string version;
         std::vector<std::string> dependencies;
+        /// The module's migrations, read without starting it; nullopt when the module does not
+        /// export COMFYGATE_MODULE_MIGRATION_INDEX (built before it existed, or not with
+        /// cmake/ComfygateModule.cmake).
+        std::optional<std::vector<IndexedMigration>> migrationIndex;
         void* handle = nullptr;
         const ModuleDescriptor* descriptor = nullptr;
         Module* instance = nullptr;

@@ -1,5 +1,6 @@
 #include "PooledDatabase.h"
 
+#include "MigrationPlan.h"
 #include "SqlScript.h"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
@@ -57,13 +58,6 @@ public:
     ActiveWriteScope& operator=(const ActiveWriteScope&) = delete;
 };
 
-// A recorded migration conflicts with this build: not a failure of the migration's SQL.
-class MigrationRefused : public std::runtime_error
-{
-public:
-    using std::runtime_error::runtime_error;
-};
-
 void registerConnectors()
 {
     static std::once_flag once;
@@ -86,7 +80,7 @@ std::string describe(const std::exception& error)
 
 std::string label(const std::string& owner, int number, const std::string& name)
 {
-    return owner + "/" + Poco::NumberFormatter::format0(number, 3) + "_" + name;
+    return migrationLabel(owner, number, name);
 }
 
 // host, port and dbname of a libpq connection string, never the password.
@@ -465,36 +459,14 @@ void PooledDatabase::checkRecorded(const std::string& owner,
                                  + describe(error));
     }
 
-    std::map<int, const Migration*> known;
-    for (const Migration& m : migrations)
-        known.emplace(m.number, &m);
-
-    for (const auto& [number, name] : recorded) {
-        const auto it = known.find(number);
-        if (it == known.end())
-            throw MigrationRefused("the database has migration " + label(owner, number, name)
-                                   + " which this build does not know (was the database "
-                                     "migrated by a newer comfygate?)");
-        if (it->second->name != name)
-            throw MigrationRefused("migration " + owner + "/"
-                                   + Poco::NumberFormatter::format0(number, 3)
-                                   + " was applied as '" + name + "' but is now called '"
-                                   + it->second->name
-                                   + "': released migrations must never be renamed or edited");
-    }
-
-    const int highest = recorded.empty() ? 0 : recorded.rbegin()->first;
+    std::map<int, std::string> known;
+    std::map<int, const Migration*> byNumber;
     for (const Migration& m : migrations) {
-        if (recorded.count(m.number))
-            continue;
-        if (m.number < highest)
-            throw MigrationRefused("migration " + label(owner, m.number, m.name)
-                                   + " is pending but the later "
-                                   + label(owner, highest, recorded[highest])
-                                   + " is already applied: add new migrations with higher "
-                                     "numbers");
-        pending.push_back(&m);
+        known.emplace(m.number, m.name);
+        byNumber.emplace(m.number, &m);
     }
+    for (const int number : pendingMigrations(owner, known, recorded))
+        pending.push_back(byNumber.at(number));
 }
 
 void PooledDatabase::apply(const std::string& owner, const Migration& migration)

@@ -16,8 +16,6 @@
 namespace comfygate {
 namespace {
 
-using AppliedCounts = std::map<std::string, int>; ///< owner → migrations recorded
-
 /// The SQLite URI that opens `path` without creating anything. Even a read-only connection
 /// to a WAL database creates the -wal and -shm files when they are absent; they are absent
 /// only when no connection is open (no server runs), and then nothing can change under us,
@@ -33,7 +31,7 @@ std::string readOnlyUri(const std::string& path)
 
 /// Reads schema_migrations through a read-only connection: no file, WAL switch or table is
 /// created (PooledDatabase::open would set the database up for writing).
-AppliedCounts sqliteApplied(const std::string& path)
+RecordedMigrations sqliteApplied(const std::string& path)
 {
     sqlite3* raw = nullptr;
     const int opened =
@@ -42,12 +40,12 @@ AppliedCounts sqliteApplied(const std::string& path)
     if (opened != SQLITE_OK)
         throw std::runtime_error(raw ? sqlite3_errmsg(raw) : "cannot open");
     sqlite3_busy_timeout(db.get(), 5000);
-    AppliedCounts applied;
+    RecordedMigrations applied;
     char* error = nullptr;
     const int status = sqlite3_exec(
-        db.get(), "SELECT owner, COUNT(*) FROM schema_migrations GROUP BY owner",
-        [](void* counts, int, char** values, char**) {
-            (*static_cast<AppliedCounts*>(counts))[values[0]] = std::stoi(values[1]);
+        db.get(), "SELECT owner, number, name FROM schema_migrations",
+        [](void* records, int, char** values, char**) {
+            (*static_cast<RecordedMigrations*>(records))[values[0]][std::stoi(values[1])] = values[2];
             return 0;
         },
         &applied, &error);
@@ -61,16 +59,16 @@ AppliedCounts sqliteApplied(const std::string& path)
     return applied;
 }
 
-void reportMigrations(const std::string& where, const AppliedCounts& applied, DoctorReport& report)
+void reportMigrations(const std::string& where, const RecordedMigrations& applied, DoctorReport& report)
 {
     const int known = static_cast<int>(kernelSchema().size());
     const auto kernel = applied.find(kernelSchemaOwner);
-    const int done = kernel == applied.end() ? 0 : kernel->second;
+    const int done = kernel == applied.end() ? 0 : static_cast<int>(kernel->second.size());
     std::string owners;
-    int total = 0;
-    for (const auto& [owner, count] : applied) {
-        owners += (owners.empty() ? "" : ", ") + owner + " " + std::to_string(count);
-        total += count;
+    std::size_t total = 0;
+    for (const auto& [owner, records] : applied) {
+        owners += (owners.empty() ? "" : ", ") + owner + " " + std::to_string(records.size());
+        total += records.size();
     }
     if (done < known) {
         report.warn("database", where + ": " + std::to_string(known - done) + " of " + std::to_string(known) +
@@ -79,7 +77,7 @@ void reportMigrations(const std::string& where, const AppliedCounts& applied, Do
         return;
     }
     report.ok("database", where + ", all " + std::to_string(total) + " migrations applied (" + owners +
-                              "; module migrations are checked when the modules start)");
+                              "; each module's are checked below)");
 }
 
 /// libpq's messages span lines (and indent with tabs); a report line is one line.
@@ -100,7 +98,7 @@ std::string oneLine(const std::string& text)
 
 /// Connects (one session, SELECT 1) and reads schema_migrations with a plain query: nothing is
 /// created (PooledDatabase's migration listing would create the table).
-void postgresCheck(const Configuration& config, DoctorReport& report)
+std::optional<RecordedMigrations> postgresCheck(const Configuration& config, DoctorReport& report)
 {
     const std::string where = "PostgreSQL " + config.getString("db.postgres.user", "comfygate") + "@" +
                               config.getString("db.postgres.host", "localhost") + ":" +
@@ -118,33 +116,33 @@ void postgresCheck(const Configuration& config, DoctorReport& report)
         report.fail("database", where + " is not reachable: " + oneLine(e.what()),
                     "start PostgreSQL, or check db.postgres.host, port, database, user and the password "
                     "(USERS_DB_PASSWORD)");
-        return;
+        return std::nullopt;
     }
-    AppliedCounts applied;
+    RecordedMigrations applied;
     try {
         const auto exists = database.select("SELECT to_regclass('schema_migrations') IS NOT NULL", {});
         if (!exists.empty() && exists.front().at(0).convert<bool>()) {
-            for (const auto& row : database.select("SELECT owner, COUNT(*) FROM schema_migrations GROUP BY owner", {}))
-                applied[row.at(0).convert<std::string>()] = row.at(1).convert<int>();
+            for (const auto& row : database.select("SELECT owner, number, name FROM schema_migrations", {}))
+                applied[row.at(0).convert<std::string>()][row.at(1).convert<int>()] = row.at(2).convert<std::string>();
         }
     } catch (const std::exception& e) {
         database.close();
         report.fail("database", where + " answers, but its migrations cannot be read: " + oneLine(e.what()),
                     "check that db.postgres.user may read the database");
-        return;
+        return std::nullopt;
     }
     database.close();
     reportMigrations(where, applied, report);
+    return applied;
 }
 
 } // namespace
 
-void DatabaseCheck::run(const Configuration& config, const KernelSettings& settings, DoctorReport& report)
+std::optional<RecordedMigrations> DatabaseCheck::run(const Configuration& config, const KernelSettings& settings,
+                                                     DoctorReport& report)
 {
-    if (config.getString("db.backend", "sqlite") == "postgresql") {
-        postgresCheck(config, report);
-        return;
-    }
+    if (config.getString("db.backend", "sqlite") == "postgresql")
+        return postgresCheck(config, report);
     // The same resolution as the kernel: relative to the data directory.
     const std::string configured = config.getString("db.sqlite.path", "comfygate.db");
     const std::string path =
@@ -153,13 +151,16 @@ void DatabaseCheck::run(const Configuration& config, const KernelSettings& setti
     if (::stat(path.c_str(), &info) != 0) {
         report.warn("database", "no SQLite database at " + path + " yet",
                     "the server creates and migrates it at first start (or run `comfygate migrate`)");
-        return;
+        return std::nullopt;
     }
     try {
-        reportMigrations("SQLite at " + path, sqliteApplied(path), report);
+        RecordedMigrations applied = sqliteApplied(path);
+        reportMigrations("SQLite at " + path, applied, report);
+        return applied;
     } catch (const std::exception& e) {
         report.fail("database", "SQLite at " + path + " cannot be read: " + e.what(),
                     "check the file's owner and mode, and that it is a comfygate database");
+        return std::nullopt;
     }
 }
 

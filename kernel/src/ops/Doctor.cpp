@@ -38,9 +38,10 @@ int Doctor::run(const CommandLine& line, std::ostream& out, std::ostream& err)
     // The result is the report; library log lines below warning would only clutter it.
     Poco::Logger::root().setLevel(config.isExplicit("log.level") ? config.getString("log.level", "warning") : "warning");
     const auto settings = ConfigurationCheck::run(config, report);
+    std::optional<RecordedMigrations> recorded;
     if (settings) {
         DataDirectoryCheck::run(config, *settings, report);
-        DatabaseCheck::run(config, *settings, report);
+        recorded = DatabaseCheck::run(config, *settings, report);
     } else {
         report.skip("data dir", "needs a valid configuration");
         report.skip("database", "needs a valid configuration");
@@ -51,7 +52,7 @@ int Doctor::run(const CommandLine& line, std::ostream& out, std::ostream& err)
         TlsFilesCheck::run(*settings, report);
         TrustedProxiesCheck::run(*settings, report);
         PolicyCompileCheck::run(config, *settings, report);
-        ModulesCheck::run(*settings, report);
+        ModuleMigrationsCheck::run(ModulesCheck::run(*settings, report), recorded, report);
     }
     if (parsed.has("--json"))
         report.printJson(out);

@@ -2,7 +2,10 @@
 
 #include "DoctorReport.h"
 
+#include <map>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace comfygate {
 
@@ -12,6 +15,18 @@ struct KernelSettings;
 // The check families of `comfygate doctor`. Each reads the configuration (and, when the
 // configuration is valid, the kernel's settings), looks without changing anything, and adds
 // its lines to the report.
+
+/// owner → number → name, as schema_migrations records them.
+using RecordedMigrations = std::map<std::string, std::map<int, std::string>>;
+
+/// A loaded module's migrations as its library lists them (COMFYGATE_MODULE_MIGRATION_INDEX).
+struct ModuleMigrations
+{
+    std::string module;
+    bool indexed = false;             ///< false: the library does not list them
+    std::map<int, std::string> names; ///< number → name recorded in schema_migrations
+    std::map<int, std::string> files; ///< number → NNN_name.sql
+};
 
 /// Unknown keys (typos) and invalid values, through the kernel's own validation.
 struct ConfigurationCheck
@@ -29,7 +44,10 @@ struct DataDirectoryCheck
 /// The database answers and has the kernel's migrations; opened read-only, never migrated.
 struct DatabaseCheck
 {
-    static void run(const Configuration& config, const KernelSettings& settings, DoctorReport& report);
+    /// What schema_migrations records (empty without the table); nullopt when there is no
+    /// database yet or it cannot be read.
+    static std::optional<RecordedMigrations> run(const Configuration& config, const KernelSettings& settings,
+                                                 DoctorReport& report);
 };
 
 /// ComfyUI at comfy.url: its version and --multi-user from /system_stats.
@@ -66,7 +84,17 @@ struct PolicyCompileCheck
 /// dependencies; the modules are not started (that would apply their migrations).
 struct ModulesCheck
 {
-    static void run(const KernelSettings& settings, DoctorReport& report);
+    /// The loaded modules' migration lists (empty when the modules do not load).
+    static std::vector<ModuleMigrations> run(const KernelSettings& settings, DoctorReport& report);
+};
+
+/// Per loaded module, one line "<module> migrations": its migrations against the records, with
+/// the rule `migrate` applies (MigrationPlan): all applied, pending (the files, and how to apply
+/// them), or refused (the server would not start).
+struct ModuleMigrationsCheck
+{
+    static void run(const std::vector<ModuleMigrations>& modules, const std::optional<RecordedMigrations>& recorded,
+                    DoctorReport& report);
 };
 
 } // namespace comfygate
