@@ -657,8 +657,9 @@ class Run {
     ensure('GET /console/', etag, 'no ETag');
     await anonymous.call('GET', '/console/', 304, { expect: 'empty', headers: { 'If-None-Match': etag } });
     await anonymous.call('GET', '/console/tokens', 200, { expect: 'any' }); // a page of the client's router
-    // fetch resolves dot segments (also %2e%2e) itself; an encoded slash reaches the server.
-    await anonymous.call('GET', '/console/lang/..%2F..%2F..%2Fetc%2Fpasswd', 404, { shape: { error: 'string' } });
+    // fetch resolves dot segments (also %2e%2e) itself; an encoded slash reaches the server,
+    // which refuses a dot segment inside a decoded parameter as a bad path.
+    await anonymous.call('GET', '/console/lang/..%2F..%2F..%2Fetc%2Fpasswd', 400, { shape: { error: 'string' } });
     // A refusal that carries a body, then the next request on the same connection.
     await anonymous.call('POST', '/console/app.js', 405, { json: { x: 1 }, shape: { error: 'string' } });
     await anonymous.call('GET', '/console/app.js', 200, { expect: 'any' });
