@@ -5,12 +5,13 @@
 //   USER_NAME         an ordinary user (role user)
 //   PASSWORD          the password of both
 //   POLICY_DIR        the gateway's policy.dir, where a broken script is written
+//   NSFW_FILE, NSFW_SUBFOLDER  an output file the fake ComfyUI holds (the NSFW page tags it)
 //   PLAYWRIGHT_DIR    where `scripts/dev deps` installed playwright-core (build/playwright-core)
 //   CHROMIUM          the browser executable (default /usr/bin/chromium)
 //   SCREENSHOT_DIR    where each page's screenshot goes (console-admin-<page>.png)
 // Exits 0 after printing "console-admin: all steps passed", else 1 with the failed step.
 import { writeFileSync } from "node:fs";
-import { env, expect, progress, runInChromium } from "./harness.mjs";
+import { env, expect, progress, runInChromium, totp } from "./harness.mjs";
 
 const base = env("GATEWAY_URL");
 const password = env("PASSWORD");
@@ -87,6 +88,35 @@ async function tokenStatus(user) {
   return response.status;
 }
 
+/// POST /login with `user`'s password over HTTP: the parsed answer (a session or an MFA step).
+async function passwordLogin(user) {
+  const response = await fetch(`${base}/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: user, password }),
+  });
+  expect(response.status === 200, `${user} could not sign in over HTTP: ${response.status}`);
+  return response.json();
+}
+
+/// Enrols `user` in MFA over HTTP, the way an authenticator app would: setup, then the first code.
+async function enrolInMfa(user) {
+  const { jwt_token: session } = await passwordLogin(user);
+  expect(session, `${user} got no session`);
+  const call = async (path, body) => {
+    const response = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${session}` },
+      body: JSON.stringify(body),
+    });
+    const answer = await response.json().catch(() => ({}));
+    expect(response.status === 200, `${path} answered ${response.status}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+  const { secret } = await call("/mss-login/api/mfa/setup", {});
+  await call("/mss-login/api/mfa/verify-setup", { code: totp(secret, Date.now() / 1000) });
+}
+
 async function navLinks(page) {
   return page.$$eval("#nav a", (links) => links.map((link) => link.getAttribute("href")));
 }
@@ -132,6 +162,25 @@ async function users(page) {
   noProblems(page);
 }
 
+async function resetMfa(page) {
+  progress.step = "reset MFA: a user enrolled in MFA (over HTTP) is shown with MFA on";
+  await enrolInMfa(userName);
+  expect((await passwordLogin(userName)).mfa_required === true, "the enrolled user signs in without a code");
+  await open(page, "/admin/users");
+  const row = page.locator("#user-list tr", { hasText: userName });
+  expect((await row.locator("td").nth(2).textContent()).trim() === "on", `MFA column: ${await row.locator("td").nth(2).textContent()}`);
+
+  progress.step = "reset MFA: the button asks first, then the user signs in with the password alone";
+  await row.locator("button", { hasText: "Reset MFA" }).click();
+  await confirm(page);
+  await page.waitForFunction((name) => [...document.querySelectorAll("#user-list tr")].some((tr) =>
+    tr.cells[0]?.textContent === name && tr.cells[2].textContent.trim() === "off"), userName, { timeout });
+  expect((await row.locator("button", { hasText: "Reset MFA" }).count()) === 0, "Reset MFA is still offered");
+  const after = await passwordLogin(userName);
+  expect(after.jwt_token && !after.mfa_required, `after the reset the sign-in answered ${JSON.stringify(after)}`);
+  noProblems(page);
+}
+
 async function permissions(page) {
   progress.step = "the matrix lists every declared permission with its description";
   expect((await tokenStatus(userName)) === 403, "an ordinary user could create an API token before the change");
@@ -174,6 +223,15 @@ async function sharing(page) {
   await page.click("#share-add button[type=submit]");
   await page.waitForFunction(() => document.getElementById("sharing-result").textContent.includes("sdxl/*"), null, { timeout });
   await shot(page, "sharing");
+  const shared = () => page.evaluate(async (name) =>
+    (await (await fetch(`/mss-login/api/users/${encodeURIComponent(name)}/shared-items`)).json()).items.map((item) => `${item.folder}/${item.item_name}`), userName);
+  expect((await shared()).includes("checkpoints/sdxl/*"), `shared over HTTP: ${await shared()}`);
+
+  progress.step = "model sharing: stop sharing after a confirmation; the share is gone over HTTP";
+  await page.locator("#sharing-result tr", { hasText: "sdxl/*" }).locator("button", { hasText: "Stop sharing" }).click();
+  await confirm(page);
+  await page.waitForFunction(() => document.getElementById("sharing-result").textContent.includes("Nothing is shared yet."), null, { timeout });
+  expect((await shared()).length === 0, `still shared over HTTP: ${await shared()}`);
   noProblems(page);
 }
 
@@ -253,6 +311,20 @@ async function nsfw(page) {
   await page.fill("#nsfw-mark-filename", "no_such_image.png");
   await page.click("#nsfw-mark button[type=submit]");
   await page.waitForSelector("#nsfw-mark-filename-error:not([hidden])", { timeout });
+
+  progress.step = "NSFW tags: a real output file is tagged NSFW; the tag is listed and served over HTTP";
+  const file = env("NSFW_FILE");
+  const subfolder = env("NSFW_SUBFOLDER", "");
+  await page.fill("#nsfw-mark-filename", file);
+  await page.fill("#nsfw-mark-subfolder", subfolder);
+  await page.selectOption("#nsfw-mark-type", "output");
+  await page.selectOption("#nsfw-mark-verdict", "nsfw");
+  await page.click("#nsfw-mark button[type=submit]");
+  await page.waitForFunction((name) => [...document.querySelectorAll("#nsfw-list tr")].some((tr) =>
+    tr.textContent.includes(name) && tr.textContent.includes("NSFW")), file, { timeout });
+  const tags = await page.evaluate(async () => (await (await fetch("/mss-login/api/nsfw-tags?nsfw_only=true")).json()).tags);
+  expect(tags.some((tag) => tag.filename === file && tag.subfolder === subfolder && tag.type === "output" && tag.is_nsfw),
+    `the NSFW tags over HTTP: ${JSON.stringify(tags)}`);
   await shot(page, "nsfw");
   noProblems(page);
 }
@@ -342,6 +414,7 @@ runInChromium("console-admin", async (browser) => {
   for (const path of ["users", "permissions", "ip-lists", "policies", "nsfw", "audit", "overview"])
     expect(links.includes(`/console/admin/${path}`), `no link to ${path}: ${links}`);
   await users(page);
+  await resetMfa(page);
   await permissions(page);
   await sharing(page);
   await ipLists(page);

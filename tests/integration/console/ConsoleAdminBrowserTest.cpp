@@ -1,7 +1,8 @@
 // The web console's admin pages in a real browser: Debian's chromium driven by playwright-core
 // (tests/browser/console-admin.mjs) against the real binary with the real auth and comfy-proxy
-// modules and a fake ComfyUI. An admin creates, disables and deletes a user, edits the
-// permission matrix (and the ordinary user's access changes over HTTP), shares a model, edits
+// modules and a fake ComfyUI. An admin creates, disables and deletes a user, resets a user's MFA
+// (enrolled over HTTP first), edits the permission matrix (and the ordinary user's access changes
+// over HTTP), shares a model and stops sharing it, tags a real output file NSFW, edits
 // the IP lists, breaks a policy file on disk and sees its file:line after a reload, filters the
 // audit log and watches the live charts; an ordinary user in a second browser context sees no
 // admin page and gets 403 from their APIs. Screenshots go to <build>/screenshots/console-admin-*.png.
@@ -32,7 +33,10 @@ public:
         copyShippedPolicies();
         useServer(startServerWithAccounts({{"maria", "admin"}, {"alice", "user"}}, secretKey, "auth,comfy-proxy",
                                           {{"policy.dir", _policies.path()}, {"policy.watch_seconds", "0"}}));
-        runScript();
+        // An output file the fake ComfyUI holds, made by the ordinary user: the NSFW page tags it.
+        const auto alice = login(*_client, "alice", accountPassword);
+        const auto image = waitForImage(alice, submit(alice, sampleWorkflow()));
+        runScript(image->getValue<std::string>("filename"), image->getValue<std::string>("subfolder"));
 
         // The file the browser broke and then fixed in the policies page holds the fixed text,
         // and the CLI finds the policies sound.
@@ -57,14 +61,16 @@ private:
         }
     }
 
-    void runScript()
+    void runScript(const std::string& outputFile, const std::string& outputSubfolder)
     {
         Poco::Process::Env env{
                                {"GATEWAY_URL", "http://127.0.0.1:" + std::to_string(_server->port())},
                                {"ADMIN_NAME", "maria"},
                                {"USER_NAME", "alice"},
                                {"PASSWORD", accountPassword},
-                               {"POLICY_DIR", _policies.path()}};
+                               {"POLICY_DIR", _policies.path()},
+                               {"NSFW_FILE", outputFile},
+                               {"NSFW_SUBFOLDER", outputSubfolder}};
         BrowserScript::run("console-admin", env, 300);
     }
 
