@@ -210,6 +210,12 @@ async function withToken(token, path) {
   return { status: response.status, body: await response.json().catch(() => ({})) };
 }
 
+/// An API call with a browser's session cookie, from outside that browser.
+async function withCookie(session, path) {
+  const response = await fetch(base + path, { headers: { Cookie: `jwt_token=${session}` } });
+  return { status: response.status, body: await response.json().catch(() => ({})) };
+}
+
 async function mfaSignIns(browser) {
   const user = env("MFA_USER");
   progress.step = "an account that must use MFA enrols at sign-in: QR code, secret, backup codes";
@@ -493,6 +499,13 @@ async function workflows(page) {
   await page.waitForFunction(() => document.querySelectorAll("#workflow-versions tbody tr").length === 2, null, { timeout });
   const content = await page.evaluate(async () => (await fetch("/userdata/workflows%2Fportrait.json")).text());
   expect(content.includes('"first"'), `the restored content is ${content}`);
+
+  progress.step = "workflows: deleting asks first, then the workflow is gone over HTTP";
+  await page.locator("#workflow-list tr", { hasText: "portrait.json" }).locator("button", { hasText: "Delete" }).click();
+  await answerDialog(page, true);
+  await page.locator("#workflow-list tr", { hasText: "portrait.json" }).waitFor({ state: "detached", timeout });
+  const gone = await page.evaluate(async () => (await fetch("/userdata/workflows%2Fportrait.json")).status);
+  expect(gone === 404, `the deleted workflow answered ${gone}`);
   noProblems(page);
 }
 
@@ -512,9 +525,33 @@ async function ordinaryUser(browser) {
   expect(!links.includes("/console/downloads") && !links.includes("/console/keys"), `the navigation offers ${links}`);
   expect(links.includes("/console/security"), `the navigation lacks the security page: ${links}`);
 
-  progress.step = "security: a wrong current password is reported next to it";
+  progress.step = "security: a session on another device is ended from this one, after confirming";
+  const device = "comfygate-console-test second device";
+  const other = await newPage(browser, { userAgent: device });
+  await other.goto(`${base}/console/sign-in`);
+  await ready(other);
+  await signIn(other, user);
+  await overview(other);
+  const otherCookie = (await other.context().cookies()).find((cookie) => cookie.name === "jwt_token");
+  expect(otherCookie, "the second device has no session cookie");
+  const before = await withCookie(otherCookie.value, "/mss-login/api/me");
+  expect(before.body.authenticated === true && before.body.username === user, `the second device's session: ${JSON.stringify(before.body)}`);
+  progress.lastPage = page;
   await page.goto(`${base}/console/security`);
   await ready(page);
+  const otherRow = page.locator("#sessions-heading ~ div tr", { hasText: device });
+  await otherRow.locator("button", { hasText: "Sign out" }).click();
+  await answerDialog(page, true);
+  await otherRow.waitFor({ state: "detached", timeout });
+  const stale = await withCookie(otherCookie.value, "/mss-login/api/me");
+  expect(stale.status === 401 || stale.body.authenticated === false, `the ended session still works: ${stale.status} ${JSON.stringify(stale.body)}`);
+  await other.goto(`${base}/console/tokens`);
+  await other.waitForURL(/\/console\/sign-in\?next=%2Ftokens$/, { timeout });
+  await other.context().close();
+  const me = await page.evaluate(async () => (await fetch("/mss-login/api/me")).json());
+  expect(me.authenticated === true, "ending the other session signed this one out");
+
+  progress.step = "security: a wrong current password is reported next to it";
   await page.fill("#password-form-current_password", "not-my-password");
   await page.fill("#password-form-new_password", newPassword);
   await page.fill("#password-form-repeat", newPassword);

@@ -38,7 +38,8 @@ public:
     /// token created, used and revoked after a confirmation, the CivitAI key stored and never
     /// shown, a download from the fake CivitAI followed over /ws to 100 %, a slow one cancelled,
     /// one that CivitAI refuses explained, one from the fake Hugging Face into another folder,
-    /// a workflow's earlier version restored, the password changed; an ordinary user does not
+    /// a workflow's earlier version restored and the workflow deleted, a session on a second
+    /// device ended from the security page, the password changed; an ordinary user does not
     /// see the download pages.
     void everyUserPage()
     {
