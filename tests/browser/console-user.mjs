@@ -13,38 +13,12 @@
 //   CIVITAI_GENERATION_ONLY_VERSION (user) a version whose download CivitAI refuses
 //   HF_REPO, HF_FILE  (user) a repository and a file in it that the fake Hugging Face serves
 // Exits 0 after printing "console-user: all steps passed", else 1 with the failed step.
-import { createHmac } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { env, expect, progress, runInChromium, totp } from "./harness.mjs";
 
-const env = (name, fallback) => {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined) throw new Error(`environment variable ${name} is not set`);
-  return value;
-};
 const base = env("GATEWAY_URL");
 const password = env("PASSWORD");
 const screenshots = env("SCREENSHOT_DIR");
 const timeout = 20000;
-
-let step = "start";
-let lastPage = null; // the newest page, described when a step fails
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/// RFC 6238 code of a base32 secret at `seconds` (SHA-1, 6 digits, 30 s).
-function totp(secret, seconds) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of secret.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
-  const mac = createHmac("sha1", key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, "0");
-}
 
 /// Waits out the last seconds of a TOTP time step, so a code computed now is still of the step
 /// the server sees when it checks it (enrolment accepts the previous step only while it is one).
@@ -57,7 +31,7 @@ async function awayFromStepEdge() {
 async function newPage(browser, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, ...options });
   const page = await context.newPage();
-  lastPage = page;
+  progress.lastPage = page;
   page.problems = [];
   // A refused API call (401 for a visitor, 400 for a wrong code) is logged by chromium too.
   page.expectedErrors = [/Failed to load resource: the server responded with a status of (400|401|403|404)/];
@@ -115,7 +89,7 @@ async function signIn(page, user) {
 /// The shell: a visitor is sent to sign in, a wrong password shows its error next to the field,
 /// the overview after signing in, the language from the browser, signing out.
 async function shell(browser) {
-  step = "a visitor asking for a page is sent to sign in";
+  progress.step = "a visitor asking for a page is sent to sign in";
   const page = await newPage(browser, { locale: "en-US" });
   await page.goto(`${base}/console/`);
   await page.waitForURL(/\/console\/sign-in\?next=%2F$/, { timeout });
@@ -125,7 +99,7 @@ async function shell(browser) {
     "focus is not on the sign-in form");
   await shot(page, "sign-in");
 
-  step = "a wrong password is reported next to the password field";
+  progress.step = "a wrong password is reported next to the password field";
   await page.fill("#sign-in-form-username", env("USER_NAME"));
   await page.fill("#sign-in-form-password", "not-the-password");
   await page.click("#sign-in-form button[type=submit]");
@@ -134,7 +108,7 @@ async function shell(browser) {
   const describedBy = await page.getAttribute("#sign-in-form-password", "aria-describedby");
   expect(describedBy.split(" ").includes("sign-in-form-password-error"), `aria-describedby: ${describedBy}`);
 
-  step = "signing in returns to the page asked for";
+  progress.step = "signing in returns to the page asked for";
   await signIn(page, env("USER_NAME"));
   await page.waitForURL(`${base}/console/`, { timeout });
   await ready(page);
@@ -143,14 +117,14 @@ async function shell(browser) {
   expect((await page.textContent("#me")).includes("user"), "the overview does not show the role");
   await shot(page, "overview");
 
-  step = "the phone width still shows the navigation and the page";
+  progress.step = "the phone width still shows the navigation and the page";
   await page.setViewportSize({ width: 380, height: 800 });
   await shot(page, "overview-phone");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow <= 1, `the page is ${overflow}px wider than a phone`);
   await page.setViewportSize({ width: 1100, height: 800 });
 
-  step = "a session ended elsewhere sends the page to sign in on its next call";
+  progress.step = "a session ended elsewhere sends the page to sign in on its next call";
   const other = await newPage(browser);
   await other.goto(`${base}/console/sign-in`);
   await ready(other);
@@ -173,7 +147,7 @@ async function shell(browser) {
   expect((await page.textContent("main")).includes("may not create API tokens"), "an ordinary user is offered to create tokens");
   await other.context().close();
 
-  step = "the dark theme follows the system setting";
+  progress.step = "the dark theme follows the system setting";
   const dark = await newPage(browser, { colorScheme: "dark" });
   await dark.goto(`${base}/console/sign-in`);
   await ready(dark);
@@ -186,12 +160,12 @@ async function shell(browser) {
   noProblems(dark);
   await dark.context().close();
 
-  step = "an unknown page says so";
+  progress.step = "an unknown page says so";
   await page.goto(`${base}/console/no-such-page`);
   await ready(page);
   expect((await heading(page)) === "Page not found", `heading: ${await heading(page)}`);
 
-  step = "signing out ends the session";
+  progress.step = "signing out ends the session";
   await page.goto(`${base}/console/`);
   await ready(page);
   await page.click("#sign-out");
@@ -200,7 +174,7 @@ async function shell(browser) {
   expect(me.authenticated === false, "still signed in after signing out");
   noProblems(page);
 
-  step = "a German browser gets the German console";
+  progress.step = "a German browser gets the German console";
   const german = await newPage(browser, { locale: "de-DE" });
   await german.goto(`${base}/console/`);
   await german.waitForURL(/\/console\/sign-in/, { timeout });
@@ -210,7 +184,6 @@ async function shell(browser) {
   await shot(german, "sign-in-de");
   noProblems(german);
 }
-
 
 /// Confirms (or cancels) the console's confirmation dialog, which must be open.
 async function answerDialog(page, confirm) {
@@ -237,9 +210,15 @@ async function withToken(token, path) {
   return { status: response.status, body: await response.json().catch(() => ({})) };
 }
 
+/// An API call with a browser's session cookie, from outside that browser.
+async function withCookie(session, path) {
+  const response = await fetch(base + path, { headers: { Cookie: `jwt_token=${session}` } });
+  return { status: response.status, body: await response.json().catch(() => ({})) };
+}
+
 async function mfaSignIns(browser) {
   const user = env("MFA_USER");
-  step = "an account that must use MFA enrols at sign-in: QR code, secret, backup codes";
+  progress.step = "an account that must use MFA enrols at sign-in: QR code, secret, backup codes";
   const page = await newPage(browser);
   await page.goto(`${base}/console/`);
   await page.waitForURL(/\/console\/sign-in/, { timeout });
@@ -254,12 +233,12 @@ async function mfaSignIns(browser) {
   expect(codes.length === 10, `expected 10 backup codes, got ${codes.length}`);
   await shot(page, "mfa-enrolment");
 
-  step = "a wrong first code is refused next to its field";
+  progress.step = "a wrong first code is refused next to its field";
   await page.fill("#mfa-enrol-form-code", "000000" === totp(secret, Date.now() / 1000) ? "111111" : "000000");
   await page.click("#mfa-enrol-form button[type=submit]");
   await page.waitForSelector("#mfa-enrol-form-code-error:not([hidden])", { timeout });
 
-  step = "the code of the previous time step (allowed drift) turns MFA on and signs in";
+  progress.step = "the code of the previous time step (allowed drift) turns MFA on and signs in";
   // The previous step here, the current one at the next sign-in: each step is usable once.
   await awayFromStepEdge();
   await page.fill("#mfa-enrol-form-code", totp(secret, Date.now() / 1000 - 30));
@@ -267,7 +246,7 @@ async function mfaSignIns(browser) {
   await overview(page);
   expect((await page.textContent("#me")).includes("on"), "the overview does not say MFA is on");
 
-  step = "signing in again asks for the code";
+  progress.step = "signing in again asks for the code";
   await signOut(page);
   await signIn(page, user);
   await page.waitForSelector("#mfa-form", { timeout });
@@ -276,7 +255,7 @@ async function mfaSignIns(browser) {
   await page.click("#mfa-form button[type=submit]");
   await overview(page);
 
-  step = "a backup code signs in once";
+  progress.step = "a backup code signs in once";
   await signOut(page);
   await signIn(page, user);
   await page.waitForSelector("#mfa-form", { timeout });
@@ -299,7 +278,7 @@ async function mfaSignIns(browser) {
 }
 
 async function tokens(page) {
-  step = "tokens: create one with a label and a lifetime; it is shown once";
+  progress.step = "tokens: create one with a label and a lifetime; it is shown once";
   await page.click('#nav a[href="/console/tokens"]');
   await page.waitForURL(`${base}/console/tokens`, { timeout });
   await ready(page);
@@ -314,11 +293,11 @@ async function tokens(page) {
   await row.waitFor({ timeout });
   await shot(page, "tokens");
 
-  step = "tokens: the token works for a program";
+  progress.step = "tokens: the token works for a program";
   const used = await withToken(token, "/mss-login/api/me");
   expect(used.status === 200 && used.body.username === env("MFA_USER"), `the token did not work: ${used.status}`);
 
-  step = "tokens: a reload no longer shows the token, the list shows its last use";
+  progress.step = "tokens: a reload no longer shows the token, the list shows its last use";
   await page.reload();
   await ready(page);
   expect((await page.locator("#new-token").count()) === 0, "the token is shown again");
@@ -326,7 +305,7 @@ async function tokens(page) {
   const lastUsed = await page.locator("#token-list tr", { hasText: "ci-script" }).locator("td").nth(3).textContent();
   expect(lastUsed !== "not yet" && lastUsed.trim() !== "", `last used: ${lastUsed}`);
 
-  step = "tokens: revoking asks first; cancel keeps it";
+  progress.step = "tokens: revoking asks first; cancel keeps it";
   await page.locator("#token-list tr", { hasText: "ci-script" }).locator("button").click();
   await page.waitForSelector("#confirm[open]", { timeout });
   await shot(page, "confirm");
@@ -334,7 +313,7 @@ async function tokens(page) {
   expect((await withToken(token, "/mss-login/api/me")).status === 200, "cancel revoked the token");
   expect((await page.locator("#token-list tr", { hasText: "ci-script" }).count()) === 1, "the token left the list");
 
-  step = "tokens: revoking after confirming ends it at once";
+  progress.step = "tokens: revoking after confirming ends it at once";
   await page.locator("#token-list tr", { hasText: "ci-script" }).locator("button").click();
   await answerDialog(page, true);
   await page.locator("#token-list tr", { hasText: "ci-script" }).waitFor({ state: "detached", timeout });
@@ -344,7 +323,7 @@ async function tokens(page) {
 }
 
 async function keys(page) {
-  step = "keys: store the CivitAI key; the page never shows it";
+  progress.step = "keys: store the CivitAI key; the page never shows it";
   await page.goto(`${base}/console/keys`);
   await ready(page);
   expect((await page.textContent("#key-status-civitai")) === "No key stored.", "a key is stored before");
@@ -359,7 +338,7 @@ async function keys(page) {
 }
 
 async function downloads(page) {
-  step = "downloads: the page listens on /ws";
+  progress.step = "downloads: the page listens on /ws";
   const frames = [];
   page.on("websocket", (socket) => {
     socket.on("framereceived", (frame) => {
@@ -375,7 +354,7 @@ async function downloads(page) {
   await ready(page);
   await page.waitForFunction(() => document.getElementById("live-state")?.dataset.state === "live", null, { timeout });
 
-  step = "downloads: what a person pastes becomes the right order";
+  progress.step = "downloads: what a person pastes becomes the right order";
   const parsed = await page.evaluate(async () => {
     const { civitaiVersion, huggingFaceFile } = await import("/console/pages/downloads.js");
     const attempt = (f) => {
@@ -411,13 +390,13 @@ async function downloads(page) {
   ];
   expect(JSON.stringify(parsed) === JSON.stringify(expected), `parsed ${JSON.stringify(parsed)}`);
 
-  step = "downloads: a model address without a version is refused next to the field";
+  progress.step = "downloads: a model address without a version is refused next to the field";
   await page.fill("#civitai-form-civitai", "https://civitai.com/models/100");
   await page.click("#civitai-form button[type=submit]");
   await page.waitForSelector("#civitai-form-civitai-error:not([hidden])", { timeout });
   expect((await page.textContent("#civitai-form-civitai-error")).includes("modelVersionId"), "the error does not say what to copy");
 
-  step = "downloads: a CivitAI address starts a download whose bar reaches 100 % from /ws events";
+  progress.step = "downloads: a CivitAI address starts a download whose bar reaches 100 % from /ws events";
   await page.fill("#civitai-form-civitai", env("CIVITAI_URL"));
   await page.click("#civitai-form button[type=submit]");
   const job = page.locator("#jobs li.job").first();
@@ -438,7 +417,7 @@ async function downloads(page) {
   expect(!(await job.locator("button", { hasText: "Cancel" }).isVisible()), "a finished download offers Cancel");
   await shot(page, "downloads");
 
-  step = "downloads: a slow download is cancelled after confirming";
+  progress.step = "downloads: a slow download is cancelled after confirming";
   await page.fill("#civitai-form-civitai", env("CIVITAI_SLOW_VERSION"));
   await page.click("#civitai-form button[type=submit]");
   const slow = page.locator("#jobs li.job", { hasNotText: "juggernaut" }).first();
@@ -448,14 +427,14 @@ async function downloads(page) {
   await answerDialog(page, true);
   await page.waitForFunction(() => [...document.querySelectorAll("#jobs li.job")].some((li) => li.dataset.status === "cancelled"), null, { timeout });
 
-  step = "downloads: a refused download says why in plain words";
+  progress.step = "downloads: a refused download says why in plain words";
   await page.fill("#civitai-form-civitai", env("CIVITAI_GENERATION_ONLY_VERSION"));
   await page.click("#civitai-form button[type=submit]");
   await page.waitForFunction(() => [...document.querySelectorAll("#jobs li.job")].some((li) => li.dataset.status === "failed"), null, { timeout });
   const reason = await page.locator('#jobs li.job[data-status="failed"] .job-error').textContent();
   expect(/^Why: .{10,}/.test(reason), `the failure is not explained: ${reason}`);
 
-  step = "downloads: a Hugging Face repository and file go into the chosen folder";
+  progress.step = "downloads: a Hugging Face repository and file go into the chosen folder";
   await page.fill("#hf-form-repo_id", env("HF_REPO"));
   await page.fill("#hf-form-filename", env("HF_FILE"));
   await page.selectOption("#hf-form-folder_type", "unet");
@@ -471,7 +450,7 @@ async function downloads(page) {
 }
 
 async function removeKey(page) {
-  step = "keys: removing the CivitAI key asks first";
+  progress.step = "keys: removing the CivitAI key asks first";
   await page.goto(`${base}/console/keys`);
   await ready(page);
   await page.click("#key-remove-civitai");
@@ -482,7 +461,7 @@ async function removeKey(page) {
 }
 
 async function turnOffMfa(page, secret) {
-  step = "security: two-factor sign-in is turned off with the password and a code, after confirming";
+  progress.step = "security: two-factor sign-in is turned off with the password and a code, after confirming";
   await page.goto(`${base}/console/security`);
   await ready(page);
   expect((await page.textContent("#mfa-state")) === "Two-factor sign-in is on.", "MFA is not shown as on");
@@ -499,7 +478,7 @@ async function turnOffMfa(page, secret) {
 }
 
 async function workflows(page) {
-  step = "workflows: a saved workflow is listed with its earlier version, which is restored";
+  progress.step = "workflows: a saved workflow is listed with its earlier version, which is restored";
   const first = JSON.stringify({ nodes: [], marker: "first" });
   const second = JSON.stringify({ nodes: [], marker: "second" });
   const saved = await page.evaluate(async ([a, b]) => {
@@ -520,13 +499,20 @@ async function workflows(page) {
   await page.waitForFunction(() => document.querySelectorAll("#workflow-versions tbody tr").length === 2, null, { timeout });
   const content = await page.evaluate(async () => (await fetch("/userdata/workflows%2Fportrait.json")).text());
   expect(content.includes('"first"'), `the restored content is ${content}`);
+
+  progress.step = "workflows: deleting asks first, then the workflow is gone over HTTP";
+  await page.locator("#workflow-list tr", { hasText: "portrait.json" }).locator("button", { hasText: "Delete" }).click();
+  await answerDialog(page, true);
+  await page.locator("#workflow-list tr", { hasText: "portrait.json" }).waitFor({ state: "detached", timeout });
+  const gone = await page.evaluate(async () => (await fetch("/userdata/workflows%2Fportrait.json")).status);
+  expect(gone === 404, `the deleted workflow answered ${gone}`);
   noProblems(page);
 }
 
 async function ordinaryUser(browser) {
   const user = env("USER_NAME");
   const newPassword = "a-new-and-longer-passphrase-77";
-  step = "an ordinary user sees no download pages";
+  progress.step = "an ordinary user sees no download pages";
   const page = await newPage(browser);
   await page.goto(`${base}/console/downloads`);
   await page.waitForURL(/\/console\/sign-in/, { timeout });
@@ -539,28 +525,52 @@ async function ordinaryUser(browser) {
   expect(!links.includes("/console/downloads") && !links.includes("/console/keys"), `the navigation offers ${links}`);
   expect(links.includes("/console/security"), `the navigation lacks the security page: ${links}`);
 
-  step = "security: a wrong current password is reported next to it";
+  progress.step = "security: a session on another device is ended from this one, after confirming";
+  const device = "comfygate-console-test second device";
+  const other = await newPage(browser, { userAgent: device });
+  await other.goto(`${base}/console/sign-in`);
+  await ready(other);
+  await signIn(other, user);
+  await overview(other);
+  const otherCookie = (await other.context().cookies()).find((cookie) => cookie.name === "jwt_token");
+  expect(otherCookie, "the second device has no session cookie");
+  const before = await withCookie(otherCookie.value, "/mss-login/api/me");
+  expect(before.body.authenticated === true && before.body.username === user, `the second device's session: ${JSON.stringify(before.body)}`);
+  progress.lastPage = page;
   await page.goto(`${base}/console/security`);
   await ready(page);
+  const otherRow = page.locator("#sessions-heading ~ div tr", { hasText: device });
+  await otherRow.locator("button", { hasText: "Sign out" }).click();
+  await answerDialog(page, true);
+  await otherRow.waitFor({ state: "detached", timeout });
+  const stale = await withCookie(otherCookie.value, "/mss-login/api/me");
+  expect(stale.status === 401 || stale.body.authenticated === false, `the ended session still works: ${stale.status} ${JSON.stringify(stale.body)}`);
+  await other.goto(`${base}/console/tokens`);
+  await other.waitForURL(/\/console\/sign-in\?next=%2Ftokens$/, { timeout });
+  await other.context().close();
+  const me = await page.evaluate(async () => (await fetch("/mss-login/api/me")).json());
+  expect(me.authenticated === true, "ending the other session signed this one out");
+
+  progress.step = "security: a wrong current password is reported next to it";
   await page.fill("#password-form-current_password", "not-my-password");
   await page.fill("#password-form-new_password", newPassword);
   await page.fill("#password-form-repeat", newPassword);
   await page.click("#password-form button[type=submit]");
   await page.waitForSelector("#password-form-current_password-error:not([hidden])", { timeout });
 
-  step = "security: two different new passwords are reported next to the repetition";
+  progress.step = "security: two different new passwords are reported next to the repetition";
   await page.fill("#password-form-current_password", password);
   await page.fill("#password-form-repeat", newPassword + "x");
   await page.click("#password-form button[type=submit]");
   await page.waitForSelector("#password-form-repeat-error:not([hidden])", { timeout });
 
-  step = "security: a too short password is refused by the server next to the new password";
+  progress.step = "security: a too short password is refused by the server next to the new password";
   await page.fill("#password-form-new_password", "short");
   await page.fill("#password-form-repeat", "short");
   await page.click("#password-form button[type=submit]");
   await page.waitForSelector("#password-form-new_password-error:not([hidden])", { timeout });
 
-  step = "security: the password is changed and the new one signs in";
+  progress.step = "security: the password is changed and the new one signs in";
   await page.fill("#password-form-current_password", password);
   await page.fill("#password-form-new_password", newPassword);
   await page.fill("#password-form-repeat", newPassword);
@@ -586,37 +596,9 @@ async function everyPage(browser) {
   await ordinaryUser(browser);
 }
 
-async function main() {
-  mkdirSync(screenshots, { recursive: true });
-  const require = createRequire(env("PLAYWRIGHT_DIR") + "/");
-  step = "load playwright-core";
-  const { chromium } = require("playwright-core");
-  step = "launch chromium";
-  const browser = await chromium.launch({ executablePath: env("CHROMIUM", "/usr/bin/chromium"), args: ["--no-sandbox"] });
-  try {
-    const scenario = env("SCENARIO", "shell");
-    if (scenario === "shell") await shell(browser);
-    else if (scenario === "user") await everyPage(browser);
-    else throw new Error(`unknown SCENARIO ${scenario}`);
-  } catch (error) {
-    if (lastPage) {
-      await lastPage.screenshot({ path: `${screenshots}/console-failed.png`, fullPage: true }).catch(() => {});
-      error.message += `\n  the page's main text: ${await lastPage.textContent("main").catch(() => "?")}`;
-    }
-    throw error;
-  } finally {
-    await browser.close();
-  }
-}
-
-main().then(
-  () => {
-    console.log("console-user: all steps passed");
-    process.exit(0);
-  },
-  (error) => {
-    console.error(`console-user: FAILED at "${step}": ${error.message}`);
-    if (lastPage) console.error(`  at ${lastPage.url()}; the page reported: ${lastPage.problems.join(" | ") || "nothing"}`);
-    process.exit(1);
-  },
-);
+runInChromium("console-user", async (browser) => {
+  const scenario = env("SCENARIO", "shell");
+  if (scenario === "shell") await shell(browser);
+  else if (scenario === "user") await everyPage(browser);
+  else throw new Error(`unknown SCENARIO ${scenario}`);
+}, { failureScreenshot: `${screenshots}/console-failed.png` });

@@ -9,35 +9,11 @@
 //                               "workflows" (save, list, reopen a workflow and a setting; MFA_USER unused)
 //   WORKFLOW_NAME               the workflow the "workflows" scenario saves (without .json)
 // Exits 0 after printing "webui: all steps passed", else 1 with the failed step.
-import { createHmac } from "node:crypto";
-import { createRequire } from "node:module";
+import { env, expect, progress, runInChromium, totp } from "./harness.mjs";
 
-const env = (name, fallback) => {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined) throw new Error(`environment variable ${name} is not set`);
-  return value;
-};
 const base = env("GATEWAY_URL");
 const password = env("PASSWORD");
 const timeout = 20000;
-
-let step = "start";
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-/// RFC 6238 code of a base32 secret at `seconds` (SHA-1, 6 digits, 30 s).
-function totp(secret, seconds) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of secret.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const key = Buffer.from(bits.match(/.{8}/g).map((byte) => parseInt(byte, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
-  const mac = createHmac("sha1", key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, "0");
-}
 
 async function signIn(page, user, expectedUrl) {
   await page.fill("#username", user);
@@ -66,22 +42,6 @@ async function historyIds(page) {
   return page.$$eval("#history-list li", (items) => items.map((li) => li.textContent));
 }
 
-async function main() {
-  const require = createRequire(env("PLAYWRIGHT_DIR") + "/");
-  step = "load playwright-core";
-  const { chromium } = require("playwright-core");
-  step = "launch chromium";
-  const browser = await chromium.launch({ executablePath: env("CHROMIUM", "/usr/bin/chromium"), args: ["--no-sandbox"] });
-  try {
-    const scenario = env("SCENARIO", "session");
-    if (scenario === "workflows") await workflows(browser);
-    else if (scenario === "session") await session(browser);
-    else throw new Error(`unknown SCENARIO ${scenario}`);
-  } finally {
-    await browser.close();
-  }
-}
-
 async function workflowNames(page) {
   return page.$$eval("#workflow-list li", (items) => items.map((li) => li.dataset.path));
 }
@@ -104,7 +64,7 @@ async function workflows(browser) {
   const name = env("WORKFLOW_NAME");
   const file = name + ".json";
 
-  step = "first user: a page without a selected ComfyUI user asks for one";
+  progress.step = "first user: a page without a selected ComfyUI user asks for one";
   const bare = await (await browser.newContext()).newPage();
   await bare.goto(base + "/");
   await signIn(bare, env("FIRST_USER"), base + "/");
@@ -114,11 +74,11 @@ async function workflows(browser) {
   const bareState = await bare.textContent("#boot-state");
   expect(bareState === "failed: needs user selection", `without Comfy.userId the front end booted: ${bareState}`);
 
-  step = "first user: signs in and the front end boots";
+  progress.step = "first user: signs in and the front end boots";
   const page = await signedInPage(browser, env("FIRST_USER"));
   expect(!(await workflowNames(page)).includes(file), "the workflow is listed before it was saved");
 
-  step = "first user: saves a workflow";
+  progress.step = "first user: saves a workflow";
   await page.fill("#workflow-name", name);
   await page.click("#save-workflow");
   await page.waitForFunction(() => document.getElementById("save-state").textContent !== "" ||
@@ -128,14 +88,14 @@ async function workflows(browser) {
   expect(saved === `saved workflows/${file}`, `the save answered ${saved}`);
   expect((await workflowNames(page)).includes(file), "the saved workflow is not listed");
 
-  step = "first user: stores a setting";
+  progress.step = "first user: stores a setting";
   await page.fill("#setting-value", "value-of-" + name);
   await page.click("#set-setting");
   await page.waitForFunction(() => document.getElementById("setting-state").textContent === "stored" ||
                                    document.getElementById("boot-state").textContent !== "ready", null, { timeout });
   expect((await page.textContent("#boot-state")) === "ready", `the setting failed: ${await page.textContent("#boot-state")}`);
 
-  step = "first user: reloads, sees the workflow and reopens it";
+  progress.step = "first user: reloads, sees the workflow and reopens it";
   await page.reload();
   await waitForBoot(page);
   const listed = await workflowNames(page);
@@ -148,7 +108,7 @@ async function workflows(browser) {
   const opened = await page.textContent("#opened-workflow");
   expect(opened === `workflows/${file}: 7 nodes, marker ${name}`, `reopened: ${opened}`);
 
-  step = "second user: does not see the first user's workflow or setting";
+  progress.step = "second user: does not see the first user's workflow or setting";
   const other = await signedInPage(browser, env("SECOND_USER"));
   const others = await workflowNames(other);
   expect(!others.includes(file), `the second user lists ${JSON.stringify(others)}`);
@@ -165,7 +125,7 @@ async function workflows(browser) {
 async function session(browser) {
   {
     // 1. A browser without a session is sent to sign in and comes back to the page it asked for.
-    step = "first user: sent to sign in";
+    progress.step = "first user: sent to sign in";
     const first = await browser.newContext();
     const page = await first.newPage();
     await page.goto(base + "/?tab=queue");
@@ -173,22 +133,22 @@ async function session(browser) {
     expect(login.pathname === "/login", `expected the sign-in page, got ${page.url()}`);
     expect(login.searchParams.get("next") === "/?tab=queue", `next is ${login.searchParams.get("next")}`);
 
-    step = "first user: a wrong password is shown";
+    progress.step = "first user: a wrong password is shown";
     await page.fill("#username", env("FIRST_USER"));
     await page.fill("#password", "not-the-password");
     await page.click("#signin-button");
     await page.waitForFunction(() => document.getElementById("error").textContent !== "", null, { timeout });
     expect(/invalid/i.test(await page.textContent("#error")), `error shown: ${await page.textContent("#error")}`);
 
-    step = "first user: signs in and returns";
+    progress.step = "first user: signs in and returns";
     await signIn(page, env("FIRST_USER"), base + "/?tab=queue");
     const cookie = (await first.cookies()).find((c) => c.name === "jwt_token");
     expect(cookie && cookie.httpOnly && cookie.sameSite === "Lax", `session cookie: ${JSON.stringify(cookie)}`);
 
-    step = "first user: the front end boots";
+    progress.step = "first user: the front end boots";
     await waitForBoot(page);
 
-    step = "first user: queues a prompt and sees the image";
+    progress.step = "first user: queues a prompt and sees the image";
     await page.click("#queue-button");
     await page.waitForFunction(() => {
       const img = document.getElementById("output-image");
@@ -199,14 +159,14 @@ async function session(browser) {
     expect((await historyIds(page)).includes(promptId), "the prompt is not in the first user's history");
 
     // 2. The other user sees none of it; a sign-in link to another site lands on the gateway.
-    step = "second user: signs in (next to another site is refused)";
+    progress.step = "second user: signs in (next to another site is refused)";
     const second = await browser.newContext();
     const other = await second.newPage();
     await other.goto(base + "/login?next=" + encodeURIComponent("//evil.example/"));
     await signIn(other, env("SECOND_USER"), base + "/");
     await waitForBoot(other);
 
-    step = "second user: sees no queue, history or image of the first";
+    progress.step = "second user: sees no queue, history or image of the first";
     expect((await historyIds(other)).length === 0, "the second user sees history items");
     expect((await other.textContent("#queue-running")) === "0", "the second user sees a running prompt");
     expect((await other.textContent("#queue-pending")) === "0", "the second user sees pending prompts");
@@ -216,7 +176,7 @@ async function session(browser) {
     expect(foreignHistory === "{}", `the first user's history entry: ${foreignHistory}`);
 
     // 3. Signing out from the extension's menu entry ends the session.
-    step = "first user: signs out from the menu";
+    progress.step = "first user: signs out from the menu";
     await page.click("#menu-comfygate-SignOut");
     await page.waitForURL((url) => url.pathname === "/login", { timeout });
     const stale = await fetch(base + "/api/queue", { headers: { Cookie: `jwt_token=${cookie.value}` } });
@@ -225,7 +185,7 @@ async function session(browser) {
     expect(new URL(page.url()).pathname === "/login", "after signing out / did not ask to sign in");
 
     // 4. A user who must use MFA enrols through the page, then signs in with a code.
-    step = "MFA user: enrols at sign-in";
+    progress.step = "MFA user: enrols at sign-in";
     const third = await browser.newContext();
     const mfa = await third.newPage();
     await mfa.goto(base + "/");
@@ -238,11 +198,11 @@ async function session(browser) {
     await mfa.waitForURL(base + "/", { timeout });
     await waitForBoot(mfa);
 
-    step = "MFA user: signs out with the action-bar button";
+    progress.step = "MFA user: signs out with the action-bar button";
     await mfa.click("#action-comfygate-SignOut-0");
     await mfa.waitForURL((url) => url.pathname === "/login", { timeout });
 
-    step = "MFA user: signs in with a TOTP code";
+    progress.step = "MFA user: signs in with a TOTP code";
     await mfa.goto(base + "/?again=1");
     await signIn(mfa, env("MFA_USER"));
     await mfa.waitForSelector("#mfa-form:not([hidden])", { timeout });
@@ -254,13 +214,9 @@ async function session(browser) {
   }
 }
 
-main().then(
-  () => {
-    console.log("webui: all steps passed");
-    process.exit(0);
-  },
-  (error) => {
-    console.error(`webui: FAILED at "${step}": ${error.message}`);
-    process.exit(1);
-  }
-);
+runInChromium("webui", async (browser) => {
+  const scenario = env("SCENARIO", "session");
+  if (scenario === "workflows") await workflows(browser);
+  else if (scenario === "session") await session(browser);
+  else throw new Error(`unknown SCENARIO ${scenario}`);
+});

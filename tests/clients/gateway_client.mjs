@@ -643,6 +643,40 @@ class Run {
     await ada.call('GET', '/mss-login/api/admin/policies', 200, { shape: { generation: 'integer' } });
   }
 
+  // ---- web console and its admin routes ------------------------------------------------
+
+  async console() {
+    const { ada, alice, anonymous } = this;
+    const page = await anonymous.call('GET', '/console/', 200, { expect: 'any' });
+    ensure('GET /console/', (page.headers.get('content-type') ?? '').startsWith('text/html'),
+      `Content-Type ${page.headers.get('content-type')}`);
+    const policy = page.headers.get('content-security-policy') ?? '';
+    for (const directive of ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"])
+      ensure('GET /console/', policy.includes(directive), `no ${directive} in the CSP ${policy}`);
+    const etag = page.headers.get('etag');
+    ensure('GET /console/', etag, 'no ETag');
+    await anonymous.call('GET', '/console/', 304, { expect: 'empty', headers: { 'If-None-Match': etag } });
+    await anonymous.call('GET', '/console/tokens', 200, { expect: 'any' }); // a page of the client's router
+    // fetch resolves dot segments (also %2e%2e) itself; an encoded slash reaches the server,
+    // which refuses a dot segment inside a decoded parameter as a bad path.
+    await anonymous.call('GET', '/console/lang/..%2F..%2F..%2Fetc%2Fpasswd', 400, { shape: { error: 'string' } });
+    // A refusal that carries a body, then the next request on the same connection.
+    await anonymous.call('POST', '/console/app.js', 405, { json: { x: 1 }, shape: { error: 'string' } });
+    await anonymous.call('GET', '/console/app.js', 200, { expect: 'any' });
+
+    const audit = (await ada.call('GET', '/mss-login/api/admin/audit', 200, { query: { limit: '5' },
+      shape: { entries: [{ id: 'any', at: 'string', actor: 'string', action: 'string' }] } })).json();
+    ensure('GET /mss-login/api/admin/audit', audit.entries.length <= 5, `${audit.entries.length} entries`);
+    await ada.call('GET', '/mss-login/api/admin/audit', 400, { query: { limit: '0' },
+      shape: { error: 'string', code: eq('invalid_parameter'), parameter: eq('limit') } });
+    await ada.call('GET', '/mss-login/api/admin/audit', 400, { query: { since: 'yesterday' },
+      shape: { error: 'string', code: eq('invalid_parameter'), parameter: eq('since') } });
+    await alice.call('GET', '/mss-login/api/admin/audit', 403, { shape: { error: 'string' } });
+    await ada.call('GET', '/mss-login/api/permissions', 200, { shape: { permissions: [{ id: 'string',
+      description: 'string', group: 'string', default_roles: 'array' }] } });
+    await alice.call('GET', '/mss-login/api/permissions', 403, { shape: { error: 'string' } });
+  }
+
   async logout() {
     await this.ada.call('GET', '/logout', 200, { shape: { message: eq('Logged out') } });
     // A close right after the last response would otherwise go unseen.
@@ -651,7 +685,7 @@ class Run {
   }
 
   async main() {
-    for (const family of ['kernel', 'auth', 'swarm', 'comfy', 'downloads', 'cloudImport', 'policies', 'logout']) {
+    for (const family of ['kernel', 'auth', 'swarm', 'comfy', 'downloads', 'cloudImport', 'policies', 'console', 'logout']) {
       try {
         await this[family]();
       } catch (error) {

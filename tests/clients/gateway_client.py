@@ -599,9 +599,43 @@ class Run:
         alice.call("GET", "/mss-login/api/me", 200, shape=dict(self.ME, username=Eq(self.user)))
         ada.call("GET", "/mss-login/api/admin/policies", 200, shape={"generation": int})
 
+    # ---- web console and its admin routes ------------------------------------------------
+
+    def console(self):
+        ada, alice, anonymous = self.ada, self.alice, self.anonymous
+        page = anonymous.call("GET", "/console/", 200, expect="any")
+        ensure("GET /console/", page.headers.get("Content-Type", "").startswith("text/html"),
+               f"Content-Type {page.headers.get('Content-Type')!r}")
+        policy = page.headers.get("Content-Security-Policy", "")
+        for directive in ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"):
+            ensure("GET /console/", directive in policy, f"no {directive} in the CSP {policy!r}")
+        etag = page.headers.get("ETag")
+        ensure("GET /console/", etag, "no ETag")
+        anonymous.call("GET", "/console/", 304, expect="empty", headers={"If-None-Match": etag})
+        anonymous.call("GET", "/console/tokens", 200, expect="any")  # a page of the client's router
+        # requests decodes %2e (unreserved) but keeps the dot segments: the server sees
+        # /console/../../etc/passwd and refuses the path itself.
+        anonymous.call("GET", "/console/%2e%2e/%2e%2e/etc/passwd", 400, shape={"error": str})
+        # A refusal that carries a body, then the next request on the same connection.
+        anonymous.call("POST", "/console/app.js", 405, data=b'{"x": 1}', headers={"Content-Type": "application/json"},
+                       shape={"error": str})
+        anonymous.call("GET", "/console/app.js", 200, expect="any")
+
+        audit = ada.call("GET", "/mss-login/api/admin/audit", 200, params={"limit": 5},
+                         shape={"entries": [{"id": (int, str), "at": str, "actor": str, "action": str}]}).json()
+        ensure("GET /mss-login/api/admin/audit", len(audit["entries"]) <= 5, f"{len(audit['entries'])} entries")
+        ada.call("GET", "/mss-login/api/admin/audit", 400, params={"limit": "0"},
+                 shape={"error": str, "code": Eq("invalid_parameter"), "parameter": Eq("limit")})
+        ada.call("GET", "/mss-login/api/admin/audit", 400, params={"since": "yesterday"},
+                 shape={"error": str, "code": Eq("invalid_parameter"), "parameter": Eq("since")})
+        alice.call("GET", "/mss-login/api/admin/audit", 403, shape={"error": str})
+        ada.call("GET", "/mss-login/api/permissions", 200,
+                 shape={"permissions": [{"id": str, "description": str, "group": str, "default_roles": list}]})
+        alice.call("GET", "/mss-login/api/permissions", 403, shape={"error": str})
+
     def main(self):
         for family in (self.kernel, self.auth, self.swarm, self.comfy, self.downloads, self.cloud_import, self.policies,
-                       self.logout):
+                       self.console, self.logout):
             try:
                 family()
             except Exception as error:  # in keep-going mode a family that cannot go on is abandoned

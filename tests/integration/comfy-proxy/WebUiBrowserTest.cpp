@@ -5,26 +5,9 @@
 // ComfyUI in its default mode, an ordinary user saves, lists and reopens a workflow and a setting
 // the userdata module keeps (none of those calls reaches ComfyUI).
 #include "ComfyGateway.h"
-
-#include <Poco/Environment.h>
-#include <Poco/File.h>
-#include <Poco/Path.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
-#include <Poco/StreamCopier.h>
+#include "BrowserScript.h"
 
 using namespace comfygate::test;
-
-namespace {
-
-const std::string playwrightDir = COMFYGATE_BUILD_DIR "/playwright-core";
-
-std::string chromium()
-{
-    return Poco::Environment::get("COMFYGATE_CHROMIUM", "/usr/bin/chromium");
-}
-
-} // namespace
 
 class WebUiBrowserTest : public ComfyGatewayTest
 {
@@ -36,11 +19,7 @@ class WebUiBrowserTest : public ComfyGatewayTest
 public:
     void setUp() override
     {
-        // A missing browser or driver fails the suite: it must never pass by not running.
-        CPPUNIT_ASSERT_MESSAGE("chromium is not installed at " + chromium() + ": run scripts/dev deps",
-                               Poco::File(chromium()).exists());
-        CPPUNIT_ASSERT_MESSAGE("playwright-core is not installed in " + playwrightDir + ": run scripts/dev deps",
-                               Poco::File(playwrightDir + "/node_modules/playwright-core/package.json").exists());
+        BrowserScript::assertInstalled();
     }
 
     void signInUseAndSignOutInABrowser()
@@ -75,30 +54,16 @@ private:
 
     void runScript(const std::string& scenario, const std::map<std::string, std::string>& extra = {})
     {
-        Poco::Path node;
-        CPPUNIT_ASSERT_MESSAGE("node is not on the PATH: run scripts/dev deps",
-                               Poco::Path::find(Poco::Environment::get("PATH", ""), "node", node));
-        Poco::Process::Env env{{"GATEWAY_URL", "http://127.0.0.1:" + std::to_string(_server->port())},
+        Poco::Process::Env env{
+                               {"GATEWAY_URL", "http://127.0.0.1:" + std::to_string(_server->port())},
                                {"FIRST_USER", "alice"},
                                {"SECOND_USER", "bob"},
                                {"MFA_USER", "maria"},
-                               {"PASSWORD", accountPassword},
-                               {"PLAYWRIGHT_DIR", playwrightDir},
-                               {"CHROMIUM", chromium()},
-                               {"SCENARIO", scenario}};
+                               {"PASSWORD", accountPassword}};
+        env["SCENARIO"] = scenario;
         for (const auto& [name, value] : extra)
             env[name] = value;
-        // timeout(1) bounds a hung browser; the script's own steps time out after 20 s each.
-        const Poco::Process::Args args{"180", node.toString(), COMFYGATE_SOURCE_DIR "/tests/browser/webui.mjs"};
-        Poco::Pipe output;
-        auto process =
-            Poco::Process::launch("/usr/bin/timeout", args, COMFYGATE_SOURCE_DIR, nullptr, &output, &output, env);
-        Poco::PipeInputStream stream(output);
-        std::string text;
-        Poco::StreamCopier::copyToString(stream, text);
-        const int status = process.wait();
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("tests/browser/webui.mjs (" + scenario + "):\n" + text, 0, status);
-        CPPUNIT_ASSERT_MESSAGE(text, text.find("webui: all steps passed") != std::string::npos);
+        BrowserScript::run("webui", env, 180, scenario);
     }
 
     /// The userdata module answers ComfyUI's userdata, settings and users calls itself.

@@ -1,35 +1,20 @@
 // The web console's admin pages in a real browser: Debian's chromium driven by playwright-core
 // (tests/browser/console-admin.mjs) against the real binary with the real auth and comfy-proxy
-// modules and a fake ComfyUI. An admin creates, disables and deletes a user, edits the
-// permission matrix (and the ordinary user's access changes over HTTP), shares a model, edits
+// modules and a fake ComfyUI. An admin creates, disables and deletes a user, resets a user's MFA
+// (enrolled over HTTP first), edits the permission matrix (and the ordinary user's access changes
+// over HTTP), shares a model and stops sharing it, tags a real output file NSFW, edits
 // the IP lists, breaks a policy file on disk and sees its file:line after a reload, filters the
 // audit log and watches the live charts; an ordinary user in a second browser context sees no
 // admin page and gets 403 from their APIs. Screenshots go to <build>/screenshots/console-admin-*.png.
 #include "../comfy-proxy/ComfyGateway.h"
+#include "BrowserScript.h"
 
 #include <Poco/DirectoryIterator.h>
-#include <Poco/Environment.h>
-#include <Poco/File.h>
-#include <Poco/Path.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
-#include <Poco/StreamCopier.h>
 
 #include <fstream>
 #include <iterator>
 
 using namespace comfygate::test;
-
-namespace {
-
-const std::string playwrightDir = COMFYGATE_BUILD_DIR "/playwright-core";
-
-std::string chromium()
-{
-    return Poco::Environment::get("COMFYGATE_CHROMIUM", "/usr/bin/chromium");
-}
-
-} // namespace
 
 class ConsoleAdminBrowserTest : public ComfyGatewayTest
 {
@@ -40,11 +25,7 @@ class ConsoleAdminBrowserTest : public ComfyGatewayTest
 public:
     void setUp() override
     {
-        // A missing browser or driver fails the suite: it must never pass by not running.
-        CPPUNIT_ASSERT_MESSAGE("chromium is not installed at " + chromium() + ": run scripts/dev deps",
-                               Poco::File(chromium()).exists());
-        CPPUNIT_ASSERT_MESSAGE("playwright-core is not installed in " + playwrightDir + ": run scripts/dev deps",
-                               Poco::File(playwrightDir + "/node_modules/playwright-core/package.json").exists());
+        BrowserScript::assertInstalled();
     }
 
     void everyAdminPage()
@@ -52,7 +33,10 @@ public:
         copyShippedPolicies();
         useServer(startServerWithAccounts({{"maria", "admin"}, {"alice", "user"}}, secretKey, "auth,comfy-proxy",
                                           {{"policy.dir", _policies.path()}, {"policy.watch_seconds", "0"}}));
-        runScript();
+        // An output file the fake ComfyUI holds, made by the ordinary user: the NSFW page tags it.
+        const auto alice = login(*_client, "alice", accountPassword);
+        const auto image = waitForImage(alice, submit(alice, sampleWorkflow()));
+        runScript(image->getValue<std::string>("filename"), image->getValue<std::string>("subfolder"));
 
         // The file the browser broke and then fixed in the policies page holds the fixed text,
         // and the CLI finds the policies sound.
@@ -77,30 +61,17 @@ private:
         }
     }
 
-    void runScript()
+    void runScript(const std::string& outputFile, const std::string& outputSubfolder)
     {
-        Poco::Path node;
-        CPPUNIT_ASSERT_MESSAGE("node is not on the PATH: run scripts/dev deps",
-                               Poco::Path::find(Poco::Environment::get("PATH", ""), "node", node));
-        const Poco::Process::Env env{{"GATEWAY_URL", "http://127.0.0.1:" + std::to_string(_server->port())},
-                                     {"ADMIN_NAME", "maria"},
-                                     {"USER_NAME", "alice"},
-                                     {"PASSWORD", accountPassword},
-                                     {"POLICY_DIR", _policies.path()},
-                                     {"PLAYWRIGHT_DIR", playwrightDir},
-                                     {"CHROMIUM", chromium()},
-                                     {"SCREENSHOT_DIR", COMFYGATE_BUILD_DIR "/screenshots"}};
-        // timeout(1) bounds a hung browser; the script's own steps time out after 20 s each.
-        const Poco::Process::Args args{"300", node.toString(), COMFYGATE_SOURCE_DIR "/tests/browser/console-admin.mjs"};
-        Poco::Pipe output;
-        auto process =
-            Poco::Process::launch("/usr/bin/timeout", args, COMFYGATE_SOURCE_DIR, nullptr, &output, &output, env);
-        Poco::PipeInputStream stream(output);
-        std::string text;
-        Poco::StreamCopier::copyToString(stream, text);
-        const int status = process.wait();
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("tests/browser/console-admin.mjs:\n" + text, 0, status);
-        CPPUNIT_ASSERT_MESSAGE(text, text.find("console-admin: all steps passed") != std::string::npos);
+        Poco::Process::Env env{
+                               {"GATEWAY_URL", "http://127.0.0.1:" + std::to_string(_server->port())},
+                               {"ADMIN_NAME", "maria"},
+                               {"USER_NAME", "alice"},
+                               {"PASSWORD", accountPassword},
+                               {"POLICY_DIR", _policies.path()},
+                               {"NSFW_FILE", outputFile},
+                               {"NSFW_SUBFOLDER", outputSubfolder}};
+        BrowserScript::run("console-admin", env, 300);
     }
 
     TempDir _policies;

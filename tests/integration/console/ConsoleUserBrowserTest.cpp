@@ -5,29 +5,12 @@
 #include "../comfy-proxy/ComfyGateway.h"
 #include "FakeCivitai.h"
 #include "FakeHuggingFace.h"
-
-#include <Poco/Environment.h>
-#include <Poco/File.h>
-#include <Poco/Path.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
-#include <Poco/StreamCopier.h>
+#include "BrowserScript.h"
 
 #include <filesystem>
 
 using namespace comfygate::test;
 namespace fakes = comfygate::fakes;
-
-namespace {
-
-const std::string playwrightDir = COMFYGATE_BUILD_DIR "/playwright-core";
-
-std::string chromium()
-{
-    return Poco::Environment::get("COMFYGATE_CHROMIUM", "/usr/bin/chromium");
-}
-
-} // namespace
 
 class ConsoleUserBrowserTest : public ComfyGatewayTest
 {
@@ -39,11 +22,7 @@ class ConsoleUserBrowserTest : public ComfyGatewayTest
 public:
     void setUp() override
     {
-        // A missing browser or driver fails the suite: it must never pass by not running.
-        CPPUNIT_ASSERT_MESSAGE("chromium is not installed at " + chromium() + ": run scripts/dev deps",
-                               Poco::File(chromium()).exists());
-        CPPUNIT_ASSERT_MESSAGE("playwright-core is not installed in " + playwrightDir + ": run scripts/dev deps",
-                               Poco::File(playwrightDir + "/node_modules/playwright-core/package.json").exists());
+        BrowserScript::assertInstalled();
     }
 
     /// The shell: sign-in (errors next to the field, return to the page asked for), the
@@ -59,7 +38,8 @@ public:
     /// token created, used and revoked after a confirmation, the CivitAI key stored and never
     /// shown, a download from the fake CivitAI followed over /ws to 100 %, a slow one cancelled,
     /// one that CivitAI refuses explained, one from the fake Hugging Face into another folder,
-    /// a workflow's earlier version restored, the password changed; an ordinary user does not
+    /// a workflow's earlier version restored and the workflow deleted, a session on a second
+    /// device ended from the security page, the password changed; an ordinary user does not
     /// see the download pages.
     void everyUserPage()
     {
@@ -147,30 +127,15 @@ private:
 
     void runScript(const std::string& scenario, const std::map<std::string, std::string>& extra = {})
     {
-        Poco::Path node;
-        CPPUNIT_ASSERT_MESSAGE("node is not on the PATH: run scripts/dev deps",
-                               Poco::Path::find(Poco::Environment::get("PATH", ""), "node", node));
-        Poco::Process::Env env{{"GATEWAY_URL", "http://127.0.0.1:" + std::to_string(_server->port())},
+        Poco::Process::Env env{
+                               {"GATEWAY_URL", "http://127.0.0.1:" + std::to_string(_server->port())},
                                {"USER_NAME", "alice"},
                                {"MFA_USER", "maria"},
-                               {"PASSWORD", accountPassword},
-                               {"PLAYWRIGHT_DIR", playwrightDir},
-                               {"CHROMIUM", chromium()},
-                               {"SCREENSHOT_DIR", COMFYGATE_BUILD_DIR "/screenshots"},
-                               {"SCENARIO", scenario}};
+                               {"PASSWORD", accountPassword}};
+        env["SCENARIO"] = scenario;
         for (const auto& [name, value] : extra)
             env[name] = value;
-        // timeout(1) bounds a hung browser; the script's own steps time out after 20 s each.
-        const Poco::Process::Args args{"240", node.toString(), COMFYGATE_SOURCE_DIR "/tests/browser/console-user.mjs"};
-        Poco::Pipe output;
-        auto process =
-            Poco::Process::launch("/usr/bin/timeout", args, COMFYGATE_SOURCE_DIR, nullptr, &output, &output, env);
-        Poco::PipeInputStream stream(output);
-        std::string text;
-        Poco::StreamCopier::copyToString(stream, text);
-        const int status = process.wait();
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("tests/browser/console-user.mjs (" + scenario + "):\n" + text, 0, status);
-        CPPUNIT_ASSERT_MESSAGE(text, text.find("console-user: all steps passed") != std::string::npos);
+        BrowserScript::run("console-user", env, 240, scenario);
     }
 };
 
