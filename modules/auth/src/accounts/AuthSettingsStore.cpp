@@ -1,10 +1,10 @@
 #include "AuthSettingsStore.h"
 
+#include <comfygate/Utf8.h>
+
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/RegularExpression.h>
-#include <Poco/TextIterator.h>
-#include <Poco/UTF8Encoding.h>
 
 #include <stdexcept>
 #include <vector>
@@ -20,16 +20,6 @@ void validateName(const std::string& name)
     static const Poco::RegularExpression pattern("^[a-z0-9_.-]{1,100}$");
     if (!pattern.match(name))
         throw std::invalid_argument("a setting name has 1 to 100 characters a-z, 0-9, _, . or -");
-}
-
-bool isUtf8(const std::string& text)
-{
-    Poco::UTF8Encoding utf8;
-    for (Poco::TextIterator it(text, utf8), end(text); it != end; ++it) {
-        if (*it < 0)
-            return false;
-    }
-    return true;
 }
 
 } // namespace

@@ -1,11 +1,11 @@
 #include "IpListStore.h"
 
+#include <comfygate/Utf8.h>
+
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/NumberParser.h>
 #include <Poco/String.h>
-#include <Poco/TextIterator.h>
-#include <Poco/UTF8Encoding.h>
 
 #include <arpa/inet.h>
 
@@ -22,16 +22,6 @@ namespace {
 
 constexpr std::size_t maximumEntryLength = 64;
 constexpr std::size_t maximumReasonBytes = 500;
-
-bool isUtf8(const std::string& text)
-{
-    Poco::UTF8Encoding utf8;
-    for (Poco::TextIterator it(text, utf8), end(text); it != end; ++it) {
-        if (*it < 0)
-            return false;
-    }
-    return true;
-}
 
 // Strict parsing: inet_pton takes only dotted-decimal IPv4 (Poco's parser goes through
 // inet_aton, which reads "010.0.0.1" as octal, "10.1" as 10.0.0.1 and ignores anything after a

@@ -2,11 +2,11 @@
 
 #include "UserStore.h"
 
+#include <comfygate/Utf8.h>
+
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/String.h>
-#include <Poco/TextIterator.h>
-#include <Poco/UTF8Encoding.h>
 
 #include <algorithm>
 
@@ -24,16 +24,6 @@ bool isLowerHex(const std::string& text)
     return std::all_of(text.begin(), text.end(), [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
     });
-}
-
-bool isUtf8(const std::string& text)
-{
-    Poco::UTF8Encoding utf8;
-    for (Poco::TextIterator it(text, utf8), end(text); it != end; ++it) {
-        if (*it < 0)
-            return false;
-    }
-    return true;
 }
 
 const std::string selectTokens =

@@ -1,11 +1,10 @@
 #include "DownloadRequestParser.h"
 
 #include "comfygate/HttpError.h"
+#include "comfygate/Utf8.h"
 
 #include <Poco/RegularExpression.h>
 #include <Poco/String.h>
-#include <Poco/TextIterator.h>
-#include <Poco/UTF8Encoding.h>
 
 #include <algorithm>
 #include <sstream>
@@ -16,16 +15,6 @@ namespace {
 HttpError invalid(const std::string& message)
 {
     return HttpError(400, message, "invalid_request");
-}
-
-bool isUtf8(const std::string& text)
-{
-    Poco::UTF8Encoding utf8;
-    for (Poco::TextIterator it(text, utf8), end(text); it != end; ++it) {
-        if (*it < 0)
-            return false;
-    }
-    return true;
 }
 
 /// A string member (numbers are accepted where clients send ids as numbers); "" when absent.
