@@ -3,6 +3,7 @@
 // cache headers, HEAD, the security headers on every answer under /console (refusals too), and
 // confinement: dot segments (plain and percent-encoded), hidden files and a symbolic link that
 // points out of the directory never reveal a file outside it.
+#include "ChildProcess.h"
 #include "HttpTestClient.h"
 #include "ServerProcess.h"
 #include "TestPaths.h"
@@ -57,6 +58,7 @@ class ConsoleServingTest : public CppUnit::TestFixture
     CPPUNIT_TEST(routesOutsideTheConsoleKeepTheirHeaders);
     CPPUNIT_TEST(missingInstallationSaysWhatToSet);
     CPPUNIT_TEST(shippedConsoleLoadsNothingFromElsewhere);
+    CPPUNIT_TEST(curlKeepsOneConnectionThroughARefusedBody);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -79,6 +81,25 @@ public:
         _client.reset();
         _server.reset();
         _www.reset();
+    }
+
+    /// curl, a client nobody here wrote: three requests with --next on one keep-alive
+    /// connection, the second a POST whose body the 405 refuses. The body must be drained (or
+    /// the connection closed with Connection: close), never read as the next request.
+    void curlKeepsOneConnectionThroughARefusedBody()
+    {
+        const std::string base = "http://127.0.0.1:" + std::to_string(_server->port());
+        const std::string format = "%{http_code} %{num_connects}\\n";
+        const auto curl = comfygate::test::runProgram({"/usr/bin/curl", "-sS", "--http1.1", "-o", "/dev/null", "-w", format,
+                                      base + "/console/app.js", "--next", "-sS", "--http1.1", "-o", "/dev/null", "-w",
+                                      format, "-X", "POST", "-H", "Content-Type: application/json", "--data",
+                                      "{\"padding\":\"" + std::string(4096, 'x') + "\"}", base + "/console/app.js",
+                                      "--next", "-sS", "--http1.1", "-o", "/dev/null", "-w", format,
+                                      base + "/console/"},
+                                     {}, std::chrono::seconds(30));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(curl.err, 0, curl.exitStatus);
+        // One connection for all three: 1 connect, then 0 and 0.
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(curl.out, std::string("200 1\n405 0\n200 0\n"), curl.out);
     }
 
     void pageAtEveryEntryAndForClientRoutes()
