@@ -18,6 +18,15 @@ public:
     {
     }
 
+    /// 400 for one bad query or body parameter: "<name>: <message>", code `invalid_parameter`,
+    /// and `"parameter": "<name>"` in the body so a form can put the message next to its field.
+    /// `name` is the parameter's identifier as the code spells it (letters, digits, `_`).
+    static HttpError invalidParameter(const std::string& name, const std::string& message)
+    {
+        return HttpError(400, name + ": " + message, "invalid_parameter")
+            .withExtra("{\"parameter\":\"" + name + "\"}");
+    }
+
     int status() const { return _status; }
     const std::string& code() const { return _code; }
 

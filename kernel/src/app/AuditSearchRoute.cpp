@@ -14,25 +14,15 @@
 #include <Poco/Timestamp.h>
 
 #include <regex>
-#include <sstream>
 
 namespace comfygate {
 namespace {
-
-HttpError badParameter(const std::string& name, const std::string& message)
-{
-    Poco::JSON::Object extra;
-    extra.set("parameter", name);
-    std::ostringstream text;
-    extra.stringify(text);
-    return HttpError(400, name + ": " + message, "invalid_parameter").withExtra(text.str());
-}
 
 std::string textParameter(const HttpExchange& exchange, const std::string& name, std::size_t maxLength)
 {
     const std::string value = exchange.query(name).value_or("");
     if (value.size() > maxLength)
-        throw badParameter(name, "at most " + std::to_string(maxLength) + " characters");
+        throw HttpError::invalidParameter(name, "at most " + std::to_string(maxLength) + " characters");
     return value;
 }
 
@@ -60,7 +50,7 @@ Poco::Int64 timeParameter(const HttpExchange& exchange, const std::string& name,
             return seconds;
         }
     }
-    throw badParameter(name,
+    throw HttpError::invalidParameter(name,
                        "'" + value + "' is not a time; use ISO 8601 like 2026-12-07T20:00:00Z or a date 2026-12-07");
 }
 
@@ -71,7 +61,7 @@ Poco::Int64 positiveParameter(const HttpExchange& exchange, const std::string& n
         return fallback;
     Poco::Int64 number = 0;
     if (!Poco::NumberParser::tryParse64(*value, number) || number <= 0)
-        throw badParameter(name, "'" + *value + "' is not a positive whole number");
+        throw HttpError::invalidParameter(name, "'" + *value + "' is not a positive whole number");
     return number;
 }
 
@@ -113,11 +103,11 @@ AuditFilter AuditSearchRoute::filterOf(const HttpExchange& exchange)
     filter.since = timeParameter(exchange, "since", false);
     filter.until = timeParameter(exchange, "until", true);
     if (filter.since != 0 && filter.until != 0 && filter.since > filter.until)
-        throw badParameter("until", "is before since");
+        throw HttpError::invalidParameter("until", "is before since");
     filter.before = positiveParameter(exchange, "before", 0);
     const Poco::Int64 limit = positiveParameter(exchange, "limit", defaultLimit);
     if (limit > static_cast<Poco::Int64>(maxLimit))
-        throw badParameter("limit", "at most " + std::to_string(maxLimit) + " entries per page");
+        throw HttpError::invalidParameter("limit", "at most " + std::to_string(maxLimit) + " entries per page");
     filter.limit = static_cast<std::size_t>(limit);
     return filter;
 }

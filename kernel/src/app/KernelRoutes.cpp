@@ -237,10 +237,8 @@ void KernelRoutes::registerAll()
         [&kernel](HttpExchange& exchange) {
             const std::string name = exchange.query("file").value_or("");
             if (name.empty())
-                throw HttpError(400,
-                                "file: name a policy file, e.g. ?file=nsfw.lua (see GET /mss-login/api/admin/policies)",
-                                "invalid_parameter")
-                    .withExtra(R"({"parameter":"file"})");
+                throw HttpError::invalidParameter(
+                    "file", "name a policy file, e.g. ?file=nsfw.lua (see GET /mss-login/api/admin/policies)");
             std::optional<std::string> text;
             try {
                 text = PolicyFiles(kernel.policy().scriptsDirectory()).read(name);
@@ -267,19 +265,16 @@ void KernelRoutes::registerAll()
         [&kernel](HttpExchange& exchange) {
             const std::string name = exchange.query("file").value_or("");
             if (name.empty())
-                throw HttpError(400, "file: name the policy file to replace, e.g. ?file=nsfw.lua", "invalid_parameter")
-                    .withExtra(R"({"parameter":"file"})");
+                throw HttpError::invalidParameter("file", "name the policy file to replace, e.g. ?file=nsfw.lua");
             const auto body = exchange.jsonBody();
             if (!body->has("source") || !body->get("source").isString())
-                throw HttpError(400, "source: send {\"source\": \"<the file's new text>\"}", "invalid_parameter")
-                    .withExtra(R"({"parameter":"source"})");
+                throw HttpError::invalidParameter("source", "send {\"source\": \"<the file's new text>\"}");
             Kernel::PolicyEdit edit;
             try {
                 edit = kernel.replacePolicyFile(name, body->getValue<std::string>("source"),
                                                 exchange.principal().username, exchange.client().toString());
             } catch (const std::invalid_argument& e) {
-                throw HttpError(400, std::string("source: ") + e.what(), "invalid_parameter")
-                    .withExtra(R"({"parameter":"source"})");
+                throw HttpError::invalidParameter("source", e.what());
             } catch (const std::runtime_error& e) {
                 throw HttpError(500, e.what());
             }

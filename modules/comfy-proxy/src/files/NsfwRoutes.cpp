@@ -50,13 +50,12 @@ void NsfwRoutes::listTags(HttpExchange& exchange)
     if (const auto text = exchange.query("limit"); text && !text->empty()) {
         unsigned value = 0;
         if (!Poco::NumberParser::tryParseUnsigned(*text, value) || value == 0 || value > 500)
-            throw HttpError(400, "limit: a whole number from 1 to 500", "invalid_parameter")
-                .withExtra(R"({"parameter":"limit"})");
+            throw HttpError::invalidParameter("limit", "a whole number from 1 to 500");
         limit = value;
     }
     const std::string only = exchange.query("nsfw_only").value_or("false");
     if (only != "true" && only != "false")
-        throw HttpError(400, "nsfw_only: true or false", "invalid_parameter").withExtra(R"({"parameter":"nsfw_only"})");
+        throw HttpError::invalidParameter("nsfw_only", "true or false");
     Poco::JSON::Array::Ptr tags = new Poco::JSON::Array;
     for (const auto& entry : _tags.recent(limit, only == "true")) {
         Poco::JSON::Object::Ptr item = new Poco::JSON::Object;
