@@ -16,6 +16,9 @@ namespace {
 
 constexpr int readsPerTurn = 16; // frames one worker reads from a socket before others get a turn
 constexpr std::size_t inlineWriteBytes = 4096;
+// Kernel events kept for sockets in their handshake: a handshake lasts well under a millisecond,
+// in which far fewer are published.
+constexpr std::size_t recentEventsKept = 64;
 // A frame for more clients than this is written by the pool, not by the reader of the
 // upstream socket: the events of the next frames must not wait behind a broadcast's writes.
 constexpr std::size_t inlineWriteRecipients = 8;
@@ -266,43 +269,62 @@ bool WebSocketHub::sendUpstream(const UpstreamPtr& upstream, const std::string& 
 
 // ---- clients ----
 
-void WebSocketHub::attach(WebSocket socket, const Principal& principal, const std::string& clientId)
+std::uint64_t WebSocketHub::publishedMark() const
+{
+    std::lock_guard lock(_mutex);
+    return _published;
+}
+
+void WebSocketHub::attach(WebSocket socket, const Principal& principal, const std::string& clientId,
+                          std::uint64_t mark)
 {
     socket.setReceiveTimeout(_settings.receiveTimeout);
     socket.setSendTimeout(_settings.sendTimeout);
     socket.setMaxPayloadSize(_settings.maxClientMessageBytes);
     socket.setNoDelay(true);
     auto client = std::make_shared<Client>(socket, principal, clientId, _settings.queueFrames);
-    // Queued before the client can be routed to, so nothing overtakes them.
-    enqueue(client, {_router.firstStatus(client->viewer), WebSocket::FRAME_TEXT, false, false});
+    std::vector<OutboundQueue::Frame> first{{_router.firstStatus(client->viewer), WebSocket::FRAME_TEXT, false, false}};
     if (auto executing = _router.reconnectFrame(client->viewer); !executing.empty())
-        enqueue(client, {std::move(executing), WebSocket::FRAME_TEXT, false, false});
+        first.push_back({std::move(executing), WebSocket::FRAME_TEXT, false, false});
     {
         std::lock_guard lock(_mutex);
         if (_stopping) {
             shutdownQuietly(client->socket);
             return;
         }
+        // The events published while the 101 answer travelled follow the first frames, ahead of
+        // any published from now on: both are queued under the hub's lock that `publish` takes.
+        for (const auto& event : _recentEvents)
+            if (event.number > mark && event.audience.includes(client->principal))
+                first.push_back({event.frame, WebSocket::FRAME_TEXT, false, false});
+        {
+            std::lock_guard out(client->outMutex);
+            for (auto& frame : first)
+                client->outbound.push(std::move(frame));
+            client->scheduled = true; // written by the task below, once registered
+        }
         _clients.insert(client);
         _tabs[client->tab()] = client; // the older socket of this tab, if any, stays open without ComfyUI's frames
     }
+    _workers.submit([this, client] { flush(client); });
     _metrics.webSocketOpened();
     watchOrRead({client, nullptr});
 }
 
 void WebSocketHub::publish(const Event& event)
 {
+    const std::string text = "{\"type\":\"" + Poco::UTF8::escape(event.type, true) +
+                             "\",\"data\":" + (event.jsonData.empty() ? std::string("null") : event.jsonData) + "}";
     std::vector<ClientPtr> targets;
     {
         std::lock_guard lock(_mutex);
+        _recentEvents.push_back({++_published, event.audience, text});
+        if (_recentEvents.size() > recentEventsKept)
+            _recentEvents.pop_front();
         for (const auto& client : _clients)
             if (event.audience.includes(client->principal))
                 targets.push_back(client);
     }
-    if (targets.empty())
-        return;
-    const std::string text = "{\"type\":\"" + Poco::UTF8::escape(event.type, true) +
-                             "\",\"data\":" + (event.jsonData.empty() ? std::string("null") : event.jsonData) + "}";
     for (const auto& client : targets)
         enqueue(client, {text, WebSocket::FRAME_TEXT, false, false});
 }

@@ -16,6 +16,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -93,8 +95,14 @@ public:
     /// gateway hears every prompt finish (execution_success for the `event` hook).
     void openUpstreamInBackground();
 
-    /// Takes over an upgraded client socket and sends it its first `status` frame.
-    void attach(Poco::Net::WebSocket client, const Principal& principal, const std::string& clientId);
+    /// How many kernel events have been published so far: taken before the handshake, so that
+    /// `attach` can send what was published while the 101 answer was on its way.
+    std::uint64_t publishedMark() const;
+
+    /// Takes over an upgraded client socket and sends it its first `status` frame, then the
+    /// kernel events of its audience published since `mark` (none is lost to the handshake).
+    void attach(Poco::Net::WebSocket client, const Principal& principal, const std::string& clientId,
+                std::uint64_t mark);
 
     /// A kernel event: sent as `{"type","data"}` to the open sockets of its audience. Never blocks.
     void publish(const Event& event);
@@ -178,6 +186,14 @@ private:
     std::set<TabKey> _logSubscribers;      ///< tabs subscribed to `logs`
     std::vector<ClientPtr> _awaitingFeatures; ///< asked for feature_flags before ComfyUI's answer was known
     std::string _serverFeatures;           ///< ComfyUI's feature_flags frame, answered to clients
+    struct PublishedEvent
+    {
+        std::uint64_t number;
+        Audience audience;
+        std::string frame;
+    };
+    std::deque<PublishedEvent> _recentEvents; ///< the last few, for sockets still in their handshake
+    std::uint64_t _published = 0;            ///< events published so far
     UpstreamPtr _upstream;                 ///< null while closed
     bool _upstreamWanted = false;          ///< a client asked for it: keep it open from now on
     bool _stopping = false;

@@ -38,9 +38,10 @@ void WebSocketRoutes::accept(HttpExchange& exchange)
         throw HttpError(400, "clientId may hold only letters, digits, '-', '_' and '.', at most " +
                                  std::to_string(maxClientIdLength) + " characters");
     _hub.requireUpstream();
+    const auto mark = _hub.publishedMark(); // a client that has its 101 gets every event after it
     try {
         Poco::Net::WebSocket client(request, exchange.response());
-        _hub.attach(client, exchange.principal(), clientId);
+        _hub.attach(client, exchange.principal(), clientId, mark);
     } catch (const Poco::Exception& e) {
         if (exchange.responded())
             return;
