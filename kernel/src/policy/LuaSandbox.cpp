@@ -648,7 +648,7 @@ Verdict LuaSandbox::callHook(const std::string& hook, const Poco::Dynamic::Var& 
             return fail(lua_tostring(L, -1));
         }
         try {
-            current = LuaValueBridge::toVar(L, result);
+            current = LuaValueBridge::toVar(L, result, current);
         } catch (const std::invalid_argument& e) {
             return fail(functionLocation(3) + ": handler for '" + hook +
                         "' returned a table that cannot be converted: " + e.what());

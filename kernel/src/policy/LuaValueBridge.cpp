@@ -43,6 +43,27 @@ bool isMarkedObject(lua_State* L, int index)
     return marked;
 }
 
+bool isBigUnsigned(const Poco::Dynamic::Var& value)
+{
+    return value.isInteger() && !value.isSigned() &&
+           value.convert<Poco::UInt64>() > static_cast<Poco::UInt64>(std::numeric_limits<lua_Integer>::max());
+}
+
+// The members of an object an original value holds, or null when it holds none.
+const Poco::JSON::Object* originalObject(const Poco::Dynamic::Var* original)
+{
+    if (original && original->type() == typeid(Poco::JSON::Object::Ptr))
+        return original->extract<Poco::JSON::Object::Ptr>().get();
+    return nullptr;
+}
+
+const Poco::JSON::Array* originalArray(const Poco::Dynamic::Var* original)
+{
+    if (original && original->type() == typeid(Poco::JSON::Array::Ptr))
+        return original->extract<Poco::JSON::Array::Ptr>().get();
+    return nullptr;
+}
+
 } // namespace
 
 void LuaValueBridge::install(lua_State* L)
@@ -68,10 +89,15 @@ void LuaValueBridge::push(lua_State* L, const Poco::Dynamic::Var& value)
 
 Poco::Dynamic::Var LuaValueBridge::toVar(lua_State* L, int index)
 {
+    return toVar(L, index, Poco::Dynamic::Var());
+}
+
+Poco::Dynamic::Var LuaValueBridge::toVar(lua_State* L, int index, const Poco::Dynamic::Var& original)
+{
     const int top = lua_gettop(L);
     index = lua_absindex(L, index);
     try {
-        Poco::Dynamic::Var result = toValue(L, index, 0);
+        Poco::Dynamic::Var result = toValue(L, index, 0, original.isEmpty() ? nullptr : &original);
         lua_settop(L, top);
         return result;
     } catch (...) {
@@ -180,7 +206,7 @@ void LuaValueBridge::pushValue(lua_State* L, const Poco::Dynamic::Var& value, in
     }
 }
 
-Poco::Dynamic::Var LuaValueBridge::toValue(lua_State* L, int index, int depth)
+Poco::Dynamic::Var LuaValueBridge::toValue(lua_State* L, int index, int depth, const Poco::Dynamic::Var* original)
 {
     switch (lua_type(L, index)) {
     case LUA_TNIL:
@@ -193,6 +219,9 @@ Poco::Dynamic::Var LuaValueBridge::toValue(lua_State* L, int index, int depth)
         const double number = lua_tonumber(L, index);
         if (!std::isfinite(number))
             throw std::invalid_argument("cannot convert a non-finite number");
+        // The float a big unsigned integer became on the way in, unchanged: the integer.
+        if (original && isBigUnsigned(*original) && static_cast<double>(original->convert<Poco::UInt64>()) == number)
+            return *original;
         return number;
     }
     case LUA_TSTRING: {
@@ -201,13 +230,13 @@ Poco::Dynamic::Var LuaValueBridge::toValue(lua_State* L, int index, int depth)
         return std::string(text, length);
     }
     case LUA_TTABLE:
-        return tableToValue(L, index, depth);
+        return tableToValue(L, index, depth, original);
     default:
         throw std::invalid_argument(std::string("cannot convert a Lua ") + luaL_typename(L, index));
     }
 }
 
-Poco::Dynamic::Var LuaValueBridge::tableToValue(lua_State* L, int index, int depth)
+Poco::Dynamic::Var LuaValueBridge::tableToValue(lua_State* L, int index, int depth, const Poco::Dynamic::Var* original)
 {
     if (depth >= maxDepth)
         throw std::invalid_argument("table nested deeper than " + std::to_string(maxDepth) +
@@ -227,16 +256,33 @@ Poco::Dynamic::Var LuaValueBridge::tableToValue(lua_State* L, int index, int dep
                 sequence = false;
         }
         if (sequence && keys == length) {
+            // Lua's element i is the original's i-th element that is not null; when the script
+            // kept the length, the nulls go back between them.
+            std::vector<const Poco::Dynamic::Var*> held;
+            const auto* before = originalArray(original);
+            if (before)
+                for (const auto& element : *before)
+                    if (!element.isEmpty())
+                        held.push_back(&element);
+            const bool sameLength = before && static_cast<lua_Integer>(held.size()) == length;
             Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+            auto next = sameLength ? before->begin() : Poco::JSON::Array::ConstIterator();
             for (lua_Integer i = 1; i <= length; ++i) {
+                if (sameLength)
+                    for (; next->isEmpty(); ++next)
+                        array->add(Poco::Dynamic::Var());
                 lua_rawgeti(L, index, i);
-                array->add(toValue(L, lua_gettop(L), depth + 1));
+                array->add(toValue(L, lua_gettop(L), depth + 1, sameLength ? &*next++ : nullptr));
                 lua_pop(L, 1);
             }
+            if (sameLength)
+                for (; next != before->end(); ++next)
+                    array->add(Poco::Dynamic::Var());
             return array;
         }
     }
 
+    const auto* before = originalObject(original);
     Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
     lua_pushnil(L);
     while (lua_next(L, index) != 0) {
@@ -251,9 +297,16 @@ Poco::Dynamic::Var LuaValueBridge::tableToValue(lua_State* L, int index, int dep
             throw std::invalid_argument(std::string("cannot convert a table key of type ") +
                                         luaL_typename(L, -2));
         }
-        object->set(key, toValue(L, lua_gettop(L), depth + 1));
+        const bool had = before && before->has(key);
+        const Poco::Dynamic::Var was = had ? before->get(key) : Poco::Dynamic::Var();
+        object->set(key, toValue(L, lua_gettop(L), depth + 1, had ? &was : nullptr));
         lua_pop(L, 1);
     }
+    // A null member never reached the script, so the script cannot have removed it.
+    if (before)
+        for (const auto& [key, member] : *before)
+            if (member.isEmpty() && !object->has(key))
+                object->set(key, Poco::Dynamic::Var());
     return object;
 }
 

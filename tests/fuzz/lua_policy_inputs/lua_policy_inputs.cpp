@@ -58,7 +58,8 @@ comfygate::Principal principalFrom(const Poco::Dynamic::Var& value)
 // The value as LuaValueBridge documents that Lua holds it: nulls are dropped (a Lua table cannot
 // hold nil; an array's later elements move up), and an unsigned integer above Lua's 64-bit
 // signed range (a ComfyUI seed may be up to 2^64 - 1) reaches Lua as a float and comes back
-// as a double. Both are lossy by design; tests/fuzz/README.md lists them under findings.
+// as a double. A plain read keeps both losses; a read guided by the original (a hook's modified
+// request) undoes them (tests/fuzz/README.md, finding 3).
 Poco::Dynamic::Var asLuaHoldsIt(const Poco::Dynamic::Var& value)
 {
     if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
@@ -81,7 +82,9 @@ Poco::Dynamic::Var asLuaHoldsIt(const Poco::Dynamic::Var& value)
     return value;
 }
 
-// Pushes `value` into Lua and reads it back; aborts when it changed on the way.
+// Pushes `value` into Lua and reads it back, plain and guided by the value itself (as a hook's
+// modified request is read); aborts when the plain read is not what Lua holds, or when the
+// guided one is not exactly the value.
 void roundTrip(lua_State* L, const Poco::Dynamic::Var& value)
 {
     const int top = lua_gettop(L);
@@ -92,14 +95,16 @@ void roundTrip(lua_State* L, const Poco::Dynamic::Var& value)
         return; // too deep or not a JSON value: the hook is not called
     }
     Poco::Dynamic::Var back;
+    Poco::Dynamic::Var guided;
     try {
         back = comfygate::LuaValueBridge::toVar(L, -1);
+        guided = comfygate::LuaValueBridge::toVar(L, -1, value);
     } catch (const std::invalid_argument&) {
         lua_settop(L, top);
         return;
     }
     lua_settop(L, top);
-    if (text(back) != text(asLuaHoldsIt(value)))
+    if (text(back) != text(asLuaHoldsIt(value)) || text(guided) != text(value))
         std::abort();
 }
 

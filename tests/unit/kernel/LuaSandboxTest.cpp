@@ -41,6 +41,8 @@ class LuaSandboxTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testDeepInputThrows);
     CPPUNIT_TEST(testSelfReferencingResultFails);
     CPPUNIT_TEST(testCompileReportsSyntaxErrors);
+    CPPUNIT_TEST(testModifiedRequestKeepsWhatLuaCannotHold);
+    CPPUNIT_TEST(testChangedValuesWin);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -163,6 +165,46 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string(), sandbox.compile("lib/ok.lua", "return {}\n"));
         const std::string error = sandbox.compile("lib/bad.lua", "return {\n\n");
         CPPUNIT_ASSERT_MESSAGE(error, error.find("lib/bad.lua:3:") == 0);
+    }
+
+    // A hook that edits one text of a prompt must not change the rest of it: a seed above
+    // 2^63 - 1 reached Lua as a float and came back as 1.8446744073709552e19 (ComfyUI refuses
+    // it), a null element vanished and moved the later ones up, a null member was dropped
+    // (fuzz finding 3 of lua_policy_inputs).
+    void testModifiedRequestKeepsWhatLuaCannotHold()
+    {
+        LuaSandbox sandbox({}, {}, {"prompt"}, noLibraries());
+        sandbox.loadScript("edit.lua", "policy.on('prompt', function(subject, request)\n"
+                                       "  request.prompt['6'].inputs.text = 'a cat, safe'\n"
+                                       "  return request\n"
+                                       "end)\n");
+        const std::string body =
+            R"({"client_id":null,"prompt":{"3":{"class_type":"KSampler","inputs":{"seed":18446744073709551615,)"
+            R"("model":["4",0],"steps":20}},"4":{"class_type":"Loader","inputs":{"names":["a",null,"c",null]}},)"
+            R"("6":{"class_type":"CLIPTextEncode","inputs":{"clip":["4",1],"text":"a cat"}}}})";
+        const Verdict verdict = sandbox.callHook("prompt", Var(), Poco::JSON::Parser().parse(body));
+        CPPUNIT_ASSERT_MESSAGE(verdict.error, verdict.decision == Verdict::Decision::Modify);
+        std::string expected = body;
+        expected.replace(expected.find("\"a cat\""), 7, "\"a cat, safe\"");
+        CPPUNIT_ASSERT_EQUAL(stringify(Poco::JSON::Parser().parse(expected)), stringify(verdict.value));
+    }
+
+    // What the script changed is taken as it left it, also where an original value is restored
+    // elsewhere: a new number replaces the big seed, a shortened array loses its nulls.
+    void testChangedValuesWin()
+    {
+        LuaSandbox sandbox({}, {}, {"prompt"}, noLibraries());
+        sandbox.loadScript("edit.lua", "policy.on('prompt', function(subject, request)\n"
+                                       "  request.seed = 42\n"
+                                       "  table.remove(request.names, 1)\n"
+                                       "  request.gone = nil\n"
+                                       "  return request\n"
+                                       "end)\n");
+        const Verdict verdict = sandbox.callHook(
+            "prompt", Var(),
+            Poco::JSON::Parser().parse(R"({"seed":18446744073709551615,"names":["a",null,"c"],"gone":1,"kept":null})"));
+        CPPUNIT_ASSERT_MESSAGE(verdict.error, verdict.decision == Verdict::Decision::Modify);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"kept":null,"names":["c"],"seed":42})"), stringify(verdict.value));
     }
 };
 
