@@ -28,18 +28,23 @@ local MAX_BATCH = settings.number("max_batch", 8)
 local MAX_PIXELS = settings.number("max_pixels", 4194304)
 
 local show = workflow.show
+local literal = workflow.literal
 
 -- The reason for refusing the node, or nil.
 local function violation(id, node)
-    local steps = workflow.number(node, "steps")
+    local inputs = workflow.inputs(node)
+    if inputs == nil then
+        return nil
+    end
+    local steps = literal(inputs, "steps")
     if steps and steps > MAX_STEPS then
         return string.format("node %s: steps %s exceeds the limit of %s", id, show(steps), show(MAX_STEPS))
     end
-    local batch = workflow.number(node, "batch_size")
+    local batch = literal(inputs, "batch_size")
     if batch and batch > MAX_BATCH then
         return string.format("node %s: batch_size %s exceeds the limit of %s", id, show(batch), show(MAX_BATCH))
     end
-    local width, height = workflow.number(node, "width"), workflow.number(node, "height")
+    local width, height = literal(inputs, "width"), literal(inputs, "height")
     if width and height and width * height > MAX_PIXELS then
         return string.format("node %s: %sx%s is %s pixels, more than the limit of %s",
             id, show(width), show(height), show(width * height), show(MAX_PIXELS))
