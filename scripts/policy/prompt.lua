@@ -28,27 +28,54 @@ local MAX_BATCH = settings.number("max_batch", 8)
 local MAX_PIXELS = settings.number("max_pixels", 4194304)
 
 local show = workflow.show
+local literal = workflow.literal
+
+-- The reason for refusing the node, or nil.
+local function violation(id, node)
+    local inputs = workflow.inputs(node)
+    if inputs == nil then
+        return nil
+    end
+    local steps = literal(inputs, "steps")
+    if steps and steps > MAX_STEPS then
+        return string.format("node %s: steps %s exceeds the limit of %s", id, show(steps), show(MAX_STEPS))
+    end
+    local batch = literal(inputs, "batch_size")
+    if batch and batch > MAX_BATCH then
+        return string.format("node %s: batch_size %s exceeds the limit of %s", id, show(batch), show(MAX_BATCH))
+    end
+    local width, height = literal(inputs, "width"), literal(inputs, "height")
+    if width and height and width * height > MAX_PIXELS then
+        return string.format("node %s: %sx%s is %s pixels, more than the limit of %s",
+            id, show(width), show(height), show(width * height), show(MAX_PIXELS))
+    end
+    return nil
+end
 
 policy.on("prompt", function(subject, request)
     if roles.isAdmin(subject) then
         return
     end
-    for _, entry in ipairs(workflow.nodes(request.workflow)) do
-        local id, node = entry.id, entry.node
-        local steps = workflow.number(node, "steps")
-        if steps and steps > MAX_STEPS then
-            return false, string.format("node %s: steps %s exceeds the limit of %s",
-                id, show(steps), show(MAX_STEPS))
+    local graph = request.workflow
+    if type(graph) ~= "table" then
+        return
+    end
+    -- Most prompts pass: they are checked in table order, and only a refused one again in id
+    -- order (sorting is most of this handler's time), so the reason names the lowest node id.
+    local refused = false
+    for id, node in pairs(graph) do
+        if type(node) == "table" and violation(id, node) then
+            refused = true
+            break
         end
-        local batch = workflow.number(node, "batch_size")
-        if batch and batch > MAX_BATCH then
-            return false, string.format("node %s: batch_size %s exceeds the limit of %s",
-                id, show(batch), show(MAX_BATCH))
-        end
-        local width, height = workflow.number(node, "width"), workflow.number(node, "height")
-        if width and height and width * height > MAX_PIXELS then
-            return false, string.format("node %s: %sx%s is %s pixels, more than the limit of %s",
-                id, show(width), show(height), show(width * height), show(MAX_PIXELS))
+    end
+    if not refused then
+        return
+    end
+    for _, entry in ipairs(workflow.nodes(graph)) do
+        local reason = violation(entry.id, entry.node)
+        if reason then
+            return false, reason
         end
     end
 end)

@@ -34,21 +34,37 @@ function workflow.nodes(graph)
     return nodes
 end
 
---- The node's input `name` when it is a literal number (numeric strings count), else nil
---- (absent, a link, or another type).
-function workflow.number(node, name)
+--- The node's inputs table, or nil when it has none.
+function workflow.inputs(node)
     local inputs = type(node) == "table" and node.inputs
     if type(inputs) ~= "table" then
         return nil
     end
+    return inputs
+end
+
+--- inputs[name] when it is a literal number (numeric strings count), else nil (absent, a
+--- link, or another type). For handlers that read several inputs of a node.
+function workflow.literal(inputs, name)
     local value = inputs[name]
-    if type(value) == "number" then
+    local kind = type(value)
+    if kind == "number" then
         return value
     end
-    if type(value) == "string" then
+    if kind == "string" then
         return tonumber(value)
     end
     return nil
+end
+
+--- The node's input `name` when it is a literal number (numeric strings count), else nil
+--- (absent, a link, or another type).
+function workflow.number(node, name)
+    local inputs = workflow.inputs(node)
+    if inputs == nil then
+        return nil
+    end
+    return workflow.literal(inputs, name)
 end
 
 --- A number for messages: 20 rather than 20.0.

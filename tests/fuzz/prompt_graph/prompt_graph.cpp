@@ -2,7 +2,10 @@
 // as a client (or a PNG) supplies them. Parsed like PromptRoutes parses a body (key order
 // kept), then walked by the model-reference check (every string of every input, embeddings
 // in prompt text) and by PositivePrompt (the upstream walk from `positive` inputs, which
-// must survive cycles and links to missing nodes).
+// must survive cycles and links to missing nodes). Every body Poco accepts must also be read by
+// JsonObjectText, which splices the gateway's members into the bytes sent to ComfyUI, and what
+// it renders must parse to the same members with the gateway's client_id.
+#include "JsonObjectText.h"
 #include "ModelReferences.h"
 #include "PositivePrompt.h"
 
@@ -12,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 namespace {
@@ -48,6 +52,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const Poco::Exception&) {
         return 0; // PromptRoutes answers 400
     }
+    comfygate::comfyproxy::JsonObjectText members(text);
+    members.set("client_id", comfygate::comfyproxy::JsonObjectText::quote("gateway"));
+    const auto spliced = Poco::JSON::Parser().parse(members.render()).extract<Poco::JSON::Object::Ptr>();
+    if (spliced->getValue<std::string>("client_id") != "gateway" ||
+        spliced->size() != body->size() + (body->has("client_id") ? 0 : 1))
+        std::abort();
     const Poco::JSON::Object::Ptr graph = body->isObject("prompt") ? body->getObject("prompt") : body;
     comfygate::comfyproxy::modelReferences(catalog(), graph);
     return 0;

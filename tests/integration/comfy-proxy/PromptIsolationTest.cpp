@@ -29,6 +29,7 @@ class PromptIsolationTest : public comfygate::test::ComfyGatewayTest
 {
     CPPUNIT_TEST_SUITE(PromptIsolationTest);
     CPPUNIT_TEST(promptIsRecordedAndOutputLandsInTheUsersFolder);
+    CPPUNIT_TEST(comfyUIGetsTheClientsBytesWithTheGatewaysMembers);
     CPPUNIT_TEST(historyShowsOnlyYourOwnPrompts);
     CPPUNIT_TEST(historyEntriesAreComfyUIsOwnBytes);
     CPPUNIT_TEST(queueShowsOnlyYourOwnItemsWithoutApiKeys);
@@ -59,6 +60,37 @@ public:
         const auto image = images->getObject(0);
         CPPUNIT_ASSERT_EQUAL(std::string("alice/portraits"), image->getValue<std::string>("subfolder"));
         CPPUNIT_ASSERT(Poco::File(_comfy->outputDir() + "/alice/portraits/" + image->getValue<std::string>("filename")).exists());
+    }
+
+    void comfyUIGetsTheClientsBytesWithTheGatewaysMembers()
+    {
+        // The body goes on as the client wrote it (spacing, number formats, escapes, the UI's
+        // extra_data), with only what the gateway sets replaced: the prefix, client_id, prompt_id.
+        const std::string extra = R"({"extra_pnginfo": {"workflow": {"nodes": [], "note": "caf\u00e9 \/ 1.50"}}})";
+        std::string workflow = graph(20, "portraits");
+        const std::string body = "{ \"client_id\" : \"tab-7\",\n \"prompt\": " + workflow +
+                                 ", \"extra_data\": " + extra + ", \"number\": 1.50 }";
+        _comfy->clearRequests();
+        const auto answer = _client->postJson("/prompt", body, alice);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 200, answer.status);
+        const std::string promptId = answer.json()->getValue<std::string>("prompt_id");
+        std::string sent;
+        for (const auto& request : _comfy->requests())
+            if (request.method == "POST" && request.uri == "/prompt")
+                sent = request.body;
+        CPPUNIT_ASSERT_MESSAGE(sent, sent.rfind("{ \"client_id\" : \"", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(sent, sent.find(", \"extra_data\": " + extra + ", \"number\": 1.50 ") != std::string::npos);
+        const auto parsed = Poco::JSON::Parser().parse(sent).extract<Poco::JSON::Object::Ptr>();
+        CPPUNIT_ASSERT(parsed->getValue<std::string>("client_id") != "tab-7");
+        CPPUNIT_ASSERT_EQUAL(promptId, parsed->getValue<std::string>("prompt_id"));
+        const auto prefix = parsed->getObject("prompt")->getObject("9")->getObject("inputs")->getValue<std::string>("filename_prefix");
+        CPPUNIT_ASSERT_EQUAL(std::string("alice/portraits"), prefix);
+        // Everything but the prefix is the client's graph, byte for byte.
+        const std::string asWritten = "\"portraits\"";
+        const auto at = workflow.find(asWritten);
+        CPPUNIT_ASSERT(at != std::string::npos);
+        workflow.replace(at, asWritten.size(), "\"alice/portraits\"");
+        CPPUNIT_ASSERT_MESSAGE(sent, sent.find("\"prompt\": " + workflow + ", ") != std::string::npos);
     }
 
     void historyShowsOnlyYourOwnPrompts()

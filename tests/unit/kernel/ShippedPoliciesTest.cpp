@@ -210,6 +210,13 @@ public:
             std::string("node 3: 4096x2048 is 8388608 pixels, more than the limit of 4194304"),
             verdict.reason);
 
+        // Several nodes over a cap: the reason names the lowest node id (numerically), whatever
+        // order the handler meets them in.
+        verdict = engine->call("prompt", user("user"),
+                               json(R"({"workflow":{"12":{"inputs":{"steps":300}},"x":{"inputs":{"steps":400}},)"
+                                    R"("9":{"inputs":{"batch_size":20}},"10":{"inputs":{"steps":500}},"2":"text"}})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("node 9: batch_size 20 exceeds the limit of 8"), verdict.reason);
+
         // Links are not literal values; a string number still counts.
         CPPUNIT_ASSERT(
             engine->call("prompt", user("user"), workflow(R"("steps":["5",0])")).allowed());

@@ -2,6 +2,7 @@
 
 #include "ClientBody.h"
 #include "HistoryFilter.h"
+#include "JsonObjectText.h"
 #include "ModelReferences.h"
 
 #include "comfygate/HttpError.h"
@@ -17,6 +18,8 @@
 #include <Poco/UUIDGenerator.h>
 
 #include <chrono>
+#include <map>
+#include <optional>
 #include <sstream>
 
 namespace comfygate::comfyproxy {
@@ -116,9 +119,12 @@ void PromptRoutes::submit(HttpExchange& exchange)
 
 void PromptRoutes::submitChecked(HttpExchange& exchange)
 {
+    const std::string& text = exchange.body();
     Poco::JSON::Object::Ptr body;
+    std::optional<JsonObjectText> members;
     try {
-        body = parseOrdered(exchange.body()).extract<Poco::JSON::Object::Ptr>();
+        body = parseOrdered(text).extract<Poco::JSON::Object::Ptr>();
+        members.emplace(text);
     } catch (...) {
         throw promptError(400, "invalid_json", "the body must be a JSON object with a \"prompt\"");
     }
@@ -126,15 +132,26 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
     if (!graph)
         throw promptError(400, "no_prompt", "No prompt provided");
     const Principal& user = exchange.principal();
+    // ComfyUI is sent the client's own bytes with only the members the gateway sets replaced:
+    // Poco's parser accepted the whole text, and it refuses everything Python's json reads
+    // differently (bad UTF-8, lone surrogates, NaN, numbers it cannot hold), while both keep a
+    // repeated key's last value, so ComfyUI reads the values checked here.
+    JsonObjectText& upstreamBody = *members;
 
     // Everything the graph writes goes under the user's own output folder.
+    std::map<std::string, std::string> prefixes; // node id → its new filename_prefix
     if (_separateUsers) {
         for (const auto& [nodeId, nodeVar] : *graph) {
             if (nodeVar.type() != typeid(Poco::JSON::Object::Ptr))
                 continue;
             auto inputs = nodeVar.extract<Poco::JSON::Object::Ptr>()->getObject("inputs");
-            if (inputs && inputs->has("filename_prefix") && inputs->get("filename_prefix").isString())
-                inputs->set("filename_prefix", userPrefix(user.userId, inputs->getValue<std::string>("filename_prefix")));
+            if (inputs && inputs->has("filename_prefix") && inputs->get("filename_prefix").isString()) {
+                const std::string prefix = inputs->getValue<std::string>("filename_prefix");
+                const std::string mine = userPrefix(user.userId, prefix);
+                inputs->set("filename_prefix", mine);
+                if (mine != prefix)
+                    prefixes.emplace(nodeId, mine);
+            }
         }
     }
 
@@ -149,23 +166,27 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
         const auto changed = verdict.value.extract<Poco::JSON::Object::Ptr>();
         if (!changed || !changed->getObject("workflow"))
             throw promptError(500, "policy_error", "the prompt policy returned no workflow");
-        body->set("prompt", changed->getObject("workflow"));
+        graph = changed->getObject("workflow");
+        body->set("prompt", graph);
+        upstreamBody.set("prompt", stringify(graph));
+    } else if (!prefixes.empty()) {
+        upstreamBody.set("prompt", withPrefixes(*upstreamBody.value("prompt"), prefixes));
     }
-    if (auto refusal = _fileCheck.refusal(user, body->getObject("prompt")))
+    if (auto refusal = _fileCheck.refusal(user, graph))
         throw promptError(403, "file_not_allowed", *refusal);
-    _modelGrants.checkPrompt(user, body->getObject("prompt"));
-    askModelHook(subject, body->getObject("prompt"));
-    askQueueHook(subject, body);
+    _modelGrants.checkPrompt(user, graph);
+    askModelHook(subject, graph);
+    askQueueHook(subject, body, upstreamBody);
 
     // ComfyUI sends the events of every prompt to the gateway's one socket; the client's own
     // client_id is recorded, and the hub routes the events to that tab of this user.
     const std::string clientId = body->optValue<std::string>("client_id", "");
-    body->set("client_id", _gatewaySid);
+    upstreamBody.set("client_id", JsonObjectText::quote(_gatewaySid));
 
     std::string promptId = body->optValue<std::string>("prompt_id", "");
     if (promptId.empty())
         promptId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
-    body->set("prompt_id", promptId);
+    upstreamBody.set("prompt_id", JsonObjectText::quote(promptId));
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
     // Recorded before ComfyUI sees it, so its first event already has an owner.
@@ -174,7 +195,7 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
 
     UpstreamClient::Answer answer;
     try {
-        answer = _upstream.fetch("POST", exchange.request().getURI(), stringify(body));
+        answer = _upstream.fetch("POST", exchange.request().getURI(), upstreamBody.render());
     } catch (...) {
         _owners.forget(promptId);
         throw;
@@ -182,6 +203,22 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
     if (answer.status != 200)
         _owners.forget(promptId);
     UpstreamClient::relay(exchange, answer);
+}
+
+std::string PromptRoutes::withPrefixes(std::string_view graphText, const std::map<std::string, std::string>& prefixes)
+{
+    JsonObjectText graph(graphText);
+    std::vector<std::string> nodes; // the rendered texts must live until the graph is rendered
+    nodes.reserve(prefixes.size());
+    for (const auto& [nodeId, prefix] : prefixes) {
+        JsonObjectText node(*graph.value(nodeId));
+        JsonObjectText inputs(*node.value("inputs"));
+        inputs.set("filename_prefix", JsonObjectText::quote(prefix));
+        node.set("inputs", inputs.render());
+        nodes.push_back(node.render());
+        graph.set(nodeId, nodes.back());
+    }
+    return graph.render();
 }
 
 void PromptRoutes::askModelHook(const Poco::JSON::Object::Ptr& subject, const Poco::JSON::Object::Ptr& graph)
@@ -203,7 +240,8 @@ void PromptRoutes::askModelHook(const Poco::JSON::Object::Ptr& subject, const Po
     }
 }
 
-void PromptRoutes::askQueueHook(const Poco::JSON::Object::Ptr& subject, Poco::JSON::Object::Ptr body)
+void PromptRoutes::askQueueHook(const Poco::JSON::Object::Ptr& subject, const Poco::JSON::Object::Ptr& body,
+                                JsonObjectText& upstreamBody)
 {
     const auto graph = body->getObject("prompt");
     Poco::JSON::Object::Ptr request = new Poco::JSON::Object;
@@ -227,12 +265,10 @@ void PromptRoutes::askQueueHook(const Poco::JSON::Object::Ptr& subject, Poco::JS
         if (request->has(key) && stringify(request->get(key)) == stringify(value))
             continue; // handed back unchanged
         if (key == "front" && value.isBoolean()) {
-            body->set("front", value.extract<bool>());
+            upstreamBody.set("front", value.extract<bool>() ? "true" : "false");
         } else if (key == "number" && value.isNumeric()) {
-            if (value.isInteger())
-                body->set("number", value.convert<Poco::Int64>());
-            else
-                body->set("number", value.convert<double>());
+            upstreamBody.set("number", value.isInteger() ? stringify(value.convert<Poco::Int64>())
+                                                         : stringify(value.convert<double>()));
         } else {
             _logger.warning("the queue policy changed \"%s\", which it cannot set (only front and number): ignored",
                             key);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "JsonObjectText.h"
 #include "ModelCatalog.h"
 #include "ModelGrantCheck.h"
 #include "PromptOwners.h"
@@ -9,7 +10,9 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <map>
 #include <string>
+#include <string_view>
 
 namespace Poco {
 class Logger;
@@ -57,7 +60,11 @@ private:
     /// a 403 refusal naming the model.
     void askModelHook(const Poco::JSON::Object::Ptr& subject, const Poco::JSON::Object::Ptr& graph);
     /// Asks the `queue` hook and applies the `front` / `number` it returns to the body sent upstream.
-    void askQueueHook(const Poco::JSON::Object::Ptr& subject, Poco::JSON::Object::Ptr body);
+    void askQueueHook(const Poco::JSON::Object::Ptr& subject, const Poco::JSON::Object::Ptr& body,
+                      JsonObjectText& upstreamBody);
+    /// The graph's text with the `filename_prefix` of each node in `prefixes` (node id → prefix)
+    /// replaced, every other byte as written.
+    static std::string withPrefixes(std::string_view graphText, const std::map<std::string, std::string>& prefixes);
     Poco::JSON::Object::Ptr upstreamJson(HttpExchange& exchange, const std::string& pathAndQuery);
 
     UpstreamClient& _upstream;
