@@ -68,6 +68,9 @@ public:
         Poco::Timespan receiveTimeout{5, 0}; ///< the longest a started frame may take to arrive
         std::chrono::milliseconds firstRetry{250}; ///< first reconnect after ComfyUI's socket closed
         std::chrono::milliseconds maxRetry{10000}; ///< the retry delay doubles up to this
+        /// false with several ComfyUI hosts: the hub opens no socket of its own; each host's
+        /// HostMonitor holds one and hands its frames to deliverHostFrame().
+        bool ownUpstream = true;
     };
 
     WebSocketHub(Settings settings, std::string gatewaySid, UpstreamConnector connector, FrameRouter& router,
@@ -95,6 +98,11 @@ public:
 
     /// Takes over an upgraded client socket and sends it its first `status` frame.
     void attach(Poco::Net::WebSocket client, const Principal& principal, const std::string& clientId);
+
+    /// A frame from one of several ComfyUI hosts (or one the gateway writes in a host's name,
+    /// e.g. the execution_error of a prompt lost with its host), routed like the frames of the
+    /// hub's own upstream socket.
+    void deliverHostFrame(const std::string& payload, bool binary);
 
     /// A kernel event: sent as `{"type","data"}` to the open sockets of its audience. Never blocks.
     void publish(const Event& event);

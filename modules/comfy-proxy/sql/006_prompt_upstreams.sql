@@ -1,0 +1,5 @@
+-- Several ComfyUI hosts (comfy.upstreams): the host each prompt was sent to (its base URL;
+-- '' for prompts recorded before, which ran on the one host of that time), and why it failed
+-- when that host stopped answering with the prompt queued or running ('' otherwise).
+ALTER TABLE comfy_prompts ADD COLUMN upstream TEXT NOT NULL DEFAULT '';
+ALTER TABLE comfy_prompts ADD COLUMN failure TEXT NOT NULL DEFAULT '';
