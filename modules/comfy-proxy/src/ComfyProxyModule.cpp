@@ -130,6 +130,7 @@ public:
         _comfyUsers.reset();
         _sharedItems.reset();
         _modelLists.reset();
+        _listMerge.reset();
         _grantCheck.reset();
         _catalog.reset();
         _grants.reset();
@@ -217,7 +218,9 @@ private:
         const bool isolation =
             config.getBool("experimental.enabled", false) || config.getBool("experimental.model_isolation", false);
         _grantCheck = std::make_unique<ModelGrantCheck>(*_catalog, *_grants, isolation);
-        _modelLists = std::make_unique<ModelListRoutes>(*_upstream, *_grantCheck);
+        if (_hosts->several())
+            _listMerge = std::make_unique<HostListMerge>(*_hosts);
+        _modelLists = std::make_unique<ModelListRoutes>(*_upstream, *_grantCheck, _listMerge.get());
         _modelLists->registerAll(context.routes());
         _sharedItems = std::make_unique<SharedItemsRoutes>(*_grants, *_catalog, context.services(), context.audit());
         _sharedItems->registerAll(context.routes());
@@ -425,6 +428,7 @@ private:
     std::shared_ptr<ModelGrantStore> _grants;
     std::unique_ptr<ModelCatalog> _catalog;
     std::unique_ptr<ModelGrantCheck> _grantCheck;
+    std::unique_ptr<HostListMerge> _listMerge;
     std::unique_ptr<ModelListRoutes> _modelLists;
     std::unique_ptr<SharedItemsRoutes> _sharedItems;
     std::unique_ptr<ComfyUserMap> _comfyUsers;
