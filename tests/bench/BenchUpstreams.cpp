@@ -9,6 +9,7 @@
 #include "HttpTestClient.h"
 #include "ServerProcess.h"
 #include "TempDir.h"
+#include "TestPaths.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
