@@ -100,6 +100,10 @@ UpstreamHost& UpstreamHosts::hostFor(const std::string& url)
 UpstreamHost& UpstreamHosts::place(const std::string& promptId, const std::set<std::string>& labels)
 {
     std::lock_guard lock(_placeMutex);
+    if (!several()) { // one host takes every prompt, whatever a policy asks for
+        _hosts.front()->track(promptId);
+        return *_hosts.front();
+    }
     UpstreamHost* best = nullptr;
     double bestLoad = 0;
     bool anyLabelled = false;
@@ -110,7 +114,7 @@ UpstreamHost& UpstreamHosts::place(const std::string& promptId, const std::set<s
         if (!matches)
             continue;
         anyLabelled = true;
-        if (several() && !host->usable())
+        if (!host->usable())
             continue;
         const double load = host->load();
         if (!best || load < bestLoad) {

@@ -44,7 +44,8 @@ public:
     Merge merge() const { return _merge; }
 
     /// Chooses the host for a new prompt and counts the prompt on it, in one step so that
-    /// concurrent prompts spread. Throws HttpError 503 when no usable host holds `labels`.
+    /// concurrent prompts spread. Throws HttpError 503 when no usable host holds `labels`. With
+    /// one host: that host, whatever the labels.
     UpstreamHost& place(const std::string& promptId, const std::set<std::string>& labels);
 
 private:
