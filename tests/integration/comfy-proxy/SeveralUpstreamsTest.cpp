@@ -26,6 +26,7 @@ class SeveralUpstreamsTest : public comfygate::test::ComfyGatewayTest
     CPPUNIT_TEST(eachUsersHistoryAndJobsAreMergedFromBothHosts);
     CPPUNIT_TEST(viewIsServedByTheHostThatRanThePrompt);
     CPPUNIT_TEST(uploadsReachEveryHost);
+    CPPUNIT_TEST(modelListsAreWhatEveryHostOrAnyHostHas);
     CPPUNIT_TEST(killedHostsOwnersAreToldAndItIsUsedAgainWhenBack);
     CPPUNIT_TEST(promptPolicyLabelsPickTheHost);
     CPPUNIT_TEST(badUpstreamSettingsStopStartupWithTheKey);
@@ -160,6 +161,27 @@ public:
         // Whichever host a prompt loading it lands on has it.
         CPPUNIT_ASSERT(comfygate::test::readFile(_comfy->inputDir() + "/alice/cat.png") == png);
         CPPUNIT_ASSERT(comfygate::test::readFile(_second->inputDir() + "/alice/cat.png") == png);
+    }
+
+    void modelListsAreWhatEveryHostOrAnyHostHas()
+    {
+        _second->addModel("checkpoints", "sdxl.safetensors");
+        const auto checkpoints = [&] { return _client->get("/models/checkpoints", alice).body; };
+        const auto ckptOptions = [&] {
+            const auto info = _client->get("/object_info/CheckpointLoaderSimple", alice).json();
+            const auto options = info->getObject("CheckpointLoaderSimple")->getObject("input")->getObject("required")
+                                     ->getArray("ckpt_name")->getArray(0);
+            std::set<std::string> names;
+            for (std::size_t i = 0; i < options->size(); ++i)
+                names.insert(options->getElement<std::string>(static_cast<unsigned>(i)));
+            return names;
+        };
+        startGatewayOnBoth(); // intersection by default: only what a prompt can use on either host
+        CPPUNIT_ASSERT_EQUAL(std::string(R"(["sd15.safetensors"])"), checkpoints());
+        CPPUNIT_ASSERT(ckptOptions() == std::set<std::string>({"sd15.safetensors"}));
+        startGatewayOnBoth({{"comfy.upstreams.merge", "union"}});
+        CPPUNIT_ASSERT_EQUAL(std::string(R"(["sd15.safetensors","sdxl.safetensors"])"), checkpoints());
+        CPPUNIT_ASSERT(ckptOptions() == std::set<std::string>({"sd15.safetensors", "sdxl.safetensors"}));
     }
 
     void killedHostsOwnersAreToldAndItIsUsedAgainWhenBack()
