@@ -43,8 +43,8 @@ const std::string body =
     R"("8":{"class_type":"VAEDecode","inputs":{"samples":["3",0],"vae":["4",2]}},)"
     R"("9":{"class_type":"SaveImage","inputs":{"filename_prefix":"bench","images":["8",0]}}}})";
 
-constexpr int prompts = 24;           ///< per batch
-constexpr int clients = 4;            ///< submitting at once
+constexpr int prompts = 24;                              ///< per batch
+constexpr int clients = 4;                               ///< submitting at once
 constexpr auto gpuTime = std::chrono::milliseconds(250); ///< per prompt, one at a time per host
 constexpr int rounds = 2;
 
@@ -60,11 +60,11 @@ std::unique_ptr<comfygate::fakes::FakeComfyUI> gpuHost(const std::string& root)
 
 std::unique_ptr<ServerProcess> gateway(const std::string& upstreamKey, const std::string& upstreams)
 {
-    auto server = std::make_unique<ServerProcess>(std::map<std::string, std::string>{
-        {"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
-        {"modules.enabled", "comfy-proxy,fixture_auth"},
-        {upstreamKey, upstreams},
-        {"log.level", "warning"}});
+    auto server = std::make_unique<ServerProcess>(
+        std::map<std::string, std::string>{{"modules.dir", COMFYGATE_MODULE_DIR "," COMFYGATE_TEST_MODULE_DIR},
+                                           {"modules.enabled", "comfy-proxy,fixture_auth"},
+                                           {upstreamKey, upstreams},
+                                           {"log.level", "warning"}});
     server->start();
     return server;
 }

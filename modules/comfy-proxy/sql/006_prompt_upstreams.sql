@@ -3,3 +3,6 @@
 -- when that host stopped answering with the prompt queued or running ('' otherwise).
 ALTER TABLE comfy_prompts ADD COLUMN upstream TEXT NOT NULL DEFAULT '';
 ALTER TABLE comfy_prompts ADD COLUMN failure TEXT NOT NULL DEFAULT '';
+-- GET /history and /api/jobs ask for a user's failed prompts on every call: only the few
+-- failed rows are indexed.
+CREATE INDEX comfy_prompts_failed ON comfy_prompts (user_id) WHERE failure <> '';

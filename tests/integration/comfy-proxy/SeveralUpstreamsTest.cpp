@@ -12,9 +12,9 @@
 #include <chrono>
 #include <functional>
 #include <optional>
-#include <tuple>
 #include <set>
 #include <thread>
+#include <tuple>
 
 using comfygate::test::Headers;
 using comfygate::test::TempDir;
@@ -77,8 +77,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, _client->postJson("/interrupt", "{\"prompt_id\":\"" + ids[1] + "\"}", alice).status);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), requestsTo(*_second, "POST", "/interrupt"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), requestsTo(*_comfy, "POST", "/interrupt"));
-        const auto deleted =
-            _client->postJson("/queue", "{\"delete\":[\"" + ids[2] + "\",\"" + ids[3] + "\"]}", alice);
+        const auto deleted = _client->postJson("/queue", "{\"delete\":[\"" + ids[2] + "\",\"" + ids[3] + "\"]}", alice);
         CPPUNIT_ASSERT_EQUAL(200, deleted.status);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), requestsTo(*_comfy, "POST", "/queue"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), requestsTo(*_second, "POST", "/queue"));
@@ -119,7 +118,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, _client->get("/api/jobs/" + alice2, alice).status);
         CPPUNIT_ASSERT_EQUAL(404, _client->get("/api/jobs/" + alice2, bob).status);
         // The admin sees everyone's, from both hosts.
-        CPPUNIT_ASSERT_EQUAL(4, _client->get("/api/jobs", admin).json()->getObject("pagination")->getValue<int>("total"));
+        CPPUNIT_ASSERT_EQUAL(4,
+                             _client->get("/api/jobs", admin).json()->getObject("pagination")->getValue<int>("total"));
     }
 
     void viewIsServedByTheHostThatRanThePrompt()
@@ -129,8 +129,8 @@ public:
         const std::string first = submit(alice, graph("first"));
         const std::string second = submit(alice, graph("second"));
         CPPUNIT_ASSERT(ranOn(*_comfy, first) && ranOn(*_second, second));
-        for (const auto& [id, host, other] : {std::tuple{first, _comfy.get(), _second.get()},
-                                              std::tuple{second, _second.get(), _comfy.get()}}) {
+        for (const auto& [id, host, other] :
+             {std::tuple{first, _comfy.get(), _second.get()}, std::tuple{second, _second.get(), _comfy.get()}}) {
             const auto image = waitForImage(alice, id);
             const std::string relative =
                 image->getValue<std::string>("subfolder") + "/" + image->getValue<std::string>("filename");
@@ -169,8 +169,11 @@ public:
         const auto checkpoints = [&] { return _client->get("/models/checkpoints", alice).body; };
         const auto ckptOptions = [&] {
             const auto info = _client->get("/object_info/CheckpointLoaderSimple", alice).json();
-            const auto options = info->getObject("CheckpointLoaderSimple")->getObject("input")->getObject("required")
-                                     ->getArray("ckpt_name")->getArray(0);
+            const auto options = info->getObject("CheckpointLoaderSimple")
+                                     ->getObject("input")
+                                     ->getObject("required")
+                                     ->getArray("ckpt_name")
+                                     ->getArray(0);
             std::set<std::string> names;
             for (std::size_t i = 0; i < options->size(); ++i)
                 names.insert(options->getElement<std::string>(static_cast<unsigned>(i)));

@@ -66,7 +66,8 @@ public:
 
     void namesUniteFirstHostFirst()
     {
-        CPPUNIT_ASSERT_EQUAL(std::string(R"(["c","b","a","d"])"), merged(R"(["c","b","a"])", R"(["a","c","d"])", false));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"(["c","b","a","d"])"),
+                             merged(R"(["c","b","a"])", R"(["a","c","d"])", false));
     }
 
     void nodeClassesAndComboOptionsIntersect()
@@ -74,15 +75,20 @@ public:
         const auto both = parse(merged(first, second, true)).extract<Poco::JSON::Object::Ptr>();
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), both->size());
         CPPUNIT_ASSERT(!both->has("OnlyFirst") && !both->has("OnlySecond"));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"(["b.safetensors"])"),
-                             text(both->getObject("CheckpointLoaderSimple")->getObject("input")->getObject("required")
-                                      ->getArray("ckpt_name")->getArray(0)));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"(["u2"])"),
-                             text(both->getObject("UNETLoader")->getObject("input")->getObject("required")
-                                      ->getArray("unet_name")->getObject(1)->getArray("options")));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"(["INT",{"default":20}])"),
-                             text(both->getObject("KSampler")->getObject("input")->getObject("required")
-                                      ->getArray("steps")));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"(["b.safetensors"])"), text(both->getObject("CheckpointLoaderSimple")
+                                                                           ->getObject("input")
+                                                                           ->getObject("required")
+                                                                           ->getArray("ckpt_name")
+                                                                           ->getArray(0)));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"(["u2"])"), text(both->getObject("UNETLoader")
+                                                                ->getObject("input")
+                                                                ->getObject("required")
+                                                                ->getArray("unet_name")
+                                                                ->getObject(1)
+                                                                ->getArray("options")));
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"(["INT",{"default":20}])"),
+            text(both->getObject("KSampler")->getObject("input")->getObject("required")->getArray("steps")));
     }
 
     void nodeClassesAndComboOptionsUnite()
@@ -91,11 +97,17 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::size_t(5), any->size());
         CPPUNIT_ASSERT(any->has("OnlyFirst") && any->has("OnlySecond"));
         CPPUNIT_ASSERT_EQUAL(std::string(R"(["a.safetensors","b.safetensors","c.safetensors"])"),
-                             text(any->getObject("CheckpointLoaderSimple")->getObject("input")->getObject("required")
-                                      ->getArray("ckpt_name")->getArray(0)));
-        CPPUNIT_ASSERT_EQUAL(std::string(R"(["u1","u2","u3"])"),
-                             text(any->getObject("UNETLoader")->getObject("input")->getObject("required")
-                                      ->getArray("unet_name")->getObject(1)->getArray("options")));
+                             text(any->getObject("CheckpointLoaderSimple")
+                                      ->getObject("input")
+                                      ->getObject("required")
+                                      ->getArray("ckpt_name")
+                                      ->getArray(0)));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"(["u1","u2","u3"])"), text(any->getObject("UNETLoader")
+                                                                          ->getObject("input")
+                                                                          ->getObject("required")
+                                                                          ->getArray("unet_name")
+                                                                          ->getObject(1)
+                                                                          ->getArray("options")));
     }
 
     void differentShapesKeepTheFirstAnswer()

@@ -7,7 +7,10 @@
 namespace comfygate::comfyproxy {
 namespace {
 
-Poco::JSON::Object::Ptr ordered() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+Poco::JSON::Object::Ptr ordered()
+{
+    return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
 
 /// The data of ComfyUI's execution_error, with no node to blame.
 Poco::JSON::Object::Ptr errorData(const std::string& promptId, const std::string& message, std::int64_t timestampMs)

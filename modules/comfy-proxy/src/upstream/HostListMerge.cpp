@@ -11,8 +11,14 @@
 namespace comfygate::comfyproxy {
 namespace {
 
-bool isArray(const Poco::Dynamic::Var& value) { return value.type() == typeid(Poco::JSON::Array::Ptr); }
-bool isObject(const Poco::Dynamic::Var& value) { return value.type() == typeid(Poco::JSON::Object::Ptr); }
+bool isArray(const Poco::Dynamic::Var& value)
+{
+    return value.type() == typeid(Poco::JSON::Array::Ptr);
+}
+bool isObject(const Poco::Dynamic::Var& value)
+{
+    return value.type() == typeid(Poco::JSON::Object::Ptr);
+}
 
 /// The option list of a combo input: `[[options], {...}]` or `["COMBO", {"options": [...]}]`.
 Poco::JSON::Array::Ptr optionsOf(const Poco::Dynamic::Var& input)
@@ -72,9 +78,9 @@ Poco::Dynamic::Var HostListMerge::fetch(HttpExchange& exchange)
         any = true;
     }
     if (!any)
-        throw HttpError(502, "no ComfyUI host answered " + exchange.request().getURI() +
-                                 ": comfygate upstreams shows their state",
-                        "upstream_unavailable");
+        throw HttpError(
+            502, "no ComfyUI host answered " + exchange.request().getURI() + ": comfygate upstreams shows their state",
+            "upstream_unavailable");
     return merged;
 }
 
@@ -82,7 +88,8 @@ Poco::Dynamic::Var HostListMerge::merge(const Poco::Dynamic::Var& left, const Po
                                         bool intersection)
 {
     if (isArray(left) && isArray(right))
-        return mergeNames(left.extract<Poco::JSON::Array::Ptr>(), right.extract<Poco::JSON::Array::Ptr>(), intersection);
+        return mergeNames(left.extract<Poco::JSON::Array::Ptr>(), right.extract<Poco::JSON::Array::Ptr>(),
+                          intersection);
     if (isObject(left) && isObject(right))
         return mergeNodes(left.extract<Poco::JSON::Object::Ptr>(), right.extract<Poco::JSON::Object::Ptr>(),
                           intersection);

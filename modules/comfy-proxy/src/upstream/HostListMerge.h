@@ -32,8 +32,8 @@ public:
 private:
     static Poco::JSON::Array::Ptr mergeNames(const Poco::JSON::Array::Ptr& left, const Poco::JSON::Array::Ptr& right,
                                              bool intersection);
-    static Poco::JSON::Object::Ptr mergeNodes(const Poco::JSON::Object::Ptr& left,
-                                              const Poco::JSON::Object::Ptr& right, bool intersection);
+    static Poco::JSON::Object::Ptr mergeNodes(const Poco::JSON::Object::Ptr& left, const Poco::JSON::Object::Ptr& right,
+                                              bool intersection);
     static void mergeCombos(const Poco::JSON::Object::Ptr& inputs, const Poco::JSON::Object::Ptr& other,
                             bool intersection);
 

@@ -35,9 +35,15 @@ HostMonitor::HostMonitor(UpstreamHost& host, std::string sid, Events events, Set
 {
 }
 
-HostMonitor::~HostMonitor() { stop(); }
+HostMonitor::~HostMonitor()
+{
+    stop();
+}
 
-void HostMonitor::start() { _thread = std::thread([this] { run(); }); }
+void HostMonitor::start()
+{
+    _thread = std::thread([this] { run(); });
+}
 
 void HostMonitor::stop()
 {
@@ -168,8 +174,8 @@ void HostMonitor::handle(const std::string& payload, bool binary)
                 const auto info = status ? status->getObject("exec_info") : nullptr;
                 if (info)
                     _host.setQueueRemaining(info->optValue<int>("queue_remaining", 0));
-            } else if (data && (type == "execution_success" || type == "execution_error" ||
-                                type == "execution_interrupted")) {
+            } else if (data &&
+                       (type == "execution_success" || type == "execution_error" || type == "execution_interrupted")) {
                 _host.untrack(data->optValue<std::string>("prompt_id", ""));
             }
         } catch (...) {

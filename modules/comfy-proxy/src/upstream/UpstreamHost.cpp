@@ -29,8 +29,8 @@ bool UpstreamHost::usable() const
 double UpstreamHost::load() const
 {
     std::lock_guard lock(_mutex);
-    const auto busy = std::max<std::size_t>(static_cast<std::size_t>(std::max(0, _health.queueRemaining)),
-                                            _inFlight.size());
+    const auto busy =
+        std::max<std::size_t>(static_cast<std::size_t>(std::max(0, _health.queueRemaining)), _inFlight.size());
     return static_cast<double>(busy + 1) / _weight;
 }
 

@@ -55,10 +55,11 @@ UpstreamHosts::UpstreamHosts(const Config& config, const UpstreamClient::Setting
             UpstreamClient::Settings host = settings;
             host.url = urls[i];
             try {
-                _hosts.push_back(std::make_unique<UpstreamHost>(i + 1, host, weight, labelsOf(config, prefix + "labels")));
+                _hosts.push_back(
+                    std::make_unique<UpstreamHost>(i + 1, host, weight, labelsOf(config, prefix + "labels")));
             } catch (const std::invalid_argument&) {
-                throw std::invalid_argument("configuration key " + config.fullKey("comfy.upstreams") + ": '" +
-                                            urls[i] + "' must be an http:// URL of a ComfyUI server");
+                throw std::invalid_argument("configuration key " + config.fullKey("comfy.upstreams") + ": '" + urls[i] +
+                                            "' must be an http:// URL of a ComfyUI server");
             }
         }
     }
@@ -123,11 +124,13 @@ UpstreamHost& UpstreamHosts::place(const std::string& promptId, const std::set<s
     }
     if (!best) {
         if (!anyLabelled)
-            throw HttpError(503, "no ComfyUI host has the labels " + joined(labels) +
-                                     " the prompt policy asked for: add them to a comfy.upstream.<n>.labels",
+            throw HttpError(503,
+                            "no ComfyUI host has the labels " + joined(labels) +
+                                " the prompt policy asked for: add them to a comfy.upstream.<n>.labels",
                             "no_upstream");
-        throw HttpError(503, "every ComfyUI host" + (labels.empty() ? std::string() : " labelled " + joined(labels)) +
-                                 " is down: try again when one is back (comfygate upstreams shows their state)",
+        throw HttpError(503,
+                        "every ComfyUI host" + (labels.empty() ? std::string() : " labelled " + joined(labels)) +
+                            " is down: try again when one is back (comfygate upstreams shows their state)",
                         "no_upstream");
     }
     best->track(promptId);

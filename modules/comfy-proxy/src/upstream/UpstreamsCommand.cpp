@@ -119,8 +119,8 @@ int UpstreamsCommand::run(const std::vector<std::string>& args, std::ostream& ou
         weight << row.weight;
         out << std::left << std::setw(3) << (i + 1) << std::setw(32) << row.url << std::setw(6)
             << (row.up ? "up" : "down") << std::setw(6) << row.queue << std::setw(7) << weight.str() << std::setw(16)
-            << (row.labels.empty() ? "-" : row.labels) << std::setw(5) << row.lost << (row.error.empty() ? "-" : row.error)
-            << '\n';
+            << (row.labels.empty() ? "-" : row.labels) << std::setw(5) << row.lost
+            << (row.error.empty() ? "-" : row.error) << '\n';
         allUp = allUp && row.up;
     }
     return allUp ? 0 : 1;
