@@ -306,6 +306,7 @@ private:
         settings.timeoutSeconds = 5;
         for (UpstreamHost* host : _hosts->all()) {
             settings.url = host->url();
+            settings.urlKey = _hosts->several() ? "comfy.upstreams" : "comfy.url";
             _queueClients.push_back(std::make_unique<UpstreamClient>(settings));
         }
         _running = std::make_unique<RunningPrompt>();

@@ -22,6 +22,7 @@ UpstreamClient::Settings probeSettings(UpstreamHost& host, int timeoutSeconds)
 {
     UpstreamClient::Settings settings;
     settings.url = host.url();
+    settings.urlKey = "comfy.upstreams";
     settings.timeoutSeconds = timeoutSeconds;
     settings.maxIdleConnections = 1;
     return settings;
