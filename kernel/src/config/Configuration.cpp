@@ -178,7 +178,9 @@ std::string Configuration::sourceOf(const std::string& key) const
 
 bool Configuration::isKnownKey(const std::string& key) const
 {
-    for (const char* open : {"modules.", "policy.settings.", "policy.channels."}) {
+    // Keys named by the operator: module sections, policy settings and channels, and the
+    // per-host keys of comfy.upstreams (comfy.upstream.<n>.weight, .labels).
+    for (const char* open : {"modules.", "policy.settings.", "policy.channels.", "comfy.upstream."}) {
         if (Poco::startsWith(key, std::string(open)))
             return true;
     }

@@ -34,6 +34,10 @@
 #include "StaticFileRoutes.h"
 #include "UploadRoutes.h"
 #include "UpstreamClient.h"
+#include "UpstreamHosts.h"
+#include "UpstreamsCommand.h"
+#include "HostMonitor.h"
+#include "LostPrompts.h"
 #include "ViewRoutes.h"
 #include "WebSocketHub.h"
 #include "WebSocketRoutes.h"
@@ -44,7 +48,12 @@
 #include "comfygate/PolicySubject.h"
 #include "comfygate/services/UserDirectory.h"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 #include <algorithm>
+#include <sstream>
 #include <chrono>
 #include <memory>
 #include <stdexcept>
@@ -71,7 +80,9 @@ public:
             throw std::invalid_argument("configuration key comfy.upstream_idle_connections: " + std::to_string(idle) +
                                         " is not between 0 and 4096");
         settings.maxIdleConnections = static_cast<std::size_t>(idle);
-        _upstream = std::make_unique<UpstreamClient>(settings);
+        _hosts = std::make_unique<UpstreamHosts>(config, settings);
+        // Routes that are not about one prompt go to the first host.
+        _upstream = &_hosts->primary().client();
         _passThrough = std::make_unique<PassThroughRoutes>(*_upstream);
         _passThrough->registerAll(context.routes());
         _staticFiles = std::make_unique<StaticFileRoutes>(*_upstream);
@@ -89,8 +100,11 @@ public:
     {
         if (_events && _subscription)
             _events->unsubscribe(_subscription);
+        for (auto& monitor : _monitors)
+            monitor->stop();
         if (_hub)
             _hub->stop();
+        _monitors.clear();
         _webSockets.reset();
         _logSubscriptions.reset();
         _queueRemaining.reset();
@@ -99,7 +113,7 @@ public:
         _finished.reset();
         _queueSnapshot.reset();
         _running.reset();
-        _queueClient.reset();
+        _queueClients.clear();
         _uploads.reset();
         _nsfw.reset();
         _view.reset();
@@ -116,13 +130,16 @@ public:
         _comfyUsers.reset();
         _sharedItems.reset();
         _modelLists.reset();
+        _listMerge.reset();
         _grantCheck.reset();
         _catalog.reset();
         _grants.reset();
         _signOut.reset();
         _staticFiles.reset();
         _passThrough.reset();
-        _upstream.reset();
+        _upstreamsCommand.reset();
+        _upstream = nullptr;
+        _hosts.reset();
     }
 
 private:
@@ -201,7 +218,9 @@ private:
         const bool isolation =
             config.getBool("experimental.enabled", false) || config.getBool("experimental.model_isolation", false);
         _grantCheck = std::make_unique<ModelGrantCheck>(*_catalog, *_grants, isolation);
-        _modelLists = std::make_unique<ModelListRoutes>(*_upstream, *_grantCheck);
+        if (_hosts->several())
+            _listMerge = std::make_unique<HostListMerge>(*_hosts);
+        _modelLists = std::make_unique<ModelListRoutes>(*_upstream, *_grantCheck, _listMerge.get());
         _modelLists->registerAll(context.routes());
         _sharedItems = std::make_unique<SharedItemsRoutes>(*_grants, *_catalog, context.services(), context.audit());
         _sharedItems->registerAll(context.routes());
@@ -223,25 +242,27 @@ private:
     {
         const bool separate = context.globalConfig().getBool("comfy.separate_users", true);
         _owners = std::make_unique<PromptOwners>(context.database());
-        _files = std::make_unique<OutputFiles>(context.database(), *_upstream, separate);
+        _files = std::make_unique<OutputFiles>(context.database(), *_hosts, separate);
+        _upstreamsCommand = std::make_unique<UpstreamsCommand>(*_hosts, *_owners);
+        context.cli().add(_upstreamsCommand->command());
         _tags = std::make_unique<NsfwTags>(context.database());
         _outputTags = std::make_shared<OutputTagService>(*_tags);
         context.services().publish<services::OutputTags>(services::OutputTags::serviceName, _outputTags);
         _fileCheck = std::make_unique<WorkflowFileCheck>(*_upstream, *_files, separate);
-        _prompts = std::make_unique<PromptRoutes>(*_upstream, *_owners, context.policy(), *_fileCheck, *_grantCheck,
+        _prompts = std::make_unique<PromptRoutes>(*_hosts, *_owners, context.policy(), *_fileCheck, *_grantCheck,
                                                   *_catalog, context.logger(), _gatewaySid, separate);
         _prompts->registerAll(context.routes());
-        _control = std::make_unique<QueueControlRoutes>(*_upstream, *_owners, separate);
+        _control = std::make_unique<QueueControlRoutes>(*_hosts, *_owners, separate);
         _control->registerAll(context.routes());
-        _queueService = std::make_shared<ComfyQueueService>(*_upstream, *_owners);
+        _queueService = std::make_shared<ComfyQueueService>(*_hosts, *_owners);
         context.services().publish<services::ComfyQueue>(services::ComfyQueue::serviceName, _queueService);
-        _jobs = std::make_unique<JobRoutes>(*_upstream, *_owners, separate);
+        _jobs = std::make_unique<JobRoutes>(*_hosts, *_owners, separate);
         _jobs->registerAll(context.routes());
-        _view = std::make_unique<ViewRoutes>(*_upstream, *_files, *_tags, context.policy(), context.services());
+        _view = std::make_unique<ViewRoutes>(*_hosts, *_files, *_tags, context.policy(), context.services());
         _view->registerAll(context.routes());
         _nsfw = std::make_unique<NsfwRoutes>(*_upstream, *_tags, context.audit());
         _nsfw->registerAll(context.routes());
-        _uploads = std::make_unique<UploadRoutes>(*_upstream, *_files, context.policy(), context.dataDir() + "/comfy-uploads",
+        _uploads = std::make_unique<UploadRoutes>(*_hosts, *_files, context.policy(), context.dataDir() + "/comfy-uploads",
                                                   maxUploadBytes, separate);
         _uploads->registerAll(context.routes());
     }
@@ -283,16 +304,14 @@ private:
             static_cast<int>(std::min<long long>(positive(config, "comfy.ws_max_message_kib", 64), 1024 * 1024) * 1024);
         // The status frames wait for this answer: a short timeout of their own.
         settings.timeoutSeconds = 5;
-        _queueClient = std::make_unique<UpstreamClient>(settings);
+        for (UpstreamHost* host : _hosts->all()) {
+            settings.url = host->url();
+            settings.urlKey = _hosts->several() ? "comfy.upstreams" : "comfy.url";
+            _queueClients.push_back(std::make_unique<UpstreamClient>(settings));
+        }
         _running = std::make_unique<RunningPrompt>();
-        _queueSnapshot = std::make_unique<QueueSnapshot>(
-            [client = _queueClient.get()] {
-                const auto answer = client->fetch("GET", "/queue");
-                if (answer.status != 200)
-                    throw std::runtime_error("ComfyUI answered /queue with " + std::to_string(answer.status));
-                return answer.body;
-            },
-            *_owners, *_running, std::chrono::milliseconds(1000));
+        _queueSnapshot = std::make_unique<QueueSnapshot>([this] { return queueOfEveryHost(); }, *_owners, *_running,
+                                                         std::chrono::milliseconds(1000));
         _queueRemaining = std::make_unique<QueueRemainingRoutes>(*_queueSnapshot, separate);
         _queueRemaining->registerAll(context.routes());
         _finished = std::make_unique<FinishedPrompts>(
@@ -300,13 +319,17 @@ private:
                 return ownerSubject(services, userId);
             });
         _router = std::make_unique<FrameRouter>(*_owners, *_running, *_queueSnapshot, separate, _finished.get());
-        _hub = std::make_unique<WebSocketHub>(hub, _gatewaySid, UpstreamConnector(settings.url), *_router,
+        // With several hosts each has a HostMonitor holding its socket instead of the hub.
+        hub.ownUpstream = !_hosts->several();
+        _hub = std::make_unique<WebSocketHub>(hub, _gatewaySid, UpstreamConnector(_hosts->primary().url()), *_router,
                                               context.metrics(), context.logger());
         _logSubscriptions = std::make_unique<LogSubscriptionRoutes>(*_upstream, *_hub);
         _logSubscriptions->registerAll(context.routes());
         _hub->start([logs = _logSubscriptions.get()] { logs->renew(); });
         // Finished prompts reach the `event` hook even when no client has a socket open.
         _hub->openUpstreamInBackground();
+        if (_hosts->several())
+            startHostMonitors(context);
         _events = &context.events();
         _subscription = _events->subscribe([hub = _hub.get()](const Event& event) { hub->publish(event); });
         _webSockets =
@@ -314,13 +337,99 @@ private:
         _webSockets->registerAll(context.routes());
     }
 
-    std::unique_ptr<UpstreamClient> _upstream;
+    /// GET /queue of every reachable host as one queue (the first host's alone with one host).
+    std::string queueOfEveryHost()
+    {
+        Poco::JSON::Array::Ptr running = new Poco::JSON::Array;
+        Poco::JSON::Array::Ptr pending = new Poco::JSON::Array;
+        const auto hosts = _hosts->all();
+        bool answered = false;
+        std::string problem;
+        for (std::size_t i = 0; i < hosts.size(); ++i) {
+            if (_hosts->several() && !hosts[i]->usable())
+                continue;
+            UpstreamClient::Answer answer;
+            try {
+                answer = _queueClients[i]->fetch("GET", "/queue");
+            } catch (const std::exception& e) {
+                problem = e.what();
+                continue;
+            }
+            if (answer.status != 200) {
+                problem = "ComfyUI answered /queue with " + std::to_string(answer.status);
+                continue;
+            }
+            if (!_hosts->several())
+                return answer.body;
+            const auto queue = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
+            for (auto [name, merged] : {std::pair{"queue_running", running}, std::pair{"queue_pending", pending}})
+                if (const auto items = queue->getArray(name))
+                    for (std::size_t j = 0; j < items->size(); ++j)
+                        merged->add(items->get(static_cast<unsigned>(j)));
+            answered = true;
+        }
+        if (!answered)
+            throw std::runtime_error(problem.empty() ? "no ComfyUI host is up" : problem);
+        Poco::JSON::Object queue(Poco::JSON_PRESERVE_KEY_ORDER);
+        queue.set("queue_running", running);
+        queue.set("queue_pending", pending);
+        std::ostringstream text;
+        queue.stringify(text);
+        return text.str();
+    }
+
+    /// One HostMonitor per host (only while serving: a CLI command needs none), and the
+    /// per-host gauges of /metrics.
+    void startHostMonitors(ModuleContext& context)
+    {
+        for (UpstreamHost* host : _hosts->all()) {
+            const std::string prefix = "upstream_" + std::to_string(host->number());
+            context.metrics().gauge(prefix + "_up", "1 while the ComfyUI host " + host->url() + " is up, else 0",
+                                    [host] { return host->health().state == UpstreamHost::State::Up ? 1.0 : 0.0; });
+            context.metrics().gauge(prefix + "_queue", "the queue length the ComfyUI host " + host->url() +
+                                                           " announced last (running + pending)",
+                                    [host] { return static_cast<double>(host->health().queueRemaining); });
+            context.metrics().gauge(prefix + "_in_flight",
+                                    "prompts this gateway sent to " + host->url() + " that have not finished",
+                                    [host] { return static_cast<double>(host->health().inFlight); });
+        }
+        context.metrics().gauge("upstreams_up", "ComfyUI hosts up (comfy.upstreams)", [hosts = _hosts.get()] {
+            double up = 0;
+            for (UpstreamHost* host : hosts->all())
+                up += host->health().state == UpstreamHost::State::Up ? 1 : 0;
+            return up;
+        });
+        if (!context.serving())
+            return;
+        HostMonitor::Events events;
+        events.frame = [hub = _hub.get()](const std::string& payload, bool binary) {
+            hub->deliverHostFrame(payload, binary);
+        };
+        events.lost = [this](UpstreamHost& host, const std::vector<std::string>& lost) {
+            const std::string message = LostPrompts::failureMessage(host.url(), host.health().lastError);
+            for (const auto& promptId : lost) {
+                _owners->markFailed(promptId, message);
+                _hub->deliverHostFrame(LostPrompts::errorEvent(promptId, message), false);
+            }
+        };
+        for (UpstreamHost* host : _hosts->all()) {
+            _monitors.push_back(std::make_unique<HostMonitor>(*host, _gatewaySid, events, HostMonitor::Settings{},
+                                                              context.logger()));
+            _monitors.back()->start();
+        }
+    }
+
+    std::unique_ptr<UpstreamHosts> _hosts;
+    UpstreamClient* _upstream = nullptr; ///< the first host's
+    std::unique_ptr<UpstreamsCommand> _upstreamsCommand;
+    std::vector<std::unique_ptr<HostMonitor>> _monitors;
     std::unique_ptr<PassThroughRoutes> _passThrough;
     std::unique_ptr<StaticFileRoutes> _staticFiles;
     std::unique_ptr<SignOutExtension> _signOut;
     std::shared_ptr<ModelGrantStore> _grants;
     std::unique_ptr<ModelCatalog> _catalog;
     std::unique_ptr<ModelGrantCheck> _grantCheck;
+    std::unique_ptr<HostListMerge> _listMerge;
     std::unique_ptr<ModelListRoutes> _modelLists;
     std::unique_ptr<SharedItemsRoutes> _sharedItems;
     std::unique_ptr<ComfyUserMap> _comfyUsers;
@@ -339,7 +448,7 @@ private:
     std::unique_ptr<ViewRoutes> _view;
     std::unique_ptr<NsfwRoutes> _nsfw;
     std::unique_ptr<UploadRoutes> _uploads;
-    std::unique_ptr<UpstreamClient> _queueClient;
+    std::vector<std::unique_ptr<UpstreamClient>> _queueClients; ///< one per host, short timeout
     std::unique_ptr<RunningPrompt> _running;
     std::unique_ptr<QueueSnapshot> _queueSnapshot;
     std::unique_ptr<QueueRemainingRoutes> _queueRemaining;

@@ -41,6 +41,7 @@ class HistoryFilterTest : public CppUnit::TestFixture
 {
     CPPUNIT_TEST_SUITE(HistoryFilterTest);
     CPPUNIT_TEST(everythingKeptIsTheSourceItself);
+    CPPUNIT_TEST(severalHistoriesRenderAsOneList);
     CPPUNIT_TEST(keptEntriesAreCopiedByteForByte);
     CPPUNIT_TEST(promptIdsAreInComfyUIsOrder);
     CPPUNIT_TEST(pagingCountsOnlyTheKeptEntries);
@@ -141,6 +142,18 @@ public:
         CPPUNIT_ASSERT_THROW(HistoryFilter("[]"), JsonMembers::Malformed);
         CPPUNIT_ASSERT_THROW(HistoryFilter("<html>"), JsonMembers::Malformed);
         CPPUNIT_ASSERT_THROW(HistoryFilter(R"({"a": {"b": 1})"), JsonMembers::Malformed);
+    }
+
+    void severalHistoriesRenderAsOneList()
+    {
+        // Two ComfyUI hosts' histories (comfy.upstreams): host after host, paged as one list.
+        const std::string other = R"({"q1": {"outputs": {}}, "q2": {"outputs": {}}})";
+        const HistoryFilter first(history), second(other);
+        const std::vector<const HistoryFilter*> both{&first, &second};
+        const auto all = HistoryFilter::render(both, keepOnly({"p2", "q1", "q2"}), HistoryPage());
+        CPPUNIT_ASSERT_EQUAL("{" + memberOf("p2") + R"(, "q1": {"outputs": {}}, "q2": {"outputs": {}}})", all);
+        const auto last = HistoryFilter::render(both, keepOnly({"p2", "q1", "q2"}), HistoryPage(2, std::nullopt));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"q1": {"outputs": {}}, "q2": {"outputs": {}}})"), last);
     }
 };
 

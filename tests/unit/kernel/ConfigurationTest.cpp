@@ -299,9 +299,11 @@ public:
     void testOverrideUnknownKeysReported()
     {
         Configuration config(defaults);
-        // Names under modules.*, policy.settings.* and policy.channels.* are the operator's.
+        // Names under modules.*, policy.settings.*, policy.channels.* and comfy.upstream.* (one
+        // section per ComfyUI host of comfy.upstreams) are the operator's.
         config.applyOverrides({{"http.prot", "1"}, {"modules.auth.x", "2"}, {"policy.settings.mine", "3"},
-                               {"policy.channels.ops.url", "http://h/"}, {"policy.channel.ops.url", "x"}});
+                               {"policy.channels.ops.url", "http://h/"}, {"policy.channel.ops.url", "x"},
+                               {"comfy.upstream.2.labels", "big"}});
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), config.unknownKeys().size());
         CPPUNIT_ASSERT(contains(config.unknownKeys()[0] + config.unknownKeys()[1], "policy.channel.ops.url"));
         CPPUNIT_ASSERT(contains(config.unknownKeys()[0], "http.prot"));

@@ -1,5 +1,7 @@
 #include "OutputFiles.h"
 
+#include "comfygate/HttpError.h"
+
 #include <Poco/Data/Statement.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
@@ -93,21 +95,51 @@ void OutputFiles::record(const std::string& userId, const std::string& promptId,
     });
 }
 
+UpstreamHost* OutputFiles::recordedHostOf(const FileRef& file)
+{
+    const auto rows = _database.select(
+        "SELECT p.upstream FROM comfy_prompt_files f JOIN comfy_prompts p ON p.prompt_id = f.prompt_id"
+        " WHERE f.type = ? AND f.subfolder = ? AND f.filename = ? LIMIT 1",
+        {file.type, file.subfolder, file.filename});
+    return rows.empty() ? nullptr : &_hosts.hostFor(rows.front()[0].convert<std::string>());
+}
+
+UpstreamHost* OutputFiles::hostOf(const std::string& userId, const FileRef& file)
+{
+    if (auto* host = recordedHostOf(file))
+        return host;
+    if (userId.empty())
+        return nullptr;
+    scanPrompts(userId);
+    return recordedHostOf(file);
+}
+
 void OutputFiles::scanPrompts(const std::string& userId)
 {
     std::lock_guard lock(_scanMutex);
     std::vector<std::string> ids;
     std::vector<Poco::Int64> created;
+    std::vector<std::string> upstreams;
     {
         Poco::Data::Session session = _database.session();
         session << _database.translate(
-            "SELECT p.prompt_id, p.created_at FROM comfy_prompts p WHERE p.user_id = ? AND NOT EXISTS"
+            "SELECT p.prompt_id, p.created_at, p.upstream FROM comfy_prompts p WHERE p.user_id = ? AND NOT EXISTS"
             " (SELECT 1 FROM comfy_scanned_prompts s WHERE s.prompt_id = p.prompt_id)"),
-            bind(userId), into(ids), into(created), now;
+            bind(userId), into(ids), into(created), into(upstreams), now;
     }
     const std::int64_t nowSeconds = unixNow();
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        const auto answer = _upstream.fetch("GET", "/history/" + ids[i]);
+        UpstreamHost& host = _hosts.hostFor(upstreams[i]);
+        if (_hosts.several() && !host.usable())
+            continue; // asked again when it is back
+        UpstreamClient::Answer answer;
+        try {
+            answer = host.client().fetch("GET", "/history/" + ids[i]);
+        } catch (const HttpError&) {
+            if (!_hosts.several())
+                throw;
+            continue;
+        }
         if (answer.status != 200)
             continue;
         Poco::JSON::Object::Ptr entry;

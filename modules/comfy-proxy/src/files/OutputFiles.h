@@ -1,7 +1,7 @@
 #pragma once
 
 #include "FileRef.h"
-#include "UpstreamClient.h"
+#include "UpstreamHosts.h"
 #include "UserScope.h"
 
 #include "comfygate/Database.h"
@@ -25,12 +25,13 @@ namespace comfygate::comfyproxy {
 /// Prompt outputs are learnt from ComfyUI's `/history/{prompt_id}` of the user's prompts (as
 /// recorded by PromptOwners in `comfy_prompts`) and
 /// remembered in `comfy_prompt_files`; a finished prompt is asked about only once
-/// (`comfy_scanned_prompts`). Users who see everyone (UserScope) may read every file.
+/// (`comfy_scanned_prompts`), each from the ComfyUI host the prompt was sent to. Users who see
+/// everyone (UserScope) may read every file.
 class OutputFiles
 {
 public:
-    OutputFiles(Database& database, UpstreamClient& upstream, bool separateUsers)
-        : _database(database), _upstream(upstream), _scope(separateUsers)
+    OutputFiles(Database& database, UpstreamHosts& hosts, bool separateUsers)
+        : _database(database), _hosts(hosts), _scope(separateUsers)
     {
     }
 
@@ -40,6 +41,11 @@ public:
 
     /// Remembers that a prompt of this user produced the file (e.g. from an `executed` event).
     void record(const std::string& userId, const std::string& promptId, const FileRef& file);
+
+    /// The ComfyUI host that wrote the file (comfy.upstreams): the host of the prompt whose
+    /// outputs list it, after asking the hosts about `userId`'s unscanned prompts when none
+    /// does yet; nullptr when no recorded prompt lists it.
+    UpstreamHost* hostOf(const std::string& userId, const FileRef& file);
 
     /// The file is inside the user's own folder of its type (`<type>/<user id>/...`).
     static bool inOwnFolder(const Principal& user, const FileRef& file)
@@ -53,7 +59,9 @@ private:
     void scanPrompts(const std::string& userId);
 
     Database& _database;
-    UpstreamClient& _upstream;
+    UpstreamHost* recordedHostOf(const FileRef& file);
+
+    UpstreamHosts& _hosts;
     UserScope _scope;
     std::mutex _scanMutex; ///< one scan at a time, so concurrent /view calls do not ask twice
 };

@@ -10,6 +10,9 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/NullStream.h>
+#include <Poco/StreamCopier.h>
 
 #include <sstream>
 
@@ -102,7 +105,30 @@ void UploadRoutes::upload(HttpExchange& exchange, bool mask)
     request.setContentType(form.contentType());
     request.setContentLength64(static_cast<Poco::Int64>(form.contentLength()));
     UpstreamClient::Stream stream = _upstream.open(request, [&](std::ostream& out) { form.write(out); });
+    // Before the client hears back, so that its next prompt finds the file on any host.
+    if (_hosts.several() && stream.answer.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
+        copyToOtherHosts(exchange, form);
     _upstream.relay(exchange, stream);
+}
+
+void UploadRoutes::copyToOtherHosts(HttpExchange& exchange, const UploadForm& form)
+{
+    for (UpstreamHost* host : _hosts.reachable()) {
+        if (&host->client() == &_upstream)
+            continue;
+        try {
+            UpstreamRequest request = host->client().requestFor(exchange, exchange.request().getURI());
+            request.setContentType(form.contentType());
+            request.setContentLength64(static_cast<Poco::Int64>(form.contentLength()));
+            UpstreamClient::Stream stream = host->client().open(request, [&](std::ostream& out) { form.write(out); });
+            Poco::NullOutputStream discard;
+            Poco::StreamCopier::copyStream(*stream.body, discard);
+            if (stream.answer.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
+                host->noteError("upload of " + form.fileName() + " answered " + std::to_string(stream.answer.getStatus()));
+        } catch (const HttpError& e) {
+            host->noteError(e.what());
+        }
+    }
 }
 
 std::optional<std::string> UploadRoutes::uploadRefusal(HttpExchange& exchange, const UploadForm& form, bool mask)

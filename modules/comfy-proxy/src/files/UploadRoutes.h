@@ -1,7 +1,7 @@
 #pragma once
 
 #include "OutputFiles.h"
-#include "UpstreamClient.h"
+#include "UpstreamHosts.h"
 
 #include <cstdint>
 #include <optional>
@@ -26,13 +26,15 @@ class UploadForm;
 /// With comfy.separate_users off the subfolder is only normalised and type output is allowed,
 /// as in ComfyUI. The `upload` policy hook (fail closed) sees every upload once the form is
 /// read: {kind, filename, subfolder, type, content_type, size_bytes, overwrite}; a deny is 403
-/// `{"error": <reason>}` and nothing reaches ComfyUI.
+/// `{"error": <reason>}` and nothing reaches ComfyUI. With several ComfyUI hosts
+/// (comfy.upstreams) the file goes to every host that is up, so that a prompt loading it runs
+/// wherever it lands; the client gets the first host's answer.
 class UploadRoutes
 {
 public:
-    UploadRoutes(UpstreamClient& upstream, OutputFiles& files, Policy& policy, std::string stagingDir,
+    UploadRoutes(UpstreamHosts& hosts, OutputFiles& files, Policy& policy, std::string stagingDir,
                  std::uint64_t maxBytes, bool separateUsers)
-        : _upstream(upstream), _files(files), _policy(policy), _stagingDir(std::move(stagingDir)), _maxBytes(maxBytes),
+        : _hosts(hosts), _upstream(hosts.primary().client()), _files(files), _policy(policy), _stagingDir(std::move(stagingDir)), _maxBytes(maxBytes),
           _separateUsers(separateUsers)
     {
     }
@@ -46,8 +48,11 @@ private:
     void upload(HttpExchange& exchange, bool mask);
     /// The `upload` hook's deny reason, or nothing when allowed.
     std::optional<std::string> uploadRefusal(HttpExchange& exchange, const UploadForm& form, bool mask);
+    /// Sends the form to every other host that is up (their answers are read and dropped).
+    void copyToOtherHosts(HttpExchange& exchange, const UploadForm& form);
 
-    UpstreamClient& _upstream;
+    UpstreamHosts& _hosts;
+    UpstreamClient& _upstream; ///< the first host's: its answer is the client's
     OutputFiles& _files;
     Policy& _policy;
     std::string _stagingDir;

@@ -1,5 +1,7 @@
 #include "ViewRoutes.h"
 
+#include "comfygate/HttpError.h"
+
 #include "PngText.h"
 #include "PositivePrompt.h"
 
@@ -79,11 +81,12 @@ void ViewRoutes::view(HttpExchange& exchange)
     const bool rawFromStart =
         path == rawPath && !exchange.request().has("Range") && exchange.request().getMethod() == "GET";
     std::optional<std::string> promptText;
+    UpstreamClient& upstream = hostWithFile(exchange, file, rawPath);
     if (!rawFromStart && endsWithPng(file.filename))
-        promptText = promptTextOfRawFile(exchange, rawPath);
+        promptText = promptTextOfRawFile(exchange, upstream, rawPath);
 
-    UpstreamRequest request = _upstream.requestFor(exchange, path);
-    UpstreamClient::Stream stream = _upstream.open(request);
+    UpstreamRequest request = upstream.requestFor(exchange, path);
+    UpstreamClient::Stream stream = upstream.open(request);
     std::string head;
     const auto status = stream.answer.getStatus();
     if (status == Poco::Net::HTTPResponse::HTTP_OK || status == Poco::Net::HTTPResponse::HTTP_PARTIAL_CONTENT) {
@@ -93,16 +96,33 @@ void ViewRoutes::view(HttpExchange& exchange)
         if (auto refusal = nsfwRefusal(exchange, file, promptText))
             return exchange.sendText(403, "text/plain; charset=utf-8", *refusal);
     }
-    _upstream.relay(exchange, stream, head);
+    upstream.relay(exchange, stream, head);
 }
 
-std::optional<std::string> ViewRoutes::promptTextOfRawFile(HttpExchange& exchange, const std::string& path)
+UpstreamClient& ViewRoutes::hostWithFile(HttpExchange& exchange, const FileRef& file, const std::string& path)
 {
-    UpstreamRequest request = _upstream.requestFor(exchange, path);
+    if (!_hosts.several())
+        return _hosts.primary().client();
+    if (UpstreamHost* host = _files.hostOf(exchange.principal().userId, file))
+        return host->client();
+    for (UpstreamHost* host : _hosts.reachable()) {
+        try {
+            if (host->client().fetch("HEAD", path).status == 200)
+                return host->client();
+        } catch (const HttpError&) {
+        }
+    }
+    return _hosts.primary().client();
+}
+
+std::optional<std::string> ViewRoutes::promptTextOfRawFile(HttpExchange& exchange, UpstreamClient& upstream,
+                                                           const std::string& path)
+{
+    UpstreamRequest request = upstream.requestFor(exchange, path);
     request.setMethod("GET");
     for (const char* conditional : {"Range", "If-Range", "If-None-Match", "If-Modified-Since"})
         request.erase(conditional);
-    UpstreamClient::Stream stream = _upstream.open(request);
+    UpstreamClient::Stream stream = upstream.open(request);
     if (stream.answer.getStatus() != Poco::Net::HTTPResponse::HTTP_OK)
         return std::nullopt;
     std::string head;

@@ -3,7 +3,7 @@
 #include "FileRef.h"
 #include "NsfwTags.h"
 #include "OutputFiles.h"
-#include "UpstreamClient.h"
+#include "UpstreamHosts.h"
 
 #include <Poco/Dynamic/Var.h>
 
@@ -29,8 +29,8 @@ namespace comfygate::comfyproxy {
 class ViewRoutes
 {
 public:
-    ViewRoutes(UpstreamClient& upstream, OutputFiles& files, NsfwTags& tags, Policy& policy, ServiceRegistry& services)
-        : _upstream(upstream), _files(files), _tags(tags), _policy(policy), _services(services)
+    ViewRoutes(UpstreamHosts& hosts, OutputFiles& files, NsfwTags& tags, Policy& policy, ServiceRegistry& services)
+        : _hosts(hosts), _files(files), _tags(tags), _policy(policy), _services(services)
     {
     }
     void registerAll(RouteRegistry& routes);
@@ -42,10 +42,14 @@ private:
                                            const std::optional<std::string>& promptText);
     /// The prompt text of a PNG read apart from the answer the client gets (which may be a
     /// range, a re-encoded preview or a single channel and so lack the text chunks).
-    std::optional<std::string> promptTextOfRawFile(HttpExchange& exchange, const std::string& path);
+    std::optional<std::string> promptTextOfRawFile(HttpExchange& exchange, UpstreamClient& upstream,
+                                                   const std::string& path);
+    /// The host that has the file: the one that ran the prompt that wrote it (OutputFiles), else
+    /// the first reachable host that answers a HEAD of `path` with 200, else the first host.
+    UpstreamClient& hostWithFile(HttpExchange& exchange, const FileRef& file, const std::string& path);
     Poco::Dynamic::Var subjectOf(HttpExchange& exchange);
 
-    UpstreamClient& _upstream;
+    UpstreamHosts& _hosts;
     OutputFiles& _files;
     NsfwTags& _tags;
     Policy& _policy;

@@ -46,11 +46,13 @@ void ModelListRoutes::registerAll(RouteRegistry& routes)
 }
 
 template <class Json, class Filter>
-void ModelListRoutes::relayFiltered(HttpExchange& exchange, bool unchanged, const char* shape, Filter filter)
+void ModelListRoutes::relayFiltered(HttpExchange& exchange, bool unchanged, const char* shape, Filter filter,
+                                    bool acrossHosts)
 {
-    if (unchanged)
+    const bool merged = acrossHosts && _merge;
+    if (unchanged && !merged)
         return _upstream.forward(exchange);
-    const auto answer = _upstream.fetchJson(exchange);
+    const auto answer = merged ? _merge->fetch(exchange) : _upstream.fetchJson(exchange);
     if (answer.isEmpty())
         return;
     if (answer.type() != typeid(Json))
@@ -64,14 +66,16 @@ void ModelListRoutes::folder(HttpExchange& exchange)
     relayFiltered<Poco::JSON::Array::Ptr>(
         exchange, seesAll(exchange), "a list", [&](const Poco::JSON::Array::Ptr& files) {
             return _check.filterFolder(exchange.principal(), exchange.param("folder"), files);
-        });
+        },
+        true);
 }
 
 void ModelListRoutes::embeddings(HttpExchange& exchange)
 {
     relayFiltered<Poco::JSON::Array::Ptr>(
         exchange, seesAll(exchange), "a list",
-        [&](const Poco::JSON::Array::Ptr& names) { return _check.filterEmbeddings(exchange.principal(), names); });
+        [&](const Poco::JSON::Array::Ptr& names) { return _check.filterEmbeddings(exchange.principal(), names); },
+        true);
 }
 
 void ModelListRoutes::objectInfo(HttpExchange& exchange)
@@ -80,7 +84,8 @@ void ModelListRoutes::objectInfo(HttpExchange& exchange)
                                            [&](const Poco::JSON::Object::Ptr& info) {
                                                _check.filterObjectInfo(exchange.principal(), info);
                                                return info;
-                                           });
+                                           },
+                                           true);
 }
 
 void ModelListRoutes::viewMetadata(HttpExchange& exchange)

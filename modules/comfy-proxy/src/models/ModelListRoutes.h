@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ModelGrantCheck.h"
+#include "HostListMerge.h"
 #include "UpstreamClient.h"
 
 namespace comfygate {
@@ -21,7 +22,11 @@ namespace comfygate::comfyproxy {
 class ModelListRoutes
 {
 public:
-    ModelListRoutes(UpstreamClient& upstream, ModelGrantCheck& check) : _upstream(upstream), _check(check) {}
+    /// `merge` (several ComfyUI hosts) answers the model lists and /object_info from every host.
+    ModelListRoutes(UpstreamClient& upstream, ModelGrantCheck& check, HostListMerge* merge = nullptr)
+        : _upstream(upstream), _check(check), _merge(merge)
+    {
+    }
     void registerAll(RouteRegistry& routes);
 
 private:
@@ -37,11 +42,14 @@ private:
     void forwardIfMayUse(HttpExchange& exchange, const std::string& model);
     /// Streams the upstream answer when `unchanged`; otherwise parses it as `Json` (an
     /// Array::Ptr or Object::Ptr, `shape` names it in the 502) and sends `filter(parsed)`.
+    /// `acrossHosts`: with several hosts, the merged answer of all (HostListMerge) instead.
     template <class Json, class Filter>
-    void relayFiltered(HttpExchange& exchange, bool unchanged, const char* shape, Filter filter);
+    void relayFiltered(HttpExchange& exchange, bool unchanged, const char* shape, Filter filter,
+                       bool acrossHosts = false);
 
     UpstreamClient& _upstream;
     ModelGrantCheck& _check;
+    HostListMerge* _merge;
 };
 
 } // namespace comfygate::comfyproxy

@@ -42,11 +42,11 @@ std::string jsonText(const Poco::JSON::Object& object)
 
 } // namespace
 
-ComfyQueueService::Listing ComfyQueueService::listQueue()
+ComfyQueueService::Listing ComfyQueueService::listQueue(UpstreamClient& upstream)
 {
     UpstreamClient::Answer answer;
     try {
-        answer = _upstream.fetch("GET", "/queue");
+        answer = upstream.fetch("GET", "/queue");
     } catch (const HttpError& e) {
         throw std::runtime_error(e.what());
     }
@@ -63,22 +63,27 @@ ComfyQueueService::Listing ComfyQueueService::listQueue()
 services::ComfyQueue::Counts ComfyQueueService::countsFor(const std::string& userId)
 {
     Counts counts;
-    counts.upstreamUrl = _upstream.url();
-    Listing listing;
-    try {
-        listing = listQueue();
-    } catch (const std::exception& e) {
-        counts.problem = e.what();
-        return counts;
+    for (UpstreamHost* host : _hosts.all())
+        counts.upstreamUrl += (counts.upstreamUrl.empty() ? "" : ", ") + host->url();
+    for (UpstreamHost* host : _hosts.reachable()) {
+        Listing listing;
+        try {
+            listing = listQueue(host->client());
+        } catch (const std::exception& e) {
+            counts.problem = e.what();
+            continue;
+        }
+        counts.reachable = true;
+        counts.totalRunning += static_cast<int>(listing.running.size());
+        counts.totalPending += static_cast<int>(listing.pending.size());
+        std::vector<std::string> all = listing.running;
+        all.insert(all.end(), listing.pending.begin(), listing.pending.end());
+        const auto mine = _owners.ownedBy(userId, all);
+        counts.userRunning += countIn(listing.running, mine);
+        counts.userPending += countIn(listing.pending, mine);
     }
-    counts.reachable = true;
-    counts.totalRunning = static_cast<int>(listing.running.size());
-    counts.totalPending = static_cast<int>(listing.pending.size());
-    std::vector<std::string> all = listing.running;
-    all.insert(all.end(), listing.pending.begin(), listing.pending.end());
-    const auto mine = _owners.ownedBy(userId, all);
-    counts.userRunning = countIn(listing.running, mine);
-    counts.userPending = countIn(listing.pending, mine);
+    if (counts.reachable)
+        counts.problem.clear();
     return counts;
 }
 
@@ -86,26 +91,30 @@ services::ComfyQueue::Cancelled ComfyQueueService::cancel(const std::string& use
 {
     const std::set<std::string> mine =
         sessionId.empty() ? _owners.promptsOf(userId) : _owners.promptsOfSession(userId, sessionId);
-    const Listing listing = listQueue();
     Cancelled cancelled;
-
-    Poco::JSON::Array::Ptr doomed = new Poco::JSON::Array;
-    for (const auto& id : listing.pending)
-        if (mine.count(id))
-            doomed->add(id);
-    if (doomed->size() > 0) {
-        Poco::JSON::Object body;
-        body.set("delete", doomed);
-        _upstream.fetch("POST", "/queue", jsonText(body));
-        cancelled.deleted = static_cast<int>(doomed->size());
-    }
-    for (const auto& id : listing.running) {
-        if (!mine.count(id))
-            continue;
-        Poco::JSON::Object body;
-        body.set("prompt_id", id);
-        _upstream.fetch("POST", "/interrupt", jsonText(body));
-        cancelled.interrupted = true;
+    for (UpstreamHost* host : _hosts.reachable()) {
+        const Listing listing = listQueue(host->client());
+        Poco::JSON::Array::Ptr doomed = new Poco::JSON::Array;
+        for (const auto& id : listing.pending)
+            if (mine.count(id))
+                doomed->add(id);
+        if (doomed->size() > 0) {
+            Poco::JSON::Object body;
+            body.set("delete", doomed);
+            host->client().fetch("POST", "/queue", jsonText(body));
+            cancelled.deleted += static_cast<int>(doomed->size());
+            for (const auto& id : listing.pending)
+                if (mine.count(id))
+                    host->untrack(id);
+        }
+        for (const auto& id : listing.running) {
+            if (!mine.count(id))
+                continue;
+            Poco::JSON::Object body;
+            body.set("prompt_id", id);
+            host->client().fetch("POST", "/interrupt", jsonText(body));
+            cancelled.interrupted = true;
+        }
     }
     return cancelled;
 }

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "PromptOwners.h"
-#include "UpstreamClient.h"
+#include "UpstreamHosts.h"
 #include "comfygate/services/ComfyQueue.h"
 
 #include <string>
@@ -12,11 +12,12 @@ namespace comfygate::comfyproxy {
 /// services::ComfyQueue ("comfy.queue") over ComfyUI's GET /queue, the prompt owners this
 /// module records, and ComfyUI's POST /queue {"delete": [...]} and POST /interrupt
 /// {"prompt_id": ...} (never a bare /interrupt, which would stop whoever's prompt runs).
+/// With several ComfyUI hosts the counts add up every reachable host and cancelling acts on each.
 /// Thread safe (the upstream client and the owner record are).
 class ComfyQueueService : public services::ComfyQueue
 {
 public:
-    ComfyQueueService(UpstreamClient& upstream, PromptOwners& owners) : _upstream(upstream), _owners(owners) {}
+    ComfyQueueService(UpstreamHosts& hosts, PromptOwners& owners) : _hosts(hosts), _owners(owners) {}
 
     Counts countsFor(const std::string& userId) override;
     Cancelled cancel(const std::string& userId, const std::string& sessionId) override;
@@ -30,9 +31,9 @@ private:
     };
     /// Throws std::runtime_error when ComfyUI does not answer or answers something else than
     /// a queue.
-    Listing listQueue();
+    static Listing listQueue(UpstreamClient& upstream);
 
-    UpstreamClient& _upstream;
+    UpstreamHosts& _hosts;
     PromptOwners& _owners;
 };
 

@@ -47,13 +47,21 @@ std::vector<std::string> HistoryFilter::promptIds() const
 
 std::string HistoryFilter::render(const std::function<bool(const std::string&)>& keep, const HistoryPage& page) const
 {
+    return render(std::vector<const HistoryFilter*>{this}, keep, page);
+}
+
+std::string HistoryFilter::render(const std::vector<const HistoryFilter*>& histories,
+                                  const std::function<bool(const std::string&)>& keep, const HistoryPage& page)
+{
     std::vector<const JsonMembers::Member*> kept;
-    kept.reserve(_members.size());
+    std::string_view separator = histories.empty() ? std::string_view(", ") : histories.front()->_separator;
     std::size_t bytes = 2;
-    for (const auto& member : _members) {
-        if (keep(member.key)) {
-            kept.push_back(&member);
-            bytes += member.member.size() + _separator.size();
+    for (const HistoryFilter* history : histories) {
+        for (const auto& member : history->_members) {
+            if (keep(member.key)) {
+                kept.push_back(&member);
+                bytes += member.member.size() + separator.size();
+            }
         }
     }
     const auto [begin, end] = page.range(kept.size());
@@ -62,7 +70,7 @@ std::string HistoryFilter::render(const std::function<bool(const std::string&)>&
     out += '{';
     for (std::size_t i = begin; i < end; ++i) {
         if (i != begin)
-            out += _separator;
+            out += separator;
         append(out, *kept[i]);
     }
     out += '}';

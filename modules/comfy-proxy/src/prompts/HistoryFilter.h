@@ -30,6 +30,11 @@ public:
     /// The entries whose id `keep` accepts, then paged by `page`, as one JSON object.
     std::string render(const std::function<bool(const std::string&)>& keep, const HistoryPage& page) const;
 
+    /// render() over several histories (one per ComfyUI host, comfy.upstreams) as one list:
+    /// their entries in the order given, joined with the first history's separator.
+    static std::string render(const std::vector<const HistoryFilter*>& histories,
+                              const std::function<bool(const std::string&)>& keep, const HistoryPage& page);
+
 private:
     static void append(std::string& out, const JsonMembers::Member& member);
 

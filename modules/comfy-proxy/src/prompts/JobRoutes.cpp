@@ -1,5 +1,7 @@
 #include "JobRoutes.h"
 
+#include "LostPrompts.h"
+
 #include "comfygate/HttpError.h"
 #include "comfygate/HttpExchange.h"
 #include "comfygate/Route.h"
@@ -10,6 +12,9 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/NumberParser.h>
 #include <Poco/URI.h>
+
+#include <algorithm>
+#include <set>
 
 namespace comfygate::comfyproxy {
 namespace {
@@ -36,8 +41,9 @@ void JobRoutes::registerAll(RouteRegistry& routes)
 
 void JobRoutes::list(HttpExchange& exchange)
 {
-    if (_scope.seesEveryone(exchange.principal())) {
-        _upstream.forward(exchange);
+    const bool everyone = _scope.seesEveryone(exchange.principal());
+    if (everyone && !_hosts.several()) {
+        _hosts.primary().client().forward(exchange);
         return;
     }
     // Same validation as ComfyUI, applied to the caller's own list.
@@ -60,21 +66,58 @@ void JobRoutes::list(HttpExchange& exchange)
         if (name != "limit" && name != "offset")
             upstream.addQueryParameter(name, value);
     }
-    const auto answer = _upstream.fetch("GET", upstream.getPathAndQuery());
-    if (answer.status != 200) {
-        UpstreamClient::relay(exchange, answer);
-        return;
-    }
-    const auto all = jsonObject(answer.body);
-    const auto mine = _owners.promptsOf(exchange.principal().userId);
-    Poco::JSON::Array::Ptr owned = new Poco::JSON::Array;
-    if (auto jobs = all->getArray("jobs")) {
-        for (std::size_t i = 0; i < jobs->size(); ++i) {
-            auto job = jobs->getObject(static_cast<unsigned>(i));
-            if (job && mine.count(job->optValue<std::string>("id", "")))
-                owned->add(job);
+    const auto mine = everyone ? std::set<std::string>() : _owners.promptsOf(exchange.principal().userId);
+    std::vector<Poco::JSON::Object::Ptr> kept;
+    std::set<std::string> present;
+    bool answered = false;
+    for (UpstreamHost* host : _hosts.reachable()) {
+        UpstreamClient::Answer answer;
+        try {
+            answer = host->client().fetch("GET", upstream.getPathAndQuery());
+        } catch (const HttpError& e) {
+            if (!_hosts.several())
+                throw;
+            host->noteError(e.what());
+            continue;
+        }
+        if (answer.status != 200) {
+            if (!_hosts.several() || answer.status == 400) { // 400: the query itself is wrong, on every host
+                UpstreamClient::relay(exchange, answer);
+                return;
+            }
+            continue;
+        }
+        answered = true;
+        if (auto jobs = jsonObject(answer.body)->getArray("jobs")) {
+            for (std::size_t i = 0; i < jobs->size(); ++i) {
+                auto job = jobs->getObject(static_cast<unsigned>(i));
+                if (job && (everyone || mine.count(job->optValue<std::string>("id", "")))) {
+                    present.insert(job->optValue<std::string>("id", ""));
+                    kept.push_back(job);
+                }
+            }
         }
     }
+    if (!answered)
+        throw HttpError(502, "no ComfyUI host answered GET /api/jobs: comfygate upstreams shows their state",
+                        "upstream_unavailable");
+    if (_hosts.several()) {
+        const auto status = exchange.query("status");
+        if (!status || status->find("failed") != std::string::npos) {
+            for (const auto& failure : _owners.failures(everyone ? "" : exchange.principal().userId))
+                if (!present.count(failure.promptId))
+                    kept.push_back(LostPrompts::job(failure));
+        }
+        const bool ascending = exchange.query("sort_order").value_or("desc") == "asc";
+        std::stable_sort(kept.begin(), kept.end(), [ascending](const auto& a, const auto& b) {
+            const double left = a->has("create_time") ? a->get("create_time").template convert<double>() : 0;
+            const double right = b->has("create_time") ? b->get("create_time").template convert<double>() : 0;
+            return ascending ? left < right : left > right;
+        });
+    }
+    Poco::JSON::Array::Ptr owned = new Poco::JSON::Array;
+    for (const auto& job : kept)
+        owned->add(job);
     const auto total = static_cast<long long>(owned->size());
     Poco::JSON::Array::Ptr page = new Poco::JSON::Array;
     const long long end = limit ? std::min(total, offset + *limit) : total;
@@ -93,12 +136,29 @@ void JobRoutes::list(HttpExchange& exchange)
 
 void JobRoutes::detail(HttpExchange& exchange)
 {
+    const std::string& id = exchange.param("job_id");
+    const auto submitter = _owners.submitterOf(id);
     if (!_scope.seesEveryone(exchange.principal())) {
-        const auto owner = _owners.ownerOf(exchange.param("job_id"));
-        if (!owner || *owner != exchange.principal().userId)
+        if (!submitter || submitter->userId != exchange.principal().userId)
             throw HttpError(404, "Job not found");
     }
-    const auto answer = _upstream.fetch("GET", exchange.request().getURI());
+    UpstreamHost& host = _hosts.hostFor(submitter ? submitter->upstream : "");
+    if (_hosts.several() && submitter) {
+        // Lost with its host: the gateway's own entry, whether or not the host is back.
+        for (const auto& failure : _owners.failures(submitter->userId)) {
+            if (failure.promptId != id)
+                continue;
+            UpstreamClient::Answer answer;
+            try {
+                if (host.usable())
+                    answer = host.client().fetch("GET", exchange.request().getURI());
+            } catch (const HttpError&) {
+            }
+            if (answer.status != 200)
+                return exchange.sendJson(200, LostPrompts::job(failure));
+        }
+    }
+    const auto answer = host.client().fetch("GET", exchange.request().getURI());
     if (answer.status != 200) {
         UpstreamClient::relay(exchange, answer);
         return;

@@ -16,7 +16,7 @@ constexpr std::size_t ownerBatch = 16;
 const std::string& ownersOfBatch()
 {
     static const std::string sql = [] {
-        std::string text = "SELECT prompt_id, user_id, client_id FROM comfy_prompts WHERE prompt_id IN (?";
+        std::string text = "SELECT prompt_id, user_id, client_id, upstream FROM comfy_prompts WHERE prompt_id IN (?";
         for (std::size_t i = 1; i < ownerBatch; ++i)
             text += ", ?";
         return text + ")";
@@ -27,16 +27,35 @@ const std::string& ownersOfBatch()
 } // namespace
 
 bool PromptOwners::record(const std::string& promptId, const std::string& userId, const std::string& clientId,
-                          std::int64_t now, const std::string& sessionId)
+                          std::int64_t now, const std::string& sessionId, const std::string& upstream)
 {
     // Once per POST /prompt: the prepared write path, not a parsed BEGIN, INSERT and COMMIT.
     const bool inserted =
-        _database.execute("INSERT INTO comfy_prompts (prompt_id, user_id, client_id, created_at, session_id)"
-                          " VALUES (?, ?, ?, ?, ?) ON CONFLICT (prompt_id) DO NOTHING",
-                          {promptId, userId, clientId, static_cast<Poco::Int64>(now), sessionId}) == 1;
+        _database.execute("INSERT INTO comfy_prompts (prompt_id, user_id, client_id, created_at, session_id, upstream)"
+                          " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (prompt_id) DO NOTHING",
+                          {promptId, userId, clientId, static_cast<Poco::Int64>(now), sessionId, upstream}) == 1;
     if (inserted)
-        remember(promptId, Submitter{userId, clientId});
+        remember(promptId, Submitter{userId, clientId, upstream});
     return inserted;
+}
+
+void PromptOwners::markFailed(const std::string& promptId, const std::string& failure)
+{
+    _database.execute("UPDATE comfy_prompts SET failure = ? WHERE prompt_id = ?", {failure, promptId});
+}
+
+std::vector<PromptOwners::Failure> PromptOwners::failures(const std::string& userId)
+{
+    const std::string select = "SELECT prompt_id, user_id, upstream, failure, created_at FROM comfy_prompts"
+                               " WHERE failure <> ''";
+    const auto rows = userId.empty() ? _database.select(select + " ORDER BY created_at", {})
+                                     : _database.select(select + " AND user_id = ? ORDER BY created_at", {userId});
+    std::vector<Failure> failed;
+    for (const auto& row : rows)
+        failed.push_back(Failure{row[0].convert<std::string>(), row[1].convert<std::string>(),
+                                 row[2].convert<std::string>(), row[3].convert<std::string>(),
+                                 row[4].convert<Poco::Int64>()});
+    return failed;
 }
 
 void PromptOwners::forget(const std::string& promptId)
@@ -94,10 +113,11 @@ std::optional<PromptOwners::Submitter> PromptOwners::submitterOf(const std::stri
         return *hit;
     // Database::select: these reads run for every /history, /queue and WebSocket event.
     const auto rows =
-        _database.select("SELECT user_id, client_id FROM comfy_prompts WHERE prompt_id = ?", {promptId});
+        _database.select("SELECT user_id, client_id, upstream FROM comfy_prompts WHERE prompt_id = ?", {promptId});
     std::optional<Submitter> submitter;
     if (!rows.empty())
-        submitter = Submitter{rows.front()[0].convert<std::string>(), rows.front()[1].convert<std::string>()};
+        submitter = Submitter{rows.front()[0].convert<std::string>(), rows.front()[1].convert<std::string>(),
+                              rows.front()[2].convert<std::string>()};
     remember(promptId, submitter);
     return submitter;
 }
@@ -140,7 +160,8 @@ std::unordered_set<std::string> PromptOwners::ownedBy(const std::string& userId,
         std::unordered_map<std::string, Submitter> found;
         for (const auto& row : _database.select(ownersOfBatch(), params))
             found.emplace(row[0].convert<std::string>(),
-                          Submitter{row[1].convert<std::string>(), row[2].convert<std::string>()});
+                          Submitter{row[1].convert<std::string>(), row[2].convert<std::string>(),
+                                    row[3].convert<std::string>()});
         for (std::size_t i = from; i < to; ++i) {
             const auto owner = found.find(unknown[i]);
             if (owner == found.end()) {

@@ -37,12 +37,27 @@ public:
     {
         std::string userId;
         std::string clientId;
+        std::string upstream; ///< the ComfyUI host it was sent to (base URL; "" = the first)
     };
 
     /// Records the prompt; false when the prompt id is already taken (by anyone). `sessionId` is
-    /// the submitting credential (Principal::sessionId), for per-session cancelling.
+    /// the submitting credential (Principal::sessionId), for per-session cancelling; `upstream`
+    /// the base URL of the ComfyUI host it goes to (comfy.upstreams).
     bool record(const std::string& promptId, const std::string& userId, const std::string& clientId, std::int64_t now,
-                const std::string& sessionId = {});
+                const std::string& sessionId = {}, const std::string& upstream = {});
+    /// Records that the prompt was lost with its host: `failure` says why (history and jobs show it).
+    void markFailed(const std::string& promptId, const std::string& failure);
+    /// A prompt the gateway reports failed because its host stopped answering.
+    struct Failure
+    {
+        std::string promptId;
+        std::string userId;
+        std::string upstream;
+        std::string message;
+        std::int64_t createdAt = 0;
+    };
+    /// The failed prompts of a user (every user's with an empty `userId`), oldest first.
+    std::vector<Failure> failures(const std::string& userId);
     void forget(const std::string& promptId);
     std::optional<std::string> ownerOf(const std::string& promptId);
     /// ownerOf() with the client id: where ComfyUI would have sent the prompt's events.

@@ -3,6 +3,7 @@
 #include "ClientBody.h"
 #include "HistoryFilter.h"
 #include "JsonObjectText.h"
+#include "LostPrompts.h"
 #include "ModelReferences.h"
 
 #include "comfygate/HttpError.h"
@@ -162,11 +163,17 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
     const Verdict verdict = _policy.call("prompt", subject, request);
     if (!verdict.allowed())
         throw promptError(403, "policy_denied", verdict.reason.empty() ? "refused by the prompt policy" : verdict.reason);
+    std::set<std::string> labels;
+    Poco::JSON::Object::Ptr rewritten;
     if (verdict.decision == Verdict::Decision::Modify) {
         const auto changed = verdict.value.extract<Poco::JSON::Object::Ptr>();
-        if (!changed || !changed->getObject("workflow"))
+        labels = labelsOf(changed);
+        if (!changed || (!changed->getObject("workflow") && labels.empty()))
             throw promptError(500, "policy_error", "the prompt policy returned no workflow");
-        graph = changed->getObject("workflow");
+        rewritten = changed->getObject("workflow");
+    }
+    if (rewritten) {
+        graph = rewritten;
         body->set("prompt", graph);
         upstreamBody.set("prompt", stringify(graph));
     } else if (!prefixes.empty()) {
@@ -189,19 +196,25 @@ void PromptRoutes::submitChecked(HttpExchange& exchange)
     upstreamBody.set("prompt_id", JsonObjectText::quote(promptId));
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
-    // Recorded before ComfyUI sees it, so its first event already has an owner.
-    if (!_owners.record(promptId, user.userId, clientId, now, user.sessionId))
+    UpstreamHost& host = _hosts.place(promptId, labels);
+    // Recorded before ComfyUI sees it, so its first event already has an owner (and a host).
+    if (!_owners.record(promptId, user.userId, clientId, now, user.sessionId, _hosts.several() ? host.url() : "")) {
+        host.untrack(promptId);
         throw promptError(400, "prompt_id_exists", "prompt_id " + promptId + " is already in use: choose another");
+    }
 
     UpstreamClient::Answer answer;
     try {
-        answer = _upstream.fetch("POST", exchange.request().getURI(), upstreamBody.render());
+        answer = host.client().fetch("POST", exchange.request().getURI(), upstreamBody.render());
     } catch (...) {
+        host.untrack(promptId);
         _owners.forget(promptId);
         throw;
     }
-    if (answer.status != 200)
+    if (answer.status != 200) {
+        host.untrack(promptId);
         _owners.forget(promptId);
+    }
     UpstreamClient::relay(exchange, answer);
 }
 
@@ -219,6 +232,25 @@ std::string PromptRoutes::withPrefixes(std::string_view graphText, const std::ma
         graph.set(nodeId, nodes.back());
     }
     return graph.render();
+}
+
+std::set<std::string> PromptRoutes::labelsOf(const Poco::JSON::Object::Ptr& result)
+{
+    std::set<std::string> labels;
+    if (!result || !result->has("upstream_labels"))
+        return labels;
+    const auto value = result->get("upstream_labels");
+    if (value.isString()) {
+        labels.insert(value.convert<std::string>());
+    } else if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
+        const auto list = value.extract<Poco::JSON::Array::Ptr>();
+        for (std::size_t i = 0; i < list->size(); ++i)
+            if (list->get(static_cast<unsigned>(i)).isString())
+                labels.insert(list->getElement<std::string>(static_cast<unsigned>(i)));
+    }
+    if (labels.empty())
+        throw promptError(500, "policy_error", "the prompt policy's upstream_labels must be a label or a list of labels");
+    return labels;
 }
 
 void PromptRoutes::askModelHook(const Poco::JSON::Object::Ptr& subject, const Poco::JSON::Object::Ptr& graph)
@@ -276,10 +308,9 @@ void PromptRoutes::askQueueHook(const Poco::JSON::Object::Ptr& subject, const Po
     }
 }
 
-Poco::JSON::Object::Ptr PromptRoutes::upstreamJson(HttpExchange& exchange, const std::string& pathAndQuery)
+Poco::JSON::Object::Ptr PromptRoutes::upstreamJson(UpstreamClient& upstream, const std::string& pathAndQuery)
 {
-    (void)exchange;
-    const auto answer = _upstream.fetch("GET", pathAndQuery);
+    const auto answer = upstream.fetch("GET", pathAndQuery);
     if (answer.status != 200)
         throw HttpError(502, "ComfyUI answered " + pathAndQuery + " with status " + std::to_string(answer.status));
     try {
@@ -292,13 +323,28 @@ Poco::JSON::Object::Ptr PromptRoutes::upstreamJson(HttpExchange& exchange, const
 void PromptRoutes::queue(HttpExchange& exchange)
 {
     const bool twin = exchange.request().getURI().rfind("/api/", 0) == 0;
-    auto queue = upstreamJson(exchange, twin ? "/api/queue" : "/queue");
+    std::vector<Poco::JSON::Object::Ptr> queues;
+    for (UpstreamHost* host : _hosts.reachable()) {
+        try {
+            queues.push_back(upstreamJson(host->client(), twin ? "/api/queue" : "/queue"));
+        } catch (const HttpError& e) {
+            if (!_hosts.several())
+                throw;
+            host->noteError(e.what()); // the other hosts still answer; the monitor decides if it is down
+        }
+    }
+    if (queues.empty())
+        throw HttpError(502, "no ComfyUI host answered GET /queue: comfygate upstreams shows their state",
+                        "upstream_unavailable");
     const bool all = _scope.seesEveryone(exchange.principal());
     const auto mine = all ? std::set<std::string>() : _owners.promptsOf(exchange.principal().userId);
     Poco::JSON::Object::Ptr filtered = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     for (const char* list : {"queue_running", "queue_pending"}) {
         Poco::JSON::Array::Ptr kept = new Poco::JSON::Array;
-        if (auto items = queue->getArray(list)) {
+        for (const auto& queue : queues) {
+            const auto items = queue->getArray(list);
+            if (!items)
+                continue;
             for (std::size_t i = 0; i < items->size(); ++i) {
                 auto item = items->getArray(static_cast<unsigned>(i));
                 if (!item || item->size() < 2)
@@ -318,23 +364,53 @@ void PromptRoutes::history(HttpExchange& exchange)
 {
     const bool twin = exchange.request().getURI().rfind("/api/", 0) == 0;
     const std::string path = twin ? "/api/history" : "/history";
-    // The whole history, filtered, then paged: paging the global list would mix users.
-    const auto answer = _upstream.fetch("GET", path);
-    if (answer.status != 200)
-        throw HttpError(502, "ComfyUI answered " + path + " with status " + std::to_string(answer.status));
-    std::optional<HistoryFilter> filter;
+    const auto page = HistoryPage::fromQuery(exchange.query("max_items"), exchange.query("offset"));
+    // The whole history of every host, filtered, then paged: paging the global list would mix users.
+    std::vector<std::string> bodies;
+    for (UpstreamHost* host : _hosts.reachable()) {
+        try {
+            const auto answer = host->client().fetch("GET", path);
+            if (answer.status != 200)
+                throw HttpError(502, "ComfyUI answered " + path + " with status " + std::to_string(answer.status));
+            bodies.push_back(answer.body);
+        } catch (const HttpError& e) {
+            if (!_hosts.several())
+                throw;
+            host->noteError(e.what());
+        }
+    }
+    std::vector<HistoryFilter> filters;
+    filters.reserve(bodies.size() + 1);
+    std::set<std::string> present;
     try {
-        filter.emplace(answer.body);
+        for (const auto& body : bodies) {
+            filters.emplace_back(body);
+            for (const auto& id : filters.back().promptIds())
+                present.insert(id);
+        }
     } catch (const JsonMembers::Malformed&) {
         throw HttpError(502, "ComfyUI answered " + path + " with something that is not a JSON object");
     }
-    const auto page = HistoryPage::fromQuery(exchange.query("max_items"), exchange.query("offset"));
+    const bool everyone = _scope.seesEveryone(exchange.principal());
+    // Prompts lost with a host that stopped answering: their entries say so.
+    std::string lost;
+    if (_hosts.several()) {
+        lost = LostPrompts::historyOf(_owners.failures(everyone ? "" : exchange.principal().userId), present);
+        filters.emplace_back(lost);
+    }
+    std::vector<const HistoryFilter*> histories;
+    std::vector<std::string> ids;
+    for (const auto& filter : filters) {
+        histories.push_back(&filter);
+        for (auto& id : filter.promptIds())
+            ids.push_back(std::move(id));
+    }
     std::string body;
-    if (_scope.seesEveryone(exchange.principal())) {
-        body = filter->render([](const std::string&) { return true; }, page);
+    if (everyone) {
+        body = HistoryFilter::render(histories, [](const std::string&) { return true; }, page);
     } else {
-        const auto mine = _owners.ownedBy(exchange.principal().userId, filter->promptIds());
-        body = filter->render([&mine](const std::string& id) { return mine.count(id) != 0; }, page);
+        const auto mine = _owners.ownedBy(exchange.principal().userId, ids);
+        body = HistoryFilter::render(histories, [&mine](const std::string& id) { return mine.count(id) != 0; }, page);
     }
     ClientBody::send(exchange, 200, "application/json", body);
 }
@@ -342,13 +418,29 @@ void PromptRoutes::history(HttpExchange& exchange)
 void PromptRoutes::historyItem(HttpExchange& exchange)
 {
     const std::string& id = exchange.param("prompt_id");
-    const auto owner = _owners.ownerOf(id);
+    const auto submitter = _owners.submitterOf(id);
     // Another user's prompt looks exactly like an unknown one.
-    if (!_scope.seesEveryone(exchange.principal()) && (!owner || *owner != exchange.principal().userId)) {
+    if (!_scope.seesEveryone(exchange.principal()) && (!submitter || submitter->userId != exchange.principal().userId)) {
         exchange.sendJson(200, Poco::JSON::Object::Ptr(new Poco::JSON::Object));
         return;
     }
-    auto item = upstreamJson(exchange, exchange.request().getURI());
+    UpstreamHost& host = _hosts.hostFor(submitter ? submitter->upstream : "");
+    Poco::JSON::Object::Ptr item;
+    try {
+        item = upstreamJson(host.client(), exchange.request().getURI());
+    } catch (const HttpError&) {
+        if (!_hosts.several())
+            throw;
+    }
+    if ((!item || !item->has(id)) && _hosts.several()) {
+        // Lost with its host: the gateway's own entry, as in GET /history.
+        for (const auto& failure : _owners.failures(submitter ? submitter->userId : ""))
+            if (failure.promptId == id)
+                item = parseOrdered(LostPrompts::historyOf({failure}, {})).extract<Poco::JSON::Object::Ptr>();
+        if (!item)
+            throw HttpError(502, "the ComfyUI host " + host.url() + " that ran prompt " + id + " does not answer",
+                            "upstream_unavailable");
+    }
     if (auto entry = item->getObject(id))
         UserScope::scrubQueueItem(entry->getArray("prompt"));
     exchange.sendJson(200, item);

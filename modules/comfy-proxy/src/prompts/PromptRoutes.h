@@ -4,13 +4,14 @@
 #include "ModelCatalog.h"
 #include "ModelGrantCheck.h"
 #include "PromptOwners.h"
-#include "UpstreamClient.h"
+#include "UpstreamHosts.h"
 #include "UserScope.h"
 #include "WorkflowFileCheck.h"
 
 #include <Poco/JSON/Object.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -33,14 +34,16 @@ namespace comfygate::comfyproxy {
 /// may not use (model isolation), then asks the `model` hook about each model the graph names
 /// and the `queue` hook for ComfyUI's priority (front, number); GET /queue and /history show
 /// each user only their own items (all of them with can_view_all_comfyui_items) and never the
-/// Comfy.org API keys old ComfyUI versions leak there.
+/// Comfy.org API keys old ComfyUI versions leak there. With several ComfyUI hosts a prompt goes
+/// to the host UpstreamHosts::place() picks (the `prompt` hook may name labels), its history
+/// item comes from that host, and /queue and /history merge every reachable host.
 class PromptRoutes
 {
 public:
-    PromptRoutes(UpstreamClient& upstream, PromptOwners& owners, Policy& policy, WorkflowFileCheck& fileCheck,
+    PromptRoutes(UpstreamHosts& hosts, PromptOwners& owners, Policy& policy, WorkflowFileCheck& fileCheck,
                  ModelGrantCheck& modelGrants, ModelCatalog& catalog, Poco::Logger& logger, std::string gatewaySid,
                  bool separateUsers)
-        : _upstream(upstream), _owners(owners), _policy(policy), _fileCheck(fileCheck), _modelGrants(modelGrants),
+        : _hosts(hosts), _owners(owners), _policy(policy), _fileCheck(fileCheck), _modelGrants(modelGrants),
           _catalog(catalog), _logger(logger), _gatewaySid(std::move(gatewaySid)), _scope(separateUsers),
           _separateUsers(separateUsers)
     {
@@ -65,9 +68,11 @@ private:
     /// The graph's text with the `filename_prefix` of each node in `prefixes` (node id → prefix)
     /// replaced, every other byte as written.
     static std::string withPrefixes(std::string_view graphText, const std::map<std::string, std::string>& prefixes);
-    Poco::JSON::Object::Ptr upstreamJson(HttpExchange& exchange, const std::string& pathAndQuery);
+    Poco::JSON::Object::Ptr upstreamJson(UpstreamClient& upstream, const std::string& pathAndQuery);
+    /// The `upstream_labels` a `prompt` policy result asks for (a string or a list of strings).
+    static std::set<std::string> labelsOf(const Poco::JSON::Object::Ptr& result);
 
-    UpstreamClient& _upstream;
+    UpstreamHosts& _hosts;
     PromptOwners& _owners;
     Policy& _policy;
     WorkflowFileCheck& _fileCheck;

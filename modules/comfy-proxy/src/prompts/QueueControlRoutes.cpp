@@ -8,6 +8,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <map>
 #include <sstream>
 
 namespace comfygate::comfyproxy {
@@ -61,9 +62,10 @@ void QueueControlRoutes::sendEmpty(HttpExchange& exchange)
     exchange.sendText(200, "text/plain", "");
 }
 
-std::vector<std::string> QueueControlRoutes::ownedUpstreamIds(const std::string& path, const std::set<std::string>& mine)
+std::vector<std::string> QueueControlRoutes::ownedUpstreamIds(UpstreamClient& upstream, const std::string& path,
+                                                             const std::set<std::string>& mine)
 {
-    const auto answer = _upstream.fetch("GET", path);
+    const auto answer = upstream.fetch("GET", path);
     if (answer.status != 200)
         throw HttpError(502, "ComfyUI answered " + path + " with status " + std::to_string(answer.status));
     std::vector<std::string> ids;
@@ -92,56 +94,84 @@ void QueueControlRoutes::clearOrDelete(HttpExchange& exchange, const std::string
     if (_scope.seesEveryone(exchange.principal())) {
         std::ostringstream text;
         body->stringify(text);
-        _upstream.fetch("POST", path, text.str());
+        for (UpstreamHost* host : _hosts.reachable())
+            host->client().fetch("POST", path, text.str());
         sendEmpty(exchange);
         return;
     }
     const auto mine = _owners.promptsOf(exchange.principal().userId);
-    std::vector<std::string> ids;
-    if (body->optValue<bool>("clear", false))
-        ids = ownedUpstreamIds(path, mine);
+    std::map<UpstreamHost*, std::vector<std::string>> idsOfHost;
+    if (body->optValue<bool>("clear", false)) {
+        for (UpstreamHost* host : _hosts.reachable())
+            idsOfHost[host] = ownedUpstreamIds(host->client(), path, mine);
+    }
     if (auto requested = body->getArray("delete")) {
         for (std::size_t i = 0; i < requested->size(); ++i) {
             const auto id = requested->get(static_cast<unsigned>(i));
-            if (id.isString() && mine.count(id.convert<std::string>()))
-                ids.push_back(id.convert<std::string>());
+            if (!id.isString() || !mine.count(id.convert<std::string>()))
+                continue;
+            const auto submitter = _owners.submitterOf(id.convert<std::string>());
+            idsOfHost[&_hosts.hostFor(submitter ? submitter->upstream : "")].push_back(id.convert<std::string>());
         }
     }
-    if (!ids.empty())
-        _upstream.fetch("POST", path, deleteBody(ids));
+    for (const auto& [host, ids] : idsOfHost) {
+        if (ids.empty())
+            continue;
+        host->client().fetch("POST", path, deleteBody(ids));
+        if (list == "queue")
+            for (const auto& id : ids)
+                host->untrack(id); // deleted before it ran: it will send no end event
+    }
     sendEmpty(exchange);
+}
+
+std::string QueueControlRoutes::runningPrompt(UpstreamClient& upstream)
+{
+    const auto answer = upstream.fetch("GET", "/queue");
+    const auto queue = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
+    const auto running = queue->getArray("queue_running");
+    if (running && running->size() > 0) {
+        const auto item = running->getArray(0);
+        if (item && item->size() > 1)
+            return item->getElement<std::string>(1);
+    }
+    return {};
 }
 
 void QueueControlRoutes::interrupt(HttpExchange& exchange)
 {
     const auto body = optionalJsonBody(exchange);
-    std::string promptId = body->optValue<std::string>("prompt_id", "");
-    if (!_scope.seesEveryone(exchange.principal())) {
-        if (promptId.empty()) {
+    const std::string promptId = body->optValue<std::string>("prompt_id", "");
+    const bool everyone = _scope.seesEveryone(exchange.principal());
+    // (host, prompt) pairs to stop; an empty prompt id stops whatever the host runs (admins).
+    std::vector<std::pair<UpstreamHost*, std::string>> targets;
+    if (!promptId.empty()) {
+        const auto submitter = _owners.submitterOf(promptId);
+        if (everyone || (submitter && submitter->userId == exchange.principal().userId))
+            targets.emplace_back(&_hosts.hostFor(submitter ? submitter->upstream : ""), promptId);
+    } else {
+        for (UpstreamHost* host : _hosts.reachable()) {
+            if (everyone) {
+                targets.emplace_back(host, "");
+                continue;
+            }
             // Without a prompt_id ComfyUI stops whatever runs: narrow it to the running prompt,
             // and only when that prompt is the caller's.
-            const auto answer = _upstream.fetch("GET", "/queue");
-            const auto queue = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
-            const auto running = queue->getArray("queue_running");
-            if (running && running->size() > 0) {
-                const auto item = running->getArray(0);
-                if (item && item->size() > 1)
-                    promptId = item->getElement<std::string>(1);
-            }
-        }
-        const auto owner = promptId.empty() ? std::nullopt : _owners.ownerOf(promptId);
-        if (!owner || *owner != exchange.principal().userId) {
-            sendEmpty(exchange); // like ComfyUI for a prompt that is not running
-            return;
+            const std::string running = runningPrompt(host->client());
+            const auto owner = running.empty() ? std::nullopt : _owners.ownerOf(running);
+            if (owner && *owner == exchange.principal().userId)
+                targets.emplace_back(host, running);
         }
     }
-    Poco::JSON::Object forwarded;
-    if (!promptId.empty())
-        forwarded.set("prompt_id", promptId);
-    std::ostringstream text;
-    forwarded.stringify(text);
-    _upstream.fetch("POST", "/interrupt", text.str());
-    sendEmpty(exchange);
+    for (const auto& [host, id] : targets) {
+        Poco::JSON::Object forwarded;
+        if (!id.empty())
+            forwarded.set("prompt_id", id);
+        std::ostringstream text;
+        forwarded.stringify(text);
+        host->client().fetch("POST", "/interrupt", text.str());
+    }
+    sendEmpty(exchange); // like ComfyUI, also for a prompt that is not running
 }
 
 } // namespace comfygate::comfyproxy

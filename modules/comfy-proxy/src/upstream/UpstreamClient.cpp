@@ -83,7 +83,7 @@ std::string readKnownLength(UpstreamSession& session, std::uint64_t length)
 UpstreamClient::UpstreamClient(Settings settings) : _settings(std::move(settings)), _base(_settings.url)
 {
     if (_base.getScheme() != "http" || _base.getHost().empty())
-        throw std::invalid_argument("configuration key comfy.url: '" + _settings.url +
+        throw std::invalid_argument("configuration key " + _settings.urlKey + ": '" + _settings.url +
                                     "' must be an http:// URL of the ComfyUI server");
 }
 
@@ -117,7 +117,7 @@ void UpstreamClient::release(std::unique_ptr<UpstreamSession> session)
 void UpstreamClient::unreachable(const std::string& reason) const
 {
     throw HttpError(502, "ComfyUI is not reachable at " + _settings.url + " (" + reason +
-                             "): check that it runs and that comfy.url points at it",
+                             "): check that it runs and that " + _settings.urlKey + " points at it",
                     "upstream_unavailable");
 }
 

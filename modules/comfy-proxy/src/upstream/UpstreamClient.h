@@ -33,6 +33,7 @@ public:
     struct Settings
     {
         std::string url = "http://127.0.0.1:8188";
+        std::string urlKey = "comfy.url"; ///< the setting `url` came from, for messages
         int timeoutSeconds = 300;
         std::size_t maxIdleConnections = 16;
         std::size_t maxUploadBytes = 100 * 1024 * 1024;

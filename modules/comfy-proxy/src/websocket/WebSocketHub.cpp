@@ -157,6 +157,8 @@ void WebSocketHub::stop()
 
 void WebSocketHub::requireUpstream()
 {
+    if (!_settings.ownUpstream)
+        return;
     {
         std::lock_guard lock(_mutex);
         _upstreamWanted = true;
@@ -169,6 +171,8 @@ void WebSocketHub::requireUpstream()
 
 void WebSocketHub::openUpstreamInBackground()
 {
+    if (!_settings.ownUpstream)
+        return;
     {
         std::lock_guard lock(_mutex);
         _upstreamWanted = true;
@@ -545,6 +549,12 @@ bool WebSocketHub::readUpstreamFrame(const UpstreamPtr& upstream)
     const std::string payload(buffer.begin(), buffer.size());
     deliver(_router.route(payload, binary, receivedAt), payload, binary, receivedAt);
     return true;
+}
+
+void WebSocketHub::deliverHostFrame(const std::string& payload, bool binary)
+{
+    const auto receivedAt = FrameRouter::Clock::now();
+    deliver(_router.route(payload, binary, receivedAt), payload, binary, receivedAt);
 }
 
 // ---- routing ----

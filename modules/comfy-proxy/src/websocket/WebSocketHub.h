@@ -70,6 +70,9 @@ public:
         Poco::Timespan receiveTimeout{5, 0}; ///< the longest a started frame may take to arrive
         std::chrono::milliseconds firstRetry{250}; ///< first reconnect after ComfyUI's socket closed
         std::chrono::milliseconds maxRetry{10000}; ///< the retry delay doubles up to this
+        /// false with several ComfyUI hosts: the hub opens no socket of its own; each host's
+        /// HostMonitor holds one and hands its frames to deliverHostFrame().
+        bool ownUpstream = true;
     };
 
     WebSocketHub(Settings settings, std::string gatewaySid, UpstreamConnector connector, FrameRouter& router,
@@ -103,6 +106,11 @@ public:
     /// kernel events of its audience published since `mark` (none is lost to the handshake).
     void attach(Poco::Net::WebSocket client, const Principal& principal, const std::string& clientId,
                 std::uint64_t mark);
+
+    /// A frame from one of several ComfyUI hosts (or one the gateway writes in a host's name,
+    /// e.g. the execution_error of a prompt lost with its host), routed like the frames of the
+    /// hub's own upstream socket.
+    void deliverHostFrame(const std::string& payload, bool binary);
 
     /// A kernel event: sent as `{"type","data"}` to the open sockets of its audience. Never blocks.
     void publish(const Event& event);
