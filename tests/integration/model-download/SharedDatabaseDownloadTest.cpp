@@ -50,6 +50,7 @@ public:
     {
         _sources = std::make_unique<ModelSources>();
         _comfy = std::make_unique<comfygate::fakes::FakeComfyUI>(_comfyRoot.path());
+        _comfy->start();
     }
 
     void tearDown() override
