@@ -127,7 +127,12 @@ void PostgresNotifications::run()
 
 bool PostgresNotifications::open()
 {
-    _connection = PQconnectdb(_connectionString.c_str());
+    // A server that does not answer must not hold the thread (and so stop()) for libpq's
+    // default of waiting forever.
+    const std::string connection = _connectionString.find("connect_timeout=") == std::string::npos
+        ? _connectionString + " connect_timeout=5"
+        : _connectionString;
+    _connection = PQconnectdb(connection.c_str());
     if (PQstatus(_connection) != CONNECTION_OK) {
         _logger.warning("cannot listen for the other instances' notifications: %s",
                         firstLine(PQerrorMessage(_connection)));
