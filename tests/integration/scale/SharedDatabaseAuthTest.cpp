@@ -37,6 +37,7 @@ class SharedDatabaseAuthTest : public CppUnit::TestFixture
     CPPUNIT_TEST(logoutOnOneInstanceIsRefusedByTheOther);
     CPPUNIT_TEST(tokenDeletedOnOneInstanceIsRefusedByTheOther);
     CPPUNIT_TEST(userDeletedOnOneInstanceIsRefusedByTheOther);
+    CPPUNIT_TEST(roleTableChangedOnOneInstanceAppliesOnTheOther);
     CPPUNIT_TEST(lostDatabaseIsReconnectedAndNotReadyMeanwhile);
     CPPUNIT_TEST_SUITE_END();
 
@@ -144,6 +145,31 @@ public:
         CPPUNIT_ASSERT_EQUAL(401, _first->get(sessionsRoute, bearer(session)).status);
     }
 
+    void roleTableChangedOnOneInstanceAppliesOnTheOther()
+    {
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0,
+                                     _gateways->instance(0).runCommand({"user", "add", "olga", "--role", "owner",
+                                                                        "--password-stdin"},
+                                                                       out, err, userPassword + "\n"));
+        addUser("dora");
+        const std::string owner = login(*_first, "olga");
+        const std::string session = login(*_second, "dora");
+        CPPUNIT_ASSERT(!hasPermission(*_second, session, "can_see_restricted_settings"));
+        const auto changed = _first->request("PUT", "/mss-login/api/groups",
+                                             R"({"groups":{"power":{"can_see_restricted_settings":true}}})",
+                                             bearer(owner));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(changed.body, 200, changed.status);
+        CPPUNIT_ASSERT(hasPermission(*_first, session, "can_see_restricted_settings"));
+        // The other instance applies the stored table when the change's notification arrives.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!hasPermission(*_second, session, "can_see_restricted_settings")) {
+            if (std::chrono::steady_clock::now() > deadline)
+                CPPUNIT_FAIL("the second instance kept the old role table");
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+
     void lostDatabaseIsReconnectedAndNotReadyMeanwhile()
     {
         addUser("dora");
@@ -164,6 +190,18 @@ public:
     }
 
 private:
+    static bool hasPermission(HttpTestClient& client, const std::string& credential, const std::string& permission)
+    {
+        const auto me = client.get("/mss-login/api/me", bearer(credential));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(me.body, 200, me.status);
+        const auto permissions = me.json()->getArray("permissions");
+        for (std::size_t i = 0; i < permissions->size(); ++i) {
+            if (permissions->getElement<std::string>(static_cast<unsigned>(i)) == permission)
+                return true;
+        }
+        return false;
+    }
+
     /// Polls /readyz until it answers `status` (the instance notices within its retry pace).
     static comfygate::test::HttpResult waitForReadyz(HttpTestClient& client, int status)
     {
