@@ -38,13 +38,20 @@ bool accepts(unsigned port)
 
 } // namespace
 
-NginxProxy::NginxProxy(unsigned upstreamPort, NginxSizing sizing)
+NginxProxy::NginxProxy(unsigned upstreamPort, NginxSizing sizing) : NginxProxy(std::vector<unsigned>{upstreamPort}, sizing)
+{
+}
+
+NginxProxy::NginxProxy(const std::vector<unsigned>& upstreamPorts, NginxSizing sizing)
 {
     if (!Poco::File(nginxBinary).exists())
         throw std::runtime_error(nginxBinary + " is missing: install nginx-light (scripts/dev deps installs it)");
     _port = freeLoopbackPort();
     const std::string dir = _dir.path();
     const std::string connections = std::to_string(sizing.workerConnections);
+    std::string servers;
+    for (const unsigned upstreamPort : upstreamPorts)
+        servers += "    server 127.0.0.1:" + std::to_string(upstreamPort) + ";\n";
     _dir.write("nginx.conf", "worker_rlimit_nofile " + std::to_string(2 * sizing.workerConnections + 64) + ";\n"
                              "events { worker_connections " + connections + "; }\n"
                              "http {\n"
@@ -56,7 +63,7 @@ NginxProxy::NginxProxy(unsigned upstreamPort, NginxSizing sizing)
                              "  uwsgi_temp_path " + dir + "/uwsgi;\n"
                              "  scgi_temp_path " + dir + "/scgi;\n"
                              "  upstream gateway {\n"
-                             "    server 127.0.0.1:" + std::to_string(upstreamPort) + ";\n"
+                             + servers +
                              "    keepalive " + std::to_string(sizing.keepalive) + ";\n"
                              "    keepalive_requests 100000;\n"
                              "  }\n"

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace comfygate::test {
 
@@ -18,8 +19,8 @@ struct NginxSizing
 };
 
 /// Debian's nginx (/usr/sbin/nginx) as a reverse proxy on a free loopback port, in front of
-/// one upstream server with a keep-alive pool of upstream connections, the way operators put
-/// it in front of the gateway. Its nginx.conf, pid, logs and temp files live in its own temp
+/// one upstream server, or several taken in turn (round robin, nginx's default), with a
+/// keep-alive pool of upstream connections, the way operators put it in front of the gateway. Its nginx.conf, pid, logs and temp files live in its own temp
 /// dir; it runs in the foreground as one process (no master) and is killed on destruction.
 /// The request header X-Test-Client is passed upstream as X-Forwarded-For.
 class NginxProxy
@@ -28,6 +29,9 @@ public:
     /// Throws std::runtime_error with a clear message when nginx is not installed
     /// (`scripts/dev deps` installs nginx-light) or does not start.
     explicit NginxProxy(unsigned upstreamPort, NginxSizing sizing = NginxSizing());
+    /// Round robin over `upstreamPorts`; a request that fails on one (connection refused)
+    /// goes to the next, as nginx does by default.
+    explicit NginxProxy(const std::vector<unsigned>& upstreamPorts, NginxSizing sizing = NginxSizing());
     ~NginxProxy();
 
     unsigned port() const { return _port; }

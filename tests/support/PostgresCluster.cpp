@@ -82,6 +82,11 @@ PostgresCluster::PostgresCluster() :
     }
     run("initdb", {"-D", _dir.path() + "/data", "-U", "comfygate", "-A", "trust", "-E", "UTF8",
                    "--locale=C", "--no-sync", "--no-instructions"});
+    start();
+}
+
+void PostgresCluster::start()
+{
     run("pg_ctl", {"-D", _dir.path() + "/data", "-w", "-t", "20", "-l", _dir.path() + "/log",
                    "-o",
                    "-k " + _dir.path() + " -p " + std::to_string(_port)
@@ -89,6 +94,12 @@ PostgresCluster::PostgresCluster() :
                          " -c synchronous_commit=off",
                    "start"});
     _started = true;
+}
+
+void PostgresCluster::stop()
+{
+    run("pg_ctl", {"-D", _dir.path() + "/data", "-m", "immediate", "-w", "stop"});
+    _started = false;
 }
 
 PostgresCluster::~PostgresCluster()

@@ -31,6 +31,11 @@ public:
     /// (db.backend=postgresql, host, port, user, database, a small pool).
     std::map<std::string, std::string> gatewaySettings(const std::string& database) const;
 
+    /// Stops the server as a crash or an outage would (immediate: connections are cut), and
+    /// starts it again on the same data, socket and port; both throw on failure.
+    void stop();
+    void start();
+
     /// Creates a database, for tests that want a fresh one.
     void createDatabase(const std::string& name) const;
 

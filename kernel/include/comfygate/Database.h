@@ -72,6 +72,15 @@ public:
     ///   {{blob}}   binary column type
     ///   {{bigint}} 64-bit integer column type
     ///   {{now}}    current Unix time in seconds (integer expression)
+    ///   {{skip_locked}}  at the end of a SELECT inside write(): on PostgreSQL
+    ///              `FOR UPDATE SKIP LOCKED` (rows another transaction holds are skipped, the
+    ///              others locked until commit); nothing on SQLite, whose write() already
+    ///              holds the database's only write lock
+    ///   {{xact_lock:NAME}}  a whole statement (read one integer from it) that, inside
+    ///              write(), waits for every other instance's transaction holding the lock
+    ///              NAME (letters, digits, `_`, `.`) and holds it until commit: a
+    ///              PostgreSQL advisory transaction lock; `SELECT 1` on SQLite. Makes a
+    ///              count-then-insert exact across instances sharing the database.
     /// and, on PostgreSQL, renumbers `?` placeholders to `$n`.
     virtual std::string translate(const std::string& sql) const = 0;
 };

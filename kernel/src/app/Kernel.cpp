@@ -1,6 +1,7 @@
 #include "Kernel.h"
 
 #include "CliCommands.h"
+#include "ClusterEventBus.h"
 #include "Configuration.h"
 #include "CurlHttpClient.h"
 #include "DataDirectoryLock.h"
@@ -97,6 +98,12 @@ void Kernel::startCore(bool serving)
 
     _secrets = std::make_unique<SealedSecrets>(_config->getString("secret.key", ""), _settings.dataDir + "/secret.key");
     _events = std::make_unique<InProcessEventBus>();
+    if (db.backend == Database::Backend::PostgreSQL) {
+        _clusterEvents = std::make_unique<ClusterEventBus>(*_events, db.postgresConnection,
+                                                           [database = _database.get()] { database->renewPool(); });
+        if (serving)
+            _clusterEvents->start();
+    }
     _scheduler = std::make_unique<WorkerScheduler>(static_cast<std::size_t>(_settings.schedulerWorkers),
                                                    static_cast<std::size_t>(_settings.schedulerQueue));
     _scheduler->start();
@@ -104,6 +111,18 @@ void Kernel::startCore(bool serving)
     _metrics = std::make_unique<MetricsRegistry>();
     _metrics->gauge("events_published", "events published on the event bus since start",
                     [events = _events.get()] { return static_cast<double>(events->publishedCount()); });
+    if (_clusterEvents) {
+        const auto& notifications = _clusterEvents->notifications();
+        _metrics->gauge("events_cluster_sent", "events sent to the other instances (LISTEN/NOTIFY) since start",
+                        [&notifications] { return static_cast<double>(notifications.sentCount()); });
+        _metrics->gauge("events_cluster_received", "events received from the other instances since start",
+                        [&notifications] { return static_cast<double>(notifications.receivedCount()); });
+        _metrics->gauge("events_cluster_dropped",
+                        "events not sent to the other instances (over 8000 bytes, or the queue was full)",
+                        [&notifications] { return static_cast<double>(notifications.droppedCount()); });
+        _metrics->gauge("database_listening", "1 while the notification connection to PostgreSQL is open",
+                        [&notifications] { return notifications.connected() ? 1.0 : 0.0; });
+    }
     _metrics->gauge("scheduler_queued", "background tasks waiting for a worker",
                     [scheduler = _scheduler.get()] { return static_cast<double>(scheduler->queuedCount()); });
     _router = std::make_unique<Router>();
@@ -155,13 +174,32 @@ void Kernel::startCore(bool serving)
     _permissions->setPolicy(_policy.get());
 
     _kernelServices = std::make_unique<KernelServices>(KernelServices{
-        *_router, *_permissions, *_policy, *_database, *_events, *_httpClient, *_secrets, *_scheduler, *_audit,
+        *_router, *_permissions, *_policy, *_database, events(), *_httpClient, *_secrets, *_scheduler, *_audit,
         *_metrics, *_cli, *_services, *_config, _settings.dataDir,
         [this](std::shared_ptr<Authenticator> authenticator, const std::string& owner) {
             installAuthenticator(std::move(authenticator), owner);
         }});
     _modules = std::make_unique<ModuleLoader>(*_kernelServices);
     _coreStarted = true;
+}
+
+EventBus& Kernel::events()
+{
+    if (_clusterEvents)
+        return *_clusterEvents;
+    return *_events;
+}
+
+bool Kernel::ready() const
+{
+    return _ready && databaseReachable();
+}
+
+bool Kernel::databaseReachable() const
+{
+    // On PostgreSQL the notification connection doubles as the database's heartbeat: it sees a
+    // lost server at once and is opened again as soon as the server answers.
+    return !_clusterEvents || _clusterEvents->notifications().connected();
 }
 
 void Kernel::declareKernelPermissions()
@@ -261,6 +299,9 @@ void Kernel::stop() noexcept
             _policyEffects->stop();
         if (_scheduler)
             _scheduler->stop();
+        // No other instance's event is delivered to a stopping module.
+        if (_clusterEvents)
+            _clusterEvents->stop();
         if (_modules)
             _modules->stopAll();
         // Everything below may hold code or objects of the modules; it must be gone before
@@ -280,6 +321,7 @@ void Kernel::stop() noexcept
         _permissions.reset();
         _httpClient.reset();
         _scheduler.reset();
+        _clusterEvents.reset();
         _events.reset();
         _secrets.reset();
         _audit.reset();

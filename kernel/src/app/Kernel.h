@@ -19,6 +19,8 @@ class DatabaseAudit;
 class HttpPipeline;
 class HttpServer;
 class InProcessEventBus;
+class ClusterEventBus;
+class EventBus;
 class MetricsRegistry;
 class ModuleLoader;
 class PermissionTable;
@@ -82,7 +84,12 @@ public:
     ModuleLoader& modules() { return *_modules; }
     MetricsRegistry& metrics() { return *_metrics; }
     HttpServer* httpServer() { return _httpServer.get(); }
-    bool ready() const { return _ready; }
+    /// Serving, not draining, and the database reachable.
+    bool ready() const;
+    /// False on PostgreSQL while the connection to the server is lost (see ClusterEventBus).
+    bool databaseReachable() const;
+    /// The event bus modules get: the cluster's on PostgreSQL.
+    EventBus& events();
 
 private:
     void configureLogging();
@@ -96,6 +103,8 @@ private:
     std::unique_ptr<DatabaseAudit> _audit;
     std::unique_ptr<SealedSecrets> _secrets;
     std::unique_ptr<InProcessEventBus> _events;
+    /// On PostgreSQL: _events shared with the other instances on the database (LISTEN/NOTIFY).
+    std::unique_ptr<ClusterEventBus> _clusterEvents;
     std::unique_ptr<WorkerScheduler> _scheduler;
     std::unique_ptr<CurlHttpClient> _httpClient;
     std::unique_ptr<MetricsRegistry> _metrics;

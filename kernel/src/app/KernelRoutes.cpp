@@ -132,11 +132,13 @@ void KernelRoutes::registerAll()
                "kernel");
 
     router.add(RouteSpec::make("GET", "/readyz", Access::Public,
-                               "readiness: every subsystem started and the server is not draining",
+                               "readiness: every subsystem started, the database reachable, not draining",
                                [&kernel](HttpExchange& exchange) {
                                    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
                                    const bool ready = kernel.ready();
-                                   body->set("status", ready ? "ready" : "draining");
+                                   body->set("status", ready                         ? "ready"
+                                                       : !kernel.databaseReachable() ? "database_unreachable"
+                                                                                     : "draining");
                                    exchange.sendJson(ready ? 200 : 503, body);
                                }),
                "kernel");

@@ -1,6 +1,7 @@
 #include "ModuleLoader.h"
 
 #include <Poco/DirectoryIterator.h>
+#include <Poco/Exception.h>
 #include <Poco/File.h>
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
@@ -194,7 +195,10 @@ void ModuleLoader::startAll()
             module->instance->start(*module->host);
         } catch (const std::exception& e) {
             module->host->setRegistrationOpen(false);
-            const std::string message = "module '" + module->name + "' failed to start: " + e.what();
+            // A Poco exception's what() is only its class name ("PostgreSQL"); the message is in displayText().
+            const auto* poco = dynamic_cast<const Poco::Exception*>(&e);
+            const std::string message = "module '" + module->name +
+                                        "' failed to start: " + (poco ? poco->displayText() : std::string(e.what()));
             stopAll();
             throw ModuleError(message);
         } catch (...) {

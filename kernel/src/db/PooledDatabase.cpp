@@ -213,6 +213,9 @@ void PooledDatabase::open()
                                  + " (" + advice + ")");
     }
     _pool = pool;
+    _connector = connector;
+    _connection = connection;
+    _setup = setup;
     if (_settings.backend == Backend::SQLite) {
         _reads = std::make_shared<SqlitePreparedReads>(_settings.sqlitePath, _settings.maxSessions,
                                                        _settings.busyTimeoutMs);
@@ -225,12 +228,33 @@ void PooledDatabase::open()
                         _settings.maxSessions);
 }
 
+void PooledDatabase::renewPool()
+{
+    if (_settings.backend != Backend::PostgreSQL)
+        return;
+    Poco::AutoPtr<SqlSessionPool> fresh;
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        if (!_pool)
+            return;
+        fresh = new SqlSessionPool(_connector, _connection, _settings.minSessions, _settings.maxSessions,
+                                   std::max(1, _settings.idleSeconds), _setup);
+        // Not shut down: that would close the sessions in use too, and a request may still be
+        // running on one that works.
+        _retiredPools.push_back(_pool);
+        _pool = fresh;
+    }
+    _logger.information("new connections to %s from now on", describeTarget());
+}
+
 void PooledDatabase::close()
 {
     Poco::AutoPtr<SqlSessionPool> pool;
+    std::vector<Poco::AutoPtr<SqlSessionPool>> retired;
     {
         std::lock_guard<std::mutex> lock(_mutex);
         pool.swap(_pool);
+        retired.swap(_retiredPools);
         _reads.reset();
         _writes.reset();
     }

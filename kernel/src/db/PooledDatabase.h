@@ -64,6 +64,13 @@ public:
 
     bool isOpen() const;
 
+    /// PostgreSQL, after the server was unreachable: new sessions come from a fresh pool, so
+    /// no request gets a connection the server closed meanwhile (each would fail once before
+    /// the pool noticed). Sessions in use finish on the old pool, which is kept (with its
+    /// idle sessions) until close().
+    /// A no-op on SQLite or when not open.
+    void renewPool();
+
     const DatabaseSettings& settings() const { return _settings; }
 
     Backend backend() const override;
@@ -108,6 +115,11 @@ private:
     SqlDialect _dialect;
     mutable std::mutex _mutex;
     Poco::AutoPtr<SqlSessionPool> _pool;
+    SqlSessionPool::Setup _setup;
+    std::string _connector;
+    std::string _connection;
+    /// Replaced by renewPool(), alive until close(): their sessions in use refer to them.
+    std::vector<Poco::AutoPtr<SqlSessionPool>> _retiredPools;
     std::shared_ptr<SqlitePreparedReads> _reads;  ///< SQLite only
     std::shared_ptr<SqlitePreparedReads> _writes; ///< SQLite only
     Poco::Logger& _logger;

@@ -13,6 +13,14 @@ std::string postgresConnectionString(const Configuration& config)
     const std::string password = config.getString("db.postgres.password", "");
     if (!password.empty())
         text += " password=" + password;
+    // TLS to the database: libpq's sslmode (disable, prefer, require, verify-ca, verify-full)
+    // and, to verify the server, the CA certificate file.
+    const std::string sslmode = config.getString("db.postgres.sslmode", "");
+    if (!sslmode.empty())
+        text += " sslmode=" + sslmode;
+    const std::string rootCert = config.getString("db.postgres.sslrootcert", "");
+    if (!rootCert.empty())
+        text += " sslrootcert=" + rootCert;
     return text;
 }
 

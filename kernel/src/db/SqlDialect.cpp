@@ -1,5 +1,7 @@
 #include "SqlDialect.h"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace comfygate {
@@ -72,8 +74,21 @@ std::string SqlDialect::token(const std::string& name) const
     if (name == "now")
         return sqlite ? "CAST(strftime('%s','now') AS INTEGER)"
                       : "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)";
+    if (name == "skip_locked")
+        return sqlite ? "" : "FOR UPDATE SKIP LOCKED";
+    const std::string lockPrefix = "xact_lock:";
+    if (name.rfind(lockPrefix, 0) == 0) {
+        const std::string lock = name.substr(lockPrefix.size());
+        const bool plain = !lock.empty() && std::all_of(lock.begin(), lock.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+        });
+        if (!plain)
+            throw std::invalid_argument("SQL token {{" + name + "}}: a lock name is letters, digits, _ and .");
+        return sqlite ? "SELECT 1" : "SELECT 1 FROM pg_advisory_xact_lock(hashtext('" + lock + "'))";
+    }
     throw std::invalid_argument("unknown SQL token {{" + name
-                                + "}} (known: {{id}}, {{blob}}, {{bigint}}, {{now}})");
+                                + "}} (known: {{id}}, {{blob}}, {{bigint}}, {{now}}, {{skip_locked}}, "
+                                  "{{xact_lock:NAME}})");
 }
 
 std::string SqlDialect::migrationLock() const

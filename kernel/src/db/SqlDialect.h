@@ -16,7 +16,7 @@ public:
     Database::Backend backend() const { return _backend; }
 
     /// Replaces the portable tokens of Database::translate() ({{id}}, {{blob}}, {{bigint}},
-    /// {{now}}) and, on PostgreSQL, numbers the `?` placeholders as `$1`, `$2`, ... (Poco's
+    /// {{now}}, {{skip_locked}}, {{xact_lock:NAME}}) and, on PostgreSQL, numbers the `?` placeholders as `$1`, `$2`, ... (Poco's
     /// PostgreSQL connector only understands `$n`). String literals, quoted identifiers and
     /// comments are left alone. Throws std::invalid_argument naming an unknown token.
     std::string translate(const std::string& sql) const;

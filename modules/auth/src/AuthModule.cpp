@@ -13,6 +13,7 @@
 #include "TokenRoutes.h"
 #include "UserCommands.h"
 #include "UserDirectoryService.h"
+#include "comfygate/EventBus.h"
 #include "comfygate/Metrics.h"
 #include "comfygate/Module.h"
 #include "comfygate/ModuleContext.h"
@@ -31,6 +32,11 @@ public:
         AuthPolicy::declareHooks(context.policy());
         _services = std::make_shared<AuthServices>(context, AuthSettings::read(context.globalConfig()));
         restoreRuntimeSettings(context);
+        // Another instance on the same database changed them (or this one did).
+        _settingsSubscription = context.events().subscribe([this, &context](const Event& event) {
+            if (event.type == AuthServices::runtimeSettingsChanged)
+                restoreRuntimeSettings(context);
+        });
         _services->users.ensureGuest(unixNow());
 
         context.setAuthenticator(std::make_shared<TokenAuthenticator>(*_services));
@@ -81,6 +87,8 @@ public:
     {
         if (_context && _sweeper)
             _context->scheduler().cancel(_sweeper);
+        if (_context && _settingsSubscription)
+            _context->events().unsubscribe(_settingsSubscription);
         _commands.reset();
         _swarmTokens.reset();
         _swarm.reset();
@@ -143,6 +151,7 @@ private:
     std::unique_ptr<UserCommands> _commands;
     Scheduler::TimerId _sweeper = 0;
     ModuleContext* _context = nullptr;
+    EventBus::SubscriptionId _settingsSubscription = 0;
 };
 
 } // namespace comfygate::auth

@@ -97,6 +97,7 @@ class PooledDatabaseTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTranslateSqlite);
     CPPUNIT_TEST(testTranslatePostgres);
     CPPUNIT_TEST(testTranslateUnknownToken);
+    CPPUNIT_TEST(testTranslateLockTokens);
     CPPUNIT_TEST(testSelectSeesEveryCommitAtOnce);
     CPPUNIT_TEST(testExecuteWritesOneStatement);
     CPPUNIT_TEST(testExecuteBesideConcurrentWrites);
@@ -521,6 +522,33 @@ public:
                          "AND d = ?"));
         CPPUNIT_ASSERT_EQUAL(std::string("SELECT 'it''s ?', $1"),
                              db.translate("SELECT 'it''s ?', ?"));
+    }
+
+    void testTranslateLockTokens()
+    {
+        DatabaseSettings settings;
+        settings.backend = Database::Backend::PostgreSQL;
+        settings.postgresConnection = "host=nowhere";
+        PooledDatabase postgres(settings); // never opened
+        CPPUNIT_ASSERT_EQUAL(std::string("SELECT id FROM jobs WHERE status = $1 ORDER BY id FOR UPDATE SKIP LOCKED"),
+                             postgres.translate("SELECT id FROM jobs WHERE status = ? ORDER BY id {{skip_locked}}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("SELECT 1 FROM pg_advisory_xact_lock(hashtext('jobs.queue'))"),
+                             postgres.translate("{{xact_lock:jobs.queue}}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("SELECT id FROM jobs ORDER BY id "),
+                             _db->translate("SELECT id FROM jobs ORDER BY id {{skip_locked}}"));
+        CPPUNIT_ASSERT_EQUAL(std::string("SELECT 1"), _db->translate("{{xact_lock:jobs.queue}}"));
+        // The name goes into a SQL literal: only plain names.
+        for (const char* bad : {"{{xact_lock:}}", "{{xact_lock:a'b}}", "{{xact_lock:a b}}"}) {
+            const std::string message = messageOf<std::invalid_argument>([&] { postgres.translate(bad); });
+            CPPUNIT_ASSERT_MESSAGE(message, contains(message, "lock name"));
+        }
+        // Inside write() on SQLite the statement runs and reads one integer.
+        _db->write([&](Poco::Data::Session& session) {
+            int one = 0;
+            session << _db->translate("{{xact_lock:jobs.queue}}"), Poco::Data::Keywords::into(one),
+                Poco::Data::Keywords::now;
+            CPPUNIT_ASSERT_EQUAL(1, one);
+        });
     }
 
     void testTranslateUnknownToken()

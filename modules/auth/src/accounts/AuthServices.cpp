@@ -1,5 +1,6 @@
 #include "AuthServices.h"
 
+#include "comfygate/EventBus.h"
 #include "comfygate/ModuleContext.h"
 
 #include <Poco/Logger.h>
@@ -67,6 +68,11 @@ AuthServices::AuthServices(ModuleContext& ctx, AuthSettings authSettings)
       jwt(signingKeys(ctx.secrets(), settings), settings.jwtKeyId, settings.issuer, settings.audience),
       allowGuestJwt(settings.allowGuestJwt)
 {
+}
+
+void AuthServices::announceRuntimeSettings()
+{
+    context.events().publish(Event{runtimeSettingsChanged, "{}", Audience::user("")});
 }
 
 void AuthServices::audit(const std::string& actor, const std::string& action, const std::string& target,

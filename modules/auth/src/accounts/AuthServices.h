@@ -66,6 +66,13 @@ struct AuthServices
     std::atomic<bool> allowGuestJwt;
 
     /// Records an audit entry; never lets a failure of the log hide the change's own error.
+    /// Tells every instance on the database (and this one) to re-read the runtime settings
+    /// (role table, guest JWT) that an admin route just stored: an event of type
+    /// runtimeSettingsChanged whose audience is the user with the empty id, which no
+    /// connection has, so no WebSocket client receives it.
+    void announceRuntimeSettings();
+    static constexpr const char* runtimeSettingsChanged = "auth_runtime_settings_changed";
+
     void audit(const std::string& actor, const std::string& action, const std::string& target,
                const std::string& client, const std::string& detailJson = {});
 };

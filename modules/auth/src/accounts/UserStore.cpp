@@ -245,6 +245,9 @@ User UserStore::ensureGuest(std::int64_t now)
 {
     User guest;
     _database.write([&](Poco::Data::Session& session) {
+        // Instances on one PostgreSQL database start together: one of them adds the guest.
+        int locked = 0;
+        session << _database.translate("{{xact_lock:users.guest}}"), into(locked), Poco::Data::Keywords::now;
         if (std::optional<User> existing = findWhere(session, "username_key", guestName)) {
             guest = *existing;
             return;

@@ -71,6 +71,14 @@ std::map<std::string, int> runningBySource(Database& database, Poco::Data::Sessi
     return running;
 }
 
+// Serialises the transactions that count jobs and then add or claim one, across every instance
+// on the database (on SQLite write() already does).
+void lockQueue(Database& database, Poco::Data::Session& session)
+{
+    int locked = 0;
+    session << database.translate("{{xact_lock:download_jobs.queue}}"), into(locked), now;
+}
+
 } // namespace
 
 int ConcurrencyLimits::forSource(const std::string& source) const
@@ -84,19 +92,36 @@ int ConcurrencyLimits::forSource(const std::string& source) const
 
 void DownloadJobStore::insert(const DownloadJob& job)
 {
+    insertWithin(job, std::numeric_limits<int>::max());
+}
+
+bool DownloadJobStore::insertWithin(const DownloadJob& job, int maxUnfinishedOfUser)
+{
     const std::string request = job.request.toJson();
     const std::string status = toString(job.status);
     const Poco::Int64 created = job.createdAt;
     // Orders jobs queued within one second; without it, the start of that second.
     const Poco::Int64 queuedAt = job.queuedAtMs > 0 ? job.queuedAtMs : job.createdAt * 1000;
+    bool inserted = false;
     _database.write([&](Poco::Data::Session& session) {
+        if (maxUnfinishedOfUser < std::numeric_limits<int>::max()) {
+            lockQueue(_database, session);
+            Poco::Int64 unfinished = 0;
+            session << _database.translate("SELECT COUNT(*) FROM download_jobs WHERE user_id = ?"
+                                           " AND status IN ('queued', 'running')"),
+                into(unfinished), bind(job.userId), now;
+            if (unfinished >= maxUnfinishedOfUser)
+                return;
+        }
         session << _database.translate(
             "INSERT INTO download_jobs (id, user_id, requested_by, source, request, folder_type,"
             " destination_type, status, created_at, queued_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
             bind(job.id), bind(job.userId), bind(job.requestedBy), bind(job.request.source), bind(request),
             bind(job.request.folderType), bind(job.request.destinationType), bind(status), bind(created),
             bind(queuedAt), now;
+        inserted = true;
     });
+    return inserted;
 }
 
 std::optional<DownloadJob> DownloadJobStore::find(const std::string& jobId)
@@ -152,6 +177,9 @@ std::optional<DownloadJob> DownloadJobStore::claimNext(const ConcurrencyLimits& 
 {
     std::optional<std::string> claimed;
     _database.write([&](Poco::Data::Session& session) {
+        // Instances sharing a PostgreSQL database claim one at a time, so the running jobs
+        // counted here are all there are and the limits hold across instances.
+        lockQueue(_database, session);
         auto running = runningBySource(_database, session);
         int total = 0;
         for (const auto& [source, count] : running)
@@ -159,8 +187,9 @@ std::optional<DownloadJob> DownloadJobStore::claimNext(const ConcurrencyLimits& 
         if (total >= limits.total)
             return;
         std::vector<std::string> ids, sources;
-        session << "SELECT id, source FROM download_jobs WHERE status = 'queued' ORDER BY queued_at_ms, id", into(ids),
-            into(sources), now;
+        session << _database.translate("SELECT id, source FROM download_jobs WHERE status = 'queued'"
+                                       " ORDER BY queued_at_ms, id {{skip_locked}}"),
+            into(ids), into(sources), now;
         for (std::size_t i = 0; i < ids.size() && !claimed; ++i) {
             if (running[sources[i]] >= limits.forSource(sources[i]))
                 continue;

@@ -30,6 +30,10 @@ public:
     explicit DownloadJobStore(Database& database) : _database(database) {}
 
     void insert(const DownloadJob& job);
+    /// Inserts the job unless its user already has `maxUnfinishedOfUser` queued or running
+    /// jobs (false then). Count and insert are one transaction that instances sharing the
+    /// database take in turn, so the limit holds across them.
+    bool insertWithin(const DownloadJob& job, int maxUnfinishedOfUser);
     std::optional<DownloadJob> find(const std::string& jobId);
     /// The user's jobs, newest first.
     std::vector<DownloadJob> listForUser(const std::string& userId, int limit);
@@ -38,7 +42,9 @@ public:
     QueueStats stats(const ConcurrencyLimits& limits);
 
     /// Marks the oldest queued job whose source still has room as running under `owner`'s
-    /// lease and returns it; nothing when every queued job would exceed a limit.
+    /// lease and returns it; nothing when every queued job would exceed a limit. Instances
+    /// sharing the database claim in turn (the limits count every instance's running jobs)
+    /// and skip rows another transaction holds (`FOR UPDATE SKIP LOCKED`).
     std::optional<DownloadJob> claimNext(const ConcurrencyLimits& limits, const std::string& owner, std::int64_t now,
                                          int leaseSeconds);
     /// Extends the leases of `owner`'s running jobs.

@@ -57,10 +57,15 @@ void JobSubmission::check(const DownloadRequest& request, const std::string& own
     if (const auto refusal = askDownloadPolicy(_policy, request))
         throw HttpError(403, *refusal, "policy_denied");
     if (_store.unfinishedCount(ownerId) >= _settings.maxUnfinishedPerUser)
-        throw HttpError(429,
-                        "too many unfinished downloads (limit " + std::to_string(_settings.maxUnfinishedPerUser) +
-                            "); wait for some to finish or cancel them",
-                        "too_many_jobs");
+        throw tooManyJobs();
+}
+
+HttpError JobSubmission::tooManyJobs() const
+{
+    return HttpError(429,
+                     "too many unfinished downloads (limit " + std::to_string(_settings.maxUnfinishedPerUser) +
+                         "); wait for some to finish or cancel them",
+                     "too_many_jobs");
 }
 
 DownloadJob JobSubmission::insert(const DownloadRequest& request, const std::string& ownerId, const std::string& actor,
@@ -73,7 +78,9 @@ DownloadJob JobSubmission::insert(const DownloadRequest& request, const std::str
     job.request = request;
     job.queuedAtMs = unixMillis(); // the queue's order within a second
     job.createdAt = job.queuedAtMs / 1000;
-    _store.insert(job);
+    // check() answered early; this is the exact count, against submissions on other instances.
+    if (!_store.insertWithin(job, _settings.maxUnfinishedPerUser))
+        throw tooManyJobs();
 
     Poco::JSON::Object detail;
     detail.set("source", request.source);

@@ -3,6 +3,7 @@
 #include "DownloadJobStore.h"
 #include "DownloadQueue.h"
 #include "DownloadSettings.h"
+#include "comfygate/HttpError.h"
 
 #include <optional>
 #include <string>
@@ -35,7 +36,8 @@ public:
                const std::string& ownerPhrase = "this user has") const;
 
     /// Inserts the job (status queued), audits it as `actor` and publishes its first progress
-    /// event. It starts when a dispatcher claims it: call dispatch() to start it here now.
+    /// event. Throws HttpError 429 when the owner's unfinished jobs reached the limit
+    /// meanwhile (a submission on another instance). It starts when a dispatcher claims it: call dispatch() to start it here now.
     DownloadJob insert(const DownloadRequest& request, const std::string& ownerId, const std::string& actor,
                        const std::string& clientAddress, const std::string& jobId = newJobId());
     void dispatch() { _queue.dispatch(); }
@@ -46,6 +48,8 @@ public:
     static std::string newJobId();
 
 private:
+    HttpError tooManyJobs() const;
+
     const DownloadSettings& _settings;
     DownloadJobStore& _store;
     DownloadQueue& _queue;
