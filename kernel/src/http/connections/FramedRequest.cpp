@@ -21,6 +21,8 @@ FramedRequest::FramedRequest(Poco::Net::HTTPServerResponseImpl& response, HttpSe
     }
 }
 
+bool FramedRequest::bodyTimedOut() const { return _session.bodyTimedOut(); }
+
 bool FramedRequest::hasFramedBody() const { return hasContentLength() || getChunkedTransferEncoding(); }
 
 std::istream& FramedRequest::stream()

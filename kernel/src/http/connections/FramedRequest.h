@@ -47,6 +47,8 @@ public:
     bool bodyConsumed();
     /// Reads and drops the rest of the body within `limits`; true when all of it is gone.
     bool discardBody(const DrainLimits& limits);
+    /// True when reading the body stopped because it arrived too slowly (HttpSession::beginBody).
+    bool bodyTimedOut() const;
 
 private:
     bool hasFramedBody() const;
