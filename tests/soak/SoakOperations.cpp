@@ -163,7 +163,11 @@ void SoakOperations::loginCycle(const Worker& worker) const
     const Headers fresh = login(worker.user);
     expect(_client.get("/mss-login/api/me", fresh), 200, "GET /mss-login/api/me with a new session");
     expect(_client.get("/logout", fresh), 200, "GET /logout");
-    expect(_client.get("/mss-login/api/me", fresh), 401, "GET /mss-login/api/me after /logout");
+    // /me answers everyone; after the logout the session no longer signs anybody in.
+    const auto after = _client.get("/mss-login/api/me", fresh);
+    expect(after, 200, "GET /mss-login/api/me after /logout");
+    if (after.json()->optValue<bool>("authenticated", true))
+        throw SoakFailure("the session still signs " + worker.user + " in after /logout");
 }
 
 void SoakOperations::download()

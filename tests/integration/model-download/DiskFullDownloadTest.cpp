@@ -1,8 +1,9 @@
 // Fault injection (issue 15): the disk fills up during a download. The models folder is a
 // 1 MiB tmpfs (so this suite needs root and mount; elsewhere it exits 77, which CTest reports
-// as skipped), the file is 3 MiB. The job fails with the system's reason (No space left on
-// device) naming the file, no file stays under its final name, the partial file and its state
-// are removed so the space is free again, and the next download that fits completes.
+// as skipped). A file larger than the free space is refused before a byte is written; one that
+// fits when it starts fails when another writer fills the disk meanwhile, with the system's
+// reason (No space left on device) naming the file; no file stays under its final name, the
+// partial file and its state are removed, and once there is space the download completes.
 #include "DownloadBench.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 using comfygate::test::DownloadBench;
+using comfygate::test::ModelSources;
 namespace fakes = comfygate::fakes;
 namespace fs = std::filesystem;
 
@@ -69,30 +71,69 @@ public:
     {
         SmallDisk disk("1m");
         DownloadBench bench;
-        bench.sources->hf.addFile(
-            fakes::FileSpec{"big", "big_unet.safetensors", 3 * 1024 * 1024, 31, fakes::ContentKind::Prng});
-        fakes::HfRepo repo;
-        const std::string main = fakes::FakeHuggingFace::commitSha("main");
-        repo.id = "org/big";
-        repo.revisions = {{"main", main}};
-        repo.commits = {fakes::HfCommit{main, {fakes::HfEntry{"big_unet.safetensors", "big", true}}}};
-        bench.sources->hf.addRepo(repo);
+        addRepo(bench, "org/big", "big_unet.safetensors", 3 * 1024 * 1024);
+        addRepo(bench, "org/medium", "medium_unet.safetensors", 640 * 1024);
         bench.start({{"comfy.models_dir", disk.path()}});
 
-        const std::string big = bench.queue(
-            R"({"source":"huggingface","repo_id":"org/big","filename":"big_unet.safetensors","folder_type":"unet"})");
-        const std::string error = bench.waitFailed(big);
-        CPPUNIT_ASSERT_MESSAGE(error, error.find("No space left on device") != std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE(error, error.find("big_unet.safetensors") != std::string::npos);
-        // Nothing under the final name, no partial file, no transfer state: the space is free again.
+        // Too big from the start: refused before a byte is written.
+        const std::string big = bench.queue(request("org/big", "big_unet.safetensors"));
+        const std::string early = bench.waitFailed(big);
+        CPPUNIT_ASSERT_MESSAGE(early, early.find("not enough free space") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(std::string(""), bench.listing());
 
-        const std::string small = bench.queue(
-            R"({"source":"huggingface","repo_id":"org/flux","filename":"unet/flux_unet.safetensors","folder_type":"unet"})");
-        bench.waitCompleted(small);
-        CPPUNIT_ASSERT_EQUAL(std::string("unet/flux_unet.safetensors"), bench.listing());
-        CPPUNIT_ASSERT_EQUAL(std::uintmax_t(256 * 1024), fs::file_size(disk.path() + "/unet/flux_unet.safetensors"));
+        // Fits when it starts, but another writer fills the disk while it runs.
+        bench.sources->hf.setFault("hf", DownloadBench::throttle(128 * 1024));
+        const std::string medium = bench.queue(request("org/medium", "medium_unet.safetensors"));
+        bench.server->waitForJob(bench.ada, medium, [](const Poco::JSON::Object::Ptr& job) {
+            return job->getValue<std::string>("status") == "running" && job->optValue<double>("bytes_done", 0) > 0;
+        });
+        const std::string filler = disk.path() + "/filler.bin";
+        fillUp(filler);
+        const std::string error = bench.waitFailed(medium);
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("No space left on device") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(error, error.find("medium_unet.safetensors") != std::string::npos);
+        // Nothing under the final name, no partial file, no transfer state.
+        CPPUNIT_ASSERT_EQUAL(std::string("filler.bin"), bench.listing());
+
+        // Space again: the same download completes, whole.
+        fs::remove(filler);
+        bench.sources->hf.clearFaults();
+        const std::string again = bench.queue(request("org/medium", "medium_unet.safetensors"));
+        bench.waitCompleted(again);
+        CPPUNIT_ASSERT_EQUAL(std::string("unet/medium_unet.safetensors"), bench.listing());
+        CPPUNIT_ASSERT_EQUAL(bench.sources->hf.content("medium"),
+                             ModelSources::read(disk.path() + "/unet/medium_unet.safetensors"));
         bench.server->process().stop();
+    }
+
+private:
+    static void addRepo(DownloadBench& bench, const std::string& id, const std::string& name, std::uint64_t size)
+    {
+        const std::string key = name.substr(0, name.find('_'));
+        bench.sources->hf.addFile(fakes::FileSpec{key, name, size, 31, fakes::ContentKind::Prng});
+        fakes::HfRepo repo;
+        const std::string main = fakes::FakeHuggingFace::commitSha("main");
+        repo.id = id;
+        repo.revisions = {{"main", main}};
+        repo.commits = {fakes::HfCommit{main, {fakes::HfEntry{name, key, true}}}};
+        bench.sources->hf.addRepo(repo);
+    }
+
+    static std::string request(const std::string& repo, const std::string& name)
+    {
+        return R"({"source":"huggingface","repo_id":")" + repo + R"(","filename":")" + name +
+               R"(","folder_type":"unet"})";
+    }
+
+    /// Writes zeros to `path` until the file system has no space left.
+    static void fillUp(const std::string& path)
+    {
+        std::FILE* file = std::fopen(path.c_str(), "wb");
+        CPPUNIT_ASSERT(file);
+        const std::string block(4096, '\0');
+        while (std::fwrite(block.data(), 1, block.size(), file) == block.size() && std::fflush(file) == 0) {
+        }
+        std::fclose(file);
     }
 };
 
