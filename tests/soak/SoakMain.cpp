@@ -108,6 +108,7 @@ int main(int argc, char** argv)
         return 2;
     }
     raiseFileLimit();
+    std::setvbuf(stdout, nullptr, _IOLBF, 0); // progress lines show while it runs
     try {
         SoakEnvironment environment(8, 256);
         const pid_t pid = environment.server().pid();

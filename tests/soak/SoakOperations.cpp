@@ -138,6 +138,10 @@ void SoakOperations::prompt(Worker& worker) const
         },
         60s);
     socket.close();
+    // As ComfyUI's front end clears its queue panel: the history stays the size a real server
+    // keeps rather than growing with every prompt of the run (the gateway reads it whole).
+    expect(_client.postJson("/history", "{\"delete\":[\"" + id + "\"]}", worker.session), 200,
+           "POST /history delete");
 }
 
 void SoakOperations::upload(Worker& worker) const

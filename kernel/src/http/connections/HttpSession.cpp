@@ -47,7 +47,8 @@ int HttpSession::read(char* buffer, std::streamsize length)
     try {
         received = HTTPServerSession::read(buffer, length);
     } catch (const Poco::TimeoutException&) {
-        _bodyTimedOut = Clock::now() >= _bodyDeadline;
+        // A receive timeout shortened to the deadline firing is the deadline passing.
+        _bodyTimedOut = _timeoutShortened || Clock::now() >= _bodyDeadline;
         throw;
     }
     if (received > 0)

@@ -1,7 +1,7 @@
 #include "comfygate/HttpExchange.h"
 
 #include "ErrorResponse.h"
-#include "FramedRequest.h"
+#include "PacedBody.h"
 #include "RequestBody.h"
 #include "comfygate/HttpError.h"
 
@@ -60,7 +60,7 @@ const std::string& HttpExchange::body()
     // A read that failed (too slow, reset) ends the stream like the end of the body would: a
     // body cut short must never be taken for the whole one.
     if (_request.stream().bad()) {
-        const auto* framed = dynamic_cast<const FramedRequest*>(&_request);
+        const auto* framed = dynamic_cast<const PacedBody*>(&_request);
         if (framed && framed->bodyTimedOut())
             throw HttpError(408, "the request body arrived too slowly (it may take http.body_timeout_seconds plus "
                                  "one second per http.body_min_bytes_per_second); send it faster");
