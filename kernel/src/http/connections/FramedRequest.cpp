@@ -72,6 +72,8 @@ bool FramedRequest::discardBody(const DrainLimits& limits)
 {
     if (bodyConsumed())
         return true;
+    // The drain has its own deadline; the body's pace must not stretch the wait.
+    _session.endBody();
     std::istream& body = stream();
     Poco::Net::StreamSocket& socket = _session.socket();
     const Poco::Timespan receiveTimeout = socket.getReceiveTimeout();
