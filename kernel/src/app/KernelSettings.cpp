@@ -63,6 +63,9 @@ KernelSettings KernelSettings::read(const Configuration& config)
     s.http.maxConnections = static_cast<int>(intIn(config, "http.max_connections", 1, 1000000));
     s.http.keepAliveSeconds = static_cast<int>(intIn(config, "http.keep_alive_seconds", 0, 3600));
     s.http.receiveTimeoutSeconds = static_cast<int>(intIn(config, "http.receive_timeout_seconds", 1, 3600));
+    s.http.headerTimeoutSeconds = static_cast<int>(intIn(config, "http.header_timeout_seconds", 1, 3600));
+    s.http.bodyTimeoutSeconds = static_cast<int>(intIn(config, "http.body_timeout_seconds", 1, 3600));
+    s.http.bodyMinBytesPerSecond = static_cast<int>(intIn(config, "http.body_min_bytes_per_second", 1, 1 << 30));
     s.http.drain.bytes = static_cast<std::size_t>(intIn(config, "http.drain_limit_kb", 0, 1 << 20)) * 1024;
     s.http.drain.deadline = Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(intIn(config, "http.drain_timeout_ms", 0, 60000)) * 1000);
     s.http.portFile = config.getString("http.port_file", "");

@@ -1,5 +1,7 @@
 #include "SqlitePreparedReads.h"
 
+#include <Poco/Data/SQLite/SQLiteException.h>
+
 #include <sqlite3.h>
 
 #include <stdexcept>
@@ -21,7 +23,11 @@ struct SqlitePreparedReads::Connection
 
     [[noreturn]] void fail(const std::string& what) const
     {
-        throw std::runtime_error(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+        const std::string message = what + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
+        const int code = db ? (sqlite3_errcode(db) & 0xff) : SQLITE_NOMEM;
+        if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+            throw Poco::Data::SQLite::DBLockedException(message); // DatabaseBusy: answered 503
+        throw std::runtime_error(message);
     }
 
     sqlite3_stmt* prepared(const std::string& sql)

@@ -64,7 +64,11 @@ void FakeComfyUI::start(unsigned port)
     params->setMaxQueued(1024);
     params->setKeepAlive(true);
     params->setMaxKeepAliveRequests(0);
-    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
+    // aiohttp's keepalive_timeout (75 s), as ComfyUI runs it: the gateway keeps its idle upstream
+    // connections 10 s, trusting the server to keep them longer. With 5 s here a streamed upload
+    // (which cannot be sent twice) now and then went out on a connection the fake had just
+    // closed, and the soak counted a 502.
+    params->setKeepAliveTimeout(Poco::Timespan(75, 0));
     // A pool of our own: Poco's default pool has 16 threads, shared with whatever else runs.
     _threads = std::make_unique<Poco::ThreadPool>(2, 256, 60);
     params->setMaxThreads(256);

@@ -21,6 +21,8 @@ FramedRequest::FramedRequest(Poco::Net::HTTPServerResponseImpl& response, HttpSe
     }
 }
 
+bool FramedRequest::bodyTimedOut() const { return _session.bodyTimedOut(); }
+
 bool FramedRequest::hasFramedBody() const { return hasContentLength() || getChunkedTransferEncoding(); }
 
 std::istream& FramedRequest::stream()
@@ -70,6 +72,8 @@ bool FramedRequest::discardBody(const DrainLimits& limits)
 {
     if (bodyConsumed())
         return true;
+    // The drain has its own deadline; the body's pace must not stretch the wait.
+    _session.endBody();
     std::istream& body = stream();
     Poco::Net::StreamSocket& socket = _session.socket();
     const Poco::Timespan receiveTimeout = socket.getReceiveTimeout();

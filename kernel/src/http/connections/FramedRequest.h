@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ChunkedBodyBuffer.h"
+#include "PacedBody.h"
 
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Timespan.h>
@@ -18,7 +19,7 @@ namespace comfygate {
 /// all (Poco would read a POST without either until the connection ends, swallowing the next
 /// request). It can also discard the rest of
 /// its body, so the connection may carry the next request after an early answer.
-class FramedRequest : public Poco::Net::HTTPServerRequestImpl
+class FramedRequest : public Poco::Net::HTTPServerRequestImpl, public PacedBody
 {
 public:
     struct Refusal
@@ -47,6 +48,8 @@ public:
     bool bodyConsumed();
     /// Reads and drops the rest of the body within `limits`; true when all of it is gone.
     bool discardBody(const DrainLimits& limits);
+    /// True when reading the body stopped because it arrived too slowly (HttpSession::beginBody).
+    bool bodyTimedOut() const override;
 
 private:
     bool hasFramedBody() const;

@@ -119,7 +119,9 @@ HttpConnection::Next HttpConnection::serveOne()
     FramedResponse response(session, _table.drainLimits());
     std::unique_ptr<FramedRequest> request;
     try {
-        request = std::make_unique<FramedRequest>(response, session, params.get());
+        request = readHead(response);
+        if (!request)
+            return Next::Close;
     } catch (const Poco::Net::NoMessageException&) {
         return Next::Close;
     } catch (const Poco::Net::MessageException& e) {
@@ -146,7 +148,13 @@ HttpConnection::Next HttpConnection::serveOne()
     if (!params->getSoftwareVersion().empty())
         response.set("Server", params->getSoftwareVersion());
 
+    // The body (if any) is read by the handler; it must keep up with the minimum rate.
+    const bool paced = !request->bodyConsumed();
+    if (paced)
+        session.beginBody(_table.limits().bodyTimeout, _table.limits().bodyMinBytesPerSecond);
     _table.pipeline().handle(*request, response);
+    if (paced)
+        session.endBody();
 
     if (response.getStatus() == Poco::Net::HTTPResponse::HTTP_SWITCHING_PROTOCOLS)
         return Next::HandedOver;
@@ -161,6 +169,40 @@ HttpConnection::Next HttpConnection::serveOne()
     }
     session.setKeepAlive(mayKeepAlive);
     return mayKeepAlive ? Next::WaitIdle : Next::Close;
+}
+
+std::unique_ptr<FramedRequest> HttpConnection::readHead(FramedResponse& response)
+{
+    const auto timeout = _table.limits().headerTimeout;
+    _headDeadline = (std::chrono::steady_clock::now() + timeout).time_since_epoch().count();
+    try {
+        auto request = std::make_unique<FramedRequest>(response, *_session, _table.params().get());
+        _headDeadline = 0;
+        // Poco takes the end of the stream for the end of the head: a head cut off in the
+        // middle of a field would otherwise pass for a whole one.
+        if (!_headCutOff)
+            return request;
+    } catch (const Poco::Exception&) {
+        _headDeadline = 0;
+        if (!_headCutOff)
+            throw;
+    }
+    refuseUnreadable(408, "the request head did not arrive within " +
+                              std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
+                              " s (http.header_timeout_seconds); send the whole head at once");
+    return nullptr;
+}
+
+void HttpConnection::cutOffLateHead(std::chrono::steady_clock::time_point now)
+{
+    const auto deadline = _headDeadline.load();
+    if (deadline == 0 || now.time_since_epoch().count() < deadline || _headCutOff.exchange(true))
+        return;
+    // The worker blocked in recv() sees the end of the stream and answers 408 (readHead).
+    try {
+        _socket.shutdownReceive();
+    } catch (const Poco::Exception&) {
+    }
 }
 
 bool HttpConnection::nextRequestAtHand()

@@ -4,6 +4,7 @@
 #include <Poco/Timespan.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,8 @@ class MessageException;
 
 namespace comfygate {
 
+class FramedRequest;
+class FramedResponse;
 class HttpConnectionTable;
 class HttpSession;
 
@@ -47,6 +50,9 @@ public:
     void close();
     /// Ends the connection now, from another thread (server stop).
     void abort();
+    /// From another thread (HttpConnectionTable): when the request head being read is overdue
+    /// (http.header_timeout_seconds), stops its reading; the worker then answers 408 and closes.
+    void cutOffLateHead(std::chrono::steady_clock::time_point now);
 
     /// How long it may wait idle: the receive timeout before its first request, the
     /// keep-alive timeout between requests.
@@ -64,11 +70,16 @@ private:
     bool nextRequestAtHand();
     void refuseUnreadable(int status, const std::string& message);
     void closeGracefully();
+    /// Reads the next request head, watched by cutOffLateHead() meanwhile.
+    std::unique_ptr<FramedRequest> readHead(FramedResponse& response);
 
     Poco::Net::StreamSocket _socket;
     HttpConnectionTable& _table;
     std::unique_ptr<HttpSession> _session; ///< kept across turns: it counts the requests served
     std::atomic<bool> _stopped{false};
+    /// While a head is read: when it is overdue (steady clock ticks); 0 otherwise.
+    std::atomic<std::chrono::steady_clock::rep> _headDeadline{0};
+    std::atomic<bool> _headCutOff{false};
     bool _inputLeft = false;
     bool _tls = false;
     int _requests = 0;

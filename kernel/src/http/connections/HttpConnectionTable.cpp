@@ -47,4 +47,11 @@ void HttpConnectionTable::abortAll()
         connection->abort();
 }
 
+void HttpConnectionTable::cutOffLateHeads(std::chrono::steady_clock::time_point now)
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    for (HttpConnection* connection : _serving)
+        connection->cutOffLateHead(now);
+}
+
 } // namespace comfygate

@@ -30,6 +30,12 @@ public:
         /// request before parking it (a busy keep-alive client sends it within microseconds;
         /// parking and waking it again costs more than waiting).
         std::chrono::milliseconds nextRequestWait{50};
+        /// The whole request head must arrive within this (http.header_timeout_seconds), however
+        /// often a byte comes: a per-read timeout alone would let a slow client keep a worker.
+        std::chrono::milliseconds headerTimeout{20000};
+        /// A body may take bodyTimeout plus one second per bodyMinBytesPerSecond received.
+        std::chrono::milliseconds bodyTimeout{20000};
+        std::size_t bodyMinBytesPerSecond = 500;
     };
 
     /// `starvedSignal`: HttpWorkerPool::starvedSignal().
@@ -43,6 +49,7 @@ public:
     Poco::Net::HTTPServerParams::Ptr params() const { return _params; }
     const FramedRequest::DrainLimits& drainLimits() const { return _limits.drain; }
     std::chrono::milliseconds nextRequestWait() const { return _limits.nextRequestWait; }
+    const Limits& limits() const { return _limits; }
     HttpConnectionStats& stats() { return *_stats; }
     int starvedSignal() const { return _starvedSignal; }
 
@@ -53,6 +60,8 @@ public:
     std::size_t inService() const;
     /// Aborts every connection in service; connections entering afterwards end at once.
     void abortAll();
+    /// Cuts off every connection whose request head is overdue (HttpConnection::cutOffLateHead).
+    void cutOffLateHeads(std::chrono::steady_clock::time_point now);
 
 private:
     HttpPipeline& _pipeline;

@@ -6,6 +6,7 @@
 #include "HttpConnectionTable.h"
 #include "HttpWorkerPool.h"
 #include "IdleConnectionWatcher.h"
+#include "LateHeadWatch.h"
 #include "comfygate/Metrics.h"
 
 #include <Poco/Logger.h>
@@ -93,6 +94,9 @@ void HttpServer::start()
     HttpConnectionTable::Limits limits;
     limits.maxConnections = _settings.maxConnections;
     limits.drain = _settings.drain;
+    limits.headerTimeout = std::chrono::seconds(_settings.headerTimeoutSeconds);
+    limits.bodyTimeout = std::chrono::seconds(_settings.bodyTimeoutSeconds);
+    limits.bodyMinBytesPerSecond = static_cast<std::size_t>(_settings.bodyMinBytesPerSecond);
     _workers = std::make_unique<HttpWorkerPool>(_settings.threads, *_stats,
                                                 [this](std::shared_ptr<HttpConnection> c) { serveTurn(std::move(c)); });
     _table = std::make_unique<HttpConnectionTable>(_pipeline, Poco::Net::HTTPServerParams::Ptr(params), limits, _stats,
@@ -106,7 +110,9 @@ void HttpServer::start()
             if (_countRefusal)
                 _countRefusal(1);
         });
+    _lateHeads = std::make_unique<LateHeadWatch>(*_table);
     _watcher->start();
+    _lateHeads->start();
     _acceptor->start();
     Poco::Logger::get("http").information("listening on %s:%u%s", _settings.host, _port,
                                           std::string(tls() ? " (TLS)" : ""));
@@ -181,6 +187,7 @@ void HttpServer::stop(int drainSeconds)
         Poco::Logger::get("http").warning("drain time over: closing %z connection(s)", left);
     _table->abortAll();
     _workers->stop();
+    _lateHeads.reset();
     _acceptor.reset();
     _watcher.reset();
     _workers.reset();

@@ -15,6 +15,7 @@ class HttpConnection;
 class HttpConnectionTable;
 class HttpWorkerPool;
 class IdleConnectionWatcher;
+class LateHeadWatch;
 class Metrics;
 
 /// The kernel's HTTP server on one listening socket (plain or TLS). Connections are not
@@ -36,6 +37,9 @@ public:
         int maxConnections = 10000; ///< open connections; beyond it a new one is refused (503)
         int keepAliveSeconds = 10;
         int receiveTimeoutSeconds = 60;
+        int headerTimeoutSeconds = 20;   ///< the whole request head (slowloris)
+        int bodyTimeoutSeconds = 20;     ///< a body's allowance before its minimum rate counts
+        int bodyMinBytesPerSecond = 500; ///< each this many body bytes extend the allowance by 1 s
         FramedRequest::DrainLimits drain; ///< an unread request body discarded to keep the connection
         std::string tlsCert;
         std::string tlsKey;
@@ -70,6 +74,7 @@ private:
     std::unique_ptr<HttpConnectionTable> _table;
     std::unique_ptr<HttpWorkerPool> _workers;
     std::unique_ptr<IdleConnectionWatcher> _watcher;
+    std::unique_ptr<LateHeadWatch> _lateHeads;
     std::unique_ptr<HttpAcceptor> _acceptor;
     unsigned _port = 0;
 };

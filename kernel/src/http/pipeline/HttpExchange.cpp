@@ -1,6 +1,7 @@
 #include "comfygate/HttpExchange.h"
 
 #include "ErrorResponse.h"
+#include "PacedBody.h"
 #include "RequestBody.h"
 #include "comfygate/HttpError.h"
 
@@ -56,6 +57,18 @@ const std::string& HttpExchange::body()
     auto text = RequestBody::read(_request.stream(), limit);
     if (!text)
         throw HttpError(413, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
+    // A read that failed (too slow, reset) ends the stream like the end of the body would: a
+    // body cut short must never be taken for the whole one.
+    if (_request.stream().bad()) {
+        const auto* framed = dynamic_cast<const PacedBody*>(&_request);
+        if (framed && framed->bodyTimedOut())
+            throw HttpError(408, "the request body arrived too slowly (it may take http.body_timeout_seconds plus "
+                                 "one second per http.body_min_bytes_per_second); send it faster");
+        throw HttpError(400, "the request body could not be read to its end; send it again");
+    }
+    if (_request.hasContentLength() && static_cast<Poco::Int64>(text->size()) != _request.getContentLength64())
+        throw HttpError(400, "the request body ended after " + std::to_string(text->size()) + " of its " +
+                                 std::to_string(_request.getContentLength64()) + " bytes (Content-Length)");
     _body = std::move(*text);
     return *_body;
 }

@@ -1,6 +1,7 @@
 #include "HttpPipeline.h"
 
 #include "ConsoleHeaders.h"
+#include "DatabaseBusy.h"
 #include "ErrorResponse.h"
 #include "FramedRequest.h"
 #include "RequestBody.h"
@@ -285,6 +286,14 @@ void HttpPipeline::invoke(const RegisteredRoute& route, std::map<std::string, st
     } catch (const HttpError& e) {
         if (!response.sent())
             ErrorResponse::send(response, spec.errorStyle, e.status(), e.what(), e.code(), e.extra());
+    } catch (const std::exception& e) {
+        if (!DatabaseBusy::is(e))
+            throw;
+        Poco::Logger::get("http").warning("%s %s: %s", request.getMethod(), request.getURI(), std::string(e.what()));
+        if (!response.sent()) {
+            response.set("Retry-After", "1");
+            ErrorResponse::send(response, spec.errorStyle, 503, DatabaseBusy::message(), "database_busy");
+        }
     }
 }
 
