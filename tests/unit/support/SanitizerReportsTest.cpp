@@ -1,8 +1,13 @@
 #include "ChildProcess.h"
+#include "SanitizerReportListener.h"
 #include "SanitizerReports.h"
 #include "TempDir.h"
 #include "TestPaths.h"
 
+#include <cppunit/TestCase.h>
+#include <cppunit/TestFailure.h>
+#include <cppunit/TestResult.h>
+#include <cppunit/TestResultCollector.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <cstdlib>
@@ -58,6 +63,7 @@ class SanitizerReportsTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testChildReportIsCollectedFromItsLogFile);
     CPPUNIT_TEST(testCleanChildLeavesNoReport);
     CPPUNIT_TEST(testNothingIsForwardedWithoutSanitizerOptions);
+    CPPUNIT_TEST(testCollectedReportFailsTheRunningTest);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -121,6 +127,41 @@ public:
         for (const char* name : optionVariables)
             environment.set(name, std::nullopt);
         CPPUNIT_ASSERT(SanitizerReports::childEnvironment("/tmp/unused").empty());
+    }
+
+    void testCollectedReportFailsTheRunningTest()
+    {
+        ScopedEnvironment environment;
+        const std::string variable = threadBuild() ? "TSAN_OPTIONS" : "ASAN_OPTIONS";
+        if (std::getenv(variable.c_str()) == nullptr)
+            environment.set(variable, std::string());
+
+        // A test that passes its own checks but whose child had a finding, run as TestMain.cpp runs one.
+        class ChildWithFinding : public CppUnit::TestCase
+        {
+        public:
+            ChildWithFinding() : CppUnit::TestCase("ChildWithFinding") {}
+            void runTest() override
+            {
+                TempDir temp;
+                const std::string prefix = temp.file("sanitizer");
+                const auto [pid, status] =
+                    runChild(threadBuild() ? "race" : "leak", SanitizerReports::childEnvironment(prefix), temp);
+                SanitizerReports::collect(prefix, pid);
+            }
+        } test;
+        CppUnit::TestResult controller;
+        CppUnit::TestResultCollector result;
+        controller.addListener(&result);
+        comfygate::test::SanitizerReportListener listener(controller);
+        controller.addListener(&listener);
+        test.run(&controller);
+
+        CPPUNIT_ASSERT_EQUAL(1, result.testFailuresTotal());
+        const std::string message = result.failures().front()->thrownException()->what();
+        CPPUNIT_ASSERT_MESSAGE(message, message.find(threadBuild() ? "ThreadSanitizer" : "LeakSanitizer") !=
+                                            std::string::npos);
+        CPPUNIT_ASSERT(SanitizerReports::takeCollected().empty());
     }
 
 private:
