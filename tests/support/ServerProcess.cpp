@@ -1,6 +1,7 @@
 #include "ServerProcess.h"
 #include "ChildProcess.h"
 #include "HttpTestClient.h"
+#include "SanitizerReports.h"
 #include "TestPaths.h"
 
 #include <chrono>
@@ -63,6 +64,8 @@ pid_t ServerProcess::spawn(const std::vector<std::string>& args, const std::stri
     std::vector<std::string> envText{"PATH=/usr/bin:/bin", "HOME=" + _temp.path(), "TMPDIR=" + _temp.path()};
     for (const auto& [name, value] : _environment)
         envText.push_back(name + "=" + value);
+    for (auto& entry : SanitizerReports::childEnvironment(sanitizerLogPrefix()))
+        envText.push_back(std::move(entry));
     return spawnProcess(args, envText, in, out, err);
 }
 
@@ -83,8 +86,9 @@ void ServerProcess::start()
         }
         int status = 0;
         if (::waitpid(_pid, &status, WNOHANG) == _pid) {
+            const std::string report = SanitizerReports::collect(sanitizerLogPrefix(), _pid);
             _pid = -1;
-            throw std::runtime_error("comfygate exited during startup: " + stderrText());
+            throw std::runtime_error("comfygate exited during startup: " + stderrText() + report);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -98,6 +102,7 @@ int ServerProcess::wait(int timeoutSeconds)
         int status = 0;
         const pid_t done = ::waitpid(_pid, &status, WNOHANG);
         if (done == _pid) {
+            SanitizerReports::collect(sanitizerLogPrefix(), _pid);
             _pid = -1;
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         }
@@ -136,6 +141,8 @@ void ServerProcess::signal(int number)
         ::kill(_pid, number);
 }
 
+std::string ServerProcess::sanitizerLogPrefix() const { return _temp.file("sanitizer"); }
+
 std::string ServerProcess::stdoutText() const { return fileText(_temp.file("stdout")); }
 std::string ServerProcess::stderrText() const { return fileText(_temp.file("stderr")); }
 
@@ -148,6 +155,7 @@ int ServerProcess::runCommand(const std::vector<std::string>& words, std::string
     const pid_t pid = spawn(args, inFile, _temp.file("command.out"), _temp.file("command.err"));
     int status = 0;
     ::waitpid(pid, &status, 0);
+    SanitizerReports::collect(sanitizerLogPrefix(), pid);
     out = fileText(_temp.file("command.out"));
     err = fileText(_temp.file("command.err"));
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -13,6 +13,8 @@ namespace comfygate::test {
 /// Runs the real `comfygate` binary as a child process with its own data directory, on
 /// port 0, and waits until it listens. Output goes to files in the temp dir (stdout(),
 /// stderr()). The destructor stops the server with SIGTERM (SIGKILL after 10 s).
+/// In a sanitizer build the child's reports go to files in the temp dir, collected when it
+/// exits (SanitizerReports), which fails the running test.
 class ServerProcess
 {
 public:
@@ -54,6 +56,7 @@ private:
     pid_t spawn(const std::vector<std::string>& args, const std::string& in, const std::string& out,
                 const std::string& err) const;
     int wait(int timeoutSeconds);
+    std::string sanitizerLogPrefix() const;
 
     TempDir _temp;
     std::string _dataDir;

@@ -1005,11 +1005,15 @@ end)
         const auto start = std::chrono::steady_clock::now();
         for (int i = 0; i < calls; ++i)
             engine.call("groups", subject, request);
-        const auto perCall = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        [[maybe_unused]] const auto perCall = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                  std::chrono::steady_clock::now() - start) /
                              calls;
+        // A sanitizer build (scripts/dev test) runs the calls for its checks, but its instrumentation
+        // makes each call 2 to 15 times slower by design: the bound holds for the plain build only.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
         CPPUNIT_ASSERT_MESSAGE(std::to_string(perCall.count()) + " ns per call",
                                perCall < std::chrono::microseconds(50));
+#endif
     }
 };
 
