@@ -7,6 +7,7 @@
 #include "GoalTable.h"
 #include "HttpTestClient.h"
 #include "LoadGenerator.h"
+#include "SampleGraph.h"
 #include "ServerProcess.h"
 
 #include <Poco/Net/SocketAddress.h>
@@ -25,15 +26,7 @@ using Headers = std::map<std::string, std::string>;
 
 namespace {
 
-const std::string graph =
-    R"({"4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"sd15.safetensors"}},)"
-    R"("5":{"class_type":"EmptyLatentImage","inputs":{"width":512,"height":512,"batch_size":1}},)"
-    R"("6":{"class_type":"CLIPTextEncode","inputs":{"text":"a red fox","clip":["4",1]}},)"
-    R"("7":{"class_type":"CLIPTextEncode","inputs":{"text":"","clip":["4",1]}},)"
-    R"("3":{"class_type":"KSampler","inputs":{"seed":1,"steps":20,"cfg":7.5,"sampler_name":"euler",)"
-    R"("scheduler":"normal","denoise":1,"model":["4",0],"positive":["6",0],"negative":["7",0],"latent_image":["5",0]}},)"
-    R"("8":{"class_type":"VAEDecode","inputs":{"samples":["3",0],"vae":["4",2]}},)"
-    R"("9":{"class_type":"SaveImage","inputs":{"filename_prefix":"bench","images":["8",0]}}})";
+const std::string& graph = comfygate::bench::sampleGraph;
 
 std::string createToken(comfygate::test::ServerProcess& server, const std::string& name)
 {

@@ -7,6 +7,7 @@
 #include "FakeComfyUI.h"
 #include "GoalTable.h"
 #include "HttpTestClient.h"
+#include "SampleGraph.h"
 #include "ServerProcess.h"
 #include "TempDir.h"
 #include "TestPaths.h"
@@ -32,16 +33,7 @@ namespace {
 
 const std::map<std::string, std::string> user{{"Authorization", "Bearer fixture:bench:user"}};
 
-/// A prompt of the sample graph; the fake spends its execution time on it whatever the steps.
-const std::string body =
-    R"({"prompt":{"4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"sd15.safetensors"}},)"
-    R"("5":{"class_type":"EmptyLatentImage","inputs":{"width":512,"height":512,"batch_size":1}},)"
-    R"("6":{"class_type":"CLIPTextEncode","inputs":{"text":"a red fox","clip":["4",1]}},)"
-    R"("7":{"class_type":"CLIPTextEncode","inputs":{"text":"","clip":["4",1]}},)"
-    R"("3":{"class_type":"KSampler","inputs":{"seed":1,"steps":20,"cfg":7.5,"sampler_name":"euler",)"
-    R"("scheduler":"normal","denoise":1,"model":["4",0],"positive":["6",0],"negative":["7",0],"latent_image":["5",0]}},)"
-    R"("8":{"class_type":"VAEDecode","inputs":{"samples":["3",0],"vae":["4",2]}},)"
-    R"("9":{"class_type":"SaveImage","inputs":{"filename_prefix":"bench","images":["8",0]}}}})";
+const std::string body = "{\"prompt\":" + comfygate::bench::sampleGraph + "}";
 
 constexpr int prompts = 24;                              ///< per batch
 constexpr int clients = 4;                               ///< submitting at once

@@ -98,7 +98,7 @@ void PostgresCluster::start()
 
 void PostgresCluster::stop()
 {
-    run("pg_ctl", {"-D", _dir.path() + "/data", "-m", "immediate", "-w", "stop"});
+    run("pg_ctl", {"-D", _dir.path() + "/data", "-m", "fast", "-w", "stop"});
     _started = false;
 }
 

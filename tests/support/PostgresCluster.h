@@ -31,8 +31,10 @@ public:
     /// (db.backend=postgresql, host, port, user, database, a small pool).
     std::map<std::string, std::string> gatewaySettings(const std::string& database) const;
 
-    /// Stops the server as a crash or an outage would (immediate: connections are cut), and
-    /// starts it again on the same data, socket and port; both throw on failure.
+    /// Stops the server as an outage would (fast: every connection is cut), and starts it again
+    /// on the same data, socket and port; both throw on failure. Not `immediate`: this cluster
+    /// commits asynchronously (for speed), so a crash-like stop would lose the last commits,
+    /// which a production server (synchronous_commit on) never does.
     void stop();
     void start();
 

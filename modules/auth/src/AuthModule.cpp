@@ -36,6 +36,8 @@ public:
         _settingsSubscription = context.events().subscribe([this, &context](const Event& event) {
             if (event.type == AuthServices::runtimeSettingsChanged)
                 restoreRuntimeSettings(context);
+            else if (event.type == AuthServices::ipListsChanged)
+                _services->ipLists.invalidate();
         });
         _services->users.ensureGuest(unixNow());
 

@@ -23,7 +23,7 @@ struct LoadOutcome
 {
     std::mutex mutex;
     int ok = 0;
-    int unreachable = 0; ///< 502 with the gateway's JSON error
+    int unreachable = 0; ///< 502 with the gateway's JSON error `upstream_unavailable`
     std::vector<std::string> unexpected;
 
     void record(const std::string& what, const HttpResult& answer)
@@ -34,8 +34,11 @@ struct LoadOutcome
             return;
         }
         try {
-            if (answer.status == 502 &&
-                answer.json()->getValue<std::string>("error").find("ComfyUI is not reachable") != std::string::npos) {
+            // Refused at connect ("ComfyUI is not reachable at ..."), or cut off mid-answer by
+            // the kill ("ComfyUI closed the connection in the middle of an answer"): both are the
+            // gateway's JSON 502, and both are what a client of a ComfyUI that died is owed.
+            if (answer.status == 502 && answer.json()->getValue<std::string>("code") == "upstream_unavailable" &&
+                !answer.json()->getValue<std::string>("error").empty()) {
                 ++unreachable;
                 return;
             }

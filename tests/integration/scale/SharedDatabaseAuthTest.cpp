@@ -38,14 +38,18 @@ class SharedDatabaseAuthTest : public CppUnit::TestFixture
     CPPUNIT_TEST(tokenDeletedOnOneInstanceIsRefusedByTheOther);
     CPPUNIT_TEST(userDeletedOnOneInstanceIsRefusedByTheOther);
     CPPUNIT_TEST(roleTableChangedOnOneInstanceAppliesOnTheOther);
+    CPPUNIT_TEST(ipBlockOnOneInstanceAppliesOnTheOther);
     CPPUNIT_TEST(lostDatabaseIsReconnectedAndNotReadyMeanwhile);
     CPPUNIT_TEST_SUITE_END();
 
 public:
     void setUp() override
     {
+        // The IP lists are read again only hourly: a block reaches the other instance by its
+        // announcement, or not within the test.
         _gateways = std::make_unique<SharedDatabaseGateways>(2, std::map<std::string, std::string>{
-                                                                    {"modules.enabled", "auth"}});
+                                                                    {"modules.enabled", "auth"},
+                                                                    {"auth.ip_lists_refresh_seconds", "3600"}});
         _first = std::make_unique<HttpTestClient>(_gateways->instance(0).port());
         _second = std::make_unique<HttpTestClient>(_gateways->instance(1).port());
         _proxy = std::make_unique<HttpTestClient>(_gateways->proxyPort());
@@ -147,13 +151,8 @@ public:
 
     void roleTableChangedOnOneInstanceAppliesOnTheOther()
     {
-        std::string out, err;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0,
-                                     _gateways->instance(0).runCommand({"user", "add", "olga", "--role", "owner",
-                                                                        "--password-stdin"},
-                                                                       out, err, userPassword + "\n"));
+        const std::string owner = ownerSession();
         addUser("dora");
-        const std::string owner = login(*_first, "olga");
         const std::string session = login(*_second, "dora");
         CPPUNIT_ASSERT(!hasPermission(*_second, session, "can_see_restricted_settings"));
         const auto changed = _first->request("PUT", "/mss-login/api/groups",
@@ -166,6 +165,31 @@ public:
         while (!hasPermission(*_second, session, "can_see_restricted_settings")) {
             if (std::chrono::steady_clock::now() > deadline)
                 CPPUNIT_FAIL("the second instance kept the old role table");
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+
+    void ipBlockOnOneInstanceAppliesOnTheOther()
+    {
+        const std::string owner = ownerSession();
+        addUser("dora");
+        const std::string session = login(*_second, "dora");
+        useOnBoth(session); // both instances have read the (empty) lists
+        const auto blocked = _first->request("PUT", "/mss-login/api/ip-lists", R"({"blacklist":["127.0.0.1"]})",
+                                             {{"Authorization", "Bearer " + owner}, {"Content-Type", "application/json"}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(blocked.body, 200, blocked.status);
+        CPPUNIT_ASSERT_EQUAL(403, _first->get(sessionsRoute, bearer(session)).status);
+        // The other instance drops the lists it read when the change's notification arrives.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (true) {
+            const auto answer = _second->get(sessionsRoute, bearer(session));
+            if (answer.status == 403) {
+                CPPUNIT_ASSERT_MESSAGE(answer.body, answer.body.find("ip_blocked") != std::string::npos);
+                break;
+            }
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 200, answer.status);
+            if (std::chrono::steady_clock::now() > deadline)
+                CPPUNIT_FAIL("the second instance kept the IP lists it had read before the block");
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
@@ -223,6 +247,17 @@ private:
                                      _gateways->instance(1).runCommand({"user", "add", name, "--role", "power",
                                                                         "--password-stdin"},
                                                                        out, err, userPassword + "\n"));
+    }
+
+    /// Adds the owner olga (by the CLI of the first instance) and signs her in there.
+    std::string ownerSession()
+    {
+        std::string out, err;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(err, 0,
+                                     _gateways->instance(0).runCommand({"user", "add", "olga", "--role", "owner",
+                                                                        "--password-stdin"},
+                                                                       out, err, userPassword + "\n"));
+        return login(*_first, "olga");
     }
 
     std::string login(HttpTestClient& client, const std::string& user)

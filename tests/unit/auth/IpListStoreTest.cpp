@@ -254,8 +254,8 @@ private:
         CPPUNIT_ASSERT(!mine.isBlacklisted("192.0.2.1", t0));
         other.addToBlacklist("192.0.2.1", 0, "");
         CPPUNIT_ASSERT(other.isBlacklisted("192.0.2.1", t0)); // its own write: at once
-        CPPUNIT_ASSERT(!mine.isBlacklisted("192.0.2.1", t0 + IpListStore::refreshSeconds - 1));
-        CPPUNIT_ASSERT(mine.isBlacklisted("192.0.2.1", t0 + IpListStore::refreshSeconds));
+        CPPUNIT_ASSERT(!mine.isBlacklisted("192.0.2.1", t0 + IpListStore::defaultRefreshSeconds - 1));
+        CPPUNIT_ASSERT(mine.isBlacklisted("192.0.2.1", t0 + IpListStore::defaultRefreshSeconds));
         other.replace({"192.0.2.1"}, {{"192.0.2.1", true, 0, ""}}, t0);
         CPPUNIT_ASSERT(!other.isBlacklisted("192.0.2.1", t0 + 5));
         CPPUNIT_ASSERT(mine.isBlacklisted("192.0.2.1", t0 + 9));

@@ -60,7 +60,7 @@ AuthServices::AuthServices(ModuleContext& ctx, AuthSettings authSettings)
       credentials(*revocationEpoch, credentialCacheEntries(ctx, settings)), users(trackedDatabase),
       sessions(trackedDatabase, ctx.database()), sweptSessions(ctx.database()), apiTokens(trackedDatabase, ctx.database()),
       mfa(trackedDatabase, ctx.secrets()), throttle(ctx.database(), throttleSettings(settings)),
-      ipLists(trackedDatabase), secrets(ctx.database(), ctx.secrets()),
+      ipLists(trackedDatabase, settings.ipListsRefreshSeconds), secrets(ctx.database(), ctx.secrets()),
       swarmSessions(trackedDatabase, ctx.database()), sweptSwarmSessions(ctx.database()), runtimeSettings(trackedDatabase),
       hasher(PasswordHasher::Parameters{settings.argon2MemoryKiB, settings.argon2Iterations, settings.argon2Parallelism},
              settings.hashConcurrency, std::chrono::milliseconds(5000)),
@@ -70,9 +70,9 @@ AuthServices::AuthServices(ModuleContext& ctx, AuthSettings authSettings)
 {
 }
 
-void AuthServices::announceRuntimeSettings()
+void AuthServices::announce(const char* change)
 {
-    context.events().publish(Event{runtimeSettingsChanged, "{}", Audience::user("")});
+    context.events().publish(Event{change, "{}", Audience::user("")});
 }
 
 void AuthServices::audit(const std::string& actor, const std::string& action, const std::string& target,

@@ -66,12 +66,14 @@ struct AuthServices
     std::atomic<bool> allowGuestJwt;
 
     /// Records an audit entry; never lets a failure of the log hide the change's own error.
-    /// Tells every instance on the database (and this one) to re-read the runtime settings
-    /// (role table, guest JWT) that an admin route just stored: an event of type
-    /// runtimeSettingsChanged whose audience is the user with the empty id, which no
+    /// Tells every instance on the database (and this one) to re-read what was just stored:
+    /// the runtime settings (role table, guest JWT: runtimeSettingsChanged) or the IP lists
+    /// (ipListsChanged, so a block holds on every instance from the next request, not after the
+    /// lists' 5 s refresh). An event whose audience is the user with the empty id, which no
     /// connection has, so no WebSocket client receives it.
-    void announceRuntimeSettings();
+    void announce(const char* change);
     static constexpr const char* runtimeSettingsChanged = "auth_runtime_settings_changed";
+    static constexpr const char* ipListsChanged = "auth_ip_lists_changed";
 
     void audit(const std::string& actor, const std::string& action, const std::string& target,
                const std::string& client, const std::string& detailJson = {});

@@ -59,6 +59,7 @@ AuthSettings AuthSettings::read(const Config& config)
     s.lockoutSteps = parseSteps(config);
     s.blacklistAfter = static_cast<int>(bounded(config, "auth.blacklist_after_attempts", 10, 1, 100000));
     s.blacklistSeconds = static_cast<int>(bounded(config, "auth.blacklist_hours", 24, 1, 24 * 365) * 3600);
+    s.ipListsRefreshSeconds = bounded(config, "auth.ip_lists_refresh_seconds", 5, 1, 86400);
     s.jwtKeyId = config.getString("auth.jwt_key_id", "k1");
     s.jwtPreviousKeyIds = config.getList("auth.jwt_previous_key_ids", {});
     for (const auto& id : s.jwtPreviousKeyIds) {

@@ -31,6 +31,7 @@ struct AuthSettings
     std::vector<std::pair<int, int>> lockoutSteps{{3, 60}, {6, 90}, {9, 300}};
     int blacklistAfter = 10;
     int blacklistSeconds = 24 * 3600;
+    std::int64_t ipListsRefreshSeconds = 5;
     std::string jwtKeyId = "k1";
     std::vector<std::string> jwtPreviousKeyIds;
     std::string issuer = "comfygate";

@@ -26,6 +26,7 @@ void CredentialChecker::recordFailure(const std::string& username, const Poco::N
     _services.audit(username.empty() ? "-" : username, "login.failure", username, ip);
     if (_services.throttle.shouldBlacklist(ip)) {
         _services.ipLists.addToBlacklist(ip, now + _services.settings.blacklistSeconds, "repeated login failures");
+        _services.announce(AuthServices::ipListsChanged);
         _services.audit("system", "ip.blacklist", ip, ip);
     }
     AuthPolicy(_services).loginFailed(username, client, reason);

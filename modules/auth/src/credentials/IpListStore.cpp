@@ -117,7 +117,8 @@ std::string IpListStore::checkedEntry(const std::string& list, const std::string
     return text;
 }
 
-IpListStore::IpListStore(Database& database) : _database(database)
+IpListStore::IpListStore(Database& database, std::int64_t refreshSeconds)
+    : _database(database), _refreshSeconds(refreshSeconds)
 {
 }
 
@@ -280,7 +281,7 @@ std::shared_ptr<const IpListStore::Snapshot> IpListStore::snapshot(std::int64_t 
     std::uint64_t generation = 0;
     {
         std::lock_guard<std::mutex> lock(_mutex);
-        if (_snapshot && now >= _snapshot->loadedAt && now < _snapshot->loadedAt + refreshSeconds)
+        if (_snapshot && now >= _snapshot->loadedAt && now < _snapshot->loadedAt + _refreshSeconds)
             return _snapshot;
         generation = _generation;
     }

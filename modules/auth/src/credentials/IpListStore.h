@@ -18,16 +18,18 @@ namespace comfygate::auth {
 /// CIDR blocks, IPv4 and IPv6; an IPv4-mapped IPv6 address (::ffff:10.0.0.1) matches as the
 /// IPv4 address it carries, as with the kernel's IpRange (which the module SDK does not
 /// offer; the matching here follows the same rules). The per-request checks read an in-memory
-/// snapshot, replaced on every write through this object and reloaded from the database at
-/// most every refreshSeconds (so changes made by other instances show up too). Thread safe.
+/// snapshot, replaced on every write through this object, dropped when another instance
+/// announces a change (invalidate()) and reloaded from the database at least every
+/// `refreshSeconds` (which also catches an announcement lost while the database was away).
+/// Thread safe.
 class IpListStore
 {
 public:
     using BlacklistEntry = auth::BlacklistEntry;
 
-    static constexpr std::int64_t refreshSeconds = 5;
+    static constexpr std::int64_t defaultRefreshSeconds = 5;
 
-    explicit IpListStore(Database& database);
+    explicit IpListStore(Database& database, std::int64_t refreshSeconds = defaultRefreshSeconds);
 
     std::vector<std::string> whitelist();
     /// Permanent entries and those not expired at `now`.
@@ -58,6 +60,10 @@ public:
     /// caller decides whether to enforce that).
     bool hasWhitelist(std::int64_t now);
 
+    /// Forgets the lists read so far: the next check reads them again (another instance on the
+    /// same database changed them).
+    void invalidate();
+
 private:
     /// An address block: `network` already masked.
     struct Block
@@ -83,9 +89,9 @@ private:
 
     std::shared_ptr<const Snapshot> snapshot(std::int64_t now);
     std::shared_ptr<const Snapshot> load(std::int64_t now);
-    void invalidate();
 
     Database& _database;
+    const std::int64_t _refreshSeconds;
     std::mutex _mutex;
     std::shared_ptr<const Snapshot> _snapshot;
     std::uint64_t _generation = 0; ///< bumped by every write, so a load racing one is not kept

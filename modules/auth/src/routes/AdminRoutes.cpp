@@ -261,7 +261,7 @@ void AdminRoutes::putGroups(HttpExchange& exchange)
     const std::string text = stringify(table);
     _services.context.permissions().setGroups(text);
     _services.runtimeSettings.set("groups", text, unixNow());
-    _services.announceRuntimeSettings();
+    _services.announce(AuthServices::runtimeSettingsChanged);
     _services.audit(exchange.principal().username, "groups.update", "groups", exchange.client().toString(),
                     stringify(changes));
     exchange.sendJson(200, ok());
@@ -282,7 +282,7 @@ void AdminRoutes::putGuestJwt(HttpExchange& exchange)
     const bool allow = body->getValue<bool>("allow_guest_jwt");
     _services.allowGuestJwt = allow;
     _services.runtimeSettings.set("allow_guest_jwt", allow ? "true" : "false", unixNow());
-    _services.announceRuntimeSettings();
+    _services.announce(AuthServices::runtimeSettingsChanged);
     _services.audit(exchange.principal().username, "settings.guest_jwt", allow ? "on" : "off",
                     exchange.client().toString());
     auto answer = ok();
@@ -347,6 +347,7 @@ void AdminRoutes::putIpLists(HttpExchange& exchange)
     } catch (const std::invalid_argument& e) {
         throw HttpError(400, e.what());
     }
+    _services.announce(AuthServices::ipListsChanged);
     _services.audit(exchange.principal().username, "ip_lists.update", "ip-lists", exchange.client().toString());
     exchange.sendJson(200, ok());
 }
